@@ -1,0 +1,3 @@
+from backend_audit.cli import main
+
+main()

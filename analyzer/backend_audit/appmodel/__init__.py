@@ -1,0 +1,1 @@
+"""What backend-audit understands about the application: imports, routes, data flow, facts."""

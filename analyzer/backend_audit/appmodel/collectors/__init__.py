@@ -1,0 +1,1 @@
+"""Fact collectors: visitors that record app-wide facts for the project phase."""

@@ -1,0 +1,218 @@
+"""Flow-insensitive value tracking inside one function (or module body).
+
+``Flow`` records every expression assigned to each local name: plain, annotated and
+augmented assignments, tuple unpacking, ``for`` targets, ``with ... as`` and walrus.
+Checks ask what a name may hold (``values_of``) or walk an expression down to the
+leaves it is built from (``leaves``), crossing names, string formatting, ``+``,
+``%``, ``.format``, ``join``, containers and subscripts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import libcst as cst
+
+from backend_audit.appmodel.names import string_value
+
+MAX_DEPTH = 12
+
+
+class _AssignCollector(cst.CSTVisitor):
+    def __init__(self, root: cst.CSTNode) -> None:
+        self.root = root
+        self.values: dict[str, list[cst.BaseExpression]] = {}
+        self.returns: list[cst.BaseExpression] = []
+
+    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self.values.setdefault(target.value, []).append(value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            elements = target.elements
+            if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(elements):
+                for t, v in zip(elements, value.elements, strict=True):
+                    self._bind(t.value, v.value)
+            else:
+                for t in elements:
+                    self._bind(t.value, value)
+        elif isinstance(target, cst.StarredElement):
+            self._bind(target.value, value)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return node is self.root  # nested functions have their own flow
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return node is self.root
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            self._bind(t.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind(node.target, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        # ``q += x`` means q may now hold ``q + x``: record x as a part of q.
+        self._bind(node.target, node.value)
+        if isinstance(node.target, cst.Name):
+            self.values.setdefault("__aug__" + node.target.value, []).append(node.value)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._bind(node.target, node.value)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind(node.target, node.iter)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._bind(node.asname.name, node.item)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._bind(node.target, node.iter)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is not None:
+            self.returns.append(node.value)
+
+
+class Flow:
+    """Assignments of one scope. Build with ``Flow(function_def)`` or ``Flow(module)``."""
+
+    def __init__(self, scope: cst.FunctionDef | cst.Module | cst.ClassDef) -> None:
+        collector = _AssignCollector(scope)
+        scope.visit(collector)
+        self.scope = scope
+        self.values = collector.values
+        self.returns = collector.returns
+        self.params: set[str] = set()
+        if isinstance(scope, cst.FunctionDef):
+            p = scope.params
+            for param in (*p.posonly_params, *p.params, *p.kwonly_params):
+                self.params.add(param.name.value)
+            for star in (p.star_arg, p.star_kwarg):
+                if isinstance(star, cst.Param):
+                    self.params.add(star.name.value)
+
+    def values_of(self, name: str) -> list[cst.BaseExpression]:
+        return self.values.get(name, [])
+
+    def is_augmented(self, name: str) -> bool:
+        return ("__aug__" + name) in self.values
+
+    def leaves(self, expr: cst.BaseExpression, depth: int = 0,
+               seen: set[str] | None = None) -> Iterator[cst.BaseExpression]:
+        """Yield the expressions ``expr`` is built from, following local names.
+
+        A Name with no local assignment (a parameter, a global) is yielded itself.
+        Calls are yielded whole (callers decide what a call means), as are literals.
+        """
+        seen = set() if seen is None else seen
+        if depth > MAX_DEPTH:
+            yield expr
+            return
+        if isinstance(expr, cst.Name):
+            if expr.value in seen:
+                return
+            vals = self.values.get(expr.value)
+            if not vals:
+                yield expr
+                return
+            seen = seen | {expr.value}
+            for v in vals:
+                yield from self.leaves(v, depth + 1, seen)
+            return
+        for part in string_parts(expr):
+            if part is expr:
+                yield expr
+            else:
+                yield from self.leaves(part, depth + 1, seen)
+
+
+def string_parts(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """Direct parts a string-ish expression is built from; ``[expr]`` for a leaf."""
+    if isinstance(expr, cst.FormattedString):
+        parts: list[cst.BaseExpression] = []
+        for p in expr.parts:
+            if isinstance(p, cst.FormattedStringExpression):
+                parts.append(p.expression)
+        return parts
+    if isinstance(expr, cst.BinaryOperation) and isinstance(
+        expr.operator, (cst.Add, cst.Modulo)
+    ):
+        return [expr.left, expr.right]
+    if isinstance(expr, cst.ConcatenatedString):
+        return [expr.left, expr.right]
+    if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+        return [e.value for e in expr.elements]
+    if isinstance(expr, cst.Dict):
+        return [e.value for e in expr.elements if isinstance(e, (cst.DictElement, cst.StarredDictElement))]
+    if isinstance(expr, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+        return [expr.elt, expr.for_in.iter]
+    if isinstance(expr, cst.IfExp):
+        return [expr.body, expr.orelse]
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+        attr = expr.func.attr.value
+        if attr == "format" or attr == "format_map":
+            return [expr.func.value, *(a.value for a in expr.args)]
+        if attr == "join":
+            return [expr.func.value, *(a.value for a in expr.args)]
+        if attr in ("strip", "lower", "upper", "replace", "lstrip", "rstrip", "title"):
+            return [expr.func.value]
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and \
+            expr.func.value in ("str", "repr") and expr.args:
+        return [expr.args[0].value]
+    if isinstance(expr, cst.Subscript) and isinstance(expr.value, cst.Name):
+        return [expr.value]
+    return [expr]
+
+
+def is_literal(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary)) or (
+        isinstance(expr, cst.Name) and expr.value in ("None", "True", "False")
+    ) or (isinstance(expr, cst.ConcatenatedString) and string_value(expr) is not None)
+
+
+def is_dynamic_string(expr: cst.BaseExpression) -> bool:
+    """True if ``expr`` itself is a string built by formatting with a non-literal part."""
+    if isinstance(expr, cst.FormattedString):
+        return any(isinstance(p, cst.FormattedStringExpression) and not is_literal(p.expression)
+                   for p in expr.parts)
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
+        return _is_stringish(expr.left) and not _all_literal(expr.right)
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        return (_is_stringish(expr.left) or _is_stringish(expr.right)) and not (
+            _all_literal(expr.left) and _all_literal(expr.right))
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
+            expr.func.attr.value in ("format", "format_map"):
+        return _is_stringish(expr.func.value) and not all(_all_literal(a.value) for a in expr.args)
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
+            expr.func.attr.value == "join":
+        return _is_stringish(expr.func.value)
+    return False
+
+
+def _is_stringish(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)) or (
+        isinstance(expr, cst.BinaryOperation) and (
+            _is_stringish(expr.left) or _is_stringish(expr.right)))
+
+
+def _all_literal(expr: cst.BaseExpression) -> bool:
+    if is_literal(expr):
+        return True
+    if isinstance(expr, (cst.Tuple, cst.List)):
+        return all(_all_literal(e.value) for e in expr.elements)
+    return False
+
+
+def any_leaf(flow: Flow, expr: cst.BaseExpression,
+             predicate: Callable[[cst.BaseExpression], bool]) -> cst.BaseExpression | None:
+    """The first leaf of ``expr`` (following names) for which ``predicate`` holds."""
+    for leaf in flow.leaves(expr):
+        if predicate(leaf):
+            return leaf
+    return None

@@ -1,0 +1,37 @@
+"""App-wide facts, merged from every file of a scan after the per-file pass."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from backend_audit.config import Config
+
+
+@dataclass(frozen=True)
+class Fact:
+    path: str
+    module: str
+    value: Any
+
+
+@dataclass
+class ProjectFacts:
+    config: Config
+    frameworks: set[str] = field(default_factory=set)
+    modules: dict[str, str] = field(default_factory=dict)  # module name -> path
+    facts: dict[str, list[Fact]] = field(default_factory=dict)
+
+    def add(self, key: str, path: str, module: str, value: Any) -> None:
+        self.facts.setdefault(key, []).append(Fact(path, module, value))
+
+    def get(self, key: str) -> list[Fact]:
+        return self.facts.get(key, [])
+
+    def values(self, key: str) -> Iterator[Any]:
+        for fact in self.get(key):
+            yield fact.value
+
+    def has(self, key: str) -> bool:
+        return bool(self.facts.get(key))

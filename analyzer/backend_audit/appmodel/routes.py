@@ -1,0 +1,321 @@
+"""Find the request handlers of a module for every supported framework.
+
+Handlers are found from the module's own syntax plus its resolved imports: a
+``@bp.get("/x")`` decorator is a Flask route only when the module imports Flask,
+a FastAPI route when it imports FastAPI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from backend_audit.appmodel.imports import ImportMap
+from backend_audit.appmodel.names import (
+    decorator_call,
+    dotted_name,
+    get_arg,
+    string_list,
+    string_value,
+)
+
+HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
+MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+# DRF ViewSet actions and the HTTP method each answers.
+VIEWSET_ACTIONS = {
+    "list": "GET", "retrieve": "GET", "create": "POST", "update": "PUT",
+    "partial_update": "PATCH", "destroy": "DELETE",
+}
+DRF_GENERIC_METHODS = {
+    "ListAPIView": {"GET"}, "ListCreateAPIView": {"GET", "POST"},
+    "RetrieveAPIView": {"GET"}, "CreateAPIView": {"POST"}, "DestroyAPIView": {"DELETE"},
+    "UpdateAPIView": {"PUT", "PATCH"}, "RetrieveUpdateAPIView": {"GET", "PUT", "PATCH"},
+    "RetrieveDestroyAPIView": {"GET", "DELETE"},
+    "RetrieveUpdateDestroyAPIView": {"GET", "PUT", "PATCH", "DELETE"},
+    "ModelViewSet": {"GET", "POST", "PUT", "PATCH", "DELETE"},
+    "ReadOnlyModelViewSet": {"GET"},
+}
+
+
+@dataclass
+class Route:
+    """One request handler (a function or a method of a class-based view)."""
+
+    function: cst.FunctionDef
+    framework: str  # flask | fastapi | django | drf | starlette | aiohttp
+    methods: frozenset[str]
+    path: str | None = None
+    view_class: cst.ClassDef | None = None
+    decorators: list[str] = field(default_factory=list)  # qualified or dotted names
+    is_list_action: bool = False  # DRF list()/ListAPIView get, or a GET on a collection
+
+    @property
+    def name(self) -> str:
+        if self.view_class is not None:
+            return f"{self.view_class.name.value}.{self.function.name.value}"
+        return self.function.name.value
+
+    @property
+    def is_mutating(self) -> bool:
+        return bool(self.methods & MUTATING)
+
+
+@dataclass
+class ViewClass:
+    node: cst.ClassDef
+    framework: str
+    bases: list[str]  # qualified or dotted base names
+    attributes: dict[str, cst.BaseExpression]  # class-level assignments
+
+
+def _frameworks(imports: ImportMap) -> set[str]:
+    tops = imports.top_packages
+    found = {fw for fw in ("flask", "fastapi", "django", "starlette", "aiohttp") if fw in tops}
+    if "rest_framework" in tops:
+        found.add("drf")
+    if "flask_restful" in tops or "flask_smorest" in tops or "flask_restx" in tops:
+        found.add("flask")
+    return found
+
+
+def _decorator_names(node: cst.FunctionDef | cst.ClassDef, imports: ImportMap) -> list[str]:
+    names = []
+    for dec in node.decorators:
+        callee, _ = decorator_call(dec)
+        names.append(imports.qualname(callee) or dotted_name(callee) or "")
+    return names
+
+
+def _methods_kw(call: cst.Call, default: set[str]) -> frozenset[str]:
+    arg = get_arg(call, "methods")
+    if arg is not None:
+        values = string_list(arg.value)
+        if values is not None:
+            return frozenset(v.upper() for v in values)
+    return frozenset(default)
+
+
+def _route_from_decorator(
+    dec: cst.Decorator, imports: ImportMap, frameworks: set[str]
+) -> tuple[str, frozenset[str], str | None] | None:
+    callee, call = decorator_call(dec)
+    qual = imports.qualname(callee)
+    if qual in ("rest_framework.decorators.api_view",):
+        methods = {"GET"}
+        if call is not None:
+            arg = get_arg(call, "http_method_names", 0)
+            values = string_list(arg.value) if arg else None
+            if values:
+                methods = {v.upper() for v in values}
+        return "drf", frozenset(methods), None
+    if call is None or not isinstance(callee, cst.Attribute):
+        return None
+    attr = callee.attr.value
+    path_arg = get_arg(call, "path", 0) or get_arg(call, "rule", 0)
+    path = string_value(path_arg.value) if path_arg else None
+    if attr in HTTP_METHODS:
+        fw = _pick(frameworks, ("fastapi", "flask", "aiohttp", "starlette"))
+        if fw == "aiohttp" and "fastapi" not in frameworks and "flask" not in frameworks:
+            return "aiohttp", frozenset({attr.upper()}), path
+        if fw:
+            return fw, frozenset({attr.upper()}), path
+        return None
+    if attr == "route" and ("flask" in frameworks or "starlette" in frameworks):
+        fw = "flask" if "flask" in frameworks else "starlette"
+        return fw, _methods_kw(call, {"GET"}), path
+    if attr == "api_route" and "fastapi" in frameworks:
+        return "fastapi", _methods_kw(call, {"GET"}), path
+    if attr == "websocket":
+        return None
+    return None
+
+
+def _pick(frameworks: set[str], order: tuple[str, ...]) -> str | None:
+    for fw in order:
+        if fw in frameworks:
+            return fw
+    return None
+
+
+def _class_bases(node: cst.ClassDef, imports: ImportMap) -> list[str]:
+    return [imports.qualname(b.value) or dotted_name(b.value) or "" for b in node.bases]
+
+
+def _view_framework(bases: list[str], frameworks: set[str]) -> str | None:
+    for b in bases:
+        if b.startswith("rest_framework") or b.split(".")[-1] in DRF_GENERIC_METHODS or \
+                b.split(".")[-1] in ("APIView", "GenericAPIView", "ViewSet", "GenericViewSet"):
+            if "drf" in frameworks:
+                return "drf"
+        if b.startswith("django.views") or (
+            "django" in frameworks and b.split(".")[-1] in
+            ("View", "ListView", "DetailView", "TemplateView", "FormView", "CreateView",
+             "UpdateView", "DeleteView")
+        ):
+            return "django"
+        if b.startswith("flask.views") or (
+            "flask" in frameworks and b.split(".")[-1] in ("MethodView", "Resource")
+        ):
+            return "flask"
+        if b.startswith("starlette.endpoints"):
+            return "starlette"
+        if b.startswith("aiohttp.web") and b.endswith("View"):
+            return "aiohttp"
+    return None
+
+
+def _class_attributes(node: cst.ClassDef) -> dict[str, cst.BaseExpression]:
+    attrs: dict[str, cst.BaseExpression] = {}
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign):
+                    for t in small.targets:
+                        if isinstance(t.target, cst.Name):
+                            attrs[t.target.value] = small.value
+                elif isinstance(small, cst.AnnAssign) and small.value is not None and \
+                        isinstance(small.target, cst.Name):
+                    attrs[small.target.value] = small.value
+    return attrs
+
+
+def _methods_of(node: cst.ClassDef) -> list[cst.FunctionDef]:
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    return [s for s in body if isinstance(s, cst.FunctionDef)]
+
+
+def _looks_like_django_view(fn: cst.FunctionDef) -> bool:
+    params = fn.params.params
+    return bool(params) and params[0].name.value in ("request", "req")
+
+
+class RouteFinder:
+    """Collects routes and view classes of one module."""
+
+    def __init__(self, module: cst.Module, imports: ImportMap, path: str) -> None:
+        self.imports = imports
+        self.frameworks = _frameworks(imports)
+        self.path = path
+        self.routes: list[Route] = []
+        self.view_classes: list[ViewClass] = []
+        self._by_function: dict[int, Route] = {}
+        self._functions: dict[str, cst.FunctionDef] = {}
+        self._walk(module.body, depth=0)
+        self._starlette_and_aiohttp_tables(module)
+
+    def route_for(self, fn: cst.FunctionDef) -> Route | None:
+        return self._by_function.get(id(fn))
+
+    def _add(self, route: Route) -> None:
+        if id(route.function) in self._by_function:
+            return
+        self.routes.append(route)
+        self._by_function[id(route.function)] = route
+
+    def _walk(self, body, depth: int) -> None:
+        for stmt in body:
+            if isinstance(stmt, cst.FunctionDef):
+                self._functions.setdefault(stmt.name.value, stmt)
+                self._function(stmt)
+                if depth < 2 and isinstance(stmt.body, cst.IndentedBlock):
+                    self._walk(stmt.body.body, depth + 1)  # app factories, nested routes
+            elif isinstance(stmt, cst.ClassDef):
+                self._class(stmt)
+            elif isinstance(stmt, (cst.If, cst.Try, cst.With)) and \
+                    isinstance(stmt.body, cst.IndentedBlock):
+                self._walk(stmt.body.body, depth)
+
+    def _function(self, fn: cst.FunctionDef) -> None:
+        decorators = _decorator_names(fn, self.imports)
+        for dec in fn.decorators:
+            found = _route_from_decorator(dec, self.imports, self.frameworks)
+            if found:
+                fw, methods, path = found
+                self._add(Route(fn, fw, methods, path, None, decorators))
+                return
+        if "django" in self.frameworks and _looks_like_django_view(fn) and (
+            self.path.endswith("views.py") or "/views/" in self.path
+            or any(d.startswith("django.") for d in decorators)
+        ):
+            methods = frozenset({"GET", "POST"})
+            for d in decorators:
+                if d.endswith("require_POST"):
+                    methods = frozenset({"POST"})
+                elif d.endswith(("require_GET", "require_safe")):
+                    methods = frozenset({"GET"})
+            self._add(Route(fn, "django", methods, None, None, decorators))
+
+    def _class(self, node: cst.ClassDef) -> None:
+        bases = _class_bases(node, self.imports)
+        fw = _view_framework(bases, self.frameworks)
+        if fw is None:
+            return
+        attrs = _class_attributes(node)
+        self.view_classes.append(ViewClass(node, fw, bases, attrs))
+        class_decorators = _decorator_names(node, self.imports)
+        for method in _methods_of(node):
+            name = method.name.value
+            decorators = class_decorators + _decorator_names(method, self.imports)
+            if name in HTTP_METHODS:
+                is_list = fw == "drf" and any(b.endswith("ListAPIView") or
+                                              b.endswith("ListCreateAPIView") for b in bases)
+                self._add(Route(method, fw, frozenset({name.upper()}), None, node, decorators,
+                                is_list_action=is_list))
+            elif fw == "drf" and name in VIEWSET_ACTIONS:
+                self._add(Route(method, fw, frozenset({VIEWSET_ACTIONS[name]}), None, node,
+                                decorators, is_list_action=name == "list"))
+            elif fw == "drf" and any(d.endswith("action") for d in
+                                     _decorator_names(method, self.imports)):
+                methods = {"GET"}
+                for dec in method.decorators:
+                    _, call = decorator_call(dec)
+                    if call is not None:
+                        arg = get_arg(call, "methods")
+                        values = string_list(arg.value) if arg else None
+                        if values:
+                            methods = {v.upper() for v in values}
+                self._add(Route(method, fw, frozenset(methods), None, node, decorators))
+
+    def _starlette_and_aiohttp_tables(self, module: cst.Module) -> None:
+        """``Route("/x", endpoint, methods=[...])`` and ``app.router.add_get("/x", handler)``."""
+        if not ({"starlette", "aiohttp", "flask"} & self.frameworks):
+            return
+        finder = self
+
+        class _Calls(cst.CSTVisitor):
+            def visit_Call(self, call: cst.Call) -> None:
+                qual = finder.imports.qualname(call.func) or dotted_name(call.func) or ""
+                last = qual.split(".")[-1]
+                handler: cst.BaseExpression | None = None
+                methods: frozenset[str] = frozenset({"GET"})
+                fw = ""
+                if last == "Route" and "starlette" in qual:
+                    arg = get_arg(call, "endpoint", 1)
+                    handler = arg.value if arg else None
+                    methods = _methods_kw(call, {"GET"})
+                    fw = "starlette"
+                elif last.startswith("add_") and last[4:] in HTTP_METHODS + ("route",) and \
+                        "aiohttp" in finder.frameworks:
+                    arg = get_arg(call, "handler", 1 if last != "add_route" else 2)
+                    handler = arg.value if arg else None
+                    if last == "add_route":
+                        m = get_arg(call, "method", 0)
+                        mv = string_value(m.value) if m else None
+                        methods = frozenset({(mv or "GET").upper()})
+                    else:
+                        methods = frozenset({last[4:].upper()})
+                    fw = "aiohttp"
+                elif last == "add_url_rule" and "flask" in finder.frameworks:
+                    arg = get_arg(call, "view_func", 2)
+                    handler = arg.value if arg else None
+                    methods = _methods_kw(call, {"GET"})
+                    fw = "flask"
+                if isinstance(handler, cst.Name) and handler.value in finder._functions:
+                    fn = finder._functions[handler.value]
+                    finder._add(Route(fn, fw, methods, None, None,
+                                      _decorator_names(fn, finder.imports)))
+
+        module.visit(_Calls())

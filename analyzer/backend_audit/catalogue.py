@@ -1,0 +1,181 @@
+"""The rule catalogue: one YAML file per rule under ``rules/<category>/<name>.yaml``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from backend_audit.findings import Confidence, Severity
+from backend_audit.resources import rules_dir
+
+FRAMEWORKS = ("flask", "fastapi", "django", "drf", "starlette", "aiohttp", "sqlalchemy", "any")
+
+RULE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "name", "category", "severity", "confidence", "cwe", "owasp",
+                 "frameworks", "message", "docs", "engine"],
+    "properties": {
+        "id": {"type": "string", "pattern": r"^BA[0-9]{3,4}$"},
+        "name": {"type": "string", "pattern": r"^[a-z0-9]+(-[a-z0-9]+)*$"},
+        "category": {"type": "string"},
+        "severity": {"enum": ["low", "medium", "high", "critical"]},
+        "confidence": {"enum": ["low", "medium", "high"]},
+        "cwe": {"type": "array", "minItems": 1,
+                "items": {"type": "string", "pattern": r"^CWE-[0-9]+$"}},
+        "owasp": {"type": "array", "items": {"type": "string"}},
+        "frameworks": {"type": "array", "minItems": 1, "items": {"enum": list(FRAMEWORKS)}},
+        "message": {"type": "string", "minLength": 10},
+        "engine": {"enum": ["libcst", "semgrep"]},
+        "words": {"type": "array", "items": {"type": "string", "minLength": 2}},
+        "docs": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["why", "example", "fix", "references"],
+            "properties": {
+                "why": {"type": "string", "minLength": 20},
+                "example": {"type": "string", "minLength": 10},
+                "fix": {"type": "string", "minLength": 10},
+                "references": {"type": "array", "minItems": 1,
+                               "items": {"type": "string", "pattern": "^https://"}},
+            },
+        },
+        "semgrep": {"type": "object"},
+    },
+    "allOf": [
+        {"if": {"properties": {"engine": {"const": "semgrep"}}},
+         "then": {"required": ["semgrep"]}},
+    ],
+}
+
+
+class CatalogueError(Exception):
+    """The catalogue (or a user's rule) is malformed."""
+
+
+@dataclass(frozen=True)
+class Docs:
+    why: str
+    example: str
+    fix: str
+    references: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    category: str
+    severity: Severity
+    confidence: Confidence
+    cwe: tuple[str, ...]
+    owasp: tuple[str, ...]
+    frameworks: tuple[str, ...]
+    message: str
+    docs: Docs
+    engine: str
+    source: str  # catalogue file, relative to the rules dir
+    words: tuple[str, ...] = ()
+    semgrep: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def cwe_numbers(self) -> list[int]:
+        return [int(c.split("-")[1]) for c in self.cwe]
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    tier: str
+    title: str
+    cwe: str
+
+
+@cache
+def load_categories() -> dict[str, Category]:
+    data = yaml.safe_load((rules_dir() / "categories.yaml").read_text(encoding="utf-8"))
+    return {
+        c["id"]: Category(c["id"], c["tier"], c["title"], str(c.get("cwe", "")))
+        for c in data["categories"]
+    }
+
+
+def _load_rule(path: Path, root: Path, categories: dict[str, Category]) -> Rule:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CatalogueError(f"{path}: not valid YAML: {exc}") from exc
+    try:
+        jsonschema.validate(data, RULE_SCHEMA)
+    except jsonschema.ValidationError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "(top)"
+        raise CatalogueError(f"{path}: {where}: {exc.message}") from exc
+    if data["category"] not in categories:
+        raise CatalogueError(f"{path}: unknown category {data['category']!r}")
+    if path.parent.name != data["category"]:
+        raise CatalogueError(f"{path}: lives under {path.parent.name}/ but its category is "
+                             f"{data['category']!r}")
+    if path.stem != data["name"]:
+        raise CatalogueError(f"{path}: file name must equal the rule name {data['name']!r}")
+    docs = data["docs"]
+    return Rule(
+        id=data["id"],
+        name=data["name"],
+        category=data["category"],
+        severity=Severity.parse(data["severity"]),
+        confidence=Confidence.parse(data["confidence"]),
+        cwe=tuple(data["cwe"]),
+        owasp=tuple(data["owasp"]),
+        frameworks=tuple(data["frameworks"]),
+        message=data["message"].strip(),
+        docs=Docs(docs["why"].strip(), docs["example"].rstrip(), docs["fix"].rstrip(),
+                  tuple(docs["references"])),
+        engine=data["engine"],
+        source=path.relative_to(root).as_posix(),
+        words=tuple(data.get("words", ())),
+        semgrep=data.get("semgrep", {}),
+    )
+
+
+@cache
+def load_catalogue(root: Path | None = None) -> tuple[Rule, ...]:
+    """Load and validate every rule, sorted by id. Raises CatalogueError."""
+    root = root or rules_dir()
+    categories = load_categories()
+    rules: list[Rule] = []
+    seen_ids: dict[str, str] = {}
+    seen_names: dict[str, str] = {}
+    for path in sorted(root.glob("*/*.yaml")):
+        rule = _load_rule(path, root, categories)
+        for key, seen in ((rule.id, seen_ids), (rule.name, seen_names)):
+            if key in seen:
+                raise CatalogueError(f"{path}: {key!r} already used by {seen[key]}")
+            seen[key] = rule.source
+        rules.append(rule)
+    return tuple(sorted(rules, key=lambda r: (len(r.id), r.id)))
+
+
+def rule_matches(rule: Rule, selector: str) -> bool:
+    """A selector is a rule id, rule name, category id, or an id prefix such as ``BA3``."""
+    s = selector.strip()
+    return (
+        s.upper() == rule.id
+        or s.lower() == rule.name
+        or s.lower() == rule.category
+        or (s.upper().startswith("BA") and rule.id.startswith(s.upper()) and len(s) < len(rule.id))
+    )
+
+
+def select_rules(rules: tuple[Rule, ...], select: list[str], ignore: list[str]) -> tuple[Rule, ...]:
+    known = {r.id for r in rules} | {r.name for r in rules} | {r.category for r in rules}
+    known |= set(load_categories())
+    for s in [*select, *ignore]:
+        if not any(rule_matches(r, s) for r in rules) and s.lower() not in known:
+            raise CatalogueError(f"unknown rule, rule name or category: {s!r}")
+    chosen = [r for r in rules if not select or any(rule_matches(r, s) for s in select)]
+    return tuple(r for r in chosen if not any(rule_matches(r, s) for s in ignore))

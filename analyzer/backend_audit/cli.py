@@ -1,0 +1,203 @@
+"""Command line: ``backend-audit [OPTIONS] PATH...``, ``backend-audit rules``,
+``backend-audit explain RULE``."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from backend_audit import __version__
+from backend_audit.catalogue import CatalogueError, load_catalogue, load_categories, rule_matches
+from backend_audit.config import ConfigError, load_config
+from backend_audit.discover import DiscoveryError
+from backend_audit.findings import Report, Severity
+from backend_audit.output import OutputError, write_atomic
+from backend_audit.pipeline import ScanOptions, scan
+from backend_audit.reporters import FORMATS, render
+from backend_audit.reporters.common import rule_docs_text
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class _DefaultGroup(click.Group):
+    """``backend-audit PATH...`` means ``backend-audit scan PATH...``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h",
+                                                                     "--version"):
+            args = ["scan", *args]
+        elif not args:
+            args = ["scan", "--help"]
+        return super().parse_args(ctx, args)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"backend-audit: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+@click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="backend-audit")
+def main() -> None:
+    """Review Python backend code (Flask, FastAPI, Django/DRF, Starlette, aiohttp)."""
+
+
+def _parse_formats(formats: tuple[str, ...], output: Path | None) -> list[tuple[str, Path | None]]:
+    targets: list[tuple[str, Path | None]] = []
+    for spec in formats or ("text",):
+        fmt, _, dest = spec.partition(":")
+        fmt = fmt.strip().lower()
+        if fmt not in available_formats():
+            raise click.BadParameter(
+                f"unknown format {fmt!r}; choose from {', '.join(available_formats())}",
+                param_hint="--format")
+        targets.append((fmt, Path(dest) if dest else None))
+    if output is not None:
+        unnamed = [i for i, (_, d) in enumerate(targets) if d is None]
+        if len(unnamed) != 1:
+            raise click.BadParameter("--output needs exactly one --format without a ':PATH'",
+                                     param_hint="--output")
+        targets[unnamed[0]] = (targets[unnamed[0]][0], output)
+    return targets
+
+
+def available_formats() -> tuple[str, ...]:
+    from importlib.util import find_spec
+
+    extra = tuple(f for f in ("html", "github_review", "rdjson", "github_annotations", "gitlab")
+                  if find_spec(f"backend_audit.reporters.{f}") is not None)
+    return FORMATS + tuple(f.replace("_", "-") for f in extra)
+
+
+def _exit_code(report: Report, fail_on: str) -> int:
+    if fail_on == "never":
+        return EXIT_CLEAN
+    threshold = Severity.parse(fail_on)
+    return EXIT_FINDINGS if any(f.severity >= threshold for f in report.active_findings) \
+        else EXIT_CLEAN
+
+
+@main.command("scan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-f", "--format", "formats", multiple=True, metavar="FORMAT[:PATH]",
+              help="Output format, optionally with a file: text, json, sarif (and html, "
+                   "github-review, rdjson, github-annotations, gitlab where available). "
+                   "Repeat for several reports from one scan.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Write the (single) report to this file instead of stdout.")
+@click.option("--select", multiple=True, metavar="RULE",
+              help="Only these rule ids, names, id prefixes or checklist categories "
+                   "(repeatable, or comma-separated).")
+@click.option("--ignore", multiple=True, metavar="RULE",
+              help="Skip these rule ids, names, id prefixes or categories.")
+@click.option("--fail-on", type=click.Choice(["low", "medium", "high", "critical", "never"]),
+              default=None, help="Exit 1 if a finding at or above this severity is reported "
+                                 "[default: low].")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
+              help="Worker processes [default: all cores].")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="TOML file with [tool.backend-audit] settings.")
+@click.option("--sarif-category", default=None,
+              help="SARIF runAutomationDetails.id (distinguishes several uploads).")
+@click.option("--show-suppressed", is_flag=True, help="List suppressed findings in text output.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
+def scan_command(paths: tuple[Path, ...], formats: tuple[str, ...], output: Path | None,
+                 select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
+                 jobs: int | None, config_file: Path | None, sarif_category: str | None,
+                 show_suppressed: bool, quiet: bool) -> None:
+    """Scan PATH... and report findings."""
+    targets = _parse_formats(formats, output)
+    for p in paths:
+        if not os.path.lexists(p):
+            _fail(f"path does not exist: {p}")
+    if config_file is not None and not config_file.is_file():
+        _fail(f"config file not found: {config_file}")
+    try:
+        from backend_audit.discover import scan_root
+
+        config = load_config(config_file, scan_root(list(paths)))
+        options = ScanOptions(select=_split(select), ignore=_split(ignore), jobs=jobs or 0)
+        report = scan(list(paths), config, options)
+    except (ConfigError, CatalogueError, DiscoveryError) as exc:
+        _fail(str(exc))
+        return
+    for fmt, dest in targets:
+        kwargs: dict = {}
+        if fmt == "text":
+            kwargs = {"colour": dest is None and _colour(), "show_suppressed": show_suppressed}
+        elif fmt == "sarif":
+            kwargs = {"category": sarif_category}
+        text = render(fmt, report, **kwargs)
+        if dest is None:
+            click.echo(text, nl=False)
+        else:
+            try:
+                write_atomic(dest, text)
+            except OutputError as exc:
+                _fail(str(exc))
+    sys.exit(_exit_code(report, fail_on or config.fail_on))
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+
+
+def _colour() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and \
+        os.environ.get("TERM") != "dumb"
+
+
+@main.command("rules")
+@click.option("--category", default=None, help="Only rules of this checklist category.")
+@click.option("--framework", default=None, help="Only rules for this framework.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def rules_command(category: str | None, framework: str | None, as_json: bool) -> None:
+    """List the rules: id, name, category, severity, engine, frameworks."""
+    try:
+        rules = load_catalogue()
+    except CatalogueError as exc:
+        _fail(str(exc))
+        return
+    if category:
+        if category not in load_categories():
+            _fail(f"unknown category {category!r}")
+        rules = tuple(r for r in rules if r.category == category)
+    if framework:
+        rules = tuple(r for r in rules if framework in r.frameworks or "any" in r.frameworks)
+    if as_json:
+        import json
+
+        click.echo(json.dumps([{"id": r.id, "name": r.name, "category": r.category,
+                                "severity": str(r.severity), "confidence": str(r.confidence),
+                                "engine": r.engine, "frameworks": list(r.frameworks),
+                                "cwe": list(r.cwe)} for r in rules], indent=2))
+        return
+    header = ("ID", "NAME", "CATEGORY", "SEVERITY", "ENGINE", "FRAMEWORKS")
+    rows = [(r.id, r.name, r.category, str(r.severity), r.engine, ",".join(r.frameworks))
+            for r in rules]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
+    for row in (header, *rows):
+        click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+@main.command("explain")
+@click.argument("rule")
+def explain_command(rule: str) -> None:
+    """Show a rule's documentation: why, example, fix, references."""
+    try:
+        rules = load_catalogue()
+    except CatalogueError as exc:
+        _fail(str(exc))
+        return
+    matches = [r for r in rules if r.id == rule.upper() or r.name == rule.lower()]
+    if not matches:
+        close = [r.id for r in rules if rule_matches(r, rule)]
+        hint = f" (did you mean one of: {', '.join(close[:8])}?)" if close else ""
+        _fail(f"unknown rule {rule!r}{hint}; see 'backend-audit rules'")
+    r = matches[0]
+    click.echo(f"{r.id} {r.name}  [{r.category}, {r.severity}, {r.engine}]")
+    click.echo(f"CWE: {', '.join(r.cwe)}   Frameworks: {', '.join(r.frameworks)}\n")
+    click.echo(rule_docs_text(r))

@@ -1,0 +1,89 @@
+"""Configuration: ``[tool.backend-audit]`` in the nearest pyproject.toml, or ``--config``."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(Exception):
+    """The configuration is malformed."""
+
+
+@dataclass(frozen=True)
+class Config:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()
+    fail_on: str = "low"
+    jobs: int = 0
+    max_file_bytes: int = 2_000_000
+    file_timeout: float = 30.0
+    # What users teach the checks about their own code (dotted or bare names).
+    validators: tuple[str, ...] = ()
+    pagination_helpers: tuple[str, ...] = ()
+    auth_decorators: tuple[str, ...] = ()
+    sql_sinks: tuple[str, ...] = ()
+    password_hashers: tuple[str, ...] = ()
+    source: str | None = None  # where the config was read from
+    extra: tuple[tuple[str, Any], ...] = field(default=())
+
+    def with_overrides(self, **kwargs: Any) -> Config:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update({k: v for k, v in kwargs.items() if v is not None})
+        return Config(**values)
+
+
+_LIST_KEYS = {"select", "ignore", "exclude", "extend_exclude", "validators", "pagination_helpers",
+              "auth_decorators", "sql_sinks", "password_hashers"}
+_SCALARS = {"fail_on": str, "jobs": int, "max_file_bytes": int, "file_timeout": (int, float)}
+
+
+def _from_table(table: dict[str, Any], source: str) -> Config:
+    values: dict[str, Any] = {"source": source}
+    for raw_key, value in table.items():
+        key = raw_key.replace("-", "_")
+        if key in _LIST_KEYS:
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{source}: '{raw_key}' must be a list of strings")
+            values[key] = tuple(value)
+        elif key in _SCALARS:
+            if not isinstance(value, _SCALARS[key]) or isinstance(value, bool):
+                raise ConfigError(f"{source}: '{raw_key}' has the wrong type")
+            values[key] = value
+        else:
+            raise ConfigError(f"{source}: unknown key '{raw_key}' in [tool.backend-audit]")
+    if values.get("fail_on", "low") not in ("low", "medium", "high", "critical", "never"):
+        raise ConfigError(f"{source}: 'fail-on' must be low, medium, high, critical or never")
+    return Config(**values)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+
+
+def load_config(explicit: Path | None, scan_root: Path) -> Config:
+    """Read ``--config`` (a TOML file, with or without [tool.backend-audit]) or the nearest
+    pyproject.toml above ``scan_root`` that has a ``[tool.backend-audit]`` table."""
+    if explicit is not None:
+        data = _read_toml(explicit)
+        table = data.get("tool", {}).get("backend-audit", data if "tool" not in data else {})
+        return _from_table(table, str(explicit))
+    start = scan_root if scan_root.is_dir() else scan_root.parent
+    for directory in (start, *start.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            table = _read_toml(candidate).get("tool", {}).get("backend-audit")
+            if table is not None:
+                return _from_table(table, str(candidate))
+            if (directory / ".git").exists():
+                break
+    return Config()

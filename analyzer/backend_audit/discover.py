@@ -1,0 +1,131 @@
+"""Find the Python files to scan."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from backend_audit.findings import Notification, NotificationLevel
+
+DEFAULT_EXCLUDES = (
+    ".git", ".hg", ".svn", ".bzr", "__pycache__", "node_modules", ".venv", "venv", ".env",
+    "env", ".tox", ".nox", ".eggs", "*.egg-info", "build", "dist", "site-packages",
+    ".mypy_cache", ".pytest_cache", ".ruff_cache", ".cache", "__pypackages__", ".idea",
+    ".vscode", ".backend-audit-cache",
+)
+
+
+class DiscoveryError(Exception):
+    """A path given on the command line does not exist."""
+
+
+@dataclass
+class Discovery:
+    root: Path
+    files: list[tuple[str, str]] = field(default_factory=list)  # (path to open, rel POSIX)
+    notifications: list[Notification] = field(default_factory=list)
+    skipped: int = 0
+
+
+def scan_root(paths: list[Path]) -> Path:
+    resolved = [p.resolve() for p in paths]
+    dirs = [p if p.is_dir() else p.parent for p in resolved]
+    return Path(os.path.commonpath([str(d) for d in dirs]))
+
+
+def _spec(patterns: list[str]) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
+def _gitignore(directory: Path) -> list[str]:
+    try:
+        text = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    return text.splitlines()
+
+
+def discover(paths: list[Path], exclude: tuple[str, ...] | None = None,
+             extend_exclude: tuple[str, ...] = (), respect_gitignore: bool = True) -> Discovery:
+    for p in paths:
+        if not os.path.lexists(p):
+            raise DiscoveryError(f"path does not exist: {p}")
+    root = scan_root(paths)
+    found = Discovery(root)
+    excludes = _spec(list(DEFAULT_EXCLUDES if exclude is None or not exclude else exclude)
+                     + list(extend_exclude))
+    seen: set[str] = set()
+
+    def rel(path: Path) -> str:
+        try:
+            return path.resolve().relative_to(root).as_posix() if path.exists() else \
+                path.absolute().relative_to(root).as_posix()
+        except ValueError:
+            return path.absolute().as_posix()
+
+    def add(path: Path, relpath: str) -> None:
+        if relpath not in seen:
+            seen.add(relpath)
+            found.files.append((str(path), relpath))
+
+    for given in paths:
+        if given.is_symlink() and not given.exists():
+            found.notifications.append(Notification(
+                "is a broken symbolic link; skipped", NotificationLevel.WARNING,
+                rel(given), None, "unreadable"))
+            continue
+        if not given.is_dir():
+            add(given, rel(given))  # a file named explicitly is always scanned
+            continue
+        ignore_stack: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+        for dirpath, dirnames, filenames in os.walk(given, followlinks=False):
+            directory = Path(dirpath)
+            dir_rel = rel(directory)
+            prefix = "" if dir_rel == "." else dir_rel + "/"
+            ignore_stack = [(p, s) for p, s in ignore_stack if prefix.startswith(p)]
+            if respect_gitignore:
+                lines = _gitignore(directory)
+                if lines:
+                    ignore_stack.append((prefix, _spec(lines)))
+
+            def ignored(name: str, is_dir: bool) -> bool:
+                candidate = prefix + name + ("/" if is_dir else "")
+                if excludes.match_file(candidate) or excludes.match_file(name + ("/" if is_dir else "")):
+                    return True
+                return any(s.match_file(candidate[len(p):]) for p, s in ignore_stack)
+
+            kept = []
+            for d in sorted(dirnames):
+                full = directory / d
+                if ignored(d, True) or (full / "pyvenv.cfg").exists():
+                    found.skipped += 1
+                    continue
+                if full.is_symlink():
+                    continue  # never follow directory links: no loops, no escaping the tree
+                kept.append(d)
+            dirnames[:] = kept
+            for name in sorted(filenames):
+                if not name.endswith(".py") and not name.endswith(".pyi"):
+                    continue
+                if name.endswith(".pyi") or ignored(name, False):
+                    found.skipped += 1
+                    continue
+                full = directory / name
+                if full.is_symlink() and not full.exists():
+                    found.notifications.append(Notification(
+                        "is a broken or looping symbolic link; skipped",
+                        NotificationLevel.WARNING, prefix + name, None, "unreadable"))
+                    continue
+                if full.is_symlink():
+                    target = full.resolve()
+                    try:
+                        target.relative_to(root)
+                    except ValueError:
+                        found.skipped += 1
+                        continue  # a link out of the tree is not this project's code
+                add(full, prefix + name)
+    found.files.sort(key=lambda f: f[1])
+    return found

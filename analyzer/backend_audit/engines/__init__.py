@@ -1,0 +1,1 @@
+"""Analysis engines: libcst checks (in-process pool) and semgrep (one subprocess)."""

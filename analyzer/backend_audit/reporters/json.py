@@ -1,0 +1,50 @@
+"""JSON report. Schema (version 1) is documented in README.md and is stable:
+fields are only ever added."""
+
+from __future__ import annotations
+
+import json
+
+from backend_audit.findings import Finding, Report
+from backend_audit.reporters.common import summary
+
+SCHEMA_VERSION = 1
+
+
+def finding_dict(f: Finding) -> dict:
+    return {
+        "rule_id": f.rule_id,
+        "rule_name": f.rule_name,
+        "category": f.category,
+        "severity": str(f.severity),
+        "confidence": str(f.confidence),
+        "path": f.path,
+        "start_line": f.region.start_line,
+        "start_column": f.region.start_column,
+        "end_line": f.region.end_line,
+        "end_column": f.region.end_column,
+        "message": f.message,
+        "snippet": f.snippet,
+        "fingerprint": f.fingerprint,
+        "suppressed": f.suppression is not None,
+        "suppression_reason": f.suppression.reason if f.suppression else None,
+        "baseline_state": f.baseline_state,
+    }
+
+
+def render(report: Report) -> str:
+    data = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "backend-audit", "version": report.tool_version},
+        "started_at": report.started_at,
+        "summary": summary(report),
+        "findings": [finding_dict(f) for f in report.findings],
+        "notifications": [
+            {"level": n.level.value, "kind": n.kind, "path": n.path, "line": n.line,
+             "message": n.message}
+            for n in report.notifications
+        ],
+        "rules": [{"id": r.id, "name": r.name, "category": r.category,
+                   "severity": str(r.severity)} for r in report.rules],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
