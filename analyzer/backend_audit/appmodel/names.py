@@ -106,3 +106,61 @@ def is_password_name(name: str | None) -> bool:
                            "length", "min_", "max_", "field", "label", "placeholder", "url",
                            "validator", "form", "required", "expired", "changed_at")
     )
+
+
+_UNKNOWN = object()
+
+
+def literal_value(node: cst.BaseExpression | None, depth: int = 0):
+    """A Python value for a literal expression (str, int, float, bool, None, and lists,
+    tuples, sets and dicts of those); names become ``"<name:a.b>"`` strings; anything
+    else returns the ``UNKNOWN`` marker."""
+    if node is None or depth > 20:
+        return _UNKNOWN
+    s = string_value(node)
+    if s is not None:
+        return s
+    i = int_value(node)
+    if i is not None:
+        return i
+    if isinstance(node, cst.Float):
+        try:
+            return float(node.value.replace("_", ""))
+        except ValueError:
+            return _UNKNOWN
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[node.value]
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        return [literal_value(e.value, depth + 1) if not isinstance(e, cst.StarredElement)
+                else "<starred>" for e in node.elements]
+    if isinstance(node, cst.Dict):
+        out = {}
+        for e in node.elements:
+            if isinstance(e, cst.DictElement):
+                k = literal_value(e.key, depth + 1)
+                if isinstance(k, (str, int, float, bool)) or k is None:
+                    out[k] = literal_value(e.value, depth + 1)
+        return out
+    name = dotted_name(node)
+    if name is not None:
+        return f"<name:{name}>"
+    if isinstance(node, cst.Call):
+        callee = dotted_name(node.func)
+        if callee is not None:
+            return f"<call:{callee}>"
+    return _UNKNOWN
+
+
+def is_unknown(value) -> bool:
+    return value is _UNKNOWN
+
+
+def jsonable(value):
+    """``literal_value`` output with the UNKNOWN marker replaced by ``"<expr>"``."""
+    if value is _UNKNOWN:
+        return "<expr>"
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    return value

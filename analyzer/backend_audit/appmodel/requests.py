@@ -1,0 +1,81 @@
+"""Recognise expressions that read client input, for every supported framework."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from backend_audit.appmodel.imports import ImportMap
+
+# Attribute of the request object -> kind of input.
+REQUEST_ATTRS = {
+    # Flask / Werkzeug
+    "json": "body", "form": "form", "args": "query", "values": "query", "files": "files",
+    "data": "body", "cookies": "cookies", "headers": "headers", "view_args": "path",
+    "get_json": "body", "get_data": "body",
+    # Django
+    "POST": "form", "GET": "query", "body": "body", "FILES": "files", "COOKIES": "cookies",
+    "META": "headers",
+    # DRF
+    "query_params": "query",
+    # Starlette / FastAPI / aiohttp
+    "path_params": "path", "query": "query", "match_info": "path", "post": "form",
+    "text": "body", "read": "body", "content": "body", "multipart": "files",
+}
+# Kinds that carry a structured payload a handler typically stores or queries with.
+PAYLOAD_KINDS = frozenset({"body", "form", "query", "files", "path"})
+REQUEST_NAMES = frozenset({"request", "req"})
+
+
+def _is_request_object(node: cst.BaseExpression, imports: ImportMap) -> bool:
+    if isinstance(node, cst.Name):
+        q = imports.qualname(node)
+        if q is not None:
+            return q in ("flask.request", "quart.request", "werkzeug.local.request") or \
+                q.endswith(".request") and q.startswith(("flask", "quart"))
+        return node.value in REQUEST_NAMES
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
+        if node.value.value == "self" and node.attr.value == "request":
+            return True  # Django/DRF class-based views
+        return imports.qualname(node) == "flask.request"
+    return False
+
+
+def request_input(expr: cst.BaseExpression, imports: ImportMap) -> str | None:
+    """The kind of client input ``expr`` reads (``body``, ``form``, ``query``...), or None.
+
+    Understands ``request.json``, ``request.get_json()``, ``request.form["x"]``,
+    ``request.args.get("x")``, ``await request.json()``, ``request.data.get("x")``,
+    ``json.loads(request.body)`` and the like.
+    """
+    node = expr
+    while True:
+        if isinstance(node, cst.Await):
+            node = node.expression
+        elif isinstance(node, cst.Subscript):
+            node = node.value
+        elif isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in (
+                "get", "getlist", "to_dict", "copy", "dict", "items", "values", "keys",
+                "get_json", "get_data", "json", "form", "post", "text", "read", "body",
+                "multipart", "pop", "strip", "lower", "upper",
+            ):
+                if func.attr.value in ("get_json", "get_data", "json", "form", "post", "text",
+                                       "read", "body", "multipart") and \
+                        _is_request_object(func.value, imports):
+                    return REQUEST_ATTRS.get(func.attr.value, "body")
+                node = func.value
+            elif isinstance(func, cst.Name) and func.value in ("dict", "str", "int", "float",
+                                                                 "list") and node.args:
+                node = node.args[0].value
+            elif imports.qualname(func) in ("json.loads", "orjson.loads", "ujson.loads") and \
+                    node.args:
+                node = node.args[0].value
+            else:
+                return None
+        elif isinstance(node, cst.Attribute):
+            if _is_request_object(node.value, imports):
+                return REQUEST_ATTRS.get(node.attr.value)
+            node = node.value
+        else:
+            return None
