@@ -172,10 +172,12 @@ def rule_matches(rule: Rule, selector: str) -> bool:
 
 
 def select_rules(rules: tuple[Rule, ...], select: list[str], ignore: list[str]) -> tuple[Rule, ...]:
-    known = {r.id for r in rules} | {r.name for r in rules} | {r.category for r in rules}
-    known |= set(load_categories())
+    """Narrow ``rules``; selectors are checked against the whole catalogue so that a
+    selector naming a rule the configuration already ignored is not an error."""
+    everything = load_catalogue()
+    known = set(load_categories())
     for s in [*select, *ignore]:
-        if not any(rule_matches(r, s) for r in rules) and s.lower() not in known:
+        if not any(rule_matches(r, s) for r in everything) and s.lower() not in known:
             raise CatalogueError(f"unknown rule, rule name or category: {s!r}")
     chosen = [r for r in rules if not select or any(rule_matches(r, s) for s in select)]
     return tuple(r for r in chosen if not any(rule_matches(r, s) for s in ignore))

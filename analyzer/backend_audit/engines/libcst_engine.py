@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -55,6 +56,18 @@ def analyse_source(rel_path: str, text: str, config: Config,
     wanted = [c for c in (*collectors, *classes)
               if not words.get(_key(c)) or _words_match(text, words[_key(c)])]
     if not wanted:
+        # No rule cares about this file, but a broken file must still be reported:
+        # the stdlib parser is ten times cheaper than libcst for that.
+        try:
+            compile(text, rel_path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        except SyntaxError as exc:
+            result.notifications.append(Notification(
+                f"does not parse as Python 3 (line {exc.lineno}): {exc.msg}",
+                NotificationLevel.ERROR, rel_path, exc.lineno, "parse-error"))
+        except (ValueError, RecursionError, MemoryError):
+            result.notifications.append(Notification(
+                "cannot be parsed (nested too deeply or invalid source); skipped",
+                NotificationLevel.ERROR, rel_path, None, "parse-error"))
         return result
     try:
         module = cst.parse_module(text)

@@ -1,0 +1,3 @@
+from bookshop import create_app
+
+app = create_app()
