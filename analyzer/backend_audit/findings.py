@@ -54,6 +54,17 @@ class Suppression:
 
 
 @dataclass(frozen=True)
+class Fix:
+    """A known fix: ``replacement`` replaces whole lines ``start_line``..``end_line``
+    (1-based, inclusive). Review bots turn it into a suggested change."""
+
+    start_line: int
+    end_line: int
+    replacement: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Finding:
     rule_id: str
     rule_name: str
@@ -67,6 +78,7 @@ class Finding:
     fingerprint: str = ""
     suppression: Suppression | None = None
     baseline_state: str | None = None  # "new" | "unchanged" when a baseline is used
+    fix: Fix | None = None
 
     def sort_key(self) -> tuple:
         return (self.path, self.region.start_line, self.region.start_column, self.rule_id,
