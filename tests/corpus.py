@@ -16,7 +16,6 @@ it names; other rules' findings in it are ignored.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -119,12 +118,14 @@ def _runner_for(unit: Unit):
     return run
 
 
-def found(unit: Unit) -> set[tuple[str, int, str]]:
-    """(relative path, line, rule id) of every finding the real pipeline reports."""
+@cache
+def found(unit: Unit) -> frozenset[tuple[str, int, str]]:
+    """(relative path, line, rule id) of every finding the real pipeline reports
+    (cached: the fixture test and the accuracy test share one scan per unit)."""
     paths = [unit.path]
     report = scan(paths, Config(), ScanOptions(jobs=1), semgrep_runner=_runner_for(unit),
                   discovery=discover(paths))
-    return {(f.path, f.region.start_line, f.rule_id) for f in report.findings}
+    return frozenset((f.path, f.region.start_line, f.rule_id) for f in report.findings)
 
 
 @dataclass
@@ -140,22 +141,3 @@ class Score:
     @property
     def recall(self) -> float:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-
-def score_unit(unit: Unit, got: set[tuple[str, int, str]],
-               exp: Expectations) -> dict[str, Score]:
-    """Per-category score; 'expect' lines are positives, anything else firing is a false alarm."""
-    from backend_audit.catalogue import load_catalogue as _cat
-
-    category = {r.id: r.category for r in _cat()}
-    scope = in_scope(unit, exp)
-    got = {g for g in got if g[2] in scope}
-    positives = exp.by_kind["expect"] | exp.by_kind["todo-expect"]
-    scores: dict[str, Score] = defaultdict(Score)
-    for item in positives:
-        scores[category.get(item[2], "?")].__setattr__(
-            "tp" if item in got else "fn",
-            getattr(scores[category.get(item[2], "?")], "tp" if item in got else "fn") + 1)
-    for item in got - positives:
-        scores[category.get(item[2], "?")].fp += 1
-    return scores
