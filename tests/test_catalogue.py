@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from backend_audit.catalogue import CatalogueError, load_catalogue, load_categories
 from backend_audit.checks import check_classes
 from backend_audit.engines.semgrep_engine import semgrep_config
 from backend_audit.resources import rules_dir
+
 from tests.corpus import expectations, units
 from tests.shared_dir import shared_file
 

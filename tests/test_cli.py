@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
-
 from backend_audit import __version__
 from backend_audit.catalogue import load_catalogue
 from backend_audit.cli import main
+from click.testing import CliRunner
 
 SQL_FLAW = '''
 import sqlite3
