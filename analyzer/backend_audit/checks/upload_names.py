@@ -1,0 +1,90 @@
+"""Where an uploaded file's client-supplied name ends up. Shared by the upload checks.
+
+Defines no rule. ``FileStorage.filename`` (Flask/Werkzeug), ``UploadFile.filename``
+(FastAPI/Starlette), ``UploadedFile.name`` (Django ``request.FILES``) and aiohttp
+``field.filename`` are chosen by the client: ``../../app/config.py`` is a valid value.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from backend_audit.appmodel.dataflow import Flow, string_parts
+from backend_audit.appmodel.names import last_name
+
+MAX_DEPTH = 10
+# Calls that turn a client filename into something safe to put in a path.
+FILENAME_SANITISERS = frozenset({
+    "secure_filename", "get_valid_filename", "basename", "uuid4", "uuid1", "token_hex",
+    "token_urlsafe", "slugify", "get_available_name", "generate_filename", "hexdigest",
+})
+# Calls that combine their arguments into a path or string.
+PATH_BUILDERS = frozenset({
+    "join", "Path", "PurePath", "joinpath", "str", "format", "lower", "strip", "replace",
+    "abspath", "normpath", "expanduser", "resolve",
+})
+
+
+def mentions_client_filename(expr: cst.BaseExpression, flow: Flow) -> bool:
+    return client_filename(expr, flow) is not None
+
+
+def client_filename(expr: cst.BaseExpression, flow: Flow, depth: int = 0,
+                    seen: frozenset[str] = frozenset()) -> cst.BaseExpression | None:
+    """The unsanitised ``x.filename`` / ``request.FILES[...].name`` in ``expr``, or None."""
+    if depth > MAX_DEPTH:
+        return None
+    if isinstance(expr, cst.Attribute):
+        if expr.attr.value == "filename":
+            return expr
+        if expr.attr.value == "name" and _is_django_upload(expr.value, flow, seen):
+            return expr
+        return None
+    if isinstance(expr, cst.Name):
+        if expr.value in seen:
+            return None
+        for value in flow.values_of(expr.value):
+            found = client_filename(value, flow, depth + 1, seen | {expr.value})
+            if found is not None:
+                return found
+        return None
+    if isinstance(expr, cst.Call):
+        name = last_name(expr.func)
+        if name in FILENAME_SANITISERS or name not in PATH_BUILDERS:
+            return None
+        parts = [a.value for a in expr.args]
+        if isinstance(expr.func, cst.Attribute) and name in ("join", "format", "lower",
+                                                              "strip", "replace", "joinpath"):
+            parts.append(expr.func.value)
+        return _first(parts, flow, depth, seen)
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
+        return _first([expr.left, expr.right], flow, depth, seen)
+    parts = [p for p in string_parts(expr) if p is not expr]
+    return _first(parts, flow, depth, seen)
+
+
+def _first(parts: list[cst.BaseExpression], flow: Flow, depth: int,
+           seen: frozenset[str]) -> cst.BaseExpression | None:
+    for part in parts:
+        found = client_filename(part, flow, depth + 1, seen)
+        if found is not None:
+            return found
+    return None
+
+
+def _is_django_upload(expr: cst.BaseExpression, flow: Flow, seen: frozenset[str],
+                      depth: int = 0) -> bool:
+    """``request.FILES["doc"]``, ``request.FILES.get("doc")`` or a name holding one."""
+    if depth > MAX_DEPTH:
+        return False
+    if isinstance(expr, cst.Subscript):
+        expr = expr.value
+    elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
+            expr.func.attr.value in ("get", "getlist"):
+        expr = expr.func.value
+    if isinstance(expr, cst.Attribute) and expr.attr.value in ("FILES", "files"):
+        return True
+    if isinstance(expr, cst.Name) and expr.value not in seen:
+        return any(_is_django_upload(v, flow, seen | {expr.value}, depth + 1)
+                   for v in flow.values_of(expr.value))
+    return False
