@@ -18,6 +18,7 @@ from backend_audit.output import OutputError, write_atomic
 from backend_audit.pipeline import ScanOptions, scan
 from backend_audit.reporters import FORMATS, render
 from backend_audit.reporters.common import rule_docs_text
+from backend_audit.reporters.sarif import upload_warnings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -102,12 +103,19 @@ def _exit_code(report: Report, fail_on: str) -> int:
               default=None, help="TOML file with [tool.backend-audit] settings.")
 @click.option("--sarif-category", default=None,
               help="SARIF runAutomationDetails.id (distinguishes several uploads).")
+@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="Report only findings that are not in this baseline file "
+                                 "(written by 'backend-audit baseline').")
+@click.option("--diff", "diff_base", default=None, metavar="BASE",
+              help="Report only findings on lines changed since git ref BASE "
+                   "(e.g. origin/main, HEAD~1).")
 @click.option("--show-suppressed", is_flag=True, help="List suppressed findings in text output.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 def scan_command(paths: tuple[Path, ...], formats: tuple[str, ...], output: Path | None,
                  select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
                  jobs: int | None, config_file: Path | None, sarif_category: str | None,
-                 show_suppressed: bool, quiet: bool) -> None:
+                 show_suppressed: bool, quiet: bool, baseline_file: Path | None = None,
+                 diff_base: str | None = None) -> None:
     """Scan PATH... and report findings."""
     targets = _parse_formats(formats, output)
     for p in paths:
@@ -124,13 +132,20 @@ def scan_command(paths: tuple[Path, ...], formats: tuple[str, ...], output: Path
     except (ConfigError, CatalogueError, DiscoveryError) as exc:
         _fail(str(exc))
         return
+    report = _narrow(report, baseline_file, diff_base)
+    source_root = _source_root(report, [fmt for fmt, _ in targets])
     for fmt, dest in targets:
         kwargs: dict = {}
         if fmt == "text":
             kwargs = {"colour": dest is None and _colour(), "show_suppressed": show_suppressed}
         elif fmt == "sarif":
-            kwargs = {"category": sarif_category}
+            kwargs = {"category": sarif_category, "source_root": source_root}
+        elif fmt in _REPO_RELATIVE_FORMATS:
+            kwargs = {"source_root": source_root}
         text = render(fmt, report, **kwargs)
+        if fmt == "sarif":
+            for warning in upload_warnings(text):
+                click.echo(f"backend-audit: warning: {warning}", err=True)
         if dest is None:
             click.echo(text, nl=False)
         else:
@@ -139,6 +154,34 @@ def scan_command(paths: tuple[Path, ...], formats: tuple[str, ...], output: Path
             except OutputError as exc:
                 _fail(str(exc))
     sys.exit(_exit_code(report, fail_on or config.fail_on))
+
+
+#: Formats whose paths code review platforms resolve from the repository root.
+_REPO_RELATIVE_FORMATS = ("github-review", "rdjson", "github-annotations", "gitlab")
+
+
+def _narrow(report: Report, baseline_file: Path | None, diff_base: str | None) -> Report:
+    """Apply --baseline and --diff to a finished scan."""
+    from backend_audit import baseline, gitdiff
+
+    try:
+        if baseline_file is not None:
+            report = baseline.apply(report, baseline.load(baseline_file))
+        if diff_base:
+            report = gitdiff.apply(report, gitdiff.changed_lines(Path(report.root), diff_base))
+    except (baseline.BaselineError, gitdiff.GitDiffError) as exc:
+        _fail(str(exc))
+    return report
+
+
+def _source_root(report: Report, formats: list[str]) -> str | None:
+    """The git work tree around the scan root, for formats that need repository paths."""
+    if not any(f == "sarif" or f in _REPO_RELATIVE_FORMATS for f in formats):
+        return None
+    from backend_audit.gitdiff import repository_root
+
+    top = repository_root(Path(report.root))
+    return str(top) if top is not None else None
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -201,3 +244,124 @@ def explain_command(rule: str) -> None:
     click.echo(f"{r.id} {r.name}  [{r.category}, {r.severity}, {r.engine}]")
     click.echo(f"CWE: {', '.join(r.cwe)}   Frameworks: {', '.join(r.frameworks)}\n")
     click.echo(rule_docs_text(r))
+
+
+def _scan_for(paths: tuple[Path, ...], config_file: Path | None, select: tuple[str, ...],
+              ignore: tuple[str, ...], jobs: int | None) -> tuple[Report, str]:
+    """Scan for the ``baseline`` and ``review`` commands; returns the report and fail-on."""
+    for p in paths:
+        if not os.path.lexists(p):
+            _fail(f"path does not exist: {p}")
+    if config_file is not None and not config_file.is_file():
+        _fail(f"config file not found: {config_file}")
+    try:
+        from backend_audit.discover import scan_root
+
+        config = load_config(config_file, scan_root(list(paths)))
+        options = ScanOptions(select=_split(select), ignore=_split(ignore), jobs=jobs or 0)
+        return scan(list(paths), config, options), config.fail_on
+    except (ConfigError, CatalogueError, DiscoveryError) as exc:
+        _fail(str(exc))
+        raise AssertionError("unreachable") from exc
+
+
+_SELECT_HELP = "Only these rule ids, names, id prefixes or categories."
+
+
+@main.command("baseline")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--select", multiple=True, metavar="RULE", help=_SELECT_HELP)
+@click.option("--ignore", multiple=True, metavar="RULE", help="Skip these rules.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
+              help="Worker processes [default: all cores].")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="TOML file with [tool.backend-audit] settings.")
+def baseline_command(file: Path, paths: tuple[Path, ...], select: tuple[str, ...],
+                     ignore: tuple[str, ...], jobs: int | None,
+                     config_file: Path | None) -> None:
+    """Write the current findings of PATH... (default: .) to FILE.
+
+    Later scans with --baseline FILE report only findings that are new since."""
+    from backend_audit import baseline
+
+    report, _ = _scan_for(paths or (Path("."),), config_file, select, ignore, jobs)
+    try:
+        write_atomic(file, baseline.dumps(report))
+    except OutputError as exc:
+        _fail(str(exc))
+    recorded = sum(1 for f in report.findings if f.suppression is None)
+    click.echo(f"backend-audit: baseline of {recorded} finding{'s' if recorded != 1 else ''} "
+               f"written to {file}", err=True)
+
+
+@main.command("review")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--diff", "diff_base", default=None, metavar="BASE",
+              help="Comment only on lines changed since git ref BASE "
+                   "[default: the pull request's base commit].")
+@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="Leave out findings recorded in this baseline.")
+@click.option("--select", multiple=True, metavar="RULE", help=_SELECT_HELP)
+@click.option("--ignore", multiple=True, metavar="RULE", help="Skip these rules.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
+              help="Worker processes [default: all cores].")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="TOML file with [tool.backend-audit] settings.")
+@click.option("--repo", default=None, metavar="OWNER/NAME",
+              help="Repository [default: $GITHUB_REPOSITORY].")
+@click.option("--pr", "pr_number", type=click.IntRange(min=1), default=None,
+              help="Pull request number [default: from the Actions event].")
+@click.option("--api-url", default=None,
+              help="GitHub API base URL [default: $GITHUB_API_URL or https://api.github.com].")
+@click.option("--max-comments", type=click.IntRange(min=0), default=50, show_default=True,
+              help="Inline comments at most; the rest are listed in the review body.")
+@click.option("--dry-run", is_flag=True, help="Print the review instead of posting it.")
+@click.option("--fail-on", type=click.Choice(["low", "medium", "high", "critical", "never"]),
+              default="never", show_default=True,
+              help="Exit 1 if a commented finding is at or above this severity.")
+def review_command(paths: tuple[Path, ...], diff_base: str | None, baseline_file: Path | None,
+                   select: tuple[str, ...], ignore: tuple[str, ...], jobs: int | None,
+                   config_file: Path | None, repo: str | None, pr_number: int | None,
+                   api_url: str | None, max_comments: int, dry_run: bool,
+                   fail_on: str) -> None:
+    """Scan PATH... (default: .) and post the findings on changed lines as a review of a
+    GitHub pull request. The token comes from $GITHUB_TOKEN."""
+    import json
+
+    from backend_audit.reporters.github_review import review
+    from backend_audit.review_post import ReviewPostError, post_review, pull_request_from_env
+
+    pr = None
+    try:
+        pr = pull_request_from_env(os.environ, repository=repo, number=pr_number,
+                                   api_url=api_url)
+    except ReviewPostError as exc:
+        if not dry_run:
+            _fail(str(exc))
+    base = diff_base or (pr.base_sha if pr else None)
+    if not base:
+        _fail("review needs --diff BASE (or a pull_request event that names the base commit)")
+    report, _ = _scan_for(paths or (Path("."),), config_file, select, ignore, jobs)
+    report = _narrow(report, baseline_file, base)
+    source_root = _source_root(report, ["github-review"])
+    body = review(report, pr.head_sha if pr else None, max_comments, source_root)
+    if dry_run:
+        click.echo(json.dumps(body, indent=2, ensure_ascii=False))
+    else:
+        assert pr is not None
+        try:
+            result = post_review(pr, body)
+        except ReviewPostError as exc:
+            _fail(str(exc))
+            return
+        if result.review_url is None and not result.posted:
+            click.echo(f"backend-audit: nothing new to post ({result.skipped} finding(s) "
+                       "already commented on)", err=True)
+        else:
+            how = "listed in the review body" if result.folded else "posted inline"
+            sent = len(body["comments"]) - result.skipped
+            click.echo(f"backend-audit: review posted ({sent} comment(s) "
+                       f"{how}, {result.skipped} already there): {result.review_url}",
+                       err=True)
+    sys.exit(_exit_code(report, fail_on))

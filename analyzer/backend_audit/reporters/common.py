@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path, PurePosixPath
 
 from backend_audit.findings import Finding, Report, Severity
 
@@ -41,3 +42,39 @@ def summary(report: Report) -> dict:
         "files_scanned": report.stats.files_scanned,
         "notifications": len(report.notifications),
     }
+
+
+def repo_path(report: Report, path: str, source_root: str | None) -> str:
+    """``path`` (relative to the scan root) made relative to ``source_root``.
+
+    Code review platforms address files from the repository root, while the scan
+    root may be a sub-folder of it (``backend-audit src/``)."""
+    if not source_root or PurePosixPath(path).is_absolute():
+        return path
+    try:
+        prefix = Path(report.root).relative_to(Path(source_root)).as_posix()
+    except ValueError:
+        return path
+    return path if prefix == "." else f"{prefix}/{path}"
+
+
+def fence(text: str, info: str = "") -> str:
+    """A Markdown code fence that the text itself cannot close."""
+    longest = run = 0
+    for ch in text:
+        run = run + 1 if ch == "`" else 0
+        longest = max(longest, run)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{info}\n{text}\n{ticks}"
+
+
+def markdown_text(text: str) -> str:
+    """Untrusted text for a Markdown comment: no raw HTML, no @-mentions, no notifications."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # A zero-width joiner keeps "@team" readable without pinging anyone.
+    return escaped.replace("@", "@\u200d")
+
+
+def reportable(report: Report) -> list[Finding]:
+    """Findings a review bot or CI annotation should show: neither suppressed nor known."""
+    return list(report.active_findings)
