@@ -22,6 +22,7 @@ class _AssignCollector(cst.CSTVisitor):
     def __init__(self, root: cst.CSTNode) -> None:
         self.root = root
         self.values: dict[str, list[cst.BaseExpression]] = {}
+        self.items: dict[str, list[cst.BaseExpression]] = {}
         self.returns: list[cst.BaseExpression] = []
 
     def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
@@ -78,6 +79,17 @@ class _AssignCollector(cst.CSTVisitor):
         if node.value is not None:
             self.returns.append(node.value)
 
+    def visit_Call(self, node: cst.Call) -> None:
+        # ``parts.append(x)`` / ``extend`` / ``insert`` / ``add``: x becomes an item of parts.
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+            return
+        method = func.attr.value
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
+        index = 1 if method == "insert" else 0
+        if method in ("append", "extend", "insert", "add") and len(positional) > index:
+            self.items.setdefault(func.value.value, []).append(positional[index])
+
 
 class Flow:
     """Assignments of one scope. Build with ``Flow(function_def)`` or ``Flow(module)``."""
@@ -87,6 +99,7 @@ class Flow:
         scope.visit(collector)
         self.scope = scope
         self.values = collector.values
+        self.items = collector.items
         self.returns = collector.returns
         self.params: set[str] = set()
         if isinstance(scope, cst.FunctionDef):
@@ -99,6 +112,10 @@ class Flow:
 
     def values_of(self, name: str) -> list[cst.BaseExpression]:
         return self.values.get(name, [])
+
+    def items_of(self, name: str) -> list[cst.BaseExpression]:
+        """What ``name.append(...)``/``extend``/``insert``/``add`` put into the name."""
+        return self.items.get(name, [])
 
     def is_augmented(self, name: str) -> bool:
         return ("__aug__" + name) in self.values
@@ -117,7 +134,7 @@ class Flow:
         if isinstance(expr, cst.Name):
             if expr.value in seen:
                 return
-            vals = self.values.get(expr.value)
+            vals = self.values.get(expr.value, []) + self.items.get(expr.value, [])
             if not vals:
                 yield expr
                 return
@@ -149,7 +166,8 @@ def string_parts(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
     if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
         return [e.value for e in expr.elements]
     if isinstance(expr, cst.Dict):
-        return [e.value for e in expr.elements if isinstance(e, (cst.DictElement, cst.StarredDictElement))]
+        return [e.value for e in expr.elements
+                if isinstance(e, (cst.DictElement, cst.StarredDictElement))]
     if isinstance(expr, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
         return [expr.elt, expr.for_in.iter]
     if isinstance(expr, cst.IfExp):
@@ -216,3 +234,77 @@ def any_leaf(flow: Flow, expr: cst.BaseExpression,
         if predicate(leaf):
             return leaf
     return None
+
+
+_CHECKING_METHODS = frozenset({"fullmatch", "match", "isidentifier", "isdigit", "isalnum",
+                               "isdecimal", "isnumeric"})
+
+
+def _root_name(expr: cst.BaseExpression) -> str | None:
+    """``col`` for ``col``, ``col.lower()``, ``col.strip().lower()``."""
+    while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
+            expr.func.attr.value in ("lower", "upper", "strip", "casefold", "title"):
+        expr = expr.func.value
+    return expr.value if isinstance(expr, cst.Name) else None
+
+
+def _checked_names(test: cst.BaseExpression,
+                   is_constant: Callable[[cst.BaseExpression], bool]) -> set[str]:
+    names: set[str] = set()
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _checked_names(test.expression, is_constant)
+    if isinstance(test, cst.BooleanOperation):
+        return _checked_names(test.left, is_constant) | _checked_names(test.right, is_constant)
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        comp = test.comparisons[0]
+        if isinstance(comp.operator, (cst.In, cst.NotIn)) and is_constant(comp.comparator):
+            name = _root_name(test.left)
+            if name is not None:
+                names.add(name)
+    if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and \
+            test.func.attr.value in _CHECKING_METHODS:
+        # ``SAFE_NAME.fullmatch(col)``, ``re.fullmatch(r"...", col)``, ``col.isidentifier()``
+        if test.func.attr.value.startswith("is"):
+            name = _root_name(test.func.value)
+            if name is not None:
+                names.add(name)
+        else:
+            for arg in test.args:
+                name = _root_name(arg.value)
+                if name is not None:
+                    names.add(name)
+    return names
+
+
+def allow_listed_names(scope: cst.CSTNode,
+                       is_constant: Callable[[cst.BaseExpression], bool]) -> set[str]:
+    """Names a scope checks against a constant allow-list (``if col not in ALLOWED:``,
+    ``assert col in {...}``, ``if not SAFE.fullmatch(col):``), in if/elif/assert/while
+    tests, conditional expressions and comprehension filters. Flow-insensitive: a name
+    checked anywhere in the scope counts as checked throughout it."""
+    found: set[str] = set()
+
+    class _Tests(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is scope
+
+        def visit_If(self, node: cst.If) -> None:
+            found.update(_checked_names(node.test, is_constant))
+
+        def visit_While(self, node: cst.While) -> None:
+            found.update(_checked_names(node.test, is_constant))
+
+        def visit_Assert(self, node: cst.Assert) -> None:
+            found.update(_checked_names(node.test, is_constant))
+
+        def visit_CompIf(self, node: cst.CompIf) -> None:
+            found.update(_checked_names(node.test, is_constant))
+
+    scope.visit(_Tests())
+    return found
+
+
+def checked_in_test(test: cst.BaseExpression,
+                    is_constant: Callable[[cst.BaseExpression], bool]) -> set[str]:
+    """Names a single test expression checks against a constant allow-list."""
+    return _checked_names(test, is_constant)

@@ -1,0 +1,621 @@
+"""What a value that ends up in SQL text is made of: literal, safe, or chosen by someone.
+
+``SqlValues.shape(expr)`` walks an expression the way a reviewer reads it: through local
+names (``q = "..."; q += f"..."``), appended clause lists, same-module helper functions
+(with the caller's arguments bound to the helper's parameters), comprehensions and
+conditional expressions, and decides whether the resulting string was *built* from a
+part that is neither a literal nor a constant nor otherwise safe (an int, a value picked
+from a constant allow-list, a quoted identifier). It also says whether such a part comes
+from the client, which sets the confidence of a finding.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+import libcst as cst
+
+from backend_audit.appmodel.context import ModuleContext
+from backend_audit.appmodel.dataflow import Flow, allow_listed_names, checked_in_test
+from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
+from backend_audit.appmodel.requests import request_input
+
+MAX_DEPTH = 24
+MAX_HELPER_DEPTH = 4
+
+SQL_WORDS = re.compile(
+    r"^\s*(select|insert|update|delete|with|create|drop|alter|replace|merge|truncate|pragma|"
+    r"grant|revoke|exec|call|show|describe|explain)\b|"
+    r"\b(from|where|values|set|into|order\s+by|group\s+by|join|limit|having|and|or|like)\b",
+    re.IGNORECASE,
+)
+# A built string needs at least one of these to be taken for SQL by a loose sink.
+SQL_STATEMENT = re.compile(
+    r"\b(select|insert\s+into|update|delete\s+from|where|order\s+by|group\s+by|values|"
+    r"create\s+table|drop\s+table|alter\s+table|truncate|pragma|join)\b",
+    re.IGNORECASE,
+)
+
+# Calls whose result cannot carry SQL syntax whatever their argument.
+COERCIONS = frozenset({"int", "float", "bool", "len", "abs", "round", "Decimal", "UUID",
+                       "uuid4", "hash", "ord", "sum", "isoformat", "date",
+                       "datetime", "fromisoformat", "strptime", "timedelta", "time", "hex"})
+# Quoting and escaping functions of drivers and psycopg's composition objects.
+QUOTING = frozenset({"quote_ident", "escape_string", "escape_literal", "escape_identifier",
+                     "Identifier", "Literal", "Placeholder", "bindparam", "quoted_name"})
+PASS_THROUGH = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "title", "casefold",
+                          "capitalize", "replace", "items", "keys", "values", "copy", "split",
+                          "splitlines", "encode", "decode", "dict", "list", "tuple", "sorted",
+                          "set", "str", "repr", "reversed", "iter", "getlist", "to_dict",
+                          "SQL", "Composed", "removeprefix", "removesuffix"})
+LOOKUPS = frozenset({"get", "pop", "setdefault"})
+# Annotations of parameters whose values cannot carry SQL text.
+SAFE_ANNOTATIONS = frozenset({"int", "float", "bool", "Decimal", "UUID", "date", "datetime",
+                              "time", "timedelta", "PositiveInt", "NonNegativeInt", "conint",
+                              "confloat", "StrictInt", "StrictFloat", "StrictBool", "UUID4",
+                              "PositiveFloat", "Literal", "IntEnum"})
+# Deployment configuration: chosen by whoever deploys the app, not by a client.
+CONFIG_ROOTS = frozenset({"settings", "config", "app.config", "current_app.config", "os.environ",
+                          "conf", "django.conf.settings"})
+CONFIG_CALLS = frozenset({"os.getenv", "os.environ.get", "getenv"})
+# Imported names that hold per-request (client-influenced) state.
+REQUEST_GLOBALS = frozenset({"flask.g", "flask.session", "flask_login.current_user",
+                             "flask.request"})
+IDENTIFIER_ATTRS = frozenset({"db_table", "__tablename__", "__name__", "model_name",
+                              "table_name", "tablename"})
+_FLASK_SAFE_CONVERTER = re.compile(r"<(int|float|uuid):(\w+)>")
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a value is made of, for SQL purposes."""
+
+    safe: bool = True  # carries no text chosen by anyone but the code's author
+    built: bool = False  # assembled by formatting with a part that is not safe
+    request: bool = False  # a part that is not safe comes from the client
+    text: str = ""  # literal text seen while assembling it
+    # Imported calls (qualified names) whose results are the parts that are not safe.
+    calls: frozenset[str] = frozenset()
+    other: bool = False  # some part that is not safe is not such a call
+
+    @property
+    def has_sql_words(self) -> bool:
+        return bool(SQL_STATEMENT.search(self.text))
+
+
+SAFE = Shape()
+
+
+def join(shapes: list[Shape]) -> Shape:
+    """A value that may be any of ``shapes`` (or is made of all of them)."""
+    if not shapes:
+        return SAFE
+    return Shape(
+        safe=all(s.safe for s in shapes),
+        built=any(s.built for s in shapes),
+        request=any(s.request for s in shapes),
+        text=" ".join(s.text for s in shapes if s.text)[:2000],
+        calls=frozenset().union(*(s.calls for s in shapes)),
+        other=any(s.other for s in shapes),
+    )
+
+
+def compose(parts: list[Shape], literal_text: str = "") -> Shape:
+    """A string formatted or concatenated from ``parts`` (and some literal text)."""
+    joined = join(parts)
+    text = (literal_text + " " + joined.text).strip()
+    return replace(joined, text=text, built=joined.built or not joined.safe)
+
+
+def unsafe(reason_call: str | None = None, request: bool = False) -> Shape:
+    if reason_call is not None and not request:
+        return Shape(safe=False, calls=frozenset({reason_call}))
+    return Shape(safe=False, request=request, other=True)
+
+
+@dataclass
+class Scope:
+    flow: Flow
+    function: cst.FunctionDef | None
+    class_def: cst.ClassDef | None
+    bindings: dict[str, Shape] = field(default_factory=dict)
+    guarded: set[str] = field(default_factory=set)
+    helper_depth: int = 0
+
+
+class SqlValues:
+    """Evaluates expressions of one module; one instance per module context."""
+
+    def __init__(self, ctx: ModuleContext) -> None:
+        self.ctx = ctx
+        self._class_of: dict[int, cst.ClassDef] = {}
+        for stmt in ctx.module.body:
+            if isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
+                for inner in stmt.body.body:
+                    if isinstance(inner, cst.FunctionDef):
+                        self._class_of[id(inner)] = stmt
+        self._call_sites: dict[str, list[tuple[cst.Call, cst.FunctionDef | None]]] | None = None
+        self._scopes: dict[int, Scope] = {}
+        self._module_scope: Scope | None = None
+        self._param_cache: dict[tuple[int, str], Shape] = {}
+        self._active_params: set[tuple[int, str]] = set()
+
+    # ------------------------------------------------------------------ scopes
+    def current_scope(self) -> Scope:
+        """The scope the traversal is in: the innermost function, else the module."""
+        return self.scope(self.ctx.current_function)
+
+    def scope(self, function: cst.FunctionDef | None) -> Scope:
+        """The scope of ``function``; ``None`` is the module body."""
+        if function is None:
+            if self._module_scope is None:
+                self._module_scope = Scope(self.ctx.flow(self.ctx.module), None, None)
+                self._module_scope.guarded = allow_listed_names(self.ctx.module,
+                                                                self.is_constant_collection)
+            return self._module_scope
+        if id(function) not in self._scopes:
+            sc = Scope(self.ctx.flow(function), function, self._class_of.get(id(function)))
+            sc.guarded = allow_listed_names(function, self.is_constant_collection)
+            self._scopes[id(function)] = sc
+        return self._scopes[id(function)]
+
+    def class_of(self, function: cst.FunctionDef) -> cst.ClassDef | None:
+        return self._class_of.get(id(function))
+
+    # ------------------------------------------------------------------ constants
+    def is_constant_collection(self, expr: cst.BaseExpression) -> bool:
+        """A collection fixed by the code: a literal of literals, or an UPPER_CASE name."""
+        if isinstance(expr, (cst.Set, cst.List, cst.Tuple)):
+            return all(self._is_plain_literal(e.value) for e in expr.elements)
+        if isinstance(expr, cst.Dict):
+            return all(isinstance(e, cst.DictElement) and self._is_plain_literal(e.key)
+                       for e in expr.elements)
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
+                expr.func.attr.value in ("keys", "values"):
+            return self.is_constant_collection(expr.func.value)
+        if isinstance(expr, cst.Call) and last_name(expr.func) in ("frozenset", "set", "tuple"):
+            return bool(expr.args) and self.is_constant_collection(expr.args[0].value)
+        if isinstance(expr, cst.Name):
+            if _is_constant_name(expr.value):
+                return True
+            values = self.ctx.flow(self.ctx.module).values_of(expr.value)
+            return bool(values) and all(self.is_constant_collection(v) for v in values)
+        if isinstance(expr, cst.Attribute):
+            return _is_constant_name(expr.attr.value)
+        return False
+
+    @staticmethod
+    def _is_plain_literal(expr: cst.BaseExpression) -> bool:
+        return isinstance(expr, (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString))
+
+    # ------------------------------------------------------------------ shapes
+    def shape(self, expr: cst.BaseExpression, scope: Scope | None = None,
+              depth: int = 0, seen: frozenset[str] = frozenset()) -> Shape:
+        scope = scope or self.current_scope()
+        if depth > MAX_DEPTH:
+            return unsafe()
+        s = string_value(expr)
+        if s is not None:
+            return Shape(text=s)
+        if isinstance(expr, (cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis)):
+            return SAFE
+        d = depth + 1
+        if isinstance(expr, cst.FormattedString):
+            text = "".join(p.value for p in expr.parts if isinstance(p, cst.FormattedStringText))
+            parts = [self._fstring_part(p, scope, d, seen) for p in expr.parts
+                     if isinstance(p, cst.FormattedStringExpression)]
+            return compose(parts, text)
+        if isinstance(expr, cst.ConcatenatedString):
+            return compose([self.shape(expr.left, scope, d, seen),
+                            self.shape(expr.right, scope, d, seen)])
+        if isinstance(expr, cst.BinaryOperation):
+            return self._binary(expr, scope, d, seen)
+        if isinstance(expr, cst.Name):
+            return self._name(expr.value, scope, d, seen)
+        if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+            return join([self.shape(e.value, scope, d, seen) for e in expr.elements])
+        if isinstance(expr, cst.Dict):
+            out = []
+            for e in expr.elements:
+                if isinstance(e, cst.DictElement):
+                    out += [self.shape(e.key, scope, d, seen), self.shape(e.value, scope, d, seen)]
+                else:
+                    out.append(self.shape(e.value, scope, d, seen))
+            return join(out)
+        if isinstance(expr, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+            return self._comprehension(expr, expr.elt, scope, d, seen)
+        if isinstance(expr, cst.DictComp):
+            return join([self._comprehension(expr, expr.key, scope, d, seen),
+                         self._comprehension(expr, expr.value, scope, d, seen)])
+        if isinstance(expr, cst.IfExp):
+            checked = checked_in_test(expr.test, self.is_constant_collection)
+            body_scope = _with_guards(scope, checked) if checked else scope
+            return join([self.shape(expr.body, body_scope, d, seen),
+                         self.shape(expr.orelse, scope, d, seen)])
+        if isinstance(expr, cst.BooleanOperation):
+            return join([self.shape(expr.left, scope, d, seen),
+                         self.shape(expr.right, scope, d, seen)])
+        if isinstance(expr, (cst.Await, cst.StarredElement)):
+            inner = expr.expression if isinstance(expr, cst.Await) else expr.value
+            return self.shape(inner, scope, d, seen)
+        if isinstance(expr, (cst.Comparison, cst.UnaryOperation)):
+            return SAFE  # booleans and negated numbers
+        if isinstance(expr, cst.Subscript):
+            return self._subscript(expr, scope, d, seen)
+        if isinstance(expr, cst.Attribute):
+            return self._attribute(expr, scope, d, seen)
+        if isinstance(expr, cst.Call):
+            return self._call(expr, scope, d, seen)
+        if isinstance(expr, cst.NamedExpr):
+            return self.shape(expr.value, scope, d, seen)
+        return unsafe()
+
+    def _fstring_part(self, part: cst.FormattedStringExpression, scope: Scope, depth: int,
+                      seen: frozenset[str]) -> Shape:
+        spec = "".join(p.value for p in (part.format_spec or [])
+                       if isinstance(p, cst.FormattedStringText))
+        if spec and spec[-1] in "dfieEgGxXob%":
+            return SAFE  # ``{limit:d}`` raises on anything but a number
+        return self.shape(part.expression, scope, depth, seen)
+
+    def _binary(self, expr: cst.BinaryOperation, scope: Scope, depth: int,
+                seen: frozenset[str]) -> Shape:
+        op = expr.operator
+        if isinstance(op, cst.Multiply):
+            # ``"?" * len(ids)`` / ``["%s"] * n``: the count cannot add text.
+            for side in (expr.left, expr.right):
+                if isinstance(side, (cst.SimpleString, cst.List, cst.Tuple)):
+                    return self.shape(side, scope, depth, seen)
+            return SAFE
+        if isinstance(op, cst.Modulo):
+            left = self.shape(expr.left, scope, depth, seen)
+            if not left.text and not left.built:
+                return SAFE  # arithmetic
+            if _numeric_directives_only(expr.left):
+                return left
+            return compose([left, self.shape(expr.right, scope, depth, seen)])
+        if isinstance(op, cst.Add):
+            left = self.shape(expr.left, scope, depth, seen)
+            right = self.shape(expr.right, scope, depth, seen)
+            if not (left.text or right.text or left.built or right.built):
+                return join([left, right])  # perhaps numbers; nothing string-like seen
+            return compose([left, right])
+        return SAFE  # other arithmetic yields numbers
+
+    def _comprehension(self, comp: cst.BaseExpression, elt: cst.BaseExpression,
+                       scope: Scope, depth: int, seen: frozenset[str]) -> Shape:
+        # Comprehension targets are bound in the enclosing flow; their ``if`` filters guard.
+        checked: set[str] = set()
+        node = comp.for_in  # type: ignore[attr-defined]
+        while node is not None:
+            for cond in node.ifs:
+                checked |= checked_in_test(cond.test, self.is_constant_collection)
+            node = node.inner_for_in
+        inner = _with_guards(scope, checked) if checked else scope
+        return self.shape(elt, inner, depth, seen)
+
+    def _name(self, name: str, scope: Scope, depth: int, seen: frozenset[str]) -> Shape:
+        if name in scope.guarded or name in ("None", "True", "False"):
+            return SAFE
+        values = scope.flow.values_of(name) + scope.flow.items_of(name)
+        if values and name not in seen:
+            # A reassigned parameter (``limit = int(limit)``) is judged by what it now holds.
+            inner = seen | {name}
+            return join([self._bound_value(name, v, scope, depth, inner) for v in values])
+        if name in scope.bindings:
+            return scope.bindings[name]
+        if name in scope.flow.params:
+            return self._param(name, scope)
+        if values:
+            return SAFE  # ``q = q + ...``: the other assignments decide
+        return self._global(name, scope, depth, seen)
+
+    def _bound_value(self, name: str, value: cst.BaseExpression, scope: Scope, depth: int,
+                     seen: frozenset[str]) -> Shape:
+        # ``for i in range(n)`` / ``for i, col in enumerate(cols)`` bind numbers.
+        if isinstance(value, cst.Call) and last_name(value.func) == "range":
+            return SAFE
+        return self.shape(value, scope, depth, seen)
+
+    def _global(self, name: str, scope: Scope, depth: int, seen: frozenset[str]) -> Shape:
+        if _is_constant_name(name):
+            return SAFE
+        qual = self.ctx.imports.names.get(name)
+        if qual is not None:
+            return unsafe() if qual in REQUEST_GLOBALS else SAFE
+        if scope.function is None:
+            return unsafe()
+        module_scope = self.scope(None)
+        values = module_scope.flow.values_of(name)
+        if values and name not in seen:
+            return join([self.shape(v, module_scope, depth, seen | {name}) for v in values])
+        if name in self.ctx.module_functions:
+            return SAFE  # a function object
+        return unsafe()
+
+    # ------------------------------------------------------------------ parameters
+    def _param(self, name: str, scope: Scope) -> Shape:
+        fn = scope.function
+        if fn is None:
+            return unsafe()
+        param = _find_param(fn, name)
+        if param is not None and _safe_annotation(param.annotation):
+            return SAFE
+        if name in ("self", "cls"):
+            return SAFE
+        route = self.ctx.routes.route_for(fn)
+        if route is not None:
+            if route.path and any(m.group(2) == name
+                                  for m in _FLASK_SAFE_CONVERTER.finditer(route.path)):
+                return SAFE
+            return unsafe(request=True)
+        key = (id(fn), name)
+        if key in self._param_cache:
+            return self._param_cache[key]
+        if key in self._active_params:
+            return SAFE  # recursion: the other call sites decide
+        self._active_params.add(key)
+        try:
+            result = self._param_from_callers(fn, name)
+        finally:
+            self._active_params.discard(key)
+        self._param_cache[key] = result
+        return result
+
+    def _param_from_callers(self, fn: cst.FunctionDef, name: str) -> Shape:
+        """A helper's parameter is what its same-module callers pass (if there are any)."""
+        sites = self.call_sites(fn)
+        if not sites or fn.name.value.startswith("__"):
+            return unsafe()
+        index = _param_index(fn, name, bound=self.class_of(fn) is not None)
+        shapes = []
+        for call, caller in sites:
+            arg = get_arg(call, name, index)
+            if arg is None:
+                p = _find_param(fn, name)
+                if p is not None and p.default is not None:
+                    shapes.append(self.shape(p.default, self.scope(fn), 1))
+                    continue
+                return unsafe()  # passed through *args/**kwargs: cannot tell
+            shapes.append(self.shape(arg.value, self.scope(caller), 1))
+        result = join(shapes)
+        # What the callers pass is a value, not a string built here.
+        return replace(result, built=False)
+
+    def call_sites(self, fn: cst.FunctionDef) -> list[tuple[cst.Call, cst.FunctionDef | None]]:
+        if self._call_sites is None:
+            self._call_sites = _index_calls(self.ctx.module)
+        cls = self.class_of(fn)
+        key = f"self.{fn.name.value}" if cls is not None else fn.name.value
+        return self._call_sites.get(key, [])
+
+    def shape_of_returns(self, fn: cst.FunctionDef) -> Shape:
+        """What ``fn`` returns when called from another module with unknown arguments."""
+        base = self.scope(fn)
+        bindings = {}
+        for pname in base.flow.params:
+            param = _find_param(fn, pname)
+            if pname not in ("self", "cls"):
+                safe = param is not None and _safe_annotation(param.annotation)
+                bindings[pname] = SAFE if safe else unsafe()
+        inner = Scope(base.flow, fn, base.class_def, bindings, base.guarded)
+        return join([self.shape(r, inner) for r in base.flow.returns])
+
+    # ------------------------------------------------------------------ other nodes
+    def _subscript(self, expr: cst.Subscript, scope: Scope, depth: int,
+                   seen: frozenset[str]) -> Shape:
+        if request_input(expr, self.ctx.imports):
+            return unsafe(request=True)
+        base = expr.value
+        if self.is_constant_collection(base) or dotted_name(base) in CONFIG_ROOTS:
+            return SAFE  # a lookup in a fixed mapping yields one of its values
+        base_shape = self.shape(base, scope, depth, seen)
+        return replace(base_shape, built=False)
+
+    def _attribute(self, expr: cst.Attribute, scope: Scope, depth: int,
+                   seen: frozenset[str]) -> Shape:
+        if request_input(expr, self.ctx.imports):
+            return unsafe(request=True)
+        attr = expr.attr.value
+        if _is_constant_name(attr) or attr in IDENTIFIER_ATTRS:
+            return SAFE
+        dotted = dotted_name(expr) or ""
+        if any(dotted == r or dotted.startswith(r + ".") for r in CONFIG_ROOTS):
+            return SAFE
+        qual = self.ctx.imports.qualname(expr.value)
+        if qual is not None and (qual in REQUEST_GLOBALS or qual.startswith("flask.g")):
+            return unsafe()
+        root = expr.value
+        if isinstance(root, cst.Name) and root.value in ("self", "cls"):
+            return self._class_attribute(attr, scope, depth, seen)
+        if isinstance(root, cst.Attribute) and _is_constant_name(root.attr.value) and \
+                attr in ("value", "name"):
+            return SAFE  # ``Status.ACTIVE.value``
+        base = self.shape(root, scope, depth, seen)
+        if base.safe and isinstance(root, cst.Name) and root.value in self.ctx.imports.names:
+            return SAFE  # a module or a constant object from another module
+        if base.request:
+            return replace(base, built=False)  # a field of a request model or payload
+        return unsafe()
+
+    def _class_attribute(self, attr: str, scope: Scope, depth: int,
+                         seen: frozenset[str]) -> Shape:
+        cls = scope.class_def
+        if cls is None or not isinstance(cls.body, cst.IndentedBlock):
+            return unsafe()
+        for stmt in cls.body.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    targets: list[cst.BaseExpression] = []
+                    value = None
+                    if isinstance(small, cst.Assign):
+                        targets = [t.target for t in small.targets]
+                        value = small.value
+                    elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                        targets, value = [small.target], small.value
+                    if value is not None and any(isinstance(t, cst.Name) and t.value == attr
+                                                 for t in targets):
+                        return self.shape(value, self.scope(None), depth, seen)
+        return unsafe()
+
+    def _call(self, call: cst.Call, scope: Scope, depth: int, seen: frozenset[str]) -> Shape:
+        func = call.func
+        name = last_name(func) or ""
+        if name in COERCIONS or name in QUOTING:
+            return SAFE
+        if request_input(call, self.ctx.imports):
+            return unsafe(request=True)
+        qual = self.ctx.imports.qualname(func)
+        dotted = dotted_name(func) or ""
+        args = [a.value for a in call.args]
+        if isinstance(func, cst.Attribute):
+            receiver = func.value
+            if name in ("format", "format_map"):
+                return compose([self.shape(receiver, scope, depth, seen),
+                                *(self.shape(a, scope, depth, seen) for a in args)])
+            if name == "join" and args:
+                return compose([self.shape(receiver, scope, depth, seen),
+                                self.shape(args[0], scope, depth, seen)])
+            if name in LOOKUPS:
+                if self.is_constant_collection(receiver) or dotted_name(receiver) in CONFIG_ROOTS:
+                    default = [self.shape(a, scope, depth, seen) for a in args[1:2]]
+                    return join(default)
+                if qual in CONFIG_CALLS or dotted in CONFIG_CALLS:
+                    return SAFE
+                if isinstance(receiver, cst.Name) and receiver.value not in \
+                        self.ctx.imports.names:
+                    # ``filters.get("status")`` on a local dict or payload
+                    return replace(self.shape(receiver, scope, depth, seen), built=False)
+        if qual in CONFIG_CALLS or dotted in CONFIG_CALLS:
+            return SAFE
+        if qual is not None and qual.startswith(("sqlalchemy", "django.db")):
+            return SAFE  # an expression object; its own raw text is checked where it is made
+        if name in PASS_THROUGH:
+            parts = [self.shape(func.value, scope, depth, seen)] if isinstance(
+                func, cst.Attribute) else []
+            parts += [self.shape(a, scope, depth, seen) for a in args[:1]]
+            return join(parts)
+        helper = self._local_helper(call, scope)
+        if helper is not None:
+            return self._helper_result(helper, call, scope, depth, seen)
+        if qual is not None and not qual.startswith(("flask", "django", "fastapi")):
+            return unsafe(reason_call=qual)
+        return unsafe()
+
+    def _local_helper(self, call: cst.Call, scope: Scope) -> cst.FunctionDef | None:
+        func = call.func
+        functions = self.ctx.module_functions
+        if isinstance(func, cst.Name):
+            return functions.get(func.value)
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
+                func.value.value in ("self", "cls") and scope.class_def is not None:
+            return functions.get(f"{scope.class_def.name.value}.{func.attr.value}")
+        return None
+
+    def _helper_result(self, helper: cst.FunctionDef, call: cst.Call, scope: Scope,
+                       depth: int, seen: frozenset[str]) -> Shape:
+        if scope.helper_depth >= MAX_HELPER_DEPTH or helper is scope.function:
+            return unsafe()
+        base = self.scope(helper)
+        bindings: dict[str, Shape] = {}
+        bound = self.class_of(helper) is not None
+        for pname in base.flow.params:
+            if pname in ("self", "cls"):
+                continue
+            index = _param_index(helper, pname, bound=bound)
+            arg = get_arg(call, pname, index)
+            if arg is not None:
+                bindings[pname] = replace(self.shape(arg.value, scope, depth, seen), built=False)
+        inner = Scope(base.flow, helper, base.class_def, bindings, base.guarded,
+                      scope.helper_depth + 1)
+        returns = base.flow.returns
+        if not returns:
+            return SAFE
+        return join([self.shape(r, inner, depth) for r in returns])
+
+
+# ---------------------------------------------------------------------- helpers
+def _is_constant_name(name: str) -> bool:
+    letters = name.strip("_")
+    return bool(letters) and letters.upper() == letters and any(c.isalpha() for c in letters)
+
+
+def _with_guards(scope: Scope, names: set[str]) -> Scope:
+    return Scope(scope.flow, scope.function, scope.class_def, scope.bindings,
+                 scope.guarded | names, scope.helper_depth)
+
+
+def _numeric_directives_only(fmt: cst.BaseExpression) -> bool:
+    text = string_value(fmt)
+    if text is None:
+        return False
+    directives = re.findall(r"%(?:\([^)]*\))?[-+ #0]*\d*(?:\.\d+)?([a-zA-Z%])", text)
+    real = [d for d in directives if d != "%"]
+    return bool(real) and all(d in "difeEgGxXo" for d in real)
+
+
+def _find_param(fn: cst.FunctionDef, name: str) -> cst.Param | None:
+    p = fn.params
+    for param in (*p.posonly_params, *p.params, *p.kwonly_params):
+        if param.name.value == name:
+            return param
+    return None
+
+
+def _param_index(fn: cst.FunctionDef, name: str, bound: bool) -> int | None:
+    positional = [p.name.value for p in (*fn.params.posonly_params, *fn.params.params)]
+    if bound and positional and positional[0] in ("self", "cls"):
+        positional = positional[1:]
+    return positional.index(name) if name in positional else None
+
+
+def _safe_annotation(annotation: cst.Annotation | None) -> bool:
+    if annotation is None:
+        return False
+    return _safe_type(annotation.annotation)
+
+
+def _safe_type(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+        return all(_safe_type(side) or _is_none(side) for side in (node.left, node.right))
+    if isinstance(node, cst.Subscript):
+        outer = last_name(node.value)
+        if outer == "Literal":
+            return True
+        elements = [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
+        if outer == "Annotated" and elements:
+            return _safe_type(elements[0])
+        if outer in ("Optional", "Union"):
+            return all(_safe_type(e) or _is_none(e) for e in elements)
+        return False
+    if isinstance(node, cst.Call):
+        return last_name(node.func) in SAFE_ANNOTATIONS
+    return last_name(node) in SAFE_ANNOTATIONS
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def _index_calls(module: cst.Module) -> dict[str, list[tuple[cst.Call, cst.FunctionDef | None]]]:
+    """Calls by callee as written (``helper`` or ``self.helper``), with the caller."""
+    index: dict[str, list[tuple[cst.Call, cst.FunctionDef | None]]] = {}
+    stack: list[cst.FunctionDef] = []
+
+    class _Calls(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            stack.append(node)
+
+        def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+            stack.pop()
+
+        def visit_Call(self, node: cst.Call) -> None:
+            key = dotted_name(node.func)
+            if key is not None:
+                if key.startswith("cls."):
+                    key = "self." + key[4:]
+                index.setdefault(key, []).append((node, stack[-1] if stack else None))
+
+    module.visit(_Calls())
+    return index
