@@ -1,0 +1,242 @@
+"""How a handler is protected: decorators, dependencies, mixins, permission classes.
+
+Defines no rule; shared by the auth and rate-limiting checks. Names are matched on
+what teams actually call these things (``login_required``, ``jwt_required``,
+``Depends(get_current_user)``, ``LoginRequiredMixin``, ``IsAuthenticated``) plus the
+user's ``auth_decorators`` configuration.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+import libcst as cst
+
+from backend_audit.appmodel.context import ModuleContext
+from backend_audit.appmodel.names import decorator_call, dotted_name, get_arg, last_name
+from backend_audit.appmodel.routes import Route
+
+AUTH_DECORATOR = re.compile(
+    r"(login_required|auth|jwt_required|token_required|permission|roles?_(required|accepted)|"
+    r"admin_(only|required)|staff|superuser|user_passes_test|requires|protected|"
+    r"authenticated|signed_in|scope_required|api_key_required)", re.IGNORECASE)
+AUTH_DEPENDENCY = re.compile(
+    r"(user|auth|token|login|permission|admin|scope|api_?key|oauth|jwt|principal|verify|"
+    r"guard|require|staff|role|credential|bearer)", re.IGNORECASE)
+AUTH_MIXIN = re.compile(r"(LoginRequired|PermissionRequired|UserPassesTest|AccessMixin|"
+                        r"Auth\w*Mixin|Staff\w*Mixin|Admin\w*Mixin|Permission\w*Mixin)")
+# Calls/names in a handler body that show it authenticates the caller itself.
+MANUAL_AUTH = re.compile(
+    r"(current_user|is_authenticated|verify_jwt_in_request|get_jwt_identity|get_jwt\(|"
+    r"g\.user|request\.user\.(id|pk|has_perm)|has_perm|PermissionDenied|check_permission|"
+    r"authenticate\(|require_user|verify_token|decode_token|request\.auth\b)")
+NOT_AUTH = frozenset({"csrf_exempt", "csrf_protect", "require_http_methods", "require_POST",
+                      "require_GET", "require_safe", "transaction", "atomic"})
+
+
+class Protection(Enum):
+    AUTHENTICATED = "authenticated"
+    PUBLIC_BY_CHOICE = "public-by-choice"  # DRF AllowAny and the like: a decision, not a miss
+    DRF_DEFAULT = "drf-default"  # no permission_classes: DEFAULT_PERMISSION_CLASSES decides
+    NONE = "none"
+
+
+def _names_in(expr: cst.BaseExpression) -> list[str]:
+    """Dotted names of ``expr`` and of the Name/Attribute/Call arguments inside it."""
+    out: list[str] = []
+    name = dotted_name(expr)
+    if name:
+        out.append(name)
+    if isinstance(expr, cst.Call):
+        out.extend(_names_in(expr.func))
+        for arg in expr.args:
+            out.extend(_names_in(arg.value))
+    elif isinstance(expr, (cst.List, cst.Tuple)):
+        for el in expr.elements:
+            out.extend(_names_in(el.value))
+    return out
+
+
+def is_auth_name(name: str, ctx: ModuleContext) -> bool:
+    short = name.split(".")[-1]
+    if short in NOT_AUTH or "exempt" in short or "csrf" in short.lower():
+        return False
+    taught = ctx.config.auth_decorators
+    if name in taught or short in taught or any(t.split(".")[-1] == short for t in taught):
+        return True
+    return bool(AUTH_DECORATOR.search(short))
+
+
+def decorators_authenticate(decorators: tuple[cst.Decorator, ...], ctx: ModuleContext) -> bool:
+    for dec in decorators:
+        callee, call = decorator_call(dec)
+        names = _names_in(call if call is not None else callee)
+        if any(is_auth_name(n, ctx) for n in names if n):
+            return True
+    return False
+
+
+def dependency_authenticates(expr: cst.BaseExpression, ctx: ModuleContext,
+                             aliases: dict[str, cst.BaseExpression]) -> bool:
+    """``Depends(get_current_user)``, ``Security(scheme)``, ``[Depends(auth), ...]``,
+    ``Annotated[User, Depends(...)]`` or a module-level alias of one."""
+    if isinstance(expr, (cst.List, cst.Tuple)):
+        return any(dependency_authenticates(e.value, ctx, aliases) for e in expr.elements)
+    if isinstance(expr, cst.Call) and last_name(expr.func) in ("Depends", "Security"):
+        if last_name(expr.func) == "Security":
+            return True
+        target = get_arg(expr, "dependency", 0)
+        if target is None:
+            return False
+        name = dotted_name(target.value) or dotted_name(getattr(target.value, "func", None))
+        return bool(name and AUTH_DEPENDENCY.search(name.split(".")[-1]))
+    if isinstance(expr, cst.Subscript):
+        return any(isinstance(el.slice, cst.Index) and
+                   dependency_authenticates(el.slice.value, ctx, aliases) for el in expr.slice)
+    if isinstance(expr, cst.Name) and expr.value in aliases:
+        return dependency_authenticates(aliases[expr.value], ctx, {})
+    return False
+
+
+def module_assignments(module: cst.Module) -> dict[str, cst.BaseExpression]:
+    """Top-level ``name = value`` assignments (routers, Annotated aliases)."""
+    out: dict[str, cst.BaseExpression] = {}
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign):
+                    for t in small.targets:
+                        if isinstance(t.target, cst.Name):
+                            out[t.target.value] = small.value
+                elif isinstance(small, cst.AnnAssign) and small.value is not None and \
+                        isinstance(small.target, cst.Name):
+                    out[small.target.value] = small.value
+    return out
+
+
+class ProtectionFinder:
+    """Decides how each route of one module is protected."""
+
+    def __init__(self, ctx: ModuleContext) -> None:
+        self.ctx = ctx
+        self.assignments = module_assignments(ctx.module)
+        self.guarded_receivers = self._guarded_receivers()
+
+    def _guarded_receivers(self) -> set[str]:
+        """Routers/apps created with auth dependencies, and blueprints with an auth
+        ``before_request`` hook: every route on them is protected."""
+        out: set[str] = set()
+        for name, value in self.assignments.items():
+            if isinstance(value, cst.Call) and last_name(value.func) in (
+                    "APIRouter", "FastAPI"):
+                deps = get_arg(value, "dependencies")
+                if deps is not None and dependency_authenticates(deps.value, self.ctx, {}):
+                    out.add(name)
+        for stmt in self.ctx.module.body:
+            if isinstance(stmt, cst.FunctionDef):
+                for dec in stmt.decorators:
+                    callee, _ = decorator_call(dec)
+                    if last_name(callee) in ("before_request", "before_app_request") and \
+                            isinstance(callee, cst.Attribute) and \
+                            isinstance(callee.value, cst.Name):
+                        out.add(callee.value.value)
+        return out
+
+    def protection(self, route: Route) -> Protection:
+        fn = route.function
+        drf_permissions = _decorator_permission_classes(fn)
+        if drf_permissions is not None:
+            return drf_permissions
+        if decorators_authenticate(fn.decorators, self.ctx):
+            return Protection.AUTHENTICATED
+        if route.view_class is not None:
+            found = self.class_protection(route.view_class)
+            if found is not Protection.NONE:
+                return found
+        if route.framework == "drf" and route.view_class is None:
+            return Protection.DRF_DEFAULT
+        for dec in fn.decorators:
+            callee, call = decorator_call(dec)
+            if isinstance(callee, cst.Attribute) and isinstance(callee.value, cst.Name) and \
+                    callee.value.value in self.guarded_receivers:
+                return Protection.AUTHENTICATED
+            if call is not None:
+                deps = get_arg(call, "dependencies")
+                if deps is not None and dependency_authenticates(deps.value, self.ctx,
+                                                                 self.assignments):
+                    return Protection.AUTHENTICATED
+        if self._params_authenticate(fn) or self._body_authenticates(fn):
+            return Protection.AUTHENTICATED
+        return Protection.NONE
+
+    def class_protection(self, cls: cst.ClassDef) -> Protection:
+        if decorators_authenticate(cls.decorators, self.ctx):
+            return Protection.AUTHENTICATED
+        for base in cls.bases:
+            name = dotted_name(base.value) or ""
+            if AUTH_MIXIN.search(name.split(".")[-1]):
+                return Protection.AUTHENTICATED
+        attrs = _class_attributes(cls)
+        perms = attrs.get("permission_classes")
+        if perms is not None:
+            return _permission_level(_names_in(perms))
+        if "method_decorators" in attrs and any(
+                is_auth_name(n, self.ctx) for n in _names_in(attrs["method_decorators"])):
+            return Protection.AUTHENTICATED
+        if any(isinstance(s, cst.FunctionDef) and s.name.value in (
+                "get_permissions", "check_permissions", "dispatch", "test_func")
+               for s in _class_body(cls)):
+            return Protection.AUTHENTICATED
+        bases = [dotted_name(b.value) or "" for b in cls.bases]
+        if any("rest_framework" in (self.ctx.imports.qualname(b.value) or "") or
+               n.split(".")[-1].endswith(("APIView", "ViewSet")) for b, n in zip(cls.bases, bases,
+                                                                                  strict=True)):
+            return Protection.DRF_DEFAULT
+        return Protection.NONE
+
+    def _params_authenticate(self, fn: cst.FunctionDef) -> bool:
+        params = fn.params
+        for param in (*params.params, *params.kwonly_params):
+            if param.default is not None and dependency_authenticates(
+                    param.default, self.ctx, self.assignments):
+                return True
+            if param.annotation is not None and dependency_authenticates(
+                    param.annotation.annotation, self.ctx, self.assignments):
+                return True
+        return False
+
+    def _body_authenticates(self, fn: cst.FunctionDef) -> bool:
+        return bool(MANUAL_AUTH.search(self.ctx.module.code_for_node(fn.body)))
+
+
+def _permission_level(names: list[str]) -> Protection:
+    short = [n.split(".")[-1] for n in names]
+    if short and all(n == "AllowAny" for n in short):
+        return Protection.PUBLIC_BY_CHOICE
+    return Protection.AUTHENTICATED
+
+
+def _decorator_permission_classes(fn: cst.FunctionDef) -> Protection | None:
+    """DRF ``@permission_classes([...])`` on a function view."""
+    for dec in fn.decorators:
+        callee, call = decorator_call(dec)
+        if last_name(callee) == "permission_classes" and call is not None and call.args:
+            return _permission_level(_names_in(call.args[0].value))
+    return None
+
+
+def _class_body(cls: cst.ClassDef) -> list[cst.BaseStatement]:
+    return list(cls.body.body) if isinstance(cls.body, cst.IndentedBlock) else []
+
+
+def _class_attributes(cls: cst.ClassDef) -> dict[str, cst.BaseExpression]:
+    out: dict[str, cst.BaseExpression] = {}
+    for stmt in _class_body(cls):
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign):
+                    for t in small.targets:
+                        if isinstance(t.target, cst.Name):
+                            out[t.target.value] = small.value
+    return out
