@@ -1,0 +1,223 @@
+"""Records web application creations and app-level error handler registrations, so
+checks can decide project-wide whether an application handles its errors.
+
+Fact keys and value shapes (read them with ``project.get(key)``):
+
+``web_app``
+    ``{"framework": "flask" | "fastapi" | "starlette" | "aiohttp", "family": str,
+    "name": "app" | None, "factory": "create_app" | None, "test": bool, "script": bool}``
+    for every application constructor call (``Flask(__name__)``, ``FastAPI()``,
+    ``Starlette()``, ``web.Application()``). ``name`` is the variable it is assigned to,
+    ``factory`` the enclosing function, ``test``/``script`` tell test and CLI code apart.
+
+``error_handler``
+    ``{"family": "flask" | "asgi" | "django" | "aiohttp" | "any", "kind": str,
+    "class": str | None}`` for every app-level error handler: ``kind`` is one of
+    ``errorhandler`` (Flask ``@x.errorhandler`` / ``@bp.app_errorhandler`` /
+    ``x.register_error_handler``), ``exception_handler`` (FastAPI/Starlette
+    ``@app.exception_handler`` / ``add_exception_handler`` / ``exception_handlers=``),
+    ``middleware`` (a try/except around the downstream call of a middleware, or an
+    error middleware added by name), ``rest-api`` (Flask-RESTX / Flask-Smorest /
+    Flask-RESTful ``Api``, which register handlers), ``handle_exception`` (an
+    overridden ``Flask.handle_exception``), ``django-handler`` (``handler500 = ...`` in
+    a URLconf), ``django-signal`` (``got_request_exception.connect``),
+    ``process_exception`` (a Django middleware class; ``class`` is its name) and
+    ``taught`` (a call to a function named in the user's ``error_handlers`` setting).
+    ``family`` is "any" when the module imports no web framework.
+
+``url_include``
+    ``{"target": "blog.urls"}`` for each Django ``include("blog.urls")``.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from backend_audit.appmodel.names import dotted_name, get_arg, string_value
+from backend_audit.checks._error_handling import (
+    FAMILIES,
+    app_framework,
+    is_script_path,
+    is_test_path,
+    module_family,
+)
+from backend_audit.checks.base import Collector
+
+FLASK_HANDLER_ATTRS = frozenset({"errorhandler", "app_errorhandler", "register_error_handler"})
+ASGI_HANDLER_ATTRS = frozenset({"exception_handler", "add_exception_handler"})
+REST_APIS = frozenset({"flask_restx.Api", "flask_smorest.Api", "flask_restful.Api",
+                       "flask_restplus.Api"})
+DJANGO_HANDLERS = frozenset({"handler400", "handler403", "handler404", "handler500"})
+# Names a middleware calls to pass the request on; "handler"/"app" only next to a
+# request-ish parameter, since plain code calls functions with those names too.
+DOWNSTREAM = frozenset({"call_next", "get_response"})
+DOWNSTREAM_WITH_REQUEST = frozenset({"handler", "app", "application", "wsgi_app"})
+REQUEST_PARAMS = frozenset({"request", "req", "scope", "environ"})
+SELF_DOWNSTREAM = frozenset({"app", "get_response", "wsgi_app", "application", "_app",
+                             "_get_response"})
+
+
+def taught_error_handlers(config) -> tuple[str, ...]:
+    """Names the user taught as registering error handlers (``error_handlers``)."""
+    own = getattr(config, "error_handlers", None)
+    if own:
+        return tuple(own)
+    return tuple(dict(getattr(config, "extra", ()) or ()).get("error_handlers", ()))
+
+
+def _param_names(fn: cst.FunctionDef) -> set[str]:
+    p = fn.params
+    return {param.name.value for param in (*p.posonly_params, *p.params, *p.kwonly_params)}
+
+
+def _error_named(expr: cst.BaseExpression) -> bool:
+    name = (dotted_name(expr) or "").split(".")[-1].lower()
+    return "error" in name or "exception" in name
+
+
+class _DownstreamCalls(cst.CSTVisitor):
+    """Finds, in a try body, a call that passes the request on to the application."""
+
+    def __init__(self, params: set[str], request_like: bool, in_class: bool) -> None:
+        self.params = params
+        self.request_like = request_like
+        self.in_class = in_class
+        self.found = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Name) and func.value in self.params and (
+                func.value in DOWNSTREAM or
+                (func.value in DOWNSTREAM_WITH_REQUEST and self.request_like)):
+            self.found = True
+        elif self.in_class and isinstance(func, cst.Attribute) and \
+                isinstance(func.value, cst.Name) and func.value.value == "self" and \
+                func.attr.value in SELF_DOWNSTREAM:
+            self.found = True
+
+
+class AppsCollector(Collector):
+    words = ("Flask", "FastAPI", "Starlette", "Application", "errorhandler", "exception",
+             "handler", "urlpatterns", "include(", "except", "middleware", "Api(")
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.family = module_family(ctx.frameworks)
+        self.families = {FAMILIES[fw] for fw in ctx.frameworks if fw in FAMILIES}
+        self.taught = taught_error_handlers(ctx.config)
+        self._assigned: dict[int, str] = {}  # id(call) -> the name it is assigned to
+
+    def _handler(self, kind: str, family: str | None = None, cls: str | None = None) -> None:
+        # Without a known family (a middleware in a module importing several
+        # frameworks), the handler counts for each framework the module imports.
+        for fam in [family] if family else sorted(self.families) or ["any"]:
+            self.ctx.add_fact("error_handler", {"family": fam, "kind": kind, "class": cls})
+
+    # -- applications -------------------------------------------------------------
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) == 1 and isinstance(node.value, cst.Call):
+            name = dotted_name(node.targets[0].target)
+            if name:
+                self._assigned[id(node.value)] = name
+        at_module_level = not self.ctx.function_stack and not self.ctx.class_stack
+        if at_module_level:
+            for target in node.targets:
+                if isinstance(target.target, cst.Name) and \
+                        target.target.value in DJANGO_HANDLERS:
+                    self._handler("django-handler", "django")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        framework = app_framework(node, self.ctx.imports)
+        if framework is not None:
+            self._app(node, framework)
+            return
+        func = node.func
+        qual = self.ctx.imports.qualname(func) or dotted_name(func) or ""
+        attr = func.attr.value if isinstance(func, cst.Attribute) else None
+        if attr in ("register_error_handler",):
+            self._handler("errorhandler", self._family_for("flask"))
+        elif attr == "add_exception_handler":
+            self._handler("exception_handler", self._family_for("asgi"))
+        elif attr == "add_middleware" and node.args and _error_named(node.args[0].value):
+            self._handler("middleware")
+        elif qual.split(".")[-1] == "Middleware" and "starlette" in qual and node.args and \
+                _error_named(node.args[0].value):
+            self._handler("middleware", "asgi")
+        elif qual in REST_APIS:
+            self._handler("rest-api", "flask")
+        elif attr == "connect" and (dotted_name(func.value) or "").endswith(
+                "got_request_exception"):
+            self._handler("django-signal", "django")
+        elif qual.split(".")[-1] == "include" and "django" in self.ctx.frameworks:
+            self._include(node)
+        if self.taught and (qual in self.taught or qual.split(".")[-1] in self.taught or
+                            (dotted_name(func) or "") in self.taught):
+            self._handler("taught", "any")
+
+    def _family_for(self, default: str) -> str:
+        """``default`` unless the module imports only another framework's family."""
+        return default if default in self.families or not self.families else self.family
+
+    def _app(self, node: cst.Call, framework: str) -> None:
+        family = FAMILIES[framework]
+        handlers = get_arg(node, "exception_handlers")
+        if handlers is not None and not (isinstance(handlers.value, cst.Dict) and
+                                         not handlers.value.elements):
+            self._handler("exception_handler", family)
+        middlewares = get_arg(node, "middlewares") or get_arg(node, "middleware")
+        if middlewares is not None and isinstance(middlewares.value, (cst.List, cst.Tuple)):
+            for el in middlewares.value.elements:
+                value = el.value
+                if isinstance(value, cst.Call) and value.args:
+                    value = value.args[0].value  # Middleware(ErrorMiddleware, ...)
+                if _error_named(value):
+                    self._handler("middleware", family)
+        factory = self.ctx.function_stack[-1].name.value if self.ctx.function_stack else None
+        self.ctx.add_fact("web_app", {
+            "framework": framework, "family": family, "name": self._assigned.get(id(node)),
+            "factory": factory, "test": is_test_path(self.ctx.path),
+            "script": is_script_path(self.ctx.path),
+        })
+
+    def _include(self, node: cst.Call) -> None:
+        if not node.args:
+            return
+        target = node.args[0].value
+        if isinstance(target, cst.Tuple) and target.elements:
+            target = target.elements[0].value
+        value = string_value(target)
+        if value:
+            self.ctx.add_fact("url_include", {"target": value})
+
+    # -- decorators, overrides, middleware -----------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        for dec in node.decorators:
+            callee = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
+            if isinstance(callee, cst.Attribute):
+                if callee.attr.value in FLASK_HANDLER_ATTRS:
+                    self._handler("errorhandler", self._family_for("flask"))
+                elif callee.attr.value in ASGI_HANDLER_ATTRS:
+                    self._handler("exception_handler", self._family_for("asgi"))
+        if self.ctx.class_stack and self.ctx.function_stack and \
+                self.ctx.function_stack[-1] is node:
+            cls = self.ctx.class_stack[-1]
+            if node.name.value == "process_exception":
+                self._handler("process_exception", "django", cls.name.value)
+            elif node.name.value in ("handle_exception", "handle_user_exception") and \
+                    "flask" in self.families:
+                self._handler("handle_exception")
+
+    def visit_Try(self, node: cst.Try) -> None:
+        if not node.handlers or not self.ctx.function_stack:
+            return
+        params: set[str] = set()
+        for fn in self.ctx.function_stack:
+            params |= _param_names(fn)
+        finder = _DownstreamCalls(params, bool(params & REQUEST_PARAMS),
+                                  in_class=bool(self.ctx.class_stack))
+        node.body.visit(finder)
+        if finder.found:
+            self._handler("middleware")

@@ -1,0 +1,113 @@
+"""BA402: ``except:`` / ``except Exception:`` whose body throws the error away."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from backend_audit.checks._error_handling import is_broad, is_test_path
+from backend_audit.checks.base import Check
+
+# Calls that only build an empty default value, not handling of any kind.
+DEFAULT_BUILDERS = frozenset({"dict", "list", "set", "tuple", "frozenset", "str", "int",
+                              "float", "bool"})
+
+
+def _is_default_value(expr: cst.BaseExpression) -> bool:
+    """None, literals, names, attribute chains and containers of those."""
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float,
+                         cst.Name, cst.Ellipsis)):
+        return True
+    if isinstance(expr, cst.Attribute):
+        return _is_default_value(expr.value)
+    if isinstance(expr, cst.UnaryOperation):
+        return _is_default_value(expr.expression)
+    if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+        return all(_is_default_value(e.value) for e in expr.elements)
+    if isinstance(expr, cst.Dict):
+        return all(isinstance(e, cst.DictElement) and _is_default_value(e.key) and
+                   _is_default_value(e.value) for e in expr.elements)
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name):
+        return expr.func.value in DEFAULT_BUILDERS and not expr.args
+    return False
+
+
+def _swallow_kind(body: cst.BaseSuite) -> str | None:
+    """"silent" (pass/continue/...), "default" (return or assign a default), or None
+    when the body does anything else (logs, re-raises, calls, branches)."""
+    if not isinstance(body, cst.IndentedBlock):
+        statements = [body]
+    else:
+        statements = list(body.body)
+    kind = "silent"
+    for stmt in statements:
+        if not isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            return None
+        for small in stmt.body:
+            if isinstance(small, (cst.Pass, cst.Continue, cst.Break)):
+                continue
+            if isinstance(small, cst.Expr) and isinstance(
+                    small.value, (cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString)):
+                continue
+            if isinstance(small, cst.Return):
+                if small.value is not None and not _is_default_value(small.value):
+                    return None
+                if small.value is not None and not (
+                        isinstance(small.value, cst.Name) and small.value.value == "None"):
+                    kind = "default"
+                continue
+            if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None and \
+                    _is_default_value(small.value):
+                kind = "default"
+                continue
+            return None
+    return kind
+
+
+def _only_imports(body: cst.BaseSuite) -> bool:
+    """An optional-dependency probe: ``try: import ujson`` needs no logging."""
+    statements = body.body if isinstance(body, cst.IndentedBlock) else [body]
+    return all(isinstance(s, cst.SimpleStatementLine) and
+               all(isinstance(x, (cst.Import, cst.ImportFrom)) for x in s.body)
+               for s in statements)
+
+
+class _NameUse(cst.CSTVisitor):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.used = False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name:
+            self.used = True
+
+
+class BroadExceptSwallowed(Check):
+    rule_id = "BA402"
+
+    def visit_Try(self, node: cst.Try) -> None:
+        if is_test_path(self.ctx.path) or _only_imports(node.body):
+            return
+        for handler in node.handlers:
+            if not is_broad(handler):
+                continue
+            kind = _swallow_kind(handler.body)
+            if kind is None or self._uses_exception(handler):
+                continue
+            what = "except:" if handler.type is None else "a broad except"
+            if kind == "silent":
+                message = (f"{what} discards every error silently: nothing is logged or "
+                           "re-raised, so failures (bugs included) vanish without a trace.")
+            else:
+                message = (f"{what} turns every error into a default value without logging "
+                           "or re-raising it, so failures (bugs included) look like "
+                           "normal results.")
+            self.report(handler, message=message,
+                        confidence="high" if kind == "silent" else "medium")
+
+    @staticmethod
+    def _uses_exception(handler: cst.ExceptHandler) -> bool:
+        if handler.name is None or not isinstance(handler.name.name, cst.Name):
+            return False
+        finder = _NameUse(handler.name.name.value)
+        handler.body.visit(finder)
+        return finder.used

@@ -1,0 +1,325 @@
+"""BA403: exception text or a traceback is put into what the client receives."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from backend_audit.appmodel.dataflow import Flow
+from backend_audit.appmodel.imports import ImportMap
+from backend_audit.appmodel.names import get_arg
+from backend_audit.checks._error_handling import (
+    exposure,
+    handler_key_exposure,
+    is_test_path,
+    module_family,
+    type_names,
+)
+from backend_audit.checks.base import Check
+
+# Constructors and helpers whose arguments become the response body.
+RESPONSE_CALLS = frozenset({
+    "jsonify", "make_response", "Response", "JSONResponse", "ORJSONResponse",
+    "UJSONResponse", "PlainTextResponse", "HTMLResponse", "HttpResponse", "JsonResponse",
+    "HttpResponseServerError", "HttpResponseBadRequest", "HttpResponseNotFound",
+    "json_response", "TemplateResponse", "render_template", "render_template_string",
+    "HTTPException",
+})
+# Names that are response sinks only when imported from a web framework.
+QUALIFIED_SINKS = ("flask.abort", "werkzeug.exceptions.abort", "flask_restful.abort",
+                   "flask_smorest.abort", "django.shortcuts.render", "aiohttp.web.HTTP",
+                   "rest_framework.exceptions.", "werkzeug.exceptions.", "fastapi.HTTPException",
+                   "starlette.exceptions.HTTPException")
+# Arguments that never carry the body.
+NON_BODY_ARGS = frozenset({"status", "status_code", "headers", "media_type", "mimetype",
+                           "content_type", "code", "background", "template_name"})
+# Attributes of an exception that carry its raw text.
+LEAKY_ATTRS = frozenset({"args", "message", "msg", "orig", "pgerror", "pgcode", "strerror",
+                         "original_exception", "stderr", "output", "__traceback__",
+                         "__cause__", "__context__", "diag", "statement", "params"})
+TRACEBACK_CALLS = frozenset({"format_exc", "format_exception", "format_tb", "format_stack",
+                             "extract_tb", "format_exception_only", "exc_info"})
+# Calls that pass their arguments' text straight through.
+TRANSPARENT_CALLS = frozenset({"dumps", "dict", "jsonable_encoder", "escape", "Markup", "getattr"})
+ERROR_HANDLER_DECORATORS = frozenset({"errorhandler", "app_errorhandler", "exception_handler"})
+ERROR_HANDLER_REGISTRARS = frozenset({"register_error_handler", "add_exception_handler"})
+RANK = {"medium": 1, "high": 2}
+
+
+def _stronger(a: str | None, b: str | None) -> str | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a if RANK[a] >= RANK[b] else b
+
+
+def handler_exposure(node: cst.ExceptHandler, imports: ImportMap) -> str | None:
+    return exposure(type_names(node.type, imports), bare=node.type is None)
+
+
+class _ExceptNames(cst.CSTVisitor):
+    """``except T as name`` bindings of one function (nested functions excluded)."""
+
+    def __init__(self, root: cst.FunctionDef, imports: ImportMap) -> None:
+        self.root = root
+        self.imports = imports
+        self.names: dict[str, str | None] = {}
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return node is self.root
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None and isinstance(node.name.name, cst.Name):
+            level = handler_exposure(node, self.imports)
+            name = node.name.name.value
+            self.names[name] = _stronger(self.names.get(name), level)
+
+
+class _Sinks(cst.CSTVisitor):
+    """Response calls and returns of a helper function."""
+
+    def __init__(self, root: cst.FunctionDef, is_sink) -> None:
+        self.root = root
+        self.is_sink = is_sink
+        self.exprs: list[cst.BaseExpression] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return node is self.root
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.is_sink(node):
+            self.exprs.extend(a.value for a in node.args if _is_body_arg(a))
+
+
+def _is_body_arg(arg: cst.Arg) -> bool:
+    return arg.keyword is None or arg.keyword.value not in NON_BODY_ARGS
+
+
+def _params(fn: cst.FunctionDef) -> list[str]:
+    p = fn.params
+    return [param.name.value for param in (*p.posonly_params, *p.params)]
+
+
+class ExceptionDetailInResponse(Check):
+    rule_id = "BA403"
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.family = module_family(ctx.frameworks)
+        self._except_names: dict[int, dict[str, str | None]] = {}
+        self._registered: dict[str, cst.BaseExpression] | None = None
+        self._handlers: list[cst.ExceptHandler] = []  # enclosing except clauses
+
+    # -- where exceptions are -------------------------------------------------------
+    def _tainted_names(self, fn: cst.FunctionDef) -> dict[str, str | None]:
+        key = id(fn)
+        if key not in self._except_names:
+            finder = _ExceptNames(fn, self.ctx.imports)
+            fn.visit(finder)
+            names = dict(finder.names)
+            param, level = self._error_handler_param(fn)
+            if param is not None:
+                names[param] = _stronger(names.get(param), level)
+            self._except_names[key] = names
+        names = self._except_names[key]
+        # Inside ``except T as e`` the name holds exactly a T, whatever other clauses
+        # of the function bind to the same name.
+        inner = {h.name.name.value: handler_exposure(h, self.ctx.imports)
+                 for h in self._handlers
+                 if h.name is not None and isinstance(h.name.name, cst.Name)}
+        return {**names, **inner} if inner else names
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self._handlers.append(node)
+
+    def leave_ExceptHandler(self, original_node: cst.ExceptHandler) -> None:
+        self._handlers.pop()
+
+    @property
+    def registered(self) -> dict[str, cst.BaseExpression]:
+        """Functions registered as error handlers by call: name -> exception key."""
+        if self._registered is None:
+            found: dict[str, cst.BaseExpression] = {}
+
+            class _Registrations(cst.CSTVisitor):
+                def visit_Call(self, node: cst.Call) -> None:
+                    func = node.func
+                    if isinstance(func, cst.Attribute) and \
+                            func.attr.value in ERROR_HANDLER_REGISTRARS and len(node.args) >= 2 \
+                            and isinstance(node.args[1].value, cst.Name):
+                        found[node.args[1].value.value] = node.args[0].value
+                    handlers = get_arg(node, "exception_handlers")
+                    if handlers is not None and isinstance(handlers.value, cst.Dict):
+                        for el in handlers.value.elements:
+                            if isinstance(el, cst.DictElement) and isinstance(el.value, cst.Name):
+                                found[el.value.value] = el.key
+
+            self.ctx.module.visit(_Registrations())
+            self._registered = found
+        return self._registered
+
+    def _error_handler_param(self, fn: cst.FunctionDef) -> tuple[str | None, str | None]:
+        """The exception parameter of an error handler and what its text may reveal."""
+        params = _params(fn)
+        if not params:
+            return None, None
+        key: cst.BaseExpression | None = None
+        for dec in fn.decorators:
+            d = dec.decorator
+            if isinstance(d, cst.Call) and isinstance(d.func, cst.Attribute) and \
+                    d.func.attr.value in ERROR_HANDLER_DECORATORS and d.args:
+                key = d.args[0].value
+        if key is None:
+            key = self.registered.get(fn.name.value)
+        if key is None:
+            # DRF: ``def custom_exception_handler(exc, context)`` gets every exception.
+            if params[:2] == ["exc", "context"]:
+                return "exc", "high"
+            return None, None
+        asgi = self.family == "asgi" or (len(params) >= 2 and params[0] in ("request", "req"))
+        param = params[1] if asgi and len(params) >= 2 else params[0]
+        level = handler_key_exposure(key, "asgi" if asgi else self.family, self.ctx.imports)
+        return param, level
+
+    # -- sinks ---------------------------------------------------------------------
+    def _is_sink(self, call: cst.Call) -> bool:
+        func = call.func
+        qual = self.ctx.imports.qualname(func) or ""
+        if any(qual == q or qual.startswith(q) for q in QUALIFIED_SINKS):
+            return True
+        last = func.attr.value if isinstance(func, cst.Attribute) else \
+            func.value if isinstance(func, cst.Name) else ""
+        if not self.ctx.frameworks:
+            return False
+        return last in RESPONSE_CALLS or last.startswith("HttpResponse")
+
+    def _in_handler(self) -> bool:
+        fn = self.ctx.current_function
+        if fn is None:
+            return False
+        if self.ctx.current_route() is not None:
+            return True
+        return self._error_handler_param(fn)[0] is not None
+
+    def visit_Call(self, node: cst.Call) -> None:
+        fn = self.ctx.current_function
+        if fn is None or is_test_path(self.ctx.path):
+            return
+        tainted = self._tainted_names(fn)
+        flow = self.ctx.flow()
+        if self._is_sink(node):
+            level = None
+            for arg in node.args:
+                if _is_body_arg(arg):
+                    level = _stronger(level, self._taint(arg.value, flow, tainted, 0))
+            if level:
+                self._report(node, level)
+            return
+        helper = self.ctx.local_function(node)
+        if helper is not None and helper is not fn:
+            level = self._helper_taint(node, helper, flow, tainted, sinks_only=True, depth=0)
+            if level:
+                self._report(node, level)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        fn = self.ctx.current_function
+        if node.value is None or fn is None or is_test_path(self.ctx.path) or \
+                not self._in_handler():
+            return
+        level = self._taint(node.value, self.ctx.flow(), self._tainted_names(fn), 0,
+                            follow_helpers=True)
+        if level:
+            self._report(node, level)
+
+    def _report(self, node: cst.CSTNode, level: str) -> None:
+        self.report(node, confidence=level)
+
+    # -- taint ---------------------------------------------------------------------
+    def _taint(self, expr: cst.BaseExpression, flow: Flow, tainted: dict[str, str | None],
+               depth: int, follow_helpers: bool = False) -> str | None:
+        """How much exception text the value of ``expr`` may carry (None: none)."""
+        if depth > 4:
+            return None
+        level: str | None = None
+        for leaf in flow.leaves(expr):
+            level = _stronger(level, self._leaf_taint(leaf, flow, tainted, depth,
+                                                      follow_helpers))
+            if level == "high":
+                break
+        return level
+
+    def _leaf_taint(self, leaf: cst.BaseExpression, flow: Flow,
+                    tainted: dict[str, str | None], depth: int,
+                    follow_helpers: bool) -> str | None:
+        if isinstance(leaf, cst.Name):
+            return tainted.get(leaf.value)
+        if isinstance(leaf, cst.Attribute):
+            base = leaf.value
+            if isinstance(base, cst.Name) and base.value in tainted and \
+                    leaf.attr.value in LEAKY_ATTRS:
+                if leaf.attr.value == "original_exception":
+                    return "high"
+                return tainted[base.value]
+            if isinstance(base, cst.Attribute):
+                return self._leaf_taint(base, flow, tainted, depth, follow_helpers)
+            return None
+        if isinstance(leaf, cst.Subscript):
+            return self._taint(leaf.value, flow, tainted, depth + 1, follow_helpers)
+        if isinstance(leaf, cst.Call):
+            func = leaf.func
+            last = func.attr.value if isinstance(func, cst.Attribute) else \
+                func.value if isinstance(func, cst.Name) else ""
+            qual = self.ctx.imports.qualname(func) or ""
+            if last in TRACEBACK_CALLS and (qual.startswith(("traceback.", "sys.")) or
+                                            (isinstance(func, cst.Attribute) and
+                                             isinstance(func.value, cst.Name) and
+                                             func.value.value in ("traceback", "sys"))):
+                return "high"
+            if last in TRANSPARENT_CALLS or last in ("str", "repr", "format"):
+                level = None
+                for arg in leaf.args:
+                    level = _stronger(level, self._taint(arg.value, flow, tainted, depth + 1,
+                                                         follow_helpers))
+                return level
+            if follow_helpers:
+                helper = self.ctx.local_function(leaf)
+                if helper is not None and helper is not self.ctx.current_function:
+                    return self._helper_taint(leaf, helper, flow, tainted, sinks_only=False,
+                                              depth=depth + 1)
+        return None
+
+    def _helper_taint(self, call: cst.Call, helper: cst.FunctionDef, flow: Flow,
+                      tainted: dict[str, str | None], sinks_only: bool,
+                      depth: int) -> str | None:
+        """Exception text passed into a same-module helper that puts it in a response
+        (``sinks_only``) or returns it."""
+        if depth > 3:
+            return None
+        params = _params(helper)
+        if params and params[0] in ("self", "cls"):
+            params = params[1:]
+        helper_taint: dict[str, str | None] = {}
+        for i, arg in enumerate(call.args):
+            if arg.star:
+                continue
+            name = arg.keyword.value if arg.keyword is not None else \
+                params[i] if i < len(params) else None
+            if name is None:
+                continue
+            level = self._taint(arg.value, flow, tainted, depth + 1)
+            if level:
+                helper_taint[name] = level
+        if not helper_taint:
+            return None
+        helper_flow = self.ctx.flow(helper)
+        sinks = _Sinks(helper, self._is_sink)
+        helper.visit(sinks)
+        exprs = list(sinks.exprs) if sinks_only else list(helper_flow.returns)
+        level = None
+        for expr in exprs:
+            level = _stronger(level, self._taint(expr, helper_flow, helper_taint, depth + 1,
+                                                 follow_helpers=not sinks_only))
+        return level
