@@ -1,0 +1,53 @@
+"""Records what the validation rules need to know about other modules.
+
+Fact ``validation-class``: ``{"name": "app.schemas.UserIn", "kind": "validator" | "model" |
+None, "bases": ["pydantic.BaseModel"]}`` for every top-level class, so a handler in
+another module can tell a schema (``UserIn(**data)`` validates) from a model
+(``User(**data)`` stores).
+
+Fact ``validation-callable``: ``{"name": "app.validation.validate_json", "validates": bool,
+"stores": [param names], "params": [names], "checked_all": bool}`` for top-level functions
+and methods of top-level classes that validate their input (decorators such as
+``@validate_json(SCHEMA)`` included) or store a parameter.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from backend_audit.checks._payload_flow import (
+    class_bases,
+    local_class_kind,
+    summarize,
+)
+from backend_audit.checks._validation_report import CALLABLE_FACT, CLASS_FACT
+from backend_audit.checks.base import Collector
+
+
+class ValidatorFacts(Collector):
+    words = ("def ", "class ")
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if self.ctx.function_stack or self.ctx.class_stack:
+            return
+        self.ctx.add_fact(CLASS_FACT, {
+            "name": f"{self.ctx.module_name}.{node.name.value}",
+            "kind": local_class_kind(self.ctx, node),
+            "bases": class_bases(self.ctx, node),
+        })
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self.ctx.function_stack or len(self.ctx.class_stack) > 1:
+            return
+        if self.ctx.routes.route_for(node) is not None:
+            return  # handlers are analysed where they are, not called from elsewhere
+        owner = f"{self.ctx.class_stack[0].name.value}." if self.ctx.class_stack else ""
+        summary = summarize(self.ctx, node)
+        if not summary.validates and not summary.stores:
+            return
+        self.ctx.add_fact(CALLABLE_FACT, {
+            "name": f"{self.ctx.module_name}.{owner}{node.name.value}",
+            "validates": summary.validates,
+            "stores": sorted(summary.stores),
+            "params": list(summary.params),
+        })

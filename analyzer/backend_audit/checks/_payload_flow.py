@@ -1,0 +1,842 @@
+"""Where does a handler's raw client payload go, and is it validated on the way?
+
+``PayloadFlow`` analyses one function. A *payload* is a read of client input
+(``request.get_json()``, ``request.POST``, ``await request.json()``, a FastAPI
+parameter typed ``dict``...) identified by a key (``body``, ``form``, ``query``,
+``path`` or ``param:<name>``). Expressions are tainted by the payloads they are built
+from, following local names, ``.get``/subscripts, ``dict(...)``/``{**x}``, string
+building and zero-argument helpers of the same module; type conversion and validator
+calls stop the taint.
+
+Validation evidence for a payload: a validating decorator, a validator consuming it
+(schema ``load``, pydantic model, serializer/form, ``jsonschema.validate``, a
+function whose name or body says it validates, ``Config.validators``), or a guard
+clause on its shape (``if "x" not in data: abort(400)``). The analysis is
+flow-insensitive: evidence anywhere in the function counts for the whole function.
+
+Sinks: model constructors, ORM/collection writes, SQL writes with bound parameters,
+attribute/``setattr`` writes on persisted objects, whole-payload queries and calls
+of helpers/services that store what they are given. Facts from other modules that
+could settle a sink or supply evidence travel as *requirements* to ``resolve``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+from backend_audit.appmodel.context import ModuleContext
+from backend_audit.appmodel.dataflow import Flow
+from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
+from backend_audit.appmodel.requests import request_input
+from backend_audit.checks import _validation_vocab as V
+
+Taint = frozenset[tuple[str, bool]]  # (payload key, is the whole payload)
+EMPTY: Taint = frozenset()
+MAX_HELPER_DEPTH = 2
+SKIP_PARAMS = frozenset({"self", "cls", "request", "req"})
+
+
+def _field(t: Taint) -> Taint:
+    return frozenset((k, False) for k, _ in t)
+
+
+def absolute_name(qual: str, ctx: ModuleContext) -> str:
+    """``.validation.check`` seen from ``app/api/users.py`` -> ``app.api.validation.check``."""
+    if not qual.startswith("."):
+        return qual
+    dots = len(qual) - len(qual.lstrip("."))
+    package = ctx.module_name.split(".")
+    if not ctx.path.endswith("__init__.py"):
+        package = package[:-1]
+    package = package[: max(0, len(package) - (dots - 1))]
+    rest = qual.lstrip(".")
+    return ".".join([*package, rest]) if rest else ".".join(package)
+
+
+def qualified(node: cst.BaseExpression, ctx: ModuleContext) -> str | None:
+    q = ctx.imports.qualname(node)
+    return absolute_name(q, ctx) if q else None
+
+
+def matches_config(names: tuple[str, ...], node: cst.BaseExpression, ctx: ModuleContext) -> bool:
+    if not names:
+        return False
+    candidates = {dotted_name(node), last_name(node), qualified(node, ctx)}
+    return any(n in candidates or (n.rsplit(".", 1)[-1] == last_name(node) and "." not in n)
+               for n in names)
+
+
+def _is_capword(name: str | None) -> bool:
+    return bool(name) and name[0].isupper() and any(c.islower() for c in name)
+
+
+def is_verb_name(name: str | None) -> bool:
+    if not name:
+        return False
+    parts = [p for p in name.lower().split("_") if p]
+    return bool(parts) and parts[0] in V.SERVICE_VERBS
+
+
+def classify_bases(bases: list[str]) -> str | None:
+    """``validator``/``model`` from base names already known to a library, else None."""
+    for base in bases:
+        last = base.rsplit(".", 1)[-1]
+        if base.startswith(V.VALIDATOR_MODULES) and last not in ("Model",):
+            return "validator"
+        if base.startswith(V.MODEL_MODULES):
+            return "model"
+        if last in V.VALIDATOR_BASES:
+            return "validator"
+        if last in V.MODEL_BASES:
+            return "model"
+    return None
+
+
+def guess_kind_by_name(qual: str) -> str | None:
+    """Last resort for a class nothing else is known about: its module and its name."""
+    parts = qual.split(".")
+    name, modules = parts[-1], [p.lower() for p in parts[:-1]]
+    if any(m in V.SCHEMA_MODULE_WORDS for m in modules) or name.endswith(V.VALIDATOR_SUFFIXES):
+        return "validator"
+    if any(m in V.MODEL_MODULE_WORDS for m in modules):
+        return "model"
+    return None
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    kind: str | None  # validator | model | other | None (unknown here)
+    qualname: str | None  # absolute name, for facts from other modules
+
+
+def class_info(ctx: ModuleContext, func: cst.BaseExpression, depth: int = 0) -> ClassInfo:
+    """What a CapWords callee is: a schema, a model, something else, or unknown."""
+    name = last_name(func)
+    if isinstance(func, cst.Name):
+        local = local_classes(ctx).get(func.value)
+        if local is not None:
+            return _local_class_info(ctx, local, depth)
+    qual = qualified(func, ctx)
+    if qual is None:
+        return ClassInfo("other", None)  # builtins and names we cannot place
+    last = qual.rsplit(".", 1)[-1]
+    if qual.startswith(V.VALIDATOR_MODULES):
+        return ClassInfo("validator", qual)
+    if qual.startswith(V.MODEL_MODULES) or qual.startswith("django.contrib.auth.models"):
+        return ClassInfo("model", qual)
+    if name and name.endswith(("Error", "Exception", "Response", "Warning")):
+        return ClassInfo("other", qual)
+    if is_third_party(qual):
+        return ClassInfo("other", qual)
+    del last
+    return ClassInfo(None, qual)
+
+
+def is_third_party(qual: str) -> bool:
+    return qual.split(".")[0] in _THIRD_PARTY_OTHER
+
+
+_THIRD_PARTY_OTHER = frozenset({
+    "flask", "werkzeug", "fastapi", "starlette", "django", "rest_framework", "aiohttp",
+    "datetime", "decimal", "uuid", "pathlib", "collections", "typing", "enum", "sqlalchemy",
+    "requests", "httpx", "jinja2", "markupsafe", "json", "re", "io", "logging", "celery",
+    "redis", "boto3", "stripe", "dataclasses", "functools", "itertools", "os", "sys",
+})
+
+
+def local_classes(ctx: ModuleContext) -> dict[str, cst.ClassDef]:
+    cache = ctx.__dict__.setdefault("_validation_local_classes", None)
+    if cache is None:
+        cache = {s.name.value: s for s in ctx.module.body if isinstance(s, cst.ClassDef)}
+        ctx.__dict__["_validation_local_classes"] = cache
+    return cache
+
+
+def class_bases(ctx: ModuleContext, node: cst.ClassDef) -> list[str]:
+    out = []
+    for base in node.bases:
+        out.append(qualified(base.value, ctx) or dotted_name(base.value) or "")
+    return out
+
+
+def local_class_kind(ctx: ModuleContext, node: cst.ClassDef, depth: int = 0) -> str | None:
+    """Kind of a class defined in this module, following local base classes."""
+    if depth > 6:
+        return None
+    for kw in node.keywords:
+        if kw.keyword and kw.keyword.value == "table" and dotted_name(kw.value) == "True":
+            return "model"  # SQLModel(table=True)
+    locals_ = local_classes(ctx)
+    for base in node.bases:
+        if isinstance(base.value, cst.Name) and base.value.value in locals_ and \
+                locals_[base.value.value] is not node:
+            kind = local_class_kind(ctx, locals_[base.value.value], depth + 1)
+            if kind:
+                return kind
+    return classify_bases(class_bases(ctx, node))
+
+
+def _local_class_info(ctx: ModuleContext, node: cst.ClassDef, depth: int) -> ClassInfo:
+    qual = f"{ctx.module_name}.{node.name.value}"
+    return ClassInfo(local_class_kind(ctx, node, depth), qual)
+
+
+@dataclass
+class Sink:
+    node: cst.CSTNode
+    taint: Taint
+    what: str
+    definite: bool
+    requirement: dict[str, Any] | None = None  # settled by facts in resolve
+
+    @property
+    def whole(self) -> bool:
+        return any(w for _, w in self.taint)
+
+    @property
+    def keys(self) -> frozenset[str]:
+        return frozenset(k for k, _ in self.taint)
+
+
+@dataclass
+class FunctionSummary:
+    validates: bool
+    stores: frozenset[str]  # parameter names whose value reaches storage
+    params: tuple[str, ...]
+
+
+def function_params(fn: cst.FunctionDef) -> tuple[str, ...]:
+    p = fn.params
+    return tuple(x.name.value for x in (*p.posonly_params, *p.params, *p.kwonly_params)
+                 if x.name.value not in ("self", "cls"))
+
+
+def summarize(ctx: ModuleContext, fn: cst.FunctionDef, depth: int = 0) -> FunctionSummary:
+    """Does ``fn`` validate what it gets, and which of its parameters does it store?"""
+    key = ("_validation_summary", id(fn))
+    cached = ctx.__dict__.setdefault("_validation_summaries", {}).get(key)
+    if cached is not None:
+        return cached
+    params = function_params(fn)
+    ctx.__dict__["_validation_summaries"][key] = FunctionSummary(False, frozenset(), params)
+    flow = PayloadFlow(ctx, fn, {p: f"param:{p}" for p in params if p not in SKIP_PARAMS},
+                       depth=depth + 1)
+    validates = flow.validated_all or bool(flow.validated) or _calls_a_validator(ctx, fn)
+    stores = frozenset(k.split(":", 1)[1] for s in flow.sinks if s.definite
+                       for k in s.keys if k.startswith("param:") and k not in flow.validated)
+    summary = FunctionSummary(validates, stores, params)
+    ctx.__dict__["_validation_summaries"][key] = summary
+    return summary
+
+
+def _calls_a_validator(ctx: ModuleContext, fn: cst.FunctionDef) -> bool:
+    """A validator call anywhere inside ``fn``, nested wrappers of decorators included."""
+    found = False
+
+    class _Find(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> bool:
+            nonlocal found
+            name = last_name(node.func)
+            qual = qualified(node.func, ctx) or ""
+            if qual.startswith(V.NOT_VALIDATOR_MODULES):
+                return True
+            if name in V.VALIDATOR_METHODS or (name and V.VALIDATOR_NAME.search(name)) or \
+                    qual.startswith(("jsonschema", "fastjsonschema", "cerberus", "voluptuous")):
+                found = True
+            elif _is_capword(name) and node.args:
+                info = class_info(ctx, node.func)
+                found = found or info.kind == "validator"
+            return not found
+
+    fn.visit(_Find())
+    return found
+
+
+@dataclass
+class PayloadFlow:
+    ctx: ModuleContext
+    fn: cst.FunctionDef
+    params: dict[str, str]  # parameter name -> payload key
+    depth: int = 0
+    flow: Flow = field(init=False)
+    validated: set[str] = field(default_factory=set)
+    validated_all: bool = False
+    unless: list[str] = field(default_factory=list)  # imported names that may validate
+    sinks: list[Sink] = field(default_factory=list)
+    _memo: dict[int, Taint] = field(default_factory=dict)
+    _extra: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.flow = self.ctx.flow(self.fn)
+        _Walker(self).run()
+
+    # ------------------------------------------------------------ taint
+    def taint(self, expr: cst.BaseExpression) -> Taint:
+        key = id(expr)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = EMPTY  # breaks cycles through names
+        result = self._taint(expr)
+        self._memo[key] = result
+        return result
+
+    def _taint(self, expr: cst.BaseExpression) -> Taint:
+        if isinstance(expr, cst.Name):
+            if expr.value in self.params:
+                return frozenset({(self.params[expr.value], True)})
+            out: set[tuple[str, bool]] = set()
+            for value in (*self.flow.values_of(expr.value), *self._extra.get(expr.value, ())):
+                out |= self.taint(value)
+            return frozenset(out)
+        if isinstance(expr, (cst.Await, cst.NamedExpr)):
+            return self.taint(expr.expression if isinstance(expr, cst.Await) else expr.value)
+        if isinstance(expr, cst.Attribute):
+            kind = request_input(expr, self.ctx.imports)
+            if kind is not None:
+                return frozenset({(kind, True)}) if kind in V.PAYLOAD_KINDS else EMPTY
+            return _field(self.taint(expr.value))
+        if isinstance(expr, cst.Subscript):
+            return _field(self.taint(expr.value))
+        if isinstance(expr, cst.Call):
+            return self._call_taint(expr)
+        if isinstance(expr, cst.Dict):
+            out = set()
+            for el in expr.elements:
+                if isinstance(el, cst.StarredDictElement):
+                    out |= self.taint(el.value)
+                else:
+                    out |= _field(self.taint(el.value))
+            return frozenset(out)
+        if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+            out = set()
+            for el in expr.elements:
+                out |= self.taint(el.value)
+            return frozenset(out)
+        if isinstance(expr, cst.BinaryOperation):
+            both = self.taint(expr.left) | self.taint(expr.right)
+            return both if isinstance(expr.operator, cst.BitOr) else _field(both)
+        if isinstance(expr, cst.FormattedString):
+            out = set()
+            for part in expr.parts:
+                if isinstance(part, cst.FormattedStringExpression):
+                    out |= self.taint(part.expression)
+            return _field(frozenset(out))
+        if isinstance(expr, cst.BooleanOperation):
+            return self.taint(expr.left) | self.taint(expr.right)
+        if isinstance(expr, cst.IfExp):
+            return self.taint(expr.body) | self.taint(expr.orelse)
+        if isinstance(expr, cst.DictComp):
+            if any(f.ifs for f in _comp_fors(expr.for_in)):
+                return EMPTY  # keys filtered against an allow-list
+            return self.taint(expr.key) | self.taint(expr.value)
+        if isinstance(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            return self.taint(expr.elt)
+        return EMPTY
+
+    def _call_taint(self, call: cst.Call) -> Taint:
+        func = call.func
+        name = last_name(func)
+        qual = qualified(func, self.ctx) or ""
+        if isinstance(func, cst.Attribute) and name in (
+                "get_json", "get_data", "json", "form", "post", "text", "read", "body",
+                "multipart"):
+            kind = request_input(call, self.ctx.imports)
+            if kind is not None:
+                return frozenset({(kind, True)}) if kind in V.PAYLOAD_KINDS else EMPTY
+        if name in V.CONVERTERS or get_arg(call, "type") is not None or \
+                self.is_validator_call(call):
+            return EMPTY
+        if isinstance(func, cst.Attribute):
+            receiver = self.taint(func.value)
+            if name in V.FIELD_METHODS or name in V.TEXT_METHODS:
+                return _field(receiver)
+            if name in V.WHOLE_METHODS:
+                return receiver
+            if name == "join":
+                return _field(frozenset().union(*(self.taint(a.value) for a in call.args)))
+        if qual in V.LOADERS or (isinstance(func, cst.Name) and func.value in V.PASS_FUNCTIONS):
+            return frozenset().union(*(self.taint(a.value) for a in call.args))
+        helper = self.ctx.local_function(call)
+        if helper is not None and not call.args and self.depth < MAX_HELPER_DEPTH:
+            inner = PayloadFlow(self.ctx, helper, {}, self.depth + 1)
+            if inner.validated or inner.validated_all:
+                return EMPTY
+            return frozenset().union(*(inner.taint(r) for r in inner.flow.returns))
+        return EMPTY
+
+    # ------------------------------------------------------------ validators
+    def is_validator_call(self, call: cst.Call) -> bool:
+        func = call.func
+        name = last_name(func)
+        qual = qualified(func, self.ctx) or ""
+        if qual.startswith(V.NOT_VALIDATOR_MODULES):
+            return False
+        if matches_config(self.ctx.config.validators, func, self.ctx):
+            return True
+        if qual.startswith(("jsonschema", "fastjsonschema", "cerberus", "voluptuous")):
+            return True
+        if name in V.VALIDATOR_METHODS or (name and V.VALIDATOR_NAME.search(name)):
+            return True
+        if _is_capword(name):
+            info = class_info(self.ctx, func)
+            return info.kind == "validator" or (
+                info.kind is None and info.qualname is not None and
+                guess_kind_by_name(info.qualname) == "validator")
+        helper = self.ctx.local_function(call)
+        if helper is not None and helper is not self.fn and self.depth < MAX_HELPER_DEPTH:
+            return summarize(self.ctx, helper, self.depth).validates
+        return False
+
+    def consumed(self, call: cst.Call) -> Taint:
+        out: set[tuple[str, bool]] = set()
+        for arg in call.args:
+            out |= self.taint(arg.value)
+        return frozenset(out)
+
+
+def _comp_fors(comp: cst.CompFor | None) -> list[cst.CompFor]:
+    out = []
+    while comp is not None:
+        out.append(comp)
+        comp = comp.inner_for_in
+    return out
+
+
+class _Walker(cst.CSTVisitor):
+    """One pass over the function body: evidence, then sinks in source order."""
+
+    def __init__(self, pf: PayloadFlow) -> None:
+        self.pf = pf
+        self.ctx = pf.ctx
+        self.calls: list[cst.Call] = []
+        self.assigns: list[cst.Assign] = []
+        self.guards: list[tuple[cst.BaseExpression, cst.CSTNode]] = []
+        self.tries: list[cst.Try] = []
+        self.assigned_to: dict[int, str] = {}
+        self.persisted_names: set[str] = set()
+        self.persisted_calls: set[int] = set()
+        self.has_persist = False
+        self.order: list[cst.CSTNode] = []
+
+    def run(self) -> None:
+        self._decorators()
+        self.pf.fn.body.visit(self)
+        self._evidence()
+        self._sinks()
+
+    # collection ---------------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls.append(node)
+        self.order.append(node)
+        name = last_name(node.func)
+        if name in V.PERSIST_METHODS:
+            self.has_persist = True
+            for arg in node.args:
+                self._mark_persisted(arg.value)
+            if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
+                self.persisted_names.add(node.func.value.value)
+        if name == "update" and isinstance(node.func, cst.Attribute) and \
+                isinstance(node.func.value, cst.Name) and node.args:
+            self.pf._extra.setdefault(node.func.value.value, []).append(node.args[0].value)
+
+    def _mark_persisted(self, value: cst.BaseExpression) -> None:
+        if isinstance(value, cst.Name):
+            self.persisted_names.add(value.value)
+        elif isinstance(value, cst.Call):
+            self.persisted_calls.add(id(value))
+        elif isinstance(value, (cst.List, cst.Tuple)):
+            for el in value.elements:
+                self._mark_persisted(el.value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.assigns.append(node)
+        self.order.append(node)
+        for t in node.targets:
+            if isinstance(t.target, cst.Name) and isinstance(node.value, cst.Call):
+                self.assigned_to[id(node.value)] = t.target.value
+            if isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Name):
+                self.pf._extra.setdefault(t.target.value.value, []).append(
+                    cst.Dict([cst.DictElement(cst.SimpleString('"k"'), node.value)]))
+
+    def visit_If(self, node: cst.If) -> None:
+        self.guards.append((node.test, node))
+
+    def visit_While(self, node: cst.While) -> None:
+        self.guards.append((node.test, node))
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self.tries.append(node)
+
+    # evidence -----------------------------------------------------------
+    def _decorators(self) -> None:
+        route = self.ctx.routes.route_for(self.pf.fn)
+        decorators = list(self.pf.fn.decorators)
+        if route is not None and route.view_class is not None:
+            decorators += list(route.view_class.decorators)
+        for dec in decorators:
+            expr = dec.decorator
+            callee = expr.func if isinstance(expr, cst.Call) else expr
+            name = last_name(callee)
+            if name is None:
+                continue
+            if name in V.VALIDATING_DECORATORS or V.VALIDATOR_NAME.search(name) or \
+                    matches_config(self.ctx.config.validators, callee, self.ctx):
+                self.pf.validated_all = True
+            elif name == "expect" and isinstance(expr, cst.Call) and \
+                    dotted_name((get_arg(expr, "validate") or _NO).value) == "True":
+                self.pf.validated_all = True
+            else:
+                helper = self.ctx.module_functions.get(name) if isinstance(
+                    callee, cst.Name) else None
+                if helper is not None and helper is not self.pf.fn:
+                    if _calls_a_validator(self.ctx, helper):
+                        self.pf.validated_all = True
+                elif isinstance(callee, (cst.Name, cst.Attribute)):
+                    qual = qualified(callee, self.ctx)
+                    if qual:
+                        self.pf.unless.append(qual)
+
+    def _evidence(self) -> None:
+        pf = self.pf
+        for call in self.calls:
+            name = last_name(call.func)
+            if name == "validate_on_submit":
+                pf.validated.update({"form", "body"})
+            consumed = pf.consumed(call)
+            if isinstance(call.func, cst.Attribute) and name in V.VALIDATOR_METHODS:
+                consumed |= pf.taint(call.func.value)
+            if not consumed:
+                continue
+            if pf.is_validator_call(call):
+                pf.validated.update(k for k, _ in consumed)
+            elif isinstance(call.func, (cst.Name, cst.Attribute)) and \
+                    self.ctx.local_function(call) is None:
+                qual = qualified(call.func, self.ctx)
+                if qual and not is_third_party(qual):
+                    pf.unless.append(qual)
+        for test, node in self.guards:
+            if _exits_with_error(node):
+                pf.validated.update(self._checked_keys(test, 0))
+        for node in self.tries:
+            if _catches_bad_input(node):
+                keys = set()
+                for stmt_call in _calls_in(node.body):
+                    if last_name(stmt_call.func) in V.CONVERTERS:
+                        keys |= {k for k, _ in pf.consumed(stmt_call)}
+                for sub in _subscripts_in(node.body):
+                    keys |= {k for k, _ in pf.taint(sub)}
+                pf.validated.update(keys)
+
+    def _checked_keys(self, test: cst.BaseExpression, depth: int) -> set[str]:
+        """Payload keys whose shape ``test`` inspects (bare ``if not data`` does not count)."""
+        pf = self.pf
+        if isinstance(test, cst.BooleanOperation):
+            return self._checked_keys(test.left, depth) | self._checked_keys(test.right, depth)
+        inner = test.expression if isinstance(test, cst.UnaryOperation) else test
+        if isinstance(inner, cst.Comparison) and all(
+                isinstance(c.operator, (cst.Is, cst.IsNot)) for c in inner.comparisons):
+            inner = inner.left
+        if isinstance(inner, (cst.Name, cst.Attribute, cst.Call)):
+            t = pf.taint(inner)
+            if t and all(w for _, w in t):
+                return set()  # only "is there a payload at all"
+        keys: set[str] = set()
+        for node in _expressions_in(test):
+            t = pf.taint(node)
+            keys |= {k for k, _ in t}
+            if not t and isinstance(node, cst.Name) and depth < 2:
+                for value in pf.flow.values_of(node.value):
+                    if isinstance(value, (cst.ListComp, cst.SetComp, cst.GeneratorExp,
+                                          cst.DictComp, cst.BinaryOperation, cst.Comparison,
+                                          cst.BooleanOperation)) or (
+                            isinstance(value, cst.Call) and
+                            last_name(value.func) not in V.LOOKUP_METHODS):
+                        keys |= self._checked_keys(value, depth + 1)
+        return keys
+
+    # sinks ----------------------------------------------------------------
+    def _sinks(self) -> None:
+        for node in self.order:
+            if isinstance(node, cst.Call):
+                self._call_sink(node)
+            else:
+                self._assign_sink(node)
+
+    def _add(self, node: cst.CSTNode, taint: Taint, what: str, definite: bool,
+             requirement: dict[str, Any] | None = None) -> None:
+        if taint:
+            self.pf.sinks.append(Sink(node, taint, what, definite, requirement))
+
+    def _call_sink(self, call: cst.Call) -> None:
+        pf = self.pf
+        func = call.func
+        name = last_name(func)
+        if name is None or pf.is_validator_call(call):
+            return
+        what = f"{dotted_name(func) or name}(...)"
+        taint = pf.consumed(call)
+        if not taint:
+            return
+        if name == "setattr" and len(call.args) >= 3:
+            target = call.args[0].value
+            if not (isinstance(target, cst.Name) and target.value in V.NON_MODEL_OBJECTS):
+                self._add(call, pf.taint(call.args[2].value), what, True)
+            return
+        if _is_capword(name):
+            self._constructor_sink(call, taint, what)
+            return
+        receiver = func.value if isinstance(func, cst.Attribute) else None
+        if receiver is not None and name in V.STORE_METHODS:
+            if pf.taint(receiver):
+                return  # a method of the payload itself
+            self._add(call, taint, what, True)
+            return
+        if receiver is not None and name == "update" and _is_query_receiver(receiver, pf.flow):
+            self._add(call, taint, what, True)
+            return
+        if receiver is not None and name == "values" and _chain_has(receiver, V.CORE_STATEMENTS):
+            self._add(call, taint, what, True)
+            return
+        if name in ("execute", "executemany", "exec_driver_sql") and len(call.args) >= 2:
+            if _writes_sql(call.args[0].value, pf.flow):
+                params = frozenset().union(*(pf.taint(a.value) for a in call.args[1:]))
+                self._add(call, params, what, True)
+            return
+        if name in V.QUERY_METHODS and receiver is not None or name in (
+                "get_object_or_404", "get_list_or_404"):
+            whole = frozenset(t for a in call.args if a.star == "**" or a.keyword is None
+                              for t in pf.taint(a.value) if t[1])
+            if receiver is not None and pf.taint(receiver):
+                return
+            self._add(call, whole, what, True)
+            return
+        self._helper_sink(call, taint, what, name)
+
+    def _helper_sink(self, call: cst.Call, taint: Taint, what: str, name: str) -> None:
+        pf = self.pf
+        helper = self.ctx.local_function(call)
+        if helper is not None:
+            if helper is pf.fn or pf.depth >= MAX_HELPER_DEPTH:
+                return
+            summary = summarize(self.ctx, helper, pf.depth)
+            stored = self._stored_args(call, summary)
+            if stored:
+                self._add(call, stored, what, True)
+            elif is_verb_name(name) and _whole_args(pf, call):
+                self._add(call, _whole_args(pf, call), what, False)
+            return
+        if isinstance(call.func, cst.Attribute) and pf.taint(call.func.value):
+            return  # data.get(...), payload.items() and the like
+        qual = qualified(call.func, self.ctx)
+        whole = _whole_args(pf, call)
+        if qual and not is_third_party(qual):
+            positional = [a for a in call.args if a.keyword is None and not a.star]
+            self._add(call, taint, what, False, {
+                "type": "stores", "name": qual, "verb": is_verb_name(name) and bool(whole),
+                "positions": [i for i, a in enumerate(positional) if pf.taint(a.value)],
+                "keywords": [a.keyword.value for a in call.args
+                             if a.keyword is not None and pf.taint(a.value)],
+                "star": any(a.star == "**" and pf.taint(a.value) for a in call.args)})
+        elif is_verb_name(name) and whole:
+            self._add(call, whole, what, False)
+
+    def _stored_args(self, call: cst.Call, summary: FunctionSummary) -> Taint:
+        out: set[tuple[str, bool]] = set()
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        for i, arg in enumerate(positional):
+            if i < len(summary.params) and summary.params[i] in summary.stores:
+                out |= self.pf.taint(arg.value)
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value in summary.stores:
+                out |= self.pf.taint(arg.value)
+            elif arg.star == "**" and summary.stores:
+                out |= self.pf.taint(arg.value)
+        return frozenset(out)
+
+    def _constructor_sink(self, call: cst.Call, taint: Taint, what: str) -> None:
+        info = class_info(self.ctx, call.func)
+        if info.kind in ("validator", "other"):
+            return
+        persisted = id(call) in self.persisted_calls or \
+            self.assigned_to.get(id(call)) in self.persisted_names
+        if info.kind == "model":
+            self._add(call, taint, what, True)
+        elif info.qualname is not None:
+            need = "not-validator" if persisted else "model"
+            self._add(call, taint, what, persisted, {"type": need, "name": info.qualname})
+
+    def _assign_sink(self, node: cst.Assign) -> None:
+        if not self.has_persist:
+            return
+        for t in node.targets:
+            target = t.target
+            if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and \
+                    target.value.value not in V.NON_MODEL_OBJECTS and \
+                    not self.pf.taint(target.value) and \
+                    not _is_plain_container(target.value.value, self.pf.flow):
+                self._add(node, self.pf.taint(node.value),
+                          f"{target.value.value}.{target.attr.value}", True)
+
+
+_NO = cst.Arg(cst.Name("None"))
+
+
+def _whole_args(pf: PayloadFlow, call: cst.Call) -> Taint:
+    return frozenset(t for a in call.args for t in pf.taint(a.value) if t[1])
+
+
+def _is_plain_container(name: str, flow: Flow) -> bool:
+    values = flow.values_of(name)
+    return bool(values) and all(
+        isinstance(v, (cst.Dict, cst.List, cst.SimpleString)) or
+        (isinstance(v, cst.Call) and last_name(v.func) in ("dict", "SimpleNamespace", "list"))
+        for v in values)
+
+
+def _chain_has(node: cst.BaseExpression, words: frozenset[str]) -> bool:
+    while True:
+        if isinstance(node, cst.Call):
+            if last_name(node.func) in words:
+                return True
+            node = node.func
+        elif isinstance(node, cst.Attribute):
+            if node.attr.value in words:
+                return True
+            node = node.value
+        else:
+            return False
+
+
+def _is_query_receiver(receiver: cst.BaseExpression, flow: Flow) -> bool:
+    if isinstance(receiver, cst.Call) or _chain_has(receiver, V.QUERY_RECEIVER_WORDS):
+        return True
+    if isinstance(receiver, cst.Name):
+        return any(_chain_has(v, V.QUERY_RECEIVER_WORDS) for v in flow.values_of(receiver.value))
+    return False
+
+
+def _writes_sql(expr: cst.BaseExpression, flow: Flow) -> bool:
+    for leaf in flow.leaves(expr):
+        text = string_value(leaf)
+        if isinstance(leaf, cst.Call):
+            name = last_name(leaf.func)
+            if name in ("insert", "update"):
+                return True
+            if name == "text" and leaf.args:
+                text = string_value(leaf.args[0].value)
+            elif name == "values" and _chain_has(leaf.func, frozenset({"insert", "update"})):
+                return True
+        if text and V.WRITE_SQL.search(text):
+            return True
+    return False
+
+
+def _expressions_in(test: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """Sub-expressions of a guard test, not looking inside database lookups."""
+    out: list[cst.BaseExpression] = []
+
+    class _Collect(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> bool:
+            if _chain_has(node.func, V.LOOKUP_METHODS - {"get"} | {"query", "objects"}):
+                return False
+            out.append(node)
+            return True
+
+        def visit_Name(self, node: cst.Name) -> None:
+            out.append(node)
+
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            out.append(node)
+
+        def visit_Subscript(self, node: cst.Subscript) -> None:
+            out.append(node)
+
+    cst.Module([cst.SimpleStatementLine([cst.Expr(test)])]).visit(_Collect())
+    return out
+
+
+def _exits_with_error(node: cst.If | cst.While) -> bool:
+    """The guard's branch (or its else) returns, raises, aborts or records an error."""
+    blocks: list[cst.CSTNode] = [node.body]
+    orelse = node.orelse
+    if isinstance(orelse, cst.Else):
+        blocks.append(orelse.body)
+    found = False
+
+    class _Exit(cst.CSTVisitor):
+        def visit_Return(self, n: cst.Return) -> None:
+            nonlocal found
+            found = True
+
+        def visit_Raise(self, n: cst.Raise) -> None:
+            nonlocal found
+            found = True
+
+        def visit_Call(self, n: cst.Call) -> None:
+            nonlocal found
+            if last_name(n.func) in V.ERROR_CALLS:
+                found = True
+
+        def visit_Name(self, n: cst.Name) -> None:
+            nonlocal found
+            if "error" in n.value.lower():
+                found = True
+
+        def visit_If(self, n: cst.If) -> bool:
+            return n is node  # an elif chain is another guard
+
+    for block in blocks:
+        block.visit(_Exit())
+    return found
+
+
+# Errors that bad input raises; ``except Exception`` around a commit is not validation.
+_BAD_INPUT_ERRORS = frozenset({"ValueError", "KeyError", "TypeError", "ValidationError",
+                               "InvalidOperation", "JSONDecodeError", "LookupError",
+                               "BadRequestKeyError", "MultiValueDictKeyError"})
+
+
+def _catches_bad_input(node: cst.Try) -> bool:
+    for handler in node.handlers:
+        if handler.type is None:
+            return False
+        names = {last_name(e.value) for e in handler.type.elements} if isinstance(
+            handler.type, cst.Tuple) else {last_name(handler.type)}
+        if names & _BAD_INPUT_ERRORS and _exits_with_error(
+                cst.If(test=cst.Name("True"), body=handler.body)):
+            return True
+    return False
+
+
+def _calls_in(body: cst.CSTNode) -> list[cst.Call]:
+    out: list[cst.Call] = []
+
+    class _C(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            out.append(node)
+
+    body.visit(_C())
+    return out
+
+
+def _subscripts_in(body: cst.CSTNode) -> list[cst.Subscript]:
+    out: list[cst.Subscript] = []
+
+    class _S(cst.CSTVisitor):
+        def visit_Subscript(self, node: cst.Subscript) -> None:
+            out.append(node)
+
+    body.visit(_S())
+    return out

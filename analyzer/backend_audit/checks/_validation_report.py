@@ -1,0 +1,143 @@
+"""Turn a ``PayloadFlow`` into candidates, and settle them once app-wide facts are known.
+
+A handler yields at most one finding: the first sink, in source order, that its
+payload reaches unvalidated. Sinks that need a fact from another module (is this
+imported class a model? does this service store its argument?) carry a
+*requirement*; every candidate also carries the requirements of the sinks before it,
+so ``resolve`` keeps exactly the first confirmed one. ``unless`` lists imported
+names that, if the facts say they validate, clear the whole handler.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from backend_audit.appmodel.project import ProjectFacts
+from backend_audit.checks._payload_flow import PayloadFlow, classify_bases, guess_kind_by_name
+from backend_audit.checks.base import Candidate, Check
+
+SOURCE_NAMES = {"body": "the request body", "form": "form data", "query": "query parameters",
+                "path": "path parameters"}
+CLASS_FACT = "validation-class"
+CALLABLE_FACT = "validation-callable"
+
+
+def describe_sources(keys: set[str]) -> str:
+    names = []
+    for key in sorted(keys):
+        if key.startswith("param:"):
+            names.append(f"the untyped parameter `{key.split(':', 1)[1]}`")
+        else:
+            names.append(SOURCE_NAMES.get(key, key))
+    return " and ".join(names)
+
+
+def report_unvalidated(check: Check, pf: PayloadFlow, message: str) -> None:
+    """Report the handler's first unvalidated sink (and later ones that facts may need)."""
+    if pf.validated_all:
+        return
+    prior: list[dict[str, Any]] = []
+    for sink in pf.sinks:
+        open_keys = sink.keys - pf.validated
+        if not open_keys:
+            continue
+        whole = any(w for k, w in sink.taint if k in open_keys)
+        if sink.definite:
+            confidence = "high" if whole else "medium"
+        else:
+            confidence = "medium" if whole else "low"
+        check.report(sink.node,
+                     message=message.format(source=describe_sources(open_keys), sink=sink.what),
+                     confidence=confidence, requirement=sink.requirement, prior=list(prior),
+                     unless=list(pf.unless), whole=whole)
+        if sink.requirement is None:
+            return
+        prior.append(sink.requirement)
+
+
+@dataclass
+class _Index:
+    classes: dict[str, dict[str, Any]]
+    callables: dict[str, dict[str, Any]]
+    tops: set[str]
+
+    def _lookup(self, table: dict[str, dict[str, Any]], name: str) -> dict[str, Any] | None:
+        if name in table:
+            return table[name]
+        hits = [v for k, v in table.items() if k.endswith("." + name) or name.endswith("." + k)]
+        if len(hits) == 1:
+            return hits[0]
+        if name.split(".")[0] in self.tops:  # a re-export through a package __init__
+            last = name.rsplit(".", 1)[-1]
+            hits = [v for k, v in table.items() if k.rsplit(".", 1)[-1] == last]
+            if len(hits) == 1:
+                return hits[0]
+        return None
+
+    def class_kind(self, name: str, depth: int = 0) -> str | None:
+        entry = self._lookup(self.classes, name)
+        if entry is None or depth > 8:
+            return None
+        if entry.get("kind"):
+            return entry["kind"]
+        for base in entry.get("bases", []):
+            kind = self.class_kind(base, depth + 1) or classify_bases([base])
+            if kind:
+                return kind
+        return None
+
+    def function(self, name: str) -> dict[str, Any] | None:
+        return self._lookup(self.callables, name)
+
+    def validates(self, name: str) -> bool:
+        fn = self.function(name)
+        if fn is not None:
+            return bool(fn.get("validates"))
+        return self.class_kind(name) == "validator"
+
+    def confirms(self, req: dict[str, Any]) -> bool:
+        name = req["name"]
+        if req["type"] in ("model", "not-validator"):
+            kind = self.class_kind(name) or guess_kind_by_name(name)
+            return kind == "model" if req["type"] == "model" else kind != "validator"
+        fn = self.function(name)
+        if fn is None:
+            return bool(req.get("verb"))
+        if fn.get("validates"):
+            return False
+        params, stores = fn.get("params", []), set(fn.get("stores", []))
+        if any(i < len(params) and params[i] in stores for i in req.get("positions", [])):
+            return True
+        if stores & set(req.get("keywords", [])) or (stores and req.get("star")):
+            return True
+        return bool(req.get("verb")) and not fn.get("checked_all")
+
+
+def _index(project: ProjectFacts) -> _Index:
+    # Built once per scan; kept on the project object that every resolve call shares.
+    cached = project.__dict__.get("_validation_index")
+    if cached is None:
+        classes = {f.value["name"]: f.value for f in project.get(CLASS_FACT)}
+        callables = {f.value["name"]: f.value for f in project.get(CALLABLE_FACT)}
+        tops = {m.split(".")[0] for m in project.modules}
+        cached = _Index(classes, callables, tops)
+        project.__dict__["_validation_index"] = cached
+    return cached
+
+
+def resolve_unvalidated(candidate: Candidate, project: ProjectFacts) -> Candidate | None:
+    data = candidate.data
+    index = _index(project)
+    if any(index.validates(name) for name in data.get("unless", [])):
+        return None
+    if any(index.confirms(req) for req in data.get("prior", [])):
+        return None  # an earlier sink of the same handler is the finding
+    req = data.get("requirement")
+    if req is None:
+        return candidate
+    if not index.confirms(req):
+        return None
+    if req["type"] == "stores" and index.function(req["name"]) is not None:
+        return replace(candidate, confidence="high" if data.get("whole") else "medium")
+    return candidate

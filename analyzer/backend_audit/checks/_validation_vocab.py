@@ -1,0 +1,120 @@
+"""Names the validation checks recognise: validators, models, storage calls, converters.
+
+Data only. Kept apart from the analysis so the lists can grow without touching logic.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Payload kinds (see appmodel/requests.py) that carry values a handler stores.
+# Files belong to the file-upload rules; headers and cookies are not payloads.
+PAYLOAD_KINDS = frozenset({"body", "form", "query", "path"})
+
+# Methods that validate what they are given (marshmallow load, pydantic v1/v2,
+# DRF/Django forms, WTForms, jsonschema validators, trafaret, TypeAdapter).
+VALIDATOR_METHODS = frozenset({
+    "load", "loads", "validate", "is_valid", "model_validate", "model_validate_json",
+    "parse_obj", "parse_raw", "validate_python", "validate_json", "validate_on_submit",
+    "full_clean", "check", "iter_errors", "get_serializer", "serializer_class",
+    "get_serializer_class", "validate_strings", "structure",
+})
+# Same names on these modules are deserialisers, not validators.
+NOT_VALIDATOR_MODULES = ("json", "orjson", "ujson", "simplejson", "yaml", "pickle", "marshal",
+                         "toml", "tomllib", "msgpack", "ast")
+# A function or decorator whose own name says it validates.
+VALIDATOR_NAME = re.compile(
+    r"valid|saniti[sz]|(^|_)(check|verify|ensure|require|required|clean|coerce|schema)(_|$)",
+    re.IGNORECASE)
+# Decorators of validation libraries whose names do not say so.
+VALIDATING_DECORATORS = frozenset({
+    "use_args", "use_kwargs", "expects_json", "arguments", "input", "accepts", "parse_with",
+    "validate_request", "validate_querystring", "body_schema", "request_schema", "doc_input",
+})
+
+# Base classes (last component) of schema/validator classes.
+VALIDATOR_BASES = frozenset({
+    "BaseModel", "RootModel", "Schema", "SQLAlchemySchema", "SQLAlchemyAutoSchema",
+    "ModelSchema", "Serializer", "ModelSerializer", "HyperlinkedModelSerializer",
+    "ListSerializer", "Form", "ModelForm", "FlaskForm", "Struct", "TypedSchema",
+})
+# Qualified prefixes that settle the kind whatever the last name is.
+VALIDATOR_MODULES = ("pydantic", "marshmallow", "rest_framework.serializers", "django.forms",
+                     "flask_wtf", "wtforms", "msgspec", "attrs_strict", "flask_marshmallow")
+MODEL_MODULES = ("django.db.models", "mongoengine", "peewee", "tortoise", "beanie", "odmantic",
+                 "ormar", "pony", "sqlalchemy.orm", "sqlalchemy.ext.declarative")
+# Base classes (last component) of persisted models.
+MODEL_BASES = frozenset({
+    "Model", "Document", "DynamicDocument", "EmbeddedDocument", "DeclarativeBase", "Entity",
+    "Base", "DeclarativeBaseNoMeta", "AsyncAttrs", "TimeStampedModel", "AbstractUser",
+    "AbstractBaseUser", "MPTTModel",
+})
+# Class names that say "schema" when nothing else is known about a class.
+VALIDATOR_SUFFIXES = ("Schema", "Serializer", "Form", "In", "Input", "Create", "Update",
+                      "Request", "Payload", "Params", "Body", "DTO", "Validator", "Patch",
+                      "Command")
+# Modules whose classes are persisted models when nothing else is known.
+MODEL_MODULE_WORDS = ("models", "model", "entities", "documents", "tables", "orm", "db")
+SCHEMA_MODULE_WORDS = ("schemas", "schema", "serializers", "forms", "validators", "dto")
+
+# Calls whose result no longer holds raw client text: type conversion and sanitising.
+CONVERTERS = frozenset({
+    "int", "float", "bool", "complex", "Decimal", "UUID", "fromisoformat", "strptime",
+    "parse_date", "parse_datetime", "parse_time", "ip_address", "ip_network",
+    "secure_filename", "escape", "clean", "strip_tags", "slugify", "get_valid_filename",
+    "to_decimal", "bleach", "uuid4", "len", "hexdigest", "hash_password",
+    "generate_password_hash", "make_password", "hashpw", "hash", "encrypt", "abs", "round",
+    "Fraction", "timedelta", "fromtimestamp", "utcfromtimestamp", "urlparse",
+})
+# Methods of a payload whose result still is (part of) the payload.
+FIELD_METHODS = frozenset({"get", "pop", "getlist", "setdefault", "getone", "getall"})
+WHOLE_METHODS = frozenset({"copy", "dict", "to_dict", "items", "values", "keys", "lists"})
+TEXT_METHODS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "title", "split",
+                          "replace", "capitalize", "casefold", "encode", "decode", "format"})
+PASS_FUNCTIONS = frozenset({"dict", "list", "tuple", "set", "str", "sorted", "frozenset",
+                            "OrderedDict", "MultiDict", "deepcopy", "copy"})
+LOADERS = ("json.loads", "orjson.loads", "ujson.loads", "simplejson.loads")
+
+# Storage calls: every tainted argument is stored.
+STORE_METHODS = frozenset({
+    "create", "bulk_create", "update_or_create", "get_or_create", "insert_one", "insert_many",
+    "replace_one", "update_one", "update_many", "find_one_and_update", "find_one_and_replace",
+    "bulk_insert_mappings", "bulk_update_mappings", "put_item", "insert", "upsert", "hset",
+    "hmset", "create_all", "acreate", "aupdate_or_create", "aget_or_create", "bulk_write",
+})
+# ``update`` stores only on a query/manager/collection, not on a plain dict.
+QUERY_RECEIVER_WORDS = frozenset({"objects", "query", "filter", "filter_by", "where", "all",
+                                  "collection", "table", "exclude", "select_for_update",
+                                  "_default_manager"})
+# SQLAlchemy Core: ``insert(t).values(...)`` / ``update(t).values(...)``.
+CORE_STATEMENTS = frozenset({"insert", "update", "values", "on_conflict_do_update",
+                             "on_duplicate_key_update"})
+# Query calls that are dangerous with a whole payload (``filter(**request.GET)``).
+QUERY_METHODS = frozenset({"filter", "filter_by", "exclude", "get", "find", "find_one",
+                           "delete_many", "delete_one", "count_documents", "get_object_or_404",
+                           "get_list_or_404", "aggregate", "where"})
+# Calls that persist an object built earlier (``db.session.add(user)``, ``post.save()``).
+PERSIST_METHODS = frozenset({"add", "add_all", "save", "merge", "persist", "insert", "put",
+                             "commit", "flush", "asave", "create"})
+# Lookups inside a guard are not checks of the payload's shape.
+LOOKUP_METHODS = frozenset({"filter", "filter_by", "get", "first", "one", "one_or_none",
+                            "exists", "count", "scalar", "scalars", "execute", "find_one",
+                            "get_or_404", "first_or_404", "fetchone", "all"})
+# A service/helper call whose name says it writes what it is given.
+SERVICE_VERBS = frozenset({
+    "create", "add", "insert", "update", "save", "store", "persist", "upsert", "register",
+    "put", "write", "import", "record", "submit", "place", "enqueue", "publish", "apply",
+    "patch", "edit", "modify", "set", "bulk", "sync", "ingest", "new", "signup", "book",
+    "post", "append", "push",
+})
+# Statements that end a guard clause with an error.
+ERROR_CALLS = frozenset({"abort", "flash", "HttpResponseBadRequest", "HTTPException",
+                         "ValidationError", "BadRequest", "HTTPBadRequest",
+                         "HTTPUnprocessableEntity", "bad_request", "error_response",
+                         "json_error", "fail"})
+# Objects whose attributes are not model columns.
+NON_MODEL_OBJECTS = frozenset({"self", "cls", "request", "req", "g", "session", "response",
+                               "resp", "current_app", "app", "ctx", "context", "os", "settings",
+                               "config", "form", "serializer", "args", "kwargs"})
+# SQL statement words that write.
+WRITE_SQL = re.compile(r"^\s*(insert|update|replace|merge|upsert)\b", re.IGNORECASE)

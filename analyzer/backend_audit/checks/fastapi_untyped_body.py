@@ -1,0 +1,66 @@
+"""BA102: a FastAPI handler stores a body it never validated (typed dict/Any, or read by hand)."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from backend_audit.appmodel.names import last_name
+from backend_audit.appmodel.project import ProjectFacts
+from backend_audit.checks._payload_flow import PayloadFlow
+from backend_audit.checks._validation_report import report_unvalidated, resolve_unvalidated
+from backend_audit.checks.base import Candidate, Check
+
+MESSAGE = ("FastAPI handler stores {source} through {sink} without validation; declare the "
+           "body as a pydantic model so FastAPI checks it and answers 422 on bad input.")
+# Annotations under which FastAPI hands over whatever JSON the client sent.
+UNTYPED = frozenset({"dict", "Dict", "Any", "Mapping", "MutableMapping", "object", "Json",
+                     "JSON", "list", "List", "Sequence"})
+WRAPPERS = frozenset({"Optional", "Annotated", "Union", "list", "List", "Sequence"})
+# Parameters FastAPI fills from the framework, not from the client.
+INJECTED = frozenset({"Depends", "Security", "Header", "Cookie", "File", "UploadFile", "Form"})
+
+
+def _untyped(annotation: cst.BaseExpression) -> bool:
+    """``dict``, ``dict[str, Any]``, ``Optional[dict]``, ``Annotated[dict, Body()]``..."""
+    if isinstance(annotation, (cst.Name, cst.Attribute)):
+        return last_name(annotation) in UNTYPED
+    if isinstance(annotation, cst.Subscript):
+        outer = last_name(annotation.value)
+        if outer in ("dict", "Dict", "Mapping", "MutableMapping"):
+            return True
+        if outer in WRAPPERS:
+            first = annotation.slice[0].slice if annotation.slice else None
+            return isinstance(first, cst.Index) and _untyped(first.value)
+    if isinstance(annotation, cst.BinaryOperation):  # dict | None
+        return _untyped(annotation.left) or _untyped(annotation.right)
+    return False
+
+
+def untyped_body_params(fn: cst.FunctionDef) -> dict[str, str]:
+    out: dict[str, str] = {}
+    p = fn.params
+    for param in (*p.params, *p.kwonly_params):
+        if param.annotation is None:
+            continue
+        default = param.default
+        if isinstance(default, cst.Call) and last_name(default.func) in INJECTED:
+            continue
+        if _untyped(param.annotation.annotation):
+            out[param.name.value] = f"param:{param.name.value}"
+    return out
+
+
+class FastapiUntypedBody(Check):
+    rule_id = "BA102"
+    requires_frameworks = frozenset({"fastapi"})
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        route = self.ctx.routes.route_for(node)
+        if route is None or route.framework != "fastapi":
+            return
+        report_unvalidated(self, PayloadFlow(self.ctx, node, untyped_body_params(node)),
+                           MESSAGE)
+
+    @classmethod
+    def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:
+        return resolve_unvalidated(candidate, project)

@@ -1,0 +1,41 @@
+"""BA101: raw client input (body, form, query) is stored, queried with or passed on unvalidated."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from backend_audit.appmodel.project import ProjectFacts
+from backend_audit.checks._payload_flow import PayloadFlow
+from backend_audit.checks._validation_report import report_unvalidated, resolve_unvalidated
+from backend_audit.checks.base import Candidate, Check
+
+MESSAGE = ("Client input ({source}) reaches {sink} with no schema or validator on the path; "
+           "validate it first (pydantic, marshmallow, a serializer or form .is_valid()).")
+# Frameworks whose request object is a module-level global any function can read.
+GLOBAL_REQUEST = ("flask.request", "quart.request")
+
+
+class RequestDataUnvalidated(Check):
+    rule_id = "BA101"
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        route = self.ctx.routes.route_for(node)
+        if route is not None and route.framework == "fastapi":
+            return  # BA102 covers FastAPI handlers
+        if route is None and not self._may_read_request(node):
+            return
+        report_unvalidated(self, PayloadFlow(self.ctx, node, {}), MESSAGE)
+
+    def _may_read_request(self, node: cst.FunctionDef) -> bool:
+        """Helpers outside routes that read the request: Flask's global or a request param."""
+        if self.ctx.routes.frameworks & {"fastapi"} and not self.ctx.routes.frameworks & {
+                "flask", "django", "drf", "starlette", "aiohttp"}:
+            return False
+        params = [p.name.value for p in node.params.params]
+        if params[:2] and ({"request", "req"} & set(params[:2])):
+            return True
+        return any(self.ctx.imports.names.get(n) in GLOBAL_REQUEST for n in ("request", "req"))
+
+    @classmethod
+    def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:
+        return resolve_unvalidated(candidate, project)
