@@ -1,0 +1,57 @@
+"""Is a node in test-only configuration? Lowered hashing costs and fast hashers are what a
+test suite is meant to use, so the password-storage checks leave them alone."""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from backend_audit.appmodel.context import ModuleContext
+
+_TEST_CODE = re.compile(r"(?i)\b(tests?|testing|pytest|unittest)\b")
+_TEST_NAME = re.compile(r"^Test|Test(ing|s)?(?=[A-Z_]|$)|(?i:(^|_)test(ing|s)?(_|$))")
+_TEST_PATH = re.compile(r"(^|/)(tests?|testing)(/|$)|(^|/)(test_[^/]*|[^/]*_tests?|conftest|"
+                        r"tests?|testing|settings_test|test_settings)\.py$")
+
+
+def is_test_path(path: str) -> bool:
+    return bool(_TEST_PATH.search(path))
+
+
+class TestContext:
+    """Tracks ``if TESTING:`` branches; call ``enter_if``/``leave_if`` from the check."""
+
+    def __init__(self, ctx: ModuleContext) -> None:
+        self.ctx = ctx
+        self.branches: list[cst.BaseSuite] = []
+
+    def enter_if(self, node: cst.If) -> None:
+        if _TEST_CODE.search(self.ctx.module.code_for_node(node.test)):
+            self.branches.append(node.body)
+
+    def leave_if(self, node: cst.If) -> None:
+        if self.branches and self.branches[-1] is node.body:
+            self.branches.pop()
+
+    def active(self, node: cst.CSTNode) -> bool:
+        if is_test_path(self.ctx.path):
+            return True
+        if any(_TEST_NAME.search(c.name.value) for c in self.ctx.class_stack):
+            return True
+        if any(_TEST_NAME.search(f.name.value) for f in self.ctx.function_stack):
+            return True
+        return any(_inside(b, node) for b in self.branches)
+
+
+def _inside(tree: cst.CSTNode, node: cst.CSTNode) -> bool:
+    found = False
+
+    class _Find(cst.CSTVisitor):
+        def on_visit(self, n: cst.CSTNode) -> bool:
+            nonlocal found
+            found = found or n is node
+            return not found
+
+    tree.visit(_Find())
+    return found

@@ -1,0 +1,144 @@
+"""BA207: a user account gets a password written in the source: a parameter default, a
+literal given to a user-creating call, or a module constant used for one (in any module).
+"""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from backend_audit.appmodel.names import dotted_name, get_arg, is_password_name, string_value
+from backend_audit.appmodel.project import ProjectFacts
+from backend_audit.checks._password_models import class_kinds, model_hint_from_import
+from backend_audit.checks._test_context import TestContext
+from backend_audit.checks.base import Candidate, Check
+
+# Calls that set the password of an account, and where the password goes positionally.
+_PASSWORD_SETTERS = {"create_user": 2, "create_superuser": 2, "acreate_user": 2,
+                     "acreate_superuser": 2, "set_password": 0, "make_password": 0,
+                     "generate_password_hash": 0, "hashpw": 0, "get_password_hash": 0,
+                     "hash_password": 0}
+_PASSLIB_HASH = frozenset({"hash", "encrypt"})
+_UNUSABLE = frozenset({"", "!", "*", "x"})
+_ACCOUNT_FUNCTION = re.compile(r"(?i)admin|user|account|seed|superuser|register|signup|staff|"
+                               r"member|owner|bootstrap|init|default")
+
+
+class PasswordHardcodedDefault(Check):
+    rule_id = "BA207"
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.tests = TestContext(ctx)
+        self.kinds: dict[str, str] = {}
+        self.constants: dict[str, cst.Assign] = {}
+        self.used: set[str] = set()
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.kinds = class_kinds(self.ctx)
+        for stmt in node.body:
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            for small in stmt.body:
+                if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
+                    targets = [t.target for t in small.targets] if isinstance(
+                        small, cst.Assign) else [small.target]
+                    for t in targets:
+                        if isinstance(t, cst.Name) and is_password_name(t.value) and \
+                                _real_literal(small.value):
+                            self.constants[t.value] = small
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        if self.tests.active(original_node):
+            return
+        for name, assign in self.constants.items():
+            self.report(assign, confidence="high", constant=name, used_here=name in self.used)
+
+    # -- parameter defaults ----------------------------------------------------------------
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self.tests.active(node):
+            return
+        params = node.params
+        for p in (*params.posonly_params, *params.params, *params.kwonly_params):
+            if p.default is not None and is_password_name(p.name.value) and \
+                    _real_literal(p.default):
+                account = bool(_ACCOUNT_FUNCTION.search(node.name.value))
+                self.report(p, confidence="high" if account else "medium")
+
+    # -- literals given to account-creating calls --------------------------------------
+
+    def visit_Call(self, node: cst.Call) -> None:
+        value = self._password_argument(node)
+        if value is None or self.tests.active(node):
+            return
+        self._literal(node, value)
+
+    def _password_argument(self, node: cst.Call) -> cst.BaseExpression | None:
+        name = self.ctx.imports.qualname(node.func) or dotted_name(node.func) or ""
+        last = name.rsplit(".", 1)[-1]
+        for arg in node.args:
+            if arg.keyword is not None and is_password_name(arg.keyword.value):
+                if last in _PASSWORD_SETTERS or self._is_model(last) or \
+                        re.search(r"(?i)(create|add|register|new|make)_?\w*(user|admin|account)",
+                                  last):
+                    return arg.value
+        if last in _PASSWORD_SETTERS:
+            arg = get_arg(node, "password", _PASSWORD_SETTERS[last]) or \
+                get_arg(node, "raw_password", _PASSWORD_SETTERS[last])
+            return arg.value if arg is not None else None
+        if last in _PASSLIB_HASH and name.startswith(("passlib", "pwd_context", "password_context",
+                                                      "crypt_context")):
+            arg = get_arg(node, "secret", 0)
+            return arg.value if arg is not None else None
+        return None
+
+    def _is_model(self, name: str) -> bool:
+        return self.kinds.get(name) == "model" or (
+            name[:1].isupper() and model_hint_from_import(self.ctx, name))
+
+    def _literal(self, call: cst.Call, value: cst.BaseExpression) -> None:
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
+                value.func.attr.value == "encode":
+            value = value.func.value
+        if _real_literal(value):
+            self.report(call, confidence="high")
+            return
+        if _env_default(value):
+            self.report(call, confidence="medium")
+            return
+        if isinstance(value, cst.Name):
+            local = self.ctx.flow().values_of(value.value) if self.ctx.function_stack else []
+            if local:
+                if any(_real_literal(v) for v in local):
+                    self.report(call, confidence="high")
+                elif any(_env_default(v) for v in local):
+                    self.report(call, confidence="medium")
+                return
+            if value.value in self.constants:
+                self.used.add(value.value)
+            else:
+                self.ctx.add_fact("password.default-used", {"name": value.value})
+
+    @classmethod
+    def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:
+        name = candidate.data.get("constant")
+        if name is None or candidate.data.get("used_here"):
+            return candidate
+        if any(v.get("name") == name for v in project.values("password.default-used")):
+            return candidate
+        return None
+
+
+def _real_literal(expr: cst.BaseExpression | None) -> bool:
+    text = string_value(expr) if expr is not None else None
+    return text is not None and text.strip() not in _UNUSABLE and not text.startswith("$")
+
+
+def _env_default(expr: cst.BaseExpression) -> bool:
+    """``os.environ.get("ADMIN_PASSWORD", "admin")`` / ``os.getenv(..., "admin")``."""
+    if not isinstance(expr, cst.Call) or len(expr.args) < 2:
+        return False
+    name = dotted_name(expr.func) or ""
+    return name.endswith(("getenv", "environ.get")) and _real_literal(expr.args[1].value)
