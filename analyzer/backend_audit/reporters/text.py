@@ -38,10 +38,15 @@ def render(report: Report, colour: bool = False, show_suppressed: bool = False) 
     counts = {s: sum(1 for f in active if f.severity == s) for s in sorted(Severity, reverse=True)}
     parts = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     suppressed = sum(1 for f in report.findings if f.suppression is not None)
+    known = sum(1 for f in report.findings
+                if f.suppression is None and f.baseline_state == "unchanged")
     line = (f"{len(active)} finding{'s' if len(active) != 1 else ''}"
             + (f" ({parts})" if parts else "")
             + f" in {report.stats.files_scanned} files"
             + (f"; {suppressed} suppressed" if suppressed else "")
+            + (f"; {known} unchanged since the baseline" if known else "")
+            + (f"; only lines changed since {report.extra['diff']['base']}"
+               if "diff" in report.extra else "")
             + (f"; {len(report.notifications)} notifications" if report.notifications else ""))
     out.append(c(_BOLD, line))
     return "\n".join(out) + "\n"

@@ -1,0 +1,231 @@
+"""Golden-file tests of every reporter on one small, fixed report.
+
+The report is built by hand (rules included) so these files change only when a
+reporter does, not when the catalogue or a check changes. Regenerate after an intended
+change with ``BACKEND_AUDIT_UPDATE_GOLDEN=1 python -m pytest tests/test_reporters.py``
+and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import jsonschema
+import pytest
+from backend_audit.catalogue import Docs, Rule
+from backend_audit.findings import (
+    Confidence,
+    Finding,
+    Fix,
+    Notification,
+    NotificationLevel,
+    Region,
+    Report,
+    ScanStats,
+    Severity,
+    Suppression,
+)
+from backend_audit.reporters import render
+from backend_audit.reporters.line_hash import line_hashes
+from backend_audit.reporters.sarif import upload_warnings
+
+from tests.shared_dir import shared_file
+
+GOLDEN = Path(__file__).parent / "golden"
+SOURCE = GOLDEN / "src"
+HOSTILE = "</script><img src=x onerror=alert(1)> ping @admins, 100%: done\nnext"
+
+
+def _rule(rid: str, name: str, category: str, severity: Severity, cwe: str) -> Rule:
+    return Rule(
+        id=rid, name=name, category=category, severity=severity, confidence=Confidence.HIGH,
+        cwe=(cwe,), owasp=("A03:2021 Injection",), frameworks=("flask",),
+        message=f"The {name.replace('-', ' ')} pattern was found.",
+        docs=Docs(why=f"Why {name} matters: attackers can use it.",
+                  example="cur.execute(f\"SELECT * FROM t WHERE a = '{a}'\")",
+                  fix="cur.execute(\"SELECT * FROM t WHERE a = ?\", (a,))",
+                  references=("https://owasp.org/Top10/",)),
+        engine="libcst", source=f"{category}/{name}.yaml",
+    )
+
+
+RULES = (
+    _rule("BA101", "request-input-unvalidated", "validation", Severity.LOW, "CWE-20"),
+    _rule("BA301", "sql-string-built", "sql-injection", Severity.HIGH, "CWE-89"),
+    _rule("BA405", "debug-mode-enabled", "error-handling", Severity.MEDIUM, "CWE-489"),
+    _rule("BA701", "secret-key-hardcoded", "secrets", Severity.CRITICAL, "CWE-798"),
+)
+
+
+def _finding(rule: Rule, path: str, region: Region, snippet: str, fingerprint: str,
+             **extra) -> Finding:
+    return Finding(rule.id, rule.name, rule.category, rule.severity, rule.confidence, path,
+                   region, extra.pop("message", rule.message), snippet, fingerprint, **extra)
+
+
+def sample_report(root: Path = SOURCE, baseline: bool = True) -> Report:
+    sql_fix = ('    rows = conn.execute(\n'
+               '        "SELECT id, total FROM orders WHERE customer = ?", (customer,)\n'
+               '    ).fetchall()')
+    findings = (
+        _finding(RULES[3], "shop/settings.py", Region(4, 28, 4, 33),
+                 'app.config["SECRET_KEY"] = "dev"  # backend-audit: ignore[BA701] -- local '
+                 'demo only', "7a1c0c0f3b8e4d0e9a51d2f0c1e2a3b4",
+                 suppression=Suppression("local demo only", 4)),
+        _finding(RULES[2], "shop/settings.py", Region(7, 5, 7, 24), "    app.run(debug=True)",
+                 "0b6d35f4f1e64a2c8f3a9e7d5c1b2a30",
+                 baseline_state="unchanged" if baseline else None),
+        _finding(RULES[0], "shop/views.py", Region(11, 16, 11, 40),
+                 '    customer = request.args["customer"]', "c3f1d9a8b7e6d5c4b3a2918070605040",
+                 message=HOSTILE, baseline_state="new" if baseline else None),
+        _finding(RULES[1], "shop/views.py", Region(13, 12, 15, 6),
+                 "    rows = conn.execute(\n        f\"SELECT id, total FROM orders WHERE "
+                 "customer = '{customer}'\"\n    ).fetchall()", "5e4d3c2b1a09f8e7d6c5b4a392817060",
+                 baseline_state="new" if baseline else None, fix=Fix(13, 15, sql_fix)),
+    )
+    return Report(
+        root=str(root), findings=findings,
+        notifications=(Notification("does not parse: invalid syntax (line 3)",
+                                    NotificationLevel.ERROR, "shop/broken.py", 3,
+                                    "syntax-error"),),
+        rules=RULES,
+        stats=ScanStats(files_scanned=3, files_skipped=0, rules_enabled=4,
+                        duration_seconds=0.42, lines_scanned=33),
+        tool_version="0.1.0", started_at="2025-01-02T03:04:05Z",
+    )
+
+
+_GOLDEN_FILES = {"text": "report.txt", "json": "report.json", "sarif": "report.sarif",
+                 "html": "report.html", "github-review": "review.json", "rdjson": "rdjson.json",
+                 "github-annotations": "annotations.txt", "gitlab": "gitlab.json"}
+
+
+def _normalise(text: str) -> str:
+    return text.replace(SOURCE.resolve().as_uri(), "file:///GOLDEN").replace(
+        str(SOURCE.resolve()), "/GOLDEN")
+
+
+@pytest.mark.parametrize("fmt", sorted(_GOLDEN_FILES))
+def test_reporter_matches_golden_file(fmt: str) -> None:
+    options = {"category": "backend/"} if fmt == "sarif" else {}
+    actual = _normalise(render(fmt, sample_report(SOURCE.resolve()), **options))
+    golden = GOLDEN / _GOLDEN_FILES[fmt]
+    if os.environ.get("BACKEND_AUDIT_UPDATE_GOLDEN"):
+        golden.write_text(actual, encoding="utf-8")
+    assert golden.is_file(), f"missing {golden}; run with BACKEND_AUDIT_UPDATE_GOLDEN=1"
+    assert actual == golden.read_text(encoding="utf-8")
+
+
+def test_sarif_validates_against_the_official_schema() -> None:
+    schema = json.loads(shared_file("schemas", "sarif-schema-2.1.0.json").read_text())
+    doc = json.loads(render("sarif", sample_report(SOURCE.resolve()), category="backend"))
+    jsonschema.Draft4Validator(schema).validate(doc)
+
+
+def test_sarif_carries_what_github_code_scanning_reads() -> None:
+    doc = json.loads(render("sarif", sample_report(SOURCE.resolve()), category="backend"))
+    run = doc["runs"][0]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "backend-audit" and driver["semanticVersion"] == "0.1.0"
+    assert driver["informationUri"].startswith("https://")
+    assert [r["id"] for r in driver["rules"]] == ["BA101", "BA301", "BA405", "BA701"]
+    sql = driver["rules"][1]
+    assert sql["properties"]["tags"] == ["security", "external/cwe/cwe-89", "sql-injection"]
+    assert sql["properties"]["security-severity"] == "8.0"
+    assert sql["properties"]["precision"] == "high"
+    assert sql["defaultConfiguration"]["level"] == "error"
+    assert "## Why is this bad?" in sql["help"]["markdown"] and sql["help"]["text"]
+    assert sql["helpUri"].startswith("https://")
+    assert run["automationDetails"] == {"id": "backend/"}
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == SOURCE.resolve().as_uri() + "/"
+    results = {r["ruleId"]: r for r in run["results"]}
+    assert results["BA301"]["ruleIndex"] == 1
+    loc = results["BA301"]["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"] == {"uri": "shop/views.py", "uriBaseId": "%SRCROOT%"}
+    assert loc["region"]["startLine"] == 13 and "SELECT" in loc["region"]["snippet"]["text"]
+    views = (SOURCE / "shop" / "views.py").read_text(encoding="utf-8")
+    assert results["BA301"]["partialFingerprints"] == {
+        "backendAudit/v1": "5e4d3c2b1a09f8e7d6c5b4a392817060",
+        "primaryLocationLineHash": line_hashes(views)[12]}
+    assert results["BA701"]["suppressions"] == [
+        {"kind": "inSource", "status": "accepted", "justification": "local demo only"}]
+    assert results["BA405"]["baselineState"] == "unchanged"
+    assert results["BA301"]["baselineState"] == "new"
+    notes = run["invocations"][0]["toolExecutionNotifications"]
+    assert notes[0]["level"] == "error" and "shop/broken.py" in notes[0]["message"]["text"]
+
+
+def test_sarif_uris_are_rebased_onto_the_repository_root() -> None:
+    report = sample_report(SOURCE.resolve())
+    doc = json.loads(render("sarif", report, source_root=str(GOLDEN.resolve())))
+    uri = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert uri["uri"] == "src/shop/settings.py"
+    assert doc["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == \
+        GOLDEN.resolve().as_uri() + "/"
+
+
+# Expected values published with GitHub's upload action (codeql-action fingerprints tests).
+@pytest.mark.parametrize(("text", "expected"), [
+    ("", ["c129715d7a2bc9a3:1"]),
+    (" a\nb\n  \t\tc\n d",
+     ["271789c17abda88f:1", "54703d4cd895b18:1", "180aee12dab6264:1", "a23a3dc5e078b07b:1"]),
+    (" hello; \t\nworld!!!\n\n\n  \t\tGreetings\n End\n",
+     ["e9496ae3ebfced30:1", "fb7c023a8b9ccb3f:1", "ce8ba1a563dcdaca:1", "e20e36e16fcb0cc8:1",
+      "b3edc88f2938467e:1", "c8e28b0b4002a3a0:1", "c129715d7a2bc9a3:1"]),
+    (" hello; \t\r\nworld!!!\r\n\r\n\r\n  \t\tGreetings\r\n End\r\n",
+     ["e9496ae3ebfced30:1", "fb7c023a8b9ccb3f:1", "ce8ba1a563dcdaca:1", "e20e36e16fcb0cc8:1",
+      "b3edc88f2938467e:1", "c8e28b0b4002a3a0:1", "c129715d7a2bc9a3:1"]),
+    (" hello; \t\nworld!!!\r\r\r  \t\tGreetings\r End\r",
+     ["e9496ae3ebfced30:1", "fb7c023a8b9ccb3f:1", "ce8ba1a563dcdaca:1", "e20e36e16fcb0cc8:1",
+      "b3edc88f2938467e:1", "c8e28b0b4002a3a0:1", "c129715d7a2bc9a3:1"]),
+    ("Lorem ipsum dolor sit amet.\n" * 10,
+     ["a7f2ff13bc495cf2:1", "a7f2ff13bc495cf2:2", "a7f2ff13bc495cf2:3", "a7f2ff13bc495cf2:4",
+      "a7f2ff13bc495cf2:5", "a7f2ff13bc495cf2:6", "a7f2ff1481e87703:1", "a9cf91f7bbf1862b:1",
+      "55ec222b86bcae53:1", "cc97dc7b1d7d8f7b:1", "c129715d7a2bc9a3:1"]),
+])
+def test_primary_location_line_hash_matches_githubs_upload_action(text: str,
+                                                                  expected: list[str]) -> None:
+    assert line_hashes(text) == expected
+
+
+def test_line_hash_counts_utf16_code_units_like_javascript() -> None:
+    # An astral character is two UTF-16 units; hashing code points would differ.
+    assert line_hashes("x = '😀'\n") != line_hashes("x = '\ue000'\n")
+    assert len(line_hashes("x = '😀'\ny = 1\n")) == 3
+
+
+def test_upload_warnings_before_githubs_limits() -> None:
+    small = render("sarif", sample_report(SOURCE.resolve()))
+    assert upload_warnings(small) == []
+    doc = json.loads(small)
+    result = doc["runs"][0]["results"][0]
+    doc["runs"][0]["results"] = [result] * 5_001
+    warnings = upload_warnings(json.dumps(doc))
+    assert len(warnings) == 1 and "5,000" in warnings[0]
+    doc["runs"][0]["results"] = [result] * 25_001
+    assert any("rejects" in w for w in upload_warnings(json.dumps(doc)))
+
+
+def test_html_escapes_everything_from_scanned_code() -> None:
+    html = render("html", sample_report(SOURCE.resolve()))
+    assert "<img src=x" not in html
+    assert "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in html
+    assert html.count("<script>") == 1 and html.count("</script>") == 1
+    assert "http://" not in html.replace('href="http', "") and "<link rel=\"stylesheet\"" \
+        not in html
+
+
+def test_html_script_asset_cannot_break_out_of_its_element() -> None:
+    from backend_audit.resources import reports_dir
+
+    script = (reports_dir() / "html" / "report.js").read_text(encoding="utf-8")
+    assert "</" not in script and "<!--" not in script
+
+
+def test_html_shows_code_in_context_with_the_finding_highlighted() -> None:
+    html = render("html", sample_report(SOURCE.resolve()))
+    assert '<span class="ln hit"><span class="no">14</span>' in html
+    assert '<span class="ln"><span class="no">10</span>def list_orders():' in html
+    assert "Why sql-string-built matters" in html
