@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 import libcst as cst
 
 from backend_audit.appmodel.names import string_value
+from backend_audit.engines.walk import walk
 
 MAX_DEPTH = 12
 
@@ -96,7 +97,7 @@ class Flow:
 
     def __init__(self, scope: cst.FunctionDef | cst.Module | cst.ClassDef) -> None:
         collector = _AssignCollector(scope)
-        scope.visit(collector)
+        walk(scope, collector)
         self.scope = scope
         self.values = collector.values
         self.items = collector.items
@@ -300,7 +301,7 @@ def allow_listed_names(scope: cst.CSTNode,
         def visit_CompIf(self, node: cst.CompIf) -> None:
             found.update(_checked_names(node.test, is_constant))
 
-    scope.visit(_Tests())
+    walk(scope, _Tests())
     return found
 
 

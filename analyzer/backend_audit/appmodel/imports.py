@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from backend_audit.appmodel.names import dotted_name
+from backend_audit.engines.walk import walk
 
 
 class ImportMap:
@@ -88,5 +89,5 @@ def collect_imports(module: cst.Module) -> ImportMap:
         def visit_Return(self, node: cst.Return) -> bool:
             return False
 
-    module.visit(_Collector())
+    walk(module, _Collector())
     return imports

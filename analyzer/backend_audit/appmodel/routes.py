@@ -19,6 +19,7 @@ from backend_audit.appmodel.names import (
     string_list,
     string_value,
 )
+from backend_audit.engines.walk import walk
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -318,4 +319,4 @@ class RouteFinder:
                     finder._add(Route(fn, fw, methods, None, None,
                                       _decorator_names(fn, finder.imports)))
 
-        module.visit(_Calls())
+        walk(module, _Calls())

@@ -17,6 +17,7 @@ from backend_audit.checks import check_classes, collector_classes
 from backend_audit.checks.base import Candidate, Check
 from backend_audit.config import Config
 from backend_audit.engines.source import read_source
+from backend_audit.engines.walk import walk_batched
 from backend_audit.findings import Notification, NotificationLevel
 from backend_audit.suppress import blanket_directives
 
@@ -115,7 +116,7 @@ def _traverse(module: cst.Module, ctx: ModuleContext, visitors: list[Check]) -> 
         elif isinstance(node, cst.ClassDef):
             ctx.class_stack.pop()
 
-    cst.visit_batched(module, visitors, before_visit=before, after_leave=after)
+    walk_batched(module, visitors, before_visit=before, after_leave=after)
 
 
 def _with_positions(module: cst.Module,
