@@ -10,11 +10,13 @@ wrapper, the caller's call: that is where a reviewer can see the string being bu
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import libcst as cst
 
+from backend_audit.appmodel.context import module_name
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.checks.base import Candidate, Check
@@ -39,6 +41,13 @@ DB_RECEIVERS = ("cur", "cursor", "conn", "connection", "db", "session", "engine"
                 "database", "pool", "tx", "transaction")
 EXTRA_SQL_KEYWORDS = ("where", "select", "order_by", "tables")
 FACT_FUNCTION = "sql-function"
+FACT_CALL = "sql-call"
+# Third-party packages whose calls never reach a project's own SQL helpers.
+LIBRARIES = frozenset({"flask", "django", "rest_framework", "fastapi", "starlette", "aiohttp",
+                       "sqlalchemy", "pydantic", "pandas", "numpy", "psycopg2", "psycopg",
+                       "pymysql", "MySQLdb", "asyncpg", "aiosqlite", "databases", "requests",
+                       "httpx", "celery", "werkzeug", "jinja2", "marshmallow", "flask_login",
+                       "flask_sqlalchemy", "sqlmodel", "redis", "boto3", "structlog"})
 # Modules worth describing to other modules: they mention SQL or a database call.
 SQLISH_SOURCE = re.compile(r"\b(select|where|order\s+by|execute|fetch\w*|raw|text|desc|asc)\b",
                            re.IGNORECASE)
@@ -49,7 +58,8 @@ class Sink:
     rule_id: str
     args: tuple[cst.BaseExpression, ...]
     strict: bool  # the call takes SQL for sure; loose calls need SQL words in the text
-    db_receiver: bool = False
+    db_receiver: bool = False  # called on something named like a cursor or connection
+    fragments: bool = False  # takes SQL fragments (``extra(where=...)``), not statements
 
 
 def sqlalchemy_text(call: cst.Call, values: SqlValues) -> bool:
@@ -95,10 +105,10 @@ def find_sink(call: cst.Call, values: SqlValues) -> Sink | None:
                       for r in DB_RECEIVERS)
     if name == "text" and sqlalchemy_text(call, values):
         arg = _sql_arg(call) or (get_arg(call, "text").value if get_arg(call, "text") else None)
-        return Sink(SQLALCHEMY_TEXT, (arg,), True) if arg is not None else None
+        return Sink(SQLALCHEMY_TEXT, (arg,), True, fragments=True) if arg is not None else None
     if name == "RawSQL":
         arg = _sql_arg(call)
-        return Sink(DJANGO_RAW, (arg,), True) if arg is not None else None
+        return Sink(DJANGO_RAW, (arg,), True, fragments=True) if arg is not None else None
     if name == "raw" and receiver is not None:
         arg = _sql_arg(call) or (get_arg(call, "raw_query").value
                                  if get_arg(call, "raw_query") else None)
@@ -106,10 +116,10 @@ def find_sink(call: cst.Call, values: SqlValues) -> Sink | None:
     if name == "extra" and receiver is not None:
         parts = tuple(a.value for a in call.args
                       if a.keyword is not None and a.keyword.value in EXTRA_SQL_KEYWORDS)
-        return Sink(DJANGO_RAW, parts, True) if parts else None
+        return Sink(DJANGO_RAW, parts, True, fragments=True) if parts else None
     if _user_sink(call, values):
         arg = _sql_arg(call)
-        return Sink(DB_API, (arg,), True, True) if arg is not None else None
+        return Sink(DB_API, (arg,), True, True, True) if arg is not None else None
     if name in CURSOR_FIRST:
         arg = _sql_arg(call, 1)
         return Sink(DB_API, (arg,), True, True) if arg is not None else None
@@ -237,18 +247,28 @@ def confidence(shape: Shape) -> str:
     return "medium" if shape.has_sql_words else "low"
 
 
+def absolute(called: str, caller_path: str) -> str:
+    """``.db.run`` imported in ``pkg/api/books.py`` is ``pkg.api.db.run``."""
+    if not called.startswith("."):
+        return called
+    dots = len(called) - len(called.lstrip("."))
+    package = caller_path.split("/")[:-1]
+    package = package[: len(package) - (dots - 1)] if dots > 1 else package
+    return ".".join([*package, called.lstrip(".")]).strip(".")
+
+
 def _matches(fact_name: str, called: str, caller_path: str) -> bool:
     """Whether a defined function ``fact_name`` (``pkg.db.run``) is the imported ``called``
     (``.db.run`` relative to the caller, or ``pkg.db.run``, or a suffix of it)."""
-    if called.startswith("."):
-        dots = len(called) - len(called.lstrip("."))
-        package = caller_path[:-3].split("/")[:-1] if caller_path.endswith(".py") else []
-        if caller_path.endswith("__init__.py"):
-            package = caller_path.split("/")[:-1]
-        package = package[: len(package) - (dots - 1)] if dots > 1 else package
-        called = ".".join([*package, called.lstrip(".")]).strip(".")
+    called = absolute(called, caller_path)
     return fact_name == called or fact_name.endswith("." + called) or \
         called.endswith("." + fact_name)
+
+
+def _arg_kind(shape: Shape) -> str:
+    if shape.safe:
+        return "safe"
+    return "request" if shape.request else "unsafe"
 
 
 class SqlSinkCheck(Check):
@@ -275,6 +295,7 @@ class SqlSinkCheck(Check):
             return
         if self.handles_wrappers:
             self._check_wrapper_call(node)
+            self._record_call(node)
 
     def _check_sink(self, node: cst.Call, sink: Sink) -> None:
         scope = self.values.current_scope()
@@ -284,7 +305,7 @@ class SqlSinkCheck(Check):
             shape = built[0]
             if not sink.strict and not shape.has_sql_words:
                 return
-            if not shape.has_sql_words and not sink.db_receiver:
+            if not shape.has_sql_words and not (sink.db_receiver or sink.fragments):
                 return
             self._report(node, shape)
             return
@@ -325,7 +346,25 @@ class SqlSinkCheck(Check):
 
     def _report(self, node: cst.CSTNode, shape: Shape, **data: object) -> None:
         self.report(node, confidence=confidence(shape), calls=sorted(shape.calls),
-                    other=shape.other, **data)
+                    params=sorted(shape.params), other=shape.other, **data)
+
+    def _record_call(self, node: cst.Call) -> None:
+        """What this module passes to a function of another project module, for that
+        module's findings on parameters it builds SQL from."""
+        qual = self.ctx.imports.qualname(node.func)
+        if qual is None or not node.args:
+            return
+        top = qual.split(".")[0]
+        if top in sys.stdlib_module_names or top in LIBRARIES:
+            return
+        scope = self.values.current_scope()
+        args: dict[str, str] = {}
+        for position, arg in enumerate(a for a in node.args if a.keyword is None):
+            args[str(position)] = _arg_kind(self.values.shape(arg.value, scope))
+        for arg in node.args:
+            if arg.keyword is not None:
+                args[arg.keyword.value] = _arg_kind(self.values.shape(arg.value, scope))
+        self.ctx.add_fact(FACT_CALL, {"callee": absolute(qual, self.ctx.path), "args": args})
 
     def leave_Module(self, original_node: cst.Module) -> None:
         if not self.handles_wrappers or not SQLISH_SOURCE.search(self.ctx.source):
@@ -369,7 +408,20 @@ class SqlSinkCheck(Check):
 
         if data.get("builder"):
             return candidate if any(returns(c, "built") for c in data["builder"]) else None
-        calls = data.get("calls") or []
-        if calls and not data.get("other") and all(returns(c, "safe") for c in calls):
+        decided_unsafe = bool(data.get("other"))
+        for call in data.get("calls") or []:
+            decided_unsafe |= not returns(call, "safe")
+        request = False
+        module = module_name(candidate.path)
+        for key in data.get("params") or []:
+            function, param, index = key.split("|")
+            target = f"{module}.{function}" if module else function
+            kinds = [site.value["args"].get(param, site.value["args"].get(index))
+                     for site in project.get(FACT_CALL)
+                     if _matches(target, site.value["callee"], site.path)]
+            if not kinds or any(k is None or k != "safe" for k in kinds):
+                decided_unsafe = True
+            request |= "request" in kinds
+        if not decided_unsafe:
             return None
-        return candidate
+        return replace(candidate, confidence="high") if request else candidate

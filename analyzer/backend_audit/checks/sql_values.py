@@ -24,16 +24,11 @@ from backend_audit.appmodel.requests import request_input
 MAX_DEPTH = 24
 MAX_HELPER_DEPTH = 4
 
-SQL_WORDS = re.compile(
-    r"^\s*(select|insert|update|delete|with|create|drop|alter|replace|merge|truncate|pragma|"
-    r"grant|revoke|exec|call|show|describe|explain)\b|"
-    r"\b(from|where|values|set|into|order\s+by|group\s+by|join|limit|having|and|or|like)\b",
-    re.IGNORECASE,
-)
 # A built string needs at least one of these to be taken for SQL by a loose sink.
 SQL_STATEMENT = re.compile(
-    r"\b(select|insert\s+into|update|delete\s+from|where|order\s+by|group\s+by|values|"
-    r"create\s+table|drop\s+table|alter\s+table|truncate|pragma|join)\b",
+    r"\b(select|insert\s+into|update|delete\s+from|where|order\s+by|group\s+by|values|join|"
+    r"(create|drop|alter|truncate)\s+(table|index|view|schema|database|unique)|truncate|"
+    r"pragma|vacuum|analyze|copy\s+\w+|set\s+\w+\s*=|i?like|limit\s+\d|having|returning)\b",
     re.IGNORECASE,
 )
 
@@ -77,7 +72,10 @@ class Shape:
     text: str = ""  # literal text seen while assembling it
     # Imported calls (qualified names) whose results are the parts that are not safe.
     calls: frozenset[str] = frozenset()
-    other: bool = False  # some part that is not safe is not such a call
+    # Parameters (``function|param|index``) of this module's functions that no call in
+    # this module passes: what callers in other modules pass decides.
+    params: frozenset[str] = frozenset()
+    other: bool = False  # some part that is not safe is neither such a call nor parameter
 
     @property
     def has_sql_words(self) -> bool:
@@ -97,6 +95,7 @@ def join(shapes: list[Shape]) -> Shape:
         request=any(s.request for s in shapes),
         text=" ".join(s.text for s in shapes if s.text)[:2000],
         calls=frozenset().union(*(s.calls for s in shapes)),
+        params=frozenset().union(*(s.params for s in shapes)),
         other=any(s.other for s in shapes),
     )
 
@@ -366,9 +365,12 @@ class SqlValues:
     def _param_from_callers(self, fn: cst.FunctionDef, name: str) -> Shape:
         """A helper's parameter is what its same-module callers pass (if there are any)."""
         sites = self.call_sites(fn)
+        bound = self.class_of(fn) is not None
+        index = _param_index(fn, name, bound=bound)
+        if not sites and not bound and fn in self.ctx.module_functions.values():
+            return Shape(safe=False, params=frozenset({f"{fn.name.value}|{name}|{index}"}))
         if not sites or fn.name.value.startswith("__"):
             return unsafe()
-        index = _param_index(fn, name, bound=self.class_of(fn) is not None)
         shapes = []
         for call, caller in sites:
             arg = get_arg(call, name, index)
