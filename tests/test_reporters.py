@@ -229,3 +229,12 @@ def test_html_shows_code_in_context_with_the_finding_highlighted() -> None:
     assert '<span class="ln hit"><span class="no">14</span>' in html
     assert '<span class="ln"><span class="no">10</span>def list_orders():' in html
     assert "Why sql-string-built matters" in html
+
+
+def test_html_falls_back_to_the_recorded_snippet_when_files_are_gone() -> None:
+    from backend_audit.reporters.html import render as render_html
+    from backend_audit.reporters.sources import NoSources
+
+    html = render_html(sample_report(SOURCE.resolve()), sources=NoSources())
+    assert '<span class="ln hit"><span class="no">14</span>' in html
+    assert '<span class="no">10</span>' not in html  # no context without the file

@@ -16,7 +16,7 @@ from urllib.parse import quote
 from backend_audit.catalogue import Rule
 from backend_audit.findings import Finding, Notification, NotificationLevel, Report, Severity
 from backend_audit.reporters.common import rule_docs_markdown, rule_docs_text
-from backend_audit.reporters.sources import NoSources, SourceFiles
+from backend_audit.reporters.sources import SourceFiles
 
 SCHEMA_URI = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
               "sarif-schema-2.1.0.json")
@@ -175,11 +175,6 @@ def render(report: Report, category: str | None = None, sources: SourceFiles | N
         run["automationDetails"] = {"id": category.rstrip("/") + "/"}
     doc = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-
-
-def render_offline(report: Report, category: str | None = None) -> str:
-    """SARIF without reading the scanned files again (no GitHub line hashes)."""
-    return render(report, category, NoSources())
 
 
 # GitHub's published limits for one SARIF upload (hard: rejected; soft: truncated).
