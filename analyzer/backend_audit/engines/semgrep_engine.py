@@ -65,7 +65,8 @@ class SemgrepRun:
     def __init__(self, rules: list[Rule], files: list[tuple[str, str]], timeout: float) -> None:
         self.rules = rules
         self.by_abs = {os.path.realpath(a): rel for a, rel in files}
-        self.by_given = {a: rel for a, rel in files}
+        # semgrep runs in a private temporary folder: give it absolute paths.
+        self.by_given = {os.path.abspath(a): rel for a, rel in files}
         self.timeout = timeout
         self.proc: subprocess.Popen | None = None
         self.early: SemgrepResult | None = None
