@@ -42,6 +42,9 @@ DB_RECEIVERS = ("cur", "cursor", "conn", "connection", "db", "session", "engine"
 EXTRA_SQL_KEYWORDS = ("where", "select", "order_by", "tables")
 FACT_FUNCTION = "sql-function"
 FACT_CALL = "sql-call"
+# Names of helpers that, by their name, run the SQL they are given.
+SQLISH_NAME = re.compile(r"(^|_)(sql|query|queries|execute|exec|fetch|fetchall|fetchone|select|"
+                         r"raw|run_sql|db)($|_)", re.IGNORECASE)
 # Third-party packages whose calls never reach a project's own SQL helpers.
 LIBRARIES = frozenset({"flask", "django", "rest_framework", "fastapi", "starlette", "aiohttp",
                        "sqlalchemy", "pydantic", "pandas", "numpy", "psycopg2", "psycopg",
@@ -265,6 +268,18 @@ def _matches(fact_name: str, called: str, caller_path: str) -> bool:
         called.endswith("." + fact_name)
 
 
+def _library(qualified: str) -> bool:
+    top = qualified.split(".")[0]
+    return top in sys.stdlib_module_names or top in LIBRARIES
+
+
+def _in_project(qualified: str, project: ProjectFacts) -> bool:
+    """Whether the module defining ``qualified`` (``pkg.db.run``) was scanned."""
+    module = qualified.rsplit(".", 1)[0]
+    return any(m == module or m.endswith("." + module) or module.endswith("." + m)
+               for m in project.modules)
+
+
 def _arg_kind(shape: Shape) -> str:
     if shape.safe:
         return "safe"
@@ -340,7 +355,8 @@ class SqlSinkCheck(Check):
             return
         qual = self.ctx.imports.qualname(node.func)
         if qual is not None:
-            self._report(node, shape, via=qual)
+            if not _library(qual):
+                self._report(node, shape, via=qual)
         elif isinstance(node.func, cst.Attribute):
             self._report(node, shape, via_method=node.func.attr.value)
 
@@ -354,8 +370,7 @@ class SqlSinkCheck(Check):
         qual = self.ctx.imports.qualname(node.func)
         if qual is None or not node.args:
             return
-        top = qual.split(".")[0]
-        if top in sys.stdlib_module_names or top in LIBRARIES:
+        if _library(qual):
             return
         scope = self.values.current_scope()
         args: dict[str, str] = {}
@@ -395,12 +410,18 @@ class SqlSinkCheck(Check):
         if via is not None and not any(f.get("wrapper") and _matches(f["function"], via,
                                                                      candidate.path)
                                        for f in functions):
-            return None
+            # A helper of a module outside the scan: judged by its name.
+            if _in_project(absolute(via, candidate.path), project) or \
+                    not SQLISH_NAME.search(via.rsplit(".", 1)[-1]):
+                return None
+            candidate = replace(candidate, confidence="medium")
         method = data.get("via_method")
         if method is not None and not any(f.get("wrapper") and f.get("method") and
                                           f["function"].endswith("." + method)
                                           for f in functions):
-            return None
+            if not SQLISH_NAME.search(method):
+                return None
+            candidate = replace(candidate, confidence="medium")
 
         def returns(call: str, kind: str) -> bool:
             return any(f.get("returns") == kind and _matches(f["function"], call, candidate.path)

@@ -28,7 +28,8 @@ MAX_HELPER_DEPTH = 4
 SQL_STATEMENT = re.compile(
     r"\b(select|insert\s+into|update|delete\s+from|where|order\s+by|group\s+by|values|join|"
     r"(create|drop|alter|truncate)\s+(table|index|view|schema|database|unique)|truncate|"
-    r"pragma|vacuum|analyze|copy\s+\w+|set\s+\w+\s*=|i?like|limit\s+\d|having|returning)\b",
+    r"pragma|vacuum|analyze|copy\s+\S+\s+(from|to)|set\s+\w+\s*=|i?like|limit\s+\d|having|"
+    r"returning)\b",
     re.IGNORECASE,
 )
 
