@@ -131,7 +131,9 @@ class AppWithoutErrorHandler(Check):
             if _drf_exception_handler(project):
                 return None
             middleware = _setting(project, "MIDDLEWARE")
-            handlers = [h for h in handlers if h.get("kind") != "process_exception" or
+            # A Django middleware class only handles errors once MIDDLEWARE lists it.
+            handlers = [h for h in handlers if h.get("kind") not in ("process_exception",
+                                                                     "middleware") or
                         _installed(h.get("class"), middleware)]
             if _setting(project, "ROOT_URLCONF"):
                 candidate = _with_confidence(candidate, "high")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import libcst as cst
 
 from backend_audit.appmodel.dataflow import Flow
 from backend_audit.appmodel.imports import ImportMap
 from backend_audit.appmodel.names import get_arg
+from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.checks._error_handling import (
     exposure,
     handler_key_exposure,
@@ -14,7 +17,7 @@ from backend_audit.checks._error_handling import (
     module_family,
     type_names,
 )
-from backend_audit.checks.base import Check
+from backend_audit.checks.base import Candidate, Check
 
 # Constructors and helpers whose arguments become the response body.
 RESPONSE_CALLS = frozenset({
@@ -112,6 +115,7 @@ class ExceptionDetailInResponse(Check):
         self._except_names: dict[int, dict[str, str | None]] = {}
         self._registered: dict[str, cst.BaseExpression] | None = None
         self._handlers: list[cst.ExceptHandler] = []  # enclosing except clauses
+        self._returned_calls: set[int] = set()  # calls a route or error handler returns
 
     # -- where exceptions are -------------------------------------------------------
     def _tainted_names(self, fn: cst.FunctionDef) -> dict[str, str | None]:
@@ -223,14 +227,24 @@ class ExceptionDetailInResponse(Check):
             level = self._helper_taint(node, helper, flow, tainted, sinks_only=True, depth=0)
             if level:
                 self._report(node, level)
+            return
+        callee = self._imported_callee(node)
+        if callee is not None and tainted:
+            options = self._pending_options(node, flow, tainted)
+            if options:
+                # Decided in ``resolve`` once the helper's module has been read.
+                self.report(node, pending={"callee": callee, "options": options},
+                            returned=id(node) in self._returned_calls)
 
     def visit_Return(self, node: cst.Return) -> None:
         fn = self.ctx.current_function
         if node.value is None or fn is None or is_test_path(self.ctx.path) or \
                 not self._in_handler():
             return
-        level = self._taint(node.value, self.ctx.flow(), self._tainted_names(fn), 0,
-                            follow_helpers=True)
+        flow = self.ctx.flow()
+        self._returned_calls.update(id(leaf) for leaf in flow.leaves(node.value)
+                                    if isinstance(leaf, cst.Call))
+        level = self._taint(node.value, flow, self._tainted_names(fn), 0, follow_helpers=True)
         if level:
             self._report(node, level)
 
@@ -314,6 +328,12 @@ class ExceptionDetailInResponse(Check):
                 helper_taint[name] = level
         if not helper_taint:
             return None
+        return self._reach(helper, helper_taint, sinks_only, depth)
+
+    def _reach(self, helper: cst.FunctionDef, helper_taint: dict[str, str | None],
+               sinks_only: bool, depth: int) -> str | None:
+        """How much of ``helper_taint`` (param -> level) reaches the helper's response
+        calls (``sinks_only``) or its return values."""
         helper_flow = self.ctx.flow(helper)
         sinks = _Sinks(helper, self._is_sink)
         helper.visit(sinks)
@@ -323,3 +343,90 @@ class ExceptionDetailInResponse(Check):
             level = _stronger(level, self._taint(expr, helper_flow, helper_taint, depth + 1,
                                                  follow_helpers=not sinks_only))
         return level
+
+    # -- helpers in other modules --------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        """Record which parameters of a module-level function reach a response."""
+        if self.ctx.class_stack or len(self.ctx.function_stack) != 1 or \
+                is_test_path(self.ctx.path):
+            return
+        params = _params(node)
+        sink_params, return_params = [], []
+        for i, name in enumerate(params):
+            if self._reach(node, {name: "high"}, sinks_only=True, depth=0):
+                sink_params.append(i)
+            if self._reach(node, {name: "high"}, sinks_only=False, depth=0):
+                return_params.append(i)
+        if sink_params or return_params:
+            self.ctx.add_fact("response_helper", {
+                "function": node.name.value, "params": params,
+                "sink_params": sink_params, "return_params": return_params})
+
+    def _imported_callee(self, call: cst.Call) -> str | None:
+        """The dotted name of a function imported from another module of the project."""
+        if not isinstance(call.func, (cst.Name, cst.Attribute)):
+            return None
+        qual = self.ctx.imports.qualname(call.func)
+        if not qual or self._is_sink(call) or self.ctx.local_function(call) is not None:
+            return None
+        return qual.lstrip(".")
+
+    def _pending_options(self, call: cst.Call, flow: Flow,
+                         tainted: dict[str, str | None]) -> list[dict]:
+        """Arguments of a call to an imported helper that carry exception text, directly
+        or through another imported helper's return value."""
+        options = []
+        for i, arg in enumerate(call.args):
+            if arg.star:
+                continue
+            where = arg.keyword.value if arg.keyword is not None else i
+            level = self._taint(arg.value, flow, tainted, 0)
+            if level:
+                options.append({"arg": where, "level": level})
+                continue
+            for leaf in flow.leaves(arg.value):
+                if isinstance(leaf, cst.Call):
+                    inner = self._imported_callee(leaf)
+                    if inner is None:
+                        continue
+                    for opt in self._pending_options(leaf, flow, tainted):
+                        if "via" not in opt:
+                            options.append({"arg": where, "level": opt["level"],
+                                            "via": inner, "via_arg": opt["arg"]})
+        return options
+
+    @classmethod
+    def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:
+        pending = candidate.data.get("pending")
+        if not pending:
+            return candidate
+        helpers = {f"{fact.module}.{fact.value['function']}": fact.value
+                   for fact in project.get("response_helper")}
+        accept = ("sink_params", "return_params") if candidate.data.get("returned") else \
+            ("sink_params",)
+        level = None
+        callee = _find_helper(helpers, pending["callee"])
+        if callee is None:
+            return None
+        for opt in pending["options"]:
+            if not _reaches(callee, opt["arg"], accept):
+                continue
+            if "via" in opt:
+                via = _find_helper(helpers, opt["via"])
+                if via is None or not _reaches(via, opt["via_arg"], ("return_params",)):
+                    continue
+            level = _stronger(level, opt["level"])
+        return replace(candidate, confidence=level) if level else None
+
+
+def _find_helper(helpers: dict[str, dict], dotted: str) -> dict | None:
+    for name, value in helpers.items():
+        if name == dotted or name.endswith("." + dotted) or dotted.endswith("." + name):
+            return value
+    return None
+
+
+def _reaches(helper: dict, where: int | str, kinds: tuple[str, ...]) -> bool:
+    params = helper.get("params", [])
+    index = params.index(where) if isinstance(where, str) and where in params else where
+    return any(index in helper.get(kind, []) for kind in kinds)

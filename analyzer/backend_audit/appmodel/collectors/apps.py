@@ -21,9 +21,10 @@ Fact keys and value shapes (read them with ``project.get(key)``):
     Flask-RESTful ``Api``, which register handlers), ``handle_exception`` (an
     overridden ``Flask.handle_exception``), ``django-handler`` (``handler500 = ...`` in
     a URLconf), ``django-signal`` (``got_request_exception.connect``),
-    ``process_exception`` (a Django middleware class; ``class`` is its name) and
+    ``process_exception`` (a Django middleware class) and
     ``taught`` (a call to a function named in the user's ``error_handlers`` setting).
-    ``family`` is "any" when the module imports no web framework.
+    ``family`` is "any" when the module imports no web framework; ``class`` names the
+    class a ``middleware`` or ``process_exception`` handler is defined in.
 
 ``url_include``
     ``{"target": "blog.urls"}`` for each Django ``include("blog.urls")``.
@@ -220,4 +221,5 @@ class AppsCollector(Collector):
                                   in_class=bool(self.ctx.class_stack))
         node.body.visit(finder)
         if finder.found:
-            self._handler("middleware")
+            cls = self.ctx.class_stack[-1].name.value if self.ctx.class_stack else None
+            self._handler("middleware", cls=cls)
