@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 
@@ -103,9 +105,12 @@ def is_password_name(name: str | None) -> bool:
     low = name.lower()
     return any(w in low for w in ("password", "passwd", "pwd", "passphrase")) and not any(
         w in low for w in ("hash", "_hashed", "hashed_", "digest", "reset", "forgot", "policy",
-                           "length", "min_", "max_", "field", "label", "placeholder", "url",
+                           "length", "field", "label", "placeholder", "url",
                            "validator", "form", "required", "expired", "changed_at")
-    )
+    ) and not _MIN_MAX.search(low)  # min_password_length, not admin_password
+
+
+_MIN_MAX = re.compile(r"(^|_)(min|max)_")
 
 
 _UNKNOWN = object()

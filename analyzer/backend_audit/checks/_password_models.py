@@ -170,3 +170,13 @@ def hashes_on_assign(project: ProjectFacts, model: str | None, attr: str) -> boo
         if (model is None or v.get("class") == model) and v.get("attr") in (attr, "*"):
             return True
     return False
+
+
+def bound_to_model_factory(ctx: ModuleContext, name: str) -> bool:
+    """``User = get_user_model()`` / ``Order = apps.get_model("shop", "Order")``."""
+    for flow in (ctx.flow(), ctx.flow(ctx.module)):
+        for value in flow.values_of(name):
+            if isinstance(value, cst.Call) and \
+                    (dotted_name(value.func) or "").endswith(("get_user_model", "get_model")):
+                return True
+    return False

@@ -33,8 +33,11 @@ _LOOKUP_METHODS = frozenset({"get", "pop", "getlist", "getone", "get_one", "setd
 _COLUMN_WORDS = ("password", "passwd", "pwd", "passphrase")
 _NOT_A_COLUMN = ("reset", "forgot", "token", "salt", "policy", "length", "changed", "expire",
                  "context", "ctx", "strength", "hint", "_at", "_on", "updated", "count",
-                 "attempt", "history", "url", "form", "field", "label", "required", "min_",
-                 "max_", "validator", "hasher", "_set", "must_change", "needs_")
+                 "attempt", "history", "url", "form", "field", "label", "required",
+                 "validator", "hasher", "_set", "must_change", "needs_")
+# Names of flags and counters about a password, not the password itself.
+_NOT_A_VALUE = re.compile(r"(^|_)(min|max|is|has|ok|valid|matches|match|needs|must|should|can|"
+                          r"was|enabled|count|len)(_|$)")
 
 
 class Kind(enum.Enum):
@@ -48,7 +51,13 @@ def is_password_column(name: str | None) -> bool:
     if not name:
         return False
     low = name.lower()
-    return any(w in low for w in _COLUMN_WORDS) and not any(w in low for w in _NOT_A_COLUMN)
+    return any(w in low for w in _COLUMN_WORDS) and not any(
+        w in low for w in _NOT_A_COLUMN) and not _NOT_A_VALUE.search(low)
+
+
+def is_password_value_name(name: str | None) -> bool:
+    """A variable/attribute/key that holds a password (not ``password_ok``)."""
+    return is_password_name(name) and not _NOT_A_VALUE.search((name or "").lower())
 
 
 def is_hasher_name(name: str | None, ctx: ModuleContext) -> bool:
@@ -103,15 +112,15 @@ class PasswordValues:
             return self._name(expr.value, flow, depth, seen)
         if isinstance(expr, cst.Attribute):
             if expr.attr.value == "data" and isinstance(expr.value, cst.Attribute) and \
-                    is_password_name(expr.value.attr.value):
+                    is_password_value_name(expr.value.attr.value):
                 return Kind.PLAIN  # WTForms: form.password.data
-            return Kind.PLAIN if is_password_name(expr.attr.value) else None
+            return Kind.PLAIN if is_password_value_name(expr.attr.value) else None
         if isinstance(expr, cst.Subscript):
             key = subscript_key(expr)
             if key is not None:
-                return Kind.PLAIN if is_password_name(key) else None
+                return Kind.PLAIN if is_password_value_name(key) else None
             return self._kind(expr.value, flow, depth + 1, seen) if isinstance(
-                expr.value, cst.Name) and is_password_name(expr.value.value) else None
+                expr.value, cst.Name) and is_password_value_name(expr.value.value) else None
         if isinstance(expr, cst.Call):
             return self._call(expr, flow, depth, seen)
         if isinstance(expr, (cst.FormattedString, cst.BinaryOperation, cst.IfExp,
@@ -126,11 +135,11 @@ class PasswordValues:
             return None
         values = flow.values_of(name)
         if not values:
-            return Kind.PLAIN if is_password_name(name) else None
+            return Kind.PLAIN if is_password_value_name(name) else None
         kinds = [self._kind(v, flow, depth + 1, seen | {name}) for v in values]
         if Kind.HASHED in kinds:
             return Kind.HASHED  # reassigned from a hasher somewhere: give it the benefit
-        if is_password_name(name):
+        if is_password_value_name(name):
             # A password-named local holds a password (even a generated one) unless every
             # assignment is an empty placeholder.
             if all(_is_placeholder(v) for v in values):
@@ -149,11 +158,11 @@ class PasswordValues:
                 return self._kind(call.func.value, flow, depth + 1, seen)
             if last in _LOOKUP_METHODS and call.args:
                 key = string_value(call.args[0].value)
-                return Kind.PLAIN if is_password_name(key) else None
+                return Kind.PLAIN if is_password_value_name(key) else None
         if last == "getenv" and call.args:
-            return Kind.PLAIN if is_password_name(string_value(call.args[0].value)) else None
+            return Kind.PLAIN if is_password_value_name(string_value(call.args[0].value)) else None
         if last == "getattr" and len(call.args) >= 2:
-            return Kind.PLAIN if is_password_name(string_value(call.args[1].value)) else None
+            return Kind.PLAIN if is_password_value_name(string_value(call.args[1].value)) else None
         if last in _PASSTHROUGH_FUNCS and call.args:
             return self._kind(call.args[0].value, flow, depth + 1, seen)
         helper = self.ctx.local_function(call)

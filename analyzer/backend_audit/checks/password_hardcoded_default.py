@@ -10,7 +10,11 @@ import libcst as cst
 
 from backend_audit.appmodel.names import dotted_name, get_arg, is_password_name, string_value
 from backend_audit.appmodel.project import ProjectFacts
-from backend_audit.checks._password_models import class_kinds, model_hint_from_import
+from backend_audit.checks._password_models import (
+    bound_to_model_factory,
+    class_kinds,
+    model_hint_from_import,
+)
 from backend_audit.checks._test_context import TestContext
 from backend_audit.checks.base import Candidate, Check
 
@@ -95,7 +99,7 @@ class PasswordHardcodedDefault(Check):
         return None
 
     def _is_model(self, name: str) -> bool:
-        return self.kinds.get(name) == "model" or (
+        return self.kinds.get(name) == "model" or bound_to_model_factory(self.ctx, name) or (
             name[:1].isupper() and model_hint_from_import(self.ctx, name))
 
     def _literal(self, call: cst.Call, value: cst.BaseExpression) -> None:

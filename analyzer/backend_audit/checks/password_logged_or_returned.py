@@ -80,7 +80,8 @@ class PasswordLoggedOrReturned(Check):
         if any(_not_literal(el.value) for el, _ in dict_password_values(expr)):
             return True
         return any(self._dict_leaks(el.value, depth + 1) for el in expr.elements
-                   if isinstance(el, cst.DictElement) and isinstance(el.value, cst.Dict))
+                   if isinstance(el, cst.DictElement) and
+                   isinstance(el.value, (cst.Dict, cst.Name)))
 
     # -- dicts returned from routes --------------------------------------------------------
 

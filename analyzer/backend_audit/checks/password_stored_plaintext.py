@@ -9,6 +9,7 @@ import libcst as cst
 from backend_audit.appmodel.names import dotted_name, is_password_name, string_value
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.checks._password_models import (
+    bound_to_model_factory,
     hashes_on_assign,
     model_hint_from_import,
     project_kind,
@@ -281,7 +282,8 @@ class PasswordStoredPlaintext(Check):
 
     def _report(self, at: cst.CSTNode, model: str | None, attr: str, kind: Kind,
                 assigned: bool = False, schema: str | None = None) -> None:
-        local = model is not None and self.kinds.get(model) == "model"
+        local = model is not None and (self.kinds.get(model) == "model" or
+                                       bound_to_model_factory(self.ctx, model))
         hinted = model is not None and model_hint_from_import(self.ctx, model)
         confidence = "high" if kind is Kind.PLAIN else "low"
         if model is not None and not local and not hinted and model != "self.model":
