@@ -241,7 +241,7 @@ def _calls_a_validator(ctx: ModuleContext, fn: cst.FunctionDef) -> bool:
             nonlocal found
             name = last_name(node.func)
             qual = qualified(node.func, ctx) or ""
-            if qual.startswith(V.NOT_VALIDATOR_MODULES):
+            if qual.split(".")[0] in V.NOT_VALIDATOR_MODULES:
                 return True
             if name in V.VALIDATOR_METHODS or (name and V.VALIDATOR_NAME.search(name)) or \
                     qual.startswith(("jsonschema", "fastjsonschema", "cerberus", "voluptuous")):
@@ -359,6 +359,9 @@ class PayloadFlow:
                 return _field(frozenset().union(*(self.taint(a.value) for a in call.args)))
         if qual in V.LOADERS or (isinstance(func, cst.Name) and func.value in V.PASS_FUNCTIONS):
             return frozenset().union(*(self.taint(a.value) for a in call.args))
+        if _is_capword(name):
+            # An object built from raw fields (``StockItem(**row)``) carries them on.
+            return _field(frozenset().union(*(self.taint(a.value) for a in call.args)))
         helper = self.ctx.local_function(call)
         if helper is not None and not call.args and self.depth < MAX_HELPER_DEPTH:
             inner = PayloadFlow(self.ctx, helper, {}, self.depth + 1)
@@ -372,7 +375,7 @@ class PayloadFlow:
         func = call.func
         name = last_name(func)
         qual = qualified(func, self.ctx) or ""
-        if qual.startswith(V.NOT_VALIDATOR_MODULES):
+        if qual.split(".")[0] in V.NOT_VALIDATOR_MODULES:
             return False
         if matches_config(self.ctx.config.validators, func, self.ctx):
             return True
@@ -491,7 +494,7 @@ class _Walker(cst.CSTVisitor):
             name = last_name(callee)
             if name is None:
                 continue
-            if name in V.VALIDATING_DECORATORS or V.VALIDATOR_NAME.search(name) or \
+            if name in V.VALIDATING_DECORATORS or V.VALIDATOR_DECORATOR_NAME.search(name) or \
                     matches_config(self.ctx.config.validators, callee, self.ctx):
                 self.pf.validated_all = True
             elif name == "expect" and isinstance(expr, cst.Call) and \
@@ -626,6 +629,8 @@ class _Walker(cst.CSTVisitor):
 
     def _helper_sink(self, call: cst.Call, taint: Taint, what: str, name: str) -> None:
         pf = self.pf
+        if name in V.PERSIST_METHODS:
+            return  # session.add(obj): the object's construction is the sink
         helper = self.ctx.local_function(call)
         if helper is not None:
             if helper is pf.fn or pf.depth >= MAX_HELPER_DEPTH:

@@ -26,6 +26,9 @@ NOT_VALIDATOR_MODULES = ("json", "orjson", "ujson", "simplejson", "yaml", "pickl
 VALIDATOR_NAME = re.compile(
     r"valid|saniti[sz]|(^|_)(check|verify|ensure|require|required|clean|coerce|schema)(_|$)",
     re.IGNORECASE)
+# Decorator names that say they validate (``require_POST``/``login_required`` do not).
+VALIDATOR_DECORATOR_NAME = re.compile(r"valid|saniti[sz]|schema|(^|_)(expects?|parse)_json",
+                                      re.IGNORECASE)
 # Decorators of validation libraries whose names do not say so.
 VALIDATING_DECORATORS = frozenset({
     "use_args", "use_kwargs", "expects_json", "arguments", "input", "accepts", "parse_with",

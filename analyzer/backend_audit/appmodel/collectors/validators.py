@@ -28,7 +28,8 @@ class ValidatorFacts(Collector):
     words = ("def ", "class ")
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if self.ctx.function_stack or self.ctx.class_stack:
+        # The engine has already pushed ``node`` on the class stack.
+        if self.ctx.function_stack or len(self.ctx.class_stack) > 1:
             return
         self.ctx.add_fact(CLASS_FACT, {
             "name": f"{self.ctx.module_name}.{node.name.value}",
@@ -37,7 +38,8 @@ class ValidatorFacts(Collector):
         })
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if self.ctx.function_stack or len(self.ctx.class_stack) > 1:
+        # The engine has already pushed ``node`` on the function stack.
+        if len(self.ctx.function_stack) > 1 or len(self.ctx.class_stack) > 1:
             return
         if self.ctx.routes.route_for(node) is not None:
             return  # handlers are analysed where they are, not called from elsewhere
