@@ -8,7 +8,7 @@ import libcst as cst
 
 from backend_audit.appmodel.dataflow import Flow
 from backend_audit.appmodel.imports import ImportMap
-from backend_audit.appmodel.names import get_arg
+from backend_audit.appmodel.names import dotted_name, get_arg
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.checks._error_handling import (
     exposure,
@@ -31,7 +31,10 @@ RESPONSE_CALLS = frozenset({
 QUALIFIED_SINKS = ("flask.abort", "werkzeug.exceptions.abort", "flask_restful.abort",
                    "flask_smorest.abort", "django.shortcuts.render", "aiohttp.web.HTTP",
                    "rest_framework.exceptions.", "werkzeug.exceptions.", "fastapi.HTTPException",
-                   "starlette.exceptions.HTTPException")
+                   "starlette.exceptions.HTTPException", "flask.flash",
+                   "django.contrib.messages.")
+# Methods of a websocket that send to the client.
+WEBSOCKET_SENDS = frozenset({"send_json", "send_text", "send_str", "send"})
 # Arguments that never carry the body.
 NON_BODY_ARGS = frozenset({"status", "status_code", "headers", "media_type", "mimetype",
                            "content_type", "code", "background", "template_name"})
@@ -116,6 +119,7 @@ class ExceptionDetailInResponse(Check):
         self._registered: dict[str, cst.BaseExpression] | None = None
         self._handlers: list[cst.ExceptHandler] = []  # enclosing except clauses
         self._returned_calls: set[int] = set()  # calls a route or error handler returns
+        self._stores: dict[int, dict[str, list[cst.BaseExpression]]] = {}
 
     # -- where exceptions are -------------------------------------------------------
     def _tainted_names(self, fn: cst.FunctionDef) -> dict[str, str | None]:
@@ -198,6 +202,11 @@ class ExceptionDetailInResponse(Check):
             func.value if isinstance(func, cst.Name) else ""
         if not self.ctx.frameworks:
             return False
+        if last == "abort" and "flask" in self.ctx.frameworks:
+            return True  # flask_restx / flask_restful ``api.abort(500, message)``
+        if isinstance(func, cst.Attribute) and last in WEBSOCKET_SENDS:
+            receiver = (dotted_name(func.value) or "").split(".")[-1].lower()
+            return receiver in ("ws", "websocket", "socket", "conn") or "websocket" in receiver
         return last in RESPONSE_CALLS or last.startswith("HttpResponse")
 
     def _in_handler(self) -> bool:
@@ -258,12 +267,64 @@ class ExceptionDetailInResponse(Check):
         if depth > 4:
             return None
         level: str | None = None
-        for leaf in flow.leaves(expr):
+        for leaf in self._with_stored_items(expr, flow):
             level = _stronger(level, self._leaf_taint(leaf, flow, tainted, depth,
                                                       follow_helpers))
             if level == "high":
                 break
         return level
+
+    def _with_stored_items(self, expr: cst.BaseExpression,
+                           flow: Flow) -> list[cst.BaseExpression]:
+        """The leaves of ``expr``, plus what was stored into the containers it is built
+        from (``body["detail"] = msg``, ``body.update(detail=msg)``)."""
+        stored = self._stored_items(flow)
+        leaves = list(flow.leaves(expr))
+        if not stored:
+            return leaves
+        names: set[str] = set()
+        todo = [expr]
+        while todo and len(names) < 50:
+            node = todo.pop()
+            if isinstance(node, cst.Name):
+                if node.value not in names:
+                    names.add(node.value)
+                    todo.extend(flow.values_of(node.value))
+            elif isinstance(node, cst.BaseExpression):
+                todo.extend(c for c in node.children if isinstance(c, cst.BaseExpression))
+                todo.extend(c.value for c in node.children
+                            if isinstance(c, (cst.Arg, cst.Element, cst.DictElement)))
+        for name in names & stored.keys():
+            for value in stored[name]:
+                leaves.extend(flow.leaves(value))
+        return leaves
+
+    def _stored_items(self, flow: Flow) -> dict[str, list[cst.BaseExpression]]:
+        key = id(flow.scope)
+        if key not in self._stores:
+            found: dict[str, list[cst.BaseExpression]] = {}
+            root = flow.scope
+
+            class _Stores(cst.CSTVisitor):
+                def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+                    return node is root
+
+                def visit_Assign(self, node: cst.Assign) -> None:
+                    for t in node.targets:
+                        if isinstance(t.target, cst.Subscript) and \
+                                isinstance(t.target.value, cst.Name):
+                            found.setdefault(t.target.value.value, []).append(node.value)
+
+                def visit_Call(self, node: cst.Call) -> None:
+                    func = node.func
+                    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
+                            and func.attr.value in ("update", "setdefault"):
+                        found.setdefault(func.value.value, []).extend(
+                            a.value for a in node.args)
+
+            root.visit(_Stores())
+            self._stores[key] = found
+        return self._stores[key]
 
     def _leaf_taint(self, leaf: cst.BaseExpression, flow: Flow,
                     tainted: dict[str, str | None], depth: int,

@@ -138,9 +138,11 @@ class AppsCollector(Collector):
         func = node.func
         qual = self.ctx.imports.qualname(func) or dotted_name(func) or ""
         attr = func.attr.value if isinstance(func, cst.Attribute) else None
-        if attr in ("register_error_handler",):
+        # Decorators are calls too: ``@app.errorhandler(404)`` and the call form
+        # ``app.exception_handler(Exception)(handle)`` both land here.
+        if attr in FLASK_HANDLER_ATTRS:
             self._handler("errorhandler", self._family_for("flask"))
-        elif attr == "add_exception_handler":
+        elif attr in ASGI_HANDLER_ATTRS:
             self._handler("exception_handler", self._family_for("asgi"))
         elif attr == "add_middleware" and node.args and _error_named(node.args[0].value):
             self._handler("middleware")
@@ -193,15 +195,8 @@ class AppsCollector(Collector):
         if value:
             self.ctx.add_fact("url_include", {"target": value})
 
-    # -- decorators, overrides, middleware -----------------------------------------
+    # -- overrides, middleware -----------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        for dec in node.decorators:
-            callee = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
-            if isinstance(callee, cst.Attribute):
-                if callee.attr.value in FLASK_HANDLER_ATTRS:
-                    self._handler("errorhandler", self._family_for("flask"))
-                elif callee.attr.value in ASGI_HANDLER_ATTRS:
-                    self._handler("exception_handler", self._family_for("asgi"))
         if self.ctx.class_stack and self.ctx.function_stack and \
                 self.ctx.function_stack[-1] is node:
             cls = self.ctx.class_stack[-1]
