@@ -43,8 +43,10 @@ EXTRA_SQL_KEYWORDS = ("where", "select", "order_by", "tables")
 FACT_FUNCTION = "sql-function"
 FACT_CALL = "sql-call"
 # Names of helpers that, by their name, run the SQL they are given.
-SQLISH_NAME = re.compile(r"(^|_)(sql|query|queries|execute|exec|fetch|fetchall|fetchone|select|"
-                         r"raw|run_sql|db)($|_)", re.IGNORECASE)
+SQLISH_NAME = re.compile(r"^(?!(log|print|debug|warn|format|build|render|describe|explain|"
+                         r"trace|record|cache|parse|validate|make|compose|to)_)"
+                         r".*(^|_)(sql|query|queries|execute|exec|fetch|fetchall|fetchone|select|"
+                         r"raw|db)($|_)", re.IGNORECASE)
 # Third-party packages whose calls never reach a project's own SQL helpers.
 LIBRARIES = frozenset({"flask", "django", "rest_framework", "fastapi", "starlette", "aiohttp",
                        "sqlalchemy", "pydantic", "pandas", "numpy", "psycopg2", "psycopg",
@@ -315,7 +317,7 @@ class SqlSinkCheck(Check):
     def _check_sink(self, node: cst.Call, sink: Sink) -> None:
         scope = self.values.current_scope()
         shapes = [self.values.shape(arg, scope) for arg in sink.args]
-        built = [s for s in shapes if s.built]
+        built = [s for s in shapes if s.built or s.raw_request]
         if built:
             shape = built[0]
             if not sink.strict and not shape.has_sql_words:
@@ -342,7 +344,7 @@ class SqlSinkCheck(Check):
             arg = get_arg(node, wrapper.param, wrapper.index)
             if arg is not None:
                 shape = self.values.shape(arg.value, scope)
-                if shape.built:
+                if shape.built or shape.raw_request:
                     self._report(node, shape)
             return
         if not isinstance(node.func, (cst.Name, cst.Attribute)):
@@ -358,7 +360,12 @@ class SqlSinkCheck(Check):
             if not _library(qual):
                 self._report(node, shape, via=qual)
         elif isinstance(node.func, cst.Attribute):
-            self._report(node, shape, via_method=node.func.attr.value)
+            method = node.func.attr.value
+            local = [fn for key, fn in self.ctx.module_functions.items()
+                     if key.endswith("." + method)]
+            if local and not any(id(fn) in self.wrappers for fn in local):
+                return  # this module's own method of that name does not run SQL
+            self._report(node, shape, via_method=method)
 
     def _report(self, node: cst.CSTNode, shape: Shape, **data: object) -> None:
         self.report(node, confidence=confidence(shape), calls=sorted(shape.calls),

@@ -60,6 +60,8 @@ REQUEST_GLOBALS = frozenset({"flask.g", "flask.session", "flask_login.current_us
                              "flask.request"})
 IDENTIFIER_ATTRS = frozenset({"db_table", "__tablename__", "__name__", "model_name",
                               "table_name", "tablename"})
+# Django/DRF class-based views keep the URL's captured values here.
+URL_KWARGS = frozenset({"self.kwargs", "self.args"})
 _FLASK_SAFE_CONVERTER = re.compile(r"<(int|float|uuid):(\w+)>")
 
 
@@ -77,6 +79,8 @@ class Shape:
     # this module passes: what callers in other modules pass decides.
     params: frozenset[str] = frozenset()
     other: bool = False  # some part that is not safe is neither such a call nor parameter
+    # The value is client input itself, used as SQL text without any formatting.
+    raw_request: bool = False
 
     @property
     def has_sql_words(self) -> bool:
@@ -98,6 +102,7 @@ def join(shapes: list[Shape]) -> Shape:
         calls=frozenset().union(*(s.calls for s in shapes)),
         params=frozenset().union(*(s.params for s in shapes)),
         other=any(s.other for s in shapes),
+        raw_request=any(s.raw_request for s in shapes),
     )
 
 
@@ -105,13 +110,13 @@ def compose(parts: list[Shape], literal_text: str = "") -> Shape:
     """A string formatted or concatenated from ``parts`` (and some literal text)."""
     joined = join(parts)
     text = (literal_text + " " + joined.text).strip()
-    return replace(joined, text=text, built=joined.built or not joined.safe)
+    return replace(joined, text=text, built=joined.built or not joined.safe, raw_request=False)
 
 
 def unsafe(reason_call: str | None = None, request: bool = False) -> Shape:
     if reason_call is not None and not request:
         return Shape(safe=False, calls=frozenset({reason_call}))
-    return Shape(safe=False, request=request, other=True)
+    return Shape(safe=False, request=request, other=True, raw_request=request)
 
 
 @dataclass
@@ -370,7 +375,7 @@ class SqlValues:
         index = _param_index(fn, name, bound=bound)
         if not sites and not bound and fn in self.ctx.module_functions.values():
             return Shape(safe=False, params=frozenset({f"{fn.name.value}|{name}|{index}"}))
-        if not sites or fn.name.value.startswith("__"):
+        if not sites or fn.name.value.startswith("__") and fn.name.value != "__init__":
             return unsafe()
         shapes = []
         for call, caller in sites:
@@ -383,13 +388,15 @@ class SqlValues:
                 return unsafe()  # passed through *args/**kwargs: cannot tell
             shapes.append(self.shape(arg.value, self.scope(caller), 1))
         result = join(shapes)
-        # What the callers pass is a value, not a string built here.
-        return replace(result, built=False)
+        # What the callers pass is a value, not a string built here (nor read here).
+        return replace(result, built=False, raw_request=False)
 
     def call_sites(self, fn: cst.FunctionDef) -> list[tuple[cst.Call, cst.FunctionDef | None]]:
         if self._call_sites is None:
             self._call_sites = _index_calls(self.ctx.module)
         cls = self.class_of(fn)
+        if cls is not None and fn.name.value == "__init__":
+            return self._call_sites.get(cls.name.value, [])  # ``Repo("users")``
         key = f"self.{fn.name.value}" if cls is not None else fn.name.value
         return self._call_sites.get(key, [])
 
@@ -408,7 +415,7 @@ class SqlValues:
     # ------------------------------------------------------------------ other nodes
     def _subscript(self, expr: cst.Subscript, scope: Scope, depth: int,
                    seen: frozenset[str]) -> Shape:
-        if request_input(expr, self.ctx.imports):
+        if request_input(expr, self.ctx.imports) or dotted_name(expr.value) in URL_KWARGS:
             return unsafe(request=True)
         base = expr.value
         if self.is_constant_collection(base) or dotted_name(base) in CONFIG_ROOTS:
@@ -436,38 +443,46 @@ class SqlValues:
                 attr in ("value", "name"):
             return SAFE  # ``Status.ACTIVE.value``
         base = self.shape(root, scope, depth, seen)
-        if base.safe and isinstance(root, cst.Name) and root.value in self.ctx.imports.names:
-            return SAFE  # a module or a constant object from another module
+        if base.safe:
+            return SAFE  # a module, a constant object, a column of a model's table
         if base.request:
             return replace(base, built=False)  # a field of a request model or payload
         return unsafe()
 
     def _class_attribute(self, attr: str, scope: Scope, depth: int,
                          seen: frozenset[str]) -> Shape:
+        """``self.attr``: what the class body, or its methods' ``self.attr = ...``, assign."""
         cls = scope.class_def
-        if cls is None or not isinstance(cls.body, cst.IndentedBlock):
+        if cls is None or not isinstance(cls.body, cst.IndentedBlock) or \
+                f"self.{attr}" in seen:
             return unsafe()
+        seen = seen | {f"self.{attr}"}
+        shapes: list[Shape] = []
+        module_scope = self.scope(None)
         for stmt in cls.body.body:
             if isinstance(stmt, cst.SimpleStatementLine):
-                for small in stmt.body:
-                    targets: list[cst.BaseExpression] = []
-                    value = None
-                    if isinstance(small, cst.Assign):
-                        targets = [t.target for t in small.targets]
-                        value = small.value
-                    elif isinstance(small, cst.AnnAssign) and small.value is not None:
-                        targets, value = [small.target], small.value
-                    if value is not None and any(isinstance(t, cst.Name) and t.value == attr
-                                                 for t in targets):
-                        return self.shape(value, self.scope(None), depth, seen)
-        return unsafe()
+                for target, value in _assignments(stmt):
+                    if isinstance(target, cst.Name) and target.value == attr:
+                        shapes.append(self.shape(value, module_scope, depth, seen))
+            elif isinstance(stmt, cst.FunctionDef):
+                method_scope = self.scope(stmt)
+                for target, value in _self_assignments(stmt):
+                    if target == attr:
+                        shapes.append(replace(self.shape(value, method_scope, depth, seen),
+                                              built=False, raw_request=False))
+        return join(shapes) if shapes else unsafe()
 
     def _call(self, call: cst.Call, scope: Scope, depth: int, seen: frozenset[str]) -> Shape:
         func = call.func
         name = last_name(func) or ""
         if name in COERCIONS or name in QUOTING:
             return SAFE
-        if request_input(call, self.ctx.imports):
+        coerced = get_arg(call, "type")
+        if name in LOOKUPS and coerced is not None and last_name(coerced.value) in COERCIONS:
+            return SAFE  # Werkzeug's ``request.args.get("page", 1, type=int)``
+        if request_input(call, self.ctx.imports) or (
+                name in LOOKUPS and isinstance(func, cst.Attribute)
+                and dotted_name(func.value) in URL_KWARGS):
             return unsafe(request=True)
         qual = self.ctx.imports.qualname(func)
         dotted = dotted_name(func) or ""
@@ -539,6 +554,36 @@ class SqlValues:
 
 
 # ---------------------------------------------------------------------- helpers
+def _assignments(
+    stmt: cst.SimpleStatementLine,
+) -> list[tuple[cst.BaseExpression, cst.BaseExpression]]:
+    out: list[tuple[cst.BaseExpression, cst.BaseExpression]] = []
+    for small in stmt.body:
+        if isinstance(small, cst.Assign):
+            out += [(t.target, small.value) for t in small.targets]
+        elif isinstance(small, cst.AnnAssign) and small.value is not None:
+            out.append((small.target, small.value))
+    return out
+
+
+def _self_assignments(fn: cst.FunctionDef) -> list[tuple[str, cst.BaseExpression]]:
+    """``self.x = value`` statements anywhere in a method (not in nested functions)."""
+    found: list[tuple[str, cst.BaseExpression]] = []
+
+    class _Assigns(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is fn
+
+        def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+            for target, value in _assignments(node):
+                if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) \
+                        and target.value.value == "self":
+                    found.append((target.attr.value, value))
+
+    fn.visit(_Assigns())
+    return found
+
+
 def _is_constant_name(name: str) -> bool:
     letters = name.strip("_")
     return bool(letters) and letters.upper() == letters and any(c.isalpha() for c in letters)
