@@ -623,6 +623,9 @@ class _Walker(cst.CSTVisitor):
                               for t in pf.taint(a.value) if t[1])
             if receiver is not None and pf.taint(receiver):
                 return
+            if name == "get" and not any(a.star == "**" for a in call.args) and not (
+                    receiver is not None and _chain_has(receiver, V.QUERY_RECEIVER_WORDS)):
+                return  # MAPPING.get(key): a dictionary lookup, not a query
             self._add(call, whole, what, True)
             return
         self._helper_sink(call, taint, what, name)
