@@ -33,8 +33,10 @@ _LOOKUP_METHODS = frozenset({"get", "pop", "getlist", "getone", "get_one", "setd
 _COLUMN_WORDS = ("password", "passwd", "pwd", "passphrase")
 _NOT_A_COLUMN = ("reset", "forgot", "token", "salt", "policy", "length", "changed", "expire",
                  "context", "ctx", "strength", "hint", "_at", "_on", "updated", "count",
-                 "attempt", "history", "url", "form", "field", "label", "required",
-                 "validator", "hasher", "_set", "must_change", "needs_")
+                 "attempt", "history", "url", "form", "field", "label", "require",
+                 "validator", "hasher", "_set", "must_change", "needs_", "protected", "enabled",
+                 "_mode", "type", "status", "rule", "prompt", "error", "message", "msg", "help",
+                 "invalid", "wrong", "incorrect", "mismatch", "input", "widget")
 # Names of flags and counters about a password, not the password itself.
 _NOT_A_VALUE = re.compile(r"(^|_)(min|max|is|has|ok|valid|matches|match|needs|must|should|can|"
                           r"was|enabled|count|len)(_|$)")

@@ -24,8 +24,8 @@ _INPUT_ANNOTATION = re.compile(r"(Login|Create|Register|SignUp|Signup|In|Request
                                r"Payload|Body|Credentials|Input|Update|Change|Reset)\w*$")
 _CONFIG_BASE = re.compile(r"(?i)(^|\.)(settings|config|conf|environ)$")
 # A name that says it holds what was stored or configured, not what was typed.
-_STORED_NAME = re.compile(r"(?i)stored|saved|db_|_db|expected|correct|current|actual|real|"
-                          r"admin|master|existing|record|hashed")
+_STORED_NAME = re.compile(r"(?i)stored|saved|db_|_db|expected|correct|real|admin|master|"
+                          r"existing|record|hashed")
 _CONFIRMATION = re.compile(r"(?i)confirm|repeat|retype|again|verify|verification|[_a-z]2$|"
                            r"new_|_new|old_|_old")
 
@@ -60,7 +60,18 @@ class PasswordComparedPlaintext(Check):
                 return "high"
             if roles[j] in ("stored", "config") and plain[j]:
                 return "high" if kinds[i] is Kind.PLAIN and kinds[j] is Kind.PLAIN else "medium"
+            if roles[j] == "stored" and kinds[j] is None and self._row_value((a, b)[j]):
+                return "medium"
         return None
+
+    def _row_value(self, expr: cst.BaseExpression) -> bool:
+        """``row[1]`` or ``stored`` (a name that says it was stored): not itself named like a
+        password, but what a submitted password is checked against."""
+        if isinstance(expr, cst.Name):
+            return bool(self._stored_name(expr.value))
+        return isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and \
+            isinstance(expr.slice[0].slice, cst.Index) and \
+            isinstance(expr.slice[0].slice.value, cst.Integer)
 
     def _role(self, expr: cst.BaseExpression, flow: Flow, depth: int = 0) -> str | None:
         """``input`` (typed by the client), ``stored``/``config`` or ``literal``."""

@@ -26,7 +26,9 @@ _PASSWORD_SETTERS = {"create_user": 2, "create_superuser": 2, "acreate_user": 2,
 _PASSLIB_HASH = frozenset({"hash", "encrypt"})
 _UNUSABLE = frozenset({"", "!", "*", "x"})
 _ACCOUNT_FUNCTION = re.compile(r"(?i)admin|user|account|seed|superuser|register|signup|staff|"
-                               r"member|owner|bootstrap|init|default")
+                               r"member|owner|bootstrap|operator|customer|employee")
+_ACCOUNT_CALL = re.compile(r"\b(create_user|create_superuser|set_password|make_password|"
+                           r"generate_password_hash|hashpw|hash_password|get_password_hash)\(")
 
 
 class PasswordHardcodedDefault(Check):
@@ -68,8 +70,10 @@ class PasswordHardcodedDefault(Check):
         for p in (*params.posonly_params, *params.params, *params.kwonly_params):
             if p.default is not None and is_password_name(p.name.value) and \
                     _real_literal(p.default):
-                account = bool(_ACCOUNT_FUNCTION.search(node.name.value))
-                self.report(p, confidence="high" if account else "medium")
+                if _ACCOUNT_FUNCTION.search(node.name.value):
+                    self.report(p, confidence="high")
+                elif _ACCOUNT_CALL.search(self.ctx.module.code_for_node(node.body)):
+                    self.report(p, confidence="medium")
 
     # -- literals given to account-creating calls --------------------------------------
 

@@ -72,7 +72,14 @@ class PasswordHashWeakCost(Check):
             if not self.candidates or self.candidates[-1][0] is not node:
                 self._cost(node, get_arg(node, "time_cost", 0), ARGON2_MIN_TIME)
         elif last == "generate_password_hash":
-            self._werkzeug_method(node)
+            rounds = get_arg(node, "rounds")
+            if rounds is None and len(node.args) > 1 and node.args[1].keyword is None and \
+                    int_value(node.args[1].value) is not None:
+                rounds = node.args[1]  # Flask-Bcrypt: generate_password_hash(pw, 10)
+            if rounds is not None:
+                self._cost(node, rounds, BCRYPT_MIN_ROUNDS)
+            else:
+                self._werkzeug_method(node)
         elif last in ("update", "from_mapping") and isinstance(node.func, cst.Attribute) and \
                 (dotted_name(node.func.value) or "").endswith("config"):
             for arg in node.args:
@@ -88,7 +95,7 @@ class PasswordHashWeakCost(Check):
         parts = text.split(":")
         if len(parts) == 3 and parts[2].isdigit() and parts[1] in PBKDF2_MIN and \
                 int(parts[2]) < PBKDF2_MIN[parts[1]]:
-            self._report(node, int(parts[2]), None)
+            self._report(node, int(parts[2]), PBKDF2_MIN[parts[1]])
 
     # -- configuration ---------------------------------------------------------------
 
@@ -113,15 +120,14 @@ class PasswordHashWeakCost(Check):
         number = self._number(value)
         if number is not None:
             if number < minimum:
-                self._report(at, number, None, minimum=minimum)
+                self._report(at, number, minimum)
             return
         setting = self._setting_name(value)
         if setting is not None:
             name, default = setting
             self.report(at, confidence="medium", setting=name, default=default, minimum=minimum)
 
-    def _report(self, at: cst.CSTNode, number: int, setting: str | None,
-                minimum: int = 0) -> None:
+    def _report(self, at: cst.CSTNode, number: int, minimum: int) -> None:
         self.report(at, confidence="high", value=number, minimum=minimum)
 
     def _number(self, expr: cst.BaseExpression, depth: int = 0) -> int | None:

@@ -45,8 +45,6 @@ class PasswordLoggedOrReturned(Check):
         if last in _LOG_METHODS and isinstance(func, cst.Attribute) and \
                 _LOGGER.search(dotted_name(func.value) or ""):
             self._logged(node)
-        elif name == "print":
-            self._logged(node)
         elif last in _RESPONSES:
             for arg in node.args:
                 if arg.keyword is not None and is_password_column(arg.keyword.value) and \

@@ -20,6 +20,7 @@ from backend_audit.checks._password_values import (
     PasswordValues,
     dict_password_values,
     is_password_column,
+    subscript_key,
 )
 from backend_audit.checks.base import Candidate, Check
 
@@ -27,7 +28,10 @@ from backend_audit.checks.base import Candidate, Check
 _MANAGER_WRITES = frozenset({"create", "get_or_create", "update_or_create", "update", "acreate",
                              "aupdate", "aupdate_or_create", "aget_or_create", "insert"})
 _DOCUMENT_WRITES = frozenset({"insert_one", "insert_many", "update_one", "update_many",
-                              "replace_one", "find_one_and_update", "find_one_and_replace"})
+                              "replace_one", "find_one_and_update", "find_one_and_replace",
+                              "insert", "hset", "hmset"})
+# Server-side sessions are rows too; Flask's default session is a readable cookie.
+_SESSIONS = ("session", "request.session", "self.request.session", "flask.session")
 _QUERY_MARKERS = ("objects", "query", "filter", "filter_by", "where", "select", "exclude")
 # Receivers of ``x.password = ...`` that are clients and settings, not stored records.
 _NOT_A_RECORD = re.compile(r"(?i)config|settings|conf$|options|opts|args|client|conn|smtp|mail|"
@@ -75,8 +79,11 @@ class PasswordStoredPlaintext(Check):
             if is_password_column(string_value(node.args[1].value)):
                 self._value(node, node.args[2].value, None, string_value(node.args[1].value))
             return
-        if last in ("execute", "executemany") and len(node.args) >= 2:
-            self._raw_sql(node)
+        if last in ("execute", "executemany") and node.args:
+            if len(node.args) >= 2:
+                self._raw_sql(node)
+            else:
+                self._formatted_sql(node)
             return
         model = self._model_of_constructor(func)
         if model is not None:
@@ -93,6 +100,8 @@ class PasswordStoredPlaintext(Check):
             self._written_args(node, None)
         elif last in _DOCUMENT_WRITES:
             self._written_args(node, None)
+        elif last == "save" and chain and "serializer" in chain[-1].lower():
+            self._written_args(node, None)  # DRF serializer.save(password=...)
 
     def _model_of_constructor(self, func: cst.BaseExpression) -> str | None:
         """Class name when ``func`` constructs a (possible) model: ``User``, ``models.User``,
@@ -211,6 +220,24 @@ class PasswordStoredPlaintext(Check):
 
     # -- raw SQL --------------------------------------------------------------------
 
+    def _formatted_sql(self, call: cst.Call) -> None:
+        """``cur.execute(f"INSERT INTO users VALUES ('{name}', '{password}')")``."""
+        sql = call.args[0].value
+        if isinstance(sql, cst.Name):
+            values = self.ctx.flow().values_of(sql.value)
+            sql = values[0] if len(values) == 1 else sql
+        if not isinstance(sql, cst.FormattedString):
+            return
+        text = "".join(p.value for p in sql.parts if isinstance(p, cst.FormattedStringText))
+        if not _WRITE_SQL.search(text):
+            return
+        for part in sql.parts:
+            if isinstance(part, cst.FormattedStringExpression):
+                kind = self.values.kind(part.expression)
+                if kind in (Kind.PLAIN, Kind.WRAPPED):
+                    self._report(call, None, "password", kind)
+                    return
+
     def _raw_sql(self, call: cst.Call) -> None:
         sql = self._sql_text(call.args[0].value)
         if sql is None or not _WRITE_SQL.search(sql):
@@ -219,7 +246,7 @@ class PasswordStoredPlaintext(Check):
         flow = self.ctx.flow()
         elements: list[cst.BaseExpression] = []
         for d in self._dicts(params):
-            elements.extend(el.value for el, _ in dict_password_values(d))
+            elements.extend(el.value for el in d.elements if isinstance(el, cst.DictElement))
         for e in self._sequence(params):
             elements.append(e)
         for e in elements:
@@ -256,6 +283,10 @@ class PasswordStoredPlaintext(Check):
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             t = target.target
+            if isinstance(t, cst.Subscript) and is_password_column(subscript_key(t)) and \
+                    (self.ctx.imports.qualname(t.value) or dotted_name(t.value)) in _SESSIONS:
+                self._value(node, node.value, None, subscript_key(t), assigned=True)
+                continue
             if not isinstance(t, cst.Attribute) or not is_password_column(t.attr.value):
                 continue
             recv = dotted_name(t.value) or ""
