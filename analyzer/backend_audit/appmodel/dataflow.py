@@ -24,6 +24,8 @@ class _AssignCollector(cst.CSTVisitor):
         self.root = root
         self.values: dict[str, list[cst.BaseExpression]] = {}
         self.items: dict[str, list[cst.BaseExpression]] = {}
+        # ``a, b = f()``: (name, id(value)) -> the position the name takes in the value.
+        self.positions: dict[tuple[str, int], int] = {}
         self.returns: list[cst.BaseExpression] = []
 
     def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
@@ -35,8 +37,10 @@ class _AssignCollector(cst.CSTVisitor):
                 for t, v in zip(elements, value.elements, strict=True):
                     self._bind(t.value, v.value)
             else:
-                for t in elements:
+                for index, t in enumerate(elements):
                     self._bind(t.value, value)
+                    if isinstance(t.value, cst.Name) and not isinstance(t, cst.StarredElement):
+                        self.positions[(t.value.value, id(value))] = index
         elif isinstance(target, cst.StarredElement):
             self._bind(target.value, value)
 
@@ -101,6 +105,7 @@ class Flow:
         self.scope = scope
         self.values = collector.values
         self.items = collector.items
+        self.positions = collector.positions
         self.returns = collector.returns
         self.params: set[str] = set()
         if isinstance(scope, cst.FunctionDef):
@@ -113,6 +118,10 @@ class Flow:
 
     def values_of(self, name: str) -> list[cst.BaseExpression]:
         return self.values.get(name, [])
+
+    def position_in(self, name: str, value: cst.BaseExpression) -> int | None:
+        """For ``a, b = value``: the index ``name`` takes from ``value`` (else None)."""
+        return self.positions.get((name, id(value)))
 
     def items_of(self, name: str) -> list[cst.BaseExpression]:
         """What ``name.append(...)``/``extend``/``insert``/``add`` put into the name."""

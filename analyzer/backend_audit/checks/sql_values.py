@@ -39,7 +39,10 @@ COERCIONS = frozenset({"int", "float", "bool", "len", "abs", "round", "Decimal",
                        "datetime", "fromisoformat", "strptime", "timedelta", "time", "hex"})
 # Quoting and escaping functions of drivers and psycopg's composition objects.
 QUOTING = frozenset({"quote_ident", "escape_string", "escape_literal", "escape_identifier",
-                     "Identifier", "Literal", "Placeholder", "bindparam", "quoted_name"})
+                     "Identifier", "Literal", "Placeholder", "bindparam", "quoted_name",
+                     "quote_name", "mogrify", "literal"})
+# ``conn.escape(x)`` (pymysql, MySQLdb) quotes a value; ``html.escape`` does not.
+DB_ESCAPERS = ("conn", "connection", "db", "cursor", "cur")
 PASS_THROUGH = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "title", "casefold",
                           "capitalize", "replace", "items", "keys", "values", "copy", "split",
                           "splitlines", "encode", "decode", "dict", "list", "tuple", "sorted",
@@ -127,6 +130,8 @@ class Scope:
     bindings: dict[str, Shape] = field(default_factory=dict)
     guarded: set[str] = field(default_factory=set)
     helper_depth: int = 0
+    # Comprehension variables: scoped to their comprehension, unlike the flow's names.
+    locals: dict[str, Shape] = field(default_factory=dict)
 
 
 class SqlValues:
@@ -290,19 +295,36 @@ class SqlValues:
 
     def _comprehension(self, comp: cst.BaseExpression, elt: cst.BaseExpression,
                        scope: Scope, depth: int, seen: frozenset[str]) -> Shape:
-        # Comprehension targets are bound in the enclosing flow; their ``if`` filters guard.
-        checked: set[str] = set()
+        # Each ``for`` binds its targets for this comprehension only; ``if`` filters guard.
+        inner = scope
         node = comp.for_in  # type: ignore[attr-defined]
         while node is not None:
+            bound = dict(inner.locals)
+            targets = node.target.elements if isinstance(node.target, cst.Tuple) else \
+                [cst.Element(node.target)]
+            iterable = self.shape(node.iter, inner, depth, seen)
+            numbered = isinstance(node.iter, cst.Call) and last_name(node.iter.func) in (
+                "range", "enumerate")
+            for index, element in enumerate(targets):
+                if isinstance(element.value, cst.Name):
+                    numeric = numbered and (index == 0 or last_name(node.iter.func) == "range")
+                    bound[element.value.value] = SAFE if numeric else replace(
+                        iterable, built=False)
+            inner = Scope(inner.flow, inner.function, inner.class_def, inner.bindings,
+                          inner.guarded, inner.helper_depth, bound)
+            checked: set[str] = set()
             for cond in node.ifs:
                 checked |= checked_in_test(cond.test, self.is_constant_collection)
+            if checked:
+                inner = _with_guards(inner, checked)
             node = node.inner_for_in
-        inner = _with_guards(scope, checked) if checked else scope
         return self.shape(elt, inner, depth, seen)
 
     def _name(self, name: str, scope: Scope, depth: int, seen: frozenset[str]) -> Shape:
         if name in scope.guarded or name in ("None", "True", "False"):
             return SAFE
+        if name in scope.locals:
+            return scope.locals[name]
         values = scope.flow.values_of(name) + scope.flow.items_of(name)
         if values and name not in seen:
             # A reassigned parameter (``limit = int(limit)``) is judged by what it now holds.
@@ -321,10 +343,39 @@ class SqlValues:
         # ``for i in range(n)`` / ``for i, col in enumerate(cols)`` bind numbers.
         if isinstance(value, cst.Call) and last_name(value.func) == "range":
             return SAFE
+        index = scope.flow.position_in(name, value)
+        if index is not None:
+            return self._element(value, index, scope, depth, seen)
+        return self.shape(value, scope, depth, seen)
+
+    def _element(self, value: cst.BaseExpression, index: int, scope: Scope, depth: int,
+                 seen: frozenset[str]) -> Shape:
+        """``sql, params = build(...)``: ``sql`` is the first element of what build returns."""
+        if isinstance(value, cst.Call) and last_name(value.func) == "enumerate" and index == 0:
+            return SAFE
+        if isinstance(value, cst.Call):
+            helper = self._local_helper(value, scope)
+            if helper is not None and scope.helper_depth < MAX_HELPER_DEPTH:
+                inner = self._helper_scope(helper, value, scope, depth, seen)
+                shapes = []
+                for ret in inner.flow.returns:
+                    if isinstance(ret, (cst.Tuple, cst.List)) and index < len(ret.elements):
+                        shapes.append(self.shape(ret.elements[index].value, inner, depth))
+                    else:
+                        shapes.append(self.shape(ret, inner, depth))
+                return join(shapes)
+        if isinstance(value, (cst.Tuple, cst.List)) and index < len(value.elements):
+            return self.shape(value.elements[index].value, scope, depth, seen)
         return self.shape(value, scope, depth, seen)
 
     def _global(self, name: str, scope: Scope, depth: int, seen: frozenset[str]) -> Shape:
         if _is_constant_name(name):
+            # Safe whatever it holds; its text still tells whether a template is SQL.
+            values = self.scope(None).flow.values_of(name)
+            if values and name not in seen and scope.function is not None:
+                held = join([self.shape(v, self.scope(None), depth, seen | {name})
+                             for v in values])
+                return Shape(text=held.text)
             return SAFE
         qual = self.ctx.imports.names.get(name)
         if qual is not None:
@@ -477,6 +528,14 @@ class SqlValues:
         name = last_name(func) or ""
         if name in COERCIONS or name in QUOTING:
             return SAFE
+        if name == "escape" and isinstance(func, cst.Attribute) and \
+                (last_name(func.value) or "").lower().endswith(DB_ESCAPERS):
+            return SAFE
+        if name == "map" and len(call.args) == 2:
+            mapper = last_name(call.args[0].value)
+            if mapper in COERCIONS:
+                return SAFE  # ``map(int, ids)``
+            return self.shape(call.args[1].value, scope, depth, seen)
         coerced = get_arg(call, "type")
         if name in LOOKUPS and coerced is not None and last_name(coerced.value) in COERCIONS:
             return SAFE  # Werkzeug's ``request.args.get("page", 1, type=int)``
@@ -510,10 +569,14 @@ class SqlValues:
         if qual is not None and qual.startswith(("sqlalchemy", "django.db")):
             return SAFE  # an expression object; its own raw text is checked where it is made
         if name in PASS_THROUGH:
-            parts = [self.shape(func.value, scope, depth, seen)] if isinstance(
-                func, cst.Attribute) else []
-            parts += [self.shape(a, scope, depth, seen) for a in args[:1]]
-            return join(parts)
+            positional = [a.value for a in call.args if a.keyword is None and not a.star]
+            if isinstance(func, cst.Attribute) and name != "SQL":
+                # ``x.strip()``, ``x.replace(a, b)``: the receiver, and what replaces
+                parts = [self.shape(func.value, scope, depth, seen)]
+                if name == "replace":
+                    parts += [self.shape(a, scope, depth, seen) for a in positional[1:2]]
+                return join(parts)
+            return join([self.shape(a, scope, depth, seen) for a in positional[:1]])
         helper = self._local_helper(call, scope)
         if helper is not None:
             return self._helper_result(helper, call, scope, depth, seen)
@@ -531,10 +594,9 @@ class SqlValues:
             return functions.get(f"{scope.class_def.name.value}.{func.attr.value}")
         return None
 
-    def _helper_result(self, helper: cst.FunctionDef, call: cst.Call, scope: Scope,
-                       depth: int, seen: frozenset[str]) -> Shape:
-        if scope.helper_depth >= MAX_HELPER_DEPTH or helper is scope.function:
-            return unsafe()
+    def _helper_scope(self, helper: cst.FunctionDef, call: cst.Call, scope: Scope,
+                      depth: int, seen: frozenset[str]) -> Scope:
+        """The helper's scope with the caller's arguments bound to its parameters."""
         base = self.scope(helper)
         bindings: dict[str, Shape] = {}
         bound = self.class_of(helper) is not None
@@ -545,12 +607,17 @@ class SqlValues:
             arg = get_arg(call, pname, index)
             if arg is not None:
                 bindings[pname] = replace(self.shape(arg.value, scope, depth, seen), built=False)
-        inner = Scope(base.flow, helper, base.class_def, bindings, base.guarded,
-                      scope.helper_depth + 1)
-        returns = base.flow.returns
-        if not returns:
+        return Scope(base.flow, helper, base.class_def, bindings, base.guarded,
+                     scope.helper_depth + 1)
+
+    def _helper_result(self, helper: cst.FunctionDef, call: cst.Call, scope: Scope,
+                       depth: int, seen: frozenset[str]) -> Shape:
+        if scope.helper_depth >= MAX_HELPER_DEPTH or helper is scope.function:
+            return unsafe()
+        inner = self._helper_scope(helper, call, scope, depth, seen)
+        if not inner.flow.returns:
             return SAFE
-        return join([self.shape(r, inner, depth) for r in returns])
+        return join([self.shape(r, inner, depth) for r in inner.flow.returns])
 
 
 # ---------------------------------------------------------------------- helpers
@@ -591,7 +658,7 @@ def _is_constant_name(name: str) -> bool:
 
 def _with_guards(scope: Scope, names: set[str]) -> Scope:
     return Scope(scope.flow, scope.function, scope.class_def, scope.bindings,
-                 scope.guarded | names, scope.helper_depth)
+                 scope.guarded | names, scope.helper_depth, scope.locals)
 
 
 def _numeric_directives_only(fmt: cst.BaseExpression) -> bool:
