@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 import libcst as cst
 
 from backend_audit.appmodel.context import ModuleContext
-from backend_audit.appmodel.dataflow import Flow
+from backend_audit.appmodel.dataflow import Flow, is_literal
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
 
 MAX_DEPTH = 14
@@ -137,6 +137,7 @@ class Query:
     through: tuple[str, ...] = ()  # imported functions the query was passed through
     passed: bool = False  # the value of ``helper(query)``: rows only if helper returns them
     single: bool = False  # one row: its relations (``order.items.all()``) are new queries
+    grouped: bool = False  # GROUP BY: one row per group, often few
 
     def bound(self) -> Query:
         return replace(self, bounded=True)
@@ -252,6 +253,7 @@ class QueryAnalyzer:
         tops = ctx.imports.top_packages
         self.mongo = bool(tops & MONGO_PACKAGES)
         self.sqlalchemy = bool(tops & {"sqlalchemy", "sqlmodel", "flask_sqlalchemy"})
+        self.tortoise = "tortoise" in tops
 
     def scope(self, fn: cst.FunctionDef, class_name: str | None) -> Scope:
         return Scope(fn, self.ctx.flow(fn), class_name)
@@ -382,7 +384,18 @@ class QueryAnalyzer:
             return self._filtered(Query("mongo", False, model=_capitalised(recv) or
                                         last_name(recv)), method, call)
         if method == "select" and not call.args and isinstance(recv, cst.Name):
-            return Query("sqlalchemy", False, model=recv.value)
+            return Query("sqlalchemy", False, model=recv.value)  # Table.select(), peewee
+        if method == "select" and call.args and (
+                dotted_name(recv) in ("db", "sa", "sqlalchemy", "sqlmodel") or
+                self.imports.is_from(recv, "sqlalchemy", "sqlmodel")):
+            return self._select(call)  # Flask-SQLAlchemy 3 ``db.select(User)``, ``sa.select``
+        if method in ("all", "filter") and self.tortoise and _capitalised(recv):
+            return self._filtered(Query("tortoise", False, model=_capitalised(recv)),
+                                  method, call) if method == "filter" else \
+                Query("tortoise", False, model=_capitalised(recv))
+        if method in SINGLE_ROW_METHODS and isinstance(recv, (cst.Name, cst.Attribute)) and \
+                call.args and _capitalised(call.args[0].value):
+            return Query("sqlalchemy", True, single=True)  # session.get(User, pk)
         if method in ("get_queryset", "filter_queryset") and dotted_name(recv) == "self":
             helper = self.ctx.local_function(call)
             if helper is not None:
@@ -403,6 +416,10 @@ class QueryAnalyzer:
             return True
         if isinstance(node, cst.Call) and last_name(node.func) == "get_object" and \
                 dotted_name(getattr(node.func, "value", None)) == "self":
+            return True
+        if isinstance(node, cst.Name) and node.value not in seen and any(
+                self._one_row(v, scope, seen | {node.value})
+                for v in scope.flow.values_of(node.value)):
             return True
         query = self.classify(node, scope, seen)
         return query is not None and query.single
@@ -431,49 +448,46 @@ class QueryAnalyzer:
             return replace(query, model=inner.model) if query is not None else None
         if method in FILTER_METHODS:
             return self._filtered(inner, method, call)
+        if method == "group_by":
+            return replace(inner, grouped=True)
         if method in QUERY_METHODS:
             return inner
         return None  # some attribute of one row (row.to_dict(), row.save())
 
     def _filtered(self, query: Query, method: str, call: cst.Call) -> Query:
-        """Apply filter arguments: one row when a unique column is compared for equality."""
-        columns: list[tuple[str, bool]] = []  # (column, is equality or membership)
+        """Apply filter arguments: one row when a unique column is compared for equality.
+
+        A query scoped to a request value (``owner_id=user.id``) is marked ``filtered``:
+        still unbounded, but usually smaller, so findings on it get a lower confidence.
+        """
+        columns: list[tuple[str, bool, cst.BaseExpression | None]] = []  # column, eq, value
         for arg in call.args:
+            value = arg.value
             if arg.keyword is not None:
-                key = arg.keyword.value
-                base, _, lookup = key.partition("__")
-                columns.append((base, lookup in ("", "exact", "in", "iexact")))
-            elif isinstance(arg.value, cst.Comparison):
-                columns.extend(self._comparison_columns(arg.value))
-            elif isinstance(arg.value, cst.Call) and isinstance(arg.value.func, cst.Attribute) \
-                    and arg.value.func.attr.value in ("in_", "is_") and \
-                    isinstance(arg.value.func.value, cst.Attribute):
-                columns.append((arg.value.func.value.attr.value, True))
-            elif isinstance(arg.value, cst.Dict):
-                for el in arg.value.elements:
+                base, _, lookup = arg.keyword.value.partition("__")
+                columns.append((base, lookup in ("", "exact", "in", "iexact"), value))
+            elif isinstance(value, cst.Comparison):
+                columns.extend(_comparison_columns(value))
+            elif isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
+                    value.func.attr.value in ("in_", "is_") and \
+                    isinstance(value.func.value, cst.Attribute):
+                columns.append((value.func.value.attr.value, True,
+                                value.args[0].value if value.args else None))
+            elif isinstance(value, cst.Dict):
+                for el in value.elements:
                     if isinstance(el, cst.DictElement):
-                        key = string_value(el.key) or ""
-                        columns.append((key, not isinstance(el.value, cst.Dict) or
-                                        _mongo_in(el.value)))
+                        is_eq = not isinstance(el.value, cst.Dict) or _mongo_in(el.value)
+                        columns.append((string_value(el.key) or "", is_eq, el.value))
             else:
-                columns.append(("", False))
+                columns.append(("", False, None))
         if not columns:
             return query
-        if any(eq and col in UNIQUE_COLUMNS for col, eq in columns):
+        if any(eq and col in UNIQUE_COLUMNS for col, eq, _ in columns):
             return query.bound()
-        eq = tuple(col for col, is_eq in columns if is_eq and col)
-        return replace(query, filtered=True, eq_columns=query.eq_columns + eq)
-
-    def _comparison_columns(self, comp: cst.Comparison) -> list[tuple[str, bool]]:
-        out = []
-        for target in comp.comparisons:
-            left = comp.left
-            eq = isinstance(target.operator, (cst.Equal, cst.In))
-            col = left.attr.value if isinstance(left, cst.Attribute) else ""
-            if not col and isinstance(target.comparator, cst.Attribute):
-                col = target.comparator.attr.value
-            out.append((col, eq))
-        return out
+        eq = tuple(col for col, is_eq, _ in columns if is_eq and col)
+        scoped = any(is_eq and v is not None and not is_literal(v) for _, is_eq, v in columns)
+        return replace(query, filtered=query.filtered or scoped,
+                       eq_columns=query.eq_columns + eq)
 
     def _select(self, call: cst.Call) -> Query:
         if not call.args:
@@ -724,6 +738,21 @@ def _executes(expr: cst.BaseExpression) -> bool:
         "find", "find_all", "all", "fetchall", "scalars"}
 
 
+def _comparison_columns(
+        comp: cst.Comparison) -> list[tuple[str, bool, cst.BaseExpression | None]]:
+    out: list[tuple[str, bool, cst.BaseExpression | None]] = []
+    for target in comp.comparisons:
+        left, right = comp.left, target.comparator
+        eq = isinstance(target.operator, (cst.Equal, cst.In))
+        if isinstance(left, cst.Attribute):
+            out.append((left.attr.value, eq, right))
+        elif isinstance(right, cst.Attribute):
+            out.append((right.attr.value, eq, left))
+        else:
+            out.append(("", eq, None))
+    return out
+
+
 def _mongo_in(node: cst.Dict) -> bool:
     keys = {string_value(el.key) for el in node.elements if isinstance(el, cst.DictElement)}
     return keys <= {"$in", "$eq"}
@@ -752,12 +781,13 @@ def sql_query(text: str) -> Query | None:
     model = table.group(1) if table else None
     if _SQL_BOUND.search(text) or (_SQL_AGGREGATE.search(text) and not _SQL_GROUP.search(text)):
         return Query("sql", True, model=model)
+    grouped = bool(_SQL_GROUP.search(text))
     where = _SQL_WHERE.search(text)
     if where is None:
-        return Query("sql", False, model=model)
+        return Query("sql", False, model=model, grouped=grouped)
     if _SQL_UNIQUE_EQ.search(where.group(1)):
         return Query("sql", True, model=model)
-    return Query("sql", False, model=model, filtered=True)
+    return Query("sql", False, model=model, filtered=True, grouped=grouped)
 
 
 def bind_arguments(fn: cst.FunctionDef, call: cst.Call,

@@ -52,7 +52,7 @@ class ListViewWithoutPagination(Check):
             pagination = "set"
         fact = {"name": node.name.value, "bases": bases, "pagination": pagination,
                 "list": "drf" if drf_list else "django" if django_list else None,
-                "own_list": "list" in methods or "get" in methods}
+                "own_list": "list" in methods}
         if drf_list or django_list or project_bases or pagination != "absent":
             self.ctx.add_fact("list-view-class", fact)
         concrete = "queryset" in attrs or "model" in attrs or "get_queryset" in methods
@@ -83,9 +83,13 @@ class ListViewWithoutPagination(Check):
                          "its list action returns every row of the queryset.", "high")
         default, page_size = _drf_defaults(project)
         if default is None:
+            # Without the project's settings module in the scan the default is unknown.
+            seen_settings = any(f.value.get("name") in ("INSTALLED_APPS", "REST_FRAMEWORK")
+                                for f in project.get("setting"))
             return _with(candidate, f"DRF list view '{name}' has no pagination_class and "
                          "REST_FRAMEWORK sets no DEFAULT_PAGINATION_CLASS: its list action "
-                         "returns every row of the queryset.", "high")
+                         "returns every row of the queryset.",
+                         "high" if seen_settings else "medium")
         if page_size or default.split(".")[-1] not in _BUILTIN_PAGINATORS:
             return None
         return _with(candidate, f"DRF list view '{name}' relies on DEFAULT_PAGINATION_CLASS "

@@ -20,6 +20,7 @@ from backend_audit.checks.base import Candidate, Check
 _KIND_TEXT = {
     "sqlalchemy": "a SQLAlchemy query", "django": "a Django queryset", "mongo": "a Mongo find()",
     "sql": "a SQL SELECT", "via": "a query helper", "paged": "a query",
+    "tortoise": "a Tortoise ORM query",
 }
 
 
@@ -60,7 +61,7 @@ class UnboundedQueryReturned(Check):
             message = (f"GET route '{route.name}'{where} returns every row of {what} with no "
                        "limit, slice or pagination; page it (limit/offset, cursor or page "
                        "size).")
-        doubts = len(set(hit.doubts)) + int(q.filtered) + int(q.kind == "via")
+        doubts = len(set(hit.doubts)) + int(q.filtered) + int(q.kind == "via") + int(q.grouped)
         confidence = "high" if doubts == 0 else "medium" if doubts == 1 else "low"
         self.report(hit.node, message=message, confidence=confidence,
                     route=route.name, via=q.via, through=list(hit.through),
