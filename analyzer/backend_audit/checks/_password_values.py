@@ -153,6 +153,15 @@ class PasswordValues:
               seen: frozenset[str]) -> Kind | None:
         name = callee_name(call, self.ctx)
         last = _last(call.func)
+        helper = self.ctx.local_function(call)
+        if helper is not None and depth < 6:
+            # Trust what a same-module helper returns over its name: a "hash" helper that
+            # returns ``"fakehashed" + password`` is not a hasher.
+            helper_flow = self.ctx.flow(helper)
+            found = _strongest([self._kind(r, helper_flow, depth + 1, frozenset())
+                                for r in helper_flow.returns])
+            if found is not None:
+                return found
         if is_hasher_name(name, self.ctx):
             return Kind.HASHED
         if isinstance(call.func, cst.Attribute):
@@ -167,12 +176,8 @@ class PasswordValues:
             return Kind.PLAIN if is_password_value_name(string_value(call.args[1].value)) else None
         if last in _PASSTHROUGH_FUNCS and call.args:
             return self._kind(call.args[0].value, flow, depth + 1, seen)
-        helper = self.ctx.local_function(call)
-        if helper is not None and depth < 6:
-            helper_flow = self.ctx.flow(helper)
-            kinds = [self._kind(r, helper_flow, depth + 1, frozenset())
-                     for r in helper_flow.returns]
-            return _strongest(kinds)
+        if helper is not None:
+            return None
         if _PREDICATES.search(last or ""):
             return None
         inner = [self._kind(a.value, flow, depth + 1, seen) for a in call.args]

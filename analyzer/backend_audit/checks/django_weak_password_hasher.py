@@ -10,7 +10,7 @@ import re
 
 import libcst as cst
 
-from backend_audit.appmodel.names import dotted_name, string_value
+from backend_audit.appmodel.names import dotted_name, int_value, string_value
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.checks._test_context import TestContext, is_test_path
 from backend_audit.checks.base import Candidate, Check
@@ -45,6 +45,18 @@ class DjangoWeakPasswordHasher(Check):
         self.ctx.add_fact("password.hasher-class", {
             "path": f"{self.ctx.module_name}.{node.name.value}", "weak": weak,
         })
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """``PASSWORD_HASHERS.insert(0, "...MD5PasswordHasher")`` in a settings module."""
+        func = node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value != "insert" or \
+                dotted_name(func.value) not in ("PASSWORD_HASHERS", "settings.PASSWORD_HASHERS"):
+            return
+        if len(node.args) != 2 or int_value(node.args[0].value) != 0 or self.tests.active(node):
+            return
+        text = string_value(node.args[1].value) or ""
+        if text.rsplit(".", 1)[-1] in WEAK_HASHERS:
+            self.report(node, confidence="high", hasher=text)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if self.ctx.function_stack or self.ctx.class_stack:

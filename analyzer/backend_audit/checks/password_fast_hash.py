@@ -73,6 +73,9 @@ class PasswordFastHash(Check):
             arg = get_arg(node, "data", 1 if (self.ctx.imports.qualname(node.func) or "")
                           .endswith(".new") else 0) or get_arg(node, "string")
             data = arg.value if arg is not None else None
+        elif (self.ctx.imports.qualname(node.func) or "") in ("hmac.new", "hmac.digest"):
+            arg = get_arg(node, "msg", 1)  # a peppered SHA-2 is still one fast digest
+            data = arg.value if arg is not None else None
         elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "update" and \
                 isinstance(node.func.value, cst.Name) and node.args:
             if any(isinstance(v, cst.Call) and self._fast_digest(v)

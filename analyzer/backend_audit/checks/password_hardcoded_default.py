@@ -24,6 +24,7 @@ _PASSWORD_SETTERS = {"create_user": 2, "create_superuser": 2, "acreate_user": 2,
                      "generate_password_hash": 0, "hashpw": 0, "get_password_hash": 0,
                      "hash_password": 0}
 _PASSLIB_HASH = frozenset({"hash", "encrypt"})
+_DECOY = re.compile(r"(?i)dummy|decoy|timing|fake_hash|sentinel|not[-_ ]a[-_ ]real")
 _UNUSABLE = frozenset({"", "!", "*", "x"})
 _ACCOUNT_FUNCTION = re.compile(r"(?i)admin|user|account|seed|superuser|register|signup|staff|"
                                r"member|owner|bootstrap|operator|customer|employee")
@@ -40,6 +41,7 @@ class PasswordHardcodedDefault(Check):
         self.kinds: dict[str, str] = {}
         self.constants: dict[str, cst.Assign] = {}
         self.used: set[str] = set()
+        self.statement: cst.SimpleStatementLine | None = None
 
     def visit_Module(self, node: cst.Module) -> None:
         self.kinds = class_kinds(self.ctx)
@@ -77,10 +79,16 @@ class PasswordHardcodedDefault(Check):
 
     # -- literals given to account-creating calls --------------------------------------
 
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        self.statement = node
+
     def visit_Call(self, node: cst.Call) -> None:
         value = self._password_argument(node)
         if value is None or self.tests.active(node):
             return
+        if self.statement is not None and \
+                _DECOY.search(self.ctx.module.code_for_node(self.statement)):
+            return  # a dummy hash computed to even out login timing, not an account
         self._literal(node, value)
 
     def _password_argument(self, node: cst.Call) -> cst.BaseExpression | None:

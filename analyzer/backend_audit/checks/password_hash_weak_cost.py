@@ -20,6 +20,16 @@ SCRYPT_MIN_N = 2 ** 14
 ARGON2_MIN_MEMORY_KIB = 19_456
 ARGON2_MIN_TIME = 2
 _ROUNDS_SETTINGS = ("BCRYPT_LOG_ROUNDS",)
+# Django hasher subclasses that lower the work factor through a class attribute.
+DJANGO_HASHER_MIN = {
+    ("PBKDF2PasswordHasher", "iterations"): PBKDF2_MIN["sha256"],
+    ("PBKDF2SHA1PasswordHasher", "iterations"): PBKDF2_MIN["sha1"],
+    ("BCryptSHA256PasswordHasher", "rounds"): BCRYPT_MIN_ROUNDS,
+    ("BCryptPasswordHasher", "rounds"): BCRYPT_MIN_ROUNDS,
+    ("Argon2PasswordHasher", "memory_cost"): ARGON2_MIN_MEMORY_KIB,
+    ("Argon2PasswordHasher", "time_cost"): ARGON2_MIN_TIME,
+    ("ScryptPasswordHasher", "work_factor"): SCRYPT_MIN_N,
+}
 
 
 class PasswordHashWeakCost(Check):
@@ -41,7 +51,8 @@ class PasswordHashWeakCost(Check):
         qual = callee_name(node, self.ctx) or ""
         last = qual.rsplit(".", 1)[-1]
         if last == "gensalt" and "bcrypt" in qual:
-            self._cost(node, get_arg(node, "rounds", 0), BCRYPT_MIN_ROUNDS)
+            self._cost(node, get_arg(node, "rounds", 0) or get_arg(node, "log_rounds"),
+                       BCRYPT_MIN_ROUNDS)
         elif last == "using" and qual.startswith("passlib.hash."):
             minimum = PASSLIB_MIN.get(qual.split(".")[2])
             if minimum is not None:
@@ -106,6 +117,21 @@ class PasswordHashWeakCost(Check):
                 subscript_key(t) if isinstance(t, cst.Subscript) else None
             if name in _ROUNDS_SETTINGS:
                 self._cost(node, node, BCRYPT_MIN_ROUNDS, value=node.value)
+            elif name is not None and isinstance(t, cst.Name) and self.ctx.class_stack and \
+                    not self.ctx.function_stack:
+                minimum = self._django_hasher_minimum(self.ctx.class_stack[-1], name)
+                if minimum is not None:
+                    self._cost(node, node, minimum, value=node.value)
+
+    @staticmethod
+    def _django_hasher_minimum(cls: cst.ClassDef, attribute: str) -> int | None:
+        """``class FastPBKDF2(PBKDF2PasswordHasher): iterations = 1000``."""
+        bases = [(dotted_name(a.value) or "").rsplit(".", 1)[-1] for a in cls.bases]
+        for base in bases:
+            minimum = DJANGO_HASHER_MIN.get((base, attribute))
+            if minimum is not None:
+                return minimum
+        return None
 
     # -- the cost itself ---------------------------------------------------------------
 

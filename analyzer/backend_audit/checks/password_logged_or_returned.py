@@ -24,6 +24,9 @@ _RESPONSES = frozenset({"jsonify", "JsonResponse", "JSONResponse", "ORJSONRespon
                         "UJSONResponse", "json_response", "make_response", "Response",
                         "HttpResponse"})
 _SERIALIZER_BASES = ("ModelSerializer", "HyperlinkedModelSerializer")
+# Model methods whose dict ends up in API responses.
+_SERIALIZE_METHOD = re.compile(r"(to|as)_(dict|json|api|response)$|serialize$|__json__$|"
+                               r"to_representation$")
 
 
 class PasswordLoggedOrReturned(Check):
@@ -84,7 +87,10 @@ class PasswordLoggedOrReturned(Check):
     # -- dicts returned from routes --------------------------------------------------------
 
     def visit_Return(self, node: cst.Return) -> None:
-        if node.value is None or self.ctx.current_route() is None:
+        fn = self.ctx.current_function
+        serializer = fn is not None and bool(self.ctx.class_stack) and \
+            _SERIALIZE_METHOD.match(fn.name.value) is not None
+        if node.value is None or (self.ctx.current_route() is None and not serializer):
             return
         value = node.value
         if isinstance(value, cst.Tuple) and value.elements:

@@ -30,6 +30,8 @@ _MANAGER_WRITES = frozenset({"create", "get_or_create", "update_or_create", "upd
 _DOCUMENT_WRITES = frozenset({"insert_one", "insert_many", "update_one", "update_many",
                               "replace_one", "find_one_and_update", "find_one_and_replace",
                               "insert", "hset", "hmset"})
+_DICT_KEYWORDS = frozenset({"defaults", "create_defaults", "mapping", "document", "values",
+                            "update", "data", "doc", "record"})
 # Server-side sessions are rows too; Flask's default session is a readable cookie.
 _SESSIONS = ("session", "request.session", "self.request.session", "flask.session")
 _QUERY_MARKERS = ("objects", "query", "filter", "filter_by", "where", "select", "exclude")
@@ -123,7 +125,7 @@ class PasswordStoredPlaintext(Check):
             elif arg.star == "**":
                 self._splat(arg.value, model)
             elif arg.keyword is None and not arg.star or \
-                    arg.keyword is not None and arg.keyword.value == "defaults":
+                    arg.keyword is not None and arg.keyword.value in _DICT_KEYWORDS:
                 for d in self._dicts(arg.value):
                     self._dict(d, model)
 
