@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import libcst as cst
 
+from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.dataflow import Flow, string_parts
 from backend_audit.appmodel.names import last_name
+from backend_audit.appmodel.requests import request_input
 
 MAX_DEPTH = 10
 # Calls that turn a client filename into something safe to put in a path.
@@ -87,4 +89,44 @@ def _is_django_upload(expr: cst.BaseExpression, flow: Flow, seen: frozenset[str]
     if isinstance(expr, cst.Name) and expr.value not in seen:
         return any(_is_django_upload(v, flow, seen | {expr.value}, depth + 1)
                    for v in flow.values_of(expr.value))
+    return False
+
+
+UPLOAD_TYPES = frozenset({"UploadFile", "FileStorage", "UploadedFile", "InMemoryUploadedFile",
+                          "TemporaryUploadedFile"})
+
+
+def is_upload(expr: cst.BaseExpression, ctx: ModuleContext, depth: int = 0,
+              seen: frozenset[str] = frozenset()) -> bool:
+    """``expr`` is an uploaded file: read from ``request.files`` / ``request.FILES`` /
+    ``await request.form()``, or a handler parameter typed ``UploadFile``."""
+    if depth > MAX_DEPTH:
+        return False
+    if request_input(expr, ctx.imports) == "files" or _is_django_upload(expr, ctx.flow(), seen):
+        return True
+    if isinstance(expr, cst.Await):
+        return is_upload(expr.expression, ctx, depth + 1, seen)
+    if isinstance(expr, cst.Attribute) and expr.attr.value == "file":
+        return is_upload(expr.value, ctx, depth + 1, seen)  # UploadFile.file
+    if isinstance(expr, cst.Subscript):
+        return is_upload(expr.value, ctx, depth + 1, seen)
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
+            expr.func.attr.value in ("read", "chunks"):
+        return is_upload(expr.func.value, ctx, depth + 1, seen)  # its content
+    if not isinstance(expr, cst.Name) or expr.value in seen:
+        return False
+    if _annotated_upload(expr.value, ctx):
+        return True
+    return any(is_upload(v, ctx, depth + 1, seen | {expr.value})
+               for v in ctx.flow().values_of(expr.value))
+
+
+def _annotated_upload(name: str, ctx: ModuleContext) -> bool:
+    fn = ctx.current_function
+    if fn is None:
+        return False
+    for param in (*fn.params.params, *fn.params.kwonly_params):
+        if param.name.value == name and param.annotation is not None:
+            text = ctx.module.code_for_node(param.annotation.annotation)
+            return any(t in text for t in UPLOAD_TYPES)
     return False
