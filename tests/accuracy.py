@@ -55,7 +55,8 @@ class Row:
 
 
 def measure() -> list[Row]:
-    category_of = {r.id: r.category for r in load_catalogue()}
+    category_of: dict[str, str] = defaultdict(lambda: "unknown-rule")
+    category_of.update({r.id: r.category for r in load_catalogue()})
     scores: dict[str, Score] = defaultdict(Score)
     positives: dict[str, int] = defaultdict(int)
     negatives: dict[str, int] = defaultdict(int)
