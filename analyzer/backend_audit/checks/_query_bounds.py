@@ -56,6 +56,14 @@ QUERY_METHODS = frozenset({
     "select_for_update", "prefetch", "collation", "hint", "batch_size", "partitions",
     "columns", "load_only", "undefer", "joinedload", "selectinload", "noload", "raiseload",
     "with_only_columns", "exec", "fetch_links", "dates", "datetimes", "extra", "complex_filter",
+    "dicts", "namedtuples", "objects", "switch",
+})
+# Methods of a query that write or describe, returning no rows.
+NON_ROW_METHODS = frozenset({
+    "update", "delete", "bulk_create", "bulk_update", "insert", "insert_one", "insert_many",
+    "update_one", "update_many", "delete_one", "delete_many", "replace_one", "create", "save",
+    "get_or_create", "update_or_create", "explain", "add", "merge", "commit", "flush",
+    "drop", "create_index", "bulk_write", "watch", "rename",
 })
 # Methods that only shape rows already selected: the query itself is where they came from.
 SHAPING_METHODS = frozenset({"scalars", "all", "unique", "mappings", "tuples", "fetchall",
@@ -64,7 +72,7 @@ FILTER_METHODS = frozenset({"filter", "filter_by", "where", "find", "complex_fil
 # Calls that execute a statement or SQL text given as their first argument.
 EXEC_METHODS = frozenset({
     "execute", "scalars", "exec", "fetch_all", "fetch", "execute_fetchall", "stream",
-    "stream_scalars", "iterate", "exec_driver_sql",
+    "stream_scalars", "iterate", "exec_driver_sql", "read_sql", "read_sql_query",
 })
 # Columns that identify one row whatever the model.
 UNIQUE_COLUMNS = frozenset({"id", "pk", "_id", "uuid", "slug", "email", "username"})
@@ -138,6 +146,7 @@ class Query:
     passed: bool = False  # the value of ``helper(query)``: rows only if helper returns them
     single: bool = False  # one row: its relations (``order.items.all()``) are new queries
     grouped: bool = False  # GROUP BY: one row per group, often few
+    collection: bool = False  # a Mongo collection object: rows only once find() runs
 
     def bound(self) -> Query:
         return replace(self, bounded=True)
@@ -304,7 +313,7 @@ class QueryAnalyzer:
         key = string_value(expr.slice[0].slice.value) if isinstance(
             expr.slice[0].slice, cst.Index) else None
         if key and self.mongo and self._mongo_db(expr.value):
-            return Query("mongo", False, model=key)
+            return Query("mongo", False, model=key, collection=True)
         return None
 
     def _attribute(self, expr: cst.Attribute, scope: Scope,
@@ -317,7 +326,7 @@ class QueryAnalyzer:
         if attr == "queryset" and dotted_name(value) == "self":
             return Query("django", False)
         if self.mongo and self._mongo_db(value) and not attr.startswith("_"):
-            return Query("mongo", False, model=attr)
+            return Query("mongo", False, model=attr, collection=True)
         inner = self.classify(value, scope, seen)
         if inner is not None and inner.bounded and not inner.single:
             return inner  # ``page.items`` of a paginated query
@@ -325,10 +334,26 @@ class QueryAnalyzer:
 
     def _mongo_db(self, node: cst.BaseExpression) -> bool:
         name = dotted_name(node)
+        if name is None and isinstance(node, cst.Subscript):
+            index = node.slice[0].slice
+            key = string_value(index.value) if isinstance(index, cst.Index) else None
+            return bool(key and ("db" in key.lower() or "mongo" in key.lower())) or \
+                self._mongo_db(node.value)
         if name is None:
-            return isinstance(node, cst.Subscript) and self._mongo_db(node.value)
+            return False
         last = name.split(".")[-1].lower()
         return last in ("db", "database", "mongo_db", "mongodb") or last.endswith("_db")
+
+    def _mongo_collection(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
+        """``db.items``, ``app["db"]["items"]``, ``events_collection``: a Mongo collection."""
+        if isinstance(node, (cst.Attribute, cst.Subscript)) and self._mongo_db(node.value):
+            return True
+        if isinstance(node, cst.Name):
+            if node.value.lower().endswith(("collection", "_coll")):
+                return True
+            return depth < 3 and any(self._mongo_collection(v, scope, depth + 1)
+                                     for v in scope.flow.values_of(node.value))
+        return False
 
     def _call(self, call: cst.Call, scope: Scope, seen: frozenset[str]) -> Query | None:
         func = call.func
@@ -379,8 +404,8 @@ class QueryAnalyzer:
             return self._exec(call, scope, seen)
         if method in ("fetchall", "fetchmany", "fetchone") and isinstance(recv, cst.Name):
             return None  # a cursor with no execute() we can read
-        if method in ("find", "find_all") and (self.mongo or self._mongo_db(recv)) and \
-                not isinstance(recv, (cst.SimpleString, cst.FormattedString)):
+        if method in ("find", "find_all") and (self.mongo or self._mongo_collection(recv, scope)) \
+                and not isinstance(recv, (cst.SimpleString, cst.FormattedString)):
             return self._filtered(Query("mongo", False, model=_capitalised(recv) or
                                         last_name(recv)), method, call)
         if method == "select" and not call.args and isinstance(recv, cst.Name):
@@ -434,6 +459,7 @@ class QueryAnalyzer:
                seen: frozenset[str]) -> Query | None:
         if inner.bounded:
             return inner
+        inner = replace(inner, collection=False)
         if method == "to_list":
             arg = get_arg(call, "length", 0)
             if arg is None or (isinstance(arg.value, cst.Name) and arg.value.value == "None"):
@@ -596,6 +622,8 @@ class QueryAnalyzer:
             yield from self._descend(expr, scope, through, doubts, seen)
             return
         query = self.classify(expr, scope)
+        if query is not None and query.collection:
+            return
         if query is not None and not query.passed:
             if query.bounded:
                 return
@@ -640,7 +668,7 @@ class QueryAnalyzer:
             yield from self.reach(arg, caller, through, doubts, seen)
             return
         query = self._name(name, scope, frozenset())
-        if query is not None and query.bounded:
+        if query is not None and (query.bounded or query.collection):
             return
         values = scope.flow.values_of(name)
         if any(isinstance(v, (cst.Integer, cst.Float)) for v in values):
@@ -724,8 +752,7 @@ class QueryAnalyzer:
         if isinstance(func, cst.Attribute):
             recv = func.value
             # ``row.to_dict()`` carries a row; ``qs.update()`` / ``qs.delete()`` return counts
-            if self.classify(recv, scope) is None or (
-                    isinstance(recv, cst.Name) and recv.value in scope.loop_names()):
+            if name not in NON_ROW_METHODS:
                 yield from self.reach(recv, scope, through, doubts, seen)
         for arg in call.args:
             yield from self.reach(arg.value, scope, through, doubts, seen)

@@ -22,6 +22,10 @@ from backend_audit.checks.base import Collector
 # Calls that page what they receive.
 _WINDOW_METHODS = frozenset({"limit", "offset", "slice", "paginate", "skip", "fetch",
                              "page", "get_page"})
+# Cheap text tests so modules with no queries or no paging cost one substring search.
+_WINDOW_WORDS = ("limit", "offset", "paginat", "Paginator", ".slice(", ".skip(", "page")
+_QUERY_WORDS = (".query", "objects", "select(", ".find(", ".find_all(", "fetch", "execute(",
+                "scalars(", ".exec(", ".all()", "read_sql", ".raw(")
 
 
 class PaginationFactsCollector(Collector):
@@ -30,20 +34,28 @@ class PaginationFactsCollector(Collector):
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self._analyzer: QueryAnalyzer | None = None
+        self._windows = any(w in ctx.source for w in _WINDOW_WORDS)
+        self._queries = any(w in ctx.source for w in _QUERY_WORDS)
+        self._helpers: set[int] = set()  # functions already recorded as pagination helpers
+
+    def _callable_from_outside(self) -> cst.FunctionDef | None:
+        """The enclosing function when it is module-level or a method (not nested)."""
+        if len(self.ctx.function_stack) != 1 or len(self.ctx.class_stack) > 1:
+            return None
+        return self.ctx.function_stack[0]
+
+    def _fact_value(self, fn: cst.FunctionDef) -> dict:
+        class_name = self.ctx.class_stack[-1].name.value if self.ctx.class_stack else None
+        return {"name": fn.name.value, "class": class_name}
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if len(self.ctx.function_stack) > 1 or len(self.ctx.class_stack) > 1:
-            return  # nested functions are not callable from other modules
-        class_name = self.ctx.class_stack[-1].name.value if self.ctx.class_stack else None
-        value = {"name": node.name.value, "class": class_name}
-        if self._pages_a_parameter(node):
-            self.ctx.add_fact("pagination-helper", value)
-            return
-        if self.ctx.routes.route_for(node) is not None:
+        if not self._queries or self._callable_from_outside() is not node or \
+                self.ctx.routes.route_for(node) is not None:
             return
         if self._analyzer is None:
             self._analyzer = QueryAnalyzer(self.ctx)
-        scope = self._analyzer.scope(node, class_name)
+        value = self._fact_value(node)
+        scope = self._analyzer.scope(node, value["class"])
         for ret in scope.flow.returns:
             query = self._analyzer.classify(ret, scope)
             if query is not None and not query.bounded and query.kind != "via" \
@@ -51,47 +63,53 @@ class PaginationFactsCollector(Collector):
                 self.ctx.add_fact("unbounded-query-function", {**value, "model": query.model})
                 return
 
-    def _pages_a_parameter(self, fn: cst.FunctionDef) -> bool:
-        flow = self.ctx.flow(fn)
-        params = flow.params - {"self", "cls"}
-        if not params:
+    # Pagination helpers are found in the engine's single traversal: a window applied
+    # to a value that comes from one of the function's parameters.
+    def visit_Call(self, call: cst.Call) -> None:
+        fn = self._helper_candidate()
+        if fn is None:
+            return
+        name = last_name(call.func)
+        if isinstance(call.func, cst.Attribute) and name in _WINDOW_METHODS:
+            if self._from_param(fn, call.func.value):
+                self._record_helper(fn)
+        elif (is_paging_name(name) or name == "Paginator") and \
+                any(self._from_param(fn, a.value) for a in call.args):
+            self._record_helper(fn)
+
+    def visit_Subscript(self, sub: cst.Subscript) -> None:
+        fn = self._helper_candidate()
+        # ``qs[offset:offset + limit]``; a literal ``text[:50]`` is not paging
+        if fn is not None and any(isinstance(el.slice, cst.Slice) and
+                                  not _literal_bounds(el.slice) for el in sub.slice) and \
+                self._from_param(fn, sub.value):
+            self._record_helper(fn)
+
+    def _helper_candidate(self) -> cst.FunctionDef | None:
+        if not self._windows:
+            return None
+        fn = self._callable_from_outside()
+        return None if fn is None or id(fn) in self._helpers else fn
+
+    def _record_helper(self, fn: cst.FunctionDef) -> None:
+        self._helpers.add(id(fn))
+        self.ctx.add_fact("pagination-helper", self._fact_value(fn))
+
+    def _from_param(self, fn: cst.FunctionDef, expr: cst.BaseExpression, depth: int = 0) -> bool:
+        """Is ``expr`` (a call chain) built on one of ``fn``'s parameters?"""
+        while isinstance(expr, (cst.Call, cst.Attribute, cst.Subscript, cst.Await)):
+            if isinstance(expr, cst.Call):
+                expr = expr.func
+            elif isinstance(expr, cst.Await):
+                expr = expr.expression
+            else:
+                expr = expr.value
+        if not isinstance(expr, cst.Name) or depth > 4 or expr.value in ("self", "cls"):
             return False
-
-        def from_param(expr: cst.BaseExpression, depth: int = 0) -> bool:
-            while isinstance(expr, (cst.Call, cst.Attribute, cst.Subscript, cst.Await)):
-                if isinstance(expr, cst.Call):
-                    expr = expr.func
-                elif isinstance(expr, cst.Await):
-                    expr = expr.expression
-                else:
-                    expr = expr.value
-            if not isinstance(expr, cst.Name) or depth > 4:
-                return False
-            if expr.value in params:
-                return True
-            return any(from_param(v, depth + 1) for v in flow.values_of(expr.value))
-
-        found = False
-
-        class _Windows(cst.CSTVisitor):
-            def visit_Call(self, call: cst.Call) -> None:
-                nonlocal found
-                name = last_name(call.func)
-                if isinstance(call.func, cst.Attribute) and name in _WINDOW_METHODS and \
-                        from_param(call.func.value):
-                    found = True
-                elif (is_paging_name(name) or name == "Paginator") and \
-                        any(from_param(a.value) for a in call.args):
-                    found = True
-
-            def visit_Subscript(self, sub: cst.Subscript) -> None:
-                nonlocal found
-                if any(isinstance(el.slice, cst.Slice) for el in sub.slice) and \
-                        from_param(sub.value):
-                    found = True
-
-        fn.body.visit(_Windows())
-        return found
+        flow = self.ctx.flow(fn)
+        if expr.value in flow.params:
+            return True
+        return any(self._from_param(fn, v, depth + 1) for v in flow.values_of(expr.value))
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
@@ -109,6 +127,11 @@ class PaginationFactsCollector(Collector):
                         _declares_unique(value):
                     self.ctx.add_fact("unique-column", {"model": node.name.value,
                                                         "column": target.value})
+
+
+def _literal_bounds(sl: cst.Slice) -> bool:
+    return all(b is None or isinstance(b, (cst.Integer, cst.UnaryOperation))
+               for b in (sl.lower, sl.upper))
 
 
 def _declares_unique(call: cst.Call) -> bool:
