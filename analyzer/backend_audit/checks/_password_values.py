@@ -232,3 +232,29 @@ def dict_password_values(node: cst.Dict) -> list[tuple[cst.DictElement, str]]:
 def kwarg(call: cst.Call, name: str) -> cst.BaseExpression | None:
     arg = get_arg(call, name)
     return arg.value if arg is not None else None
+
+
+def string_constant(ctx: ModuleContext, expr: cst.BaseExpression,
+                    depth: int = 0) -> tuple[str | None, str | None]:
+    """``(value, None)`` for a literal or a constant of this module; ``(None, name)`` for a
+    setting or imported constant to look up in the project facts; ``(None, None)`` else."""
+    text = string_value(expr)
+    if text is not None or depth > 4:
+        return text, None
+    if isinstance(expr, cst.Name):
+        for flow in (ctx.flow(), ctx.flow(ctx.module)):
+            values = flow.values_of(expr.value)
+            if len(values) == 1:
+                return string_constant(ctx, values[0], depth + 1)
+        return (None, expr.value) if expr.value in ctx.imports.names else (None, None)
+    if isinstance(expr, cst.Attribute) and expr.attr.value.isupper():
+        return None, expr.attr.value
+    if isinstance(expr, cst.Subscript):
+        return None, subscript_key(expr)
+    return None, None
+
+
+def setting_strings(project_values: list[dict], name: str) -> list[str]:
+    """String values recorded for setting ``name`` (fact ``setting``)."""
+    return [v["value"] for v in project_values
+            if v.get("name") == name and isinstance(v.get("value"), str)]

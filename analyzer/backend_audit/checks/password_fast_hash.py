@@ -6,8 +6,16 @@ from __future__ import annotations
 import libcst as cst
 
 from backend_audit.appmodel.names import dotted_name, get_arg, string_list, string_value
-from backend_audit.checks._password_values import Kind, PasswordValues, callee_name, is_hasher_name
-from backend_audit.checks.base import Check
+from backend_audit.appmodel.project import ProjectFacts
+from backend_audit.checks._password_values import (
+    Kind,
+    PasswordValues,
+    callee_name,
+    is_hasher_name,
+    setting_strings,
+    string_constant,
+)
+from backend_audit.checks.base import Candidate, Check
 
 FAST_DIGESTS = frozenset({"md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3_224",
                           "sha3_256", "sha3_384", "sha3_512", "blake2b", "blake2s", "md4",
@@ -96,7 +104,15 @@ class PasswordFastHash(Check):
     def _weak_scheme(self, node: cst.Call) -> None:
         qual = callee_name(node, self.ctx) or ""
         last = qual.rsplit(".", 1)[-1]
-        if last == "make_password":
+        if last == "generate_password_hash" and "bcrypt" not in qual.lower():
+            method = get_arg(node, "method", 1)
+            if method is not None:
+                text, setting = string_constant(self.ctx, method.value)
+                if text is not None and _plain_werkzeug_method(text):
+                    self.report(node, confidence="high")
+                elif setting is not None:
+                    self.report(node, confidence="medium", method_setting=setting)
+        elif last == "make_password":
             hasher = get_arg(node, "hasher", 2)
             value = string_value(hasher.value) if hasher is not None else None
             if value in WEAK_DJANGO_ALGORITHMS:
@@ -145,11 +161,24 @@ class PasswordFastHash(Check):
                     return name
         return None
 
+    @classmethod
+    def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:
+        method = candidate.data.get("method_setting")
+        if method is None:
+            return candidate
+        texts = setting_strings(list(project.values("setting")), method)
+        return candidate if any(_plain_werkzeug_method(t) for t in texts) else None
+
     def leave_Module(self, original_node: cst.Module) -> None:
         for node, name, scope, confidence in self.pending:
             if name is not None and (scope, name) in self.fed:
                 continue  # the digest is only a pre-hash fed to a KDF
             self.report(node, confidence=confidence)
+
+
+def _plain_werkzeug_method(text: str) -> bool:
+    """werkzeug < 2.3 ``method="sha256"``: one salted HMAC round, a fast digest."""
+    return text.lower() in FAST_DIGESTS or text.lower() == "plain"
 
 
 def _contains(tree: cst.CSTNode, node: cst.CSTNode) -> bool:

@@ -45,9 +45,7 @@ class PasswordHardcodedDefault(Check):
 
     def visit_Module(self, node: cst.Module) -> None:
         self.kinds = class_kinds(self.ctx)
-        for stmt in node.body:
-            if not isinstance(stmt, cst.SimpleStatementLine):
-                continue
+        for stmt in _constant_statements(node):
             for small in stmt.body:
                 if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
                     targets = [t.target for t in small.targets] if isinstance(
@@ -83,6 +81,9 @@ class PasswordHardcodedDefault(Check):
         self.statement = node
 
     def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "add_argument" and \
+                not self.tests.active(node):
+            self._option(node)  # argparse
         value = self._password_argument(node)
         if value is None or self.tests.active(node):
             return
@@ -115,6 +116,9 @@ class PasswordHardcodedDefault(Check):
             name[:1].isupper() and model_hint_from_import(self.ctx, name))
 
     def _literal(self, call: cst.Call, value: cst.BaseExpression) -> None:
+        if isinstance(value, cst.BooleanOperation):
+            self._literal(call, value.right)  # ``password or DEFAULT_PASSWORD``
+            return
         if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
                 value.func.attr.value == "encode":
             value = value.func.value
@@ -136,6 +140,29 @@ class PasswordHardcodedDefault(Check):
                 self.used.add(value.value)
             else:
                 self.ctx.add_fact("password.default-used", {"name": value.value})
+            return
+        setting = _setting_name(value)
+        if setting is not None:
+            self.ctx.add_fact("password.default-used", {"name": setting})
+
+    # -- command-line options --------------------------------------------------------------
+
+    def visit_Decorator(self, node: cst.Decorator) -> None:
+        """``@click.option("--password", default="Warehouse!1")`` on an account command."""
+        call = node.decorator
+        if isinstance(call, cst.Call) and not self.tests.active(node):
+            self._option(call)
+
+    def _option(self, call: cst.Call) -> None:
+        name = dotted_name(call.func) or ""
+        if name.rsplit(".", 1)[-1] not in ("option", "argument", "add_argument", "Option"):
+            return
+        flags = [string_value(a.value) or "" for a in call.args if a.keyword is None]
+        if not any(is_password_name(f.lstrip("-").replace("-", "_")) for f in flags):
+            return
+        default = get_arg(call, "default")
+        if default is not None and _real_literal(default.value):
+            self.report(call, confidence="high")
 
     @classmethod
     def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:
@@ -158,3 +185,28 @@ def _env_default(expr: cst.BaseExpression) -> bool:
         return False
     name = dotted_name(expr.func) or ""
     return name.endswith(("getenv", "environ.get")) and _real_literal(expr.args[1].value)
+
+
+def _constant_statements(module: cst.Module) -> list[cst.SimpleStatementLine]:
+    """Module-level statements, and those of module-level config classes."""
+    out: list[cst.SimpleStatementLine] = []
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            out.append(stmt)
+        elif isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
+            out.extend(s for s in stmt.body.body if isinstance(s, cst.SimpleStatementLine))
+    return out
+
+
+def _setting_name(expr: cst.BaseExpression) -> str | None:
+    """``settings.X`` / ``app.config["X"]`` / ``current_app.config.get("X")`` -> ``X``."""
+    if isinstance(expr, cst.Attribute) and expr.attr.value.isupper():
+        return expr.attr.value
+    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and \
+            isinstance(expr.slice[0].slice, cst.Index):
+        return string_value(expr.slice[0].slice.value)
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
+            expr.func.attr.value == "get" and expr.args and \
+            (dotted_name(expr.func.value) or "").endswith("config"):
+        return string_value(expr.args[0].value)
+    return None

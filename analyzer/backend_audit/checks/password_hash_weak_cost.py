@@ -6,7 +6,12 @@ import libcst as cst
 
 from backend_audit.appmodel.names import dotted_name, get_arg, int_value, string_value
 from backend_audit.appmodel.project import ProjectFacts
-from backend_audit.checks._password_values import callee_name, subscript_key
+from backend_audit.checks._password_values import (
+    callee_name,
+    setting_strings,
+    string_constant,
+    subscript_key,
+)
 from backend_audit.checks._test_context import TestContext
 from backend_audit.checks.base import Candidate, Check
 
@@ -100,13 +105,13 @@ class PasswordHashWeakCost(Check):
     def _werkzeug_method(self, node: cst.Call) -> None:
         """``generate_password_hash(pw, method="pbkdf2:sha256:1000")``."""
         method = get_arg(node, "method", 1)
-        text = string_value(method.value) if method is not None else None
-        if not text or not text.startswith("pbkdf2:"):
+        if method is None or self.tests.active(node):
             return
-        parts = text.split(":")
-        if len(parts) == 3 and parts[2].isdigit() and parts[1] in PBKDF2_MIN and \
-                int(parts[2]) < PBKDF2_MIN[parts[1]]:
-            self._report(node, int(parts[2]), PBKDF2_MIN[parts[1]])
+        text, setting = string_constant(self.ctx, method.value)
+        if text is not None and _weak_pbkdf2_method(text):
+            self.report(node, confidence="high")
+        elif setting is not None:
+            self.report(node, confidence="medium", method_setting=setting)
 
     # -- configuration ---------------------------------------------------------------
 
@@ -196,6 +201,10 @@ class PasswordHashWeakCost(Check):
 
     @classmethod
     def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:
+        method = candidate.data.get("method_setting")
+        if method is not None:
+            texts = setting_strings(list(project.values("setting")), method)
+            return candidate if any(_weak_pbkdf2_method(t) for t in texts) else None
         name = candidate.data.get("setting")
         if name is None:
             return candidate
@@ -207,6 +216,13 @@ class PasswordHashWeakCost(Check):
         if numbers and min(numbers) < candidate.data.get("minimum", 0):
             return candidate
         return None
+
+
+def _weak_pbkdf2_method(text: str) -> bool:
+    """werkzeug ``"pbkdf2:sha256:1000"``: fewer iterations than OWASP's count."""
+    parts = text.split(":")
+    return len(parts) == 3 and parts[0] == "pbkdf2" and parts[2].isdigit() and \
+        parts[1] in PBKDF2_MIN and int(parts[2]) < PBKDF2_MIN[parts[1]]
 
 
 def _test_settings(path: str) -> bool:
