@@ -6,6 +6,7 @@ import re
 
 import libcst as cst
 
+from backend_audit.appmodel.dataflow import Flow
 from backend_audit.appmodel.names import dotted_name, string_value
 from backend_audit.checks.base import Check
 
@@ -36,12 +37,21 @@ def is_secret_name(name: str) -> bool:
         words[-1] == "key" and len(words) > 1 and words[-2] in KEY_QUALIFIERS)
 
 
-def secret_in(expr: cst.BaseExpression, depth: int = 0) -> cst.BaseExpression | None:
-    """A secret-named value among the parts ``expr`` is built from."""
+def secret_in(expr: cst.BaseExpression, flow: Flow, depth: int = 0,
+              seen: frozenset[str] = frozenset()) -> cst.BaseExpression | None:
+    """A secret-named value among the parts ``expr`` is built from, following local names
+    to what they were assigned (``key = user.rotate_api_key()``)."""
     if depth > MAX_DEPTH:
         return None
     if isinstance(expr, cst.Name):
-        return expr if is_secret_name(expr.value) else None
+        if is_secret_name(expr.value):
+            return expr
+        if expr.value in seen:
+            return None
+        for value in flow.values_of(expr.value):
+            if secret_in(value, flow, depth + 1, seen | {expr.value}) is not None:
+                return expr
+        return None
     if isinstance(expr, cst.Attribute):
         return expr if is_secret_name(expr.attr.value) else None
     if isinstance(expr, cst.Subscript):
@@ -59,16 +69,31 @@ def secret_in(expr: cst.BaseExpression, depth: int = 0) -> cst.BaseExpression | 
     elif isinstance(expr, cst.Dict):
         parts = [e.value for e in expr.elements if isinstance(e, cst.DictElement)]
     elif isinstance(expr, cst.Call):
-        callee = dotted_name(expr.func) or ""
-        if callee.split(".")[-1] in SAFE_CALLS:
-            return None
-        parts = [a.value for a in expr.args]
-        if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("format", "join"):
-            parts.append(expr.func.value)
+        return _secret_call(expr, flow, depth, seen)
     else:
         return None
+    return _first(parts, flow, depth, seen)
+
+
+def _secret_call(call: cst.Call, flow: Flow, depth: int,
+                 seen: frozenset[str]) -> cst.BaseExpression | None:
+    callee = (dotted_name(call.func) or "").split(".")[-1]
+    if callee in SAFE_CALLS:
+        return None
+    if callee and is_secret_name(callee):
+        return call  # create_access_token(user), user.rotate_api_key()
+    if callee == "get" and call.args and is_secret_name(string_value(call.args[0].value) or ""):
+        return call  # headers.get("Authorization")
+    parts = [a.value for a in call.args]
+    if isinstance(call.func, cst.Attribute) and call.func.attr.value in ("format", "join"):
+        parts.append(call.func.value)
+    return _first(parts, flow, depth, seen)
+
+
+def _first(parts: list[cst.BaseExpression], flow: Flow, depth: int,
+           seen: frozenset[str]) -> cst.BaseExpression | None:
     for part in parts:
-        found = secret_in(part, depth + 1)
+        found = secret_in(part, flow, depth + 1, seen)
         if found is not None:
             return found
     return None
@@ -85,6 +110,6 @@ class SecretWrittenToLog(Check):
         if not LOGGER_NAME.search(receiver):
             return
         for arg in node.args:
-            if secret_in(arg.value) is not None:
+            if secret_in(arg.value, self.ctx.flow()) is not None:
                 self.report(node)
                 return
