@@ -10,12 +10,14 @@ from pathlib import Path
 import click
 
 from backend_audit import __version__
+from backend_audit.cache import default_cache_dir
 from backend_audit.catalogue import CatalogueError, load_catalogue, load_categories, rule_matches
 from backend_audit.config import ConfigError, load_config
 from backend_audit.discover import DiscoveryError
 from backend_audit.findings import Report, Severity
 from backend_audit.output import OutputError, write_atomic
 from backend_audit.pipeline import ScanOptions, scan
+from backend_audit.progress import progress_bar
 from backend_audit.reporters import FORMATS, render
 from backend_audit.reporters.common import rule_docs_text
 from backend_audit.reporters.sarif import upload_warnings
@@ -110,12 +112,18 @@ def _exit_code(report: Report, fail_on: str) -> int:
               help="Report only findings on lines changed since git ref BASE "
                    "(e.g. origin/main, HEAD~1).")
 @click.option("--show-suppressed", is_flag=True, help="List suppressed findings in text output.")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              envvar="BACKEND_AUDIT_CACHE_DIR", show_envvar=True,
+              help="Where to keep results of unchanged files between scans "
+                   "[default: .backend-audit-cache in the scanned folder].")
+@click.option("--no-cache", is_flag=True, help="Scan every file afresh; read and write no cache.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 def scan_command(paths: tuple[Path, ...], formats: tuple[str, ...], output: Path | None,
                  select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
                  jobs: int | None, config_file: Path | None, sarif_category: str | None,
                  show_suppressed: bool, quiet: bool, baseline_file: Path | None = None,
-                 diff_base: str | None = None) -> None:
+                 diff_base: str | None = None, cache_dir: Path | None = None,
+                 no_cache: bool = False) -> None:
     """Scan PATH... and report findings."""
     targets = _parse_formats(formats, output)
     for p in paths:
@@ -127,8 +135,17 @@ def scan_command(paths: tuple[Path, ...], formats: tuple[str, ...], output: Path
         from backend_audit.discover import scan_root
 
         config = load_config(config_file, scan_root(list(paths)))
-        options = ScanOptions(select=_split(select), ignore=_split(ignore), jobs=jobs or 0)
-        report = scan(list(paths), config, options)
+        _check_destinations(targets)
+        bar = progress_bar(quiet)
+        options = ScanOptions(select=_split(select), ignore=_split(ignore), jobs=jobs or 0,
+                              cache_dir=None if no_cache else
+                              cache_dir or default_cache_dir(scan_root(list(paths))),
+                              progress=bar)
+        try:
+            report = scan(list(paths), config, options)
+        finally:
+            if bar is not None:
+                bar.close()
     except (ConfigError, CatalogueError, DiscoveryError) as exc:
         _fail(str(exc))
         return
@@ -154,6 +171,20 @@ def scan_command(paths: tuple[Path, ...], formats: tuple[str, ...], output: Path
             except OutputError as exc:
                 _fail(str(exc))
     sys.exit(_exit_code(report, fail_on or config.fail_on))
+
+
+def _check_destinations(targets: list[tuple[str, Path | None]]) -> None:
+    """Refuse a report path that cannot be written before spending time on the scan."""
+    for _, dest in targets:
+        if dest is None:
+            continue
+        folder = dest.parent if str(dest.parent) else Path(".")
+        if dest.is_dir():
+            _fail(f"cannot write {dest}: it is a folder")
+        if not folder.is_dir():
+            _fail(f"cannot write {dest}: folder {folder} does not exist")
+        if not os.access(folder, os.W_OK):
+            _fail(f"cannot write {dest}: folder {folder} is not writable")
 
 
 #: Formats whose paths code review platforms resolve from the repository root.

@@ -91,11 +91,13 @@ def discover(paths: list[Path], exclude: tuple[str, ...] | None = None,
                 if lines:
                     ignore_stack.append((prefix, _spec(lines)))
 
-            def ignored(name: str, is_dir: bool) -> bool:
-                candidate = prefix + name + ("/" if is_dir else "")
-                if excludes.match_file(candidate) or excludes.match_file(name + ("/" if is_dir else "")):
+            def ignored(name: str, is_dir: bool, prefix: str = prefix,
+                        stack: list[tuple[str, pathspec.GitIgnoreSpec]] = ignore_stack) -> bool:
+                slash = "/" if is_dir else ""
+                candidate = prefix + name + slash
+                if excludes.match_file(candidate) or excludes.match_file(name + slash):
                     return True
-                return any(s.match_file(candidate[len(p):]) for p, s in ignore_stack)
+                return any(s.match_file(candidate[len(p):]) for p, s in stack)
 
             kept = []
             for d in sorted(dirnames):
@@ -104,7 +106,15 @@ def discover(paths: list[Path], exclude: tuple[str, ...] | None = None,
                     found.skipped += 1
                     continue
                 if full.is_symlink():
-                    continue  # never follow directory links: no loops, no escaping the tree
+                    # Never follow directory links: no loops, no escaping the tree.
+                    found.notifications.append(Notification(
+                        "is a link to a folder; not followed", NotificationLevel.NOTE,
+                        prefix + d, None, "skipped"))
+                    continue
+                if d.endswith(".py"):
+                    found.notifications.append(Notification(
+                        "is a folder named like a Python file; scanned as a folder",
+                        NotificationLevel.NOTE, prefix + d, None, "skipped"))
                 kept.append(d)
             dirnames[:] = kept
             for name in sorted(filenames):
@@ -126,6 +136,11 @@ def discover(paths: list[Path], exclude: tuple[str, ...] | None = None,
                     except ValueError:
                         found.skipped += 1
                         continue  # a link out of the tree is not this project's code
+                if not full.is_file():
+                    found.notifications.append(Notification(
+                        "is not a regular file (a pipe, socket or device); skipped",
+                        NotificationLevel.WARNING, prefix + name, None, "unreadable"))
+                    continue
                 add(full, prefix + name)
     found.files.sort(key=lambda f: f[1])
     return found

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from backend_audit import __version__
 from backend_audit.appmodel.context import module_name
 from backend_audit.appmodel.project import ProjectFacts
+from backend_audit.cache import (
+    Entry,
+    ResultCache,
+    SemgrepPart,
+    result_from_json,
+    result_json,
+    ruleset_digest,
+    semgrep_from_json,
+    semgrep_json,
+)
 from backend_audit.catalogue import Rule, load_catalogue, select_rules
 from backend_audit.checks import check_classes, collector_classes
 from backend_audit.config import Config
 from backend_audit.discover import Discovery, discover
 from backend_audit.engines.libcst_engine import FileResult, FileTask, run_libcst
 from backend_audit.engines.semgrep_engine import SemgrepResult, SemgrepRun
-from backend_audit.engines.source import read_source
+from backend_audit.engines.source import read_source, source_lines
 from backend_audit.findings import (
     Confidence,
     Finding,
@@ -34,12 +46,19 @@ from backend_audit.suppress import find_directive
 SemgrepRunner = Callable[[list[Rule], list[tuple[str, str]]], SemgrepResult]
 
 
+#: ``progress(done, total)`` as files are analysed.
+Progress = Callable[[int, int], None]
+
+
 @dataclass(frozen=True)
 class ScanOptions:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     jobs: int = 0
     semgrep_timeout: float = 600.0
+    #: Result cache folder; None scans without a cache (the CLI turns it on by default).
+    cache_dir: Path | None = None
+    progress: Progress | None = field(default=None, compare=False)
 
 
 def enabled_rules(config: Config, options: ScanOptions) -> tuple[Rule, ...]:
@@ -85,7 +104,7 @@ class _Lines:
             return have
         src = read_source(self.files[path], self.max_bytes)
         if src.text is not None:
-            have.update(enumerate(src.text.splitlines(), 1))
+            have.update(enumerate(source_lines(src.text), 1))
         self.full.add(path)
         return have
 
@@ -104,13 +123,26 @@ def scan(paths: list[Path], config: Config, options: ScanOptions = ScanOptions()
     semgrep_rules = [r for r in rules if r.engine == "semgrep"]
     libcst_ids = frozenset(r.id for r in rules if r.engine == "libcst")
 
+    cached = _CachedScan.open(options.cache_dir, rules, config, found.files)
+    sg_files = [f for f in found.files if f[1] not in cached.semgrep]
     running: SemgrepRun | None = None
     if semgrep_runner is None:
-        running = SemgrepRun(semgrep_rules, found.files, options.semgrep_timeout)
-    tasks = [FileTask(a, r) for a, r in found.files]
-    results = list(run_libcst(tasks, config, libcst_ids, _words(rules),
-                              options.jobs or config.jobs))
-    sg = running.result() if running is not None else semgrep_runner(semgrep_rules, found.files)
+        running = SemgrepRun(semgrep_rules, sg_files, options.semgrep_timeout)
+    tasks = [FileTask(a, r) for a, r in found.files if r not in cached.libcst]
+    results = list(cached.libcst.values())
+    fresh = list(run_libcst(tasks, config, libcst_ids, _words(rules), options.jobs or config.jobs,
+                            _progress_counter(options.progress, len(found.files),
+                                              len(results))))
+    results.extend(fresh)
+    results.sort(key=lambda r: r.path)
+    fresh_sg = running.result() if running is not None else \
+        semgrep_runner(semgrep_rules, sg_files)
+    sg = SemgrepResult(hits=[h for part in cached.semgrep.values() for h in part.hits],
+                       notifications=[n for part in cached.semgrep.values()
+                                      for n in part.notifications])
+    sg.hits.extend(fresh_sg.hits)
+    sg.notifications.extend(fresh_sg.notifications)
+    cached.store(fresh, fresh_sg, sg_files, bool(semgrep_rules))
 
     project = _merge_facts(results, config)
     classes = check_classes()
@@ -155,6 +187,104 @@ def scan(paths: list[Path], config: Config, options: ScanOptions = ScanOptions()
     return Report(root=str(found.root), findings=tuple(findings),
                   notifications=tuple(notifications), rules=rules, stats=stats,
                   tool_version=__version__, started_at=started_at)
+
+
+def _progress_counter(progress: Progress | None, total: int,
+                      already: int) -> Callable[[int], None] | None:
+    if progress is None:
+        return None
+    done = already
+    progress(done, total)
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        progress(done, total)
+
+    return advance
+
+
+class _CachedScan:
+    """What the cache already knows for this scan's files, and storing what it learns."""
+
+    def __init__(self, cache: ResultCache | None, keys: dict[str, str]) -> None:
+        self.cache = cache
+        self.keys = keys  # rel path -> cache key (files that could be read)
+        self.entries: dict[str, Entry] = {}
+        self.libcst: dict[str, FileResult] = {}
+        self.semgrep: dict[str, SemgrepPart] = {}
+
+    @classmethod
+    def open(cls, directory: Path | None, rules: tuple[Rule, ...], config: Config,
+             files: list[tuple[str, str]]) -> _CachedScan:
+        if directory is None:
+            return cls(None, {})
+        cache = ResultCache(directory, ruleset_digest(rules, config))
+        keys: dict[str, str] = {}
+        for abs_path, rel in files:
+            content = _read_for_key(abs_path, config.max_file_bytes)
+            if content is not None:
+                keys[rel] = cache.key(rel, content)
+        scan = cls(cache, keys)
+        for rel, key in keys.items():
+            entry = cache.get(key)
+            if entry is None:
+                continue
+            try:
+                if entry.cst is not None:
+                    scan.libcst[rel] = result_from_json(rel, entry.cst)
+                if entry.semgrep is not None:
+                    scan.semgrep[rel] = semgrep_from_json(rel, entry.semgrep)
+            except (KeyError, TypeError, ValueError, IndexError):
+                scan.libcst.pop(rel, None)  # a damaged entry is a miss
+                continue
+            scan.entries[rel] = entry
+        return scan
+
+    def store(self, fresh: list[FileResult], fresh_sg: SemgrepResult,
+              sg_files: list[tuple[str, str]], semgrep_ran: bool) -> None:
+        if self.cache is None:
+            return
+        updates: dict[str, Entry] = {}
+        for res in fresh:
+            data = result_json(res)
+            if data is not None and res.path in self.keys:
+                updates[res.path] = Entry(data, self._old(res.path).semgrep)
+        # A semgrep failure that is not about one file leaves its part uncached.
+        if not semgrep_ran or not any(n.path is None for n in fresh_sg.notifications):
+            parts: dict[str, SemgrepPart] = {rel: SemgrepPart([], []) for _, rel in sg_files}
+            for hit in fresh_sg.hits:
+                if hit.path in parts:
+                    parts[hit.path].hits.append(hit)
+            for note in fresh_sg.notifications:
+                if note.path in parts:
+                    parts[note.path].notifications.append(note)
+            for rel, part in parts.items():
+                if rel not in self.keys:
+                    continue
+                entry = updates.get(rel) or Entry(self._old(rel).cst, None)
+                entry.semgrep = semgrep_json(part)
+                updates[rel] = entry
+        for rel, entry in updates.items():
+            if entry.cst is not None or entry.semgrep is not None:
+                self.cache.put(self.keys[rel], entry)
+        if self.cache.wrote:
+            self.cache.prune()
+
+    def _old(self, rel: str) -> Entry:
+        return self.entries.get(rel) or Entry()
+
+
+def _read_for_key(abs_path: str, max_bytes: int) -> bytes | None:
+    try:
+        fd = os.open(abs_path, os.O_RDONLY | os.O_NONBLOCK)
+        with open(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
+            data = handle.read(max_bytes + 1)
+    except OSError:
+        return None
+    return data if len(data) <= max_bytes else None
 
 
 def _finding(rule: Rule, path: str, region: Region, message: str | None,

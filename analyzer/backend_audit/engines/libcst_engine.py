@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import ast
 import os
-from collections.abc import Iterable, Iterator
+import re
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import libcst as cst
@@ -16,7 +22,7 @@ from backend_audit.appmodel.context import ModuleContext
 from backend_audit.checks import check_classes, collector_classes
 from backend_audit.checks.base import Candidate, Check
 from backend_audit.config import Config
-from backend_audit.engines.source import read_source
+from backend_audit.engines.source import line_count, read_source, source_lines
 from backend_audit.engines.walk import walk_batched
 from backend_audit.findings import Notification, NotificationLevel
 from backend_audit.suppress import blanket_directives
@@ -44,6 +50,20 @@ def _words_match(text: str, words: Iterable[str]) -> bool:
     return any(w in text for w in words)
 
 
+@cache
+def _pattern(source: str) -> re.Pattern[str]:
+    return re.compile(source, re.MULTILINE)
+
+
+def _wants(cls: type[Check], text: str, words: dict[str, tuple[str, ...]]) -> bool:
+    """The file mentions what ``cls`` looks for, so it is worth parsing for it."""
+    own = words.get(_key(cls))
+    if own and not _words_match(text, own):
+        return False
+    pattern = getattr(cls, "source_pattern", None)
+    return pattern is None or _pattern(pattern).search(text) is not None
+
+
 def _syntax_message(exc: cst.ParserSyntaxError) -> str:
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid syntax"
     return f"does not parse as Python 3 (line {exc.raw_line}): {first}"
@@ -51,11 +71,20 @@ def _syntax_message(exc: cst.ParserSyntaxError) -> str:
 
 def analyse_source(rel_path: str, text: str, config: Config,
                    rule_ids: frozenset[str], words: dict[str, tuple[str, ...]]) -> FileResult:
-    result = FileResult(rel_path, line_count=text.count("\n") + 1)
+    try:
+        return _analyse_text(rel_path, text, config, rule_ids, words)
+    except RecursionError:
+        return FileResult(rel_path, line_count=line_count(text), notifications=[Notification(
+            "is nested too deeply to analyse; skipped", NotificationLevel.ERROR, rel_path,
+            None, "parse-error")])
+
+
+def _analyse_text(rel_path: str, text: str, config: Config,
+                  rule_ids: frozenset[str], words: dict[str, tuple[str, ...]]) -> FileResult:
+    result = FileResult(rel_path, line_count=line_count(text))
     classes = [cls for rid, cls in check_classes().items() if rid in rule_ids]
     collectors = list(collector_classes())
-    wanted = [c for c in (*collectors, *classes)
-              if not words.get(_key(c)) or _words_match(text, words[_key(c)])]
+    wanted = [c for c in (*collectors, *classes) if _wants(c, text, words)]
     if not wanted:
         # No rule cares about this file, but a broken file must still be reported:
         # the stdlib parser is ten times cheaper than libcst for that.
@@ -91,9 +120,10 @@ def analyse_source(rel_path: str, text: str, config: Config,
     pending = [pair for v in visitors for pair in v.candidates]
     if pending:
         result.candidates = _with_positions(module, pending)
-        src_lines = text.splitlines()
+        src_lines = source_lines(text)
         for cand in result.candidates:
-            for n in range(max(1, cand.start_line - 1), min(cand.end_line, cand.start_line + 8) + 1):
+            last = min(cand.end_line, cand.start_line + 8)
+            for n in range(max(1, cand.start_line - 1), last + 1):
                 if n <= len(src_lines):
                     result.lines[n] = src_lines[n - 1]
     return result
@@ -133,29 +163,78 @@ def _with_positions(module: cst.Module,
     return out
 
 
+#: Seconds granted beyond the per-file limit before a stuck worker process is killed.
+HARD_LIMIT_SLACK = 30.0
+
+
+class FileTimeout(BaseException):
+    """Raised inside a file's analysis when it exceeds ``config.file_timeout``.
+
+    A BaseException so that a check's own ``except Exception`` cannot swallow it.
+    """
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the body after ``seconds`` (main thread only; elsewhere no limit).
+
+    Worker processes run tasks on their main thread, so every file gets the limit when
+    scanning in parallel. Native code (libcst's parser) is interrupted once it returns.
+    """
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise FileTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _failed(task: FileTask, message: str, kind: str) -> FileResult:
+    return FileResult(task.rel_path, notifications=[Notification(
+        message, NotificationLevel.ERROR, task.rel_path, None, kind)])
+
+
 def analyse_file(task: FileTask, config: Config, rule_ids: frozenset[str],
                  words: dict[str, tuple[str, ...]]) -> FileResult:
+    """Analyse one file; never raises (every failure becomes a notification)."""
+    try:
+        with time_limit(config.file_timeout):
+            return _analyse_file(task, config, rule_ids, words)
+    except FileTimeout:
+        return _failed(task, f"analysis took longer than the {config.file_timeout:g} s "
+                             "per-file limit and was stopped (raise file-timeout to scan "
+                             "it); other files are unaffected", "timeout")
+    except RecursionError:
+        return _failed(task, "is nested too deeply to analyse; skipped", "parse-error")
+    except MemoryError:
+        return _failed(task, "needs more memory than is available to analyse; skipped",
+                       "internal-error")
+    except Exception as exc:  # noqa: BLE001 - one bad file must never stop the scan
+        return _failed(task, f"internal error while analysing ({type(exc).__name__}: "
+                             f"{exc}); other files are unaffected", "internal-error")
+
+
+def _analyse_file(task: FileTask, config: Config, rule_ids: frozenset[str],
+                  words: dict[str, tuple[str, ...]]) -> FileResult:
     src = read_source(task.abs_path, config.max_file_bytes)
     if src.text is None:
         return FileResult(task.rel_path, notifications=[Notification(
             f"{src.error}", NotificationLevel.ERROR, task.rel_path, None, "unreadable")])
-    try:
-        result = analyse_source(task.rel_path, src.text, config, rule_ids, words)
-        for line in blanket_directives(src.text):
-            result.notifications.append(Notification(
-                "an ignore comment without rule ids is refused: write "
-                "'# backend-audit: ignore[RULE] -- reason'", NotificationLevel.WARNING,
-                task.rel_path, line, "suppression"))
-        return result
-    except RecursionError:
-        return FileResult(task.rel_path, notifications=[Notification(
-            "is nested too deeply to analyse; skipped", NotificationLevel.ERROR,
-            task.rel_path, None, "parse-error")])
-    except Exception as exc:  # noqa: BLE001 - one bad file must never stop the scan
-        return FileResult(task.rel_path, notifications=[Notification(
-            f"internal error while analysing ({type(exc).__name__}: {exc}); "
-            "other files are unaffected", NotificationLevel.ERROR, task.rel_path, None,
-            "internal-error")])
+    result = analyse_source(task.rel_path, src.text, config, rule_ids, words)
+    for line in blanket_directives(src.text):
+        result.notifications.append(Notification(
+            "an ignore comment without rule ids is refused: write "
+            "'# backend-audit: ignore[RULE] -- reason'", NotificationLevel.WARNING,
+            task.rel_path, line, "suppression"))
+    return result
 
 
 def _analyse_chunk(args: tuple[list[FileTask], Config, frozenset[str],
@@ -164,17 +243,81 @@ def _analyse_chunk(args: tuple[list[FileTask], Config, frozenset[str],
     return [analyse_file(t, config, rule_ids, words) for t in tasks]
 
 
+def _crashed(task: FileTask) -> FileResult:
+    return _failed(task, "made the analyser process crash (out of memory or stack?); "
+                         "skipped, other files are unaffected", "crash")
+
+
 def run_libcst(tasks: list[FileTask], config: Config, rule_ids: frozenset[str],
-               words: dict[str, tuple[str, ...]], jobs: int) -> Iterator[FileResult]:
-    """Analyse every file; results come back in the order of ``tasks``."""
+               words: dict[str, tuple[str, ...]], jobs: int,
+               progress: Callable[[int], None] | None = None) -> Iterator[FileResult]:
+    """Analyse every file; results come back in the order of ``tasks``.
+
+    ``progress(n)`` is called as each batch of ``n`` files is done.
+    """
     jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
+    # Import every check before forking workers, so that no file's time limit pays for it.
+    check_classes()
+    collector_classes()
     if jobs == 1 or len(tasks) < 8:
         for task in tasks:
             yield analyse_file(task, config, rule_ids, words)
+            if progress is not None:
+                progress(1)
         return
-    chunk = max(1, min(32, len(tasks) // (jobs * 4) or 1))
-    chunks = [tasks[i:i + chunk] for i in range(0, len(tasks), chunk)]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for results in pool.map(_analyse_chunk,
-                                [(c, config, rule_ids, words) for c in chunks]):
-            yield from results
+    chunk = max(1, min(16, len(tasks) // (jobs * 4) or 1))
+    pending = [tasks[i:i + chunk] for i in range(0, len(tasks), chunk)]
+    # The in-worker alarm cannot interrupt native code (libcst's parser is superlinear on
+    # some generated expressions): past this, the batch's workers are killed instead.
+    hard_limit = config.file_timeout * chunk * 2 + HARD_LIMIT_SLACK \
+        if config.file_timeout > 0 else None
+    while pending:
+        done = 0
+        try:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                futures = [pool.submit(_analyse_chunk, (c, config, rule_ids, words))
+                           for c in pending]
+                for future in futures:
+                    try:
+                        results = future.result(timeout=hard_limit)
+                    except TimeoutError:
+                        _kill_workers(pool)
+                        raise BrokenProcessPool("a batch overran its time limit") from None
+                    done += 1
+                    yield from results
+                    if progress is not None:
+                        progress(len(results))
+            pending = []
+        except BrokenProcessPool:
+            # A worker died (a native crash, the OOM killer) or hung. Re-run the first
+            # unfinished batch one file per process to find the culprit, then the rest.
+            for task in pending[done]:
+                yield _isolated(task, config, rule_ids, words)
+                if progress is not None:
+                    progress(1)
+            pending = pending[done + 1:]
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    # ProcessPoolExecutor offers no way to stop a running task; its worker table is the
+    # only handle on the processes.
+    for proc in list(getattr(pool, "_processes", {}).values()):
+        proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _isolated(task: FileTask, config: Config, rule_ids: frozenset[str],
+              words: dict[str, tuple[str, ...]]) -> FileResult:
+    limit = config.file_timeout * 2 + HARD_LIMIT_SLACK if config.file_timeout > 0 else None
+    try:
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            future = pool.submit(_analyse_chunk, ([task], config, rule_ids, words))
+            try:
+                return future.result(timeout=limit)[0]
+            except TimeoutError:
+                _kill_workers(pool)
+                return _failed(task, f"analysis did not finish within {limit:g} s and was "
+                                     "stopped (raise file-timeout to scan it); other files "
+                                     "are unaffected", "timeout")
+    except BrokenProcessPool:
+        return _crashed(task)

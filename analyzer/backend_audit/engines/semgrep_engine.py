@@ -149,7 +149,8 @@ class SemgrepRun:
             spans = error.get("spans") or []
             if spans:
                 line = spans[0].get("start", {}).get("line")
-            if error.get("level") == "warn" and rel is not None and "Syntax" in str(error.get("type")):
+            syntax = "Syntax" in str(error.get("type"))
+            if error.get("level") == "warn" and rel is not None and syntax:
                 continue  # the libcst engine reports the file's syntax error itself
             result.notifications.append(Notification(
                 f"semgrep: {first}", NotificationLevel.WARNING, rel, line, "semgrep"))

@@ -5,7 +5,7 @@ visitors that never change anything; on a large code base that rebuilding costs 
 than parsing. These walkers call the same callbacks, on the same original nodes, in the
 same order, without rebuilding. The order of each node type's children is read once
 from libcst's own ``_visit_and_replace_children`` so it cannot drift from libcst's, and
-tests/test_walk.py compares both traversals event by event.
+tests/test_property.py compares both traversals event by event.
 """
 
 from __future__ import annotations
