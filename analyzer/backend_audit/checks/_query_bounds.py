@@ -344,6 +344,26 @@ class QueryAnalyzer:
         last = name.split(".")[-1].lower()
         return last in ("db", "database", "mongo_db", "mongodb") or last.endswith("_db")
 
+    def _local_function(self, call: cst.Call, scope: Scope) -> cst.FunctionDef | None:
+        """A same-module function, method of ``self``, or method of a same-module class
+        instance (``repo = ItemRepo(db)`` or a parameter annotated ``repo: ItemRepo``)."""
+        helper = self.ctx.local_function(call)
+        if helper is not None or not isinstance(call.func, cst.Attribute):
+            return helper
+        recv = call.func.value
+        if not isinstance(recv, cst.Name) or recv.value in ("self", "cls"):
+            return None
+        candidates = [v.func for v in scope.flow.values_of(recv.value) if isinstance(v, cst.Call)]
+        annotation = _param_annotation(scope.fn, recv.value)
+        if annotation is not None:
+            candidates.append(annotation)
+        for cls in candidates:
+            if isinstance(cls, cst.Name):
+                method = self.ctx.module_functions.get(f"{cls.value}.{call.func.attr.value}")
+                if method is not None:
+                    return method
+        return None
+
     def _mongo_collection(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
         """``db.items``, ``app["db"]["items"]``, ``events_collection``: a Mongo collection."""
         if isinstance(node, (cst.Attribute, cst.Subscript)) and self._mongo_db(node.value):
@@ -373,7 +393,7 @@ class QueryAnalyzer:
             return self._select(call)
         if name in ("list", "tuple", "sorted", "reversed", "set") and call.args:
             return self.classify(call.args[0].value, scope, seen)
-        helper = self.ctx.local_function(call)
+        helper = self._local_function(call, scope)
         if helper is not None:
             return self._helper(call, helper, scope)
         if qual:
@@ -422,11 +442,11 @@ class QueryAnalyzer:
                 call.args and _capitalised(call.args[0].value):
             return Query("sqlalchemy", True, single=True)  # session.get(User, pk)
         if method in ("get_queryset", "filter_queryset") and dotted_name(recv) == "self":
-            helper = self.ctx.local_function(call)
+            helper = self._local_function(call, scope)
             if helper is not None:
                 return self._helper(call, helper, scope)
             return Query("django", False)
-        helper = self.ctx.local_function(call)
+        helper = self._local_function(call, scope)
         if helper is not None:
             return self._helper(call, helper, scope)
         via = self._method_qualname(recv, method, scope)
@@ -452,8 +472,8 @@ class QueryAnalyzer:
     def _modelish(self, node: cst.BaseExpression) -> bool:
         if isinstance(node, cst.Call):
             return self._modelish(node.func) or any(self._modelish(a.value) for a in node.args)
-        return _capitalised(node) is not None or (
-            isinstance(node, cst.Attribute) and _capitalised(node.value) is not None)
+        return _capitalised(node) is not None or dotted_name(node) in ("self.model", "cls.model") \
+            or (isinstance(node, cst.Attribute) and _capitalised(node.value) is not None)
 
     def _apply(self, inner: Query, method: str, call: cst.Call, scope: Scope,
                seen: frozenset[str]) -> Query | None:
@@ -617,7 +637,7 @@ class QueryAnalyzer:
             return
         if isinstance(expr, cst.Call) and (
                 last_name(expr.func) in ("list", "tuple", "sorted", "reversed", "set")
-                or self.ctx.local_function(expr) is not None):
+                or self._local_function(expr, scope) is not None):
             # a wrapper or a same-module helper: the rows come from inside, report there
             yield from self._descend(expr, scope, through, doubts, seen)
             return
@@ -737,7 +757,7 @@ class QueryAnalyzer:
         qual = self.imports.qualname(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
         if helper_matches(qual or name, self.ctx.config.pagination_helpers):
             return
-        helper = self.ctx.local_function(call)
+        helper = self._local_function(call, scope)
         if helper is not None and scope.depth < 4:
             inner = Scope(helper, self.ctx.flow(helper), scope.class_name,
                           bind_arguments(helper, call, scope), scope.depth + 1)
