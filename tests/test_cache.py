@@ -1,0 +1,184 @@
+"""The result cache: a warm scan reports exactly what a cold one does, only changed files
+are re-analysed and re-sent to semgrep, and a damaged or unwritable cache is harmless."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from backend_audit.cache import ResultCache
+from backend_audit.config import Config
+from backend_audit.engines import libcst_engine
+from backend_audit.engines.semgrep_engine import SemgrepHit, SemgrepResult
+from backend_audit.pipeline import ScanOptions, scan
+
+VIEW = '''\
+import sqlite3
+
+from flask import Flask, request
+
+app = Flask(__name__)
+
+
+@app.get("/orders")
+def list_orders():
+    status = request.args.get("status", "open")
+    cur = sqlite3.connect("shop.db").cursor()
+    cur.execute(f"SELECT id, total FROM orders WHERE status = '{status}'")
+    return {"orders": cur.fetchall()}
+'''
+
+SERVICE = '''\
+def archive(cur, days):
+    cur.execute("DELETE FROM orders WHERE age > %s" % days)
+'''
+
+
+class FakeSemgrep:
+    """Stands in for semgrep: records which files it was sent, reports one hit per file."""
+
+    def __init__(self) -> None:
+        self.sent: list[list[str]] = []
+
+    def __call__(self, rules, files) -> SemgrepResult:
+        self.sent.append(sorted(rel for _, rel in files))
+        hits = [SemgrepHit("BA405", rel, 1, 1, 1, 5) for _, rel in files] if rules else []
+        return SemgrepResult(hits=hits)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "shop"
+    (root / "shop").mkdir(parents=True)
+    (root / "shop" / "views.py").write_text(VIEW, encoding="utf-8")
+    (root / "shop" / "services.py").write_text(SERVICE, encoding="utf-8")
+    return root
+
+
+def _scan(root: Path, cache: Path | None, semgrep: FakeSemgrep, **config):
+    options = ScanOptions(jobs=1, cache_dir=cache)
+    return scan([root], Config(**config), options, semgrep_runner=semgrep)
+
+
+def _key(report) -> list[tuple]:
+    return [(f.rule_id, f.path, f.region, f.message, f.snippet, f.fingerprint)
+            for f in report.findings]
+
+
+def _count_analyses(monkeypatch) -> list[str]:
+    seen: list[str] = []
+    real = libcst_engine.analyse_file
+
+    def counting(task, *args):
+        seen.append(task.rel_path)
+        return real(task, *args)
+
+    monkeypatch.setattr(libcst_engine, "analyse_file", counting)
+    return seen
+
+
+def test_a_warm_scan_reports_exactly_what_a_cold_scan_does(project: Path, tmp_path: Path,
+                                                            monkeypatch) -> None:
+    cache = tmp_path / "cache"
+    cold = _scan(project, cache, FakeSemgrep())
+    assert {f.rule_id for f in cold.findings} >= {"BA301", "BA405"}
+    analysed = _count_analyses(monkeypatch)
+    semgrep = FakeSemgrep()
+    warm = _scan(project, cache, semgrep)
+    assert analysed == [] and semgrep.sent == [[]]
+    assert _key(warm) == _key(cold)
+    assert warm.notifications == cold.notifications
+    assert warm.stats.lines_scanned == cold.stats.lines_scanned
+
+
+def test_only_the_changed_file_is_parsed_and_sent_to_semgrep(project: Path, tmp_path: Path,
+                                                              monkeypatch) -> None:
+    cache = tmp_path / "cache"
+    _scan(project, cache, FakeSemgrep())
+    services = project / "shop" / "services.py"
+    services.write_text(SERVICE + "\n\ndef purge(cur):\n    cur.execute('DELETE FROM carts')\n",
+                        encoding="utf-8")
+    analysed = _count_analyses(monkeypatch)
+    semgrep = FakeSemgrep()
+    report = _scan(project, cache, semgrep)
+    assert analysed == ["shop/services.py"]
+    assert semgrep.sent == [["shop/services.py"]]
+    assert sum(f.rule_id == "BA301" for f in report.findings) == 2
+
+
+def test_changing_what_checks_read_misses_the_cache(project: Path, tmp_path: Path,
+                                                     monkeypatch) -> None:
+    cache = tmp_path / "cache"
+    _scan(project, cache, FakeSemgrep())
+    analysed = _count_analyses(monkeypatch)
+    _scan(project, cache, FakeSemgrep(), sql_sinks=("shop.db.run",))
+    assert sorted(analysed) == ["shop/services.py", "shop/views.py"]
+
+
+def test_selecting_other_rules_misses_the_cache(project: Path, tmp_path: Path,
+                                                monkeypatch) -> None:
+    cache = tmp_path / "cache"
+    _scan(project, cache, FakeSemgrep())
+    analysed = _count_analyses(monkeypatch)
+    options = ScanOptions(jobs=1, cache_dir=cache, select=("BA301",))
+    report = scan([project], Config(), options, semgrep_runner=FakeSemgrep())
+    assert sorted(analysed) == ["shop/services.py", "shop/views.py"]
+    assert {f.rule_id for f in report.findings} == {"BA301"}
+
+
+def test_damaged_entries_are_ignored(project: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cold = _scan(project, cache, FakeSemgrep())
+    entries = list(cache.rglob("*.json"))
+    assert entries
+    entries[0].write_text("{not json", encoding="utf-8")
+    entries[1].write_text(json.dumps({"cst": {"candidates": 3}, "semgrep": []}),
+                          encoding="utf-8")
+    assert _key(_scan(project, cache, FakeSemgrep())) == _key(cold)
+
+
+def test_a_global_semgrep_failure_is_not_cached(project: Path, tmp_path: Path) -> None:
+    from backend_audit.findings import Notification
+
+    cache = tmp_path / "cache"
+
+    def failing(rules, files) -> SemgrepResult:
+        return SemgrepResult(notifications=[Notification("semgrep failed")])
+
+    _scan(project, cache, failing)
+    semgrep = FakeSemgrep()
+    _scan(project, cache, semgrep)
+    assert semgrep.sent == [["shop/services.py", "shop/views.py"]]
+
+
+def test_the_cache_folder_keeps_itself_out_of_git(project: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    _scan(project, cache, FakeSemgrep())
+    assert (cache / ".gitignore").read_text() == "*\n"
+    assert (cache / "CACHEDIR.TAG").is_file()
+
+
+def test_an_unwritable_cache_does_not_stop_the_scan(project: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    report = _scan(project, blocker / "cache", FakeSemgrep())
+    assert any(f.rule_id == "BA301" for f in report.findings)
+
+
+def test_pruning_removes_only_old_entries(tmp_path: Path) -> None:
+    from backend_audit.cache import Entry
+
+    cache = ResultCache(tmp_path / "c", "digest")
+    cache.put("aa" + "0" * 62, Entry({"x": 1}, None))
+    cache.put("bb" + "0" * 62, Entry({"x": 2}, None))
+    assert cache.prune(max_age=3600) == 0
+    assert cache.prune(max_age=-1) == 2
+    assert cache.get("aa" + "0" * 62) is None
+
+
+def test_keys_depend_on_path_and_content(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path, "digest")
+    assert cache.key("a.py", b"x") != cache.key("b.py", b"x")
+    assert cache.key("a.py", b"x") != cache.key("a.py", b"y")
+    assert ResultCache(tmp_path, "other").key("a.py", b"x") != cache.key("a.py", b"x")
