@@ -16,11 +16,12 @@ from typing import ClassVar
 
 import libcst as cst
 
-from backend_audit.appmodel.context import module_name
+from backend_audit.appmodel.context import ModuleContext, module_name
+from backend_audit.appmodel.dataflow import Flow
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.checks.base import Candidate, Check
-from backend_audit.checks.sql_values import Shape, SqlValues
+from backend_audit.checks.sql_values import SQL_STATEMENT, Shape, SqlValues
 
 DB_API = "BA301"
 DJANGO_RAW = "BA302"
@@ -172,35 +173,18 @@ def _direct_param(expr: cst.BaseExpression, fn: cst.FunctionDef, values: SqlValu
     return None
 
 
-def _calls_in(fn: cst.FunctionDef) -> list[cst.Call]:
-    found: list[cst.Call] = []
-
-    class _Calls(cst.CSTVisitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return node is fn
-
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
-
-        def visit_Call(self, node: cst.Call) -> None:
-            found.append(node)
-
-    fn.visit(_Calls())
-    return found
-
-
 def find_wrappers(values: SqlValues) -> dict[int, Wrapper]:
     """Module functions (and methods) that pass a parameter to a sink as its SQL text,
     directly or through another such function."""
     wrappers: dict[int, Wrapper] = {}
     functions = list(values.ctx.module_functions.values())
-    calls = {id(fn): _calls_in(fn) for fn in functions}
+    calls = values.index.calls_in
     for _ in range(3):
         changed = False
         for fn in functions:
             if id(fn) in wrappers:
                 continue
-            for call in calls[id(fn)]:
+            for call in calls.get(id(fn), []):
                 arg = _wrapped_arg(call, fn, values, wrappers)
                 param = _direct_param(arg, fn, values) if arg is not None else None
                 if param is not None:
@@ -282,10 +266,53 @@ def _in_project(qualified: str, project: ProjectFacts) -> bool:
                for m in project.modules)
 
 
+def _mentions_sql(expr: cst.BaseExpression, flow: Flow) -> bool:
+    """A cheap look for SQL words in the literals of ``expr`` and of the names in it."""
+    texts: list[str] = []
+
+    def collect(node: cst.BaseExpression, follow: bool) -> None:
+        if isinstance(node, cst.SimpleString):
+            texts.append(node.value)
+        elif isinstance(node, cst.FormattedString):
+            texts.extend(p.value for p in node.parts if isinstance(p, cst.FormattedStringText))
+        elif isinstance(node, cst.ConcatenatedString):
+            collect(node.left, follow)
+            collect(node.right, follow)
+        elif isinstance(node, cst.BinaryOperation):
+            collect(node.left, follow)
+            collect(node.right, follow)
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            collect(node.func.value, follow)
+        elif isinstance(node, cst.Name) and follow:
+            for value in flow.values_of(node.value) + flow.items_of(node.value):
+                collect(value, False)
+
+    collect(expr, True)
+    return bool(SQL_STATEMENT.search(" ".join(texts)))
+
+
 def _arg_kind(shape: Shape) -> str:
     if shape.safe:
         return "safe"
     return "request" if shape.request else "unsafe"
+
+
+@dataclass
+class _ModuleAnalysis:
+    ctx: ModuleContext
+    values: SqlValues
+    wrappers: dict[int, Wrapper] | None = None
+
+
+_last: list[_ModuleAnalysis] = []
+
+
+def _analysis_of(ctx: ModuleContext) -> _ModuleAnalysis:
+    """One analysis per module, shared by the sql checks (the engine creates them together
+    for a module, so remembering the latest module is enough)."""
+    if not _last or _last[0].ctx is not ctx:
+        _last[:] = [_ModuleAnalysis(ctx, SqlValues(ctx))]
+    return _last[0]
 
 
 class SqlSinkCheck(Check):
@@ -293,16 +320,16 @@ class SqlSinkCheck(Check):
 
     handles_wrappers: ClassVar[bool] = False
 
-    def __init__(self, ctx) -> None:  # noqa: ANN001 - ModuleContext, as in Check
+    def __init__(self, ctx: ModuleContext) -> None:
         super().__init__(ctx)
-        self.values = SqlValues(ctx)
-        self._wrappers: dict[int, Wrapper] | None = None
+        self.analysis = _analysis_of(ctx)
+        self.values = self.analysis.values
 
     @property
     def wrappers(self) -> dict[int, Wrapper]:
-        if self._wrappers is None:
-            self._wrappers = find_wrappers(self.values)
-        return self._wrappers
+        if self.analysis.wrappers is None:
+            self.analysis.wrappers = find_wrappers(self.values)
+        return self.analysis.wrappers
 
     def visit_Call(self, node: cst.Call) -> None:
         sink = find_sink(node, self.values)
@@ -350,7 +377,7 @@ class SqlSinkCheck(Check):
         if not isinstance(node.func, (cst.Name, cst.Attribute)):
             return
         arg = _sql_arg(node)
-        if arg is None:
+        if arg is None or not _mentions_sql(arg, scope.flow):
             return
         shape = self.values.shape(arg, scope)
         if not (shape.built and shape.has_sql_words):

@@ -17,12 +17,15 @@ from dataclasses import dataclass, field, replace
 import libcst as cst
 
 from backend_audit.appmodel.context import ModuleContext
-from backend_audit.appmodel.dataflow import Flow, allow_listed_names, checked_in_test
+from backend_audit.appmodel.dataflow import Flow, checked_in_test
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
 from backend_audit.appmodel.requests import request_input
+from backend_audit.engines.walk import walk
 
 MAX_DEPTH = 24
 MAX_HELPER_DEPTH = 4
+# Nodes one evaluation may visit; past it the rest counts as unknown (never as safe).
+BUDGET = 3000
 
 # A built string needs at least one of these to be taken for SQL by a loose sink.
 SQL_STATEMENT = re.compile(
@@ -145,10 +148,12 @@ class SqlValues:
                 for inner in stmt.body.body:
                     if isinstance(inner, cst.FunctionDef):
                         self._class_of[id(inner)] = stmt
-        self._call_sites: dict[str, list[tuple[cst.Call, cst.FunctionDef | None]]] | None = None
+        self._index: ModuleIndex | None = None
         self._scopes: dict[int, Scope] = {}
         self._module_scope: Scope | None = None
         self._param_cache: dict[tuple[int, str], Shape] = {}
+        self._shapes: dict[tuple[int, int], Shape] = {}
+        self._budget = BUDGET
         self._active_params: set[tuple[int, str]] = set()
 
     # ------------------------------------------------------------------ scopes
@@ -161,14 +166,26 @@ class SqlValues:
         if function is None:
             if self._module_scope is None:
                 self._module_scope = Scope(self.ctx.flow(self.ctx.module), None, None)
-                self._module_scope.guarded = allow_listed_names(self.ctx.module,
-                                                                self.is_constant_collection)
+                self._module_scope.guarded = self._guards(0)
             return self._module_scope
         if id(function) not in self._scopes:
             sc = Scope(self.ctx.flow(function), function, self._class_of.get(id(function)))
-            sc.guarded = allow_listed_names(function, self.is_constant_collection)
+            sc.guarded = self._guards(id(function))
             self._scopes[id(function)] = sc
         return self._scopes[id(function)]
+
+    @property
+    def index(self) -> ModuleIndex:
+        if self._index is None:
+            self._index = index_module(self.ctx.module)
+        return self._index
+
+    def _guards(self, key: int) -> set[str]:
+        """Names a scope checks against a constant allow-list (flow-insensitively)."""
+        found: set[str] = set()
+        for test in self.index.tests.get(key, []):
+            found |= checked_in_test(test, self.is_constant_collection)
+        return found
 
     def class_of(self, function: cst.FunctionDef) -> cst.ClassDef | None:
         return self._class_of.get(id(function))
@@ -203,8 +220,24 @@ class SqlValues:
     def shape(self, expr: cst.BaseExpression, scope: Scope | None = None,
               depth: int = 0, seen: frozenset[str] = frozenset()) -> Shape:
         scope = scope or self.current_scope()
-        if depth > MAX_DEPTH:
+        if depth == 0:
+            self._budget = BUDGET
+        self._budget -= 1
+        if depth > MAX_DEPTH or self._budget < 0:
             return unsafe()
+        # Only the long-lived scopes of functions and the module are safe to key by id.
+        cacheable = not seen and (scope is self._module_scope or
+                                  self._scopes.get(id(scope.function)) is scope)
+        key = (id(expr), id(scope))
+        if cacheable and key in self._shapes:
+            return self._shapes[key]
+        result = self._shape(expr, scope, depth, seen)
+        if cacheable and self._budget >= 0:
+            self._shapes[key] = result
+        return result
+
+    def _shape(self, expr: cst.BaseExpression, scope: Scope, depth: int,
+               seen: frozenset[str]) -> Shape:
         s = string_value(expr)
         if s is not None:
             return Shape(text=s)
@@ -443,13 +476,12 @@ class SqlValues:
         return replace(result, built=False, raw_request=False)
 
     def call_sites(self, fn: cst.FunctionDef) -> list[tuple[cst.Call, cst.FunctionDef | None]]:
-        if self._call_sites is None:
-            self._call_sites = _index_calls(self.ctx.module)
+        sites = self.index.call_sites
         cls = self.class_of(fn)
         if cls is not None and fn.name.value == "__init__":
-            return self._call_sites.get(cls.name.value, [])  # ``Repo("users")``
+            return sites.get(cls.name.value, [])  # ``Repo("users")``
         key = f"self.{fn.name.value}" if cls is not None else fn.name.value
-        return self._call_sites.get(key, [])
+        return sites.get(key, [])
 
     def shape_of_returns(self, fn: cst.FunctionDef) -> Shape:
         """What ``fn`` returns when called from another module with unknown arguments."""
@@ -517,7 +549,7 @@ class SqlValues:
                         shapes.append(self.shape(value, module_scope, depth, seen))
             elif isinstance(stmt, cst.FunctionDef):
                 method_scope = self.scope(stmt)
-                for target, value in _self_assignments(stmt):
+                for target, value in self.index.self_assignments.get(id(stmt), []):
                     if target == attr:
                         shapes.append(replace(self.shape(value, method_scope, depth, seen),
                                               built=False, raw_request=False))
@@ -633,24 +665,6 @@ def _assignments(
     return out
 
 
-def _self_assignments(fn: cst.FunctionDef) -> list[tuple[str, cst.BaseExpression]]:
-    """``self.x = value`` statements anywhere in a method (not in nested functions)."""
-    found: list[tuple[str, cst.BaseExpression]] = []
-
-    class _Assigns(cst.CSTVisitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return node is fn
-
-        def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
-            for target, value in _assignments(node):
-                if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) \
-                        and target.value.value == "self":
-                    found.append((target.attr.value, value))
-
-    fn.visit(_Assigns())
-    return found
-
-
 def _is_constant_name(name: str) -> bool:
     letters = name.strip("_")
     return bool(letters) and letters.upper() == letters and any(c.isalpha() for c in letters)
@@ -713,12 +727,30 @@ def _is_none(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name) and node.value == "None"
 
 
-def _index_calls(module: cst.Module) -> dict[str, list[tuple[cst.Call, cst.FunctionDef | None]]]:
-    """Calls by callee as written (``helper`` or ``self.helper``), with the caller."""
-    index: dict[str, list[tuple[cst.Call, cst.FunctionDef | None]]] = {}
+@dataclass
+class ModuleIndex:
+    """What the checks need about every function of a module, from one walk of it."""
+
+    # Calls by callee as written (``helper``, ``self.helper``, ``Repo``), with the caller.
+    call_sites: dict[str, list[tuple[cst.Call, cst.FunctionDef | None]]] = field(
+        default_factory=dict)
+    # Calls made directly in each function (keyed by id), nested functions excluded.
+    calls_in: dict[int, list[cst.Call]] = field(default_factory=dict)
+    # ``self.x = value`` in each method (keyed by id).
+    self_assignments: dict[int, list[tuple[str, cst.BaseExpression]]] = field(
+        default_factory=dict)
+    # if/while/assert/comprehension tests of each function (keyed by id; 0 is the module).
+    tests: dict[int, list[cst.BaseExpression]] = field(default_factory=dict)
+
+
+def index_module(module: cst.Module) -> ModuleIndex:
+    index = ModuleIndex()
     stack: list[cst.FunctionDef] = []
 
-    class _Calls(cst.CSTVisitor):
+    def key() -> int:
+        return id(stack[-1]) if stack else 0
+
+    class _Index(cst.CSTVisitor):
         def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
             stack.append(node)
 
@@ -726,11 +758,34 @@ def _index_calls(module: cst.Module) -> dict[str, list[tuple[cst.Call, cst.Funct
             stack.pop()
 
         def visit_Call(self, node: cst.Call) -> None:
-            key = dotted_name(node.func)
-            if key is not None:
-                if key.startswith("cls."):
-                    key = "self." + key[4:]
-                index.setdefault(key, []).append((node, stack[-1] if stack else None))
+            index.calls_in.setdefault(key(), []).append(node)
+            callee = dotted_name(node.func)
+            if callee is not None:
+                if callee.startswith("cls."):
+                    callee = "self." + callee[4:]
+                index.call_sites.setdefault(callee, []).append(
+                    (node, stack[-1] if stack else None))
 
-    module.visit(_Calls())
+        def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+            if not stack:
+                return
+            for target, value in _assignments(node):
+                if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) \
+                        and target.value.value == "self":
+                    index.self_assignments.setdefault(key(), []).append(
+                        (target.attr.value, value))
+
+        def visit_If(self, node: cst.If) -> None:
+            index.tests.setdefault(key(), []).append(node.test)
+
+        def visit_While(self, node: cst.While) -> None:
+            index.tests.setdefault(key(), []).append(node.test)
+
+        def visit_Assert(self, node: cst.Assert) -> None:
+            index.tests.setdefault(key(), []).append(node.test)
+
+        def visit_CompIf(self, node: cst.CompIf) -> None:
+            index.tests.setdefault(key(), []).append(node.test)
+
+    walk(module, _Index())
     return index
