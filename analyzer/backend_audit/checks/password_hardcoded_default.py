@@ -24,6 +24,7 @@ _PASSWORD_SETTERS = {"create_user": 2, "create_superuser": 2, "acreate_user": 2,
                      "generate_password_hash": 0, "hashpw": 0, "get_password_hash": 0,
                      "hash_password": 0}
 _PASSLIB_HASH = frozenset({"hash", "encrypt"})
+_WRITE_SQL = re.compile(r"(?is)^\s*(insert|update|replace)\b.*\b(pass(word|wd)?|pwd)\w*\b")
 _DECOY = re.compile(r"(?i)dummy|decoy|timing|fake_hash|sentinel|not[-_ ]a[-_ ]real")
 _UNUSABLE = frozenset({"", "!", "*", "x"})
 _ACCOUNT_FUNCTION = re.compile(r"(?i)admin|user|account|seed|superuser|register|signup|staff|"
@@ -84,6 +85,10 @@ class PasswordHardcodedDefault(Check):
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "add_argument" and \
                 not self.tests.active(node):
             self._option(node)  # argparse
+        if isinstance(node.func, cst.Attribute) and \
+                node.func.attr.value in ("execute", "executemany") and len(node.args) >= 2 and \
+                not self.tests.active(node):
+            self._raw_insert(node)
         value = self._password_argument(node)
         if value is None or self.tests.active(node):
             return
@@ -144,6 +149,17 @@ class PasswordHardcodedDefault(Check):
         setting = _setting_name(value)
         if setting is not None:
             self.ctx.add_fact("password.default-used", {"name": setting})
+
+    def _raw_insert(self, call: cst.Call) -> None:
+        """``INSERT INTO users (..., password) VALUES (?, ?)`` with a literal or constant."""
+        sql = string_value(call.args[0].value)
+        if sql is None or not _WRITE_SQL.search(sql):
+            return
+        params = call.args[1].value
+        if isinstance(params, (cst.Tuple, cst.List)):
+            for el in params.elements:
+                if isinstance(el.value, (cst.Name, cst.Attribute, cst.Subscript)):
+                    self._literal(call, el.value)
 
     # -- command-line options --------------------------------------------------------------
 
