@@ -19,6 +19,7 @@ from backend_audit.checks._error_handling import (
     is_test_path,
 )
 from backend_audit.checks.base import Candidate, Check
+from backend_audit.engines.walk import walk
 
 # Attributes used on an application object that is wired up to serve requests.
 SERVE_ATTRS = frozenset({
@@ -84,7 +85,7 @@ class AppWithoutErrorHandler(Check):
     def uses(self) -> _AppUses:
         if self._uses is None:
             self._uses = _AppUses()
-            self.ctx.module.visit(self._uses)
+            walk(self.ctx.module, self._uses)
         return self._uses
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -165,8 +166,9 @@ def _is_root_urlconf(module: str, project: ProjectFacts) -> bool:
 
 
 def _drf_exception_handler(project: ProjectFacts) -> bool:
-    rest = _setting(project, "REST_FRAMEWORK")
-    return isinstance(rest, dict) and bool(rest.get("EXCEPTION_HANDLER"))
+    # Any settings module of the project may carry it (base.py, production.py ...).
+    return any(v.get("name") == "REST_FRAMEWORK" and isinstance(v.get("value"), dict) and
+               bool(v["value"].get("EXCEPTION_HANDLER")) for v in project.values("setting"))
 
 
 def _installed(cls_name: str | None, middleware) -> bool:

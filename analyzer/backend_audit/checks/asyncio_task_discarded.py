@@ -7,6 +7,7 @@ import libcst as cst
 from backend_audit.appmodel.names import dotted_name
 from backend_audit.checks._error_handling import is_test_path
 from backend_audit.checks.base import Check
+from backend_audit.engines.walk import walk
 
 TASK_FUNCTIONS = frozenset({"asyncio.create_task", "asyncio.ensure_future",
                             "asyncio.tasks.create_task", "asyncio.tasks.ensure_future"})
@@ -71,7 +72,7 @@ class AsyncioTaskDiscarded(Check):
         # ``task = asyncio.create_task(...)`` and ``task`` never used again: the only
         # reference dies with the frame, so the task can vanish mid-flight.
         counter = _NameCount(target.value)
-        fn.body.visit(counter)
+        walk(fn.body, counter)
         if counter.count <= 1:
             self.report(node.value, confidence="medium",
                         message="The task is assigned to a name that is never used again: "

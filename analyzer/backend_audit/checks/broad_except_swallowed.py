@@ -6,6 +6,7 @@ import libcst as cst
 
 from backend_audit.checks._error_handling import is_broad, is_test_path
 from backend_audit.checks.base import Check
+from backend_audit.engines.walk import walk
 
 # Calls that only build an empty default value, not handling of any kind.
 DEFAULT_BUILDERS = frozenset({"dict", "list", "set", "tuple", "frozenset", "str", "int",
@@ -31,6 +32,61 @@ def _is_default_value(expr: cst.BaseExpression) -> bool:
     return False
 
 
+RESPONSE_WRAPPERS = frozenset({"jsonify", "JSONResponse", "JsonResponse", "Response",
+                               "ORJSONResponse", "json_response", "make_response"})
+ERROR_KEYS = frozenset({"error", "errors", "detail", "message", "ok", "success", "status"})
+
+
+def _int(expr: cst.BaseExpression) -> int | None:
+    if isinstance(expr, cst.Integer):
+        try:
+            return int(expr.value)
+        except ValueError:
+            return None
+    # ``status.HTTP_500_INTERNAL_SERVER_ERROR``, ``HTTPStatus.BAD_GATEWAY``
+    name = expr.attr.value if isinstance(expr, cst.Attribute) else ""
+    digits = "".join(ch for ch in name.split("_")[1] if ch.isdigit()) if "_" in name else ""
+    return int(digits) if digits else None
+
+
+def _signals_error(expr: cst.BaseExpression) -> bool:
+    """An error response or result (a 4xx/5xx status, an ``error`` key): the failure is
+    reported to the caller, not hidden behind a normal-looking value."""
+    if isinstance(expr, cst.Tuple):
+        return any(_signals_error(e.value) or (_int(e.value) or 0) >= 400
+                   for e in expr.elements)
+    if isinstance(expr, cst.Dict):
+        for el in expr.elements:
+            if isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString) and \
+                    el.key.evaluated_value in ERROR_KEYS:
+                return True
+        return False
+    if isinstance(expr, cst.Call):
+        for arg in expr.args:
+            if arg.keyword is not None and arg.keyword.value in ("status", "status_code") and \
+                    (_int(arg.value) or 0) >= 400:
+                return True
+            if arg.keyword is not None and arg.keyword.value in ERROR_KEYS:
+                return True
+            if _signals_error(arg.value):
+                return True
+    return False
+
+
+def _is_default_response(expr: cst.BaseExpression) -> bool:
+    """``jsonify([])`` / ``JSONResponse({"items": []})``: a normal response built from
+    default values."""
+    if isinstance(expr, cst.Tuple):
+        return bool(expr.elements) and _is_default_response(expr.elements[0].value) and \
+            all(_is_default_value(e.value) for e in expr.elements[1:])
+    if not isinstance(expr, cst.Call):
+        return False
+    func = expr.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else \
+        func.value if isinstance(func, cst.Name) else ""
+    return name in RESPONSE_WRAPPERS and all(_is_default_value(a.value) for a in expr.args)
+
+
 def _swallow_kind(body: cst.BaseSuite) -> str | None:
     """"silent" (pass/continue/...), "default" (return or assign a default), or None
     when the body does anything else (logs, re-raises, calls, branches)."""
@@ -49,7 +105,9 @@ def _swallow_kind(body: cst.BaseSuite) -> str | None:
                     small.value, (cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString)):
                 continue
             if isinstance(small, cst.Return):
-                if small.value is not None and not _is_default_value(small.value):
+                if small.value is not None and (_signals_error(small.value) or not (
+                        _is_default_value(small.value) or
+                        _is_default_response(small.value))):
                     return None
                 if small.value is not None and not (
                         isinstance(small.value, cst.Name) and small.value.value == "None"):
@@ -109,5 +167,5 @@ class BroadExceptSwallowed(Check):
         if handler.name is None or not isinstance(handler.name.name, cst.Name):
             return False
         finder = _NameUse(handler.name.name.value)
-        handler.body.visit(finder)
+        walk(handler.body, finder)
         return finder.used

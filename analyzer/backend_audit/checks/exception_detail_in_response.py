@@ -18,6 +18,7 @@ from backend_audit.checks._error_handling import (
     type_names,
 )
 from backend_audit.checks.base import Candidate, Check
+from backend_audit.engines.walk import walk
 
 # Constructors and helpers whose arguments become the response body.
 RESPONSE_CALLS = frozenset({
@@ -120,13 +121,14 @@ class ExceptionDetailInResponse(Check):
         self._handlers: list[cst.ExceptHandler] = []  # enclosing except clauses
         self._returned_calls: set[int] = set()  # calls a route or error handler returns
         self._stores: dict[int, dict[str, list[cst.BaseExpression]]] = {}
+        self._sinks: dict[int, list[cst.BaseExpression]] = {}
 
     # -- where exceptions are -------------------------------------------------------
     def _tainted_names(self, fn: cst.FunctionDef) -> dict[str, str | None]:
         key = id(fn)
         if key not in self._except_names:
             finder = _ExceptNames(fn, self.ctx.imports)
-            fn.visit(finder)
+            walk(fn, finder)
             names = dict(finder.names)
             param, level = self._error_handler_param(fn)
             if param is not None:
@@ -151,6 +153,10 @@ class ExceptionDetailInResponse(Check):
         """Functions registered as error handlers by call: name -> exception key."""
         if self._registered is None:
             found: dict[str, cst.BaseExpression] = {}
+            if not any(w in self.ctx.source for w in (*ERROR_HANDLER_REGISTRARS,
+                                                      "exception_handlers")):
+                self._registered = found
+                return found
 
             class _Registrations(cst.CSTVisitor):
                 def visit_Call(self, node: cst.Call) -> None:
@@ -165,7 +171,7 @@ class ExceptionDetailInResponse(Check):
                             if isinstance(el, cst.DictElement) and isinstance(el.value, cst.Name):
                                 found[el.value.value] = el.key
 
-            self.ctx.module.visit(_Registrations())
+            walk(self.ctx.module, _Registrations())
             self._registered = found
         return self._registered
 
@@ -322,7 +328,7 @@ class ExceptionDetailInResponse(Check):
                         found.setdefault(func.value.value, []).extend(
                             a.value for a in node.args)
 
-            root.visit(_Stores())
+            walk(root, _Stores())
             self._stores[key] = found
         return self._stores[key]
 
@@ -353,6 +359,9 @@ class ExceptionDetailInResponse(Check):
                                              isinstance(func.value, cst.Name) and
                                              func.value.value in ("traceback", "sys"))):
                 return "high"
+            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
+                    func.value.value in tainted and last in ("__str__", "__repr__"):
+                return tainted[func.value.value]
             if last in TRANSPARENT_CALLS or last in ("str", "repr", "format"):
                 level = None
                 for arg in leaf.args:
@@ -396,14 +405,20 @@ class ExceptionDetailInResponse(Check):
         """How much of ``helper_taint`` (param -> level) reaches the helper's response
         calls (``sinks_only``) or its return values."""
         helper_flow = self.ctx.flow(helper)
-        sinks = _Sinks(helper, self._is_sink)
-        helper.visit(sinks)
-        exprs = list(sinks.exprs) if sinks_only else list(helper_flow.returns)
+        exprs = self._sink_exprs(helper) if sinks_only else list(helper_flow.returns)
         level = None
         for expr in exprs:
             level = _stronger(level, self._taint(expr, helper_flow, helper_taint, depth + 1,
                                                  follow_helpers=not sinks_only))
         return level
+
+    def _sink_exprs(self, fn: cst.FunctionDef) -> list[cst.BaseExpression]:
+        key = id(fn)
+        if key not in self._sinks:
+            sinks = _Sinks(fn, self._is_sink)
+            walk(fn, sinks)
+            self._sinks[key] = sinks.exprs
+        return self._sinks[key]
 
     # -- helpers in other modules --------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -413,6 +428,8 @@ class ExceptionDetailInResponse(Check):
             return
         params = _params(node)
         sink_params, return_params = [], []
+        if not self._sink_exprs(node) and not self.ctx.flow(node).returns:
+            return
         for i, name in enumerate(params):
             if self._reach(node, {name: "high"}, sinks_only=True, depth=0):
                 sink_params.append(i)
@@ -433,10 +450,10 @@ class ExceptionDetailInResponse(Check):
         return qual.lstrip(".")
 
     def _pending_options(self, call: cst.Call, flow: Flow,
-                         tainted: dict[str, str | None]) -> list[dict]:
+                         tainted: dict[str, str | None], nested: bool = False) -> list[dict]:
         """Arguments of a call to an imported helper that carry exception text, directly
-        or through another imported helper's return value."""
-        options = []
+        or through another imported helper's return value (one level deep)."""
+        options: list[dict] = []
         for i, arg in enumerate(call.args):
             if arg.star:
                 continue
@@ -445,15 +462,16 @@ class ExceptionDetailInResponse(Check):
             if level:
                 options.append({"arg": where, "level": level})
                 continue
+            if nested:
+                continue
             for leaf in flow.leaves(arg.value):
-                if isinstance(leaf, cst.Call):
+                if isinstance(leaf, cst.Call) and leaf is not call:
                     inner = self._imported_callee(leaf)
                     if inner is None:
                         continue
-                    for opt in self._pending_options(leaf, flow, tainted):
-                        if "via" not in opt:
-                            options.append({"arg": where, "level": opt["level"],
-                                            "via": inner, "via_arg": opt["arg"]})
+                    for opt in self._pending_options(leaf, flow, tainted, nested=True):
+                        options.append({"arg": where, "level": opt["level"],
+                                        "via": inner, "via_arg": opt["arg"]})
         return options
 
     @classmethod

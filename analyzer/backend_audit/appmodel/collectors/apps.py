@@ -43,6 +43,7 @@ from backend_audit.checks._error_handling import (
     module_family,
 )
 from backend_audit.checks.base import Collector
+from backend_audit.engines.walk import walk
 
 FLASK_HANDLER_ATTRS = frozenset({"errorhandler", "app_errorhandler", "register_error_handler"})
 ASGI_HANDLER_ATTRS = frozenset({"exception_handler", "add_exception_handler"})
@@ -214,7 +215,7 @@ class AppsCollector(Collector):
             params |= _param_names(fn)
         finder = _DownstreamCalls(params, bool(params & REQUEST_PARAMS),
                                   in_class=bool(self.ctx.class_stack))
-        node.body.visit(finder)
+        walk(node.body, finder)
         if finder.found:
             cls = self.ctx.class_stack[-1].name.value if self.ctx.class_stack else None
             self._handler("middleware", cls=cls)
