@@ -8,7 +8,12 @@ import libcst as cst
 
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.appmodel.routes import DRF_GENERIC_METHODS, MUTATING, Route
-from backend_audit.checks.auth_signals import Protection, ProtectionFinder
+from backend_audit.checks.auth_signals import (
+    Protection,
+    ProtectionFinder,
+    effectively_mutating,
+    is_serializer_or_helper,
+)
 from backend_audit.checks.base import Candidate, Check
 
 # Endpoints that are public by nature: signing in, signing up, recovering an account,
@@ -31,10 +36,13 @@ class MutatingRouteWithoutAuth(Check):
         for route in self.ctx.routes.routes:
             if route.view_class is not None:
                 covered.add(id(route.view_class))
-            endpoints.append((route.function.name, route.is_mutating, finder.protection(route),
-                              _label(route)))
+            if is_serializer_or_helper(route.view_class, self.ctx):
+                continue
+            endpoints.append((route.function.name, effectively_mutating(route, self.ctx),
+                              finder.protection(route), _label(route)))
         for view in self.ctx.routes.view_classes:
-            if id(view.node) in covered or view.framework != "drf":
+            if id(view.node) in covered or view.framework != "drf" or \
+                    is_serializer_or_helper(view.node, self.ctx):
                 continue
             methods = set().union(*(DRF_GENERIC_METHODS.get(b.split(".")[-1], set())
                                     for b in view.bases))

@@ -240,3 +240,33 @@ def _class_attributes(cls: cst.ClassDef) -> dict[str, cst.BaseExpression]:
                         if isinstance(t.target, cst.Name):
                             out[t.target.value] = small.value
     return out
+
+
+# What a Django function view without @require_POST/@require_GET does with writes.
+DJANGO_WRITES = re.compile(r"request\.(POST|method|body|FILES|data)|\.(save|delete|create|"
+                           r"update|update_or_create|get_or_create|bulk_create)\(")
+
+
+def effectively_mutating(route: Route, ctx: ModuleContext) -> bool:
+    """Whether a route changes state. A Django function view is assumed to answer both
+    GET and POST unless decorated; count it as mutating only when its body reads a
+    form/body or writes to the database."""
+    if not route.is_mutating:
+        return False
+    if route.framework == "django" and route.view_class is None and \
+            route.methods == frozenset({"GET", "POST"}):
+        return bool(DJANGO_WRITES.search(ctx.module.code_for_node(route.function.body)))
+    return True
+
+
+def is_serializer_or_helper(cls: cst.ClassDef | None, ctx: ModuleContext) -> bool:
+    """DRF serializers, permissions and the like are not views even though their
+    bases come from ``rest_framework``."""
+    if cls is None:
+        return False
+    for base in cls.bases:
+        name = ctx.imports.qualname(base.value) or dotted_name(base.value) or ""
+        if any(part in name for part in ("serializers", "permissions", "pagination",
+                                         "throttling", "Serializer", "filters")):
+            return True
+    return False

@@ -8,7 +8,8 @@ import libcst as cst
 
 from backend_audit.appmodel.names import decorator_call, dotted_name, get_arg
 from backend_audit.appmodel.project import ProjectFacts
-from backend_audit.appmodel.routes import Route
+from backend_audit.appmodel.routes import DRF_GENERIC_METHODS, MUTATING, Route
+from backend_audit.checks.auth_signals import effectively_mutating, is_serializer_or_helper
 from backend_audit.checks.base import Candidate, Check
 
 AUTH_ENDPOINT = re.compile(
@@ -41,14 +42,31 @@ class AuthRouteWithoutRateLimit(Check):
                 self.ctx.add_fact(GLOBAL_FACT, {"kind": "blueprint", "name": target})
 
     def leave_Module(self, original_node: cst.Module) -> None:
+        covered: set[int] = set()
         for route in self.ctx.routes.routes:
-            if not route.is_mutating or not AUTH_ENDPOINT.search(_label(route)):
+            if route.view_class is not None:
+                covered.add(id(route.view_class))
+            if not effectively_mutating(route, self.ctx) or \
+                    is_serializer_or_helper(route.view_class, self.ctx) or \
+                    not AUTH_ENDPOINT.search(_label(route)):
                 continue
             exempt = any(d.endswith("exempt") and "csrf" not in d for d in route.decorators)
             if not exempt and self._limited(route):
                 continue
             self.report(route.function.name, framework=route.framework, exempt=exempt,
                         receiver=_receiver(route))
+        for view in self.ctx.routes.view_classes:
+            # DRF generic views (CreateAPIView subclasses) that define no handler method.
+            if id(view.node) in covered or view.framework != "drf" or \
+                    is_serializer_or_helper(view.node, self.ctx) or \
+                    not AUTH_ENDPOINT.search(view.node.name.value):
+                continue
+            methods = set().union(*(DRF_GENERIC_METHODS.get(b.split(".")[-1], set())
+                                    for b in view.bases))
+            code = self.ctx.module.code_for_node(view.node.body)
+            if methods & MUTATING and not re.search(r"\b(throttle_classes|throttle_scope)\s*=",
+                                                    code):
+                self.report(view.node.name, framework="drf", exempt=False, receiver=None)
 
     def _limited(self, route: Route) -> bool:
         names = list(route.decorators)
