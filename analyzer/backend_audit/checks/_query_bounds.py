@@ -80,7 +80,7 @@ UNIQUE_COLUMNS = frozenset({"id", "pk", "_id", "uuid", "slug", "email", "usernam
 LOOKUP_MODELS = frozenset({
     "country", "countries", "currency", "currencies", "language", "languages", "locale",
     "locales", "timezone", "timezones", "region", "regions", "province", "provinces",
-    "role", "roles", "permission", "permissions", "gender", "genders", "unit", "units",
+    "role", "roles", "permission", "permissions", "gender", "genders",
     "plan", "plans", "tier", "tiers", "featureflag", "featureflags", "feature_flags",
     "setting", "settings", "state", "states",
 })

@@ -146,6 +146,12 @@ def _drf_defaults(project: ProjectFacts) -> tuple[str | None, bool]:
         size = conf.get("PAGE_SIZE")
         if size is not None and size != 0:
             page_size = True
+    for fact in project.get("rest-framework-key"):
+        key, value = fact.value["key"], fact.value["value"]
+        if key == "DEFAULT_PAGINATION_CLASS" and isinstance(value, str) and value:
+            default = value
+        elif key == "PAGE_SIZE" and value not in (None, 0):
+            page_size = True
     return default, page_size
 
 

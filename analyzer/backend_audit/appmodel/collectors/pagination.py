@@ -9,13 +9,23 @@ Facts (values are dicts):
   that returns every row of a query (``def list_products(db): return db.query(P).all()``).
 - ``unique-column`` ``{"model", "column"}``: a model column declared unique or primary
   key, so an equality filter on it selects one row.
+- ``rest-framework-key`` ``{"key", "value"}``: ``REST_FRAMEWORK["PAGE_SIZE"] = 50`` or
+  ``REST_FRAMEWORK.update({...})`` in a settings module (the settings collector records
+  only whole ``REST_FRAMEWORK = {...}`` assignments).
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
-from backend_audit.appmodel.names import dotted_name, get_arg, last_name
+from backend_audit.appmodel.names import (
+    dotted_name,
+    get_arg,
+    jsonable,
+    last_name,
+    literal_value,
+    string_value,
+)
 from backend_audit.checks._query_bounds import QueryAnalyzer, is_paging_name
 from backend_audit.checks.base import Collector
 
@@ -29,7 +39,7 @@ _QUERY_WORDS = (".query", "objects", "select(", ".find(", ".find_all(", "fetch",
 
 
 class PaginationFactsCollector(Collector):
-    words = ("def ", "class ")
+    words = ("def ", "class ", "REST_FRAMEWORK")
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
@@ -65,7 +75,7 @@ class PaginationFactsCollector(Collector):
 
     # Pagination helpers are found in the engine's single traversal: a window applied
     # to a value that comes from one of the function's parameters.
-    def visit_Call(self, call: cst.Call) -> None:
+    def _window_call(self, call: cst.Call) -> None:
         fn = self._helper_candidate()
         if fn is None:
             return
@@ -110,6 +120,30 @@ class PaginationFactsCollector(Collector):
         if expr.value in flow.params:
             return True
         return any(self._from_param(fn, v, depth + 1) for v in flow.values_of(expr.value))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self.ctx.function_stack or self.ctx.class_stack or len(node.targets) != 1:
+            return
+        target = node.targets[0].target
+        if isinstance(target, cst.Subscript) and dotted_name(target.value) == "REST_FRAMEWORK" \
+                and isinstance(target.slice[0].slice, cst.Index):
+            key = string_value(target.slice[0].slice.value)
+            if key:
+                self._rest_framework_key(key, node.value)
+
+    def visit_Call(self, call: cst.Call) -> None:
+        self._window_call(call)
+        if dotted_name(call.func) == "REST_FRAMEWORK.update" and not self.ctx.function_stack:
+            for arg in call.args:
+                if isinstance(arg.value, cst.Dict):
+                    for el in arg.value.elements:
+                        key = string_value(el.key) if isinstance(el, cst.DictElement) else None
+                        if key:
+                            self._rest_framework_key(key, el.value)
+
+    def _rest_framework_key(self, key: str, value: cst.BaseExpression) -> None:
+        self.ctx.add_fact("rest-framework-key", {"key": key,
+                                                 "value": jsonable(literal_value(value))})
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
