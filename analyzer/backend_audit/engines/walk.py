@@ -131,6 +131,18 @@ def _walk_custom(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     go(node)
 
 
+_BATCHED_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _batched_names(kind: type, visitor: cst.BatchableCSTVisitor) -> tuple[str, ...]:
+    # get_visitors() inspects every member of the instance; the answer depends only on
+    # the class, and computing it per file and per check was a visible share of a scan.
+    names = _BATCHED_NAMES.get(kind)
+    if names is None:
+        names = _BATCHED_NAMES[kind] = tuple(visitor.get_visitors())
+    return names
+
+
 def walk_batched(node: cst.CSTNode, visitors: Iterable[cst.BatchableCSTVisitor],
                  before_visit: VisitorMethod | None = None,
                  after_leave: VisitorMethod | None = None) -> None:
@@ -138,8 +150,8 @@ def walk_batched(node: cst.CSTNode, visitors: Iterable[cst.BatchableCSTVisitor],
     visitors = list(visitors)
     methods: dict[str, list[VisitorMethod]] = {}
     for v in visitors:
-        for name, fn in v.get_visitors().items():
-            methods.setdefault(name, []).append(fn)
+        for name in _batched_names(type(v), v):
+            methods.setdefault(name, []).append(getattr(v, name))
     if _has_attribute_methods(methods):
         cst.visit_batched(node, visitors, before_visit=before_visit, after_leave=after_leave)
         return
