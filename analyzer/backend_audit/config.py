@@ -28,6 +28,7 @@ class Config:
     auth_decorators: tuple[str, ...] = ()
     sql_sinks: tuple[str, ...] = ()
     password_hashers: tuple[str, ...] = ()
+    error_handlers: tuple[str, ...] = ()
     source: str | None = None  # where the config was read from
     extra: tuple[tuple[str, Any], ...] = field(default=())
 
@@ -38,7 +39,7 @@ class Config:
 
 
 _LIST_KEYS = {"select", "ignore", "exclude", "extend_exclude", "validators", "pagination_helpers",
-              "auth_decorators", "sql_sinks", "password_hashers"}
+              "auth_decorators", "sql_sinks", "password_hashers", "error_handlers"}
 _SCALARS = {"fail_on": str, "jobs": int, "max_file_bytes": int, "file_timeout": (int, float)}
 
 

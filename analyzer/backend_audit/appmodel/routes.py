@@ -140,12 +140,19 @@ def _pick(frameworks: set[str], order: tuple[str, ...]) -> str | None:
     return None
 
 
+_DRF_NOT_VIEWS = tuple(f"rest_framework.{m}" for m in (
+    "serializers", "permissions", "pagination", "throttling", "filters", "authentication",
+    "renderers", "parsers", "routers", "exceptions", "fields", "relations", "validators"))
+
+
 def _class_bases(node: cst.ClassDef, imports: ImportMap) -> list[str]:
     return [imports.qualname(b.value) or dotted_name(b.value) or "" for b in node.bases]
 
 
 def _view_framework(bases: list[str], frameworks: set[str]) -> str | None:
     for b in bases:
+        if b.startswith(_DRF_NOT_VIEWS):
+            continue  # serializers, permissions, paginators... have create()/list() too
         if b.startswith("rest_framework") or b.split(".")[-1] in DRF_GENERIC_METHODS or \
                 b.split(".")[-1] in ("APIView", "GenericAPIView", "ViewSet", "GenericViewSet"):
             if "drf" in frameworks:
