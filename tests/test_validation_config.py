@@ -66,3 +66,48 @@ def test_a_taught_function_validates(tmp_path: Path) -> None:
 
 def test_a_taught_decorator_validates_by_bare_name(tmp_path: Path) -> None:
     assert _lines(tmp_path, Config(validators=("payload_contract",))) == {STORE_CHECKED}
+
+
+QUERY_APP = '''
+from flask import Blueprint, jsonify, request
+from acme.rules import region_gate
+
+from .repository import sales_for_region
+
+bp = Blueprint("sales", __name__)
+
+
+@bp.get("/sales")
+def sales():
+    region = request.args.get("region", "emea")
+    region_gate(region)
+    return jsonify(sales_for_region(region))
+'''
+
+REPOSITORY = '''
+from .db import get_conn
+
+
+def sales_for_region(region):
+    return get_conn().execute("SELECT SUM(total) FROM sales WHERE region = ?", (region,)).fetchone()
+'''
+
+
+def _query_lines(tmp_path: Path, config: Config) -> set[tuple[str, int]]:
+    app = tmp_path / "shop"
+    app.mkdir()
+    (app / "__init__.py").write_text("", encoding="utf-8")
+    (app / "views.py").write_text(QUERY_APP, encoding="utf-8")
+    (app / "repository.py").write_text(REPOSITORY, encoding="utf-8")
+    report = scan([app], config, ScanOptions(jobs=1, select=("BA101",)))
+    return {(Path(f.path).name, f.region.start_line) for f in report.findings}
+
+
+def test_a_value_passed_to_a_querying_repository_is_reported(tmp_path: Path) -> None:
+    line = next(n for n, text in enumerate(QUERY_APP.splitlines(), 1)
+                if "sales_for_region(region)" in text)
+    assert _query_lines(tmp_path, Config()) == {("views.py", line)}
+
+
+def test_a_taught_validator_clears_a_single_value(tmp_path: Path) -> None:
+    assert _query_lines(tmp_path, Config(validators=("acme.rules.region_gate",))) == set()

@@ -33,14 +33,32 @@ from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string
 from backend_audit.appmodel.requests import request_input
 from backend_audit.checks import _validation_vocab as V
 
-Taint = frozenset[tuple[str, bool]]  # (payload key, is the whole payload)
+# (payload key, is the whole payload). A field read by a literal name carries it in the
+# key (``query#sort``), so evidence about one field does not clear its siblings.
+Taint = frozenset[tuple[str, bool]]
 EMPTY: Taint = frozenset()
 MAX_HELPER_DEPTH = 2
 SKIP_PARAMS = frozenset({"self", "cls", "request", "req"})
 
 
-def _field(t: Taint) -> Taint:
-    return frozenset((k, False) for k, _ in t)
+def _field(t: Taint, name: str | None = None) -> Taint:
+    return frozenset((f"{k}#{name}" if whole and name and "#" not in k else k, False)
+                     for k, whole in t)
+
+
+def base_key(key: str) -> str:
+    """``query`` for ``query#sort``: the payload a field key belongs to."""
+    return key.split("#", 1)[0]
+
+
+def is_open(key: str, validated: set[str]) -> bool:
+    """Neither the field nor its whole payload has validation evidence."""
+    return key not in validated and base_key(key) not in validated
+
+
+def _literal_key(node: cst.BaseExpression | None) -> str | None:
+    value = string_value(node) if node is not None else None
+    return value if value and value.isidentifier() else None
 
 
 def absolute_name(qual: str, ctx: ModuleContext) -> str:
@@ -119,7 +137,11 @@ def class_info(ctx: ModuleContext, func: cst.BaseExpression, depth: int = 0) -> 
         local = local_classes(ctx).get(func.value)
         if local is not None:
             return _local_class_info(ctx, local, depth)
+        if _is_model_factory_result(ctx, func.value):
+            return ClassInfo("model", f"{ctx.module_name}.{func.value}")
     qual = qualified(func, ctx)
+    if name in V.QUERY_EXPRESSIONS and (qual or "").startswith("django"):
+        return ClassInfo("other", qual)
     if qual is None:
         return ClassInfo("other", None)  # builtins and names we cannot place
     last = qual.rsplit(".", 1)[-1]
@@ -133,6 +155,14 @@ def class_info(ctx: ModuleContext, func: cst.BaseExpression, depth: int = 0) -> 
         return ClassInfo("other", qual)
     del last
     return ClassInfo(None, qual)
+
+
+def _is_model_factory_result(ctx: ModuleContext, name: str) -> bool:
+    """``User = get_user_model()`` / ``apps.get_model(...)`` at module level."""
+    for value in ctx.flow(ctx.module).values_of(name):
+        if isinstance(value, cst.Call) and last_name(value.func) in V.MODEL_FACTORIES:
+            return True
+    return False
 
 
 def is_third_party(qual: str) -> bool:
@@ -191,6 +221,8 @@ class Sink:
     what: str
     definite: bool
     requirement: dict[str, Any] | None = None  # settled by facts in resolve
+    lookup: bool = False  # the value only selects rows (a bound query parameter)
+    target: str | None = None  # the object whose attributes are set, one write per object
 
     @property
     def whole(self) -> bool:
@@ -204,8 +236,12 @@ class Sink:
 @dataclass
 class FunctionSummary:
     validates: bool
-    stores: frozenset[str]  # parameter names whose value reaches storage
+    stores: frozenset[str]  # parameter names whose value reaches storage or SQL text
     params: tuple[str, ...]
+    lookups: frozenset[str] = frozenset()  # ... that only reach a query as a bound value
+    # Parameters handed to a function of another module: (param, callee, position,
+    # keyword), settled in ``resolve`` once that function's facts are known.
+    forwards: tuple[tuple[str, str, int | None, str | None], ...] = ()
 
 
 def function_params(fn: cst.FunctionDef) -> tuple[str, ...]:
@@ -225,11 +261,38 @@ def summarize(ctx: ModuleContext, fn: cst.FunctionDef, depth: int = 0) -> Functi
     flow = PayloadFlow(ctx, fn, {p: f"param:{p}" for p in params if p not in SKIP_PARAMS},
                        depth=depth + 1)
     validates = flow.validated_all or bool(flow.validated) or _calls_a_validator(ctx, fn)
-    stores = frozenset(k.split(":", 1)[1] for s in flow.sinks if s.definite
-                       for k in s.keys if k.startswith("param:") and k not in flow.validated)
-    summary = FunctionSummary(validates, stores, params)
+
+    def reached(lookup: bool) -> frozenset[str]:
+        return frozenset(base_key(k).split(":", 1)[1] for s in flow.sinks
+                         if s.definite and s.lookup == lookup for k in s.keys
+                         if k.startswith("param:") and is_open(k, flow.validated))
+
+    stores = reached(False)
+    summary = FunctionSummary(validates, stores, params, reached(True) - stores,
+                              _forwards(flow))
     ctx.__dict__["_validation_summaries"][key] = summary
     return summary
+
+
+def _forwards(flow: PayloadFlow) -> tuple[tuple[str, str, int | None, str | None], ...]:
+    out: list[tuple[str, str, int | None, str | None]] = []
+
+    def params_in(expr: cst.BaseExpression) -> set[str]:
+        return {base_key(k).split(":", 1)[1] for k, _ in flow.taint(expr)
+                if k.startswith("param:") and is_open(k, flow.validated)}
+
+    for sink in flow.sinks:
+        req = sink.requirement
+        if req is None or req["type"] != "stores" or not isinstance(sink.node, cst.Call):
+            continue
+        positional = [a for a in sink.node.args if a.keyword is None and not a.star]
+        for i, arg in enumerate(positional):
+            out += [(p, req["name"], i, None) for p in sorted(params_in(arg.value))]
+        for arg in sink.node.args:
+            if arg.keyword is not None:
+                out += [(p, req["name"], None, arg.keyword.value)
+                        for p in sorted(params_in(arg.value))]
+    return tuple(out)
 
 
 def _calls_a_validator(ctx: ModuleContext, fn: cst.FunctionDef) -> bool:
@@ -297,9 +360,17 @@ class PayloadFlow:
             kind = request_input(expr, self.ctx.imports)
             if kind is not None:
                 return frozenset({(kind, True)}) if kind in V.PAYLOAD_KINDS else EMPTY
-            return _field(self.taint(expr.value))
+            return _field(self.taint(expr.value), expr.attr.value)
         if isinstance(expr, cst.Subscript):
-            return _field(self.taint(expr.value))
+            index = expr.slice[0].slice if len(expr.slice) == 1 else None
+            name = _literal_key(index.value) if isinstance(index, cst.Index) else None
+            return _field(self.taint(expr.value), name)
+        if isinstance(expr, cst.Comparison):
+            # ``User.email == email`` inside ``.where()``/``.filter()`` carries the value.
+            out = set(self.taint(expr.left))
+            for comp in expr.comparisons:
+                out |= self.taint(comp.comparator)
+            return _field(frozenset(out))
         if isinstance(expr, cst.Call):
             return self._call_taint(expr)
         if isinstance(expr, cst.Dict):
@@ -329,10 +400,16 @@ class PayloadFlow:
         if isinstance(expr, cst.IfExp):
             return self.taint(expr.body) | self.taint(expr.orelse)
         if isinstance(expr, cst.DictComp):
+            if _comp_tests(expr.for_in, expr.value):
+                return EMPTY  # each value checked (``if v in ALLOWED``, ``isinstance``)
             if any(f.ifs for f in _comp_fors(expr.for_in)):
-                return EMPTY  # keys filtered against an allow-list
+                # Keys filtered against an allow-list: no mass assignment, but the
+                # values are still whatever the client sent.
+                return _field(self.taint(expr.value))
             return self.taint(expr.key) | self.taint(expr.value)
         if isinstance(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            if _comp_tests(expr.for_in, expr.elt):
+                return EMPTY
             return self.taint(expr.elt)
         return EMPTY
 
@@ -351,14 +428,25 @@ class PayloadFlow:
             return EMPTY
         if isinstance(func, cst.Attribute):
             receiver = self.taint(func.value)
-            if name in V.FIELD_METHODS or name in V.TEXT_METHODS:
+            if name in V.FIELD_METHODS:
+                first = call.args[0].value if call.args else None
+                return _field(receiver, _literal_key(first))
+            if name in ("format", "format_map"):
+                return _field(receiver.union(*(self.taint(a.value) for a in call.args)))
+            if name in V.TEXT_METHODS:
                 return _field(receiver)
+            if not receiver and name in V.SQL_EXPR_METHODS:
+                # ``Product.name.ilike(f"%{q}%")``, ``Order.status.in_(states)``
+                return _field(frozenset().union(*(self.taint(a.value) for a in call.args)))
             if name in V.WHOLE_METHODS:
                 return receiver
             if name == "join":
                 return _field(frozenset().union(*(self.taint(a.value) for a in call.args)))
         if qual in V.LOADERS or (isinstance(func, cst.Name) and func.value in V.PASS_FUNCTIONS):
             return frozenset().union(*(self.taint(a.value) for a in call.args))
+        if qual.startswith(V.QUERY_BUILDER_MODULES):
+            # ``text(sql)``, ``and_(...)``, ``func.lower(x)``: query pieces carry their values.
+            return _field(frozenset().union(*(self.taint(a.value) for a in call.args)))
         if _is_capword(name):
             # An object built from raw fields (``StockItem(**row)``) carries them on.
             return _field(frozenset().union(*(self.taint(a.value) for a in call.args)))
@@ -398,6 +486,28 @@ class PayloadFlow:
         for arg in call.args:
             out |= self.taint(arg.value)
         return frozenset(out)
+
+
+def _comp_tests(comp: cst.CompFor, element: cst.BaseExpression) -> bool:
+    """A comprehension filter tests the element it keeps (``[w for w in ws if w in OK]``)."""
+    root = element
+    while isinstance(root, (cst.Call, cst.Attribute, cst.Subscript)):
+        root = root.func if isinstance(root, cst.Call) else root.value
+    if not isinstance(root, cst.Name):
+        return False
+    return any(root.value in _names_in(cond.test)
+               for f in _comp_fors(comp) for cond in f.ifs)
+
+
+def _names_in(expr: cst.BaseExpression) -> set[str]:
+    names: set[str] = set()
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            names.add(node.value)
+
+    cst.Module([cst.SimpleStatementLine([cst.Expr(expr)])]).visit(_Names())
+    return names
 
 
 def _comp_fors(comp: cst.CompFor | None) -> list[cst.CompFor]:
@@ -523,7 +633,7 @@ class _Walker(cst.CSTVisitor):
             if not consumed:
                 continue
             if pf.is_validator_call(call):
-                pf.validated.update(k for k, _ in consumed)
+                pf.validated.update(k for k, _ in self._validated_by(call, consumed))
             elif isinstance(call.func, (cst.Name, cst.Attribute)) and \
                     self.ctx.local_function(call) is None:
                 qual = qualified(call.func, self.ctx)
@@ -532,6 +642,10 @@ class _Walker(cst.CSTVisitor):
         for test, node in self.guards:
             if _exits_with_error(node):
                 pf.validated.update(self._checked_keys(test, 0))
+            # ``if status in STATES: qs = qs.filter(status=status)``: an allow-list,
+            # pattern or type test constrains the value whether or not it exits.
+            for checked in _constrained(test):
+                pf.validated.update(k for k, whole in pf.taint(checked) if not whole)
         for node in self.tries:
             if _catches_bad_input(node):
                 keys = set()
@@ -541,6 +655,27 @@ class _Walker(cst.CSTVisitor):
                 for sub in _subscripts_in(node.body):
                     keys |= {k for k, _ in pf.taint(sub)}
                 pf.validated.update(keys)
+
+    def _validated_by(self, call: cst.Call, consumed: Taint) -> Taint:
+        """What a validator call vouches for.
+
+        A form, serializer or schema *object* bound straight to the request
+        (``TicketForm(request.POST)``) validates its own fields, which the handler
+        then reads from ``cleaned_data``; a raw ``request.POST.get("pin")`` elsewhere
+        is outside it. A payload handed over through a variable is vouched for whole.
+        """
+        if not _is_capword(last_name(call.func)):
+            return consumed
+        out: set[tuple[str, bool]] = set()
+        for arg in call.args:
+            value = arg.value
+            if isinstance(value, cst.BooleanOperation):  # ``request.POST or None``
+                value = value.left
+            direct = not isinstance(value, cst.Name) and \
+                request_input(value, self.ctx.imports) is not None
+            if not direct:
+                out |= self.pf.taint(arg.value)
+        return frozenset(out)
 
     def _checked_keys(self, test: cst.BaseExpression, depth: int) -> set[str]:
         """Payload keys whose shape ``test`` inspects (bare ``if not data`` does not count)."""
@@ -565,7 +700,8 @@ class _Walker(cst.CSTVisitor):
                                           cst.DictComp, cst.BinaryOperation, cst.Comparison,
                                           cst.BooleanOperation)) or (
                             isinstance(value, cst.Call) and
-                            last_name(value.func) not in V.LOOKUP_METHODS):
+                            not _is_lookup_name(last_name(value.func)) and
+                            not pf.is_validator_call(value)):
                         keys |= self._checked_keys(value, depth + 1)
         return keys
 
@@ -578,9 +714,13 @@ class _Walker(cst.CSTVisitor):
                 self._assign_sink(node)
 
     def _add(self, node: cst.CSTNode, taint: Taint, what: str, definite: bool,
-             requirement: dict[str, Any] | None = None) -> None:
+             requirement: dict[str, Any] | None = None, lookup: bool = False) -> None:
+        if lookup:
+            # Path segments are matched by the router: selecting rows by one is the
+            # point of the URL. They count only when stored or spliced into SQL text.
+            taint = _without_path(taint)
         if taint:
-            self.pf.sinks.append(Sink(node, taint, what, definite, requirement))
+            self.pf.sinks.append(Sink(node, taint, what, definite, requirement, lookup))
 
     def _call_sink(self, call: cst.Call) -> None:
         pf = self.pf
@@ -590,6 +730,8 @@ class _Walker(cst.CSTVisitor):
             return
         what = f"{dotted_name(func) or name}(...)"
         taint = pf.consumed(call)
+        if name in V.SQL_RUNNERS and call.args and self._sql_sink(call, taint, what, name):
+            return
         if not taint:
             return
         if name == "setattr" and len(call.args) >= 3:
@@ -612,21 +754,15 @@ class _Walker(cst.CSTVisitor):
         if receiver is not None and name == "values" and _chain_has(receiver, V.CORE_STATEMENTS):
             self._add(call, taint, what, True)
             return
-        if name in ("execute", "executemany", "exec_driver_sql") and len(call.args) >= 2:
-            if _writes_sql(call.args[0].value, pf.flow):
-                params = frozenset().union(*(pf.taint(a.value) for a in call.args[1:]))
-                self._add(call, params, what, True)
-            return
         if name in V.QUERY_METHODS and receiver is not None or name in (
                 "get_object_or_404", "get_list_or_404"):
-            whole = frozenset(t for a in call.args if a.star == "**" or a.keyword is None
-                              for t in pf.taint(a.value) if t[1])
             if receiver is not None and pf.taint(receiver):
                 return
             if name == "get" and not any(a.star == "**" for a in call.args) and not (
-                    receiver is not None and _chain_has(receiver, V.QUERY_RECEIVER_WORDS)):
+                    receiver is not None and _chain_has(receiver, V.QUERY_RECEIVER_WORDS)) \
+                    and not _first_arg_is_class(call):
                 return  # MAPPING.get(key): a dictionary lookup, not a query
-            self._add(call, whole, what, True)
+            self._add(call, taint, what, True, lookup=True)
             return
         self._helper_sink(call, taint, what, name)
 
@@ -639,7 +775,8 @@ class _Walker(cst.CSTVisitor):
             if helper is pf.fn or pf.depth >= MAX_HELPER_DEPTH:
                 return
             summary = summarize(self.ctx, helper, pf.depth)
-            stored = self._stored_args(call, summary)
+            stored = _without_path(self._stored_args(call, summary, summary.lookups)) | \
+                self._stored_args(call, summary, summary.stores)
             if stored:
                 self._add(call, stored, what, True)
             elif is_verb_name(name) and _whole_args(pf, call):
@@ -647,29 +784,80 @@ class _Walker(cst.CSTVisitor):
             return
         if isinstance(call.func, cst.Attribute) and pf.taint(call.func.value):
             return  # data.get(...), payload.items() and the like
-        qual = qualified(call.func, self.ctx)
+        qual = qualified(call.func, self.ctx) or self._method_name(call.func)
         whole = _whole_args(pf, call)
         if qual and not is_third_party(qual):
             positional = [a for a in call.args if a.keyword is None and not a.star]
             self._add(call, taint, what, False, {
                 "type": "stores", "name": qual, "verb": is_verb_name(name) and bool(whole),
-                "positions": [i for i, a in enumerate(positional) if pf.taint(a.value)],
+                "positions": [i for i, a in enumerate(positional) if self._open(a.value)],
                 "keywords": [a.keyword.value for a in call.args
-                             if a.keyword is not None and pf.taint(a.value)],
-                "star": any(a.star == "**" and pf.taint(a.value) for a in call.args)})
+                             if a.keyword is not None and self._open(a.value)],
+                "lookup_positions": [i for i, a in enumerate(positional)
+                                     if self._open(a.value, lookup=True)],
+                "lookup_keywords": [a.keyword.value for a in call.args if a.keyword is not None
+                                    and self._open(a.value, lookup=True)],
+                "star": any(a.star == "**" and self._open(a.value) for a in call.args)})
         elif is_verb_name(name) and whole:
             self._add(call, whole, what, False)
 
-    def _stored_args(self, call: cst.Call, summary: FunctionSummary) -> Taint:
+    def _sql_sink(self, call: cst.Call, taint: Taint, what: str, name: str) -> bool:
+        """A call that runs SQL: text or bound parameter alike, the value reaches the
+        database as sent. True when ``call`` is one (tainted or not)."""
+        if name in V.SQL_RUNNERS_NEEDING_TEXT and not _looks_like_sql(
+                call.args[0].value, self.pf.flow):
+            return False
+        text = _sql_text_arg(call)
+        text_taint = self._sql_text_taint(text) if text is not None else EMPTY
+        self._add(call, taint | text_taint, what, True, lookup=not text_taint)
+        return True
+
+    def _sql_text_taint(self, text: cst.BaseExpression) -> Taint:
+        """Client values in SQL text, also through project helpers that build a clause
+        from them (``"... WHERE " + where_clause(filters)``)."""
+        pf = self.pf
+        out = set(pf.taint(text))
+        for leaf in pf.flow.leaves(text):
+            if not isinstance(leaf, cst.Call) or pf.is_validator_call(leaf) or \
+                    last_name(leaf.func) in V.CONVERTERS:
+                continue
+            qual = qualified(leaf.func, self.ctx)
+            if self.ctx.local_function(leaf) is not None or (qual and not is_third_party(qual)):
+                out |= _field(pf.consumed(leaf))
+        return frozenset(out)
+
+    def _open(self, expr: cst.BaseExpression, lookup: bool = False) -> bool:
+        taint = self.pf.taint(expr)
+        return any(is_open(k, self.pf.validated)
+                   for k, _ in (_without_path(taint) if lookup else taint))
+
+    def _method_name(self, func: cst.BaseExpression) -> str | None:
+        """``app.repos.OrderRepo.search`` for ``repo.search`` where ``repo = OrderRepo(db)``
+        or for ``OrderRepo(db).search``: a method of a class the scan may know."""
+        if not isinstance(func, cst.Attribute):
+            return None
+        owner: cst.BaseExpression = func.value
+        if isinstance(owner, cst.Name):
+            built = [v for v in self.pf.flow.values_of(owner.value) if isinstance(v, cst.Call)]
+            owner = built[0].func if len(built) == 1 else owner
+        elif isinstance(owner, cst.Call):
+            owner = owner.func
+        if owner is func.value or not _is_capword(last_name(owner)):
+            return None
+        info = class_info(self.ctx, owner)
+        return f"{info.qualname}.{func.attr.value}" if info.qualname else None
+
+    def _stored_args(self, call: cst.Call, summary: FunctionSummary,
+                     reached: frozenset[str]) -> Taint:
         out: set[tuple[str, bool]] = set()
         positional = [a for a in call.args if a.keyword is None and not a.star]
         for i, arg in enumerate(positional):
-            if i < len(summary.params) and summary.params[i] in summary.stores:
+            if i < len(summary.params) and summary.params[i] in reached:
                 out |= self.pf.taint(arg.value)
         for arg in call.args:
-            if arg.keyword is not None and arg.keyword.value in summary.stores:
+            if arg.keyword is not None and arg.keyword.value in reached:
                 out |= self.pf.taint(arg.value)
-            elif arg.star == "**" and summary.stores:
+            elif arg.star == "**" and reached:
                 out |= self.pf.taint(arg.value)
         return frozenset(out)
 
@@ -696,6 +884,8 @@ class _Walker(cst.CSTVisitor):
                     not _is_plain_container(target.value.value, self.pf.flow):
                 self._add(node, self.pf.taint(node.value),
                           f"{target.value.value}.{target.attr.value}", True)
+                if self.pf.sinks and self.pf.sinks[-1].node is node:
+                    self.pf.sinks[-1].target = target.value.value
 
 
 _NO = cst.Arg(cst.Name("None"))
@@ -735,20 +925,111 @@ def _is_query_receiver(receiver: cst.BaseExpression, flow: Flow) -> bool:
     return False
 
 
-def _writes_sql(expr: cst.BaseExpression, flow: Flow) -> bool:
-    for leaf in flow.leaves(expr):
-        text = string_value(leaf)
-        if isinstance(leaf, cst.Call):
-            name = last_name(leaf.func)
-            if name in ("insert", "update"):
-                return True
-            if name == "text" and leaf.args:
-                text = string_value(leaf.args[0].value)
-            elif name == "values" and _chain_has(leaf.func, frozenset({"insert", "update"})):
-                return True
-        if text and V.WRITE_SQL.search(text):
-            return True
-    return False
+_CHECK_METHODS = frozenset({"fullmatch", "match"})
+_STR_TESTS = frozenset({"isdigit", "isalnum", "isalpha", "isdecimal", "isnumeric",
+                        "isidentifier", "isascii"})
+_CHOICE_ATTRS = frozenset({"values", "choices", "names", "labels", "keys"})
+
+
+def _constrained(test: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """Values a test holds to an allow-list, a pattern or a type."""
+    if isinstance(test, cst.BooleanOperation):
+        return _constrained(test.left) + _constrained(test.right)
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _constrained(test.expression)
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        comp = test.comparisons[0]
+        if isinstance(comp.operator, (cst.In, cst.NotIn)) and _is_constant(comp.comparator):
+            return [test.left]
+    if isinstance(test, cst.Call):
+        name = last_name(test.func)
+        if name == "isinstance" and test.args:
+            return [test.args[0].value]
+        if name in _CHECK_METHODS:
+            return [a.value for a in test.args if a.keyword is None]
+        if name in _STR_TESTS and isinstance(test.func, cst.Attribute):
+            return [test.func.value]
+    return []
+
+
+def _is_constant(expr: cst.BaseExpression) -> bool:
+    """A literal collection, ``ALLOWED``, ``Status.values``, ``SORTS.keys()``..."""
+    if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+        return all(isinstance(e.value, (cst.SimpleString, cst.Integer, cst.Name, cst.Attribute))
+                   for e in expr.elements)
+    if isinstance(expr, cst.Call):
+        if last_name(expr.func) in ("keys", "values") and isinstance(expr.func, cst.Attribute):
+            return _is_constant(expr.func.value)
+        return last_name(expr.func) in ("set", "frozenset", "tuple") and bool(expr.args) and \
+            _is_constant(expr.args[0].value)
+    name = last_name(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else None
+    if not name:
+        return False
+    return (name.isupper() and len(name) > 1) or (
+        isinstance(expr, cst.Attribute) and name in _CHOICE_ATTRS)
+
+
+def _is_lookup_name(name: str | None) -> bool:
+    """A call that fetches rows: testing its result checks the database, not the input."""
+    if not name:
+        return False
+    first = name.lower().lstrip("_").split("_")[0]
+    return name in V.LOOKUP_METHODS or name in V.SQL_RUNNERS or first in V.LOOKUP_VERBS
+
+
+def _without_path(taint: Taint) -> Taint:
+    return frozenset(t for t in taint if base_key(t[0]) != "path")
+
+
+# Keywords under which SQL runners take the statement text rather than its parameters.
+_SQL_TEXT_KEYWORDS = frozenset({"sql", "query", "statement", "stmt", "where", "select",
+                                "tables", "order_by", "raw_query", "operation"})
+
+
+def _sql_text_arg(call: cst.Call) -> cst.BaseExpression | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value in _SQL_TEXT_KEYWORDS:
+            return arg.value
+    first = call.args[0] if call.args else None
+    return first.value if first is not None and first.keyword is None and not first.star \
+        else None
+
+
+def _first_arg_is_class(call: cst.Call) -> bool:
+    """``db.session.get(Product, pid)``, ``User.get(User.email == e)`` (peewee) or
+    ``await User.get(email=e)`` (Tortoise): a lookup, not ``dict.get``."""
+    if any(a.keyword is not None for a in call.args):
+        return True
+    first = call.args[0].value if call.args and call.args[0].keyword is None else None
+    return isinstance(first, cst.Comparison) or (
+        isinstance(first, (cst.Name, cst.Attribute)) and _is_capword(last_name(first)))
+
+
+def _looks_like_sql(expr: cst.BaseExpression, flow: Flow, depth: int = 0) -> bool:
+    """Some literal text the expression is built from reads as SQL (f-strings included)."""
+    found = False
+
+    class _Text(cst.CSTVisitor):
+        def visit_SimpleString(self, node: cst.SimpleString) -> None:
+            nonlocal found
+            found = found or bool(V.SQL_TEXT.search(string_value(node) or ""))
+
+        def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
+            nonlocal found
+            found = found or bool(V.SQL_TEXT.search(node.value))
+
+        def visit_Call(self, node: cst.Call) -> None:
+            nonlocal found
+            found = found or last_name(node.func) in ("text", "SQL", "select")
+
+        def visit_Name(self, node: cst.Name) -> None:
+            nonlocal found
+            if depth < 3 and not found:
+                found = any(_looks_like_sql(v, flow, depth + 1)
+                            for v in flow.values_of(node.value))
+
+    cst.Module([cst.SimpleStatementLine([cst.Expr(expr)])]).visit(_Text())
+    return found
 
 
 def _expressions_in(test: cst.BaseExpression) -> list[cst.BaseExpression]:

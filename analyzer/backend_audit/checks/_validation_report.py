@@ -1,10 +1,11 @@
 """Turn a ``PayloadFlow`` into candidates, and settle them once app-wide facts are known.
 
-A handler yields at most one finding: the first sink, in source order, that its
-payload reaches unvalidated. Sinks that need a fact from another module (is this
-imported class a model? does this service store its argument?) carry a
-*requirement*; every candidate also carries the requirements of the sinks before it,
-so ``resolve`` keeps exactly the first confirmed one. ``unless`` lists imported
+Each unvalidated input of a handler (a payload, or one named field of it) yields at
+most one finding: the first sink, in source order, that it reaches. Sinks that need
+a fact from another module (is this imported class a model? does this service store
+its argument?) carry a *requirement*; a candidate also carries the requirements of
+the earlier sinks of the same inputs, so ``resolve`` keeps exactly the first
+confirmed one. ``unless`` lists imported
 names that, if the facts say they validate, clear the whole handler.
 """
 
@@ -14,46 +15,64 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from backend_audit.appmodel.project import ProjectFacts
-from backend_audit.checks._payload_flow import PayloadFlow, classify_bases, guess_kind_by_name
+from backend_audit.checks._payload_flow import (
+    PayloadFlow,
+    base_key,
+    classify_bases,
+    guess_kind_by_name,
+    is_open,
+)
 from backend_audit.checks.base import Candidate, Check
 
 SOURCE_NAMES = {"body": "the request body", "form": "form data", "query": "query parameters",
                 "path": "path parameters"}
 CLASS_FACT = "validation-class"
 CALLABLE_FACT = "validation-callable"
+MAX_FORWARDS = 4  # service -> repository -> ... hops followed across modules
 
 
 def describe_sources(keys: set[str]) -> str:
     names = []
     for key in sorted(keys):
-        if key.startswith("param:"):
-            names.append(f"the untyped parameter `{key.split(':', 1)[1]}`")
+        base, _, field = key.partition("#")
+        if base.startswith("param:"):
+            text = f"the untyped parameter `{base.split(':', 1)[1]}`"
         else:
-            names.append(SOURCE_NAMES.get(key, key))
-    return " and ".join(names)
+            text = SOURCE_NAMES.get(base, base)
+        names.append(f"`{field}` from {text}" if field else text)
+    return " and ".join(dict.fromkeys(names))
 
 
 def report_unvalidated(check: Check, pf: PayloadFlow, message: str) -> None:
-    """Report the handler's first unvalidated sink (and later ones that facts may need)."""
+    """Report the first unvalidated sink of each input (and later ones facts may need)."""
     if pf.validated_all:
         return
-    prior: list[dict[str, Any]] = []
+    settled: set[str] = set()  # inputs already reported at a sink that needs no facts
+    pending: list[tuple[frozenset[str], dict[str, Any]]] = []
+    reported: set[int] = set()
+    written: set[str] = set()  # objects whose attribute writes are already reported
     for sink in pf.sinks:
-        open_keys = sink.keys - pf.validated
-        if not open_keys:
+        open_keys = {k for k in sink.keys if is_open(k, pf.validated) and
+                     k not in settled and base_key(k) not in settled}
+        if not open_keys or id(sink.node) in reported or sink.target in written:
             continue
+        if sink.target is not None:
+            written.add(sink.target)
         whole = any(w for k, w in sink.taint if k in open_keys)
         if sink.definite:
             confidence = "high" if whole else "medium"
         else:
             confidence = "medium" if whole else "low"
+        prior = [req for keys, req in pending if keys & open_keys]
+        reported.add(id(sink.node))
         check.report(sink.node,
                      message=message.format(source=describe_sources(open_keys), sink=sink.what),
-                     confidence=confidence, requirement=sink.requirement, prior=list(prior),
+                     confidence=confidence, requirement=sink.requirement, prior=prior,
                      unless=list(pf.unless), whole=whole)
         if sink.requirement is None:
-            return
-        prior.append(sink.requirement)
+            settled |= open_keys
+        else:
+            pending.append((frozenset(open_keys), sink.requirement))
 
 
 @dataclass
@@ -96,7 +115,7 @@ class _Index:
             return bool(fn.get("validates"))
         return self.class_kind(name) == "validator"
 
-    def confirms(self, req: dict[str, Any]) -> bool:
+    def confirms(self, req: dict[str, Any], depth: int = 0) -> bool:
         name = req["name"]
         if req["type"] in ("model", "not-validator"):
             kind = self.class_kind(name) or guess_kind_by_name(name)
@@ -107,11 +126,43 @@ class _Index:
         if fn.get("validates"):
             return False
         params, stores = fn.get("params", []), set(fn.get("stores", []))
+        lookups = set(fn.get("lookups", []))
         if any(i < len(params) and params[i] in stores for i in req.get("positions", [])):
+            return True
+        if any(i < len(params) and params[i] in lookups
+               for i in req.get("lookup_positions", [])):
             return True
         if stores & set(req.get("keywords", [])) or (stores and req.get("star")):
             return True
+        if lookups & set(req.get("lookup_keywords", [])):
+            return True
+        if depth < MAX_FORWARDS and any(self.confirms(sub, depth + 1)
+                                        for sub in _forwarded(req, fn)):
+            return True
         return bool(req.get("verb")) and not fn.get("checked_all")
+
+
+def _forwarded(req: dict[str, Any], fn: dict[str, Any]) -> list[dict[str, Any]]:
+    """The calls through which ``fn`` hands the requirement's arguments on to another
+    module (a service passing a value to its repository), as requirements of their own."""
+    params = fn.get("params", [])
+
+    def named(positions: list[int], keywords: list[str]) -> set[str]:
+        return {params[i] for i in positions if i < len(params)} | set(keywords)
+
+    plain = named(req.get("positions", []), req.get("keywords", []))
+    bound = named(req.get("lookup_positions", []), req.get("lookup_keywords", []))
+    out = []
+    for param, callee, position, keyword in fn.get("forwards", []):
+        if param not in plain:
+            continue
+        lookup = param in bound
+        out.append({"type": "stores", "name": callee, "verb": False,
+                    "positions": [] if position is None else [position],
+                    "keywords": [] if keyword is None else [keyword],
+                    "lookup_positions": [] if position is None or not lookup else [position],
+                    "lookup_keywords": [] if keyword is None or not lookup else [keyword]})
+    return out
 
 
 def _index(project: ProjectFacts) -> _Index:

@@ -67,14 +67,14 @@ CONVERTERS = frozenset({
     "secure_filename", "escape", "clean", "strip_tags", "slugify", "get_valid_filename",
     "to_decimal", "bleach", "uuid4", "len", "hexdigest", "hash_password",
     "generate_password_hash", "make_password", "hashpw", "hash", "encrypt", "abs", "round",
-    "Fraction", "timedelta", "fromtimestamp", "utcfromtimestamp", "urlparse",
+    "Fraction", "timedelta", "fromtimestamp", "utcfromtimestamp", "urlparse", "str",
 })
 # Methods of a payload whose result still is (part of) the payload.
 FIELD_METHODS = frozenset({"get", "pop", "getlist", "setdefault", "getone", "getall"})
 WHOLE_METHODS = frozenset({"copy", "dict", "to_dict", "items", "values", "keys", "lists"})
 TEXT_METHODS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "title", "split",
                           "replace", "capitalize", "casefold", "encode", "decode", "format"})
-PASS_FUNCTIONS = frozenset({"dict", "list", "tuple", "set", "str", "sorted", "frozenset",
+PASS_FUNCTIONS = frozenset({"dict", "list", "tuple", "set", "sorted", "frozenset",
                             "OrderedDict", "MultiDict", "deepcopy", "copy"})
 LOADERS = ("json.loads", "orjson.loads", "ujson.loads", "simplejson.loads")
 
@@ -84,6 +84,7 @@ STORE_METHODS = frozenset({
     "replace_one", "update_one", "update_many", "find_one_and_update", "find_one_and_replace",
     "bulk_insert_mappings", "bulk_update_mappings", "put_item", "insert", "upsert", "hset",
     "hmset", "create_all", "acreate", "aupdate_or_create", "aget_or_create", "bulk_write",
+    "set_password", "create_user", "create_superuser",
 })
 # ``update`` stores only on a query/manager/collection, not on a plain dict.
 QUERY_RECEIVER_WORDS = frozenset({"objects", "query", "filter", "filter_by", "where", "all",
@@ -121,3 +122,38 @@ NON_MODEL_OBJECTS = frozenset({"self", "cls", "request", "req", "g", "session", 
                                "config", "form", "serializer", "args", "kwargs"})
 # SQL statement words that write.
 WRITE_SQL = re.compile(r"^\s*(insert|update|replace|merge|upsert)\b", re.IGNORECASE)
+
+# Column-expression methods whose arguments end up in the query (SQLAlchemy, Django).
+SQL_EXPR_METHODS = frozenset({
+    "ilike", "like", "notlike", "notilike", "contains", "startswith", "endswith", "in_",
+    "not_in", "notin_", "between", "op", "regexp_match", "match", "is_", "isnot", "any",
+    "has", "icontains", "istartswith", "iexact",
+})
+# Modules whose lowercase functions build query text or clauses from their arguments.
+QUERY_BUILDER_MODULES = ("sqlalchemy", "django.db.models", "psycopg2.sql", "psycopg.sql",
+                         "pypika")
+# Calls that run SQL: any client value among their arguments (text or bound
+# parameter) reaches the database.
+SQL_RUNNERS = frozenset({
+    "execute", "executemany", "exec_driver_sql", "executescript", "read_sql",
+    "read_sql_query", "raw", "extra", "fetch", "fetchrow", "fetchval", "fetch_all",
+    "fetch_one", "fetch_val", "iterate", "mogrify",
+})
+# Of those, names common enough outside databases that the first argument must look
+# like SQL before the call counts.
+SQL_RUNNERS_NEEDING_TEXT = frozenset({"fetch", "iterate", "raw", "fetch_all", "fetch_one",
+                                      "fetch_val"})
+SQL_TEXT = re.compile(r"\b(select|insert|update|delete|with|replace|merge|upsert)\b",
+                      re.IGNORECASE)
+# Django query expressions: built from values, but not models.
+QUERY_EXPRESSIONS = frozenset({
+    "Q", "F", "Value", "Count", "Sum", "Avg", "Max", "Min", "Case", "When", "Exists",
+    "OuterRef", "Subquery", "Func", "ExpressionWrapper", "Prefetch", "Lower", "Upper",
+    "Concat", "Coalesce", "Cast", "Trunc", "TruncDate", "TruncMonth", "ExtractYear",
+    "RawSQL", "SearchQuery", "SearchVector",
+})
+# Module-level factories whose result is the project's model class.
+MODEL_FACTORIES = frozenset({"get_user_model", "get_model"})
+# First word of a helper's name that says it reads rows (``find_user``, ``query``).
+LOOKUP_VERBS = frozenset({"query", "find", "get", "fetch", "load", "lookup", "search",
+                          "select", "read", "list", "filter"})

@@ -10,8 +10,8 @@ from backend_audit.checks._payload_flow import PayloadFlow
 from backend_audit.checks._validation_report import report_unvalidated, resolve_unvalidated
 from backend_audit.checks.base import Candidate, Check
 
-MESSAGE = ("FastAPI handler stores {source} through {sink} without validation; declare the "
-           "body as a pydantic model so FastAPI checks it and answers 422 on bad input.")
+MESSAGE = ("FastAPI handler passes {source} to {sink} without validation; declare it as a "
+           "pydantic model or typed parameter so FastAPI checks it and answers 422.")
 # Annotations under which FastAPI hands over whatever JSON the client sent.
 UNTYPED = frozenset({"dict", "Dict", "Any", "Mapping", "MutableMapping", "object", "Json",
                      "JSON", "list", "List", "Sequence"})

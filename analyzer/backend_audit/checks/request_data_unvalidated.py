@@ -34,6 +34,9 @@ class RequestDataUnvalidated(Check):
         params = [p.name.value for p in node.params.params]
         if params[:2] and ({"request", "req"} & set(params[:2])):
             return True
+        if params[:1] == ["self"] and self.ctx.class_stack and \
+                self.ctx.routes.frameworks & {"django", "drf"}:
+            return True  # ``get_queryset`` and friends read ``self.request``
         return any(self.ctx.imports.names.get(n) in GLOBAL_REQUEST for n in ("request", "req"))
 
     @classmethod

@@ -6,9 +6,11 @@ another module can tell a schema (``UserIn(**data)`` validates) from a model
 (``User(**data)`` stores).
 
 Fact ``validation-callable``: ``{"name": "app.validation.validate_json", "validates": bool,
-"stores": [param names], "params": [names], "checked_all": bool}`` for top-level functions
-and methods of top-level classes that validate their input (decorators such as
-``@validate_json(SCHEMA)`` included) or store a parameter.
+"stores": [param names], "lookups": [param names], "params": [names], "forwards":
+[[param, callee, position, keyword]]}`` for every top-level function and method of a
+top-level class: does it validate its input (decorators such as ``@validate_json(SCHEMA)``
+included), which parameters does it store or splice into SQL, which only select rows
+with, and which does it hand on to functions of other modules.
 """
 
 from __future__ import annotations
@@ -45,11 +47,13 @@ class ValidatorFacts(Collector):
             return  # handlers are analysed where they are, not called from elsewhere
         owner = f"{self.ctx.class_stack[0].name.value}." if self.ctx.class_stack else ""
         summary = summarize(self.ctx, node)
-        if not summary.validates and not summary.stores:
-            return
+        # Recorded even when it neither validates nor stores: a known function that
+        # does nothing with its argument settles a call to it.
         self.ctx.add_fact(CALLABLE_FACT, {
             "name": f"{self.ctx.module_name}.{owner}{node.name.value}",
             "validates": summary.validates,
             "stores": sorted(summary.stores),
+            "lookups": sorted(summary.lookups),
             "params": list(summary.params),
+            "forwards": [list(f) for f in summary.forwards],
         })
