@@ -32,6 +32,19 @@ def _is_default_value(expr: cst.BaseExpression) -> bool:
     return False
 
 
+# Clean-up calls undo side effects but neither record nor report the error.
+CLEANUP_CALLS = frozenset({"rollback", "close", "release", "cancel", "unlink", "remove",
+                           "discard", "expunge", "expunge_all", "reset", "clear",
+                           "terminate", "kill", "shutdown", "disconnect"})
+
+
+def _is_cleanup_call(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, cst.Await):
+        expr = expr.expression
+    return isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
+        expr.func.attr.value in CLEANUP_CALLS
+
+
 RESPONSE_WRAPPERS = frozenset({"jsonify", "JSONResponse", "JsonResponse", "Response",
                                "ORJSONResponse", "json_response", "make_response"})
 ERROR_KEYS = frozenset({"error", "errors", "detail", "message", "ok", "success", "status"})
@@ -88,8 +101,9 @@ def _is_default_response(expr: cst.BaseExpression) -> bool:
 
 
 def _swallow_kind(body: cst.BaseSuite) -> str | None:
-    """"silent" (pass/continue/...), "default" (return or assign a default), or None
-    when the body does anything else (logs, re-raises, calls, branches)."""
+    """"silent" (pass/continue/..., clean-up calls such as ``session.rollback()``),
+    "default" (return or assign a default), or None when the body does anything else
+    (logs, re-raises, other calls, branches)."""
     if not isinstance(body, cst.IndentedBlock):
         statements = [body]
     else:
@@ -103,6 +117,8 @@ def _swallow_kind(body: cst.BaseSuite) -> str | None:
                 continue
             if isinstance(small, cst.Expr) and isinstance(
                     small.value, (cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString)):
+                continue
+            if isinstance(small, cst.Expr) and _is_cleanup_call(small.value):
                 continue
             if isinstance(small, cst.Return):
                 if small.value is not None and (_signals_error(small.value) or not (
@@ -151,7 +167,7 @@ class BroadExceptSwallowed(Check):
             kind = _swallow_kind(handler.body)
             if kind is None or self._uses_exception(handler):
                 continue
-            what = "except:" if handler.type is None else "a broad except"
+            what = "A bare except:" if handler.type is None else "A broad except"
             if kind == "silent":
                 message = (f"{what} discards every error silently: nothing is logged or "
                            "re-raised, so failures (bugs included) vanish without a trace.")
