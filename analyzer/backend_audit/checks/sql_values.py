@@ -519,6 +519,8 @@ class SqlValues:
         qual = self.ctx.imports.qualname(expr.value)
         if qual is not None and (qual in REQUEST_GLOBALS or qual.startswith("flask.g")):
             return unsafe()
+        if self.ctx.imports.qualname(expr) in OUTSIDE_INPUT:
+            return unsafe()  # command-line arguments are input, not constants
         root = expr.value
         if isinstance(root, cst.Name) and root.value in ("self", "cls"):
             return self._class_attribute(attr, scope, depth, seen)
@@ -663,6 +665,9 @@ def _assignments(
         elif isinstance(small, cst.AnnAssign) and small.value is not None:
             out.append((small.target, small.value))
     return out
+
+
+OUTSIDE_INPUT = frozenset({"sys.argv", "sys.stdin"})
 
 
 def _is_constant_name(name: str) -> bool:
