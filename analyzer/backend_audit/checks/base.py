@@ -43,6 +43,9 @@ class Check(cst.BatchableCSTVisitor):
     rule_id: ClassVar[str | None] = None
     #: Frameworks this check needs among the module's imports (empty: any module).
     requires_frameworks: ClassVar[frozenset[str]] = frozenset()
+    #: A regular expression (multi-line) a file must match for this check to run; where
+    #: ``words`` would be too common (``=``), this keeps libcst from parsing every file.
+    source_pattern: ClassVar[str | None] = None
 
     def __init__(self, ctx: ModuleContext) -> None:
         super().__init__()

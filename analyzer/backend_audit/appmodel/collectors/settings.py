@@ -22,6 +22,9 @@ def _is_settings_path(path: str) -> bool:
 
 class SettingsCollector(Collector):
     words = ("=",)
+    # An UPPER_CASE name before "=" (module settings) or "config" (Flask): a superset of
+    # what visit_Assign and visit_Call record, so skipping other files loses no fact.
+    source_pattern = r"[A-Z][A-Z0-9_]*[\s\\)]*=(?!=)|config"
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
