@@ -153,14 +153,40 @@ def _with_positions(module: cst.Module,
                     pending: list[tuple[cst.CSTNode, Candidate]]) -> list[Candidate]:
     # Positions cost a full code-generation pass: pay it only for files with candidates.
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    statements = _multiline_statements(positions)
     out = []
     for node, cand in pending:
         rng = positions.get(node)
         if rng is None:
             continue
-        out.append(cand.with_region(rng.start.line, rng.start.column + 1,
+        start_line, start_col = rng.start.line, rng.start.column
+        outer = _enclosing_statement(statements, rng) if rng.start.line > 1 else None
+        if outer is not None:
+            start_line, start_col = outer
+        out.append(cand.with_region(start_line, start_col + 1,
                                     rng.end.line, rng.end.column + 1))
     return out
+
+
+def _multiline_statements(positions) -> list[tuple[int, int, int]]:
+    """(start line, start column, end line) of every simple statement spanning lines."""
+    return sorted(
+        (r.start.line, r.start.column, r.end.line)
+        for n, r in positions.items()
+        if isinstance(n, cst.SimpleStatementLine) and r.end.line > r.start.line
+    )
+
+
+def _enclosing_statement(statements: list[tuple[int, int, int]], rng) -> tuple[int, int] | None:
+    """A finding inside a statement that spans several lines starts where the statement
+    starts: that is the line a reviewer points at and where a suppression comment goes."""
+    best = None
+    for start, col, end in statements:
+        if start > rng.start.line:
+            break
+        if start < rng.start.line and end >= rng.end.line:
+            best = (start, col)  # sorted by start: the innermost comes last
+    return best
 
 
 #: Seconds granted beyond the per-file limit before a stuck worker process is killed.
