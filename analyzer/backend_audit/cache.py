@@ -143,12 +143,13 @@ class SemgrepPart:
 
 def semgrep_json(part: SemgrepPart) -> dict:
     return {"hits": [[h.rule_id, h.start_line, h.start_column, h.end_line, h.end_column,
-                      h.message] for h in part.hits],
+                      h.message, h.fix] for h in part.hits],
             "notifications": [_notification_json(n) for n in part.notifications]}
 
 
 def semgrep_from_json(path: str, d: dict) -> SemgrepPart:
-    return SemgrepPart([SemgrepHit(h[0], path, h[1], h[2], h[3], h[4], h[5]) for h in d["hits"]],
+    return SemgrepPart([SemgrepHit(h[0], path, h[1], h[2], h[3], h[4], h[5], h[6])
+                        for h in d["hits"]],
                        [_notification(n) for n in d["notifications"]])
 
 

@@ -33,6 +33,7 @@ from backend_audit.engines.source import read_source, source_lines
 from backend_audit.findings import (
     Confidence,
     Finding,
+    Fix,
     Notification,
     Region,
     Report,
@@ -155,15 +156,16 @@ def scan(paths: list[Path], config: Config, options: ScanOptions = ScanOptions()
             if kept is None:
                 continue
             rule = by_id[kept.rule_id]
-            raw.append(_finding(rule, kept.path, Region(kept.start_line, kept.start_column,
-                                                         kept.end_line, kept.end_column),
-                                kept.message, kept.confidence))
+            region = Region(kept.start_line, kept.start_column, kept.end_line, kept.end_column)
+            raw.append(replace(_finding(rule, kept.path, region, kept.message, kept.confidence),
+                               fix=_substitution_fix(kept.data.get("fix"), kept.path, region,
+                                                     lines)))
     for hit in sg.hits:
         rule = by_id.get(hit.rule_id)
         if rule is not None:
-            raw.append(_finding(rule, hit.path, Region(hit.start_line, hit.start_column,
-                                                       hit.end_line, hit.end_column),
-                                hit.message, None))
+            region = Region(hit.start_line, hit.start_column, hit.end_line, hit.end_column)
+            raw.append(replace(_finding(rule, hit.path, region, hit.message, None),
+                               fix=_range_fix(hit.fix, hit.path, region, lines)))
 
     findings = []
     for f in raw:
@@ -285,6 +287,32 @@ def _read_for_key(abs_path: str, max_bytes: int) -> bytes | None:
     except OSError:
         return None
     return data if len(data) <= max_bytes else None
+
+
+def _range_fix(text: str | None, path: str, region: Region, lines: _Lines) -> Fix | None:
+    """A semgrep fix replaces the matched range; review bots want whole lines."""
+    if not text or region.end_line < region.start_line:
+        return None
+    first = lines.line(path, region.start_line)
+    last = lines.line(path, region.end_line)
+    replacement = first[:region.start_column - 1] + text + last[region.end_column - 1:]
+    original = "\n".join(lines.line(path, n) for n in range(region.start_line,
+                                                             region.end_line + 1))
+    if replacement == original:
+        return None  # the rule's fix-regex did not apply to this match
+    return Fix(region.start_line, region.end_line, replacement)
+
+
+def _substitution_fix(spec: object, path: str, region: Region, lines: _Lines) -> Fix | None:
+    """A check's ``fix={"old": ..., "new": ..., "description": ...}``: replace the one
+    occurrence of ``old`` in the finding's lines (none or several: no fix is offered)."""
+    if not isinstance(spec, dict) or not spec.get("old"):
+        return None
+    text = "\n".join(lines.line(path, n) for n in range(region.start_line, region.end_line + 1))
+    if text.count(spec["old"]) != 1:
+        return None
+    return Fix(region.start_line, region.end_line, text.replace(spec["old"], spec["new"]),
+               str(spec.get("description", "")))
 
 
 def _finding(rule: Rule, path: str, region: Region, message: str | None,

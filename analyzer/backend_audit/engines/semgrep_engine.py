@@ -29,6 +29,7 @@ class SemgrepHit:
     end_line: int
     end_column: int
     message: str | None = None
+    fix: str | None = None  # replacement text for the matched range (rule's fix/fix-regex)
 
 
 @dataclass
@@ -139,8 +140,10 @@ class SemgrepRun:
             if rel is None or rid not in known:
                 continue
             start, end = item.get("start", {}), item.get("end", {})
+            fix = (item.get("extra") or {}).get("fix")
             result.hits.append(SemgrepHit(rid, rel, start.get("line", 1), start.get("col", 1),
-                                          end.get("line", 1), end.get("col", 1)))
+                                          end.get("line", 1), end.get("col", 1),
+                                          fix=fix if isinstance(fix, str) else None))
         for error in data.get("errors", []):
             rel = self._rel(error.get("path", "") or "")
             message = (error.get("message") or error.get("type") or "error").strip()
