@@ -69,11 +69,11 @@ class Sink:
 
 
 def sqlalchemy_text(call: cst.Call, values: SqlValues) -> bool:
-    qual = values.ctx.imports.qualname(call.func)
-    if qual is not None:
-        return qual.startswith("sqlalchemy") and qual.endswith(".text")
     dotted = dotted_name(call.func) or ""
-    return dotted in ("db.text", "sa.text", "sqlalchemy.text")
+    if dotted in ("db.text", "sa.text", "sqlalchemy.text"):
+        return True  # also ``db`` imported from the app's own extensions module
+    qual = values.ctx.imports.qualname(call.func)
+    return qual is not None and qual.startswith("sqlalchemy") and qual.endswith(".text")
 
 
 def _sql_arg(call: cst.Call, position: int = 0) -> cst.BaseExpression | None:
