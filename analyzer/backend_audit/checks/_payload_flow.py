@@ -1,23 +1,26 @@
-"""Where does a handler's raw client payload go, and is it validated on the way?
+"""Where does a handler's raw client input go, and is it validated on the way?
 
 ``PayloadFlow`` analyses one function. A *payload* is a read of client input
 (``request.get_json()``, ``request.POST``, ``await request.json()``, a FastAPI
 parameter typed ``dict``...) identified by a key (``body``, ``form``, ``query``,
-``path`` or ``param:<name>``). Expressions are tainted by the payloads they are built
-from, following local names, ``.get``/subscripts, ``dict(...)``/``{**x}``, string
-building and zero-argument helpers of the same module; type conversion and validator
-calls stop the taint.
+``path`` or ``param:<name>``); a field read by a literal name gets its own key
+(``query#sort``). Expressions are tainted by the payloads they are built from,
+following local names, ``.get``/subscripts, loops and comprehensions, ``dict(...)``/
+``{**x}``, string building, query expressions and same-module helpers; type
+conversion, mapping lookups and validator calls stop the taint.
 
-Validation evidence for a payload: a validating decorator, a validator consuming it
-(schema ``load``, pydantic model, serializer/form, ``jsonschema.validate``, a
-function whose name or body says it validates, ``Config.validators``), or a guard
-clause on its shape (``if "x" not in data: abort(400)``). The analysis is
-flow-insensitive: evidence anywhere in the function counts for the whole function.
+Validation evidence for a payload or a field: a validating decorator, a validator
+consuming it (schema ``load``, pydantic model, serializer/form, ``jsonschema.validate``,
+a function whose name or body says it validates, ``Config.validators``), a guard clause
+on its shape (``if "x" not in data: abort(400)``) or a test that holds a value to an
+allow-list, a pattern or a type. The analysis is flow-insensitive: evidence anywhere in
+the function counts for the whole function.
 
-Sinks: model constructors, ORM/collection writes, SQL writes with bound parameters,
-attribute/``setattr`` writes on persisted objects, whole-payload queries and calls
-of helpers/services that store what they are given. Facts from other modules that
-could settle a sink or supply evidence travel as *requirements* to ``resolve``.
+Sinks: model constructors, ORM/collection writes, attribute/``setattr`` writes on
+persisted objects, queries (ORM lookups, raw SQL with the value in the text or bound)
+and calls of helpers/services that store or query with what they are given. Facts
+from other modules that could settle a sink or supply evidence travel as
+*requirements* to ``resolve``.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from typing import Any
 import libcst as cst
 
 from backend_audit.appmodel.context import ModuleContext
-from backend_audit.appmodel.dataflow import Flow
+from backend_audit.appmodel.dataflow import Flow, is_literal
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
 from backend_audit.appmodel.requests import request_input
 from backend_audit.checks import _validation_vocab as V
@@ -38,6 +41,7 @@ from backend_audit.checks import _validation_vocab as V
 Taint = frozenset[tuple[str, bool]]
 EMPTY: Taint = frozenset()
 MAX_HELPER_DEPTH = 2
+CONSTRUCTED = -1  # forward position: the parameter builds an instance of the callee
 SKIP_PARAMS = frozenset({"self", "cls", "request", "req"})
 
 
@@ -223,6 +227,7 @@ class Sink:
     requirement: dict[str, Any] | None = None  # settled by facts in resolve
     lookup: bool = False  # the value only selects rows (a bound query parameter)
     target: str | None = None  # the object whose attributes are set, one write per object
+    origin: cst.CSTNode | None = None  # the call or assignment itself (``node`` is its line)
 
     @property
     def whole(self) -> bool:
@@ -283,12 +288,20 @@ def _forwards(flow: PayloadFlow) -> tuple[tuple[str, str, int | None, str | None
 
     for sink in flow.sinks:
         req = sink.requirement
-        if req is None or req["type"] != "stores" or not isinstance(sink.node, cst.Call):
+        call = sink.origin
+        if req is None or not isinstance(call, cst.Call):
             continue
-        positional = [a for a in sink.node.args if a.keyword is None and not a.star]
+        if req["type"] in ("model", "not-validator"):
+            # ``Order(**row)`` of a class another module defines: stored if it is a model.
+            out += [(p, req["name"], CONSTRUCTED, None)
+                    for p in sorted(set().union(*(params_in(a.value) for a in call.args)))]
+            continue
+        if req["type"] != "stores":
+            continue
+        positional = [a for a in call.args if a.keyword is None and not a.star]
         for i, arg in enumerate(positional):
             out += [(p, req["name"], i, None) for p in sorted(params_in(arg.value))]
-        for arg in sink.node.args:
+        for arg in call.args:
             if arg.keyword is not None:
                 out += [(p, req["name"], None, arg.keyword.value)
                         for p in sorted(params_in(arg.value))]
@@ -366,11 +379,12 @@ class PayloadFlow:
             name = _literal_key(index.value) if isinstance(index, cst.Index) else None
             return _field(self.taint(expr.value), name)
         if isinstance(expr, cst.Comparison):
-            # ``User.email == email`` inside ``.where()``/``.filter()`` carries the value.
-            out = set(self.taint(expr.left))
-            for comp in expr.comparisons:
-                out |= self.taint(comp.comparator)
-            return _field(frozenset(out))
+            # ``User.email == email`` inside ``.where()``/``.filter()`` carries the value;
+            # ``flag == "on"`` against literals is a plain boolean.
+            operands = [expr.left, *(c.comparator for c in expr.comparisons)]
+            if all(is_literal(o) or self.taint(o) for o in operands):
+                return EMPTY
+            return _field(frozenset().union(*(self.taint(o) for o in operands)))
         if isinstance(expr, cst.Call):
             return self._call_taint(expr)
         if isinstance(expr, cst.Dict):
@@ -451,11 +465,10 @@ class PayloadFlow:
             # An object built from raw fields (``StockItem(**row)``) carries them on.
             return _field(frozenset().union(*(self.taint(a.value) for a in call.args)))
         helper = self.ctx.local_function(call)
-        if helper is not None and not call.args and self.depth < MAX_HELPER_DEPTH:
-            inner = PayloadFlow(self.ctx, helper, {}, self.depth + 1)
-            if inner.validated or inner.validated_all:
-                return EMPTY
-            return frozenset().union(*(inner.taint(r) for r in inner.flow.returns))
+        if helper is not None and self.depth < MAX_HELPER_DEPTH and \
+                not any(self.taint(a.value) for a in call.args):
+            # ``filters = read_filters(request)``: a helper that reads the request itself.
+            return _returned_input(self.ctx, helper, self.depth + 1)
         return EMPTY
 
     # ------------------------------------------------------------ validators
@@ -486,6 +499,18 @@ class PayloadFlow:
         for arg in call.args:
             out |= self.taint(arg.value)
         return frozenset(out)
+
+
+def _returned_input(ctx: ModuleContext, helper: cst.FunctionDef, depth: int) -> Taint:
+    """Client input a helper reads by itself and returns unvalidated (cached per helper)."""
+    cache = ctx.__dict__.setdefault("_validation_returns", {})
+    key = (id(helper), depth)
+    if key not in cache:
+        cache[key] = EMPTY  # recursion guard
+        inner = PayloadFlow(ctx, helper, {}, depth)
+        cache[key] = EMPTY if inner.validated or inner.validated_all else \
+            frozenset().union(*(inner.taint(r) for r in inner.flow.returns))
+    return cache[key]
 
 
 def _comp_tests(comp: cst.CompFor, element: cst.BaseExpression) -> bool:
@@ -533,6 +558,22 @@ class _Walker(cst.CSTVisitor):
         self.persisted_calls: set[int] = set()
         self.has_persist = False
         self.order: list[cst.CSTNode] = []
+        # Findings go on the first line of the statement a sink sits in (a call nested in
+        # ``return jsonify(\n repo.find(x))`` is reported on the ``return`` line).
+        self.line_of: dict[int, cst.SimpleStatementLine] = {}
+        self._lines: list[cst.SimpleStatementLine] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.SimpleStatementLine):
+            self._lines.append(node)
+        elif self._lines and isinstance(node, (cst.Call, cst.Assign)):
+            self.line_of[id(node)] = self._lines[-1]
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        super().on_leave(original_node)
+        if isinstance(original_node, cst.SimpleStatementLine):
+            self._lines.pop()
 
     def run(self) -> None:
         self._decorators()
@@ -572,6 +613,8 @@ class _Walker(cst.CSTVisitor):
         elif isinstance(value, (cst.List, cst.Tuple)):
             for el in value.elements:
                 self._mark_persisted(el.value)
+        elif isinstance(value, (cst.ListComp, cst.GeneratorExp)):
+            self._mark_persisted(value.elt)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self.assigns.append(node)
@@ -720,7 +763,9 @@ class _Walker(cst.CSTVisitor):
             # point of the URL. They count only when stored or spliced into SQL text.
             taint = _without_path(taint)
         if taint:
-            self.pf.sinks.append(Sink(node, taint, what, definite, requirement, lookup))
+            line = self.line_of.get(id(node), node)
+            self.pf.sinks.append(Sink(line, taint, what, definite, requirement, lookup,
+                                      origin=node))
 
     def _call_sink(self, call: cst.Call) -> None:
         pf = self.pf
@@ -784,7 +829,11 @@ class _Walker(cst.CSTVisitor):
             return
         if isinstance(call.func, cst.Attribute) and pf.taint(call.func.value):
             return  # data.get(...), payload.items() and the like
-        qual = qualified(call.func, self.ctx) or self._method_name(call.func)
+        callee = call.func
+        if name == "delay" and isinstance(callee, cst.Attribute):
+            callee = callee.value  # a Celery task runs its function with the same arguments
+            name = last_name(callee) or name
+        qual = qualified(callee, self.ctx) or self._method_name(callee)
         whole = _whole_args(pf, call)
         if qual and not is_third_party(qual):
             positional = [a for a in call.args if a.keyword is None and not a.star]
@@ -882,9 +931,10 @@ class _Walker(cst.CSTVisitor):
                     target.value.value not in V.NON_MODEL_OBJECTS and \
                     not self.pf.taint(target.value) and \
                     not _is_plain_container(target.value.value, self.pf.flow):
+                before = len(self.pf.sinks)
                 self._add(node, self.pf.taint(node.value),
                           f"{target.value.value}.{target.attr.value}", True)
-                if self.pf.sinks and self.pf.sinks[-1].node is node:
+                if len(self.pf.sinks) > before:
                     self.pf.sinks[-1].target = target.value.value
 
 

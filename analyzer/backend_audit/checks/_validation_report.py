@@ -16,6 +16,7 @@ from typing import Any
 
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.checks._payload_flow import (
+    CONSTRUCTED,
     PayloadFlow,
     base_key,
     classify_bases,
@@ -48,13 +49,14 @@ def report_unvalidated(check: Check, pf: PayloadFlow, message: str) -> None:
     if pf.validated_all:
         return
     settled: set[str] = set()  # inputs already reported at a sink that needs no facts
-    pending: list[tuple[frozenset[str], dict[str, Any]]] = []
-    reported: set[int] = set()
+    pending: list[tuple[frozenset[str], int, dict[str, Any]]] = []
+    lines_done: set[int] = set()  # statements holding a finding that needs no facts
     written: set[str] = set()  # objects whose attribute writes are already reported
     for sink in pf.sinks:
         open_keys = {k for k in sink.keys if is_open(k, pf.validated) and
                      k not in settled and base_key(k) not in settled}
-        if not open_keys or id(sink.node) in reported or sink.target in written:
+        line = id(sink.node)
+        if not open_keys or line in lines_done or sink.target in written:
             continue
         if sink.target is not None:
             written.add(sink.target)
@@ -63,16 +65,18 @@ def report_unvalidated(check: Check, pf: PayloadFlow, message: str) -> None:
             confidence = "high" if whole else "medium"
         else:
             confidence = "medium" if whole else "low"
-        prior = [req for keys, req in pending if keys & open_keys]
-        reported.add(id(sink.node))
+        # One finding per input and per statement: an earlier sink of the same input,
+        # or of the same statement, that facts confirm is the finding instead.
+        prior = [req for keys, at, req in pending if keys & open_keys or at == line]
         check.report(sink.node,
                      message=message.format(source=describe_sources(open_keys), sink=sink.what),
                      confidence=confidence, requirement=sink.requirement, prior=prior,
                      unless=list(pf.unless), whole=whole)
         if sink.requirement is None:
             settled |= open_keys
+            lines_done.add(line)
         else:
-            pending.append((frozenset(open_keys), sink.requirement))
+            pending.append((frozenset(open_keys), line, sink.requirement))
 
 
 @dataclass
@@ -155,6 +159,9 @@ def _forwarded(req: dict[str, Any], fn: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for param, callee, position, keyword in fn.get("forwards", []):
         if param not in plain:
+            continue
+        if position == CONSTRUCTED:
+            out.append({"type": "model", "name": callee})
             continue
         lookup = param in bound
         out.append({"type": "stores", "name": callee, "verb": False,
