@@ -116,6 +116,9 @@ KNOWN_LIBRARIES = frozenset(sys.stdlib_module_names) | frozenset({
     "flask_login", "flask_jwt_extended", "pymongo", "motor", "bson", "fastapi_pagination",
     "flask_smorest", "flask_restful", "flask_restx", "webargs", "orjson", "ujson",
     "pytz", "dateutil", "arrow", "pendulum", "requests", "httpx", "celery", "redis",
+    # database drivers: their pool/connection helpers open cursors, the SQL decides
+    "asyncpg", "psycopg2", "psycopg", "aiosqlite", "databases", "pymysql", "MySQLdb",
+    "aiomysql", "asyncmy", "mysql", "aiopg", "cx_Oracle", "oracledb", "pyodbc",
 })
 
 _SQL_SELECT = re.compile(r"^\s*\(?\s*(select|with)\b", re.IGNORECASE)
@@ -145,7 +148,9 @@ class Query:
     through: tuple[str, ...] = ()  # imported functions the query was passed through
     passed: bool = False  # the value of ``helper(query)``: rows only if helper returns them
     single: bool = False  # one row: its relations (``order.items.all()``) are new queries
-    grouped: bool = False  # GROUP BY: one row per group, often few
+    grouped: bool = False  # GROUP BY: one row per group (treated as bounded)
+    valued: bool = False  # Django ``values(...)``: a following ``annotate`` groups by them
+    applied: bool = False  # a "via" whose result got ``.all()``/``.filter()`` here
     collection: bool = False  # a Mongo collection object: rows only once find() runs
 
     def bound(self) -> Query:
@@ -294,10 +299,14 @@ class QueryAnalyzer:
             return Query("paged", True)
         found = [q for v in scope.flow.values_of(name)
                  if (q := self.classify(v, scope, seen | {name})) is not None]
-        if not found and name not in scope.flow.params and self._is_cursor(name, scope):
-            found = [q for call in scope.calls_on(name)
-                     if last_name(call.func) in EXEC_METHODS
-                     and (q := self._exec(call, scope, seen | {name})) is not None]
+        # ``with cursor() as cur`` from the project's own db module is only a "via": the
+        # SQL the cursor executes says more than the function that opened it.
+        if all(q.kind == "via" for q in found) and name not in scope.flow.params and \
+                self._is_cursor(name, scope):
+            executed = [q for call in scope.calls_on(name)
+                        if last_name(call.func) in EXEC_METHODS
+                        and (q := self._exec(call, scope, seen | {name})) is not None]
+            found = executed or found
         return merge(found)
 
     def _is_cursor(self, name: str, scope: Scope) -> bool:
@@ -351,6 +360,8 @@ class QueryAnalyzer:
         if helper is not None or not isinstance(call.func, cst.Attribute):
             return helper
         recv = call.func.value
+        if isinstance(recv, cst.Call) and isinstance(recv.func, cst.Name):
+            return self.ctx.module_functions.get(f"{recv.func.value}.{call.func.attr.value}")
         if not isinstance(recv, cst.Name) or recv.value in ("self", "cls"):
             return None
         candidates = [v.func for v in scope.flow.values_of(recv.value) if isinstance(v, cst.Call)]
@@ -404,6 +415,11 @@ class QueryAnalyzer:
                 seen: frozenset[str]) -> Query | None:
         method, recv = func.attr.value, func.value
         inner = self.classify(recv, scope, seen)
+        if inner is not None and inner.kind == "via" and method in EXEC_METHODS:
+            # ``get_db().execute(sql)``: the statement decides, not the connection helper
+            executed = self._exec(call, scope, seen)
+            if executed is not None:
+                return executed
         if inner is not None:
             applied = self._apply(inner, method, call, scope, seen)
             if applied is not None or inner.kind != "sql":
@@ -487,15 +503,19 @@ class QueryAnalyzer:
             return inner.bound()
         if method in BOUNDING_METHODS or is_paging_name(method):
             return replace(inner, bounded=True, single=method in SINGLE_ROW_METHODS)
-        inner = replace(inner, passed=False)
+        inner = replace(inner, passed=False, applied=inner.kind == "via")
         if method == "raw" and call.args:  # Model.objects.raw(sql): the SQL decides
             text = self.sql_text(call.args[0].value, scope)
             query = sql_query(text) if text is not None else None
             return replace(query, model=inner.model) if query is not None else None
         if method in FILTER_METHODS:
             return self._filtered(inner, method, call)
-        if method == "group_by":
-            return replace(inner, grouped=True)
+        # A grouped aggregate returns one row per group (per month, per status): a
+        # reviewer reads it as a report, not as a listing of the table.
+        if method == "group_by" or (method == "annotate" and inner.valued):
+            return replace(inner, bounded=True, grouped=True)
+        if method in ("values", "values_list"):
+            return replace(inner, valued=True)
         if method in QUERY_METHODS:
             return inner
         return None  # some attribute of one row (row.to_dict(), row.save())
@@ -598,6 +618,8 @@ class QueryAnalyzer:
             passed = self.classify(arg.value, scope, seen)
             if passed is not None and not passed.bounded and passed.kind not in ("via", "self"):
                 return replace(passed, through=passed.through + (qual,), passed=True)
+        if qual.split(".")[-1][:1].isupper():
+            return None  # a class: ``Repo(session)`` is an object, its methods may query
         return Query("via", False, via=qual)
 
     def _method_qualname(self, recv: cst.BaseExpression, method: str,
@@ -623,6 +645,10 @@ class QueryAnalyzer:
             qual = self.imports.qualname(recv)
             if qual is not None:
                 return f"{qual}.{method}"
+        elif isinstance(recv, cst.Call) and isinstance(recv.func, (cst.Name, cst.Attribute)):
+            cls = self.imports.qualname(recv.func)  # ``OrderRepository(session).list()``
+            if cls is not None and cls.split(".")[-1][:1].isupper():
+                return f"{cls}.{method}"
         return None
 
     # --------------------------------------------------------------------- reach
@@ -656,11 +682,13 @@ class QueryAnalyzer:
         """Where the rows of ``expr`` were selected: ``result.scalars().all()`` came from
         ``result = session.execute(stmt)``, ``list(qs.values())`` from ``qs = X.objects...``."""
         node = expr
+        materialised = False
         while True:
             if isinstance(node, cst.Await):
                 node = node.expression
             elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and \
                     node.func.attr.value in SHAPING_METHODS:
+                materialised = materialised or node.func.attr.value in ("all", "fetchall")
                 node = node.func.value
             else:
                 break
@@ -670,6 +698,8 @@ class QueryAnalyzer:
             query = self.classify(value, scope)
             if query is None or query.bounded:
                 continue
+            if materialised and query.kind == "sqlalchemy":
+                return expr  # ``result.scalars().all()`` is where a SQLAlchemy result loads
             if query.kind in ("django", "mongo") or _executes(value):
                 return value
         if self._is_cursor(node.value, scope):
@@ -706,9 +736,25 @@ class QueryAnalyzer:
                                                   seen | {name}):
                                 found = True
                                 yield hit
+        for call in self._writes_into(name, scope):
+            for arg in call.args:
+                for hit in self.reach(arg.value, scope, through, doubts, seen | {name}):
+                    found = True
+                    yield hit
         if query is not None and not found:
             execs = [c for c in scope.calls_on(name) if last_name(c.func) in EXEC_METHODS]
             yield Hit(execs[0] if execs else expr, query, through + query.through, doubts)
+
+    def _writes_into(self, name: str, scope: Scope) -> list[cst.Call]:
+        """``response.write(...)``, or ``writer = csv.writer(response)`` then
+        ``writer.writerows(rows)``: what is written ends up in ``name``."""
+        writers = {name} | {
+            target for target, values in scope.flow.values.items()
+            if any(isinstance(v, cst.Call) and any(
+                isinstance(a.value, cst.Name) and a.value.value == name for a in v.args)
+                for v in values)}
+        return [call for writer in writers for call in scope.calls_on(writer)
+                if (last_name(call.func) or "").startswith("write")]
 
     def _descend(self, expr: cst.BaseExpression, scope: Scope, through: tuple[str, ...],
                  doubts: tuple[str, ...], seen: frozenset[str]) -> Iterator[Hit]:
@@ -826,15 +872,16 @@ def sql_query(text: str) -> Query | None:
         return None
     table = _SQL_TABLE.search(text)
     model = table.group(1) if table else None
-    if _SQL_BOUND.search(text) or (_SQL_AGGREGATE.search(text) and not _SQL_GROUP.search(text)):
+    if _SQL_BOUND.search(text) or _SQL_AGGREGATE.search(text):
         return Query("sql", True, model=model)
-    grouped = bool(_SQL_GROUP.search(text))
+    if _SQL_GROUP.search(text):
+        return Query("sql", True, model=model, grouped=True)  # see ``_apply``: a report
     where = _SQL_WHERE.search(text)
     if where is None:
-        return Query("sql", False, model=model, grouped=grouped)
+        return Query("sql", False, model=model)
     if _SQL_UNIQUE_EQ.search(where.group(1)):
         return Query("sql", True, model=model)
-    return Query("sql", False, model=model, filtered=True, grouped=grouped)
+    return Query("sql", False, model=model, filtered=True)
 
 
 def bind_arguments(fn: cst.FunctionDef, call: cst.Call,

@@ -1,11 +1,32 @@
-"""BA501: a GET route returns every row of a query, with no limit, slice or page."""
+"""BA501: a GET route returns every row of a query, with no limit, slice or page.
+
+A route that reads its rows in the same module is reported at the query. When the rows
+come from a function in another module (a repository, a service), the finding belongs
+at that function's query too, so two facts link the modules:
+
+- ``route-rows-function`` ``{"via", "route", "path", "doubts", "through"}``: a GET
+  route returns what the imported function ``via`` returns;
+- ``rows-function`` ``{"name", "class", "via", "doubts", "through"}``: a function
+  returns what another imported function returns (a service over a repository).
+
+Every module-level function or method that returns unbounded rows is a candidate at
+its query; ``resolve`` keeps it only when a GET route somewhere returns its rows,
+directly or through such a chain, and names the route(s) in the message.
+
+A function may instead return an unfinished query that the caller completes
+(``crud.subscribers(db).all()``): then the caller's ``.all()`` is the unbounded read and
+is reported there, kept only when an ``unbounded-query-function`` fact
+``{"name", "class"}`` says the imported function's query has no bound.
+"""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import libcst as cst
 
 from backend_audit.appmodel.names import dotted_name, get_arg
-from backend_audit.appmodel.project import ProjectFacts
+from backend_audit.appmodel.project import Fact, ProjectFacts
 from backend_audit.appmodel.routes import Route
 from backend_audit.checks._query_bounds import (
     PAGE_TYPES,
@@ -19,9 +40,10 @@ from backend_audit.checks.base import Candidate, Check
 
 _KIND_TEXT = {
     "sqlalchemy": "a SQLAlchemy query", "django": "a Django queryset", "mongo": "a Mongo find()",
-    "sql": "a SQL SELECT", "via": "a query helper", "paged": "a query",
-    "tortoise": "a Tortoise ORM query",
+    "sql": "a SQL SELECT", "paged": "a query", "tortoise": "a Tortoise ORM query",
 }
+# How far a chain of functions (route -> service -> repository) is followed.
+_MAX_CHAIN = 4
 
 
 class UnboundedQueryReturned(Check):
@@ -31,65 +53,143 @@ class UnboundedQueryReturned(Check):
         super().__init__(ctx)
         self._analyzer: QueryAnalyzer | None = None
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        route = self.ctx.routes.route_for(node)
-        if route is None or "GET" not in route.methods or _paginated_route(route):
-            return
+    def _hits(self, node: cst.FunctionDef, class_name: str | None) -> list[Hit]:
         if self._analyzer is None:
             self._analyzer = QueryAnalyzer(self.ctx)
-        class_name = route.view_class.name.value if route.view_class is not None else None
         scope = self._analyzer.scope(node, class_name)
         hits: dict[int, Hit] = {}
         for ret in scope.flow.returns:
             for hit in self._analyzer.reach(ret, scope):
                 hits.setdefault(id(hit.node), hit)
-        for hit in hits.values():
-            if is_lookup_model(hit.query.model):
-                continue
-            self._report(hit, route)
+        return [h for h in hits.values() if not is_lookup_model(h.query.model)]
 
-    def _report(self, hit: Hit, route: Route) -> None:
-        q = hit.query
-        where = f" {route.path}" if route.path else ""
-        what = _KIND_TEXT.get(q.kind, "a query")
-        if q.model:
-            what += f" on {q.model}"
-        if q.kind == "via":
-            message = (f"GET route '{route.name}'{where} returns the rows of {q.via}(), which "
-                       "loads every matching row with no limit or pagination.")
-        else:
-            message = (f"GET route '{route.name}'{where} returns every row of {what} with no "
-                       "limit, slice or pagination; page it (limit/offset, cursor or page "
-                       "size).")
-        doubts = len(set(hit.doubts)) + int(q.filtered) + int(q.kind == "via") + int(q.grouped)
-        confidence = "high" if doubts == 0 else "medium" if doubts == 1 else "low"
-        self.report(hit.node, message=message, confidence=confidence,
-                    route=route.name, via=q.via, through=list(hit.through),
-                    eq_columns=list(q.eq_columns), model=q.model)
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        route = self.ctx.routes.route_for(node)
+        if route is not None:
+            if "GET" in route.methods and not _paginated_route(route):
+                self._route(node, route)
+        elif self._callable_from_outside() is node:
+            self._function(node)
+
+    def _callable_from_outside(self) -> cst.FunctionDef | None:
+        """The enclosing function when it is module-level or a method (not nested)."""
+        if len(self.ctx.function_stack) != 1 or len(self.ctx.class_stack) > 1:
+            return None
+        return self.ctx.function_stack[0]
+
+    def _route(self, node: cst.FunctionDef, route: Route) -> None:
+        class_name = route.view_class.name.value if route.view_class is not None else None
+        for hit in self._hits(node, class_name):
+            if hit.query.kind == "via" and not hit.query.applied:
+                self.ctx.add_fact("route-rows-function", {
+                    "via": hit.query.via, "route": route.name, "path": route.path or "",
+                    "doubts": _doubts(hit), "through": list(hit.through)})
+                continue
+            where = f" {route.path}" if route.path else ""
+            message = (f"GET route '{route.name}'{where} returns every row of {_what(hit)} "
+                       "with no limit, slice or pagination; page it (limit/offset, cursor "
+                       "or page size).")
+            # rows completed here from another module's query: its body is not in view
+            doubts = _doubts(hit) + int(hit.query.kind == "via")
+            self.report(hit.node, message=message, confidence=_confidence(doubts),
+                        through=list(hit.through), eq_columns=list(hit.query.eq_columns),
+                        model=hit.query.model, via=hit.query.via)
+
+    def _function(self, node: cst.FunctionDef) -> None:
+        class_name = self.ctx.class_stack[-1].name.value if self.ctx.class_stack else None
+        if not self.ctx.flow(node).returns:
+            return
+        function = {"name": node.name.value, "class": class_name}
+        recorded = False
+        for hit in self._hits(node, class_name):
+            if hit.query.kind == "via" and not hit.query.applied:
+                self.ctx.add_fact("rows-function", {
+                    **function, "via": hit.query.via, "doubts": _doubts(hit),
+                    "through": list(hit.through)})
+                continue
+            if hit.query.kind != "via" and not recorded:
+                recorded = True
+                self.ctx.add_fact("unbounded-query-function", function)
+            self.report(hit.node, function=function, module=self.ctx.module_name, what=_what(hit),
+                        doubts=_doubts(hit) + int(hit.query.kind == "via"),
+                        through=list(hit.through),
+                        eq_columns=list(hit.query.eq_columns), model=hit.query.model,
+                        via=hit.query.via)
 
     @classmethod
     def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:
         data = candidate.data
-        helpers = [(f.module, f.value) for f in project.get("pagination-helper")]
-        for qual in data.get("through", []):
-            if helper_matches(qual, project.config.pagination_helpers) or \
-                    any(_fact_matches(qual, module, value) for module, value in helpers):
-                return None
+        if _through_pager(data.get("through", []), project) or _unique_filter(data, project):
+            return None
         via = data.get("via")
-        if via is not None:
-            if helper_matches(via, project.config.pagination_helpers):
-                return None
-            if not any(_fact_matches(via, f.module, f.value)
-                       for f in project.get("unbounded-query-function")):
-                return None
-        columns = set(data.get("eq_columns", []))
-        if columns:
-            for fact in project.get("unique-column"):
-                value = fact.value
-                if value["column"] in columns and (
-                        data.get("model") in (None, value["model"])):
-                    return None
-        return candidate
+        if via is not None and (helper_matches(via, project.config.pagination_helpers) or not any(
+                _fact_matches(via, f.module, f.value)
+                for f in project.get("unbounded-query-function"))):
+            return None
+        function = data.get("function")
+        if function is None:
+            return candidate
+        routes = _routes_returning(data["module"], function, project)
+        if not routes:
+            return None
+        chain, fact = min(routes, key=lambda r: (r[0] + r[1].value["doubts"], r[1].value["route"]))
+        route = fact.value
+        names = sorted({f"'{r[1].value['route']}'" for r in routes})
+        others = f" (and {len(names) - 1} other route(s))" if len(names) > 1 else ""
+        where = f" {route['path']}" if route["path"] else ""
+        qualified = ".".join(p for p in (function.get("class"), function["name"]) if p)
+        message = (f"{qualified}() returns every row of {data['what']} with no limit, slice "
+                   f"or pagination, and GET route '{route['route']}'{where} in "
+                   f"{fact.module}{others} returns them; page the query (limit/offset, "
+                   "cursor or page size).")
+        doubts = data["doubts"] + route["doubts"] + int(chain > 0)
+        return replace(candidate, message=message, confidence=_confidence(doubts))
+
+
+def _routes_returning(module: str, function: dict, project: ProjectFacts
+                      ) -> list[tuple[int, Fact]]:
+    """(chain length, route fact) of every GET route whose rows come from ``function``."""
+    targets: list[tuple[int, str, dict]] = [(0, module, function)]
+    chains = project.get("rows-function")
+    seen = {(module, function.get("class"), function["name"])}
+    index = 0
+    while index < len(targets) and len(targets) < 50:
+        depth, mod, value = targets[index]
+        index += 1
+        if depth >= _MAX_CHAIN:
+            continue
+        for fact in chains:
+            key = (fact.module, fact.value["class"], fact.value["name"])
+            if key not in seen and not _through_pager(fact.value["through"], project) and \
+                    _fact_matches(fact.value["via"], mod, value):
+                seen.add(key)
+                targets.append((depth + 1, fact.module, fact.value))
+    found = []
+    for fact in project.get("route-rows-function"):
+        if _through_pager(fact.value["through"], project):
+            continue
+        for depth, mod, value in targets:
+            if _fact_matches(fact.value["via"], mod, value):
+                found.append((depth, fact))
+                break
+    return found
+
+
+def _through_pager(through: list[str], project: ProjectFacts) -> bool:
+    """Did the rows pass through one of the project's (or the user's) pagination helpers?"""
+    helpers = project.get("pagination-helper")
+    return any(helper_matches(qual, project.config.pagination_helpers) or
+               any(_fact_matches(qual, f.module, f.value) for f in helpers)
+               for qual in through)
+
+
+def _unique_filter(data: dict, project: ProjectFacts) -> bool:
+    """An equality filter on a column a model declares unique selects one row."""
+    columns = set(data.get("eq_columns", []))
+    if not columns:
+        return False
+    return any(f.value["column"] in columns and data.get("model") in (None, f.value["model"])
+               for f in project.get("unique-column"))
 
 
 def _fact_matches(qual: str, module: str, value: dict) -> bool:
@@ -102,6 +202,23 @@ def _fact_matches(qual: str, module: str, value: dict) -> bool:
     return full == bare or full.endswith("." + bare) or (
         # ``from .services import Svc`` seen from a sibling package resolves shorter
         bare.split(".")[-2:] == full.split(".")[-2:])
+
+
+def _what(hit: Hit) -> str:
+    if hit.query.kind == "via":
+        return f"the query {hit.query.via.lstrip('.')}() builds"
+    what = _KIND_TEXT.get(hit.query.kind, "a query")
+    return f"{what} on {hit.query.model}" if hit.query.model else what
+
+
+def _doubts(hit: Hit) -> int:
+    """Reasons to doubt the finding: rows scoped by a filter, an unknown helper or a
+    template between the query and the response."""
+    return len(set(hit.doubts)) + int(hit.query.filtered)
+
+
+def _confidence(doubts: int) -> str:
+    return "high" if doubts == 0 else "medium" if doubts == 1 else "low"
 
 
 def _paginated_route(route: Route) -> bool:

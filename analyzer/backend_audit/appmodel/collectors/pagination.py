@@ -5,8 +5,6 @@ Facts (values are dicts):
 - ``pagination-helper`` ``{"name", "class"}``: a function that applies limit/offset,
   a slice or ``.paginate()`` to a query it receives as a parameter
   (``def paginate(query, page): return query.limit(n).offset(...)``).
-- ``unbounded-query-function`` ``{"name", "class"}``: a function or service method
-  that returns every row of a query (``def list_products(db): return db.query(P).all()``).
 - ``unique-column`` ``{"model", "column"}``: a model column declared unique or primary
   key, so an equality filter on it selects one row.
 - ``rest-framework-key`` ``{"key", "value"}``: ``REST_FRAMEWORK["PAGE_SIZE"] = 50`` or
@@ -26,16 +24,14 @@ from backend_audit.appmodel.names import (
     literal_value,
     string_value,
 )
-from backend_audit.checks._query_bounds import QueryAnalyzer, is_paging_name
+from backend_audit.checks._query_bounds import is_paging_name
 from backend_audit.checks.base import Collector
 
 # Calls that page what they receive.
 _WINDOW_METHODS = frozenset({"limit", "offset", "slice", "paginate", "skip", "fetch",
                              "page", "get_page"})
-# Cheap text tests so modules with no queries or no paging cost one substring search.
+# A cheap text test so modules with no paging cost one substring search.
 _WINDOW_WORDS = ("limit", "offset", "paginat", "Paginator", ".slice(", ".skip(", "page")
-_QUERY_WORDS = (".query", "objects", "select(", ".find(", ".find_all(", "fetch", "execute(",
-                "scalars(", ".exec(", ".all()", "read_sql", ".raw(")
 
 
 class PaginationFactsCollector(Collector):
@@ -43,9 +39,7 @@ class PaginationFactsCollector(Collector):
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
-        self._analyzer: QueryAnalyzer | None = None
         self._windows = any(w in ctx.source for w in _WINDOW_WORDS)
-        self._queries = any(w in ctx.source for w in _QUERY_WORDS)
         self._helpers: set[int] = set()  # functions already recorded as pagination helpers
 
     def _callable_from_outside(self) -> cst.FunctionDef | None:
@@ -57,21 +51,6 @@ class PaginationFactsCollector(Collector):
     def _fact_value(self, fn: cst.FunctionDef) -> dict:
         class_name = self.ctx.class_stack[-1].name.value if self.ctx.class_stack else None
         return {"name": fn.name.value, "class": class_name}
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if not self._queries or self._callable_from_outside() is not node or \
-                self.ctx.routes.route_for(node) is not None:
-            return
-        if self._analyzer is None:
-            self._analyzer = QueryAnalyzer(self.ctx)
-        value = self._fact_value(node)
-        scope = self._analyzer.scope(node, value["class"])
-        for ret in scope.flow.returns:
-            query = self._analyzer.classify(ret, scope)
-            if query is not None and not query.bounded and query.kind != "via" \
-                    and not query.passed:
-                self.ctx.add_fact("unbounded-query-function", {**value, "model": query.model})
-                return
 
     # Pagination helpers are found in the engine's single traversal: a window applied
     # to a value that comes from one of the function's parameters.
