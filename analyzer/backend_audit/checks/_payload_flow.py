@@ -35,6 +35,24 @@ from backend_audit.appmodel.dataflow import Flow, is_literal
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
 from backend_audit.appmodel.requests import request_input
 from backend_audit.checks import _validation_vocab as V
+from backend_audit.checks._validation_shapes import (
+    calls_in,
+    catches_bad_input,
+    chain_has,
+    comp_fors,
+    comp_tests,
+    constrained,
+    exits_with_error,
+    expressions_in,
+    first_arg_is_class,
+    is_capword,
+    is_lookup_name,
+    is_plain_container,
+    is_query_receiver,
+    looks_like_sql,
+    sql_text_arg,
+    subscripts_in,
+)
 
 # (payload key, is the whole payload). A field read by a literal name carries it in the
 # key (``query#sort``), so evidence about one field does not clear its siblings.
@@ -89,10 +107,6 @@ def matches_config(names: tuple[str, ...], node: cst.BaseExpression, ctx: Module
     candidates = {dotted_name(node), last_name(node), qualified(node, ctx)}
     return any(n in candidates or (n.rsplit(".", 1)[-1] == last_name(node) and "." not in n)
                for n in names)
-
-
-def _is_capword(name: str | None) -> bool:
-    return bool(name) and name[0].isupper() and any(c.islower() for c in name)
 
 
 def is_verb_name(name: str | None) -> bool:
@@ -322,7 +336,7 @@ def _calls_a_validator(ctx: ModuleContext, fn: cst.FunctionDef) -> bool:
             if name in V.VALIDATOR_METHODS or (name and V.VALIDATOR_NAME.search(name)) or \
                     qual.startswith(("jsonschema", "fastjsonschema", "cerberus", "voluptuous")):
                 found = True
-            elif _is_capword(name) and node.args:
+            elif is_capword(name) and node.args:
                 info = class_info(ctx, node.func)
                 found = found or info.kind == "validator"
             return not found
@@ -414,15 +428,15 @@ class PayloadFlow:
         if isinstance(expr, cst.IfExp):
             return self.taint(expr.body) | self.taint(expr.orelse)
         if isinstance(expr, cst.DictComp):
-            if _comp_tests(expr.for_in, expr.value):
+            if comp_tests(expr.for_in, expr.value):
                 return EMPTY  # each value checked (``if v in ALLOWED``, ``isinstance``)
-            if any(f.ifs for f in _comp_fors(expr.for_in)):
+            if any(f.ifs for f in comp_fors(expr.for_in)):
                 # Keys filtered against an allow-list: no mass assignment, but the
                 # values are still whatever the client sent.
                 return _field(self.taint(expr.value))
             return self.taint(expr.key) | self.taint(expr.value)
         if isinstance(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
-            if _comp_tests(expr.for_in, expr.elt):
+            if comp_tests(expr.for_in, expr.elt):
                 return EMPTY
             return self.taint(expr.elt)
         return EMPTY
@@ -461,7 +475,7 @@ class PayloadFlow:
         if qual.startswith(V.QUERY_BUILDER_MODULES):
             # ``text(sql)``, ``and_(...)``, ``func.lower(x)``: query pieces carry their values.
             return _field(frozenset().union(*(self.taint(a.value) for a in call.args)))
-        if _is_capword(name):
+        if is_capword(name):
             # An object built from raw fields (``StockItem(**row)``) carries them on.
             return _field(frozenset().union(*(self.taint(a.value) for a in call.args)))
         helper = self.ctx.local_function(call)
@@ -484,7 +498,7 @@ class PayloadFlow:
             return True
         if name in V.VALIDATOR_METHODS or (name and V.VALIDATOR_NAME.search(name)):
             return True
-        if _is_capword(name):
+        if is_capword(name):
             info = class_info(self.ctx, func)
             return info.kind == "validator" or (
                 info.kind is None and info.qualname is not None and
@@ -511,36 +525,6 @@ def _returned_input(ctx: ModuleContext, helper: cst.FunctionDef, depth: int) -> 
         cache[key] = EMPTY if inner.validated or inner.validated_all else \
             frozenset().union(*(inner.taint(r) for r in inner.flow.returns))
     return cache[key]
-
-
-def _comp_tests(comp: cst.CompFor, element: cst.BaseExpression) -> bool:
-    """A comprehension filter tests the element it keeps (``[w for w in ws if w in OK]``)."""
-    root = element
-    while isinstance(root, (cst.Call, cst.Attribute, cst.Subscript)):
-        root = root.func if isinstance(root, cst.Call) else root.value
-    if not isinstance(root, cst.Name):
-        return False
-    return any(root.value in _names_in(cond.test)
-               for f in _comp_fors(comp) for cond in f.ifs)
-
-
-def _names_in(expr: cst.BaseExpression) -> set[str]:
-    names: set[str] = set()
-
-    class _Names(cst.CSTVisitor):
-        def visit_Name(self, node: cst.Name) -> None:
-            names.add(node.value)
-
-    cst.Module([cst.SimpleStatementLine([cst.Expr(expr)])]).visit(_Names())
-    return names
-
-
-def _comp_fors(comp: cst.CompFor | None) -> list[cst.CompFor]:
-    out = []
-    while comp is not None:
-        out.append(comp)
-        comp = comp.inner_for_in
-    return out
 
 
 class _Walker(cst.CSTVisitor):
@@ -683,19 +667,19 @@ class _Walker(cst.CSTVisitor):
                 if qual and not is_third_party(qual):
                     pf.unless.append(qual)
         for test, node in self.guards:
-            if _exits_with_error(node):
+            if exits_with_error(node):
                 pf.validated.update(self._checked_keys(test, 0))
             # ``if status in STATES: qs = qs.filter(status=status)``: an allow-list,
             # pattern or type test constrains the value whether or not it exits.
-            for checked in _constrained(test):
+            for checked in constrained(test):
                 pf.validated.update(k for k, whole in pf.taint(checked) if not whole)
         for node in self.tries:
-            if _catches_bad_input(node):
+            if catches_bad_input(node):
                 keys = set()
-                for stmt_call in _calls_in(node.body):
+                for stmt_call in calls_in(node.body):
                     if last_name(stmt_call.func) in V.CONVERTERS:
                         keys |= {k for k, _ in pf.consumed(stmt_call)}
-                for sub in _subscripts_in(node.body):
+                for sub in subscripts_in(node.body):
                     keys |= {k for k, _ in pf.taint(sub)}
                 pf.validated.update(keys)
 
@@ -707,7 +691,7 @@ class _Walker(cst.CSTVisitor):
         then reads from ``cleaned_data``; a raw ``request.POST.get("pin")`` elsewhere
         is outside it. A payload handed over through a variable is vouched for whole.
         """
-        if not _is_capword(last_name(call.func)):
+        if not is_capword(last_name(call.func)):
             return consumed
         out: set[tuple[str, bool]] = set()
         for arg in call.args:
@@ -734,7 +718,7 @@ class _Walker(cst.CSTVisitor):
             if t and all(w for _, w in t):
                 return set()  # only "is there a payload at all"
         keys: set[str] = set()
-        for node in _expressions_in(test):
+        for node in expressions_in(test):
             t = pf.taint(node)
             keys |= {k for k, _ in t}
             if not t and isinstance(node, cst.Name) and depth < 2:
@@ -743,7 +727,7 @@ class _Walker(cst.CSTVisitor):
                                           cst.DictComp, cst.BinaryOperation, cst.Comparison,
                                           cst.BooleanOperation)) or (
                             isinstance(value, cst.Call) and
-                            not _is_lookup_name(last_name(value.func)) and
+                            not is_lookup_name(last_name(value.func)) and
                             not pf.is_validator_call(value)):
                         keys |= self._checked_keys(value, depth + 1)
         return keys
@@ -784,7 +768,7 @@ class _Walker(cst.CSTVisitor):
             if not (isinstance(target, cst.Name) and target.value in V.NON_MODEL_OBJECTS):
                 self._add(call, pf.taint(call.args[2].value), what, True)
             return
-        if _is_capword(name):
+        if is_capword(name):
             self._constructor_sink(call, taint, what)
             return
         receiver = func.value if isinstance(func, cst.Attribute) else None
@@ -793,10 +777,10 @@ class _Walker(cst.CSTVisitor):
                 return  # a method of the payload itself
             self._add(call, taint, what, True)
             return
-        if receiver is not None and name == "update" and _is_query_receiver(receiver, pf.flow):
+        if receiver is not None and name == "update" and is_query_receiver(receiver, pf.flow):
             self._add(call, taint, what, True)
             return
-        if receiver is not None and name == "values" and _chain_has(receiver, V.CORE_STATEMENTS):
+        if receiver is not None and name == "values" and chain_has(receiver, V.CORE_STATEMENTS):
             self._add(call, taint, what, True)
             return
         if name in V.QUERY_METHODS and receiver is not None or name in (
@@ -804,8 +788,8 @@ class _Walker(cst.CSTVisitor):
             if receiver is not None and pf.taint(receiver):
                 return
             if name == "get" and not any(a.star == "**" for a in call.args) and not (
-                    receiver is not None and _chain_has(receiver, V.QUERY_RECEIVER_WORDS)) \
-                    and not _first_arg_is_class(call):
+                    receiver is not None and chain_has(receiver, V.QUERY_RECEIVER_WORDS)) \
+                    and not first_arg_is_class(call):
                 return  # MAPPING.get(key): a dictionary lookup, not a query
             self._add(call, taint, what, True, lookup=True)
             return
@@ -853,10 +837,10 @@ class _Walker(cst.CSTVisitor):
     def _sql_sink(self, call: cst.Call, taint: Taint, what: str, name: str) -> bool:
         """A call that runs SQL: text or bound parameter alike, the value reaches the
         database as sent. True when ``call`` is one (tainted or not)."""
-        if name in V.SQL_RUNNERS_NEEDING_TEXT and not _looks_like_sql(
+        if name in V.SQL_RUNNERS_NEEDING_TEXT and not looks_like_sql(
                 call.args[0].value, self.pf.flow):
             return False
-        text = _sql_text_arg(call)
+        text = sql_text_arg(call)
         text_taint = self._sql_text_taint(text) if text is not None else EMPTY
         self._add(call, taint | text_taint, what, True, lookup=not text_taint)
         return True
@@ -891,7 +875,7 @@ class _Walker(cst.CSTVisitor):
             owner = built[0].func if len(built) == 1 else owner
         elif isinstance(owner, cst.Call):
             owner = owner.func
-        if owner is func.value or not _is_capword(last_name(owner)):
+        if owner is func.value or not is_capword(last_name(owner)):
             return None
         info = class_info(self.ctx, owner)
         return f"{info.qualname}.{func.attr.value}" if info.qualname else None
@@ -930,7 +914,7 @@ class _Walker(cst.CSTVisitor):
             if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and \
                     target.value.value not in V.NON_MODEL_OBJECTS and \
                     not self.pf.taint(target.value) and \
-                    not _is_plain_container(target.value.value, self.pf.flow):
+                    not is_plain_container(target.value.value, self.pf.flow):
                 before = len(self.pf.sinks)
                 self._add(node, self.pf.taint(node.value),
                           f"{target.value.value}.{target.attr.value}", True)
@@ -945,237 +929,7 @@ def _whole_args(pf: PayloadFlow, call: cst.Call) -> Taint:
     return frozenset(t for a in call.args for t in pf.taint(a.value) if t[1])
 
 
-def _is_plain_container(name: str, flow: Flow) -> bool:
-    values = flow.values_of(name)
-    return bool(values) and all(
-        isinstance(v, (cst.Dict, cst.List, cst.SimpleString)) or
-        (isinstance(v, cst.Call) and last_name(v.func) in ("dict", "SimpleNamespace", "list"))
-        for v in values)
-
-
-def _chain_has(node: cst.BaseExpression, words: frozenset[str]) -> bool:
-    while True:
-        if isinstance(node, cst.Call):
-            if last_name(node.func) in words:
-                return True
-            node = node.func
-        elif isinstance(node, cst.Attribute):
-            if node.attr.value in words:
-                return True
-            node = node.value
-        else:
-            return False
-
-
-def _is_query_receiver(receiver: cst.BaseExpression, flow: Flow) -> bool:
-    if isinstance(receiver, cst.Call) or _chain_has(receiver, V.QUERY_RECEIVER_WORDS):
-        return True
-    if isinstance(receiver, cst.Name):
-        return any(_chain_has(v, V.QUERY_RECEIVER_WORDS) for v in flow.values_of(receiver.value))
-    return False
-
-
-_CHECK_METHODS = frozenset({"fullmatch", "match"})
-_STR_TESTS = frozenset({"isdigit", "isalnum", "isalpha", "isdecimal", "isnumeric",
-                        "isidentifier", "isascii"})
-_CHOICE_ATTRS = frozenset({"values", "choices", "names", "labels", "keys"})
-
-
-def _constrained(test: cst.BaseExpression) -> list[cst.BaseExpression]:
-    """Values a test holds to an allow-list, a pattern or a type."""
-    if isinstance(test, cst.BooleanOperation):
-        return _constrained(test.left) + _constrained(test.right)
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        return _constrained(test.expression)
-    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
-        comp = test.comparisons[0]
-        if isinstance(comp.operator, (cst.In, cst.NotIn)) and _is_constant(comp.comparator):
-            return [test.left]
-    if isinstance(test, cst.Call):
-        name = last_name(test.func)
-        if name == "isinstance" and test.args:
-            return [test.args[0].value]
-        if name in _CHECK_METHODS:
-            return [a.value for a in test.args if a.keyword is None]
-        if name in _STR_TESTS and isinstance(test.func, cst.Attribute):
-            return [test.func.value]
-    return []
-
-
-def _is_constant(expr: cst.BaseExpression) -> bool:
-    """A literal collection, ``ALLOWED``, ``Status.values``, ``SORTS.keys()``..."""
-    if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
-        return all(isinstance(e.value, (cst.SimpleString, cst.Integer, cst.Name, cst.Attribute))
-                   for e in expr.elements)
-    if isinstance(expr, cst.Call):
-        if last_name(expr.func) in ("keys", "values") and isinstance(expr.func, cst.Attribute):
-            return _is_constant(expr.func.value)
-        return last_name(expr.func) in ("set", "frozenset", "tuple") and bool(expr.args) and \
-            _is_constant(expr.args[0].value)
-    name = last_name(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else None
-    if not name:
-        return False
-    return (name.isupper() and len(name) > 1) or (
-        isinstance(expr, cst.Attribute) and name in _CHOICE_ATTRS)
-
-
-def _is_lookup_name(name: str | None) -> bool:
-    """A call that fetches rows: testing its result checks the database, not the input."""
-    if not name:
-        return False
-    first = name.lower().lstrip("_").split("_")[0]
-    return name in V.LOOKUP_METHODS or name in V.SQL_RUNNERS or first in V.LOOKUP_VERBS
-
-
 def _without_path(taint: Taint) -> Taint:
     return frozenset(t for t in taint if base_key(t[0]) != "path")
 
 
-# Keywords under which SQL runners take the statement text rather than its parameters.
-_SQL_TEXT_KEYWORDS = frozenset({"sql", "query", "statement", "stmt", "where", "select",
-                                "tables", "order_by", "raw_query", "operation"})
-
-
-def _sql_text_arg(call: cst.Call) -> cst.BaseExpression | None:
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value in _SQL_TEXT_KEYWORDS:
-            return arg.value
-    first = call.args[0] if call.args else None
-    return first.value if first is not None and first.keyword is None and not first.star \
-        else None
-
-
-def _first_arg_is_class(call: cst.Call) -> bool:
-    """``db.session.get(Product, pid)``, ``User.get(User.email == e)`` (peewee) or
-    ``await User.get(email=e)`` (Tortoise): a lookup, not ``dict.get``."""
-    if any(a.keyword is not None for a in call.args):
-        return True
-    first = call.args[0].value if call.args and call.args[0].keyword is None else None
-    return isinstance(first, cst.Comparison) or (
-        isinstance(first, (cst.Name, cst.Attribute)) and _is_capword(last_name(first)))
-
-
-def _looks_like_sql(expr: cst.BaseExpression, flow: Flow, depth: int = 0) -> bool:
-    """Some literal text the expression is built from reads as SQL (f-strings included)."""
-    found = False
-
-    class _Text(cst.CSTVisitor):
-        def visit_SimpleString(self, node: cst.SimpleString) -> None:
-            nonlocal found
-            found = found or bool(V.SQL_TEXT.search(string_value(node) or ""))
-
-        def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
-            nonlocal found
-            found = found or bool(V.SQL_TEXT.search(node.value))
-
-        def visit_Call(self, node: cst.Call) -> None:
-            nonlocal found
-            found = found or last_name(node.func) in ("text", "SQL", "select")
-
-        def visit_Name(self, node: cst.Name) -> None:
-            nonlocal found
-            if depth < 3 and not found:
-                found = any(_looks_like_sql(v, flow, depth + 1)
-                            for v in flow.values_of(node.value))
-
-    cst.Module([cst.SimpleStatementLine([cst.Expr(expr)])]).visit(_Text())
-    return found
-
-
-def _expressions_in(test: cst.BaseExpression) -> list[cst.BaseExpression]:
-    """Sub-expressions of a guard test, not looking inside database lookups."""
-    out: list[cst.BaseExpression] = []
-
-    class _Collect(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> bool:
-            if _chain_has(node.func, V.LOOKUP_METHODS - {"get"} | {"query", "objects"}):
-                return False
-            out.append(node)
-            return True
-
-        def visit_Name(self, node: cst.Name) -> None:
-            out.append(node)
-
-        def visit_Attribute(self, node: cst.Attribute) -> None:
-            out.append(node)
-
-        def visit_Subscript(self, node: cst.Subscript) -> None:
-            out.append(node)
-
-    cst.Module([cst.SimpleStatementLine([cst.Expr(test)])]).visit(_Collect())
-    return out
-
-
-def _exits_with_error(node: cst.If | cst.While) -> bool:
-    """The guard's branch (or its else) returns, raises, aborts or records an error."""
-    blocks: list[cst.CSTNode] = [node.body]
-    orelse = node.orelse
-    if isinstance(orelse, cst.Else):
-        blocks.append(orelse.body)
-    found = False
-
-    class _Exit(cst.CSTVisitor):
-        def visit_Return(self, n: cst.Return) -> None:
-            nonlocal found
-            found = True
-
-        def visit_Raise(self, n: cst.Raise) -> None:
-            nonlocal found
-            found = True
-
-        def visit_Call(self, n: cst.Call) -> None:
-            nonlocal found
-            if last_name(n.func) in V.ERROR_CALLS:
-                found = True
-
-        def visit_Name(self, n: cst.Name) -> None:
-            nonlocal found
-            if "error" in n.value.lower():
-                found = True
-
-        def visit_If(self, n: cst.If) -> bool:
-            return n is node  # an elif chain is another guard
-
-    for block in blocks:
-        block.visit(_Exit())
-    return found
-
-
-# Errors that bad input raises; ``except Exception`` around a commit is not validation.
-_BAD_INPUT_ERRORS = frozenset({"ValueError", "KeyError", "TypeError", "ValidationError",
-                               "InvalidOperation", "JSONDecodeError", "LookupError",
-                               "BadRequestKeyError", "MultiValueDictKeyError"})
-
-
-def _catches_bad_input(node: cst.Try) -> bool:
-    for handler in node.handlers:
-        if handler.type is None:
-            return False
-        names = {last_name(e.value) for e in handler.type.elements} if isinstance(
-            handler.type, cst.Tuple) else {last_name(handler.type)}
-        if names & _BAD_INPUT_ERRORS and _exits_with_error(
-                cst.If(test=cst.Name("True"), body=handler.body)):
-            return True
-    return False
-
-
-def _calls_in(body: cst.CSTNode) -> list[cst.Call]:
-    out: list[cst.Call] = []
-
-    class _C(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            out.append(node)
-
-    body.visit(_C())
-    return out
-
-
-def _subscripts_in(body: cst.CSTNode) -> list[cst.Subscript]:
-    out: list[cst.Subscript] = []
-
-    class _S(cst.CSTVisitor):
-        def visit_Subscript(self, node: cst.Subscript) -> None:
-            out.append(node)
-
-    body.visit(_S())
-    return out
