@@ -66,7 +66,8 @@ def int_value(node: cst.BaseExpression | None) -> int | None:
     return None
 
 
-def get_arg(call: cst.Call, keyword: str | None = None, position: int | None = None) -> cst.Arg | None:
+def get_arg(call: cst.Call, keyword: str | None = None,
+            position: int | None = None) -> cst.Arg | None:
     """The argument passed by keyword, or else at a positional index."""
     if keyword is not None:
         for arg in call.args:
@@ -169,3 +170,21 @@ def jsonable(value):
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     return value
+
+
+def block_assignments(statements) -> dict[str, cst.BaseExpression]:
+    """``name = value`` / ``name: T = value`` among a block's statements (a module body or
+    a class body), last one winning."""
+    out: dict[str, cst.BaseExpression] = {}
+    for stmt in statements:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.Assign):
+                for t in small.targets:
+                    if isinstance(t.target, cst.Name):
+                        out[t.target.value] = small.value
+            elif isinstance(small, cst.AnnAssign) and small.value is not None and \
+                    isinstance(small.target, cst.Name):
+                out[small.target.value] = small.value
+    return out

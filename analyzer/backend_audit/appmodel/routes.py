@@ -13,6 +13,7 @@ import libcst as cst
 
 from backend_audit.appmodel.imports import ImportMap
 from backend_audit.appmodel.names import (
+    block_assignments,
     decorator_call,
     dotted_name,
     get_arg,
@@ -175,19 +176,7 @@ def _view_framework(bases: list[str], frameworks: set[str]) -> str | None:
 
 
 def _class_attributes(node: cst.ClassDef) -> dict[str, cst.BaseExpression]:
-    attrs: dict[str, cst.BaseExpression] = {}
-    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
-    for stmt in body:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                if isinstance(small, cst.Assign):
-                    for t in small.targets:
-                        if isinstance(t.target, cst.Name):
-                            attrs[t.target.value] = small.value
-                elif isinstance(small, cst.AnnAssign) and small.value is not None and \
-                        isinstance(small.target, cst.Name):
-                    attrs[small.target.value] = small.value
-    return attrs
+    return block_assignments(node.body.body if isinstance(node.body, cst.IndentedBlock) else ())
 
 
 def _methods_of(node: cst.ClassDef) -> list[cst.FunctionDef]:

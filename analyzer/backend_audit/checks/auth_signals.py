@@ -14,7 +14,13 @@ from enum import Enum
 import libcst as cst
 
 from backend_audit.appmodel.context import ModuleContext
-from backend_audit.appmodel.names import decorator_call, dotted_name, get_arg, last_name
+from backend_audit.appmodel.names import (
+    block_assignments,
+    decorator_call,
+    dotted_name,
+    get_arg,
+    last_name,
+)
 from backend_audit.appmodel.routes import Route
 
 AUTH_DECORATOR = re.compile(
@@ -101,18 +107,7 @@ def dependency_authenticates(expr: cst.BaseExpression, ctx: ModuleContext,
 
 def module_assignments(module: cst.Module) -> dict[str, cst.BaseExpression]:
     """Top-level ``name = value`` assignments (routers, Annotated aliases)."""
-    out: dict[str, cst.BaseExpression] = {}
-    for stmt in module.body:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                if isinstance(small, cst.Assign):
-                    for t in small.targets:
-                        if isinstance(t.target, cst.Name):
-                            out[t.target.value] = small.value
-                elif isinstance(small, cst.AnnAssign) and small.value is not None and \
-                        isinstance(small.target, cst.Name):
-                    out[small.target.value] = small.value
-    return out
+    return block_assignments(module.body)
 
 
 class ProtectionFinder:
