@@ -476,6 +476,12 @@ class PayloadFlow:
             # ``text(sql)``, ``and_(...)``, ``func.lower(x)``: query pieces carry their values.
             return _field(frozenset().union(*(self.taint(a.value) for a in call.args)))
         if is_capword(name):
+            positional = [a for a in call.args if a.keyword is None and not a.star]
+            if len(positional) == len(call.args) == 1 and \
+                    class_info(self.ctx, func).kind != "model":
+                # ``Status(value)``, ``ObjectId(value)``: a value type that parses its
+                # one argument or raises.
+                return EMPTY
             # An object built from raw fields (``StockItem(**row)``) carries them on.
             return _field(frozenset().union(*(self.taint(a.value) for a in call.args)))
         helper = self.ctx.local_function(call)
@@ -537,6 +543,7 @@ class _Walker(cst.CSTVisitor):
         self.assigns: list[cst.Assign] = []
         self.guards: list[tuple[cst.BaseExpression, cst.CSTNode]] = []
         self.tries: list[cst.Try] = []
+        self.tests: list[cst.BaseExpression] = []  # conditions that do not branch a block
         self.assigned_to: dict[int, str] = {}
         self.persisted_names: set[str] = set()
         self.persisted_calls: set[int] = set()
@@ -616,6 +623,12 @@ class _Walker(cst.CSTVisitor):
     def visit_While(self, node: cst.While) -> None:
         self.guards.append((node.test, node))
 
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        self.tests.append(node.test)  # ``s if s in SORTS else "name"``
+
+    def visit_Assert(self, node: cst.Assert) -> None:
+        self.tests.append(node.test)
+
     def visit_Try(self, node: cst.Try) -> None:
         self.tries.append(node)
 
@@ -669,8 +682,9 @@ class _Walker(cst.CSTVisitor):
         for test, node in self.guards:
             if exits_with_error(node):
                 pf.validated.update(self._checked_keys(test, 0))
-            # ``if status in STATES: qs = qs.filter(status=status)``: an allow-list,
-            # pattern or type test constrains the value whether or not it exits.
+        # ``if status in STATES: qs = qs.filter(status=status)``: an allow-list, pattern or
+        # type test constrains the value whether or not it exits.
+        for test in [*(t for t, _ in self.guards), *self.tests]:
             for checked in constrained(test):
                 pf.validated.update(k for k, whole in pf.taint(checked) if not whole)
         for node in self.tries:
@@ -898,6 +912,9 @@ class _Walker(cst.CSTVisitor):
         info = class_info(self.ctx, call.func)
         if info.kind in ("validator", "other"):
             return
+        if info.kind is None and len(call.args) == 1 and call.args[0].keyword is None and \
+                not call.args[0].star:
+            return  # ``Status(value)``: a value type parsing its argument, not a row
         persisted = id(call) in self.persisted_calls or \
             self.assigned_to.get(id(call)) in self.persisted_names
         if info.kind == "model":

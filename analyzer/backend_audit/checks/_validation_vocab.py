@@ -68,6 +68,7 @@ CONVERTERS = frozenset({
     "to_decimal", "bleach", "uuid4", "len", "hexdigest", "hash_password",
     "generate_password_hash", "make_password", "hashpw", "hash", "encrypt", "abs", "round",
     "Fraction", "timedelta", "fromtimestamp", "utcfromtimestamp", "urlparse", "str",
+    "isoparse", "parse_duration", "validate_email",
 })
 # Methods of a payload whose result still is (part of) the payload.
 FIELD_METHODS = frozenset({"get", "pop", "getlist", "setdefault", "getone", "getall"})
@@ -93,10 +94,12 @@ QUERY_RECEIVER_WORDS = frozenset({"objects", "query", "filter", "filter_by", "wh
 # SQLAlchemy Core: ``insert(t).values(...)`` / ``update(t).values(...)``.
 CORE_STATEMENTS = frozenset({"insert", "update", "values", "on_conflict_do_update",
                              "on_duplicate_key_update"})
-# Query calls that are dangerous with a whole payload (``filter(**request.GET)``).
+# Query calls: a client value selects rows (``filter(email=e)``), orders them
+# (``order_by(sort)``) or, whole, picks the columns to filter on (``filter(**request.GET)``).
 QUERY_METHODS = frozenset({"filter", "filter_by", "exclude", "get", "find", "find_one",
                            "delete_many", "delete_one", "count_documents", "get_object_or_404",
-                           "get_list_or_404", "aggregate", "where"})
+                           "get_list_or_404", "aggregate", "where", "get_or_404", "order_by",
+                           "having", "one_or_404"})
 # Calls that persist an object built earlier (``db.session.add(user)``, ``post.save()``).
 PERSIST_METHODS = frozenset({"add", "add_all", "save", "merge", "persist", "insert", "put",
                              "commit", "flush", "asave", "create"})
