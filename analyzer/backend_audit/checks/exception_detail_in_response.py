@@ -78,6 +78,9 @@ class _ExceptNames(cst.CSTVisitor):
     def visit_Lambda(self, node: cst.Lambda) -> bool:
         return False
 
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
+        return False  # small statements hold no except clauses: skip most of the tree
+
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if node.name is not None and isinstance(node.name.name, cst.Name):
             level = handler_exposure(node, self.imports)
@@ -122,6 +125,9 @@ class ExceptionDetailInResponse(Check):
         self._returned_calls: set[int] = set()  # calls a route or error handler returns
         self._stores: dict[int, dict[str, list[cst.BaseExpression]]] = {}
         self._sinks: dict[int, list[cst.BaseExpression]] = {}
+        # Without an exception name in scope, only a traceback call can put exception
+        # text into a value; where the file names none, taint is skipped (most functions).
+        self._traceback_named = any(name in ctx.source for name in TRACEBACK_CALLS)
 
     # -- where exceptions are -------------------------------------------------------
     def _tainted_names(self, fn: cst.FunctionDef) -> dict[str, str | None]:
@@ -228,6 +234,8 @@ class ExceptionDetailInResponse(Check):
         if fn is None or is_test_path(self.ctx.path):
             return
         tainted = self._tainted_names(fn)
+        if not tainted and not self._traceback_named:
+            return
         flow = self.ctx.flow()
         if self._is_sink(node):
             level = None
@@ -259,7 +267,10 @@ class ExceptionDetailInResponse(Check):
         flow = self.ctx.flow()
         self._returned_calls.update(id(leaf) for leaf in flow.leaves(node.value)
                                     if isinstance(leaf, cst.Call))
-        level = self._taint(node.value, flow, self._tainted_names(fn), 0, follow_helpers=True)
+        tainted = self._tainted_names(fn)
+        if not tainted and not self._traceback_named:
+            return
+        level = self._taint(node.value, flow, tainted, 0, follow_helpers=True)
         if level:
             self._report(node, level)
 

@@ -14,7 +14,7 @@ import ast
 import inspect
 import textwrap
 from collections.abc import Callable, Iterable
-from functools import cache
+from functools import cache, lru_cache
 
 import libcst as cst
 from libcst import MaybeSentinel
@@ -63,12 +63,20 @@ def _default_callbacks(visitor: cst.CSTVisitor) -> bool:
         type(visitor).on_leave is cst.CSTVisitor.on_leave
 
 
-@cache
+_LIBCST_VISITOR_MRO = frozenset(cst.CSTVisitor.__mro__)
+
+
+@lru_cache(maxsize=512)
 def _own_callback_names(visitor_type: type[cst.CSTVisitor]) -> tuple[str, ...]:
     """``visit_*``/``leave_*`` names the visitor defines beyond libcst's no-op defaults."""
-    return tuple(name for name in dir(visitor_type)
-                 if name.startswith(("visit_", "leave_"))
-                 and getattr(visitor_type, name) is not getattr(cst.CSTVisitor, name, None))
+    # Only the classes below CSTVisitor can define callbacks of their own; ``dir()`` over
+    # libcst's thousand stubs cost milliseconds per call, and checks that define a visitor
+    # class inside a method create a new class (a cache miss) for every function scanned.
+    names = {name for klass in visitor_type.__mro__ if klass not in _LIBCST_VISITOR_MRO
+             for name in vars(klass) if name.startswith(("visit_", "leave_"))}
+    return tuple(sorted(name for name in names
+                        if getattr(visitor_type, name) is not getattr(cst.CSTVisitor, name,
+                                                                      None)))
 
 
 def _own_method(visitor: cst.CSTVisitor, name: str) -> VisitorMethod | None:
