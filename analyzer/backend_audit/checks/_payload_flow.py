@@ -44,6 +44,7 @@ from backend_audit.checks._validation_shapes import (
     constrained,
     exits_with_error,
     expressions_in,
+    fetched_class,
     first_arg_is_class,
     is_capword,
     is_lookup_name,
@@ -269,16 +270,19 @@ def function_params(fn: cst.FunctionDef) -> tuple[str, ...]:
                  if x.name.value not in ("self", "cls"))
 
 
-def summarize(ctx: ModuleContext, fn: cst.FunctionDef, depth: int = 0) -> FunctionSummary:
-    """Does ``fn`` validate what it gets, and which of its parameters does it store?"""
+def summarize(ctx: ModuleContext, fn: cst.FunctionDef, depth: int = 0,
+              owner: cst.ClassDef | None = None) -> FunctionSummary:
+    """Does ``fn`` validate what it gets, and which of its parameters does it store?
+    ``owner`` is the class ``fn`` is a method of, when known."""
     key = ("_validation_summary", id(fn))
     cached = ctx.__dict__.setdefault("_validation_summaries", {}).get(key)
     if cached is not None:
         return cached
     params = function_params(fn)
     ctx.__dict__["_validation_summaries"][key] = FunctionSummary(False, frozenset(), params)
+    model_self = owner is not None and local_class_kind(ctx, owner) == "model"
     flow = PayloadFlow(ctx, fn, {p: f"param:{p}" for p in params if p not in SKIP_PARAMS},
-                       depth=depth + 1)
+                       depth=depth + 1, model_self=model_self)
     validates = flow.validated_all or bool(flow.validated) or _calls_a_validator(ctx, fn)
 
     def reached(lookup: bool) -> frozenset[str]:
@@ -351,6 +355,7 @@ class PayloadFlow:
     fn: cst.FunctionDef
     params: dict[str, str]  # parameter name -> payload key
     depth: int = 0
+    model_self: bool = False  # a method of a model: ``self.x = ...`` writes a row
     flow: Flow = field(init=False)
     validated: set[str] = field(default_factory=set)
     validated_all: bool = False
@@ -879,14 +884,17 @@ class _Walker(cst.CSTVisitor):
                    for k, _ in (_without_path(taint) if lookup else taint))
 
     def _method_name(self, func: cst.BaseExpression) -> str | None:
-        """``app.repos.OrderRepo.search`` for ``repo.search`` where ``repo = OrderRepo(db)``
-        or for ``OrderRepo(db).search``: a method of a class the scan may know."""
+        """``app.repos.OrderRepo.search`` for ``repo.search`` where ``repo = OrderRepo(db)``,
+        for ``OrderRepo(db).search``, or ``app.models.Order.apply_coupon`` for
+        ``order.apply_coupon`` where ``order = Order.objects.get(...)``: a method of a
+        class the scan may know."""
         if not isinstance(func, cst.Attribute):
             return None
         owner: cst.BaseExpression = func.value
         if isinstance(owner, cst.Name):
             built = [v for v in self.pf.flow.values_of(owner.value) if isinstance(v, cst.Call)]
-            owner = built[0].func if len(built) == 1 else owner
+            if len(built) == 1:
+                owner = fetched_class(built[0]) or built[0].func
         elif isinstance(owner, cst.Call):
             owner = owner.func
         if owner is func.value or not is_capword(last_name(owner)):
@@ -924,12 +932,13 @@ class _Walker(cst.CSTVisitor):
             self._add(call, taint, what, persisted, {"type": need, "name": info.qualname})
 
     def _assign_sink(self, node: cst.Assign) -> None:
-        if not self.has_persist:
+        if not self.has_persist and not self.pf.model_self:
             return
         for t in node.targets:
             target = t.target
             if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and \
-                    target.value.value not in V.NON_MODEL_OBJECTS and \
+                    (target.value.value not in V.NON_MODEL_OBJECTS or
+                     self.pf.model_self and target.value.value == "self") and \
                     not self.pf.taint(target.value) and \
                     not is_plain_container(target.value.value, self.pf.flow):
                 before = len(self.pf.sinks)

@@ -282,3 +282,23 @@ def subscripts_in(body: cst.CSTNode) -> list[cst.Subscript]:
 
     body.visit(_S())
     return out
+
+
+# Calls that return one row of the model class they are given or chained from.
+_ROW_FETCHES = frozenset({"get", "first", "last", "one", "one_or_none", "get_or_404",
+                          "first_or_404", "one_or_404", "get_object_or_404", "earliest",
+                          "latest"})
+
+
+def fetched_class(call: cst.Call) -> cst.BaseExpression | None:
+    """``Order`` for ``Order.objects.get(...)``, ``Order.query.filter_by(...).first()``,
+    ``get_object_or_404(Order, ...)`` or ``db.session.get(Order, pk)``."""
+    if last_name(call.func) not in _ROW_FETCHES:
+        return None
+    first = call.args[0].value if call.args and call.args[0].keyword is None else None
+    if isinstance(first, (cst.Name, cst.Attribute)) and is_capword(last_name(first)):
+        return first
+    node: cst.BaseExpression = call.func
+    while isinstance(node, (cst.Attribute, cst.Call)):
+        node = node.value if isinstance(node, cst.Attribute) else node.func
+    return node if isinstance(node, cst.Name) and is_capword(node.value) else None

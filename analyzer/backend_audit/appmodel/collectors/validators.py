@@ -46,7 +46,8 @@ class ValidatorFacts(Collector):
         if self.ctx.routes.route_for(node) is not None:
             return  # handlers are analysed where they are, not called from elsewhere
         owner = f"{self.ctx.class_stack[0].name.value}." if self.ctx.class_stack else ""
-        summary = summarize(self.ctx, node)
+        summary = summarize(self.ctx, node,
+                            owner=self.ctx.class_stack[0] if self.ctx.class_stack else None)
         # Recorded even when it neither validates nor stores: a known function that
         # does nothing with its argument settles a call to it.
         self.ctx.add_fact(CALLABLE_FACT, {
