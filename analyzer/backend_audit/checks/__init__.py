@@ -17,7 +17,8 @@ def _subclasses_in(package: str, base: type) -> list[type]:
             continue
         module = importlib.import_module(f"{package}.{info.name}")
         for obj in vars(module).values():
-            if isinstance(obj, type) and issubclass(obj, base) and obj.__module__ == module.__name__:
+            if isinstance(obj, type) and issubclass(obj, base) and \
+                    obj.__module__ == module.__name__:
                 found.append(obj)
     return found
 
