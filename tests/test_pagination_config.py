@@ -46,3 +46,44 @@ def test_a_configured_dotted_helper_bounds_the_query(tmp_path: Path) -> None:
 def test_a_configured_helper_elsewhere_does_not_hide_the_finding(tmp_path: Path) -> None:
     assert _findings(tmp_path, Config(pagination_helpers=("ourkit.db.paged",))) == \
         [("BA501", 12)]
+
+
+REPOSITORY = '''
+from .models import Invoice
+
+
+def open_invoices():
+    return Invoice.query.filter_by(paid=False).order_by(Invoice.due).all()
+'''
+
+API = '''
+from flask import Blueprint, jsonify
+from ourkit.db import windowed
+
+from .repository import open_invoices
+
+bp = Blueprint("api", __name__)
+
+
+@bp.get("/invoices/open")
+def list_open_invoices():
+    return jsonify(windowed(open_invoices()))
+'''
+
+
+def _app_findings(tmp_path: Path, config: Config) -> list[tuple[str, int]]:
+    app = tmp_path / "billing"
+    app.mkdir()
+    (app / "__init__.py").write_text("", encoding="utf-8")
+    (app / "repository.py").write_text(REPOSITORY, encoding="utf-8")
+    (app / "api.py").write_text(API, encoding="utf-8")
+    report = scan([tmp_path], config, ScanOptions(select=("BA501",), jobs=1))
+    return [(f.path.rsplit("/", 1)[-1], f.region.start_line) for f in report.findings]
+
+
+def test_rows_from_another_module_are_reported_at_the_query(tmp_path: Path) -> None:
+    assert _app_findings(tmp_path, Config()) == [("repository.py", 6)]
+
+
+def test_a_configured_helper_in_the_route_covers_the_repository_query(tmp_path: Path) -> None:
+    assert _app_findings(tmp_path, Config(pagination_helpers=("windowed",))) == []

@@ -22,6 +22,7 @@ import libcst as cst
 from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.dataflow import Flow, is_literal
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
+from backend_audit.engines.walk import walk
 
 MAX_DEPTH = 14
 
@@ -189,31 +190,37 @@ class Scope:
         return self._paged
 
     def _scan(self) -> None:
-        calls: dict[str, list[cst.Call]] = {}
-        paged: set[str] = set()
-        loops: set[str] = set()
-        root = self.fn
+        visitor = _ScopeCalls(self.fn)
+        if self.fn is not None:
+            walk(self.fn, visitor)
+        self._calls, self._paged, self._loop_names = visitor.calls, visitor.paged, visitor.loops
 
-        class _Calls(cst.CSTVisitor):
-            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-                return node is root
 
-            def visit_Call(self, node: cst.Call) -> None:
-                func = node.func
-                if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
-                    calls.setdefault(func.value.value, []).append(node)
-                if is_paging_name(last_name(func)):
-                    for arg in node.args:
-                        if isinstance(arg.value, cst.Name):
-                            paged.add(arg.value.value)
+class _ScopeCalls(cst.CSTVisitor):
+    """Method calls by receiver name, names handed to a pager, and loop targets of one
+    function (not of the functions nested in it)."""
 
-            def visit_For(self, node: cst.For) -> None:
-                if isinstance(node.target, cst.Name):
-                    loops.add(node.target.value)
+    def __init__(self, root: cst.FunctionDef | None) -> None:
+        self.root = root
+        self.calls: dict[str, list[cst.Call]] = {}
+        self.paged: set[str] = set()
+        self.loops: set[str] = set()
 
-        if root is not None:
-            root.visit(_Calls())
-        self._calls, self._paged, self._loop_names = calls, paged, loops
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return node is self.root
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            self.calls.setdefault(func.value.value, []).append(node)
+        if is_paging_name(last_name(func)):
+            for arg in node.args:
+                if isinstance(arg.value, cst.Name):
+                    self.paged.add(arg.value.value)
+
+    def visit_For(self, node: cst.For) -> None:
+        if isinstance(node.target, cst.Name):
+            self.loops.add(node.target.value)
 
 
 @dataclass(frozen=True)
@@ -268,6 +275,23 @@ class QueryAnalyzer:
         self.mongo = bool(tops & MONGO_PACKAGES)
         self.sqlalchemy = bool(tops & {"sqlalchemy", "sqlmodel", "flask_sqlalchemy"})
         self.tortoise = "tortoise" in tops
+        self._self_classes: dict[str, dict[str, cst.BaseExpression]] = {}
+
+    def self_attribute_class(self, class_name: str | None,
+                             attr: str) -> cst.BaseExpression | None:
+        """``Repo`` for ``self.repo`` when a method of the class assigns
+        ``self.repo = Repo(...)`` (a service holding its repository)."""
+        if class_name is None:
+            return None
+        if class_name not in self._self_classes:
+            found: dict[str, cst.BaseExpression] = {}
+            for key, fn in self.ctx.module_functions.items():
+                if key.startswith(class_name + "."):
+                    for target, value in _self_assignments(fn):
+                        if isinstance(value, cst.Call) and _capitalised(value.func):
+                            found.setdefault(target, value.func)
+            self._self_classes[class_name] = found
+        return self._self_classes[class_name].get(attr)
 
     def scope(self, fn: cst.FunctionDef, class_name: str | None) -> Scope:
         return Scope(fn, self.ctx.flow(fn), class_name)
@@ -362,6 +386,10 @@ class QueryAnalyzer:
         recv = call.func.value
         if isinstance(recv, cst.Call) and isinstance(recv.func, cst.Name):
             return self.ctx.module_functions.get(f"{recv.func.value}.{call.func.attr.value}")
+        if isinstance(recv, cst.Attribute) and dotted_name(recv.value) == "self":
+            cls = self.self_attribute_class(scope.class_name, recv.attr.value)
+            return self.ctx.module_functions.get(f"{cls.value}.{call.func.attr.value}") \
+                if isinstance(cls, cst.Name) else None
         if not isinstance(recv, cst.Name) or recv.value in ("self", "cls"):
             return None
         candidates = [v.func for v in scope.flow.values_of(recv.value) if isinstance(v, cst.Call)]
@@ -645,6 +673,11 @@ class QueryAnalyzer:
             qual = self.imports.qualname(recv)
             if qual is not None:
                 return f"{qual}.{method}"
+            if dotted_name(recv.value) == "self":
+                cls_node = self.self_attribute_class(scope.class_name, recv.attr.value)
+                cls = self.imports.qualname(cls_node) if cls_node is not None else None
+                if cls is not None:
+                    return f"{cls}.{method}"
         elif isinstance(recv, cst.Call) and isinstance(recv.func, (cst.Name, cst.Attribute)):
             cls = self.imports.qualname(recv.func)  # ``OrderRepository(session).list()``
             if cls is not None and cls.split(".")[-1][:1].isupper():
@@ -674,7 +707,7 @@ class QueryAnalyzer:
             if query.bounded:
                 return
             yield Hit(self._origin(expr, scope), query, through + query.through, doubts)
-            if query.kind != "via":
+            if query.kind != "via" or query.applied:
                 return
         yield from self._descend(expr, scope, through, doubts, seen)
 
@@ -822,6 +855,29 @@ class QueryAnalyzer:
                 yield from self.reach(recv, scope, through, doubts, seen)
         for arg in call.args:
             yield from self.reach(arg.value, scope, through, doubts, seen)
+
+
+class _SelfAssignments(cst.CSTVisitor):
+    """``self.x = value`` statements of one method (not of functions nested in it)."""
+
+    def __init__(self, root: cst.FunctionDef) -> None:
+        self.root = root
+        self.found: list[tuple[str, cst.BaseExpression]] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return node is self.root
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            target = t.target
+            if isinstance(target, cst.Attribute) and dotted_name(target.value) == "self":
+                self.found.append((target.attr.value, node.value))
+
+
+def _self_assignments(fn: cst.FunctionDef) -> list[tuple[str, cst.BaseExpression]]:
+    visitor = _SelfAssignments(fn)
+    walk(fn, visitor)
+    return visitor.found
 
 
 def _executes(expr: cst.BaseExpression) -> bool:
