@@ -16,12 +16,12 @@ from functools import cache
 from typing import Any
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from backend_audit.appmodel.context import ModuleContext
 from backend_audit.checks import check_classes, collector_classes
 from backend_audit.checks.base import Candidate, Check
 from backend_audit.config import Config
+from backend_audit.engines.positions import Positions, Range, code_positions
 from backend_audit.engines.source import line_count, read_source, source_lines
 from backend_audit.engines.walk import walk_batched
 from backend_audit.findings import Notification, NotificationLevel
@@ -152,39 +152,35 @@ def _traverse(module: cst.Module, ctx: ModuleContext, visitors: list[Check]) -> 
 def _with_positions(module: cst.Module,
                     pending: list[tuple[cst.CSTNode, Candidate]]) -> list[Candidate]:
     # Positions cost a full code-generation pass: pay it only for files with candidates.
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    positions = code_positions(module)
     statements = _multiline_statements(positions)
     out = []
     for node, cand in pending:
-        rng = positions.get(node)
+        rng = positions.ranges.get(id(node))
         if rng is None:
             continue
-        start_line, start_col = rng.start.line, rng.start.column
-        outer = _enclosing_statement(statements, rng) if rng.start.line > 1 else None
+        start_line, start_col, end_line, end_col = rng
+        outer = _enclosing_statement(statements, rng) if start_line > 1 else None
         if outer is not None:
             start_line, start_col = outer
-        out.append(cand.with_region(start_line, start_col + 1,
-                                    rng.end.line, rng.end.column + 1))
+        out.append(cand.with_region(start_line, start_col + 1, end_line, end_col + 1))
     return out
 
 
-def _multiline_statements(positions) -> list[tuple[int, int, int]]:
+def _multiline_statements(positions: Positions) -> list[tuple[int, int, int]]:
     """(start line, start column, end line) of every simple statement spanning lines."""
-    return sorted(
-        (r.start.line, r.start.column, r.end.line)
-        for n, r in positions.items()
-        if isinstance(n, cst.SimpleStatementLine) and r.end.line > r.start.line
-    )
+    return sorted((sl, sc, el) for sl, sc, el, _ in positions.statements if el > sl)
 
 
-def _enclosing_statement(statements: list[tuple[int, int, int]], rng) -> tuple[int, int] | None:
+def _enclosing_statement(statements: list[tuple[int, int, int]],
+                         rng: Range) -> tuple[int, int] | None:
     """A finding inside a statement that spans several lines starts where the statement
     starts: that is the line a reviewer points at and where a suppression comment goes."""
     best = None
     for start, col, end in statements:
-        if start > rng.start.line:
+        if start > rng[0]:
             break
-        if start < rng.start.line and end >= rng.end.line:
+        if start < rng[0] and end >= rng[2]:
             best = (start, col)  # sorted by start: the innermost comes last
     return best
 
