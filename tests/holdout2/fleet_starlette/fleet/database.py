@@ -1,0 +1,5 @@
+from databases import Database
+
+from .settings import DATABASE_URL
+
+database = Database(str(DATABASE_URL))
