@@ -29,6 +29,8 @@ _DECOY = re.compile(r"(?i)dummy|decoy|timing|fake_hash|sentinel|not[-_ ]a[-_ ]re
 _UNUSABLE = frozenset({"", "!", "*", "x"})
 _ACCOUNT_FUNCTION = re.compile(r"(?i)admin|user|account|seed|superuser|register|signup|staff|"
                                r"member|owner|bootstrap|operator|customer|employee")
+# ``create_picker`` / ``invite_driver``: whoever is created here logs in with the password.
+_CREATOR = re.compile(r"(?i)_?(create|add|register|invite|provision|onboard)_")
 _ACCOUNT_CALL = re.compile(r"\b(create_user|create_superuser|set_password|make_password|"
                            r"generate_password_hash|hashpw|hash_password|get_password_hash)\(")
 
@@ -75,6 +77,32 @@ class PasswordHardcodedDefault(Check):
                     self.report(p, confidence="high")
                 elif _ACCOUNT_CALL.search(self.ctx.module.code_for_node(node.body)):
                     self.report(p, confidence="medium")
+
+    # -- a password local defaulting to a constant ------------------------------------
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        """``password = password or settings.DEFAULT_OPERATOR_PASSWORD`` in an account
+        function: the constant becomes the account's password (hashed or not)."""
+        fn = self.ctx.current_function
+        if fn is None or self.tests.active(node) or not any(
+                isinstance(t.target, cst.Name) and is_password_name(t.target.value)
+                for t in node.targets):
+            return
+        if not (_ACCOUNT_FUNCTION.search(fn.name.value) or _CREATOR.match(fn.name.value) or
+                _ACCOUNT_CALL.search(self.ctx.module.code_for_node(fn.body))):
+            return
+        value = node.value
+        while isinstance(value, cst.BooleanOperation):
+            value = value.right
+        if isinstance(value, cst.Name):
+            if value.value in self.constants:
+                self.used.add(value.value)
+            elif value.value.isupper():
+                self.ctx.add_fact("password.default-used", {"name": value.value})
+            return
+        setting = _setting_name(value)
+        if setting is not None and setting.isupper():  # not ``data["password"]``
+            self.ctx.add_fact("password.default-used", {"name": setting})
 
     # -- literals given to account-creating calls --------------------------------------
 

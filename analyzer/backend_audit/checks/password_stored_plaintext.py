@@ -128,6 +128,8 @@ class PasswordStoredPlaintext(Check):
                     arg.keyword is not None and arg.keyword.value in _DICT_KEYWORDS:
                 for d in self._dicts(arg.value):
                     self._dict(d, model)
+                if isinstance(arg.value, cst.Name):
+                    self._mutations(arg.value.value, model)
 
     def _dicts(self, expr: cst.BaseExpression) -> list[cst.Dict]:
         """Dict literals ``expr`` may be (following local names; ``{"$set": {...}}`` too)."""
@@ -160,6 +162,8 @@ class PasswordStoredPlaintext(Check):
             return
         for d in self._dicts(expr):
             self._dict(d, model)
+        if isinstance(expr, cst.Name):
+            self._mutations(expr.value, model)
         target = expr
         if isinstance(expr, cst.Name):
             values = self.ctx.flow().values_of(expr.value)
@@ -175,6 +179,42 @@ class PasswordStoredPlaintext(Check):
         elif isinstance(target, cst.Name) and target.value == "validated_data" and \
                 self._serializer_declares_password():
             self._report(target, model, "password", Kind.PLAIN)
+
+    def _mutations(self, name: str, model: str | None) -> None:
+        """``values.update(password=...)`` / ``values["password"] = ...`` on the dict that
+        is written: the password is added after the dict was built."""
+        fn = self.ctx.current_function
+        if fn is None:
+            return
+        found: list[tuple[cst.CSTNode, cst.BaseExpression, str]] = []
+
+        class _Find(cst.CSTVisitor):
+            def visit_Call(self, call: cst.Call) -> None:
+                f = call.func
+                if not (isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and
+                        f.value.value == name):
+                    return
+                if f.attr.value == "update":
+                    for arg in call.args:
+                        if arg.keyword is not None and is_password_column(arg.keyword.value):
+                            found.append((call, arg.value, arg.keyword.value))
+                        elif arg.keyword is None and isinstance(arg.value, cst.Dict):
+                            found.extend((call, el.value, key)
+                                         for el, key in dict_password_values(arg.value))
+                elif f.attr.value == "setdefault" and len(call.args) >= 2 and \
+                        is_password_column(string_value(call.args[0].value)):
+                    found.append((call, call.args[1].value, string_value(call.args[0].value)))
+
+            def visit_Assign(self, node: cst.Assign) -> None:
+                for target in node.targets:
+                    t = target.target
+                    if isinstance(t, cst.Subscript) and isinstance(t.value, cst.Name) and \
+                            t.value.value == name and is_password_column(subscript_key(t)):
+                        found.append((node, node.value, subscript_key(t) or "password"))
+
+        fn.visit(_Find())
+        for at, value, key in found:
+            self._value(at, value, model, key)
 
     def _password_removed(self, name: str) -> bool:
         fn = self.ctx.current_function
