@@ -283,7 +283,11 @@ def summarize(ctx: ModuleContext, fn: cst.FunctionDef, depth: int = 0,
     model_self = owner is not None and local_class_kind(ctx, owner) == "model"
     flow = PayloadFlow(ctx, fn, {p: f"param:{p}" for p in params if p not in SKIP_PARAMS},
                        depth=depth + 1, model_self=model_self)
-    validates = flow.validated_all or bool(flow.validated) or _calls_a_validator(ctx, fn)
+    # A check on one parameter (``if balance < amount: raise``) does not make the function
+    # a validator of the others: every parameter it takes needs evidence of its own.
+    checked = {base_key(k) for k in flow.validated}
+    validates = flow.validated_all or _calls_a_validator(ctx, fn) or bool(flow.validated) and \
+        all(f"param:{p}" in checked for p in params if p not in SKIP_PARAMS)
 
     def reached(lookup: bool) -> frozenset[str]:
         return frozenset(base_key(k).split(":", 1)[1] for s in flow.sinks
@@ -383,12 +387,16 @@ class PayloadFlow:
             if expr.value in self.params:
                 return frozenset({(self.params[expr.value], True)})
             out: set[tuple[str, bool]] = set()
-            for value in (*self.flow.values_of(expr.value), *self._extra.get(expr.value, ())):
+            # ``clauses.append(...)`` and friends fill a collection the name is bound to.
+            for value in (*self.flow.values_of(expr.value), *self.flow.items_of(expr.value),
+                          *self._extra.get(expr.value, ())):
                 out |= self.taint(value)
             return frozenset(out)
         if isinstance(expr, (cst.Await, cst.NamedExpr)):
             return self.taint(expr.expression if isinstance(expr, cst.Await) else expr.value)
         if isinstance(expr, cst.Attribute):
+            if is_restx_payload(expr, self.ctx):
+                return frozenset({("body", True)})
             kind = request_input(expr, self.ctx.imports)
             if kind is not None:
                 return frozenset({(kind, True)}) if kind in V.PAYLOAD_KINDS else EMPTY
@@ -524,6 +532,34 @@ class PayloadFlow:
         for arg in call.args:
             out |= self.taint(arg.value)
         return frozenset(out)
+
+
+RESTX_PACKAGES = ("flask_restx", "flask_restplus")
+
+
+def is_restx_payload(expr: cst.Attribute, ctx: ModuleContext) -> bool:
+    """``ns.payload`` / ``api.payload`` / ``self.api.payload``: Flask-RESTX's request body.
+    The receiver must be a ``Namespace``/``Api`` this module builds, or (imported from the
+    project) be used where Flask-RESTX is imported."""
+    if expr.attr.value != "payload":
+        return False
+    owner = expr.value
+    if isinstance(owner, cst.Attribute) and isinstance(owner.value, cst.Name):
+        return owner.value.value == "self" and owner.attr.value == "api" and \
+            _uses_restx(ctx)
+    if not isinstance(owner, cst.Name):
+        return False
+    for value in ctx.flow(ctx.module).values_of(owner.value):
+        if isinstance(value, cst.Call) and last_name(value.func) in ("Namespace", "Api") and \
+                (qualified(value.func, ctx) or "").startswith(RESTX_PACKAGES):
+            return True
+    qual = ctx.imports.qualname(owner)
+    return qual is not None and not qual.startswith(RESTX_PACKAGES) and \
+        not is_third_party(absolute_name(qual, ctx)) and _uses_restx(ctx)
+
+
+def _uses_restx(ctx: ModuleContext) -> bool:
+    return any(q.startswith(RESTX_PACKAGES) for q in ctx.imports.names.values())
 
 
 def _returned_input(ctx: ModuleContext, helper: cst.FunctionDef, depth: int) -> Taint:
@@ -892,7 +928,12 @@ class _Walker(cst.CSTVisitor):
             return None
         owner: cst.BaseExpression = func.value
         if isinstance(owner, cst.Name):
-            built = [v for v in self.pf.flow.values_of(owner.value) if isinstance(v, cst.Call)]
+            values = self.pf.flow.values_of(owner.value)
+            if not values and owner.value not in self.pf.params and \
+                    owner.value not in function_params(self.pf.fn):
+                # ``repo = AccountRepository()`` at module level, shared by the handlers.
+                values = self.ctx.flow(self.ctx.module).values_of(owner.value)
+            built = [v for v in values if isinstance(v, cst.Call)]
             if len(built) == 1:
                 owner = fetched_class(built[0]) or built[0].func
         elif isinstance(owner, cst.Call):
