@@ -412,7 +412,21 @@ class QueryAnalyzer:
                 return True
             return depth < 3 and any(self._mongo_collection(v, scope, depth + 1)
                                      for v in scope.flow.values_of(node.value))
+        if isinstance(node, cst.Attribute) and dotted_name(node.value) == "self":
+            # a repository holding its collection: ``self.collection = db["readings"]``
+            attr = node.attr.value
+            return attr.lower().endswith(("collection", "_coll")) or (
+                depth < 3 and any(self._mongo_collection(v, scope, depth + 1)
+                                  for v in self._self_values(scope.class_name, attr)))
         return False
+
+    def _self_values(self, class_name: str | None, attr: str) -> list[cst.BaseExpression]:
+        """Every value a method of ``class_name`` assigns to ``self.<attr>``."""
+        if class_name is None:
+            return []
+        return [value for key, fn in self.ctx.module_functions.items()
+                if key.startswith(class_name + ".")
+                for target, value in _self_assignments(fn) if target == attr]
 
     def _call(self, call: cst.Call, scope: Scope, seen: frozenset[str]) -> Query | None:
         func = call.func
@@ -470,8 +484,11 @@ class QueryAnalyzer:
             return None  # a cursor with no execute() we can read
         if method in ("find", "find_all") and (self.mongo or self._mongo_collection(recv, scope)) \
                 and not isinstance(recv, (cst.SimpleString, cst.FormattedString)):
+            # only the filter selects documents; a projection (``{"_id": 0}``) does not
+            selector = get_arg(call, "filter", 0)
             return self._filtered(Query("mongo", False, model=_capitalised(recv) or
-                                        last_name(recv)), method, call)
+                                        last_name(recv)), method,
+                                  call.with_changes(args=[selector] if selector else []))
         if method == "select" and not call.args and isinstance(recv, cst.Name):
             return Query("sqlalchemy", False, model=recv.value)  # Table.select(), peewee
         if method == "select" and call.args and (

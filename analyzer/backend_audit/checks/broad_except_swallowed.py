@@ -47,7 +47,23 @@ def _is_cleanup_call(expr: cst.BaseExpression) -> bool:
 
 RESPONSE_WRAPPERS = frozenset({"jsonify", "JSONResponse", "JsonResponse", "Response",
                                "ORJSONResponse", "json_response", "make_response"})
-ERROR_KEYS = frozenset({"error", "errors", "detail", "message", "ok", "success", "status"})
+ERROR_KEYS = frozenset({"error", "errors", "detail", "message"})
+# Keys that report an outcome: they signal the failure only when their value says so
+# (``{"ok": False}``, ``{"status": "error"}``); ``{"status": "unknown"}`` looks normal.
+OUTCOME_KEYS = frozenset({"ok", "success", "status", "state", "result"})
+FAILURE_WORDS = ("error", "fail", "unavailable", "degraded", "down", "invalid", "denied",
+                 "rejected", "timeout", "timed out")
+
+
+def _reports_failure(value: cst.BaseExpression) -> bool:
+    """Does the value of an outcome key tell the caller that something went wrong?"""
+    if isinstance(value, cst.Name):
+        return value.value != "True"
+    if isinstance(value, cst.SimpleString):
+        text = str(value.evaluated_value).lower()
+        return any(word in text for word in FAILURE_WORDS)
+    number = _int(value)
+    return number is None or number >= 400
 
 
 def _int(expr: cst.BaseExpression) -> int | None:
@@ -70,8 +86,10 @@ def _signals_error(expr: cst.BaseExpression) -> bool:
                    for e in expr.elements)
     if isinstance(expr, cst.Dict):
         for el in expr.elements:
-            if isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString) and \
-                    el.key.evaluated_value in ERROR_KEYS:
+            if not (isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString)):
+                continue
+            key = el.key.evaluated_value
+            if key in ERROR_KEYS or (key in OUTCOME_KEYS and _reports_failure(el.value)):
                 return True
         return False
     if isinstance(expr, cst.Call):
@@ -79,7 +97,9 @@ def _signals_error(expr: cst.BaseExpression) -> bool:
             if arg.keyword is not None and arg.keyword.value in ("status", "status_code") and \
                     (_int(arg.value) or 0) >= 400:
                 return True
-            if arg.keyword is not None and arg.keyword.value in ERROR_KEYS:
+            if arg.keyword is not None and (arg.keyword.value in ERROR_KEYS or (
+                    arg.keyword.value in OUTCOME_KEYS - {"status"} and
+                    _reports_failure(arg.value))):
                 return True
             if _signals_error(arg.value):
                 return True
