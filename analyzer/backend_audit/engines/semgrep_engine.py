@@ -53,6 +53,19 @@ def semgrep_config(rules: list[Rule]) -> dict:
     return {"rules": body}
 
 
+def _working_dir(targets: dict[str, str], fallback: str) -> str:
+    """A folder above every target: the file system's root.
+
+    semgrep spends about 0.08 CPU-second on each target outside its working folder, ten
+    times its analysis of a typical file (Django's 879 files: 71 CPU-seconds from a
+    temporary folder, 6.3 from the root, same results). The root holds every target and,
+    unlike the scanned project, is no git repository for semgrep's own ``git`` calls to
+    read; its ignore files are switched off by flags.
+    """
+    anchors = {Path(t).anchor for t in targets}
+    return anchors.pop() if len(anchors) == 1 and "" not in anchors else fallback
+
+
 def find_semgrep() -> str | None:
     local = Path(sys.executable).parent / "semgrep"
     if local.is_file() and os.access(local, os.X_OK):
@@ -96,7 +109,7 @@ class SemgrepRun:
         try:
             self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                          stdin=subprocess.DEVNULL, env=env,
-                                         cwd=self._tmpdir.name)
+                                         cwd=_working_dir(self.by_given, self._tmpdir.name))
         except OSError as exc:
             self.early = SemgrepResult(notifications=[Notification(
                 f"semgrep could not start ({exc}); its rules did not run",
