@@ -81,12 +81,19 @@ def discover(paths: list[Path], exclude: tuple[str, ...] | None = None,
             add(given, rel(given))  # a file named explicitly is always scanned
             continue
         ignore_stack: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+        given_rel = rel(given)
         for dirpath, dirnames, filenames in os.walk(given, followlinks=False):
             directory = Path(dirpath)
-            dir_rel = rel(directory)
+            # Folders below ``given`` are never links (those are not walked), so their
+            # relative path follows from the walk; resolving each one cost a system call
+            # per path component.
+            below = os.path.relpath(dirpath, given)
+            dir_rel = given_rel if below == "." else \
+                below.replace(os.sep, "/") if given_rel == "." else \
+                f"{given_rel}/{below.replace(os.sep, '/')}"
             prefix = "" if dir_rel == "." else dir_rel + "/"
             ignore_stack = [(p, s) for p, s in ignore_stack if prefix.startswith(p)]
-            if respect_gitignore:
+            if respect_gitignore and ".gitignore" in filenames:
                 lines = _gitignore(directory)
                 if lines:
                     ignore_stack.append((prefix, _spec(lines)))
