@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import libcst as cst
 
-from backend_audit.appmodel.names import dotted_name
+from backend_audit.appmodel.names import block_assignments, dotted_name
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.checks._query_bounds import is_lookup_model
 from backend_audit.checks.base import Candidate, Check
@@ -180,19 +180,6 @@ def _pagination_state(attrs: dict[str, cst.BaseExpression], name: str) -> str:
 
 
 def _members(node: cst.ClassDef) -> tuple[dict[str, cst.BaseExpression], set[str]]:
-    attrs: dict[str, cst.BaseExpression] = {}
-    methods: set[str] = set()
     body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
-    for stmt in body:
-        if isinstance(stmt, cst.FunctionDef):
-            methods.add(stmt.name.value)
-        elif isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                if isinstance(small, cst.Assign):
-                    for t in small.targets:
-                        if isinstance(t.target, cst.Name):
-                            attrs[t.target.value] = small.value
-                elif isinstance(small, cst.AnnAssign) and small.value is not None and \
-                        isinstance(small.target, cst.Name):
-                    attrs[small.target.value] = small.value
-    return attrs, methods
+    methods = {stmt.name.value for stmt in body if isinstance(stmt, cst.FunctionDef)}
+    return block_assignments(body), methods
