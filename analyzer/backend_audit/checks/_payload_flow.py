@@ -54,6 +54,7 @@ from backend_audit.checks._validation_shapes import (
     sql_text_arg,
     subscripts_in,
 )
+from backend_audit.engines.walk import walk
 
 # (payload key, is the whole payload). A field read by a literal name carries it in the
 # key (``query#sort``), so evidence about one field does not clear its siblings.
@@ -349,7 +350,7 @@ def _calls_a_validator(ctx: ModuleContext, fn: cst.FunctionDef) -> bool:
                 found = found or info.kind == "validator"
             return not found
 
-    fn.visit(_Find())
+    walk(fn, _Find())
     return found
 
 
@@ -609,7 +610,7 @@ class _Walker(cst.CSTVisitor):
 
     def run(self) -> None:
         self._decorators()
-        self.pf.fn.body.visit(self)
+        walk(self.pf.fn.body, self)
         self._evidence()
         self._sinks()
 

@@ -299,6 +299,20 @@ class QueryAnalyzer:
     # ------------------------------------------------------------------ classify
     def classify(self, expr: cst.BaseExpression, scope: Scope,
                  seen: frozenset[str] = frozenset()) -> Query | None:
+        # A parameter bound to a caller's argument can lead back to the same expression
+        # (``version = get_version(version)``): never classify one expression twice at once.
+        key = (id(expr), id(scope.fn))
+        active: set[tuple[int, int]] = self.__dict__.setdefault("_classifying", set())
+        if key in active:
+            return None
+        active.add(key)
+        try:
+            return self._classify(expr, scope, seen)
+        finally:
+            active.discard(key)
+
+    def _classify(self, expr: cst.BaseExpression, scope: Scope,
+                  seen: frozenset[str]) -> Query | None:
         if scope.depth > MAX_DEPTH:
             return None
         if isinstance(expr, cst.Await):

@@ -12,6 +12,7 @@ import libcst as cst
 from backend_audit.appmodel.dataflow import Flow
 from backend_audit.appmodel.names import last_name, string_value
 from backend_audit.checks import _validation_vocab as V
+from backend_audit.engines.walk import walk
 
 
 def is_capword(name: str | None) -> bool:
@@ -240,7 +241,7 @@ def exits_with_error(node: cst.If | cst.While) -> bool:
             return n is node  # an elif chain is another guard
 
     for block in blocks:
-        block.visit(_Exit())
+        walk(block, _Exit())
     return found
 
 
