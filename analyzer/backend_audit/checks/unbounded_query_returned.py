@@ -85,7 +85,7 @@ class UnboundedQueryReturned(Check):
                     "via": hit.query.via, "route": route.name, "path": route.path or "",
                     "doubts": _doubts(hit), "through": list(hit.through)})
                 continue
-            where = f" {route.path}" if route.path else ""
+            where = f" ({route.path})" if route.path else ""
             message = (f"GET route '{route.name}'{where} returns every row of {_what(hit)} "
                        "with no limit, slice or pagination; page it (limit/offset, cursor "
                        "or page size).")
@@ -136,7 +136,7 @@ class UnboundedQueryReturned(Check):
         route = fact.value
         names = sorted({f"'{r[1].value['route']}'" for r in routes})
         others = f" (and {len(names) - 1} other route(s))" if len(names) > 1 else ""
-        where = f" {route['path']}" if route["path"] else ""
+        where = f" ({route['path']})" if route["path"] else ""
         qualified = ".".join(p for p in (function.get("class"), function["name"]) if p)
         message = (f"{qualified}() returns every row of {data['what']} with no limit, slice "
                    f"or pagination, and GET route '{route['route']}'{where} in "
