@@ -8,6 +8,7 @@ import re
 import libcst as cst
 
 from backend_audit.appmodel.context import ModuleContext
+from backend_audit.checks.base import Check
 
 _TEST_CODE = re.compile(r"(?i)\b(tests?|testing|pytest|unittest)\b")
 _TEST_NAME = re.compile(r"^Test|Test(ing|s)?(?=[A-Z_]|$)|(?i:(^|_)test(ing|s)?(_|$))")
@@ -55,3 +56,17 @@ def _inside(tree: cst.CSTNode, node: cst.CSTNode) -> bool:
 
     tree.visit(_Find())
     return found
+
+
+class TestAwareCheck(Check):
+    """A check that knows when it is inside an ``if TESTING:`` branch (``self.tests``)."""
+
+    def __init__(self, ctx: ModuleContext) -> None:
+        super().__init__(ctx)
+        self.tests = TestContext(ctx)
+
+    def visit_If(self, node: cst.If) -> None:
+        self.tests.enter_if(node)
+
+    def leave_If(self, original_node: cst.If) -> None:
+        self.tests.leave_if(original_node)

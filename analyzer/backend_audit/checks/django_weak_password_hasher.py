@@ -12,8 +12,8 @@ import libcst as cst
 
 from backend_audit.appmodel.names import dotted_name, int_value, string_value
 from backend_audit.appmodel.project import ProjectFacts
-from backend_audit.checks._test_context import TestContext, is_test_path
-from backend_audit.checks.base import Candidate, Check
+from backend_audit.checks._test_context import TestAwareCheck, is_test_path
+from backend_audit.checks.base import Candidate
 
 WEAK_HASHERS = frozenset({"MD5PasswordHasher", "SHA1PasswordHasher", "UnsaltedMD5PasswordHasher",
                           "UnsaltedSHA1PasswordHasher", "CryptPasswordHasher"})
@@ -21,18 +21,8 @@ _FAST_DIGEST_CALL = re.compile(r"\b(hashlib\.)?(md5|sha1|sha224|sha256|sha384|sh
                                r"\s*\(")
 
 
-class DjangoWeakPasswordHasher(Check):
+class DjangoWeakPasswordHasher(TestAwareCheck):
     rule_id = "BA205"
-
-    def __init__(self, ctx) -> None:
-        super().__init__(ctx)
-        self.tests = TestContext(ctx)
-
-    def visit_If(self, node: cst.If) -> None:
-        self.tests.enter_if(node)
-
-    def leave_If(self, original_node: cst.If) -> None:
-        self.tests.leave_if(original_node)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         bases = [(dotted_name(a.value) or "").rsplit(".", 1)[-1] for a in node.bases]

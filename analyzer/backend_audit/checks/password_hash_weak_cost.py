@@ -12,8 +12,8 @@ from backend_audit.checks._password_values import (
     string_constant,
     subscript_key,
 )
-from backend_audit.checks._test_context import TestContext
-from backend_audit.checks.base import Candidate, Check
+from backend_audit.checks._test_context import TestAwareCheck
+from backend_audit.checks.base import Candidate
 
 BCRYPT_MIN_ROUNDS = 12
 # OWASP Password Storage Cheat Sheet (2023) iteration counts for PBKDF2.
@@ -37,18 +37,8 @@ DJANGO_HASHER_MIN = {
 }
 
 
-class PasswordHashWeakCost(Check):
+class PasswordHashWeakCost(TestAwareCheck):
     rule_id = "BA204"
-
-    def __init__(self, ctx) -> None:
-        super().__init__(ctx)
-        self.tests = TestContext(ctx)
-
-    def visit_If(self, node: cst.If) -> None:
-        self.tests.enter_if(node)
-
-    def leave_If(self, original_node: cst.If) -> None:
-        self.tests.leave_if(original_node)
 
     # -- calls -----------------------------------------------------------------------
 
