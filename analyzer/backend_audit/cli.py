@@ -12,8 +12,8 @@ import click
 from backend_audit import __version__
 from backend_audit.cache import default_cache_dir
 from backend_audit.catalogue import CatalogueError, load_catalogue, load_categories, rule_matches
-from backend_audit.config import ConfigError, load_config
-from backend_audit.discover import DiscoveryError
+from backend_audit.config import Config, ConfigError, load_config
+from backend_audit.discover import DiscoveryError, scan_root
 from backend_audit.findings import Report, Severity
 from backend_audit.output import OutputError, write_atomic
 from backend_audit.pipeline import ScanOptions, scan
@@ -126,15 +126,8 @@ def scan_command(paths: tuple[Path, ...], formats: tuple[str, ...], output: Path
                  no_cache: bool = False) -> None:
     """Scan PATH... and report findings."""
     targets = _parse_formats(formats, output)
-    for p in paths:
-        if not os.path.lexists(p):
-            _fail(f"path does not exist: {p}")
-    if config_file is not None and not config_file.is_file():
-        _fail(f"config file not found: {config_file}")
+    config = _config_for(paths, config_file)
     try:
-        from backend_audit.discover import scan_root
-
-        config = load_config(config_file, scan_root(list(paths)))
         _check_destinations(targets)
         bar = progress_bar(quiet)
         options = ScanOptions(select=_split(select), ignore=_split(ignore), jobs=jobs or 0,
@@ -277,18 +270,26 @@ def explain_command(rule: str) -> None:
     click.echo(rule_docs_text(r))
 
 
-def _scan_for(paths: tuple[Path, ...], config_file: Path | None, select: tuple[str, ...],
-              ignore: tuple[str, ...], jobs: int | None) -> tuple[Report, str]:
-    """Scan for the ``baseline`` and ``review`` commands; returns the report and fail-on."""
+def _config_for(paths: tuple[Path, ...], config_file: Path | None) -> Config:
+    """Check the paths and the config file exist, then load the configuration (exit 2
+    with one line on any problem)."""
     for p in paths:
         if not os.path.lexists(p):
             _fail(f"path does not exist: {p}")
     if config_file is not None and not config_file.is_file():
         _fail(f"config file not found: {config_file}")
     try:
-        from backend_audit.discover import scan_root
+        return load_config(config_file, scan_root(list(paths)))
+    except ConfigError as exc:
+        _fail(str(exc))
+        raise AssertionError("unreachable") from exc
 
-        config = load_config(config_file, scan_root(list(paths)))
+
+def _scan_for(paths: tuple[Path, ...], config_file: Path | None, select: tuple[str, ...],
+              ignore: tuple[str, ...], jobs: int | None) -> tuple[Report, str]:
+    """Scan for the ``baseline`` and ``review`` commands; returns the report and fail-on."""
+    config = _config_for(paths, config_file)
+    try:
         options = ScanOptions(select=_split(select), ignore=_split(ignore), jobs=jobs or 0)
         return scan(list(paths), config, options), config.fail_on
     except (ConfigError, CatalogueError, DiscoveryError) as exc:
