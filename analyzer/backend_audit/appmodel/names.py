@@ -188,3 +188,9 @@ def block_assignments(statements) -> dict[str, cst.BaseExpression]:
                     isinstance(small.target, cst.Name):
                 out[small.target.value] = small.value
     return out
+
+
+def name_words(name: str) -> list[str]:
+    """Lower-case words of an identifier: ``apiKey`` / ``API_KEY`` -> ``["api", "key"]``."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return [w for w in re.split(r"[_\W]+", spaced.lower()) if w]

@@ -7,7 +7,7 @@ import re
 import libcst as cst
 
 from backend_audit.appmodel.dataflow import Flow
-from backend_audit.appmodel.names import dotted_name, string_value
+from backend_audit.appmodel.names import dotted_name, name_words, string_value
 from backend_audit.checks.base import Check
 
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical",
@@ -24,13 +24,8 @@ SAFE_CALLS = frozenset({"len", "bool", "mask", "redact", "hash", "type", "hexdig
 MAX_DEPTH = 8
 
 
-def _words(name: str) -> list[str]:
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
-    return [w for w in re.split(r"[_\W]+", spaced.lower()) if w]
-
-
 def is_secret_name(name: str) -> bool:
-    words = _words(name)
+    words = name_words(name)
     if not words:
         return False
     return words[-1] in SECRET_WORDS or (

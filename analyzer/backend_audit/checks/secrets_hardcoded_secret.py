@@ -6,7 +6,7 @@ import re
 
 import libcst as cst
 
-from backend_audit.appmodel.names import get_arg, string_value
+from backend_audit.appmodel.names import get_arg, name_words, string_value
 from backend_audit.checks.base import Check
 from backend_audit.checks.secrets_scope import is_dev_only
 
@@ -24,13 +24,8 @@ ENV_VAR_NAME = re.compile(r"^[A-Z][A-Z0-9_]+$")
 JWT_CALLS = frozenset({"jwt.encode", "jwt.decode", "jose.jwt.encode", "jose.jwt.decode"})
 
 
-def _words(name: str) -> list[str]:
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
-    return [w for w in re.split(r"[_\W]+", spaced.lower()) if w]
-
-
 def is_secret_name(name: str) -> bool:
-    words = _words(name)
+    words = name_words(name)
     if not words:
         return False
     if words[-1] in PASSWORD_WORDS:
