@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -34,6 +35,8 @@ RULE_SCHEMA: dict[str, Any] = {
         "message": {"type": "string", "minLength": 10},
         "engine": {"enum": ["libcst", "semgrep"]},
         "words": {"type": "array", "items": {"type": "string", "minLength": 2}},
+        # A regular expression (multi-line) a file must also match to be parsed for the rule.
+        "pattern": {"type": "string", "minLength": 2},
         "docs": {
             "type": "object",
             "additionalProperties": False,
@@ -101,6 +104,7 @@ class Rule:
     engine: str
     source: str  # catalogue file, relative to the rules dir
     words: tuple[str, ...] = ()
+    pattern: str | None = None
     semgrep: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -141,6 +145,12 @@ def _load_rule(path: Path, root: Path, categories: dict[str, Category]) -> Rule:
                              f"{data['category']!r}")
     if path.stem != data["name"]:
         raise CatalogueError(f"{path}: file name must equal the rule name {data['name']!r}")
+    pattern = data.get("pattern")
+    if pattern is not None:
+        try:
+            re.compile(pattern, re.MULTILINE)
+        except re.error as exc:
+            raise CatalogueError(f"{path}: pattern: not a regular expression: {exc}") from exc
     docs = data["docs"]
     return Rule(
         id=data["id"],
@@ -157,6 +167,7 @@ def _load_rule(path: Path, root: Path, categories: dict[str, Category]) -> Rule:
         engine=data["engine"],
         source=path.relative_to(root).as_posix(),
         words=tuple(data.get("words", ())),
+        pattern=pattern,
         semgrep=data.get("semgrep", {}),
     )
 

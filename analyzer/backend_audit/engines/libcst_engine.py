@@ -18,6 +18,7 @@ from typing import Any
 import libcst as cst
 
 from backend_audit.appmodel.context import ModuleContext
+from backend_audit.catalogue import load_catalogue
 from backend_audit.checks import check_classes, collector_classes
 from backend_audit.checks.base import Candidate, Check
 from backend_audit.config import Config
@@ -55,13 +56,60 @@ def _pattern(source: str) -> re.Pattern[str]:
     return re.compile(source, re.MULTILINE)
 
 
-def _wants(cls: type[Check], text: str, words: dict[str, tuple[str, ...]]) -> bool:
-    """The file mentions what ``cls`` looks for, so it is worth parsing for it."""
-    own = words.get(_key(cls))
+@cache
+def _rule_patterns() -> dict[str, str]:
+    """The catalogue's ``pattern`` of each libcst rule that has one."""
+    return {r.id: r.pattern for r in load_catalogue() if r.pattern is not None}
+
+
+# The top-level packages whose import makes ModuleContext.frameworks name each framework
+# (appmodel/routes.py:_frameworks).
+_FRAMEWORK_PACKAGES = {
+    "flask": ("flask", "flask_restful", "flask_smorest", "flask_restx"),
+    "fastapi": ("fastapi",), "django": ("django",), "drf": ("rest_framework",),
+    "starlette": ("starlette",), "aiohttp": ("aiohttp",),
+}
+
+
+@cache
+def _framework_import(frameworks: frozenset[str]) -> re.Pattern[str] | None:
+    """A superset of the import statements that bring in one of ``frameworks``.
+
+    After ``import`` or ``from`` an import statement holds only dotted names, ``as``,
+    commas, white space and line continuations, so the package is reached through those
+    characters alone: ``import os, flask as f``, ``from rest_framework.views import``,
+    an import inside a function or ``try``. Strings and comments may match too (a file
+    parsed for nothing), never the other way round. None: a framework this table does not
+    know, so no gate.
+    """
+    if not frameworks <= _FRAMEWORK_PACKAGES.keys():
+        return None
+    packages = sorted({p for fw in frameworks for p in _FRAMEWORK_PACKAGES[fw]})
+    return re.compile(r"\b(?:from|import)\b[\w\s\\.,]*?\b(?:" + "|".join(packages) + r")\b")
+
+
+def _wants(cls: type[Check], text: str, words: dict[str, tuple[str, ...]],
+           config: Config | None = None) -> bool:
+    """The file mentions what ``cls`` looks for, so it is worth parsing for it.
+
+    Each gate is a precondition of the check reporting or recording a fact: its words
+    (any), its class's ``source_pattern`` and its catalogue ``pattern`` (both must match),
+    and an import of one of its ``requires_frameworks``. A check may name words from the
+    configuration (``config_words``) that make a file wanted whatever its gates say.
+    """
+    taught = getattr(cls, "config_words", None)
+    if config is not None and taught is not None and _words_match(text, taught(config)):
+        return True
+    key = _key(cls)
+    own = words.get(key)
     if own and not _words_match(text, own):
         return False
-    pattern = getattr(cls, "source_pattern", None)
-    return pattern is None or _pattern(pattern).search(text) is not None
+    for source in (getattr(cls, "source_pattern", None), _rule_patterns().get(key)):
+        if source is not None and _pattern(source).search(text) is None:
+            return False
+    needed = cls.requires_frameworks
+    gate = _framework_import(needed) if needed else None
+    return gate is None or gate.search(text) is not None
 
 
 def _syntax_message(exc: cst.ParserSyntaxError) -> str:
@@ -84,12 +132,15 @@ def _analyse_text(rel_path: str, text: str, config: Config,
     result = FileResult(rel_path, line_count=line_count(text))
     classes = [cls for rid, cls in check_classes().items() if rid in rule_ids]
     collectors = list(collector_classes())
-    wanted = [c for c in (*collectors, *classes) if _wants(c, text, words)]
+    wanted = [c for c in (*collectors, *classes) if _wants(c, text, words, config)]
     if not wanted:
         # No rule cares about this file, but a broken file must still be reported:
         # the stdlib parser is ten times cheaper than libcst for that.
         try:
             compile(text, rel_path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+            # The project's module list (project.modules) holds every file that parses,
+            # whether or not a check needed its syntax tree.
+            result.parsed = True
         except SyntaxError as exc:
             result.notifications.append(Notification(
                 f"does not parse as Python 3 (line {exc.lineno}): {exc.msg}",

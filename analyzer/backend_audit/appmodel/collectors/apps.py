@@ -43,6 +43,7 @@ from backend_audit.checks._error_handling import (
     module_family,
 )
 from backend_audit.checks.base import Collector
+from backend_audit.config import Config
 from backend_audit.engines.walk import walk
 
 FLASK_HANDLER_ATTRS = frozenset({"errorhandler", "app_errorhandler", "register_error_handler"})
@@ -104,6 +105,22 @@ class _DownstreamCalls(cst.CSTVisitor):
 class AppsCollector(Collector):
     words = ("Flask", "FastAPI", "Starlette", "Application", "errorhandler", "exception",
              "handler", "urlpatterns", "include(", "except", "middleware", "Api(")
+    # What every fact above needs in the text: an application class, a handler
+    # registration, a REST Api, a Django handler/include/signal/process_exception, a
+    # handle_exception override, or a try around a call passing the request on (an
+    # error-named middleware's name holds "rror" or "xception").
+    source_pattern = (
+        r"Flask|FastAPI|Starlette|Application|errorhandler|error_handler|exception_handler|"
+        r"add_middleware|Middleware|Api|got_request_exception|include|handler[45]|"
+        r"process_exception|handle_exception|handle_user_exception|"
+        r"\b(?:call_next|get_response|_get_response|handler|app|_app|application|wsgi_app)"
+        r"[\s\\]*\("
+    )
+
+    @staticmethod
+    def config_words(config: Config) -> tuple[str, ...]:
+        """Functions the user named as registering error handlers: any call may count."""
+        return tuple(name.split(".")[-1] for name in taught_error_handlers(config))
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)

@@ -22,9 +22,11 @@ def _is_settings_path(path: str) -> bool:
 
 class SettingsCollector(Collector):
     words = ("=",)
-    # An UPPER_CASE name before "=" (module settings) or "config" (Flask): a superset of
-    # what visit_Assign and visit_Call record, so skipping other files loses no fact.
-    source_pattern = r"[A-Z][A-Z0-9_]*[\s\\)]*=(?!=)|config"
+    # A whole name without ASCII lower-case letters before "=" (str.isupper() module
+    # settings, "_X" and non-ASCII names included) or the attribute "config" (Flask): a
+    # superset of what visit_Assign and visit_Call record, so skipping other files loses
+    # no fact. The look-behind leaves out attributes (obj.X =) and names such as fooX.
+    source_pattern = r"(?<![\w.])[^\W\da-z][^\Wa-z]*[\s\\)]*=(?!=)|\bconfig\b"
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
