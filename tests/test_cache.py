@@ -86,7 +86,7 @@ def test_a_warm_scan_reports_exactly_what_a_cold_scan_does(project: Path, tmp_pa
     analysed = _count_analyses(monkeypatch)
     semgrep = FakeSemgrep()
     warm = _scan(project, cache, semgrep)
-    assert analysed == [] and semgrep.sent == [[]]
+    assert analysed == [] and semgrep.sent == []
     assert _key(warm) == _key(cold)
     assert warm.notifications == cold.notifications
     assert warm.stats.lines_scanned == cold.stats.lines_scanned
@@ -127,15 +127,87 @@ def test_selecting_other_rules_misses_the_cache(project: Path, tmp_path: Path,
     assert {f.rule_id for f in report.findings} == {"BA301"}
 
 
-def test_damaged_entries_are_ignored(project: Path, tmp_path: Path) -> None:
+def test_damaged_cache_files_are_misses(project: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     cold = _scan(project, cache, FakeSemgrep())
-    entries = list(cache.rglob("*.json"))
-    assert entries
-    entries[0].write_text("{not json", encoding="utf-8")
-    entries[1].write_text(json.dumps({"cst": {"candidates": 3}, "semgrep": []}),
-                          encoding="utf-8")
+    entries, state = _cache_file(cache, "entries.json"), _cache_file(cache, "state.json")
+    for damage in ("{not json", json.dumps({"entries": {"k": [1, {"candidates": 3}, []]}}),
+                   json.dumps([1, 2]), entries.read_text(encoding="utf-8")[:100]):
+        entries.write_text(damage, encoding="utf-8")
+        state.write_text(damage, encoding="utf-8")
+        assert _key(_scan(project, cache, FakeSemgrep())) == _key(cold)
+
+
+def test_damaged_entries_are_misses(project: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cold = _scan(project, cache, FakeSemgrep())
+    entries = _cache_file(cache, "entries.json")
+    data = json.loads(entries.read_text(encoding="utf-8"))
+    first, second = sorted(data["entries"])
+    data["entries"][first][1] = {"candidates": 3}
+    data["entries"][second] = "nonsense"
+    entries.write_text(json.dumps(data), encoding="utf-8")
+    _forget_findings(cache)
     assert _key(_scan(project, cache, FakeSemgrep())) == _key(cold)
+
+
+def test_damaged_remembered_findings_are_a_miss(project: Path, tmp_path: Path,
+                                                monkeypatch) -> None:
+    cache = tmp_path / "cache"
+    cold = _scan(project, cache, FakeSemgrep())
+    state = _cache_file(cache, "state.json")
+    data = json.loads(state.read_text(encoding="utf-8"))
+    data["memo"]["findings"] = [["BA301", "too", "short"]]
+    state.write_text(json.dumps(data), encoding="utf-8")
+    analysed = _count_analyses(monkeypatch)
+    assert _key(_scan(project, cache, FakeSemgrep())) == _key(cold)
+    assert analysed == []  # the file entries still answer
+
+
+def test_same_size_and_restored_mtime_is_still_a_change(project: Path, tmp_path: Path,
+                                                        monkeypatch) -> None:
+    import os
+
+    cache = tmp_path / "cache"
+    services = project / "shop" / "services.py"
+    before = services.stat()
+    old = before.st_mtime_ns - 10**10
+    os.utime(services, ns=(old, old))  # old enough for its stat signature to be kept
+    _scan(project, cache, FakeSemgrep())
+    services.write_text(SERVICE.replace("age", "AGE"), encoding="utf-8")
+    os.utime(services, ns=(old, old))
+    assert services.stat().st_size == before.st_size
+    analysed = _count_analyses(monkeypatch)
+    report = _scan(project, cache, FakeSemgrep())
+    assert analysed == ["shop/services.py"]
+    assert any("AGE" in f.snippet for f in report.findings)
+
+
+def test_an_unchanged_tree_is_answered_without_libcst(project: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    cache = tmp_path / "cache"
+    cold = _scan(project, cache, FakeSemgrep())
+    code = ("import sys\nfrom pathlib import Path\n"
+            "from backend_audit.config import Config\n"
+            "from backend_audit.pipeline import ScanOptions, scan\n"
+            f"r = scan([Path({str(project)!r})], Config(), "
+            f"ScanOptions(jobs=1, cache_dir=Path({str(cache)!r})), "
+            "semgrep_runner=lambda rules, files: 1 / 0)\n"
+            "print(len(r.findings), 'libcst' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == [str(len(cold.findings)), "False"]
+
+
+def _cache_file(cache: Path, name: str) -> Path:
+    (found,) = cache.rglob(name)
+    return found
+
+
+def _forget_findings(cache: Path) -> None:
+    _cache_file(cache, "state.json").unlink()
 
 
 def test_a_global_semgrep_failure_is_not_cached(project: Path, tmp_path: Path) -> None:
@@ -172,9 +244,28 @@ def test_pruning_removes_only_old_entries(tmp_path: Path) -> None:
     cache = ResultCache(tmp_path / "c", "digest")
     cache.put("aa" + "0" * 62, Entry({"x": 1}, None))
     cache.put("bb" + "0" * 62, Entry({"x": 2}, None))
-    assert cache.prune(max_age=3600) == 0
-    assert cache.prune(max_age=-1) == 2
-    assert cache.get("aa" + "0" * 62) is None
+    cache.save()
+    again = ResultCache(tmp_path / "c", "digest")
+    assert again.prune(max_age=3600) == 0
+    assert again.prune(max_age=-1) == 2
+    assert again.get("aa" + "0" * 62) is None
+
+
+def test_earlier_formats_go_but_foreign_folders_stay(tmp_path: Path) -> None:
+    from backend_audit.cache import Entry
+
+    ours = ResultCache(tmp_path / "ours", "digest")
+    ours.put("aa" + "0" * 62, Entry({"x": 1}, None))
+    ours.save()
+    (tmp_path / "ours" / "v1" / "ab").mkdir(parents=True)
+    shared = tmp_path / "shared"
+    (shared / "v1").mkdir(parents=True)
+    for folder in (tmp_path / "ours", shared):
+        cache = ResultCache(folder, "digest")
+        cache.put("bb" + "0" * 62, Entry({"x": 2}, None))
+        cache.save()
+    assert not (tmp_path / "ours" / "v1").exists()
+    assert (shared / "v1").is_dir()
 
 
 def test_keys_depend_on_path_and_content(tmp_path: Path) -> None:

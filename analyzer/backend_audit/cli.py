@@ -19,8 +19,6 @@ from backend_audit.output import OutputError, write_atomic
 from backend_audit.pipeline import ScanOptions, scan
 from backend_audit.progress import progress_bar
 from backend_audit.reporters import FORMATS, render
-from backend_audit.reporters.common import rule_docs_text
-from backend_audit.reporters.sarif import upload_warnings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -117,16 +115,22 @@ def _exit_code(report: Report, fail_on: str) -> int:
               help="Where to keep results of unchanged files between scans "
                    "[default: .backend-audit-cache in the scanned folder].")
 @click.option("--no-cache", is_flag=True, help="Scan every file afresh; read and write no cache.")
+@click.option("--include-tests", is_flag=True, default=None,
+              help="Also analyse test code: folders named tests or test, and test_*.py, "
+                   "*_test.py, tests.py and conftest.py files below the given paths "
+                   "(skipped by default; a path given explicitly is always analysed).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 def scan_command(paths: tuple[Path, ...], formats: tuple[str, ...], output: Path | None,
                  select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
                  jobs: int | None, config_file: Path | None, sarif_category: str | None,
                  show_suppressed: bool, quiet: bool, baseline_file: Path | None = None,
                  diff_base: str | None = None, cache_dir: Path | None = None,
-                 no_cache: bool = False) -> None:
+                 no_cache: bool = False, include_tests: bool | None = None) -> None:
     """Scan PATH... and report findings."""
     targets = _parse_formats(formats, output)
-    config = _config_for(paths, config_file)
+    # The flag only ever turns test code on; without it the config file decides.
+    config = _config_for(paths, config_file).with_overrides(
+        include_tests=True if include_tests else None)
     try:
         _check_destinations(targets)
         bar = progress_bar(quiet)
@@ -154,6 +158,8 @@ def scan_command(paths: tuple[Path, ...], formats: tuple[str, ...], output: Path
             kwargs = {"source_root": source_root}
         text = render(fmt, report, **kwargs)
         if fmt == "sarif":
+            from backend_audit.reporters.sarif import upload_warnings
+
             for warning in upload_warnings(text):
                 click.echo(f"backend-audit: warning: {warning}", err=True)
         if dest is None:
@@ -267,6 +273,8 @@ def explain_command(rule: str) -> None:
     r = matches[0]
     click.echo(f"{r.id} {r.name}  [{r.category}, {r.severity}, {r.engine}]")
     click.echo(f"CWE: {', '.join(r.cwe)}   Frameworks: {', '.join(r.frameworks)}\n")
+    from backend_audit.reporters.common import rule_docs_text
+
     click.echo(rule_docs_text(r))
 
 

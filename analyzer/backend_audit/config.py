@@ -22,6 +22,7 @@ class Config:
     jobs: int = 0
     max_file_bytes: int = 2_000_000
     file_timeout: float = 30.0
+    include_tests: bool = False  # analyse test folders and files too
     # What users teach the checks about their own code (dotted or bare names).
     validators: tuple[str, ...] = ()
     pagination_helpers: tuple[str, ...] = ()
@@ -41,6 +42,7 @@ class Config:
 _LIST_KEYS = {"select", "ignore", "exclude", "extend_exclude", "validators", "pagination_helpers",
               "auth_decorators", "sql_sinks", "password_hashers", "error_handlers"}
 _SCALARS = {"fail_on": str, "jobs": int, "max_file_bytes": int, "file_timeout": (int, float)}
+_BOOLS = {"include_tests"}
 
 
 def _from_table(table: dict[str, Any], source: str) -> Config:
@@ -56,6 +58,10 @@ def _from_table(table: dict[str, Any], source: str) -> Config:
         elif key in _SCALARS:
             if not isinstance(value, _SCALARS[key]) or isinstance(value, bool):
                 raise ConfigError(f"{source}: '{raw_key}' has the wrong type")
+            values[key] = value
+        elif key in _BOOLS:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{source}: '{raw_key}' must be true or false")
             values[key] = value
         else:
             raise ConfigError(f"{source}: unknown key '{raw_key}' in [tool.backend-audit]")

@@ -16,6 +16,10 @@ DEFAULT_EXCLUDES = (
     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".cache", "__pypackages__", ".idea",
     ".vscode", ".backend-audit-cache",
 )
+#: Test code left out unless asked for (as Semgrep's default .semgrepignore does for
+#: /tests and /test): findings there are noise for a backend review.
+TEST_DIRS = frozenset({"tests", "test"})
+TEST_FILES = frozenset({"tests.py", "conftest.py"})
 
 
 class DiscoveryError(Exception):
@@ -28,6 +32,12 @@ class Discovery:
     files: list[tuple[str, str]] = field(default_factory=list)  # (path to open, rel POSIX)
     notifications: list[Notification] = field(default_factory=list)
     skipped: int = 0
+    tests_skipped: int = 0  # test files left out (see ``is_test_file``)
+
+
+def is_test_file(name: str) -> bool:
+    return name in TEST_FILES or (name.endswith(".py") and (
+        name.startswith("test_") or name.endswith("_test.py")))
 
 
 def scan_root(paths: list[Path]) -> Path:
@@ -49,7 +59,11 @@ def _gitignore(directory: Path) -> list[str]:
 
 
 def discover(paths: list[Path], exclude: tuple[str, ...] | None = None,
-             extend_exclude: tuple[str, ...] = (), respect_gitignore: bool = True) -> Discovery:
+             extend_exclude: tuple[str, ...] = (), respect_gitignore: bool = True,
+             skip_tests: bool = False) -> Discovery:
+    """The files below ``paths``. With ``skip_tests``, test folders and files below each
+    given path are counted in ``tests_skipped`` instead of scanned; a path given
+    explicitly is always scanned, and so is everything below a given test folder."""
     for p in paths:
         if not os.path.lexists(p):
             raise DiscoveryError(f"path does not exist: {p}")
@@ -82,6 +96,9 @@ def discover(paths: list[Path], exclude: tuple[str, ...] | None = None,
             continue
         ignore_stack: list[tuple[str, pathspec.GitIgnoreSpec]] = []
         given_rel = rel(given)
+        skip_here = skip_tests and given.resolve().name not in TEST_DIRS
+        # Folders known to be test code; still walked, so their files can be counted.
+        test_dirs: set[str] = set()
         for dirpath, dirnames, filenames in os.walk(given, followlinks=False):
             directory = Path(dirpath)
             # Folders below ``given`` are never links (those are not walked), so their
@@ -106,6 +123,7 @@ def discover(paths: list[Path], exclude: tuple[str, ...] | None = None,
                     return True
                 return any(s.match_file(candidate[len(p):]) for p, s in stack)
 
+            in_tests = dirpath in test_dirs
             kept = []
             for d in sorted(dirnames):
                 full = directory / d
@@ -123,12 +141,17 @@ def discover(paths: list[Path], exclude: tuple[str, ...] | None = None,
                         "is a folder named like a Python file; scanned as a folder",
                         NotificationLevel.NOTE, prefix + d, None, "skipped"))
                 kept.append(d)
+                if skip_here and (in_tests or d in TEST_DIRS):
+                    test_dirs.add(os.path.join(dirpath, d))
             dirnames[:] = kept
             for name in sorted(filenames):
                 if not name.endswith(".py") and not name.endswith(".pyi"):
                     continue
                 if name.endswith(".pyi") or ignored(name, False):
                     found.skipped += 1
+                    continue
+                if skip_here and (in_tests or is_test_file(name)):
+                    found.tests_skipped += 1
                     continue
                 full = directory / name
                 if full.is_symlink() and not full.exists():

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import stat
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from backend_audit import __version__
-from backend_audit.appmodel.context import module_name
-from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.cache import (
     Entry,
     ResultCache,
+    ScanMemo,
     SemgrepPart,
     result_from_json,
     result_json,
@@ -24,11 +23,8 @@ from backend_audit.cache import (
     semgrep_json,
 )
 from backend_audit.catalogue import Rule, load_catalogue, select_rules
-from backend_audit.checks import check_classes, collector_classes
 from backend_audit.config import Config
 from backend_audit.discover import Discovery, discover
-from backend_audit.engines.libcst_engine import FileResult, FileTask, run_libcst
-from backend_audit.engines.semgrep_engine import SemgrepResult, SemgrepRun
 from backend_audit.engines.source import read_source, source_lines
 from backend_audit.findings import (
     Confidence,
@@ -43,8 +39,15 @@ from backend_audit.findings import (
 from backend_audit.fingerprint import assign_fingerprints
 from backend_audit.suppress import find_directive
 
+if TYPE_CHECKING:
+    # The engines and checks import libcst (0.1 s); a re-scan of an unchanged tree
+    # answers from the cache without them, so they are imported where they are used.
+    from backend_audit.appmodel.project import ProjectFacts
+    from backend_audit.engines.libcst_engine import FileResult
+    from backend_audit.engines.semgrep_engine import SemgrepResult
+
 #: ``(rules, files) -> SemgrepResult``; tests inject one that reuses a single semgrep run.
-SemgrepRunner = Callable[[list[Rule], list[tuple[str, str]]], SemgrepResult]
+SemgrepRunner = Callable[[list[Rule], list[tuple[str, str]]], "SemgrepResult"]
 
 
 #: ``progress(done, total)`` as files are analysed.
@@ -69,6 +72,8 @@ def enabled_rules(config: Config, options: ScanOptions) -> tuple[Rule, ...]:
 
 
 def _words(rules: tuple[Rule, ...]) -> dict[str, tuple[str, ...]]:
+    from backend_audit.checks import collector_classes
+
     words = {r.id: r.words for r in rules if r.engine == "libcst"}
     for cls in collector_classes():
         words[f"{cls.__module__}.{cls.__qualname__}"] = tuple(getattr(cls, "words", ()))
@@ -76,6 +81,9 @@ def _words(rules: tuple[Rule, ...]) -> dict[str, tuple[str, ...]]:
 
 
 def _merge_facts(results: list[FileResult], config: Config) -> ProjectFacts:
+    from backend_audit.appmodel.context import module_name
+    from backend_audit.appmodel.project import ProjectFacts
+
     project = ProjectFacts(config)
     for res in results:
         mod = module_name(res.path)
@@ -119,12 +127,37 @@ def scan(paths: list[Path], config: Config, options: ScanOptions = ScanOptions()
     started = time.perf_counter()
     started_at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     rules = enabled_rules(config, options)
+    found = discovery or discover(paths, config.exclude or None, config.extend_exclude,
+                                  skip_tests=not config.include_tests)
+    cached = _CachedScan.open(options.cache_dir, rules, config, found)
+    memo = cached.memo()
+    if memo is None:
+        memo = _analyse(found, rules, config, options, semgrep_runner, cached)
+    notifications = sorted({*found.notifications, *memo.notifications},
+                           key=Notification.sort_key)
+    stats = ScanStats(
+        files_scanned=len(found.files), files_skipped=found.skipped, rules_enabled=len(rules),
+        duration_seconds=round(time.perf_counter() - started, 3),
+        lines_scanned=memo.lines_scanned,
+    )
+    return Report(root=str(found.root), findings=tuple(memo.findings),
+                  notifications=tuple(notifications), rules=rules, stats=stats,
+                  tool_version=__version__, started_at=started_at,
+                  extra={"test_files_skipped": found.tests_skipped})
+
+
+def _analyse(found: Discovery, rules: tuple[Rule, ...], config: Config, options: ScanOptions,
+             semgrep_runner: SemgrepRunner | None, cached: _CachedScan) -> ScanMemo:
+    """Findings, notifications (other than discovery's) and line count of a scan."""
+    from backend_audit.checks import check_classes
+    from backend_audit.engines.libcst_engine import FileTask, run_libcst
+    from backend_audit.engines.semgrep_engine import SemgrepResult, SemgrepRun
+
     by_id = {r.id: r for r in rules}
-    found = discovery or discover(paths, config.exclude or None, config.extend_exclude)
     semgrep_rules = [r for r in rules if r.engine == "semgrep"]
     libcst_ids = frozenset(r.id for r in rules if r.engine == "libcst")
 
-    cached = _CachedScan.open(options.cache_dir, rules, config, found.files)
+    cached.load()
     sg_files = [f for f in found.files if f[1] not in cached.semgrep]
     running: SemgrepRun | None = None
     if semgrep_runner is None:
@@ -143,7 +176,7 @@ def scan(paths: list[Path], config: Config, options: ScanOptions = ScanOptions()
                                       for n in part.notifications])
     sg.hits.extend(fresh_sg.hits)
     sg.notifications.extend(fresh_sg.notifications)
-    cached.store(fresh, fresh_sg, sg_files, bool(semgrep_rules))
+    complete = cached.store(fresh, fresh_sg, sg_files, bool(semgrep_rules))
 
     project = _merge_facts(results, config)
     classes = check_classes()
@@ -178,17 +211,11 @@ def scan(paths: list[Path], config: Config, options: ScanOptions = ScanOptions()
         findings.append(replace(f, snippet=snippet, suppression=supp))
     findings = _dedupe(assign_fingerprints(findings, lines.line))
 
-    notifications = sorted({*found.notifications, *sg.notifications,
-                            *(n for r in results for n in r.notifications)},
+    notifications = sorted({*sg.notifications, *(n for r in results for n in r.notifications)},
                            key=Notification.sort_key)
-    stats = ScanStats(
-        files_scanned=len(found.files), files_skipped=found.skipped, rules_enabled=len(rules),
-        duration_seconds=round(time.perf_counter() - started, 3),
-        lines_scanned=sum(r.line_count for r in results),
-    )
-    return Report(root=str(found.root), findings=tuple(findings),
-                  notifications=tuple(notifications), rules=rules, stats=stats,
-                  tool_version=__version__, started_at=started_at)
+    memo = ScanMemo("", findings, notifications, sum(r.line_count for r in results))
+    cached.finish(memo if complete else None)
+    return memo
 
 
 def _progress_counter(progress: Progress | None, total: int,
@@ -209,44 +236,65 @@ def _progress_counter(progress: Progress | None, total: int,
 class _CachedScan:
     """What the cache already knows for this scan's files, and storing what it learns."""
 
-    def __init__(self, cache: ResultCache | None, keys: dict[str, str]) -> None:
+    def __init__(self, cache: ResultCache | None, keys: dict[str, str],
+                 scan_key: str | None = None) -> None:
         self.cache = cache
         self.keys = keys  # rel path -> cache key (files that could be read)
+        self.scan_key = scan_key  # digest of every file's key; None if one is unreadable
         self.entries: dict[str, Entry] = {}
         self.libcst: dict[str, FileResult] = {}
         self.semgrep: dict[str, SemgrepPart] = {}
 
     @classmethod
     def open(cls, directory: Path | None, rules: tuple[Rule, ...], config: Config,
-             files: list[tuple[str, str]]) -> _CachedScan:
+             found: Discovery) -> _CachedScan:
         if directory is None:
             return cls(None, {})
         cache = ResultCache(directory, ruleset_digest(rules, config))
         keys: dict[str, str] = {}
-        for abs_path, rel in files:
-            content = _read_for_key(abs_path, config.max_file_bytes)
-            if content is not None:
-                keys[rel] = cache.key(rel, content)
-        scan = cls(cache, keys)
-        for rel, key in keys.items():
-            entry = cache.get(key)
+        for abs_path, rel in found.files:
+            key = cache.file_key(abs_path, rel, config.max_file_bytes)
+            if key is not None:
+                keys[rel] = key
+        scan_key = None
+        if len(keys) == len(found.files):
+            h = hashlib.sha256(f"{found.root}\0".encode("utf-8", "surrogateescape"))
+            for rel in sorted(keys):
+                h.update(keys[rel].encode() + b"\0")
+            scan_key = h.hexdigest()
+        return cls(cache, keys, scan_key)
+
+    def memo(self) -> ScanMemo | None:
+        """The findings of the last complete scan of exactly these files, if any."""
+        if self.cache is None or self.scan_key is None:
+            return None
+        return self.cache.memo(self.scan_key)
+
+    def load(self) -> None:
+        """Read every file's entry (the scan is not answered by the memo)."""
+        if self.cache is None:
+            return
+        for rel, key in self.keys.items():
+            entry = self.cache.get(key)
             if entry is None:
                 continue
             try:
                 if entry.cst is not None:
-                    scan.libcst[rel] = result_from_json(rel, entry.cst)
+                    self.libcst[rel] = result_from_json(rel, entry.cst)
                 if entry.semgrep is not None:
-                    scan.semgrep[rel] = semgrep_from_json(rel, entry.semgrep)
-            except (KeyError, TypeError, ValueError, IndexError):
-                scan.libcst.pop(rel, None)  # a damaged entry is a miss
+                    self.semgrep[rel] = semgrep_from_json(rel, entry.semgrep)
+            except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+                self.libcst.pop(rel, None)  # a damaged entry is a miss
+                self.semgrep.pop(rel, None)
                 continue
-            scan.entries[rel] = entry
-        return scan
+            self.entries[rel] = entry
 
     def store(self, fresh: list[FileResult], fresh_sg: SemgrepResult,
-              sg_files: list[tuple[str, str]], semgrep_ran: bool) -> None:
+              sg_files: list[tuple[str, str]], semgrep_ran: bool) -> bool:
+        """Store fresh results; True when every file now has a whole entry (so the scan's
+        findings may be remembered)."""
         if self.cache is None:
-            return
+            return False
         updates: dict[str, Entry] = {}
         for res in fresh:
             data = result_json(res)
@@ -270,23 +318,21 @@ class _CachedScan:
         for rel, entry in updates.items():
             if entry.cst is not None or entry.semgrep is not None:
                 self.cache.put(self.keys[rel], entry)
-        if self.cache.wrote:
-            self.cache.prune()
+        whole = {**self.entries, **updates}
+        return self.scan_key is not None and all(
+            rel in whole and whole[rel].cst is not None and whole[rel].semgrep is not None
+            for rel in self.keys)
+
+    def finish(self, memo: ScanMemo | None) -> None:
+        """Remember ``memo`` (when given) for the next scan of the same files, and save."""
+        if self.cache is None:
+            return
+        if memo is not None and self.scan_key is not None:
+            self.cache.remember(replace(memo, key=self.scan_key))
+        self.cache.save()
 
     def _old(self, rel: str) -> Entry:
         return self.entries.get(rel) or Entry()
-
-
-def _read_for_key(abs_path: str, max_bytes: int) -> bytes | None:
-    try:
-        fd = os.open(abs_path, os.O_RDONLY | os.O_NONBLOCK)
-        with open(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                return None
-            data = handle.read(max_bytes + 1)
-    except OSError:
-        return None
-    return data if len(data) <= max_bytes else None
 
 
 def _range_fix(text: str | None, path: str, region: Region, lines: _Lines) -> Fix | None:

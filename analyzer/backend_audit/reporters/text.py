@@ -47,9 +47,18 @@ def render(report: Report, colour: bool = False, show_suppressed: bool = False) 
             + (f"; {known} unchanged since the baseline" if known else "")
             + (f"; only lines changed since {report.extra['diff']['base']}"
                if "diff" in report.extra else "")
-            + (f"; {len(report.notifications)} notifications" if report.notifications else ""))
+            + (f"; {len(report.notifications)} notifications" if report.notifications else "")
+            + _tests_note(report))
     out.append(c(_BOLD, line))
     return "\n".join(out) + "\n"
+
+
+def _tests_note(report: Report) -> str:
+    skipped = report.extra.get("test_files_skipped", 0)
+    if not skipped:
+        return ""
+    return (f"; {skipped} test file{'s' if skipped != 1 else ''} not analysed "
+            "(--include-tests to analyse them)")
 
 
 def _finding_lines(f: Finding, c) -> list[str]:
