@@ -142,6 +142,27 @@ def test_a_rule_pattern_narrows_its_words(tmp_path: Path) -> None:
     assert [rel for _, rel in semgrep_targets(rules, _files(tmp_path))] == ["conf.py"]
 
 
+TRICKY = {
+    "folded.py": 'from flask import Flask\napp = Flask(__name__)\n'
+                 'app.config["SESSION_" + "COOKIE_SECURE"] = False\n',
+    "spaced.py": 'import environs\nenv = environs.Env()\n'
+                 'API_TOKEN = (env  # read once\n    .  # the typed reader\n'
+                 '    str("API_TOKEN", default="abcdef12"))\n',
+    "factory.py": 'def configure(app):\n    app  .  config["DEBUG"] = True\n',
+}
+
+
+def test_the_gates_keep_every_file_semgrep_matches_in(tmp_path: Path, core: SemgrepCore) -> None:
+    """Odd spellings the words and patterns must not lose: a setting name semgrep folds
+    from string pieces, an attribute behind blanks and comments."""
+    for name, text in TRICKY.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    ungated = [dataclasses.replace(r, words=(), pattern=None) for r in _rules()]
+    everything = _hits(SemgrepRun(ungated, _files(tmp_path), timeout=300))
+    assert {h[1] for h in everything} == set(TRICKY)
+    assert _hits(SemgrepRun(_rules(), _files(tmp_path), timeout=300)) == everything
+
+
 def test_no_process_starts_when_no_file_can_match(project: Path, monkeypatch) -> None:
     started: list[object] = []
     monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: started.append(a))
