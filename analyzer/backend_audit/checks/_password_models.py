@@ -20,6 +20,7 @@ from backend_audit.appmodel.names import (
 )
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.checks._password_values import callee_name, is_hasher_name
+from backend_audit.engines.walk import descendants
 
 _MODEL_BASES = frozenset({"Model", "Base", "DeclarativeBase", "AbstractUser", "AbstractBaseUser",
                           "Document", "DynamicDocument", "EmbeddedDocument", "Table"})
@@ -102,16 +103,8 @@ def _hashing_setters(node: cst.ClassDef, ctx: ModuleContext) -> list[str]:
 
 
 def _calls_hasher(fn: cst.FunctionDef, ctx: ModuleContext) -> bool:
-    hit = False
-
-    class _Calls(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            nonlocal hit
-            if is_hasher_name(callee_name(call, ctx), ctx):
-                hit = True
-
-    fn.visit(_Calls())
-    return hit
+    return any(is_hasher_name(callee_name(call, ctx), ctx)
+               for call in descendants(fn, cst.Call))
 
 
 def _schema_password_fields(node: cst.ClassDef) -> tuple[list[str], list[str]]:

@@ -22,7 +22,7 @@ import libcst as cst
 from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.dataflow import Flow, is_literal
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
-from backend_audit.engines.walk import walk
+from backend_audit.engines.walk import descendants, walk
 
 MAX_DEPTH = 14
 
@@ -75,6 +75,11 @@ EXEC_METHODS = frozenset({
     "execute", "scalars", "exec", "fetch_all", "fetch", "execute_fetchall", "stream",
     "stream_scalars", "iterate", "exec_driver_sql", "read_sql", "read_sql_query",
 })
+# Identifiers that start a query whatever the module imports (see ``may_query``).
+QUERY_WORDS = frozenset({
+    "query", "objects", "queryset", "select", "get_queryset", "filter_queryset", "raw",
+    "find", "find_all", "fetchall", "fetchmany", "fetchone",
+}) | EXEC_METHODS | RELATED_QUERY_METHODS
 # Columns that identify one row whatever the model.
 UNIQUE_COLUMNS = frozenset({"id", "pk", "_id", "uuid", "slug", "email", "username"})
 # Enumeration-like reference tables: small by nature, listed whole in dropdowns.
@@ -276,6 +281,7 @@ class QueryAnalyzer:
         self.sqlalchemy = bool(tops & {"sqlalchemy", "sqlmodel", "flask_sqlalchemy"})
         self.tortoise = "tortoise" in tops
         self._self_classes: dict[str, dict[str, cst.BaseExpression]] = {}
+        self._words: frozenset[str] | None = None
 
     def self_attribute_class(self, class_name: str | None,
                              attr: str) -> cst.BaseExpression | None:
@@ -295,6 +301,42 @@ class QueryAnalyzer:
 
     def scope(self, fn: cst.FunctionDef, class_name: str | None) -> Scope:
         return Scope(fn, self.ctx.flow(fn), class_name)
+
+    def may_query(self, fn: cst.FunctionDef) -> bool:
+        """Can any expression of ``fn`` classify as an unbounded query? False only when
+        ``fn`` names nothing a query is built from (see ``_query_words``); reading a
+        function's names costs far less than following its returned values."""
+        if self.mongo or self.tortoise:
+            return True  # collections and models are recognised by other means
+        return not _names(fn).isdisjoint(self._query_words())
+
+    def _query_words(self) -> frozenset[str]:
+        """Every identifier one of ``classify``'s paths to an unbounded query starts from:
+        query APIs, names imported from the project, module-level names and ``self``
+        attributes holding an object (``repo = Repo()``, ``self.repo = Repo()``), and the
+        names of the module's functions and methods that may query themselves (a helper
+        is followed into its body)."""
+        if self._words is None:
+            words = set(QUERY_WORDS)
+            words.update(local for local, qual in self.imports.names.items()
+                         if qual.lstrip(".").split(".")[0] not in KNOWN_LIBRARIES)
+            words.update(name for name, values in self.ctx.flow(self.ctx.module).values.items()
+                         if any(isinstance(v, cst.Call) for v in values))
+            for assign in descendants(self.ctx.module, cst.Assign):
+                if isinstance(assign.value, cst.Call):
+                    words.update(t.target.attr.value for t in assign.targets
+                                 if isinstance(t.target, cst.Attribute))
+            functions = {key: _names(fn) for key, fn in self.ctx.module_functions.items()}
+            grown = True
+            while grown:  # a function calling one that may query may query too
+                grown = False
+                for key, names in list(functions.items()):
+                    if not names.isdisjoint(words):
+                        words.update(key.split("."))
+                        del functions[key]
+                        grown = True
+            self._words = frozenset(words)
+        return self._words
 
     # ------------------------------------------------------------------ classify
     def classify(self, expr: cst.BaseExpression, scope: Scope,
@@ -909,6 +951,11 @@ def _self_assignments(fn: cst.FunctionDef) -> list[tuple[str, cst.BaseExpression
     visitor = _SelfAssignments(fn)
     walk(fn, visitor)
     return visitor.found
+
+
+def _names(node: cst.CSTNode) -> set[str]:
+    """Every identifier in ``node``: names, attributes, keywords, parameters."""
+    return {n.value for n in descendants(node, cst.Name)}
 
 
 def _executes(expr: cst.BaseExpression) -> bool:

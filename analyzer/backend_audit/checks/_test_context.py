@@ -9,6 +9,7 @@ import libcst as cst
 
 from backend_audit.appmodel.context import ModuleContext
 from backend_audit.checks.base import Check
+from backend_audit.engines.walk import contains
 
 _TEST_CODE = re.compile(r"(?i)\b(tests?|testing|pytest|unittest)\b")
 _TEST_NAME = re.compile(r"^Test|Test(ing|s)?(?=[A-Z_]|$)|(?i:(^|_)test(ing|s)?(_|$))")
@@ -42,20 +43,7 @@ class TestContext:
             return True
         if any(_TEST_NAME.search(f.name.value) for f in self.ctx.function_stack):
             return True
-        return any(_inside(b, node) for b in self.branches)
-
-
-def _inside(tree: cst.CSTNode, node: cst.CSTNode) -> bool:
-    found = False
-
-    class _Find(cst.CSTVisitor):
-        def on_visit(self, n: cst.CSTNode) -> bool:
-            nonlocal found
-            found = found or n is node
-            return not found
-
-    tree.visit(_Find())
-    return found
+        return any(contains(b, node) for b in self.branches)
 
 
 class TestAwareCheck(Check):

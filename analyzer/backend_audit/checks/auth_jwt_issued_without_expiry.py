@@ -6,6 +6,7 @@ import libcst as cst
 
 from backend_audit.appmodel.names import get_arg, string_value
 from backend_audit.checks.base import Check
+from backend_audit.engines.walk import walk
 
 # Qualified encoders and the position of their payload argument.
 ENCODERS = {"jwt.encode": 0, "jose.jwt.encode": 0, "authlib.jose.jwt.encode": 1}
@@ -47,7 +48,7 @@ class JwtIssuedWithoutExpiry(Check):
             return
         scope = self.ctx.current_function or self.ctx.module
         mentions = _ExpiryMentions()
-        scope.visit(mentions)
+        walk(scope, mentions)
         if not mentions.found:
             self.report(node)
 

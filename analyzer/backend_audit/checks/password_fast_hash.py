@@ -16,6 +16,7 @@ from backend_audit.checks._password_values import (
     string_constant,
 )
 from backend_audit.checks.base import Candidate, Check
+from backend_audit.engines.walk import contains, descendants
 
 FAST_DIGESTS = frozenset({"md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3_224",
                           "sha3_256", "sha3_384", "sha3_512", "blake2b", "blake2s", "md4",
@@ -141,7 +142,7 @@ class PasswordFastHash(Check):
 
     def _feeds_kdf(self, node: cst.Call) -> bool:
         """A pre-hash inside ``bcrypt.hashpw(b64encode(sha256(pw).digest()), ...)``."""
-        return any(self._is_kdf(c) and any(_contains(a.value, node) for a in c.args)
+        return any(self._is_kdf(c) and any(contains(a.value, node) for a in c.args)
                    for c in self.enclosing)
 
     def _breach_check(self) -> bool:
@@ -157,7 +158,7 @@ class PasswordFastHash(Check):
         flow = self.ctx.flow()
         for name, values in flow.values.items():
             for v in values:
-                if _contains(v, node):
+                if contains(v, node):
                     return name
         return None
 
@@ -181,30 +182,8 @@ def _plain_werkzeug_method(text: str) -> bool:
     return text.lower() in FAST_DIGESTS or text.lower() == "plain"
 
 
-def _contains(tree: cst.CSTNode, node: cst.CSTNode) -> bool:
-    if tree is node:
-        return True
-    found = False
-
-    class _Find(cst.CSTVisitor):
-        def on_visit(self, n: cst.CSTNode) -> bool:
-            nonlocal found
-            if n is node:
-                found = True
-            return not found
-
-    tree.visit(_Find())
-    return found
-
-
 def _names_in(expr: cst.BaseExpression) -> set[str]:
-    names: set[str] = set()
-
-    class _Names(cst.CSTVisitor):
-        def visit_Name(self, n: cst.Name) -> None:
-            names.add(n.value)
-
-    expr.visit(_Names())
+    names = {n.value for n in descendants(expr, cst.Name)}
     if dotted_name(expr):
         names.add(dotted_name(expr) or "")
     return names

@@ -23,6 +23,7 @@ from backend_audit.checks._password_values import (
     subscript_key,
 )
 from backend_audit.checks.base import Candidate, Check
+from backend_audit.engines.walk import walk
 
 # ORM/ODM calls that write their keyword arguments or dict arguments to the database.
 _MANAGER_WRITES = frozenset({"create", "get_or_create", "update_or_create", "update", "acreate",
@@ -212,7 +213,7 @@ class PasswordStoredPlaintext(Check):
                             t.value.value == name and is_password_column(subscript_key(t)):
                         found.append((node, node.value, subscript_key(t) or "password"))
 
-        fn.visit(_Find())
+        walk(fn, _Find())
         for at, value, key in found:
             self._value(at, value, model, key)
 
@@ -238,7 +239,7 @@ class PasswordStoredPlaintext(Check):
                         t.value.value == name:
                     removed = True
 
-        fn.visit(_Find())
+        walk(fn, _Find())
         return removed
 
     def _param_annotation(self, name: str) -> str | None:

@@ -56,6 +56,8 @@ class UnboundedQueryReturned(Check):
     def _hits(self, node: cst.FunctionDef, class_name: str | None) -> list[Hit]:
         if self._analyzer is None:
             self._analyzer = QueryAnalyzer(self.ctx)
+        if not self._analyzer.may_query(node):
+            return []
         scope = self._analyzer.scope(node, class_name)
         hits: dict[int, Hit] = {}
         for ret in scope.flow.returns:

@@ -13,8 +13,12 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
-from collections.abc import Callable, Iterable
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from functools import cache, lru_cache
+from operator import attrgetter
+from typing import TypeVar, cast
 
 import libcst as cst
 from libcst import MaybeSentinel
@@ -23,6 +27,7 @@ _VISIT_HELPERS = {"visit_required", "visit_optional", "visit_sentinel", "visit_s
                   "visit_iterable", "visit_body_sequence", "visit_body_iterable"}
 
 VisitorMethod = Callable[[cst.CSTNode], object]
+NodeT = TypeVar("NodeT", bound=cst.CSTNode)
 
 
 @cache
@@ -87,6 +92,224 @@ def _own_method(visitor: cst.CSTVisitor, name: str) -> VisitorMethod | None:
     return getattr(visitor, name)
 
 
+# ---------------------------------------------------------------- the module index
+# Checks walk the same function bodies many times over (data flow, scope scans, sinks):
+# a file's tree is flattened once into preorder, and a walk of any of its subtrees
+# becomes a loop over only the nodes of the types the visitor has callbacks for. The
+# tree never changes while a file is analysed.
+
+_TOKEN_BASES = (cst.BaseParenthesizableWhitespace, cst.BaseBinaryOp, cst.BaseBooleanOp,
+                cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp)
+_TOKEN_NAMES = {"Comma", "Dot", "Semicolon", "Colon", "AssignEqual", "ImportStar",
+                "LeftParen", "RightParen", "LeftSquareBracket", "RightSquareBracket",
+                "LeftCurlyBrace", "RightCurlyBrace", "TrailingWhitespace", "Newline",
+                "Comment", "EmptyLine", "Asynchronous"}
+#: Whitespace, comments, operators and punctuation: two thirds of a tree's nodes, which
+#: hold nothing but more of the same and which no check looks for. The index leaves
+#: them out; a visitor with a callback for one of them gets the direct traversal.
+TOKEN_TYPES: frozenset[type] = frozenset(
+    obj for name, obj in vars(cst).items()
+    if isinstance(obj, type) and issubclass(obj, cst.CSTNode) and
+    (issubclass(obj, _TOKEN_BASES) or name in _TOKEN_NAMES))
+_TOKEN_TYPE_NAMES = frozenset(t.__name__ for t in TOKEN_TYPES)
+
+
+@dataclass(slots=True)
+class ModuleIndex:
+    """One module's nodes, except tokens (``TOKEN_TYPES``), in libcst's visiting order."""
+
+    #: The nodes in the order ``visit`` reaches them; ``order[0]`` is the root.
+    order: list[cst.CSTNode]
+    #: ``ends[i]``: the index just past the subtree of ``order[i]``.
+    ends: list[int]
+    #: Type name -> ascending indices of the nodes of that type.
+    by_name: dict[str, list[int]]
+    _pos: dict[int, int] | None = None
+
+    def position(self, node: cst.CSTNode) -> int | None:
+        """Where ``node`` is in ``order``, or None when it is not part of this index.
+
+        The index holds its nodes alive, so no other object can share one's ``id``.
+        """
+        if self._pos is None:
+            self._pos = {id(n): i for i, n in enumerate(self.order)}
+        return self._pos.get(id(node))
+
+
+@cache
+def _child_getter(kind: type) -> Callable[[cst.CSTNode], tuple[object, ...]] | None:
+    names = child_fields(kind)
+    if not names:
+        return None
+    if len(names) == 1:
+        only = names[0]
+        return lambda n: (getattr(n, only),)
+    return attrgetter(*names)
+
+
+def build_index(root: cst.CSTNode) -> ModuleIndex:
+    """Flatten ``root``'s tree (tokens left out) in libcst's visiting order."""
+    order: list[cst.CSTNode] = []
+    ends: list[int] = []
+    by_type: dict[type, list[int]] = {}
+    add = order.append
+    getters: dict[type, Callable[[cst.CSTNode], tuple[object, ...]] | None] = {}
+    skip = TOKEN_TYPES | {type(None), MaybeSentinel}
+
+    def go(n: cst.CSTNode) -> None:
+        i = len(order)
+        add(n)
+        ends.append(0)
+        kind = type(n)
+        if kind in getters:
+            get = getters[kind]
+            by_type[kind].append(i)
+        else:
+            get = getters[kind] = _child_getter(kind)
+            by_type[kind] = [i]
+        if get is not None:
+            for value in get(n):
+                kind = type(value)
+                if kind is tuple or kind is list:
+                    for child in value:  # type: ignore[attr-defined]
+                        if type(child) not in skip:
+                            go(child)
+                elif kind not in skip:
+                    go(value)  # type: ignore[arg-type]
+        ends[i] = len(order)
+
+    go(root)
+    return ModuleIndex(order, ends, {k.__name__: v for k, v in by_type.items()})
+
+
+# The two most recent modules: another tree walked on the side (a synthetic module built
+# by a check) must not evict the file being analysed. Replaced as files go by; call
+# ``forget_indexes`` to release them at once.
+_INDEXES: list[ModuleIndex] = []
+
+
+def forget_indexes() -> None:
+    """Drop the cached module indexes (their trees are kept alive until then)."""
+    _INDEXES.clear()
+
+
+def _module_index(module: cst.Module) -> ModuleIndex:
+    for index in _INDEXES:
+        if index.order[0] is module:
+            return index
+    index = build_index(module)
+    _INDEXES.insert(0, index)
+    del _INDEXES[2:]
+    return index
+
+
+def _locate(node: cst.CSTNode) -> tuple[ModuleIndex | None, int]:
+    """The cached index holding ``node`` and its position there (a module is indexed on
+    its first walk; a node of a module never walked whole has no index)."""
+    if type(node) is cst.Module:
+        return _module_index(node), 0
+    for index in _INDEXES:
+        pos = index.position(node)
+        if pos is not None:
+            return index, pos
+    return None, 0
+
+
+def _index_of(node: cst.CSTNode) -> tuple[ModuleIndex, int]:
+    index, start = _locate(node)
+    return (index, start) if index is not None else (build_index(node), 0)
+
+
+def descendants(node: cst.CSTNode, *types: type[NodeT]) -> Iterator[NodeT]:
+    """``node`` and the nodes below it whose type is exactly one of ``types``, in the order
+    a walk reaches them (no pruning)."""
+    if any(t in TOKEN_TYPES for t in types):
+        raise ValueError("descendants() does not list whitespace or operator nodes")
+    index, start = _index_of(node)
+    end = index.ends[start]
+    found: list[int] = []
+    for kind in types:
+        positions = index.by_name.get(kind.__name__)
+        if positions:
+            lo = bisect_left(positions, start)
+            found.extend(positions[lo:bisect_left(positions, end, lo)])
+    if len(types) > 1:
+        found.sort()
+    order = index.order
+    return (cast(NodeT, order[i]) for i in found)
+
+
+class _Finder(cst.CSTVisitor):
+    def __init__(self, node: cst.CSTNode) -> None:
+        self.node = node
+        self.found = False
+
+    def on_visit(self, n: cst.CSTNode) -> bool:
+        self.found = self.found or n is self.node
+        return not self.found
+
+
+def contains(tree: cst.CSTNode, node: cst.CSTNode) -> bool:
+    """Is ``node`` ``tree`` itself or one of its descendants?"""
+    if tree is node:
+        return True
+    if type(node) in TOKEN_TYPES or type(tree) in TOKEN_TYPES:
+        finder = _Finder(node)
+        _walk_custom(tree, finder)
+        return finder.found
+    index, start = _index_of(tree)
+    pos = index.position(node)
+    # every node below ``tree`` is in the index that holds ``tree``
+    return pos is not None and start < pos < index.ends[start]
+
+
+# (visit, leave) for one node type; a visit returning False prunes the subtree.
+Handlers = dict[str, tuple[VisitorMethod | None, VisitorMethod | None]]
+
+
+def _walk_indexed(index: ModuleIndex, start: int, handlers: Handlers) -> None:
+    """Call ``handlers`` on the nodes of their types in the subtree at ``start``, in
+    preorder, each leave before the first node after its subtree (as libcst does)."""
+    end = index.ends[start]
+    positions: list[int] = []
+    kinds = 0
+    for kind in handlers:
+        found = index.by_name.get(kind)
+        if found:
+            lo = bisect_left(found, start)
+            hi = bisect_left(found, end, lo)
+            if lo < hi:
+                positions.extend(found[lo:hi])
+                kinds += 1
+    if kinds > 1:
+        positions.sort()
+    order, ends = index.order, index.ends
+    pending: list[tuple[int, VisitorMethod, cst.CSTNode]] = []  # leaves still due
+    skip = start
+    for i in positions:
+        if i < skip:
+            continue
+        while pending and pending[-1][0] <= i:
+            _, leave_fn, done = pending.pop()
+            leave_fn(done)
+        n = order[i]
+        visit_fn, leave_fn = handlers[type(n).__name__]
+        if visit_fn is not None and visit_fn(n) is False:
+            skip = ends[i]
+        if leave_fn is not None:
+            pending.append((ends[i], leave_fn, n))
+    while pending:
+        _, leave_fn, done = pending.pop()
+        leave_fn(done)
+
+
+@lru_cache(maxsize=512)
+def _typed_callbacks(visitor_type: type[cst.CSTVisitor]) -> tuple[tuple[str, str, str], ...]:
+    """(node type name, visit method, leave method) for each type the visitor handles."""
+    kinds = sorted({n.split("_", 1)[1] for n in _own_callback_names(visitor_type)})
+    return tuple((k, f"visit_{k}", f"leave_{k}") for k in kinds)
+
+
 def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     """``node.visit(visitor)`` for a visitor that only reads the tree."""
     if _has_attribute_methods(_own_callback_names(type(visitor))) or any(
@@ -97,6 +320,15 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     if not _default_callbacks(visitor):
         _walk_custom(node, visitor)
         return
+    callbacks = _typed_callbacks(type(visitor))
+    if not any(kind in _TOKEN_TYPE_NAMES for kind, _, _ in callbacks) and \
+            type(node) not in TOKEN_TYPES:
+        index, start = _locate(node)
+        if index is not None:
+            _walk_indexed(index, start, {
+                kind: (_own_method(visitor, v), _own_method(visitor, lv))
+                for kind, v, lv in callbacks})
+            return
     per_type: dict[type, tuple[tuple[str, ...], VisitorMethod | None, VisitorMethod | None]] = {}
 
     def go(n: cst.CSTNode) -> None:
@@ -153,8 +385,14 @@ def _batched_names(kind: type, visitor: cst.BatchableCSTVisitor) -> tuple[str, .
 
 def walk_batched(node: cst.CSTNode, visitors: Iterable[cst.BatchableCSTVisitor],
                  before_visit: VisitorMethod | None = None,
-                 after_leave: VisitorMethod | None = None) -> None:
-    """``libcst.visit_batched`` for visitors that only read the tree."""
+                 after_leave: VisitorMethod | None = None,
+                 hook_types: tuple[type[cst.CSTNode], ...] | None = None) -> None:
+    """``libcst.visit_batched`` for visitors that only read the tree.
+
+    ``before_visit``/``after_leave`` are called on every node, or, when ``hook_types`` is
+    given, only on nodes of those types: the walk then reads only the nodes some callback
+    is for, from the module index.
+    """
     visitors = list(visitors)
     methods: dict[str, list[VisitorMethod]] = {}
     for v in visitors:
@@ -163,6 +401,13 @@ def walk_batched(node: cst.CSTNode, visitors: Iterable[cst.BatchableCSTVisitor],
     if _has_attribute_methods(methods):
         cst.visit_batched(node, visitors, before_visit=before_visit, after_leave=after_leave)
         return
+    if hook_types is not None or (before_visit is None and after_leave is None):
+        handlers = _batched_handlers(methods, before_visit, after_leave, hook_types or ())
+        if handlers is not None and type(node) not in TOKEN_TYPES:
+            index, start = _locate(node)
+            if index is not None:
+                _walk_indexed(index, start, handlers)
+                return
     per_type: dict[type, tuple[tuple[str, ...], list[VisitorMethod], list[VisitorMethod]]] = {}
 
     def go(n: cst.CSTNode) -> None:
@@ -190,3 +435,40 @@ def walk_batched(node: cst.CSTNode, visitors: Iterable[cst.BatchableCSTVisitor],
             after_leave(n)
 
     go(node)
+
+
+def _batched_handlers(methods: dict[str, list[VisitorMethod]],
+                      before_visit: VisitorMethod | None, after_leave: VisitorMethod | None,
+                      hook_types: tuple[type[cst.CSTNode], ...]) -> Handlers | None:
+    """One (visit, leave) per node type for a batched walk; None if tokens are wanted."""
+    kinds = {name.split("_", 1)[1] for name in methods} | {t.__name__ for t in hook_types}
+    if kinds & _TOKEN_TYPE_NAMES:
+        return None
+    hooked = {t.__name__ for t in hook_types}
+    handlers: Handlers = {}
+    for kind in kinds:
+        visits = list(methods.get(f"visit_{kind}", ()))
+        leaves = list(methods.get(f"leave_{kind}", ()))
+        if kind in hooked and before_visit is not None:
+            visits.insert(0, before_visit)
+        if kind in hooked and after_leave is not None:
+            leaves.append(after_leave)
+        handlers[kind] = (_calling_all(visits), _calling_all(leaves))
+    return handlers
+
+
+def _calling_all(fns: list[VisitorMethod]) -> VisitorMethod | None:
+    """One callback that calls ``fns`` in turn (a batched visit never prunes)."""
+    if not fns:
+        return None
+    if len(fns) == 1:
+        only = fns[0]
+
+        def call_one(n: cst.CSTNode) -> None:
+            only(n)
+        return call_one
+
+    def call_all(n: cst.CSTNode) -> None:
+        for fn in fns:
+            fn(n)
+    return call_all

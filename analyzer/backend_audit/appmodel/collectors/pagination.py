@@ -35,7 +35,9 @@ _WINDOW_WORDS = ("limit", "offset", "paginat", "Paginator", ".slice(", ".skip(",
 
 
 class PaginationFactsCollector(Collector):
-    words = ("def ", "class ", "REST_FRAMEWORK")
+    # Each fact needs one of these: a window (helpers, see ``_windows``), a unique or
+    # primary-key column, or the REST_FRAMEWORK setting.
+    words = (*_WINDOW_WORDS, "unique", "primary_key", "OneToOneField", "REST_FRAMEWORK")
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
