@@ -36,6 +36,7 @@ from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string
 from backend_audit.appmodel.requests import request_input
 from backend_audit.checks import _validation_vocab as V
 from backend_audit.checks._validation_shapes import (
+    FunctionBody,
     calls_in,
     catches_bad_input,
     chain_has,
@@ -46,6 +47,7 @@ from backend_audit.checks._validation_shapes import (
     expressions_in,
     fetched_class,
     first_arg_is_class,
+    function_body,
     is_capword,
     is_lookup_name,
     is_plain_container,
@@ -54,7 +56,6 @@ from backend_audit.checks._validation_shapes import (
     sql_text_arg,
     subscripts_in,
 )
-from backend_audit.engines.walk import walk
 
 # (payload key, is the whole payload). A field read by a literal name carries it in the
 # key (``query#sort``), so evidence about one field does not clear its siblings.
@@ -333,25 +334,24 @@ def _forwards(flow: PayloadFlow) -> tuple[tuple[str, str, int | None, str | None
 
 def _calls_a_validator(ctx: ModuleContext, fn: cst.FunctionDef) -> bool:
     """A validator call anywhere inside ``fn``, nested wrappers of decorators included."""
-    found = False
-
-    class _Find(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> bool:
-            nonlocal found
-            name = last_name(node.func)
-            qual = qualified(node.func, ctx) or ""
-            if qual.split(".")[0] in V.NOT_VALIDATOR_MODULES:
-                return True
-            if name in V.VALIDATOR_METHODS or (name and V.VALIDATOR_NAME.search(name)) or \
-                    qual.startswith(("jsonschema", "fastjsonschema", "cerberus", "voluptuous")):
-                found = True
-            elif is_capword(name) and node.args:
-                info = class_info(ctx, node.func)
-                found = found or info.kind == "validator"
-            return not found
-
-    walk(fn, _Find())
+    cache: dict[int, bool] = ctx.__dict__.setdefault("_validation_calls_validator", {})
+    found = cache.get(id(fn))
+    if found is None:
+        found = cache[id(fn)] = any(_is_validator_like(ctx, call)
+                                    for call in function_body(ctx, fn).all_calls)
     return found
+
+
+def _is_validator_like(ctx: ModuleContext, call: cst.Call) -> bool:
+    qual = qualified(call.func, ctx) or ""
+    if qual.split(".")[0] in V.NOT_VALIDATOR_MODULES:
+        return False
+    name = last_name(call.func)
+    if name in V.VALIDATOR_METHODS or (name and V.VALIDATOR_NAME.search(name)) or \
+            qual.startswith(("jsonschema", "fastjsonschema", "cerberus", "voluptuous")):
+        return True
+    return is_capword(name) and bool(call.args) and \
+        class_info(ctx, call.func).kind == "validator"
 
 
 @dataclass
@@ -361,17 +361,42 @@ class PayloadFlow:
     params: dict[str, str]  # parameter name -> payload key
     depth: int = 0
     model_self: bool = False  # a method of a model: ``self.x = ...`` writes a row
-    flow: Flow = field(init=False)
     validated: set[str] = field(default_factory=set)
     validated_all: bool = False
     unless: list[str] = field(default_factory=list)  # imported names that may validate
     sinks: list[Sink] = field(default_factory=list)
+    reads_input: bool = field(init=False)  # False: no expression here can carry input
+    body: FunctionBody = field(init=False, repr=False)
     _memo: dict[int, Taint] = field(default_factory=dict)
-    _extra: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
+    _extra: dict[str, list[cst.BaseExpression]] = field(init=False, repr=False)
+    _flow: Flow | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.flow = self.ctx.flow(self.fn)
-        _Walker(self).run()
+        self.body = function_body(self.ctx, self.fn)
+        self._extra = self.body.extras  # shared by every flow of ``fn``: read only
+        self.reads_input = bool(self.params) or self._may_read_input()
+        walker = _Walker(self)
+        if self.reads_input:
+            walker.run()
+        else:
+            walker.run_without_input()
+
+    @property
+    def flow(self) -> Flow:
+        # Built on first use: a function that cannot see input never needs it.
+        if self._flow is None:
+            self._flow = self.ctx.flow(self.fn)
+        return self._flow
+
+    def _may_read_input(self) -> bool:
+        """Some expression under the function can carry client input: it names the
+        request (``request``, ``req``, ``self.request``, an alias of Flask's), Flask-RESTX's
+        ``payload``, or calls a same-module function (which may read the request itself
+        or be summarised as a side effect)."""
+        names = self.body.names
+        if not names.isdisjoint(_INPUT_NAMES) or not names.isdisjoint(_request_aliases(self.ctx)):
+            return True
+        return any(self.ctx.local_function(call) is not None for call in self.body.all_calls)
 
     # ------------------------------------------------------------ taint
     def taint(self, expr: cst.BaseExpression) -> Taint:
@@ -536,6 +561,17 @@ class PayloadFlow:
 
 
 RESTX_PACKAGES = ("flask_restx", "flask_restplus")
+_INPUT_NAMES = frozenset({"request", "req", "payload"})
+
+
+def _request_aliases(ctx: ModuleContext) -> frozenset[str]:
+    """Names this module imports a request object under (``from flask import request as r``)."""
+    cached = ctx.__dict__.get("_validation_request_aliases")
+    if cached is None:
+        cached = frozenset(alias for alias, qual in ctx.imports.names.items()
+                           if qual.endswith("request"))
+        ctx.__dict__["_validation_request_aliases"] = cached
+    return cached
 
 
 def is_restx_payload(expr: cst.Attribute, ctx: ModuleContext) -> bool:
@@ -570,109 +606,44 @@ def _returned_input(ctx: ModuleContext, helper: cst.FunctionDef, depth: int) -> 
     if key not in cache:
         cache[key] = EMPTY  # recursion guard
         inner = PayloadFlow(ctx, helper, {}, depth)
-        cache[key] = EMPTY if inner.validated or inner.validated_all else \
+        cache[key] = EMPTY if not inner.reads_input or inner.validated or \
+            inner.validated_all else \
             frozenset().union(*(inner.taint(r) for r in inner.flow.returns))
     return cache[key]
 
 
-class _Walker(cst.CSTVisitor):
-    """One pass over the function body: evidence, then sinks in source order."""
+class _Walker:
+    """Evidence, then sinks in source order, from the function's ``FunctionBody``."""
 
     def __init__(self, pf: PayloadFlow) -> None:
         self.pf = pf
         self.ctx = pf.ctx
-        self.calls: list[cst.Call] = []
-        self.assigns: list[cst.Assign] = []
-        self.guards: list[tuple[cst.BaseExpression, cst.CSTNode]] = []
-        self.tries: list[cst.Try] = []
-        self.tests: list[cst.BaseExpression] = []  # conditions that do not branch a block
-        self.assigned_to: dict[int, str] = {}
-        self.persisted_names: set[str] = set()
-        self.persisted_calls: set[int] = set()
-        self.has_persist = False
-        self.order: list[cst.CSTNode] = []
+        body = pf.body
+        self.calls = body.calls
+        self.assigns = body.assigns
+        self.guards = body.guards
+        self.tries = body.tries
+        self.tests = body.tests  # conditions that do not branch a block
+        self.assigned_to = body.assigned_to
+        self.persisted_names = body.persisted_names
+        self.persisted_calls = body.persisted_calls
+        self.has_persist = body.has_persist
+        self.order = body.order
         # Findings go on the first line of the statement a sink sits in (a call nested in
         # ``return jsonify(\n repo.find(x))`` is reported on the ``return`` line).
-        self.line_of: dict[int, cst.SimpleStatementLine] = {}
-        self._lines: list[cst.SimpleStatementLine] = []
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, cst.SimpleStatementLine):
-            self._lines.append(node)
-        elif self._lines and isinstance(node, (cst.Call, cst.Assign)):
-            self.line_of[id(node)] = self._lines[-1]
-        return super().on_visit(node)
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        super().on_leave(original_node)
-        if isinstance(original_node, cst.SimpleStatementLine):
-            self._lines.pop()
+        self.line_of = body.line_of
 
     def run(self) -> None:
         self._decorators()
-        walk(self.pf.fn.body, self)
         self._evidence()
         self._sinks()
 
-    # collection ---------------------------------------------------------
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self.calls.append(node)
-        self.order.append(node)
-        name = last_name(node.func)
-        if name in V.PERSIST_METHODS:
-            self.has_persist = True
-            for arg in node.args:
-                self._mark_persisted(arg.value)
-            if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
-                self.persisted_names.add(node.func.value.value)
-        if name == "update" and isinstance(node.func, cst.Attribute) and \
-                isinstance(node.func.value, cst.Name) and node.args:
-            self.pf._extra.setdefault(node.func.value.value, []).append(node.args[0].value)
-
-    def _mark_persisted(self, value: cst.BaseExpression) -> None:
-        if isinstance(value, cst.Name):
-            self.persisted_names.add(value.value)
-        elif isinstance(value, cst.Call):
-            self.persisted_calls.add(id(value))
-        elif isinstance(value, (cst.List, cst.Tuple)):
-            for el in value.elements:
-                self._mark_persisted(el.value)
-        elif isinstance(value, (cst.ListComp, cst.GeneratorExp)):
-            self._mark_persisted(value.elt)
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        self.assigns.append(node)
-        self.order.append(node)
-        for t in node.targets:
-            if isinstance(t.target, cst.Name) and isinstance(node.value, cst.Call):
-                self.assigned_to[id(node.value)] = t.target.value
-            if isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Name):
-                self.pf._extra.setdefault(t.target.value.value, []).append(
-                    cst.Dict([cst.DictElement(cst.SimpleString('"k"'), node.value)]))
-
-    def visit_If(self, node: cst.If) -> None:
-        self.guards.append((node.test, node))
-
-    def visit_While(self, node: cst.While) -> None:
-        self.guards.append((node.test, node))
-
-    def visit_IfExp(self, node: cst.IfExp) -> None:
-        self.tests.append(node.test)  # ``s if s in SORTS else "name"``
-
-    def visit_Assert(self, node: cst.Assert) -> None:
-        self.tests.append(node.test)
-
-    def visit_Try(self, node: cst.Try) -> None:
-        self.tries.append(node)
+    def run_without_input(self) -> None:
+        """``run`` for a function where nothing can carry client input: every taint is
+        empty, so only decorators and ``validate_on_submit`` can give evidence."""
+        self._decorators()
+        if any(last_name(call.func) == "validate_on_submit" for call in self.calls):
+            self.pf.validated.update({"form", "body"})
 
     # evidence -----------------------------------------------------------
     def _decorators(self) -> None:

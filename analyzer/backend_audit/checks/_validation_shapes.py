@@ -7,12 +7,64 @@ input, comprehension filters, SQL runners and their text, query chains. No taint
 
 from __future__ import annotations
 
-import libcst as cst
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
+import libcst as cst
+from libcst import MaybeSentinel
+
+from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.dataflow import Flow
 from backend_audit.appmodel.names import last_name, string_value
 from backend_audit.checks import _validation_vocab as V
-from backend_audit.engines.walk import walk
+from backend_audit.engines.walk import child_fields
+
+# Nodes that hold only whitespace, comments or punctuation: no expression or statement
+# can be inside them, so the searches below never descend into them.
+_TRIVIAL_BASES = (
+    cst.BaseParenthesizableWhitespace, cst.Comment, cst.EmptyLine, cst.TrailingWhitespace,
+    cst.Newline, cst.Comma, cst.Semicolon, cst.Colon, cst.Dot, cst.LeftParen, cst.RightParen,
+    cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace, cst.RightCurlyBrace,
+    cst.AssignEqual, cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp,
+    cst.BaseAugOp, cst.ImportStar, cst.Asynchronous, cst.ParamStar, cst.ParamSlash,
+)
+_TRIVIAL: frozenset[type] = frozenset(
+    t for t in vars(cst).values() if isinstance(t, type) and issubclass(t, _TRIVIAL_BASES))
+_TRIVIAL_FIELDS = frozenset({"lpar", "rpar", "leading_lines", "lines_after_decorators",
+                             "header", "footer", "trailing_whitespace", "semicolon", "comma",
+                             "newline"})
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(kind: type) -> tuple[str, ...]:
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(
+            n for n in child_fields(kind)
+            if n not in _TRIVIAL_FIELDS and not n.startswith("whitespace"))
+    return names
+
+
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The children libcst would visit, in its order, less whitespace and punctuation."""
+    out: list[cst.CSTNode] = []
+    for name in _fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, (tuple, list)):
+            out.extend(c for c in value if type(c) not in _TRIVIAL)
+        elif value is not None and type(value) not in _TRIVIAL and \
+                not isinstance(value, MaybeSentinel):
+            out.append(value)
+    return out
+
+
+def preorder(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """``node`` and everything below it in libcst's visiting order (no whitespace)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))
 
 
 def is_capword(name: str | None) -> bool:
@@ -31,14 +83,7 @@ def comp_tests(comp: cst.CompFor, element: cst.BaseExpression) -> bool:
 
 
 def names_in(expr: cst.BaseExpression) -> set[str]:
-    names: set[str] = set()
-
-    class _Names(cst.CSTVisitor):
-        def visit_Name(self, node: cst.Name) -> None:
-            names.add(node.value)
-
-    cst.Module([cst.SimpleStatementLine([cst.Expr(expr)])]).visit(_Names())
-    return names
+    return {n.value for n in preorder(expr) if type(n) is cst.Name}
 
 
 def comp_fors(comp: cst.CompFor | None) -> list[cst.CompFor]:
@@ -161,53 +206,43 @@ def first_arg_is_class(call: cst.Call) -> bool:
 
 def looks_like_sql(expr: cst.BaseExpression, flow: Flow, depth: int = 0) -> bool:
     """Some literal text the expression is built from reads as SQL (f-strings included)."""
-    found = False
-
-    class _Text(cst.CSTVisitor):
-        def visit_SimpleString(self, node: cst.SimpleString) -> None:
-            nonlocal found
-            found = found or bool(V.SQL_TEXT.search(string_value(node) or ""))
-
-        def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
-            nonlocal found
-            found = found or bool(V.SQL_TEXT.search(node.value))
-
-        def visit_Call(self, node: cst.Call) -> None:
-            nonlocal found
-            found = found or last_name(node.func) in ("text", "SQL", "select")
-
-        def visit_Name(self, node: cst.Name) -> None:
-            nonlocal found
-            if depth < 3 and not found:
-                found = any(looks_like_sql(v, flow, depth + 1)
-                            for v in flow.values_of(node.value))
-
-    cst.Module([cst.SimpleStatementLine([cst.Expr(expr)])]).visit(_Text())
-    return found
+    for node in preorder(expr):
+        kind = type(node)
+        if kind is cst.SimpleString:
+            if V.SQL_TEXT.search(string_value(node) or ""):
+                return True
+        elif kind is cst.FormattedStringText:
+            if V.SQL_TEXT.search(node.value):
+                return True
+        elif kind is cst.Call:
+            if last_name(node.func) in ("text", "SQL", "select"):
+                return True
+        elif kind is cst.Name and depth < 3 and any(
+                looks_like_sql(v, flow, depth + 1) for v in flow.values_of(node.value)):
+            return True
+    return False
 
 
 def expressions_in(test: cst.BaseExpression) -> list[cst.BaseExpression]:
     """Sub-expressions of a guard test, not looking inside database lookups."""
     out: list[cst.BaseExpression] = []
 
-    class _Collect(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> bool:
-            if chain_has(node.func, V.LOOKUP_METHODS - {"get"} | {"query", "objects"}):
-                return False
+    def go(node: cst.CSTNode) -> None:
+        kind = type(node)
+        if kind is cst.Call:
+            if chain_has(node.func, _GUARD_LOOKUPS):
+                return
             out.append(node)
-            return True
-
-        def visit_Name(self, node: cst.Name) -> None:
+        elif kind is cst.Name or kind is cst.Attribute or kind is cst.Subscript:
             out.append(node)
+        for child in children(node):
+            go(child)
 
-        def visit_Attribute(self, node: cst.Attribute) -> None:
-            out.append(node)
-
-        def visit_Subscript(self, node: cst.Subscript) -> None:
-            out.append(node)
-
-    cst.Module([cst.SimpleStatementLine([cst.Expr(test)])]).visit(_Collect())
+    go(test)
     return out
+
+
+_GUARD_LOOKUPS = V.LOOKUP_METHODS - {"get"} | {"query", "objects"}
 
 
 def exits_with_error(node: cst.If | cst.While) -> bool:
@@ -216,33 +251,22 @@ def exits_with_error(node: cst.If | cst.While) -> bool:
     orelse = node.orelse
     if isinstance(orelse, cst.Else):
         blocks.append(orelse.body)
-    found = False
+    return any(_exits(block) for block in blocks)
 
-    class _Exit(cst.CSTVisitor):
-        def visit_Return(self, n: cst.Return) -> None:
-            nonlocal found
-            found = True
 
-        def visit_Raise(self, n: cst.Raise) -> None:
-            nonlocal found
-            found = True
-
-        def visit_Call(self, n: cst.Call) -> None:
-            nonlocal found
-            if last_name(n.func) in V.ERROR_CALLS:
-                found = True
-
-        def visit_Name(self, n: cst.Name) -> None:
-            nonlocal found
-            if "error" in n.value.lower():
-                found = True
-
-        def visit_If(self, n: cst.If) -> bool:
-            return n is node  # an elif chain is another guard
-
-    for block in blocks:
-        walk(block, _Exit())
-    return found
+def _exits(node: cst.CSTNode) -> bool:
+    """A return, a raise, an error call or a name saying "error" in ``node``; an ``if``
+    inside is another guard (an elif chain) and is not looked into."""
+    kind = type(node)
+    if kind is cst.Return or kind is cst.Raise:
+        return True
+    if kind is cst.Call and last_name(node.func) in V.ERROR_CALLS:
+        return True
+    if kind is cst.Name and "error" in node.value.lower():
+        return True
+    if kind is cst.If:
+        return False
+    return any(_exits(child) for child in children(node))
 
 
 # Errors that bad input raises; ``except Exception`` around a commit is not validation.
@@ -257,32 +281,17 @@ def catches_bad_input(node: cst.Try) -> bool:
             return False
         names = {last_name(e.value) for e in handler.type.elements} if isinstance(
             handler.type, cst.Tuple) else {last_name(handler.type)}
-        if names & _BAD_INPUT_ERRORS and exits_with_error(
-                cst.If(test=cst.Name("True"), body=handler.body)):
+        if names & _BAD_INPUT_ERRORS and _exits(handler.body):
             return True
     return False
 
 
 def calls_in(body: cst.CSTNode) -> list[cst.Call]:
-    out: list[cst.Call] = []
-
-    class _C(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            out.append(node)
-
-    body.visit(_C())
-    return out
+    return [n for n in preorder(body) if type(n) is cst.Call]
 
 
 def subscripts_in(body: cst.CSTNode) -> list[cst.Subscript]:
-    out: list[cst.Subscript] = []
-
-    class _S(cst.CSTVisitor):
-        def visit_Subscript(self, node: cst.Subscript) -> None:
-            out.append(node)
-
-    body.visit(_S())
-    return out
+    return [n for n in preorder(body) if type(n) is cst.Subscript]
 
 
 # Calls that return one row of the model class they are given or chained from.
@@ -303,3 +312,130 @@ def fetched_class(call: cst.Call) -> cst.BaseExpression | None:
     while isinstance(node, (cst.Attribute, cst.Call)):
         node = node.value if isinstance(node, cst.Attribute) else node.func
     return node if isinstance(node, cst.Name) and is_capword(node.value) else None
+
+
+@dataclass
+class FunctionBody:
+    """What the validation analysis needs from one function's body, gathered in one pass.
+
+    ``calls``, ``order``, ``guards``... cover the function's own scope (nested functions,
+    classes and lambdas have their own); ``all_calls``, ``names`` and ``assigned_calls``
+    cover everything under the function, nested scopes, decorators and defaults included.
+    Syntax only, so every check analysing the function shares one (see ``function_body``).
+    """
+
+    calls: list[cst.Call] = field(default_factory=list)
+    assigns: list[cst.Assign] = field(default_factory=list)
+    order: list[cst.Call | cst.Assign] = field(default_factory=list)  # source order
+    guards: list[tuple[cst.BaseExpression, cst.If | cst.While]] = field(default_factory=list)
+    tests: list[cst.BaseExpression] = field(default_factory=list)  # IfExp / assert tests
+    tries: list[cst.Try] = field(default_factory=list)
+    # The statement line a call or assignment sits in: findings go on its first line.
+    line_of: dict[int, cst.SimpleStatementLine] = field(default_factory=dict)
+    # ``d.update(x)`` and ``d["k"] = x``: what else a name is filled with.
+    extras: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
+    assigned_to: dict[int, str] = field(default_factory=dict)  # id(call) -> name bound
+    persisted_names: set[str] = field(default_factory=set)
+    persisted_calls: set[int] = field(default_factory=set)
+    has_persist: bool = False
+    all_calls: list[cst.Call] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)  # attribute names included
+    assigned_calls: list[cst.Call] = field(default_factory=list)  # ``f(...)`` in ``x = f(...)``
+
+
+def function_body(ctx: ModuleContext, fn: cst.FunctionDef) -> FunctionBody:
+    """The (cached) ``FunctionBody`` of ``fn``."""
+    cache: dict[int, FunctionBody] = ctx.__dict__.setdefault("_validation_bodies", {})
+    body = cache.get(id(fn))
+    if body is None:
+        body = cache[id(fn)] = _BodyIndexer(fn).body
+    return body
+
+
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+class _BodyIndexer:
+    def __init__(self, fn: cst.FunctionDef) -> None:
+        self.body = FunctionBody()
+        self.line: cst.SimpleStatementLine | None = None
+        for name in _fields(type(fn)):
+            value = getattr(fn, name)
+            for child in value if isinstance(value, (tuple, list)) else (value,):
+                if child is not None and type(child) not in _TRIVIAL and \
+                        not isinstance(child, MaybeSentinel):
+                    self.go(child, name == "body")
+
+    def go(self, node: cst.CSTNode, own: bool) -> None:
+        kind = type(node)
+        body = self.body
+        if kind is cst.Name:
+            body.names.add(node.value)
+            return
+        if kind is cst.Call:
+            body.all_calls.append(node)
+            if own:
+                self._call(node)
+        elif kind is cst.Assign:
+            if isinstance(node.value, cst.Call):
+                body.assigned_calls.append(node.value)
+            if own:
+                self._assign(node)
+        elif own:
+            if kind is cst.SimpleStatementLine:
+                self.line = node
+                for child in children(node):
+                    self.go(child, own)
+                self.line = None
+                return
+            if kind is cst.If or kind is cst.While:
+                body.guards.append((node.test, node))
+            elif kind is cst.IfExp or kind is cst.Assert:
+                body.tests.append(node.test)  # ``s if s in SORTS else "name"``
+            elif kind is cst.Try:
+                body.tries.append(node)
+            elif kind in _SCOPES:
+                own = False
+        for child in children(node):
+            self.go(child, own)
+
+    def _call(self, node: cst.Call) -> None:
+        body = self.body
+        if self.line is not None:
+            body.line_of[id(node)] = self.line
+        body.calls.append(node)
+        body.order.append(node)
+        name = last_name(node.func)
+        if name in V.PERSIST_METHODS:
+            body.has_persist = True
+            for arg in node.args:
+                self._mark_persisted(arg.value)
+            if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
+                body.persisted_names.add(node.func.value.value)
+        if name == "update" and isinstance(node.func, cst.Attribute) and \
+                isinstance(node.func.value, cst.Name) and node.args:
+            body.extras.setdefault(node.func.value.value, []).append(node.args[0].value)
+
+    def _mark_persisted(self, value: cst.BaseExpression) -> None:
+        if isinstance(value, cst.Name):
+            self.body.persisted_names.add(value.value)
+        elif isinstance(value, cst.Call):
+            self.body.persisted_calls.add(id(value))
+        elif isinstance(value, (cst.List, cst.Tuple)):
+            for el in value.elements:
+                self._mark_persisted(el.value)
+        elif isinstance(value, (cst.ListComp, cst.GeneratorExp)):
+            self._mark_persisted(value.elt)
+
+    def _assign(self, node: cst.Assign) -> None:
+        body = self.body
+        if self.line is not None:
+            body.line_of[id(node)] = self.line
+        body.assigns.append(node)
+        body.order.append(node)
+        for t in node.targets:
+            if isinstance(t.target, cst.Name) and isinstance(node.value, cst.Call):
+                body.assigned_to[id(node.value)] = t.target.value
+            if isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Name):
+                body.extras.setdefault(t.target.value.value, []).append(
+                    cst.Dict([cst.DictElement(cst.SimpleString('"k"'), node.value)]))

@@ -8,7 +8,9 @@ import libcst as cst
 
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name
 from backend_audit.checks._payload_flow import class_info
+from backend_audit.checks._validation_shapes import function_body
 from backend_audit.checks.base import Check
+from backend_audit.engines.walk import walk
 
 VALIDATE_CALLS = frozenset({"is_valid", "validate", "validate_on_submit"})
 # Reads of a bound serializer/form that assume validation happened.
@@ -31,9 +33,12 @@ class SerializerOrFormUnvalidated(Check):
     requires_frameworks = frozenset({"drf", "django", "flask"})
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        # Nothing to follow unless the function binds a serializer or form somewhere
+        # (the shared body index answers that without another pass).
+        if not any(self.bound_kind(call) for call in function_body(self.ctx, node).assigned_calls):
+            return
         bound: dict[str, _Bound] = {}
-        finder = _Finder(self, bound)
-        node.body.visit(finder)
+        walk(node.body, _Finder(self, bound))
         for state in bound.values():
             if state.bypass:
                 self.report(state.bypass[0], confidence="high",
