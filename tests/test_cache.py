@@ -273,3 +273,12 @@ def test_keys_depend_on_path_and_content(tmp_path: Path) -> None:
     assert cache.key("a.py", b"x") != cache.key("b.py", b"x")
     assert cache.key("a.py", b"x") != cache.key("a.py", b"y")
     assert ResultCache(tmp_path, "other").key("a.py", b"x") != cache.key("a.py", b"x")
+
+
+def test_semgrep_version_matches_its_metadata() -> None:
+    from importlib import metadata
+
+    from backend_audit.cache import _semgrep_version
+
+    assert _semgrep_version() == metadata.version("semgrep")
+

@@ -268,7 +268,10 @@ class _CachedScan:
         """The findings of the last complete scan of exactly these files, if any."""
         if self.cache is None or self.scan_key is None:
             return None
-        return self.cache.memo(self.scan_key)
+        memo = self.cache.memo(self.scan_key)
+        if memo is not None:
+            self.cache.save()  # signatures of files that have aged since the last scan
+        return memo
 
     def load(self) -> None:
         """Read every file's entry (the scan is not answered by the memo)."""
