@@ -197,7 +197,10 @@ def _traverse(module: cst.Module, ctx: ModuleContext, visitors: list[Check]) -> 
         elif isinstance(node, cst.ClassDef):
             ctx.class_stack.pop()
 
-    walk_batched(module, visitors, before_visit=before, after_leave=after)
+    # The stacks change only at functions and classes: hooking just those two types lets
+    # the walk skip every node no visitor handles.
+    walk_batched(module, visitors, before_visit=before, after_leave=after,
+                 hook_types=(cst.FunctionDef, cst.ClassDef))
 
 
 def _with_positions(module: cst.Module,
