@@ -339,7 +339,9 @@ class ResultCache:
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.folder)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(data, handle, separators=(",", ":"))
+                    # json.dumps uses the C encoder; json.dump streams through the pure
+                    # Python one (0.3 s for Django's index).
+                    handle.write(json.dumps(data, separators=(",", ":")))
                 os.replace(tmp, self.folder / name)
             except BaseException:
                 _unlink(tmp)
