@@ -341,12 +341,18 @@ def run_libcst(tasks: list[FileTask], config: Config, rule_ids: frozenset[str],
             if progress is not None:
                 progress(1)
         return
-    chunk = max(1, min(16, len(tasks) // (jobs * 4) or 1))
-    pending = [tasks[i:i + chunk] for i in range(0, len(tasks), chunk)]
+    pending = _balanced_chunks(tasks, jobs)
+    chunk = max(len(c) for c in pending)
     # The in-worker alarm cannot interrupt native code (libcst's parser is superlinear on
     # some generated expressions): past this, the batch's workers are killed instead.
     hard_limit = config.file_timeout * chunk * 2 + HARD_LIMIT_SLACK \
         if config.file_timeout > 0 else None
+    index = {id(t): i for i, t in enumerate(tasks)}
+    out: list[FileResult | None] = [None] * len(tasks)
+
+    def keep(task: FileTask, result: FileResult) -> None:
+        out[index[id(task)]] = result
+
     while pending:
         done = 0
         try:
@@ -359,8 +365,9 @@ def run_libcst(tasks: list[FileTask], config: Config, rule_ids: frozenset[str],
                     except TimeoutError:
                         _kill_workers(pool)
                         raise BrokenProcessPool("a batch overran its time limit") from None
+                    for task, result in zip(pending[done], results, strict=True):
+                        keep(task, result)
                     done += 1
-                    yield from results
                     if progress is not None:
                         progress(len(results))
             pending = []
@@ -368,10 +375,43 @@ def run_libcst(tasks: list[FileTask], config: Config, rule_ids: frozenset[str],
             # A worker died (a native crash, the OOM killer) or hung. Re-run the first
             # unfinished batch one file per process to find the culprit, then the rest.
             for task in pending[done]:
-                yield _isolated(task, config, rule_ids, words)
+                keep(task, _isolated(task, config, rule_ids, words))
                 if progress is not None:
                     progress(1)
             pending = pending[done + 1:]
+    yield from (r for r in out if r is not None)
+
+
+def _file_size(task: FileTask) -> int:
+    try:
+        return os.stat(task.abs_path).st_size
+    except OSError:
+        return 0
+
+
+def _balanced_chunks(tasks: list[FileTask], jobs: int) -> list[list[FileTask]]:
+    """Batches of about equal bytes, largest files first.
+
+    Analysis time grows with a file's size; handing out the big files first and the
+    small ones last keeps every worker busy to the end instead of one worker finishing
+    a batch of large views while the others idle.
+    """
+    sizes = {id(t): _file_size(t) for t in tasks}
+    by_size = sorted(tasks, key=lambda t: sizes[id(t)], reverse=True)
+    total = sum(sizes.values())
+    budget = max(1, total // (jobs * 16))
+    chunks: list[list[FileTask]] = []
+    current: list[FileTask] = []
+    weight = 0
+    for task in by_size:
+        current.append(task)
+        weight += sizes[id(task)]
+        if weight >= budget or len(current) >= 16:
+            chunks.append(current)
+            current, weight = [], 0
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 def _kill_workers(pool: ProcessPoolExecutor) -> None:
