@@ -22,6 +22,8 @@ class ProjectFacts:
     frameworks: set[str] = field(default_factory=set)
     modules: dict[str, str] = field(default_factory=dict)  # module name -> path
     facts: dict[str, list[Fact]] = field(default_factory=dict)
+    #: Indexes a check's ``resolve`` builds from the facts once per scan (keyed by rule).
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def add(self, key: str, path: str, module: str, value: Any) -> None:
         self.facts.setdefault(key, []).append(Fact(path, module, value))
