@@ -43,7 +43,6 @@ from backend_audit.checks._validation_shapes import (
     comp_fors,
     comp_tests,
     constrained,
-    exits_with_error,
     expressions_in,
     fetched_class,
     first_arg_is_class,
@@ -693,7 +692,7 @@ class _Walker:
                 if qual and not is_third_party(qual):
                     pf.unless.append(qual)
         for test, node in self.guards:
-            if exits_with_error(node):
+            if pf.body.guard_exits(node):
                 pf.validated.update(self._checked_keys(test, 0))
         # ``if status in STATES: qs = qs.filter(status=status)``: an allow-list, pattern or
         # type test constrains the value whether or not it exits.

@@ -340,6 +340,14 @@ class FunctionBody:
     has_persist: bool = False
     all_calls: list[cst.Call] = field(default_factory=list)
     names: set[str] = field(default_factory=set)  # attribute names included
+    _exits: dict[int, bool] = field(default_factory=dict)
+
+    def guard_exits(self, node: cst.If | cst.While) -> bool:
+        """``exits_with_error`` of one of ``guards``, asked once per guard and function."""
+        found = self._exits.get(id(node))
+        if found is None:
+            found = self._exits[id(node)] = exits_with_error(node)
+        return found
     assigned_calls: list[cst.Call] = field(default_factory=list)  # ``f(...)`` in ``x = f(...)``
 
 
@@ -384,8 +392,7 @@ class _BodyIndexer:
         elif own:
             if kind is cst.SimpleStatementLine:
                 self.line = node
-                for child in children(node):
-                    self.go(child, own)
+                self._children(node, kind, own)
                 self.line = None
                 return
             if kind is cst.If or kind is cst.While:
@@ -396,8 +403,20 @@ class _BodyIndexer:
                 body.tries.append(node)
             elif kind in _SCOPES:
                 own = False
-        for child in children(node):
-            self.go(child, own)
+        self._children(node, kind, own)
+
+    def _children(self, node: cst.CSTNode, kind: type, own: bool) -> None:
+        # ``children`` inlined: this loop runs for every node of every analysed function.
+        names = _FIELDS.get(kind) or _fields(kind)
+        for name in names:
+            value = getattr(node, name)
+            if type(value) is tuple or type(value) is list:
+                for child in value:
+                    if type(child) not in _TRIVIAL:
+                        self.go(child, own)
+            elif value is not None and type(value) not in _TRIVIAL and \
+                    type(value) is not MaybeSentinel:
+                self.go(value, own)
 
     def _call(self, node: cst.Call) -> None:
         body = self.body
