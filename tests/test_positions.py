@@ -6,7 +6,7 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from backend_audit.engines.positions import code_positions
+from backend_audit.engines.positions import code_positions, statement_positions
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -58,3 +58,52 @@ def _simple_statement_lines(module: cst.Module) -> list[cst.SimpleStatementLine]
 
     module.visit(_Lines())
     return found
+
+
+@pytest.mark.parametrize("source", _sources())
+def test_statement_positions_equal_whole_module_positions(source: str) -> None:
+    """Positions generated statement by statement (where findings are) are the whole
+    module's, for every node of the chosen statements."""
+    module = cst.parse_module(source)
+    whole = code_positions(module)
+    body = list(module.body)
+    chosen = body[::2]  # every other top-level statement
+    targets = [_last_node(stmt) for stmt in chosen]
+    part = statement_positions(module, source, targets)
+    if not body:
+        assert part is None
+        return
+    assert part is not None, "the stdlib parser's lines should agree on this source"
+    expected = {key: rng for stmt in chosen for key, rng in _ranges_within(stmt, whole)}
+    assert part.ranges == expected
+    assert set(part.statements) <= set(whole.statements)
+
+
+def test_statement_positions_refuse_what_the_stdlib_parser_reads_differently() -> None:
+    source = "x = 1\n"
+    module = cst.parse_module(source)
+    # text that is not the module's source: the check against the text must refuse it
+    assert statement_positions(module, "y = 22\n", [module.body[0]]) is None
+
+
+def _last_node(stmt: cst.CSTNode) -> cst.CSTNode:
+    last = stmt
+    for node in _all_nodes(stmt):
+        last = node
+    return last
+
+
+def _all_nodes(tree: cst.CSTNode) -> list[cst.CSTNode]:
+    found: list[cst.CSTNode] = []
+
+    class _All(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            found.append(node)
+            return True
+
+    tree.visit(_All())
+    return found
+
+
+def _ranges_within(stmt: cst.CSTNode, whole) -> list[tuple[int, tuple[int, int, int, int]]]:
+    return [(id(n), whole.ranges[id(n)]) for n in _all_nodes(stmt) if id(n) in whole.ranges]

@@ -22,7 +22,12 @@ from backend_audit.catalogue import load_catalogue
 from backend_audit.checks import check_classes, collector_classes
 from backend_audit.checks.base import Candidate, Check
 from backend_audit.config import Config
-from backend_audit.engines.positions import Positions, Range, code_positions
+from backend_audit.engines.positions import (
+    Positions,
+    Range,
+    code_positions,
+    statement_positions,
+)
 from backend_audit.engines.source import line_count, read_source, source_lines
 from backend_audit.engines.walk import walk_batched
 from backend_audit.findings import Notification, NotificationLevel
@@ -170,7 +175,7 @@ def _analyse_text(rel_path: str, text: str, config: Config,
     result.facts = list(ctx.facts)
     pending = [pair for v in visitors for pair in v.candidates]
     if pending:
-        result.candidates = _with_positions(module, pending)
+        result.candidates = _with_positions(module, text, pending)
         src_lines = source_lines(text)
         for cand in result.candidates:
             last = min(cand.end_line, cand.start_line + 8)
@@ -203,10 +208,12 @@ def _traverse(module: cst.Module, ctx: ModuleContext, visitors: list[Check]) -> 
                  hook_types=(cst.FunctionDef, cst.ClassDef))
 
 
-def _with_positions(module: cst.Module,
+def _with_positions(module: cst.Module, text: str,
                     pending: list[tuple[cst.CSTNode, Candidate]]) -> list[Candidate]:
-    # Positions cost a full code-generation pass: pay it only for files with candidates.
-    positions = code_positions(module)
+    # Positions cost code generation: pay it only for files with candidates, and where
+    # the stdlib parser agrees, only for the top-level statements that hold them.
+    positions = statement_positions(module, text, (node for node, _ in pending)) or \
+        code_positions(module)
     statements = _multiline_statements(positions)
     out = []
     for node, cand in pending:
