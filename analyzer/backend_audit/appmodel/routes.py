@@ -20,7 +20,7 @@ from backend_audit.appmodel.names import (
     string_list,
     string_value,
 )
-from backend_audit.engines.walk import walk
+from backend_audit.engines.walk import descendants, walk
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -202,6 +202,24 @@ class RouteFinder:
         self._functions: dict[str, cst.FunctionDef] = {}
         self._walk(module.body, depth=0)
         self._starlette_and_aiohttp_tables(module)
+        self._drop_django_helpers(module)
+
+    def _drop_django_helpers(self, module: cst.Module) -> None:
+        """An undecorated ``def x(request, ...)`` in a views module that the module's
+        own code calls is a helper of the views (``item_move(request, item, up=True)``
+        shared by ``item_move_up`` and ``item_move_down``), not a view: URLs name views,
+        code does not call them."""
+        fbvs = [r for r in self.routes if r.framework == "django" and r.view_class is None
+                and not r.function.decorators]
+        if not fbvs:
+            return
+        called = {c.func.value for c in descendants(module, cst.Call)
+                  if isinstance(c.func, cst.Name)}
+        helpers = {id(r.function) for r in fbvs if r.function.name.value in called}
+        if helpers:
+            self.routes = [r for r in self.routes if id(r.function) not in helpers]
+            for key in helpers:
+                del self._by_function[key]
 
     def route_for(self, fn: cst.FunctionDef) -> Route | None:
         return self._by_function.get(id(fn))
