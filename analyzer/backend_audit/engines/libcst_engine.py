@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import gc
 import os
 import re
 import signal
@@ -343,10 +344,13 @@ def run_libcst(tasks: list[FileTask], config: Config, rule_ids: frozenset[str],
     check_classes()
     collector_classes()
     if jobs == 1 or len(tasks) < 8:
-        for task in tasks:
-            yield analyse_file(task, config, rule_ids, words)
-            if progress is not None:
-                progress(1)
+        with _analysis_gc():
+            results = []
+            for task in tasks:
+                results.append(analyse_file(task, config, rule_ids, words))
+                if progress is not None:
+                    progress(1)
+        yield from results
         return
     pending = _balanced_chunks(tasks, jobs)
     chunk = max(len(c) for c in pending)
@@ -363,7 +367,7 @@ def run_libcst(tasks: list[FileTask], config: Config, rule_ids: frozenset[str],
     while pending:
         done = 0
         try:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_tune_gc) as pool:
                 futures = [pool.submit(_analyse_chunk, (c, config, rule_ids, words))
                            for c in pending]
                 for future in futures:
@@ -387,6 +391,35 @@ def run_libcst(tasks: list[FileTask], config: Config, rule_ids: frozenset[str],
                     progress(1)
             pending = pending[done + 1:]
     yield from (r for r in out if r is not None)
+
+
+#: Collections of the youngest generation, after this many new objects (Python: 700).
+_GC_YOUNG = 100_000
+
+
+def _tune_gc() -> None:
+    """Fewer garbage collections while files are analysed.
+
+    A parse allocates hundreds of thousands of nodes that reference counting frees
+    (libcst trees hold no cycles); with Python's default thresholds the collector scans
+    them again and again, a quarter of the analysis time on pretix. Objects that exist
+    before the first file (imports, the catalogue) are frozen out of every collection;
+    cycles are still collected, only less often.
+    """
+    gc.freeze()
+    gc.set_threshold(_GC_YOUNG, 50, 1000)
+
+
+@contextmanager
+def _analysis_gc() -> Iterator[None]:
+    """``_tune_gc`` for analysis in this process, undone afterwards."""
+    before = gc.get_threshold()
+    _tune_gc()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
 
 
 def _file_size(task: FileTask) -> int:
