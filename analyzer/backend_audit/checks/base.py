@@ -46,6 +46,9 @@ class Check(cst.BatchableCSTVisitor):
     #: A regular expression (multi-line) a file must match for this check to run; where
     #: ``words`` would be too common (``=``), this keeps libcst from parsing every file.
     source_pattern: ClassVar[str | None] = None
+    #: Skip schema migrations (Django ``migrations/``, Alembic ``versions/``): they run
+    #: once at deploy time, never serve a request and are never called by the app.
+    skips_migrations: ClassVar[bool] = False
 
     def __init__(self, ctx: ModuleContext) -> None:
         super().__init__()

@@ -115,6 +115,7 @@ def _params(fn: cst.FunctionDef) -> list[str]:
 
 class ExceptionDetailInResponse(Check):
     rule_id = "BA403"
+    skips_migrations = True
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)

@@ -9,4 +9,5 @@ from backend_audit.checks.sql_sinks import DB_API, SqlSinkCheck
 
 class SqlStringBuilt(SqlSinkCheck):
     rule_id = DB_API
+    skips_migrations = True  # deploy-time SQL from constants, no request reaches it
     handles_wrappers = True

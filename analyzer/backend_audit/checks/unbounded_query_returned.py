@@ -48,6 +48,7 @@ _MAX_CHAIN = 4
 
 class UnboundedQueryReturned(Check):
     rule_id = "BA501"
+    skips_migrations = True
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)

@@ -118,6 +118,17 @@ def _wants(cls: type[Check], text: str, words: dict[str, tuple[str, ...]],
     return gate is None or gate.search(text) is not None
 
 
+_MIGRATION_DIRS = frozenset({"migrations", "versions"})
+_MIGRATION_TEXT = re.compile(r"^class Migration\(|^def upgrade\(", re.MULTILINE)
+
+
+def is_migration(rel_path: str, text: str) -> bool:
+    """A Django migration or an Alembic revision: a module in ``migrations/`` (or
+    Alembic's ``versions/``) that declares ``class Migration(...)`` or ``def upgrade()``."""
+    parts = rel_path.split("/")[:-1]
+    return any(p in _MIGRATION_DIRS for p in parts) and _MIGRATION_TEXT.search(text) is not None
+
+
 def _syntax_message(exc: cst.ParserSyntaxError) -> str:
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid syntax"
     return f"does not parse as Python 3 (line {exc.raw_line}): {first}"
@@ -138,7 +149,9 @@ def _analyse_text(rel_path: str, text: str, config: Config,
     result = FileResult(rel_path, line_count=line_count(text))
     classes = [cls for rid, cls in check_classes().items() if rid in rule_ids]
     collectors = list(collector_classes())
-    wanted = [c for c in (*collectors, *classes) if _wants(c, text, words, config)]
+    migration = is_migration(rel_path, text)
+    wanted = [c for c in (*collectors, *classes)
+              if not (migration and c.skips_migrations) and _wants(c, text, words, config)]
     if not wanted:
         # No rule cares about this file, but a broken file must still be reported:
         # the stdlib parser is ten times cheaper than libcst for that.

@@ -38,6 +38,7 @@ class PaginationFactsCollector(Collector):
     # Each fact needs one of these: a window (helpers, see ``_windows``), a unique or
     # primary-key column, or the REST_FRAMEWORK setting.
     words = (*_WINDOW_WORDS, "unique", "primary_key", "OneToOneField", "REST_FRAMEWORK")
+    skips_migrations = True  # models, not their migrations, declare unique columns
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)

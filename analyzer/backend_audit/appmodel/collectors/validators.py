@@ -33,6 +33,7 @@ class ValidatorFacts(Collector):
     # true precondition is a ``def``/``class`` statement: the keyword opening a line,
     # not one in a comment or docstring.
     words = ("def ", "class ")
+    skips_migrations = True  # no handler calls a migration's functions or classes
     source_pattern = r"(?:^|\r)\ufeff?[ \t\f]*(?:async(?:\s|\\)+)?(?:def|class)(?:\s|\\)"
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
