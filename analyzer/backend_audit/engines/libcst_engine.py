@@ -58,8 +58,39 @@ def _words_match(text: str, words: Iterable[str]) -> bool:
 
 
 @cache
-def _pattern(source: str) -> re.Pattern[str]:
-    return re.compile(source, re.MULTILINE)
+def _pattern(source: str) -> tuple[re.Pattern[str], bool]:
+    """The compiled gate, and whether it runs on the lower-cased text.
+
+    Python's ``re`` tries every branch of a case-insensitive alternation at every
+    position; a gate that is case-insensitive as a whole (``(?i)`` and no upper-case
+    letter outside escapes such as ``\\W``) runs case-sensitively on the file's
+    lower-cased text instead, several times faster with the same answer.
+    """
+    body = source.removeprefix("(?i)")
+    if body != source and not re.search(r"[A-Z]", re.sub(r"\\.", "", body)):
+        return re.compile(body, re.MULTILINE), True
+    return re.compile(source, re.MULTILINE), False
+
+
+class _Text:
+    """One file's text for the gates: lower-cased once, each gate searched once."""
+
+    __slots__ = ("text", "_lower", "_found")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lower: str | None = None
+        self._found: dict[str, bool] = {}
+
+    def matches(self, source: str) -> bool:
+        found = self._found.get(source)
+        if found is None:
+            pattern, lowered = _pattern(source)
+            if lowered and self._lower is None:
+                self._lower = self.text.lower()
+            subject = self._lower if lowered else self.text
+            found = self._found[source] = pattern.search(subject) is not None
+        return found
 
 
 @cache
@@ -78,7 +109,7 @@ _FRAMEWORK_PACKAGES = {
 
 
 @cache
-def _framework_import(frameworks: frozenset[str]) -> re.Pattern[str] | None:
+def _framework_import(frameworks: frozenset[str]) -> str | None:
     """A superset of the import statements that bring in one of ``frameworks``.
 
     After ``import`` or ``from`` an import statement holds only dotted names, ``as``,
@@ -91,10 +122,10 @@ def _framework_import(frameworks: frozenset[str]) -> re.Pattern[str] | None:
     if not frameworks <= _FRAMEWORK_PACKAGES.keys():
         return None
     packages = sorted({p for fw in frameworks for p in _FRAMEWORK_PACKAGES[fw]})
-    return re.compile(r"\b(?:from|import)\b[\w\s\\.,]*?\b(?:" + "|".join(packages) + r")\b")
+    return r"\b(?:from|import)\b[\w\s\\.,]*?\b(?:" + "|".join(packages) + r")\b"
 
 
-def _wants(cls: type[Check], text: str, words: dict[str, tuple[str, ...]],
+def _wants(cls: type[Check], text: str | _Text, words: dict[str, tuple[str, ...]],
            config: Config | None = None) -> bool:
     """The file mentions what ``cls`` looks for, so it is worth parsing for it.
 
@@ -103,19 +134,21 @@ def _wants(cls: type[Check], text: str, words: dict[str, tuple[str, ...]],
     and an import of one of its ``requires_frameworks``. A check may name words from the
     configuration (``config_words``) that make a file wanted whatever its gates say.
     """
+    gates = text if isinstance(text, _Text) else _Text(text)
+    raw = gates.text
     taught = getattr(cls, "config_words", None)
-    if config is not None and taught is not None and _words_match(text, taught(config)):
+    if config is not None and taught is not None and _words_match(raw, taught(config)):
         return True
     key = _key(cls)
     own = words.get(key)
-    if own and not _words_match(text, own):
+    if own and not _words_match(raw, own):
         return False
     for source in (getattr(cls, "source_pattern", None), _rule_patterns().get(key)):
-        if source is not None and _pattern(source).search(text) is None:
+        if source is not None and not gates.matches(source):
             return False
     needed = cls.requires_frameworks
     gate = _framework_import(needed) if needed else None
-    return gate is None or gate.search(text) is not None
+    return gate is None or gates.matches(gate)
 
 
 _MIGRATION_DIRS = frozenset({"migrations", "versions"})
@@ -150,8 +183,9 @@ def _analyse_text(rel_path: str, text: str, config: Config,
     classes = [cls for rid, cls in check_classes().items() if rid in rule_ids]
     collectors = list(collector_classes())
     migration = is_migration(rel_path, text)
+    gates = _Text(text)
     wanted = [c for c in (*collectors, *classes)
-              if not (migration and c.skips_migrations) and _wants(c, text, words, config)]
+              if not (migration and c.skips_migrations) and _wants(c, gates, words, config)]
     if not wanted:
         # No rule cares about this file, but a broken file must still be reported:
         # the stdlib parser is ten times cheaper than libcst for that.
