@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -122,67 +122,105 @@ _LINE_BREAK = re.compile(r"\r\n?|\n")
 
 def statement_positions(module: cst.Module, text: str,
                         nodes: Iterable[cst.CSTNode]) -> Positions | None:
-    """``code_positions`` for just the top-level statements that hold ``nodes``.
+    """``code_positions`` for just the statements that hold ``nodes``.
 
-    Code generation of a whole module is the engine's third-largest cost, yet findings
+    Code generation of a whole module is one of the engine's largest costs, yet findings
     sit in a few statements. The stdlib parser (C, ten times cheaper than one code
-    generation pass) gives each top-level statement's first line; each statement that
-    holds a node is then generated on its own from that line. The generated text must
+    generation pass) gives each statement's first line; each top-level statement that
+    holds a node, or each statement of a class body when the nodes lie inside the
+    class's methods, is generated on its own from that line. The generated text must
     equal the source at that line, so any disagreement between the two parsers (odd
     line breaks, grammar corners) returns None and the caller generates the whole
     module instead. Ranges of nodes outside the chosen statements are absent.
     """
-    from backend_audit.engines.walk import contains
-
     wanted = list(nodes)
-    body = module.body
-    picked = [k for k, stmt in enumerate(body) if any(contains(stmt, n) for n in wanted)]
-    if not picked or not all(any(contains(body[k], n) for k in picked) for n in wanted):
+    if not wanted:
         return None
-    first_lines = _first_lines(module, text)
-    if first_lines is None:
-        return None
-    starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
-    state = _RangeState(default_indent=module.default_indent,
-                        default_newline=module.default_newline)
-    for k in picked:
-        stmt = body[k]
-        line = first_lines[k] - len(stmt.leading_lines)
-        decorators = getattr(stmt, "decorators", ())
-        if decorators:
-            line -= len(decorators[0].leading_lines)
-        if line < 1 or line > len(starts):
-            return None
-        state.tokens = []
-        state.line, state.column = line, 0
-        stmt._codegen(state)
-        code = "".join(state.tokens)
-        if k == len(body) - 1 and not module.has_trailing_newline:
-            code = code.removesuffix(module.default_newline)  # as Module's codegen does
-        if not text.startswith(code, starts[line - 1]):
-            return None
-    return Positions(state.ranges, tuple(state.ranges[k] for k in state.statement_keys))
-
-
-def _first_lines(module: cst.Module, text: str) -> list[int] | None:
-    """The line of each top-level statement's first token (its first decorator's, for a
-    decorated definition), from the stdlib parser; None when the parsers disagree."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    lines: list[int] = []
+    emitter = _Emitter(module, text)
+    if not emitter.block(module.body, tree.body, [], wanted) or \
+            not all(id(n) in emitter.state.ranges for n in wanted):
+        return None
+    state = emitter.state
+    return Positions(state.ranges, tuple(state.ranges[k] for k in state.statement_keys))
+
+
+class _Emitter:
+    def __init__(self, module: cst.Module, text: str) -> None:
+        self.module = module
+        self.text = text
+        self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+        self.state = _RangeState(default_indent=module.default_indent,
+                                 default_newline=module.default_newline)
+
+    def block(self, stmts: Sequence[cst.BaseStatement], trees: list[ast.stmt],
+              indents: list[str], wanted: list[cst.CSTNode]) -> bool:
+        from backend_audit.engines.walk import contains
+
+        lines = _first_lines(stmts, trees)
+        if lines is None:
+            return False
+        for stmt, (line, tree) in zip(stmts, lines, strict=True):
+            held = [n for n in wanted if contains(stmt, n)]
+            if not held:
+                continue
+            inner = _class_block(stmt)
+            if inner is not None and isinstance(tree, ast.ClassDef) and all(
+                    any(contains(s, n) for s in inner.body) for n in held):
+                indent = inner.indent if inner.indent is not None else self.module.default_indent
+                if not self.block(inner.body, tree.body, [*indents, indent], held):
+                    return False
+            elif not self.statement(stmt, line, indents):
+                return False
+        return True
+
+    def statement(self, stmt: cst.BaseStatement, first: int, indents: list[str]) -> bool:
+        line = first - len(stmt.leading_lines)
+        decorators = getattr(stmt, "decorators", ())
+        if decorators:
+            line -= len(decorators[0].leading_lines)
+        if line < 1 or line > len(self.starts):
+            return False
+        state = self.state
+        state.tokens = []
+        state.indent_tokens = list(indents)
+        state.line, state.column = line, 0
+        stmt._codegen(state)
+        code = "".join(state.tokens)
+        offset = self.starts[line - 1]
+        if self.text.startswith(code, offset):
+            return True
+        # the module's last line may have no line break (Module's codegen drops it)
+        nl = self.module.default_newline
+        return not self.module.has_trailing_newline and code.endswith(nl) and \
+            self.text[offset:] == code[:-len(nl)]
+
+
+def _class_block(stmt: cst.BaseStatement) -> cst.IndentedBlock | None:
+    if isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
+        return stmt.body
+    return None
+
+
+def _first_lines(stmts: Sequence[cst.BaseStatement],
+                 trees: list[ast.stmt]) -> list[tuple[int, ast.stmt]] | None:
+    """Each statement's first line (its first decorator's, for a decorated definition)
+    and stdlib node, from the stdlib parser; None when the two parsers disagree."""
+    lines: list[tuple[int, ast.stmt]] = []
     pos = 0
-    for stmt in module.body:
-        if pos >= len(tree.body):
+    for stmt in stmts:
+        if pos >= len(trees):
             return None
-        node = tree.body[pos]
+        node = trees[pos]
         decorators = getattr(node, "decorator_list", [])
-        lines.append(min([node.lineno] + [d.lineno for d in decorators]))
+        lines.append((min([node.lineno] + [d.lineno for d in decorators]), node))
         if isinstance(stmt, cst.SimpleStatementLine):
             pos += len(stmt.body)
         elif isinstance(stmt, _COMPOUND):
             pos += 1
         else:
             return None
-    return lines if pos == len(tree.body) else None
+    return lines if pos == len(trees) else None
