@@ -123,3 +123,14 @@ def test_include_tests_must_be_a_boolean(tree: Path) -> None:
     (tree / "pyproject.toml").write_text('[tool.backend-audit]\ninclude-tests = "yes"\n')
     result = run(str(tree), "--no-cache")
     assert result.exit_code == 2 and "'include-tests' must be true or false" in result.output
+
+
+def test_json_sarif_and_html_carry_the_count_of_test_files_left_out(tree: Path) -> None:
+    out = tree.parent
+    run(str(tree), "--select", "BA301", "-j", "1", "--no-cache", "-f", f"json:{out / 'r.json'}",
+        "-f", f"sarif:{out / 'r.sarif'}", "-f", f"html:{out / 'r.html'}")
+    assert json.loads((out / "r.json").read_text())["summary"]["test_files_skipped"] == \
+        len(TESTS)
+    sarif = json.loads((out / "r.sarif").read_text())
+    assert sarif["runs"][0]["properties"]["testFilesSkipped"] == len(TESTS)
+    assert f"{len(TESTS)} test files not analysed" in (out / "r.html").read_text()

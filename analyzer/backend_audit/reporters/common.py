@@ -40,6 +40,8 @@ def summary(report: Report) -> dict:
         "by_severity": severity_counts(active),
         "by_category": counts_by(active, "category"),
         "files_scanned": report.stats.files_scanned,
+        # Test code left out by default (``--include-tests`` analyses it).
+        "test_files_skipped": report.extra.get("test_files_skipped", 0),
         "notifications": len(report.notifications),
     }
 

@@ -170,6 +170,8 @@ def render(report: Report, category: str | None = None, sources: SourceFiles | N
         "results": [_result(f, index[f.rule_id], locator, sources)
                     for f in report.findings if f.rule_id in index],
         "columnKind": "unicodeCodePoints",
+        # Test code left out by default (``--include-tests`` analyses it).
+        "properties": {"testFilesSkipped": report.extra.get("test_files_skipped", 0)},
     }
     if category:
         run["automationDetails"] = {"id": category.rstrip("/") + "/"}
