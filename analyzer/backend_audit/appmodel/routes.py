@@ -186,7 +186,10 @@ def _methods_of(node: cst.ClassDef) -> list[cst.FunctionDef]:
 
 def _looks_like_django_view(fn: cst.FunctionDef) -> bool:
     params = fn.params.params
-    return bool(params) and params[0].name.value in ("request", "req")
+    # Django always passes the request; ``def f(request=None)`` is a helper that may
+    # be called without one.
+    return bool(params) and params[0].name.value in ("request", "req") and \
+        params[0].default is None
 
 
 class RouteFinder:
