@@ -23,6 +23,7 @@ from backend_audit.catalogue import load_catalogue
 from backend_audit.checks import check_classes, collector_classes
 from backend_audit.checks.base import Candidate, Check
 from backend_audit.config import Config
+from backend_audit.engines.gates import GateText as _Text
 from backend_audit.engines.positions import (
     Positions,
     Range,
@@ -58,42 +59,6 @@ def _words_match(text: str, words: Iterable[str]) -> bool:
 
 
 @cache
-def _pattern(source: str) -> tuple[re.Pattern[str], bool]:
-    """The compiled gate, and whether it runs on the lower-cased text.
-
-    Python's ``re`` tries every branch of a case-insensitive alternation at every
-    position; a gate that is case-insensitive as a whole (``(?i)`` and no upper-case
-    letter outside escapes such as ``\\W``) runs case-sensitively on the file's
-    lower-cased text instead, several times faster with the same answer.
-    """
-    body = source.removeprefix("(?i)")
-    if body != source and not re.search(r"[A-Z]", re.sub(r"\\.", "", body)):
-        return re.compile(body, re.MULTILINE), True
-    return re.compile(source, re.MULTILINE), False
-
-
-class _Text:
-    """One file's text for the gates: lower-cased once, each gate searched once."""
-
-    __slots__ = ("text", "_lower", "_found")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._lower: str | None = None
-        self._found: dict[str, bool] = {}
-
-    def matches(self, source: str) -> bool:
-        found = self._found.get(source)
-        if found is None:
-            pattern, lowered = _pattern(source)
-            if lowered and self._lower is None:
-                self._lower = self.text.lower()
-            subject = self._lower if lowered else self.text
-            found = self._found[source] = pattern.search(subject) is not None
-        return found
-
-
-@cache
 def _rule_patterns() -> dict[str, str]:
     """The catalogue's ``pattern`` of each libcst rule that has one."""
     return {r.id: r.pattern for r in load_catalogue() if r.pattern is not None}
@@ -106,6 +71,11 @@ _FRAMEWORK_PACKAGES = {
     "fastapi": ("fastapi",), "django": ("django",), "drf": ("rest_framework",),
     "starlette": ("starlette",), "aiohttp": ("aiohttp",),
 }
+
+
+@cache
+def _framework_packages(frameworks: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted({p for fw in frameworks for p in _FRAMEWORK_PACKAGES.get(fw, ())}))
 
 
 @cache
@@ -148,7 +118,10 @@ def _wants(cls: type[Check], text: str | _Text, words: dict[str, tuple[str, ...]
             return False
     needed = cls.requires_frameworks
     gate = _framework_import(needed) if needed else None
-    return gate is None or gates.matches(gate)
+    if gate is None:
+        return True
+    # the package's name must occur for its import to: a substring test first
+    return _words_match(raw, _framework_packages(needed)) and gates.matches(gate)
 
 
 _MIGRATION_DIRS = frozenset({"migrations", "versions"})

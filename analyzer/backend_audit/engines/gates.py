@@ -1,0 +1,160 @@
+"""Prefilter gates: does a file's text match a rule's pattern, as cheaply as possible.
+
+A gate is a regular expression searched in a file before it is parsed. Python's ``re``
+tries every branch of an alternation at every position of the text, which for
+case-insensitive word lists (``(?i)secret|token|apikey``) costs more than a millisecond
+per file. A search for an alternation is the same as a search for any one of its
+branches, so a gate is split at its top-level ``|`` (also inside a branch that is one
+whole ``(?:...)`` or ``(?i:...)`` group); a branch that is a plain word becomes a
+substring test (on the lower-cased text when case does not matter), and only the
+others stay regular expressions. The answers are exactly ``re.search``'s
+(tests/test_prefilter.py compares them on every fixture).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+# A plain word in a pattern: letters, digits, ``_``, ``-``, space, or an escaped dot.
+_WORD = re.compile(r"(?:[A-Za-z0-9_\- ]|\\\.)+")
+_UPPER_OUTSIDE_ESCAPES = re.compile(r"(?<!\\)[A-Z]")
+
+
+@dataclass(frozen=True)
+class _Branch:
+    words: tuple[str, ...] = ()  # any of these substrings ...
+    regex: re.Pattern[str] | None = None  # ... or this expression
+    lowered: bool = False  # tested on the lower-cased text
+
+
+@cache
+def compile_gate(source: str) -> tuple[_Branch, ...]:
+    ignore_case = source.startswith("(?i)")
+    body = source[4:] if ignore_case else source
+    branches = _branches(body, ignore_case)
+    # substring tests first: any branch decides, the cheap ones usually do
+    return tuple(sorted(branches, key=lambda b: b.regex is not None))
+
+
+def _branches(body: str, ignore_case: bool) -> list[_Branch]:
+    parts = _split_alternation(body)
+    if parts is None:
+        return [_regex(body, ignore_case)]
+    out: list[_Branch] = []
+    for part in parts:
+        group = _whole_group(part)
+        if group is not None:
+            flag, inner = group
+            out.extend(_branches(inner, ignore_case or flag == "i"))
+        elif _WORD.fullmatch(part):
+            word = part.replace("\\.", ".")
+            out.append(_Branch(words=(word.lower() if ignore_case else word,),
+                               lowered=ignore_case))
+        else:
+            out.append(_regex(part, ignore_case))
+    return out
+
+
+def _regex(part: str, ignore_case: bool) -> _Branch:
+    if ignore_case and not _UPPER_OUTSIDE_ESCAPES.search(part):
+        return _Branch(regex=re.compile(part, re.MULTILINE), lowered=True)
+    flags = re.MULTILINE | (re.IGNORECASE if ignore_case else 0)
+    return _Branch(regex=re.compile(part, flags))
+
+
+def _split_alternation(body: str) -> list[str] | None:
+    """``body`` cut at its top-level ``|``; None if it cannot be read safely."""
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    i = 0
+    in_class = False
+    while i < len(body):
+        char = body[i]
+        if char == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            if body[i + 1:i + 2] == "]":
+                i += 1  # "[]...]": a leading "]" is a literal
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif char == "|" and depth == 0:
+            parts.append(body[start:i])
+            start = i + 1
+        i += 1
+    if depth != 0 or in_class:
+        return None
+    parts.append(body[start:])
+    return parts
+
+
+def _whole_group(part: str) -> tuple[str, str] | None:
+    """(flag, inner) when ``part`` is one ``(?:...)`` or ``(?i:...)`` group."""
+    for opener, flag in (("(?:", ""), ("(?i:", "i")):
+        if part.startswith(opener) and part.endswith(")"):
+            inner = part[len(opener):-1]
+            # the group must close at the very end: its inner part is balanced alone
+            if _split_alternation(inner) is not None and _closes_at_end(part):
+                return flag, inner
+    return None
+
+
+def _closes_at_end(part: str) -> bool:
+    depth = 0
+    i = 0
+    in_class = False
+    while i < len(part):
+        char = part[i]
+        if char == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0 and i != len(part) - 1:
+                return False
+        i += 1
+    return depth == 0
+
+
+class GateText:
+    """One file's text for the gates: lower-cased once, each gate searched once."""
+
+    __slots__ = ("text", "_lower", "_found")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lower: str | None = None
+        self._found: dict[str, bool] = {}
+
+    def matches(self, source: str) -> bool:
+        found = self._found.get(source)
+        if found is None:
+            found = self._found[source] = any(self._branch(b) for b in compile_gate(source))
+        return found
+
+    def _branch(self, branch: _Branch) -> bool:
+        subject = self.text
+        if branch.lowered:
+            if self._lower is None:
+                self._lower = self.text.lower()
+            subject = self._lower
+        if branch.words:
+            return any(w in subject for w in branch.words)
+        assert branch.regex is not None
+        return branch.regex.search(subject) is not None
