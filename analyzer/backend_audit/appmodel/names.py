@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import re
+from functools import lru_cache
 
 import libcst as cst
 
@@ -43,11 +45,7 @@ def receiver(node: cst.BaseExpression) -> cst.BaseExpression | None:
 def string_value(node: cst.BaseExpression | None) -> str | None:
     """The value of a plain (non-f) string literal, concatenations included."""
     if isinstance(node, cst.SimpleString):
-        try:
-            value = node.evaluated_value
-        except Exception:  # noqa: BLE001 - malformed literal in scanned code
-            return None
-        return value if isinstance(value, str) else value.decode("latin-1")
+        return _string_literal(node.value)
     if isinstance(node, cst.ConcatenatedString):
         left, right = string_value(node.left), string_value(node.right)
         return left + right if left is not None and right is not None else None
@@ -194,3 +192,24 @@ def name_words(name: str) -> list[str]:
     """Lower-case words of an identifier: ``apiKey`` / ``API_KEY`` -> ``["api", "key"]``."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
     return [w for w in re.split(r"[_\W]+", spaced.lower()) if w]
+
+
+@lru_cache(maxsize=8192)
+def _string_literal(raw: str) -> str | None:
+    """The value of a string literal's source text (``evaluated_value``, which runs the
+    stdlib parser on every literal; most need no more than their quotes removed)."""
+    start = next((i for i, ch in enumerate(raw) if ch in "'\""), len(raw))
+    prefix = raw[:start].lower()
+    triple = raw[start:start + 3]
+    quote = triple if triple in ('"""', "\'\'\'") else raw[start:start + 1]
+    body = raw[start + len(quote):len(raw) - len(quote)]
+    if prefix in ("", "u", "r") and quote and raw.endswith(quote) and \
+            len(raw) >= start + 2 * len(quote) and not any(c in body for c in "\\\r"):
+        return body
+    try:
+        value = ast.literal_eval(raw)
+    except Exception:  # noqa: BLE001 - malformed literal in scanned code
+        return None
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return value if isinstance(value, str) else None
