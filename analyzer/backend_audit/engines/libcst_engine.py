@@ -354,16 +354,21 @@ def _crashed(task: FileTask) -> FileResult:
 
 def run_libcst(tasks: list[FileTask], config: Config, rule_ids: frozenset[str],
                words: dict[str, tuple[str, ...]], jobs: int,
-               progress: Callable[[int], None] | None = None) -> Iterator[FileResult]:
+               progress: Callable[[int], None] | None = None,
+               started: Callable[[], None] | None = None) -> Iterator[FileResult]:
     """Analyse every file; results come back in the order of ``tasks``.
 
-    ``progress(n)`` is called as each batch of ``n`` files is done.
+    ``progress(n)`` is called as each batch of ``n`` files is done; ``started()`` once
+    the worker processes run (so other work can overlap theirs without being forked
+    into them).
     """
     jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
     # Import every check before forking workers, so that no file's time limit pays for it.
     check_classes()
     collector_classes()
     if jobs == 1 or len(tasks) < 8:
+        if started is not None:
+            started()
         with _analysis_gc():
             results = []
             for task in tasks:
@@ -390,6 +395,9 @@ def run_libcst(tasks: list[FileTask], config: Config, rule_ids: frozenset[str],
             with ProcessPoolExecutor(max_workers=jobs, initializer=_tune_gc) as pool:
                 futures = [pool.submit(_analyse_chunk, (c, config, rule_ids, words))
                            for c in pending]
+                if started is not None:
+                    started()  # a fork pool starts all its workers on the first submit
+                    started = None
                 for future in futures:
                     try:
                         results = future.result(timeout=hard_limit)
