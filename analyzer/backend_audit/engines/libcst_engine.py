@@ -106,22 +106,32 @@ def _wants(cls: type[Check], text: str | _Text, words: dict[str, tuple[str, ...]
     """
     gates = text if isinstance(text, _Text) else _Text(text)
     raw = gates.text
-    taught = getattr(cls, "config_words", None)
+    key, taught, patterns, packages, framework_gate = _spec(cls)
     if config is not None and taught is not None and _words_match(raw, taught(config)):
         return True
-    key = _key(cls)
     own = words.get(key)
     if own and not _words_match(raw, own):
         return False
-    for source in (getattr(cls, "source_pattern", None), _rule_patterns().get(key)):
-        if source is not None and not gates.matches(source):
-            return False
-    needed = cls.requires_frameworks
-    gate = _framework_import(needed) if needed else None
-    if gate is None:
+    if not all(gates.matches(p) for p in patterns):
+        return False
+    if framework_gate is None:
         return True
     # the package's name must occur for its import to: a substring test first
-    return _words_match(raw, _framework_packages(needed)) and gates.matches(gate)
+    return _words_match(raw, packages) and gates.matches(framework_gate)
+
+
+@cache
+def _spec(cls: type[Check]) -> tuple[str, Callable[[Config], Iterable[str]] | None,
+                                     tuple[str, ...], tuple[str, ...], str | None]:
+    """What ``_wants`` reads off a check class, once per class (it runs for every
+    check on every file)."""
+    key = _key(cls)
+    patterns = tuple(p for p in (getattr(cls, "source_pattern", None),
+                                 _rule_patterns().get(key)) if p is not None)
+    needed = cls.requires_frameworks
+    gate = _framework_import(needed) if needed else None
+    packages = _framework_packages(needed) if gate is not None else ()
+    return key, getattr(cls, "config_words", None), patterns, packages, gate
 
 
 _MIGRATION_DIRS = frozenset({"migrations", "versions"})
