@@ -126,9 +126,9 @@ def statement_positions(module: cst.Module, text: str,
 
     Code generation of a whole module is one of the engine's largest costs, yet findings
     sit in a few statements. The stdlib parser (C, ten times cheaper than one code
-    generation pass) gives each statement's first line; each top-level statement that
-    holds a node, or each statement of a class body when the nodes lie inside the
-    class's methods, is generated on its own from that line. The generated text must
+    generation pass) gives each statement's first line; each statement that holds a
+    node is generated on its own from that line, going down into the bodies of classes
+    and functions while the nodes lie inside them. The generated text must
     equal the source at that line, so any disagreement between the two parsers (odd
     line breaks, grammar corners) returns None and the caller generates the whole
     module instead. Ranges of nodes outside the chosen statements are absent.
@@ -167,8 +167,8 @@ class _Emitter:
             held = [n for n in wanted if contains(stmt, n)]
             if not held:
                 continue
-            inner = _class_block(stmt)
-            if inner is not None and isinstance(tree, ast.ClassDef) and all(
+            inner = _inner_block(stmt, tree)
+            if inner is not None and all(
                     any(contains(s, n) for s in inner.body) for n in held):
                 indent = inner.indent if inner.indent is not None else self.module.default_indent
                 if not self.block(inner.body, tree.body, [*indents, indent], held):
@@ -199,8 +199,15 @@ class _Emitter:
             self.text[offset:] == code[:-len(nl)]
 
 
-def _class_block(stmt: cst.BaseStatement) -> cst.IndentedBlock | None:
-    if isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
+def _inner_block(stmt: cst.BaseStatement, tree: ast.stmt) -> cst.IndentedBlock | None:
+    """The indented body of a class or function, to generate only its statements that
+    hold nodes (the stdlib node must be the same kind of definition)."""
+    if not isinstance(getattr(stmt, "body", None), cst.IndentedBlock):
+        return None
+    if isinstance(stmt, cst.ClassDef) and isinstance(tree, ast.ClassDef):
+        return stmt.body
+    if isinstance(stmt, cst.FunctionDef) and \
+            isinstance(tree, ast.FunctionDef | ast.AsyncFunctionDef):
         return stmt.body
     return None
 
