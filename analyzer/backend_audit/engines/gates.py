@@ -135,12 +135,25 @@ def _closes_at_end(part: str) -> bool:
 class GateText:
     """One file's text for the gates: lower-cased once, each gate searched once."""
 
-    __slots__ = ("text", "_lower", "_found")
+    __slots__ = ("text", "_lower", "_found", "_words")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._lower: str | None = None
         self._found: dict[str, bool] = {}
+        self._words: dict[str, bool] = {}
+
+    def has_any(self, words: tuple[str, ...]) -> bool:
+        """Does the text contain one of ``words``? Each word is looked for once per file
+        (many checks share words: the password rules, ``request``)."""
+        seen = self._words
+        for word in words:
+            found = seen.get(word)
+            if found is None:
+                found = seen[word] = word in self.text
+            if found:
+                return True
+        return False
 
     def matches(self, source: str) -> bool:
         found = self._found.get(source)

@@ -110,14 +110,14 @@ def _wants(cls: type[Check], text: str | _Text, words: dict[str, tuple[str, ...]
     if config is not None and taught is not None and _words_match(raw, taught(config)):
         return True
     own = words.get(key)
-    if own and not _words_match(raw, own):
+    if own and not gates.has_any(own):
         return False
     if not all(gates.matches(p) for p in patterns):
         return False
     if framework_gate is None:
         return True
     # the package's name must occur for its import to: a substring test first
-    return _words_match(raw, packages) and gates.matches(framework_gate)
+    return gates.has_any(packages) and gates.matches(framework_gate)
 
 
 @cache
