@@ -145,6 +145,28 @@ def is_migration(rel_path: str, text: str) -> bool:
     return any(p in _MIGRATION_DIRS for p in parts) and _MIGRATION_TEXT.search(text) is not None
 
 
+def _skip_validation(self: cst.CSTNode) -> None:
+    return None
+
+
+def parse_trusted(text: str) -> cst.Module:
+    """``cst.parse_module`` without re-validating every node the parser builds.
+
+    Each libcst node checks its own fields when constructed (``CSTNode.__post_init__``),
+    which guards trees that code assembles by hand; a tree the parser builds from source
+    is valid by construction (libcst's own comment on ``__post_init__`` says as much).
+    The checks are a sixth of the parse. They are switched off for the parse only, in
+    this (single-threaded) process, and back on before any other code runs.
+    """
+    node_class = cst.CSTNode
+    original = node_class.__dict__["__post_init__"]
+    node_class.__post_init__ = _skip_validation  # type: ignore[method-assign]
+    try:
+        return cst.parse_module(text)
+    finally:
+        node_class.__post_init__ = original  # type: ignore[method-assign]
+
+
 def _syntax_message(exc: cst.ParserSyntaxError) -> str:
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid syntax"
     return f"does not parse as Python 3 (line {exc.raw_line}): {first}"
@@ -187,7 +209,7 @@ def _analyse_text(rel_path: str, text: str, config: Config,
                 NotificationLevel.ERROR, rel_path, None, "parse-error"))
         return result
     try:
-        module = cst.parse_module(text)
+        module = parse_trusted(text)
     except cst.ParserSyntaxError as exc:
         result.notifications.append(Notification(
             _syntax_message(exc), NotificationLevel.ERROR, rel_path, exc.raw_line, "parse-error"))
