@@ -48,7 +48,7 @@ class AuthRouteWithoutRateLimit(Check):
                 covered.add(id(route.view_class))
             if not effectively_mutating(route, self.ctx) or \
                     is_serializer_or_helper(route.view_class, self.ctx) or \
-                    not AUTH_ENDPOINT.search(_label(route)):
+                    _acts_on_one_object(route) or not AUTH_ENDPOINT.search(_label(route)):
                 continue
             exempt = any(d.endswith("exempt") and "csrf" not in d for d in route.decorators)
             if not exempt and self._limited(route):
@@ -104,6 +104,16 @@ class AuthRouteWithoutRateLimit(Check):
                         and value["value"].get("DEFAULT_THROTTLE_CLASSES"):
                     return None
         return candidate
+
+
+# Viewset actions on one stored object (``/tokens/<pk>/``): renaming or revoking an API
+# token is managing a resource, not a credential check anyone can repeat to guess.
+_OBJECT_ACTIONS = frozenset({"update", "partial_update", "destroy"})
+
+
+def _acts_on_one_object(route: Route) -> bool:
+    return route.framework == "drf" and route.view_class is not None and \
+        route.function.name.value in _OBJECT_ACTIONS
 
 
 def _label(route: Route) -> str:
