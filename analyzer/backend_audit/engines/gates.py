@@ -64,15 +64,16 @@ def _regex(part: str, ignore_case: bool) -> _Branch:
     return _Branch(regex=re.compile(part, flags))
 
 
-def _split_alternation(body: str) -> list[str] | None:
-    """``body`` cut at its top-level ``|``; None if it cannot be read safely."""
-    parts: list[str] = []
+def _structure(pattern: str) -> list[tuple[int, str, int]] | None:
+    """Where ``(``, ``)`` and ``|`` stand outside escapes and character classes, each
+    with the depth of the group it belongs to (an opening or closing parenthesis counts
+    as outside its group); None when the parentheses or a class do not balance."""
+    marks: list[tuple[int, str, int]] = []
     depth = 0
-    start = 0
     i = 0
     in_class = False
-    while i < len(body):
-        char = body[i]
+    while i < len(pattern):
+        char = pattern[i]
         if char == "\\":
             i += 2
             continue
@@ -80,56 +81,43 @@ def _split_alternation(body: str) -> list[str] | None:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-            if body[i + 1:i + 2] == "]":
+            if pattern[i + 1:i + 2] == "]":
                 i += 1  # "[]...]": a leading "]" is a literal
         elif char == "(":
+            marks.append((i, char, depth))
             depth += 1
         elif char == ")":
             depth -= 1
             if depth < 0:
                 return None
-        elif char == "|" and depth == 0:
-            parts.append(body[start:i])
-            start = i + 1
+            marks.append((i, char, depth))
+        elif char == "|":
+            marks.append((i, char, depth))
         i += 1
-    if depth != 0 or in_class:
+    return None if depth != 0 or in_class else marks
+
+
+def _split_alternation(body: str) -> list[str] | None:
+    """``body`` cut at its top-level ``|``; None if it cannot be read safely."""
+    marks = _structure(body)
+    if marks is None:
         return None
-    parts.append(body[start:])
-    return parts
+    cuts = [i for i, char, depth in marks if char == "|" and depth == 0]
+    return [body[a + 1:b] for a, b in zip([-1, *cuts], [*cuts, len(body)], strict=True)]
 
 
 def _whole_group(part: str) -> tuple[str, str] | None:
     """(flag, inner) when ``part`` is one ``(?:...)`` or ``(?i:...)`` group."""
+    marks = _structure(part)
+    if marks is None:
+        return None
+    closes = [i for i, char, depth in marks if char == ")" and depth == 0]
+    if closes != [len(part) - 1]:
+        return None  # not one group closing at the very end: "(?:a)(?:b)", "(?:a)+"
     for opener, flag in (("(?:", ""), ("(?i:", "i")):
-        if part.startswith(opener) and part.endswith(")"):
-            inner = part[len(opener):-1]
-            # the group must close at the very end: its inner part is balanced alone
-            if _split_alternation(inner) is not None and _closes_at_end(part):
-                return flag, inner
+        if part.startswith(opener):
+            return flag, part[len(opener):-1]
     return None
-
-
-def _closes_at_end(part: str) -> bool:
-    depth = 0
-    i = 0
-    in_class = False
-    while i < len(part):
-        char = part[i]
-        if char == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0 and i != len(part) - 1:
-                return False
-        i += 1
-    return depth == 0
 
 
 class GateText:
