@@ -163,7 +163,7 @@ class _FactIndex:
 
     def __init__(self, project: ProjectFacts) -> None:
         self.project = project
-        self._by_name: dict[tuple[str, str], list[Fact]] = {}
+        self._by_name: dict[str, dict[str, list[Fact]]] = {}  # fact key -> name -> facts
         self._pager: dict[tuple[str, ...], bool] = {}
 
     @classmethod
@@ -175,13 +175,13 @@ class _FactIndex:
 
     def named(self, key: str, qual: str) -> list[Fact]:
         """Facts under ``key`` describing a function whose name ends ``qual``."""
-        if (key, "") not in self._by_name:
-            self._by_name[(key, "")] = []
+        groups = self._by_name.get(key)
+        if groups is None:
+            groups = self._by_name[key] = {}
+            field_name = "via" if key in _VIA_KEYED else "name"
             for fact in self.project.get(key):
-                field_name = "via" if key in _VIA_KEYED else "name"
-                name = fact.value[field_name].split(".")[-1]
-                self._by_name.setdefault((key, name), []).append(fact)
-        return self._by_name.get((key, qual.split(".")[-1]), [])
+                groups.setdefault(fact.value[field_name].split(".")[-1], []).append(fact)
+        return groups.get(qual.split(".")[-1], [])
 
     def through_pager(self, through: list[str]) -> bool:
         key = tuple(through)

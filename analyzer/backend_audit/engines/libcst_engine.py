@@ -91,7 +91,7 @@ def _framework_import(frameworks: frozenset[str]) -> str | None:
     """
     if not frameworks <= _FRAMEWORK_PACKAGES.keys():
         return None
-    packages = sorted({p for fw in frameworks for p in _FRAMEWORK_PACKAGES[fw]})
+    packages = _framework_packages(frameworks)
     return r"\b(?:from|import)\b[\w\s\\.,]*?\b(?:" + "|".join(packages) + r")\b"
 
 
@@ -264,7 +264,7 @@ def _traverse(module: cst.Module, ctx: ModuleContext, visitors: list[Check]) -> 
 def _with_positions(module: cst.Module, text: str,
                     pending: list[tuple[cst.CSTNode, Candidate]]) -> list[Candidate]:
     # Positions cost code generation: pay it only for files with candidates, and where
-    # the stdlib parser agrees, only for the top-level statements that hold them.
+    # the stdlib parser agrees, only for the statements that hold them.
     positions = statement_positions(module, text, (node for node, _ in pending)) or \
         code_positions(module)
     statements = _multiline_statements(positions)
