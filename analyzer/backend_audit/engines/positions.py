@@ -19,6 +19,8 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState
 from libcst.metadata.position_provider import NEWLINE_RE
 
+from backend_audit.engines.walk import contains
+
 #: (start line, start column, end line, end column): lines 1-based, columns 0-based.
 Range = tuple[int, int, int, int]
 
@@ -158,8 +160,6 @@ class _Emitter:
 
     def block(self, stmts: Sequence[cst.BaseStatement], trees: list[ast.stmt],
               indents: list[str], wanted: list[cst.CSTNode]) -> bool:
-        from backend_audit.engines.walk import contains
-
         lines = _first_lines(stmts, trees)
         if lines is None:
             return False
