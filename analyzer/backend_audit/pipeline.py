@@ -159,23 +159,24 @@ def _analyse(found: Discovery, rules: tuple[Rule, ...], config: Config, options:
 
     cached.load()
     sg_files = [f for f in found.files if f[1] not in cached.semgrep]
-    running: list[SemgrepRun] = []
+    running: SemgrepRun | None = None
 
     def start_semgrep() -> None:
         # Started once libcst's workers run: choosing its files reads every file, which
         # then overlaps their work instead of delaying it.
-        if semgrep_runner is None and not running:
-            running.append(SemgrepRun(semgrep_rules, sg_files, options.semgrep_timeout))
+        nonlocal running
+        if semgrep_runner is None and running is None:
+            running = SemgrepRun(semgrep_rules, sg_files, options.semgrep_timeout)
 
     tasks = [FileTask(a, r) for a, r in found.files if r not in cached.libcst]
     results = list(cached.libcst.values())
     fresh = list(run_libcst(tasks, config, libcst_ids, _words(rules), options.jobs or config.jobs,
                             _progress_counter(options.progress, len(found.files),
                                               len(results)), start_semgrep))
-    start_semgrep()  # no file needed libcst
     results.extend(fresh)
     results.sort(key=lambda r: r.path)
-    fresh_sg = running[0].result() if running else semgrep_runner(semgrep_rules, sg_files)
+    fresh_sg = running.result() if running is not None else \
+        semgrep_runner(semgrep_rules, sg_files)
     sg = SemgrepResult(hits=[h for part in cached.semgrep.values() for h in part.hits],
                        notifications=[n for part in cached.semgrep.values()
                                       for n in part.notifications])
