@@ -121,9 +121,11 @@ def _runner_for(unit: Unit):
 @cache
 def found(unit: Unit) -> frozenset[tuple[str, int, str]]:
     """(relative path, line, rule id) of every finding the real pipeline reports
-    (cached: the fixture test and the accuracy test share one scan per unit)."""
+    (cached: the fixture test and the accuracy test share one scan per unit). Fixtures
+    state what a check detects, so every confidence level is reported; which levels a
+    user sees by default is tested apart (test_min_confidence.py)."""
     paths = [unit.path]
-    report = scan(paths, Config(), ScanOptions(jobs=1), semgrep_runner=_runner_for(unit),
+    report = scan(paths, Config(min_confidence="low"), ScanOptions(jobs=1), semgrep_runner=_runner_for(unit),
                   discovery=discover(paths))
     return frozenset((f.path, f.region.start_line, f.rule_id) for f in report.findings)
 

@@ -41,7 +41,7 @@ def _ba201_lines(tmp_path: Path, config: Config) -> list[tuple[int, str]]:
 
 
 def test_unknown_wrapper_is_reported_with_low_confidence(tmp_path: Path) -> None:
-    assert _ba201_lines(tmp_path, Config()) == [(18, "low")]
+    assert _ba201_lines(tmp_path, Config(min_confidence="low")) == [(18, "low")]
 
 
 @pytest.mark.parametrize("taught", ["scramble", "acme.crypto.scramble"])
@@ -50,5 +50,5 @@ def test_taught_hasher_makes_the_value_a_hash(tmp_path: Path, taught: str) -> No
 
 
 def test_an_unrelated_taught_name_changes_nothing(tmp_path: Path) -> None:
-    assert _ba201_lines(tmp_path, Config(password_hashers=("acme.crypto.shuffle",))) == [
-        (18, "low")]
+    assert _ba201_lines(tmp_path, Config(password_hashers=("acme.crypto.shuffle",),
+                                         min_confidence="low")) == [(18, "low")]

@@ -97,6 +97,9 @@ def _exit_code(report: Report, fail_on: str) -> int:
 @click.option("--fail-on", type=click.Choice(["low", "medium", "high", "critical", "never"]),
               default=None, help="Exit 1 if a finding at or above this severity is reported "
                                  "[default: low].")
+@click.option("--min-confidence", type=click.Choice(["low", "medium", "high"]), default=None,
+              help="Report only findings at or above this confidence [default: medium; "
+                   "low is the audit level: more findings, more of them wrong].")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
               help="Worker processes [default: all cores].")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
@@ -125,12 +128,13 @@ def scan_command(paths: tuple[Path, ...], formats: tuple[str, ...], output: Path
                  jobs: int | None, config_file: Path | None, sarif_category: str | None,
                  show_suppressed: bool, quiet: bool, baseline_file: Path | None = None,
                  diff_base: str | None = None, cache_dir: Path | None = None,
-                 no_cache: bool = False, include_tests: bool | None = None) -> None:
+                 no_cache: bool = False, include_tests: bool | None = None,
+                 min_confidence: str | None = None) -> None:
     """Scan PATH... and report findings."""
     targets = _parse_formats(formats, output)
     # The flag only ever turns test code on; without it the config file decides.
     config = _config_for(paths, config_file).with_overrides(
-        include_tests=True if include_tests else None)
+        include_tests=True if include_tests else None, min_confidence=min_confidence)
     try:
         _check_destinations(targets)
         bar = progress_bar(quiet)

@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Any
 
 
+CONFIDENCE_LEVELS = ("low", "medium", "high")
+
+
 class ConfigError(Exception):
     """The configuration is malformed."""
 
@@ -19,6 +22,8 @@ class Config:
     exclude: tuple[str, ...] = ()
     extend_exclude: tuple[str, ...] = ()
     fail_on: str = "low"
+    #: Findings below this confidence are not reported (``low`` is the audit level).
+    min_confidence: str = "medium"
     jobs: int = 0
     max_file_bytes: int = 2_000_000
     file_timeout: float = 30.0
@@ -41,7 +46,7 @@ class Config:
 
 _LIST_KEYS = {"select", "ignore", "exclude", "extend_exclude", "validators", "pagination_helpers",
               "auth_decorators", "sql_sinks", "password_hashers", "error_handlers"}
-_SCALARS = {"fail_on": str, "jobs": int, "max_file_bytes": int, "file_timeout": (int, float)}
+_SCALARS = {"fail_on": str, "min_confidence": str, "jobs": int, "max_file_bytes": int, "file_timeout": (int, float)}
 _BOOLS = {"include_tests"}
 
 
@@ -67,6 +72,8 @@ def _from_table(table: dict[str, Any], source: str) -> Config:
             raise ConfigError(f"{source}: unknown key '{raw_key}' in [tool.backend-audit]")
     if values.get("fail_on", "low") not in ("low", "medium", "high", "critical", "never"):
         raise ConfigError(f"{source}: 'fail-on' must be low, medium, high, critical or never")
+    if values.get("min_confidence", "medium") not in CONFIDENCE_LEVELS:
+        raise ConfigError(f"{source}: 'min-confidence' must be low, medium or high")
     return Config(**values)
 
 

@@ -140,10 +140,14 @@ def scan(paths: list[Path], config: Config, options: ScanOptions = ScanOptions()
         duration_seconds=round(time.perf_counter() - started, 3),
         lines_scanned=memo.lines_scanned,
     )
-    return Report(root=str(found.root), findings=tuple(memo.findings),
+    floor = Confidence.parse(config.min_confidence)
+    shown = tuple(f for f in memo.findings if f.confidence >= floor)
+    return Report(root=str(found.root), findings=shown,
                   notifications=tuple(notifications), rules=rules, stats=stats,
                   tool_version=__version__, started_at=started_at,
-                  extra={"test_files_skipped": found.tests_skipped})
+                  extra={"test_files_skipped": found.tests_skipped,
+                         "below_confidence": len(memo.findings) - len(shown),
+                         "min_confidence": config.min_confidence})
 
 
 def _analyse(found: Discovery, rules: tuple[Rule, ...], config: Config, options: ScanOptions,

@@ -42,6 +42,8 @@ def summary(report: Report) -> dict:
         "files_scanned": report.stats.files_scanned,
         # Test code left out by default (``--include-tests`` analyses it).
         "test_files_skipped": report.extra.get("test_files_skipped", 0),
+        # Findings under the confidence floor (``--min-confidence low`` shows them).
+        "below_confidence": report.extra.get("below_confidence", 0),
         "notifications": len(report.notifications),
     }
 

@@ -137,6 +137,7 @@ def render(report: Report, sources: SourceFiles | None = None) -> str:
         "files": sorted({f.path for f in report.findings}),
         "root_name": Path(report.root).name or report.root,
         "tests_skipped": report.extra.get("test_files_skipped", 0),
+        "below_confidence": report.extra.get("below_confidence", 0),
         "css": Markup(_asset(folder, "report.css")),
         # The script is a trusted asset; "</" cannot occur in it (checked by a test).
         "script": Markup(script),

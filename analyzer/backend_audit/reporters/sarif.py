@@ -171,7 +171,8 @@ def render(report: Report, category: str | None = None, sources: SourceFiles | N
                     for f in report.findings if f.rule_id in index],
         "columnKind": "unicodeCodePoints",
         # Test code left out by default (``--include-tests`` analyses it).
-        "properties": {"testFilesSkipped": report.extra.get("test_files_skipped", 0)},
+        "properties": {"testFilesSkipped": report.extra.get("test_files_skipped", 0),
+                       "belowConfidence": report.extra.get("below_confidence", 0)},
     }
     if category:
         run["automationDetails"] = {"id": category.rstrip("/") + "/"}

@@ -48,9 +48,17 @@ def render(report: Report, colour: bool = False, show_suppressed: bool = False) 
             + (f"; only lines changed since {report.extra['diff']['base']}"
                if "diff" in report.extra else "")
             + (f"; {len(report.notifications)} notifications" if report.notifications else "")
-            + _tests_note(report))
+            + _tests_note(report) + _confidence_note(report))
     out.append(c(_BOLD, line))
     return "\n".join(out) + "\n"
+
+
+def _confidence_note(report: Report) -> str:
+    hidden = report.extra.get("below_confidence", 0)
+    if not hidden:
+        return ""
+    return (f"; {hidden} lower-confidence finding{'s' if hidden != 1 else ''} not shown "
+            "(--min-confidence low to show them)")
 
 
 def _tests_note(report: Report) -> str:

@@ -1,0 +1,59 @@
+"""The confidence floor: findings below ``min-confidence`` are counted, not shown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from backend_audit.cli import main
+from backend_audit.config import ConfigError, load_config
+
+# A realistic upload handler: its findings span several confidence levels.
+APP = (Path(__file__).parent / "fixtures" / "file-upload" / "fastapi_attachments.py").read_text(
+    encoding="utf-8")
+
+
+def _scan(tmp_path: Path, *extra: str) -> dict:
+    (tmp_path / "app.py").write_text(APP, encoding="utf-8")
+    result = CliRunner().invoke(main, [str(tmp_path), "-f", "json", "--no-cache", "-q",
+                                       "--fail-on", "never", *extra])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def _key(f: dict) -> tuple:
+    return (f["rule_id"], f["start_line"])
+
+
+def test_default_hides_low_confidence_findings_and_counts_them(tmp_path: Path) -> None:
+    everything = _scan(tmp_path, "--min-confidence", "low")
+    low = [f for f in everything["findings"] if f["confidence"] == "low"]
+    assert low and len(low) < len(everything["findings"])
+    default = _scan(tmp_path)
+    assert sorted(map(_key, default["findings"])) == sorted(
+        _key(f) for f in everything["findings"] if f["confidence"] != "low")
+    assert default["summary"]["below_confidence"] == len(low)
+    assert everything["summary"]["below_confidence"] == 0
+
+
+def test_high_floor_keeps_only_high(tmp_path: Path) -> None:
+    report = _scan(tmp_path, "--min-confidence", "high")
+    assert all(f["confidence"] == "high" for f in report["findings"])
+    assert report["summary"]["below_confidence"] > 0
+
+
+def test_config_sets_the_floor(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.backend-audit]\nmin-confidence = "low"\n', encoding="utf-8")
+    report = _scan(tmp_path)
+    assert any(f["confidence"] == "low" for f in report["findings"])
+
+
+def test_bad_floor_in_config_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.backend-audit]\nmin-confidence = "sure"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="min-confidence"):
+        load_config(None, tmp_path)
