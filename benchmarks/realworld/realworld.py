@@ -487,7 +487,7 @@ def cmd_report(args: argparse.Namespace) -> None:
 
 def _rule_meta() -> dict[str, tuple[str, str]]:
     from backend_audit.catalogue import load_catalogue
-    return {r.id: (r.category, str(getattr(r.confidence, "value", r.confidence)))
+    return {r.id: (r.category, str(r.confidence))
             for r in load_catalogue()}
 
 

@@ -72,14 +72,51 @@ def record_model_facts(ctx: ModuleContext) -> dict[str, str]:
             continue
         name = stmt.name.value
         if kinds[name] == "model":
-            ctx.add_fact("password.orm-model", {"name": name})
+            bases = [b.rsplit(".", 1)[-1] for b in _base_names(stmt, ctx)]
+            ctx.add_fact("password.orm-model", {"name": name, "bases": bases})
             for attr in _hashing_setters(stmt, ctx):
                 ctx.add_fact("password.setter", {"class": name, "attr": attr})
         else:
             fields, write_only = _schema_password_fields(stmt)
             ctx.add_fact("password.schema", {"name": name, "fields": fields,
                                              "write_only": write_only})
+    for model in _listener_hashed_models(ctx):
+        ctx.add_fact("password.setter", {"class": model, "attr": "*"})
     return kinds
+
+
+# SQLAlchemy mapper events that run before a row is written.
+_WRITE_EVENTS = frozenset({"before_insert", "before_update", "before_flush", "init"})
+
+
+def _listener_hashed_models(ctx: ModuleContext) -> list[str]:
+    """Models hashed by a mapper event listener: ``listen(User, "before_insert", fn)`` or
+    ``@event.listens_for(User, "before_update")`` over a function that hashes (itself, or
+    through a method of the row it is given: ``target.hash_password()``)."""
+    functions = {stmt.name.value: stmt for stmt in ctx.module.body
+                 if isinstance(stmt, cst.FunctionDef)}
+    found: list[str] = []
+
+    def event_target(call: cst.Call) -> str | None:
+        if len(call.args) < 2 or string_value(call.args[1].value) not in _WRITE_EVENTS:
+            return None
+        return dotted_name(call.args[0].value)
+
+    for call in descendants(ctx.module, cst.Call):
+        if (dotted_name(call.func) or "").rsplit(".", 1)[-1] != "listen" or len(call.args) < 3:
+            continue
+        model = event_target(call)
+        fn = functions.get(dotted_name(call.args[2].value) or "")
+        if model and fn is not None and _calls_hasher(fn, ctx):
+            found.append(model.rsplit(".", 1)[-1])
+    for fn in functions.values():
+        for dec in fn.decorators:
+            callee, call = decorator_call(dec)
+            if call is not None and (dotted_name(callee) or "").endswith("listens_for"):
+                model = event_target(call)
+                if model and _calls_hasher(fn, ctx):
+                    found.append(model.rsplit(".", 1)[-1])
+    return found
 
 
 def _hashing_setters(node: cst.ClassDef, ctx: ModuleContext) -> list[str]:
@@ -87,7 +124,15 @@ def _hashing_setters(node: cst.ClassDef, ctx: ModuleContext) -> list[str]:
     found: list[str] = []
     if not isinstance(node.body, cst.IndentedBlock):
         return found
+    methods = {stmt.name.value: stmt for stmt in node.body.body
+               if isinstance(stmt, cst.FunctionDef)}
     for stmt in node.body.body:
+        # ``password = property(_get, _set)`` / ``synonym("_pw", descriptor=property(...))``
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                attr = _descriptor_hashing(small, methods, ctx)
+                if attr:
+                    found.append(attr)
         if not isinstance(stmt, cst.FunctionDef) or not _calls_hasher(stmt, ctx):
             continue
         for dec in stmt.decorators:
@@ -102,7 +147,27 @@ def _hashing_setters(node: cst.ClassDef, ctx: ModuleContext) -> list[str]:
     return found
 
 
+def _descriptor_hashing(small: cst.BaseSmallStatement, methods: dict[str, cst.FunctionDef],
+                        ctx: ModuleContext) -> str | None:
+    """The attribute an assignment binds to a ``property`` whose setter hashes."""
+    if not (isinstance(small, cst.Assign) and len(small.targets) == 1 and
+            isinstance(small.targets[0].target, cst.Name)):
+        return None
+    attr = small.targets[0].target.value
+    if not is_password_name(attr):
+        return None
+    for call in descendants(small.value, cst.Call):
+        if (dotted_name(call.func) or "").rsplit(".", 1)[-1] != "property":
+            continue
+        setter = get_arg(call, "fset", 1)
+        fn = methods.get(dotted_name(setter.value) or "") if setter is not None else None
+        if fn is not None and _calls_hasher(fn, ctx):
+            return attr
+    return None
+
+
 def _calls_hasher(fn: cst.FunctionDef, ctx: ModuleContext) -> bool:
+    """A call that hashes, by its name (``generate_password_hash``, ``target.hash_password()``)."""
     return any(is_hasher_name(callee_name(call, ctx), ctx)
                for call in descendants(fn, cst.Call))
 
@@ -159,10 +224,26 @@ def project_kind(project: ProjectFacts, name: str) -> str | None:
 
 
 def hashes_on_assign(project: ProjectFacts, model: str | None, attr: str) -> bool:
+    """Does ``model`` (or a model it inherits from) hash ``attr`` when it is assigned?"""
+    lineage = _lineage(project, model) if model is not None else None
     for v in project.values("password.setter"):
-        if (model is None or v.get("class") == model) and v.get("attr") in (attr, "*"):
+        if (lineage is None or v.get("class") in lineage) and v.get("attr") in (attr, "*"):
             return True
     return False
+
+
+def _lineage(project: ProjectFacts, model: str) -> set[str]:
+    """``model`` and its project base classes (``Admins(Users)``)."""
+    bases: dict[str, list[str]] = {}
+    for v in project.values("password.orm-model"):
+        bases.setdefault(v.get("name"), []).extend(v.get("bases") or [])
+    out, todo = set(), [model]
+    while todo and len(out) < 32:
+        name = todo.pop()
+        if name not in out:
+            out.add(name)
+            todo.extend(bases.get(name, []))
+    return out
 
 
 def bound_to_model_factory(ctx: ModuleContext, name: str) -> bool:

@@ -7,6 +7,8 @@ part (so a project base class in another module is known) and reports candidate 
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import replace
 
 import libcst as cst
@@ -25,6 +27,9 @@ FRAMEWORK_BASES = frozenset({"GenericAPIView", "GenericViewSet", "APIView", "Vie
                              "RetrieveModelMixin", "UpdateModelMixin", "DestroyModelMixin",
                              "LoginRequiredMixin", "PermissionRequiredMixin",
                              "UserPassesTestMixin"})
+# DRF 2 (and projects that vendor it) page every generic list view by
+# ``REST_FRAMEWORK["PAGINATE_BY"]``, with no pagination class at all.
+DRF2_PAGINATION = "PAGINATE_BY"
 # DRF's own classes read PAGE_SIZE; without it they return every row.
 _BUILTIN_PAGINATORS = frozenset({"PageNumberPagination", "LimitOffsetPagination",
                                  "CursorPagination"})
@@ -60,7 +65,9 @@ class ListViewWithoutPagination(Check):
             return
         if is_lookup_model(_model_of(attrs)):
             return  # countries, currencies, roles: small by nature
-        self.report(node, confidence="high" if pagination == "none" else None,
+        scoped = _scoped_queryset(node)
+        self.report(node, confidence="high" if pagination == "none" else
+                    "low" if scoped else None,
                     view=node.name.value, module=self.ctx.module_name, **fact)
 
     @classmethod
@@ -95,6 +102,20 @@ class ListViewWithoutPagination(Check):
         return _with(candidate, f"DRF list view '{name}' relies on DEFAULT_PAGINATION_CLASS "
                      f"{default.split('.')[-1]} but REST_FRAMEWORK has no PAGE_SIZE, so DRF "
                      "returns every row.", "medium")
+
+
+# ``get_queryset`` narrowed to the caller's rows or to one parent object of the URL.
+_SCOPE = re.compile(r"request\.user\b|self\.kwargs\b|self\.request\.user\b")
+
+
+def _scoped_queryset(node: cst.ClassDef) -> bool:
+    """One user's or one parent's rows (favourites, an issue's labels): bounded in
+    practice, so reported only at the audit level."""
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    for stmt in body:
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "get_queryset":
+            return bool(_SCOPE.search(cst.Module(body=[stmt]).code))
+    return False
 
 
 def _with(candidate: Candidate, message: str, confidence: str) -> Candidate:
@@ -146,12 +167,16 @@ def _drf_defaults(project: ProjectFacts) -> tuple[str | None, bool]:
         size = conf.get("PAGE_SIZE")
         if size is not None and size != 0:
             page_size = True
+        if conf.get("PAGINATE_BY") not in (None, 0):
+            default, page_size = default or DRF2_PAGINATION, True
     for fact in project.get("rest-framework-key"):
         key, value = fact.value["key"], fact.value["value"]
         if key == "DEFAULT_PAGINATION_CLASS" and isinstance(value, str) and value:
             default = value
         elif key == "PAGE_SIZE" and value not in (None, 0):
             page_size = True
+        elif key == "PAGINATE_BY" and value not in (None, 0):
+            default, page_size = default or DRF2_PAGINATION, True
     return default, page_size
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from typing import Any
+
 import libcst as cst
 
 from backend_audit.appmodel.names import dotted_name, get_arg, is_password_name, string_value
@@ -208,6 +210,12 @@ class PasswordHardcodedDefault(Check):
         if default is not None and _real_literal(default.value):
             self.report(call, confidence="high")
 
+    def report(self, node: cst.CSTNode, message: str | None = None,
+               confidence: str | None = None, **data: Any) -> None:
+        if _SEED_SCRIPT.search(self.ctx.path) or _is_cli_script(self.ctx.source):
+            return  # sample data for a developer's database: never an account of the app
+        super().report(node, message, confidence, **data)
+
     @classmethod
     def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:
         name = candidate.data.get("constant")
@@ -216,6 +224,19 @@ class PasswordHardcodedDefault(Check):
         if any(v.get("name") == name for v in project.values("password.default-used")):
             return candidate
         return None
+
+
+# Scripts that fill a development database with fake accounts: Django management
+# commands, ``scripts/`` and modules named for seeding or sample data.
+_SEED_SCRIPT = re.compile(
+    r"(^|/)(management/commands|scripts?)/|(^|/|_)(sample|seed|seeds|populate|fake|"
+    r"fixtures?|generate|demo)(_\w+)?\.py$")
+
+
+def _is_cli_script(source: str) -> bool:
+    """A module run from a shell (a ``__main__`` block parsing its own arguments)."""
+    return "__main__" in source and bool(re.search(r"\b(argparse|click|typer|sys\.argv)\b",
+                                                      source))
 
 
 def _real_literal(expr: cst.BaseExpression | None) -> bool:

@@ -120,8 +120,9 @@ def find_sink(call: cst.Call, values: SqlValues) -> Sink | None:
                                  if get_arg(call, "raw_query") else None)
         return Sink(DJANGO_RAW, (arg,), False) if arg is not None else None
     if name == "extra" and receiver is not None:
-        parts = tuple(a.value for a in call.args
-                      if a.keyword is not None and a.keyword.value in EXTRA_SQL_KEYWORDS)
+        parts = tuple(part for a in call.args
+                      if a.keyword is not None and a.keyword.value in EXTRA_SQL_KEYWORDS
+                      for part in _extra_sql_parts(a.keyword.value, a.value))
         return Sink(DJANGO_RAW, parts, True, fragments=True) if parts else None
     if _user_sink(call, values):
         arg = _sql_arg(call)
@@ -230,10 +231,26 @@ def _index(fn: cst.FunctionDef, param: str, bound: bool) -> int | None:
 
 
 # ---------------------------------------------------------------------- the checks
-def confidence(shape: Shape) -> str:
+def confidence(shape: Shape, fragment: bool = False) -> str:
+    """high: client input reaches the text; medium: a value handed in from outside (a
+    parameter callers here do not settle) does; low: only computed parts do (ORM
+    metadata, results of the project's helpers, loop variables), which on the judged
+    real-code corpus was never injectable."""
     if shape.request:
         return "high"
-    return "medium" if shape.has_sql_words else "low"
+    return "medium" if shape.passed_in and (shape.has_sql_words or fragment) else "low"
+
+
+def _extra_sql_parts(keyword: str, value: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The SQL of ``extra(select={alias: sql})`` is in the values: Django quotes each
+    alias as an identifier."""
+    if keyword == "select" and isinstance(value, cst.Dict):
+        return [e.value for e in value.elements if isinstance(e, cst.DictElement)]
+    return [value]
+
+
+def _at_most_medium(candidate: Candidate) -> str:
+    return "low" if candidate.confidence == "low" else "medium"
 
 
 def absolute(called: str, caller_path: str) -> str:
@@ -351,7 +368,7 @@ class SqlSinkCheck(Check):
                 return
             if not shape.has_sql_words and not (sink.db_receiver or sink.fragments):
                 return
-            self._report(node, shape)
+            self._report(node, shape, fragment=sink.fragments)
             return
         if self.handles_wrappers:
             # The whole text comes from imported functions: a finding if one of them is
@@ -394,8 +411,10 @@ class SqlSinkCheck(Check):
                 return  # this module's own method of that name does not run SQL
             self._report(node, shape, via_method=method)
 
-    def _report(self, node: cst.CSTNode, shape: Shape, **data: object) -> None:
-        self.report(node, confidence=confidence(shape), calls=sorted(shape.calls),
+    def _report(self, node: cst.CSTNode, shape: Shape, fragment: bool = False,
+                **data: object) -> None:
+        # A fragment sink (``extra(where=...)``, ``RawSQL``) takes SQL whatever its words.
+        self.report(node, confidence=confidence(shape, fragment), calls=sorted(shape.calls),
                     params=sorted(shape.params), other=shape.other, **data)
 
     def _record_call(self, node: cst.Call) -> None:
@@ -448,14 +467,14 @@ class SqlSinkCheck(Check):
             if _in_project(absolute(via, candidate.path), project) or \
                     not SQLISH_NAME.search(via.rsplit(".", 1)[-1]):
                 return None
-            candidate = replace(candidate, confidence="medium")
+            candidate = replace(candidate, confidence=_at_most_medium(candidate))
         method = data.get("via_method")
         if method is not None and not any(f.get("wrapper") and f.get("method") and
                                           f["function"].endswith("." + method)
                                           for f in functions):
             if not SQLISH_NAME.search(method):
                 return None
-            candidate = replace(candidate, confidence="medium")
+            candidate = replace(candidate, confidence=_at_most_medium(candidate))
 
         def returns(call: str, kind: str) -> bool:
             return any(f.get("returns") == kind and _matches(f["function"], call, candidate.path)

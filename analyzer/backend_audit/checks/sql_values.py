@@ -85,6 +85,11 @@ class Shape:
     # this module passes: what callers in other modules pass decides.
     params: frozenset[str] = frozenset()
     other: bool = False  # some part that is not safe is neither such a call nor parameter
+    # A part that is not safe is a value handed in from outside this code: a parameter
+    # no caller here settles, or a free variable of an enclosing function. On real code
+    # SQL built only from computed parts (attributes of ORM metadata, results of the
+    # project's own helpers, loop variables) is almost never injectable.
+    passed_in: bool = False
     # The value is client input itself, used as SQL text without any formatting.
     raw_request: bool = False
 
@@ -108,6 +113,7 @@ def join(shapes: list[Shape]) -> Shape:
         calls=frozenset().union(*(s.calls for s in shapes)),
         params=frozenset().union(*(s.params for s in shapes)),
         other=any(s.other for s in shapes),
+        passed_in=any(s.passed_in for s in shapes),
         raw_request=any(s.raw_request for s in shapes),
     )
 
@@ -123,6 +129,9 @@ def unsafe(reason_call: str | None = None, request: bool = False) -> Shape:
     if reason_call is not None and not request:
         return Shape(safe=False, calls=frozenset({reason_call}))
     return Shape(safe=False, request=request, other=True, raw_request=request)
+
+
+PASSED_IN = Shape(safe=False, other=True, passed_in=True)
 
 
 @dataclass
@@ -421,7 +430,7 @@ class SqlValues:
             return join([self.shape(v, module_scope, depth, seen | {name}) for v in values])
         if name in self.ctx.module_functions:
             return SAFE  # a function object
-        return unsafe()
+        return PASSED_IN  # a free variable: a closure's enclosing parameter, say
 
     # ------------------------------------------------------------------ parameters
     def _param(self, name: str, scope: Scope) -> Shape:
@@ -458,9 +467,10 @@ class SqlValues:
         bound = self.class_of(fn) is not None
         index = _param_index(fn, name, bound=bound)
         if not sites and not bound and fn in self.ctx.module_functions.values():
-            return Shape(safe=False, params=frozenset({f"{fn.name.value}|{name}|{index}"}))
+            return Shape(safe=False, params=frozenset({f"{fn.name.value}|{name}|{index}"}),
+                         passed_in=True)
         if not sites or fn.name.value.startswith("__") and fn.name.value != "__init__":
-            return unsafe()
+            return PASSED_IN
         shapes = []
         for call, caller in sites:
             arg = get_arg(call, name, index)
@@ -469,7 +479,7 @@ class SqlValues:
                 if p is not None and p.default is not None:
                     shapes.append(self.shape(p.default, self.scope(fn), 1))
                     continue
-                return unsafe()  # passed through *args/**kwargs: cannot tell
+                return PASSED_IN  # passed through *args/**kwargs: cannot tell
             shapes.append(self.shape(arg.value, self.scope(caller), 1))
         result = join(shapes)
         # What the callers pass is a value, not a string built here (nor read here).
@@ -491,7 +501,7 @@ class SqlValues:
             param = _find_param(fn, pname)
             if pname not in ("self", "cls"):
                 safe = param is not None and _safe_annotation(param.annotation)
-                bindings[pname] = SAFE if safe else unsafe()
+                bindings[pname] = SAFE if safe else PASSED_IN
         inner = Scope(base.flow, fn, base.class_def, bindings, base.guarded)
         return join([self.shape(r, inner) for r in base.flow.returns])
 
