@@ -95,7 +95,7 @@ def sales_for_region(region):
 
 def _query_lines(tmp_path: Path, config: Config) -> set[tuple[str, int]]:
     app = tmp_path / "shop"
-    app.mkdir()
+    app.mkdir(parents=True)
     (app / "__init__.py").write_text("", encoding="utf-8")
     (app / "views.py").write_text(QUERY_APP, encoding="utf-8")
     (app / "repository.py").write_text(REPOSITORY, encoding="utf-8")
@@ -106,8 +106,12 @@ def _query_lines(tmp_path: Path, config: Config) -> set[tuple[str, int]]:
 def test_a_value_passed_to_a_querying_repository_is_reported(tmp_path: Path) -> None:
     line = next(n for n, text in enumerate(QUERY_APP.splitlines(), 1)
                 if "sales_for_region(region)" in text)
-    assert _query_lines(tmp_path, Config()) == {("views.py", line)}
+    # Handed to a project helper that queries with it: an audit-level finding (calibrated
+    # on the real-code corpus), so the floor is lowered to see it.
+    assert _query_lines(tmp_path, Config(min_confidence="low")) == {("views.py", line)}
+    assert _query_lines(tmp_path / "default", Config()) == set()
 
 
 def test_a_taught_validator_clears_a_single_value(tmp_path: Path) -> None:
-    assert _query_lines(tmp_path, Config(validators=("acme.rules.region_gate",))) == set()
+    assert _query_lines(tmp_path, Config(validators=("acme.rules.region_gate",),
+                                         min_confidence="low")) == set()

@@ -265,3 +265,24 @@ def is_serializer_or_helper(cls: cst.ClassDef | None, ctx: ModuleContext) -> boo
                                          "throttling", "Serializer", "filters")):
             return True
     return False
+
+
+# Admin areas: decorators (``admins_only``, ``staff_member_required``,
+# ``superuser_required``), DRF ``IsAdminUser``/instance-admin permission classes and URL
+# segments (``/admin/...``) that say only trusted operators reach a handler.
+_ADMIN_WORD = re.compile(r"admin|staff|superuser", re.IGNORECASE)
+
+
+def admin_only(route: Route) -> bool:
+    """Does only an administrator reach this handler?"""
+    if any(_ADMIN_WORD.search(d.split(".")[-1]) for d in route.decorators):
+        return True
+    if route.view_class is not None:
+        perms = block_assignments(route.view_class.body.body
+                                  if isinstance(route.view_class.body, cst.IndentedBlock)
+                                  else ()).get("permission_classes")
+        if perms is not None and any(_ADMIN_WORD.search(n.split(".")[-1])
+                                     for n in _names_in(perms)):
+            return True
+    return bool(route.path) and any(_ADMIN_WORD.fullmatch(seg.strip("<>"))
+                                    for seg in route.path.split("/") if seg)

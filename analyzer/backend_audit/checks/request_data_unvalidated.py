@@ -7,6 +7,7 @@ import libcst as cst
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.checks._payload_flow import PayloadFlow
 from backend_audit.checks._validation_report import report_unvalidated, resolve_unvalidated
+from backend_audit.checks.auth_signals import admin_only
 from backend_audit.checks.base import Candidate, Check
 
 MESSAGE = ("Client input ({source}) reaches {sink} with no schema or validator on the path; "
@@ -24,7 +25,8 @@ class RequestDataUnvalidated(Check):
             return  # BA102 covers FastAPI handlers
         if route is None and not self._may_read_request(node):
             return
-        report_unvalidated(self, PayloadFlow(self.ctx, node, {}), MESSAGE)
+        report_unvalidated(self, PayloadFlow(self.ctx, node, {}), MESSAGE,
+                           audit_only=route is not None and admin_only(route))
 
     def _may_read_request(self, node: cst.FunctionDef) -> bool:
         """Helpers outside routes that read the request: Flask's global or a request param."""

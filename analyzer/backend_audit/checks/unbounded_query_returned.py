@@ -21,7 +21,6 @@ is reported there, kept only when an ``unbounded-query-function`` fact
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 import libcst as cst
@@ -37,6 +36,7 @@ from backend_audit.checks._query_bounds import (
     is_lookup_model,
     is_paging_name,
 )
+from backend_audit.checks.auth_signals import admin_only
 from backend_audit.checks.base import Candidate, Check
 
 _KIND_TEXT = {
@@ -87,7 +87,7 @@ class UnboundedQueryReturned(Check):
             if hit.query.kind == "via" and not hit.query.applied:
                 self.ctx.add_fact("route-rows-function", {
                     "via": hit.query.via, "route": route.name, "path": route.path or "",
-                    "doubts": _doubts(hit) + 2 * _admin_only(route),
+                    "doubts": _doubts(hit) + 2 * admin_only(route),
                     "through": list(hit.through)})
                 continue
             where = f" ({route.path})" if route.path else ""
@@ -95,7 +95,8 @@ class UnboundedQueryReturned(Check):
                        "with no limit, slice or pagination; page it (limit/offset, cursor "
                        "or page size).")
             # rows completed here from another module's query: its body is not in view
-            doubts = _doubts(hit) + int(hit.query.kind == "via") + 2 * _admin_only(route)
+            # Admin areas list whole tables on purpose (few, trusted users).
+            doubts = _doubts(hit) + int(hit.query.kind == "via") + 2 * admin_only(route)
             self.report(hit.node, message=message, confidence=_confidence(doubts),
                         through=list(hit.through), eq_columns=list(hit.query.eq_columns),
                         model=hit.query.model, via=hit.query.via)
@@ -268,17 +269,6 @@ def _doubts(hit: Hit) -> int:
     sets were bounded in practice every time."""
     return len(set(hit.doubts)) + 2 * int(hit.query.filtered)
 
-
-# Admin areas list whole tables on purpose (few, trusted users): reported at the audit
-# level only. Decorator names and URL segments say so.
-_ADMIN_ONLY = re.compile(r"admin|staff|superuser", re.IGNORECASE)
-
-
-def _admin_only(route: Route) -> bool:
-    if any(_ADMIN_ONLY.search(d.split(".")[-1]) for d in route.decorators):
-        return True
-    return bool(route.path) and any(_ADMIN_ONLY.fullmatch(seg.strip("<>"))
-                                    for seg in route.path.split("/") if seg)
 
 
 def _confidence(doubts: int) -> str:
