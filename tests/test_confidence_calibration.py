@@ -30,6 +30,12 @@ def _confidences(unit: str, rule: str) -> dict[int, str]:
     ("sql-injection/django_tracker_annotations", "BA302", 13, "low"),
     # SQL from a parameter whose callers are not known: a reviewer must look.
     ("sql-injection/django_tracker_annotations", "BA302", 19, "medium"),
+    # A probe whose answer to any failure is "no", and a commented fallback: audit level.
+    ("error-handling/plugin_fallbacks.py", "BA402", 19, "low"),
+    ("error-handling/plugin_fallbacks.py", "BA402", 28, "low"),
+    # A lookup that turns every error into a sentinel, and a silent pass: reported.
+    ("error-handling/plugin_fallbacks.py", "BA402", 36, "medium"),
+    ("error-handling/plugin_fallbacks.py", "BA402", 43, "high"),
 ])
 def test_calibrated_confidence(unit: str, rule: str, line: int, confidence: str) -> None:
     assert _confidences(unit, rule).get(line) == confidence

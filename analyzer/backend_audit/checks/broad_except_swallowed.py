@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from backend_audit.checks._error_handling import is_broad, is_test_path
@@ -165,6 +167,47 @@ def _only_imports(body: cst.BaseSuite) -> bool:
                for s in statements)
 
 
+# Operations whose failure a broad except hides: the database (ORM lookups with
+# criteria, writes, cursors), files, networks, subprocesses and dynamic code.
+_OPERATION = re.compile(
+    r"\.get\(\w+=|\bobjects\.|\.(query|session)\.|\.(filter|filter_by)\(|\.(save|delete|create|get_or_create|get_by_natural_key|"
+    r"execute|executemany|commit|flush|refresh_from_db|bulk_create)\(|\bcursor\b|"
+    r"\bopen\(|\.(read|write|unlink|remove|rmdir|mkdir|rename)\(|"
+    r"\b(tarfile|zipfile|shutil|subprocess)\.|\b(exec|eval|execfile)\(|\brequests\.|"
+    r"\bhttpx\.|urlopen|\.request\(|\bRequest\(|\.verify\w*\(|\.send\w*\(|"
+    r"connection\w*\(")
+
+# Functions whose job is to answer "does it work / what is it" (``is_valid_pubkey``,
+# ``try_get_user``, ``parse_date``, ``_detect_platform``): failure is an answer.
+_PROBE_NAME = re.compile(r"_*(is|has|can|should|try|parse|safe|detect|guess|probe|"
+                         r"looks_like|maybe)(_|$)|_*\w+_or_(none|default)$")
+
+
+# Directives for tools (linters, type checkers, test annotations) explain nothing.
+_DIRECTIVE = re.compile(r"#\s*(noqa|type:|pragma|nosec|pylint:|backend-audit:|expect:|ok:|"
+                        r"todo-expect:|todo-ok:|fmt:|ruff:)", re.IGNORECASE)
+
+
+def _explains(comment: cst.Comment | None) -> bool:
+    return comment is not None and not _DIRECTIVE.match(comment.value)
+
+
+def _documented(handler: cst.ExceptHandler) -> bool:
+    """A comment on the ``except`` line or inside its body that explains the fallback."""
+    body = handler.body
+    if not isinstance(body, cst.IndentedBlock):
+        return False
+    if _explains(body.header.comment):
+        return True
+    for stmt in body.body:
+        if any(_explains(line.comment) for line in stmt.leading_lines):
+            return True
+        trailing = getattr(stmt, "trailing_whitespace", None)
+        if trailing is not None and _explains(trailing.comment):
+            return True
+    return False
+
+
 class _NameUse(cst.CSTVisitor):
     def __init__(self, name: str) -> None:
         self.name = name
@@ -181,12 +224,23 @@ class BroadExceptSwallowed(Check):
     def visit_Try(self, node: cst.Try) -> None:
         if is_test_path(self.ctx.path) or _only_imports(node.body):
             return
+        if not self.ctx.function_stack:
+            return  # import-time probe (``VERSION = "unknown"``): never a request's error
+        function = self.ctx.function_stack[-1].name.value
+        operates = bool(_OPERATION.search(self.ctx.module.code_for_node(node.body)))
         for handler in node.handlers:
             if not is_broad(handler):
                 continue
             kind = _swallow_kind(handler.body)
             if kind is None or self._uses_exception(handler):
                 continue
+            # A comment that explains the fallback, or a probe/parser whose answer to any
+            # failure is "no": deliberate on the judged real-code corpus nearly always.
+            # Around pure computation (parsing, formatting, introspection) a fallback
+            # value is the convention; around a database, file, network or code operation
+            # it hides failures that matter.
+            deliberate = _documented(handler) or bool(_PROBE_NAME.match(function)) or \
+                not operates
             what = "A bare except:" if handler.type is None else "A broad except"
             if kind == "silent":
                 message = (f"{what} discards every error silently: nothing is logged or "
@@ -196,7 +250,8 @@ class BroadExceptSwallowed(Check):
                            "or re-raising it, so failures (bugs included) look like "
                            "normal results.")
             self.report(handler, message=message,
-                        confidence="high" if kind == "silent" else "medium")
+                        confidence="low" if deliberate else
+                        "high" if kind == "silent" else "medium")
 
     @staticmethod
     def _uses_exception(handler: cst.ExceptHandler) -> bool:
