@@ -136,8 +136,10 @@ class AppWithoutErrorHandler(Check):
             handlers = [h for h in handlers if h.get("kind") not in ("process_exception",
                                                                      "middleware") or
                         _installed(h.get("class"), middleware)]
-            if _setting(project, "ROOT_URLCONF"):
-                candidate = _with_confidence(candidate, "high")
+            # Without a handler Django still renders a generic 500 page and logs the
+            # error through django.request (DEBUG off): a safe default, so an absent
+            # handler500 is reported at the audit level only.
+            candidate = _with_confidence(candidate, "low")
         return None if handlers else candidate
 
 
