@@ -231,14 +231,16 @@ def _index(fn: cst.FunctionDef, param: str, bound: bool) -> int | None:
 
 
 # ---------------------------------------------------------------------- the checks
-def confidence(shape: Shape, fragment: bool = False) -> str:
+def confidence(shape: Shape) -> str:
     """high: client input reaches the text; medium: a value handed in from outside (a
-    parameter callers here do not settle) does; low: only computed parts do (ORM
-    metadata, results of the project's helpers, loop variables), which on the judged
-    real-code corpus was never injectable."""
+    parameter callers here do not settle) fills a value position of the SQL (inside
+    quotes, after a comparison); low: only computed parts do (ORM
+    metadata, results of the project's helpers, loop variables) or the passed-in part
+    is an identifier or clause (``FROM {table}``), which on the judged real-code corpus
+    was never injectable."""
     if shape.request:
         return "high"
-    return "medium" if shape.passed_in and (shape.has_sql_words or fragment) else "low"
+    return "medium" if shape.passed_in and shape.value_slot else "low"
 
 
 def _extra_sql_parts(keyword: str, value: cst.BaseExpression) -> list[cst.BaseExpression]:
@@ -368,7 +370,7 @@ class SqlSinkCheck(Check):
                 return
             if not shape.has_sql_words and not (sink.db_receiver or sink.fragments):
                 return
-            self._report(node, shape, fragment=sink.fragments)
+            self._report(node, shape)
             return
         if self.handles_wrappers:
             # The whole text comes from imported functions: a finding if one of them is
@@ -411,10 +413,8 @@ class SqlSinkCheck(Check):
                 return  # this module's own method of that name does not run SQL
             self._report(node, shape, via_method=method)
 
-    def _report(self, node: cst.CSTNode, shape: Shape, fragment: bool = False,
-                **data: object) -> None:
-        # A fragment sink (``extra(where=...)``, ``RawSQL``) takes SQL whatever its words.
-        self.report(node, confidence=confidence(shape, fragment), calls=sorted(shape.calls),
+    def _report(self, node: cst.CSTNode, shape: Shape, **data: object) -> None:
+        self.report(node, confidence=confidence(shape), calls=sorted(shape.calls),
                     params=sorted(shape.params), other=shape.other, **data)
 
     def _record_call(self, node: cst.Call) -> None:

@@ -90,6 +90,10 @@ class Shape:
     # SQL built only from computed parts (attributes of ORM metadata, results of the
     # project's own helpers, loop variables) is almost never injectable.
     passed_in: bool = False
+    # A part that is not safe fills a value position of the SQL (inside quotes, after a
+    # comparison or ``IN (``), where only a bound parameter belongs; in an identifier
+    # or clause position (``FROM {table}``, ``{where}``) code-chosen text is the norm.
+    value_slot: bool = False
     # The value is client input itself, used as SQL text without any formatting.
     raw_request: bool = False
 
@@ -114,15 +118,43 @@ def join(shapes: list[Shape]) -> Shape:
         params=frozenset().union(*(s.params for s in shapes)),
         other=any(s.other for s in shapes),
         passed_in=any(s.passed_in for s in shapes),
+        value_slot=any(s.value_slot for s in shapes),
         raw_request=any(s.raw_request for s in shapes),
     )
 
 
-def compose(parts: list[Shape], literal_text: str = "") -> Shape:
-    """A string formatted or concatenated from ``parts`` (and some literal text)."""
+# Literal text right before a placeholder that makes it a value position.
+_VALUE_BEFORE = re.compile(r"""('|[=<>]|\b(like|ilike|in\s*\(|between|and|values\s*\())\s*$""",
+                           re.IGNORECASE)
+# Placeholders of str.format and %-formatting.
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}|%(\([^)]*\))?[-#0 +]*\d*(\.\d+)?[sr]")
+
+
+def in_value_slot(before: str) -> bool:
+    return bool(_VALUE_BEFORE.search(before))
+
+
+# Text made only of bind markers (``:name``, ``?``, ``%s``, ``$1``) and separators.
+_BIND_MARKERS = re.compile(r"[\s,:?$%s()]*")
+
+
+def binds_only(part: Shape) -> bool:
+    """``VALUES ({placeholders})`` where the part joins ``:field`` markers."""
+    return bool(part.text) and bool(_BIND_MARKERS.fullmatch(part.text))
+
+
+def template_value_slot(template: str) -> bool:
+    """Does a ``format``/``%`` template put any placeholder in a value position?"""
+    return any(in_value_slot(template[:m.start()]) for m in _PLACEHOLDER.finditer(template))
+
+
+def compose(parts: list[Shape], literal_text: str = "", value_slot: bool = False) -> Shape:
+    """A string formatted or concatenated from ``parts`` (and some literal text);
+    ``value_slot``: an unsafe part sits in a value position of the SQL."""
     joined = join(parts)
     text = (literal_text + " " + joined.text).strip()
-    return replace(joined, text=text, built=joined.built or not joined.safe, raw_request=False)
+    return replace(joined, text=text, built=joined.built or not joined.safe, raw_request=False,
+                   value_slot=joined.value_slot or (value_slot and not joined.safe))
 
 
 def unsafe(reason_call: str | None = None, request: bool = False) -> Shape:
@@ -255,9 +287,16 @@ class SqlValues:
         d = depth + 1
         if isinstance(expr, cst.FormattedString):
             text = "".join(p.value for p in expr.parts if isinstance(p, cst.FormattedStringText))
-            parts = [self._fstring_part(p, scope, d, seen) for p in expr.parts
-                     if isinstance(p, cst.FormattedStringExpression)]
-            return compose(parts, text)
+            parts, before, slot = [], "", False
+            for p in expr.parts:
+                if isinstance(p, cst.FormattedStringText):
+                    before += p.value
+                    continue
+                part = self._fstring_part(p, scope, d, seen)
+                slot |= not part.safe and in_value_slot(before) and not binds_only(part)
+                parts.append(part)
+                before = ""
+            return compose(parts, text, slot)
         if isinstance(expr, cst.ConcatenatedString):
             return compose([self.shape(expr.left, scope, d, seen),
                             self.shape(expr.right, scope, d, seen)])
@@ -326,13 +365,14 @@ class SqlValues:
                 return SAFE  # arithmetic
             if _numeric_directives_only(expr.left):
                 return left
-            return compose([left, self.shape(expr.right, scope, depth, seen)])
+            return compose([left, self.shape(expr.right, scope, depth, seen)],
+                           value_slot=template_value_slot(left.text))
         if isinstance(op, cst.Add):
             left = self.shape(expr.left, scope, depth, seen)
             right = self.shape(expr.right, scope, depth, seen)
             if not (left.text or right.text or left.built or right.built):
                 return join([left, right])  # perhaps numbers; nothing string-like seen
-            return compose([left, right])
+            return compose([left, right], value_slot=not right.safe and in_value_slot(left.text))
         return SAFE  # other arithmetic yields numbers
 
     def _comprehension(self, comp: cst.BaseExpression, elt: cst.BaseExpression,
@@ -593,8 +633,9 @@ class SqlValues:
         if isinstance(func, cst.Attribute):
             receiver = func.value
             if name in ("format", "format_map"):
-                return compose([self.shape(receiver, scope, depth, seen),
-                                *(self.shape(a, scope, depth, seen) for a in args)])
+                template = self.shape(receiver, scope, depth, seen)
+                return compose([template, *(self.shape(a, scope, depth, seen) for a in args)],
+                               value_slot=template_value_slot(template.text))
             if name == "join" and args:
                 return compose([self.shape(receiver, scope, depth, seen),
                                 self.shape(args[0], scope, depth, seen)])
