@@ -68,6 +68,13 @@ CWE_CATEGORY = {
 }
 
 
+#: Bandit tests whose CWE does not name the checklist category they report on.
+BANDIT_CATEGORY = {"B201": "error-handling", "B110": "error-handling",
+                   "B112": "error-handling", "B608": "sql-injection", "B611": "sql-injection",
+                   "B610": "sql-injection", "B303": "password-storage",
+                   "B324": "password-storage"}
+
+
 @dataclass(frozen=True)
 class App:
     name: str
@@ -273,6 +280,10 @@ def _cwe_numbers(value: object) -> list[int]:
     return out
 
 
+def _relative(path: str) -> str:
+    return path[2:] if path.startswith("./") else path
+
+
 def load_hits(app: App, results: Path) -> dict[str, list[Hit]]:
     hits: dict[str, list[Hit]] = {}
     ours = results / f"{app.name}.backend-audit.json"
@@ -285,8 +296,9 @@ def load_hits(app: App, results: Path) -> dict[str, list[Hit]]:
     bandit = results / f"{app.name}.bandit.json"
     if bandit.exists():
         hits["bandit"] = [
-            Hit("bandit", r["test_id"], _cwe_category(_cwe_numbers(r.get("issue_cwe"))),
-                r["filename"], r["line_number"], r["issue_confidence"].lower(),
+            Hit("bandit", r["test_id"], BANDIT_CATEGORY.get(r["test_id"]) or
+                _cwe_category(_cwe_numbers(r.get("issue_cwe"))),
+                _relative(r["filename"]), r["line_number"], r["issue_confidence"].lower(),
                 r["issue_severity"].lower(), r["issue_text"])
             for r in json.loads(bandit.read_text())["results"]]
     semgrep = results / f"{app.name}.semgrep.json"
@@ -294,7 +306,8 @@ def load_hits(app: App, results: Path) -> dict[str, list[Hit]]:
         hits["semgrep"] = [
             Hit("semgrep", r["check_id"].rsplit(".", 1)[-1],
                 _cwe_category(_cwe_numbers(r["extra"].get("metadata", {}).get("cwe", []))),
-                r["path"], r["start"]["line"], "", r["extra"].get("severity", "").lower(),
+                _relative(r["path"]), r["start"]["line"], "",
+                r["extra"].get("severity", "").lower(),
                 r["extra"].get("message", ""))
             for r in json.loads(semgrep.read_text())["results"]]
     return hits
