@@ -93,6 +93,8 @@ def _signals_error(expr: cst.BaseExpression) -> bool:
             key = el.key.evaluated_value
             if key in ERROR_KEYS or (key in OUTCOME_KEYS and _reports_failure(el.value)):
                 return True
+            if isinstance(el.value, cst.Name) and el.value.value == "False":
+                return True  # ``{"sent": False}``: the caller is told it did not happen
         return False
     if isinstance(expr, cst.Call):
         for arg in expr.args:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
-from backend_audit.appmodel.names import dotted_name, get_arg, int_value, string_value
+from backend_audit.appmodel.names import (
+    dotted_name,
+    get_arg,
+    int_value,
+    is_password_name,
+    string_value,
+)
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.checks._password_values import (
     callee_name,
@@ -60,6 +68,8 @@ class PasswordHashWeakCost(TestAwareCheck):
                 if option in ("rounds", "default_rounds", "min_rounds") and scheme in PASSLIB_MIN:
                     self._cost(arg, arg, PASSLIB_MIN[scheme])
         elif qual in ("hashlib.pbkdf2_hmac",):
+            if _derives_key_from_secret(get_arg(node, "password", 1)):
+                return
             algo = get_arg(node, "hash_name", 0)
             name = (string_value(algo.value) or "").lower().replace("-", "") if algo else ""
             if name in PBKDF2_MIN:
@@ -206,6 +216,22 @@ class PasswordHashWeakCost(TestAwareCheck):
         if numbers and min(numbers) < candidate.data.get("minimum", 0):
             return candidate
         return None
+
+
+# Inputs that are keys or secrets of the application, not passwords people chose.
+_KEY_MATERIAL = re.compile(r"secret|key|token|seed|entropy", re.IGNORECASE)
+
+
+def _derives_key_from_secret(arg: cst.Arg | None) -> bool:
+    """``pbkdf2_hmac("sha256", settings.SECRET_KEY.encode(), ...)``: key derivation from
+    high-entropy material, where the iteration count is not what protects it."""
+    expr = arg.value if arg is not None else None
+    while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
+            expr.func.attr.value in ("encode", "decode", "strip"):
+        expr = expr.func.value
+    name = dotted_name(expr) if expr is not None else None
+    last = name.rsplit(".", 1)[-1] if name else ""
+    return bool(last) and bool(_KEY_MATERIAL.search(last)) and not is_password_name(last)
 
 
 def _weak_pbkdf2_method(text: str) -> bool:
