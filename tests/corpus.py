@@ -125,8 +125,8 @@ def found(unit: Unit) -> frozenset[tuple[str, int, str]]:
     state what a check detects, so every confidence level is reported; which levels a
     user sees by default is tested apart (test_min_confidence.py)."""
     paths = [unit.path]
-    report = scan(paths, Config(min_confidence="low"), ScanOptions(jobs=1), semgrep_runner=_runner_for(unit),
-                  discovery=discover(paths))
+    report = scan(paths, Config(min_confidence="low"), ScanOptions(jobs=1),
+                  semgrep_runner=_runner_for(unit), discovery=discover(paths))
     return frozenset((f.path, f.region.start_line, f.rule_id) for f in report.findings)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from backend_audit.config import Config
 from backend_audit.pipeline import ScanOptions, scan
 

@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
 from backend_audit.cli import main
 from backend_audit.config import ConfigError, load_config
+from click.testing import CliRunner
 
 # A realistic upload handler: its findings span several confidence levels.
 APP = (Path(__file__).parent / "fixtures" / "file-upload" / "fastapi_attachments.py").read_text(

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-
 CONFIDENCE_LEVELS = ("low", "medium", "high")
 
 
@@ -46,7 +45,8 @@ class Config:
 
 _LIST_KEYS = {"select", "ignore", "exclude", "extend_exclude", "validators", "pagination_helpers",
               "auth_decorators", "sql_sinks", "password_hashers", "error_handlers"}
-_SCALARS = {"fail_on": str, "min_confidence": str, "jobs": int, "max_file_bytes": int, "file_timeout": (int, float)}
+_SCALARS = {"fail_on": str, "min_confidence": str, "jobs": int, "max_file_bytes": int,
+            "file_timeout": (int, float)}
 _BOOLS = {"include_tests"}
 
 

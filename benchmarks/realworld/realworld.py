@@ -2,7 +2,8 @@
 
     python benchmarks/realworld/realworld.py unpack --mirrors DIR [--into DIR]
     python benchmarks/realworld/realworld.py scan   [--into DIR] [--app NAME ...] [--no-peers]
-    python benchmarks/realworld/realworld.py report [--into DIR] [--markdown] [--unjudged FILE]
+    python benchmarks/realworld/realworld.py report [--into DIR] [--level L] [--markdown]
+                                                    [--misses] [--unjudged FILE]
     python benchmarks/realworld/realworld.py all    --mirrors DIR [--into DIR]
 
 ``unpack`` writes each app of manifest.yaml at its pinned commit below ``--into``
@@ -12,16 +13,18 @@ mirror or clone found in ``--mirrors`` as ``<owner>+<name>/repo``, ``<owner>+<na
 one). Only the files the tools read are written (Python, configuration, .gitignore, and
 the YAML of Semgrep's public rules), never a repository's large binaries.
 
-``scan`` runs backend-audit (JSON, no cache, default settings, as a user runs it) on each
-app's ``scan`` folder, and beside it Bandit and Semgrep (the public ``python/`` rules of
+``scan`` runs backend-audit (JSON, no cache, every confidence level kept) on each app's
+``scan`` folder, and beside it Bandit and Semgrep (the public ``python/`` rules of
 semgrep-rules at the pinned commit, local files, metrics off) on exactly the files
 backend-audit analyses. Results go to ``<into>/results/``.
 
-``report`` matches backend-audit's findings to ``judgments/<app>.tsv`` (production apps:
-TRUE / FALSE / DEBATABLE and why) and to ``labels/<app>.yaml`` (vulnerable apps, labelled
-blind), and prints per rule and per category: findings, verdicts, precision, findings per
-kLOC, recall on the vulnerable apps (Bandit and Semgrep beside it), precision by
-confidence, and every finding nobody has judged yet.
+``report`` keeps backend-audit's findings at or above ``--level`` (default ``medium``, what
+a user sees by default; ``low`` is the audit level), matches them to
+``judgments/<app>.tsv`` (production apps: TRUE / FALSE / DEBATABLE and why) and to
+``labels/<app>.yaml`` (vulnerable apps, labelled blind), and prints per rule and per
+category: findings, verdicts, precision, findings per kLOC, recall on the vulnerable apps
+(Bandit and Semgrep beside it), precision by confidence, and every finding nobody has
+judged yet.
 
 Precision is TRUE / (TRUE + FALSE); DEBATABLE findings are shown but counted on neither
 side (the strict figure, DEBATABLE as FALSE, is printed too). A finding hits a label when
@@ -230,9 +233,10 @@ def cmd_scan(args: argparse.Namespace) -> None:
         if not target.is_dir():
             sys.exit(f"realworld: {target} is missing; run `unpack` first")
         out = results / f"{app.name}.backend-audit.json"
+        # Every level is kept; ``report --level`` picks the floor a user would set.
         subprocess.run([_tool("backend-audit"), str(target), "-f", f"json:{out}",
-                        "--no-cache", "--fail-on", "never", "-q"], cwd=root, check=True,
-                       stdin=subprocess.DEVNULL)
+                        "--no-cache", "--fail-on", "never", "-q", "--min-confidence", "low"],
+                       cwd=root, check=True, stdin=subprocess.DEVNULL)
         files = _analysed_files(target)
         lines = sum(_code_lines(Path(f)) for f in files)
         (results / f"{app.name}.size.json").write_text(json.dumps(
@@ -284,15 +288,21 @@ def _relative(path: str) -> str:
     return path[2:] if path.startswith("./") else path
 
 
-def load_hits(app: App, results: Path) -> dict[str, list[Hit]]:
+LEVELS = ("low", "medium", "high")
+
+
+def load_hits(app: App, results: Path, level: str = "medium") -> dict[str, list[Hit]]:
+    """Each tool's findings; backend-audit's at or above the confidence ``level``."""
     hits: dict[str, list[Hit]] = {}
     ours = results / f"{app.name}.backend-audit.json"
     if ours.exists():
         data = json.loads(ours.read_text())
+        floor = LEVELS.index(level)
         hits["backend-audit"] = [
             Hit("backend-audit", f["rule_id"], f["category"], _prefix(app, f["path"]),
                 f["start_line"], f["confidence"], f["severity"], f["message"])
-            for f in data["findings"] if not f["suppressed"]]
+            for f in data["findings"]
+            if not f["suppressed"] and LEVELS.index(f["confidence"]) >= floor]
     bandit = results / f"{app.name}.bandit.json"
     if bandit.exists():
         hits["bandit"] = [
@@ -387,7 +397,7 @@ def cmd_report(args: argparse.Namespace) -> None:
             continue
         size = json.loads(size_file.read_text())
         kloc[app.kind] += size["lines"] / 1000
-        hits = load_hits(app, results)
+        hits = load_hits(app, results, args.level)
         ours = hits.get("backend-audit", [])
         for tool, found in hits.items():
             peer_counts[tool][app.kind] += len(found)
@@ -427,6 +437,9 @@ def cmd_report(args: argparse.Namespace) -> None:
     total = Counter()
     for c in per_rule.values():
         total.update(c)
+    out.append(f"backend-audit at --min-confidence {args.level}"
+               f"{' (the default)' if args.level == 'medium' else ''}")
+    out.append("")
     out.append(f"## Production corpus: {len(per_app_rows)} apps, "
                f"{kloc['production']:.1f} kLOC analysed, "
                f"{sum(total.values())} findings "
@@ -518,6 +531,8 @@ def main(argv: list[str] | None = None) -> None:
             p.add_argument("--no-peers", action="store_true")
         if name in ("report", "all"):
             p.add_argument("--markdown", action="store_true")
+            p.add_argument("--level", choices=LEVELS, default="medium",
+                           help="backend-audit's confidence floor, as --min-confidence")
             p.add_argument("--misses", action="store_true",
                            help="list every label backend-audit misses")
             p.add_argument("--unjudged", type=Path,

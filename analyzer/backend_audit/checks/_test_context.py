@@ -12,9 +12,15 @@ from backend_audit.checks.base import Check
 from backend_audit.engines.walk import contains
 
 _TEST_CODE = re.compile(r"(?i)\b(tests?|testing|pytest|unittest)\b")
-_TEST_NAME = re.compile(r"^Test|Test(ing|s)?(?=[A-Z_]|$)|(?i:(^|_)test(ing|s)?(_|$))")
+_TEST_NAME = re.compile(r"^Test|Test(ing|s)?(?=[A-Z_]|$)|(?i:(^|_)test(ing|s)?(_|$))|"
+                        r"^(Fake|Mock|Dummy|Stub)(?=[A-Z_]|$)")
 _TEST_PATH = re.compile(r"(^|/)(tests?|testing)(/|$)|(^|/)(test_[^/]*|[^/]*_tests?|conftest|"
                         r"tests?|testing|settings_test|test_settings)\.py$")
+
+
+def is_test_double(name: str) -> bool:
+    """``FakeHasher``, ``TestingConfig``, ``test_login``: names of test-only code."""
+    return bool(_TEST_NAME.search(name))
 
 
 def is_test_path(path: str) -> bool:

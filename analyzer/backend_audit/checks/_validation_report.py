@@ -12,7 +12,6 @@ names that, if the facts say they validate, clear the whole handler.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, replace
 from typing import Any
 

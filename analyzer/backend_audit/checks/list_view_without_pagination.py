@@ -8,7 +8,6 @@ part (so a project base class in another module is known) and reports candidate 
 from __future__ import annotations
 
 import re
-
 from dataclasses import replace
 
 import libcst as cst

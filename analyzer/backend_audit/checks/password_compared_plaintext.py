@@ -11,6 +11,7 @@ from backend_audit.appmodel.dataflow import Flow
 from backend_audit.appmodel.names import dotted_name, string_value
 from backend_audit.appmodel.requests import request_input
 from backend_audit.checks._password_values import Kind, PasswordValues, subscript_key
+from backend_audit.checks._test_context import is_test_double
 from backend_audit.checks.base import Check
 
 # Objects that carry what the client just sent (forms, bodies, schemas, serializers).
@@ -38,6 +39,8 @@ class PasswordComparedPlaintext(Check):
         self.values = PasswordValues(ctx)
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
+        if any(is_test_double(c.name.value) for c in self.ctx.class_stack):
+            return  # a fake hasher for the test suite compares plain text on purpose
         left = node.left
         for target in node.comparisons:
             if isinstance(target.operator, (cst.Equal, cst.NotEqual)):

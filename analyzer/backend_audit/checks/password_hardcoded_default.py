@@ -5,7 +5,6 @@ literal given to a user-creating call, or a module constant used for one (in any
 from __future__ import annotations
 
 import re
-
 from typing import Any
 
 import libcst as cst
