@@ -34,9 +34,10 @@ def _confidences(unit: str, rule: str) -> dict[int, str]:
     # A probe whose answer to any failure is "no", and a commented fallback: audit level.
     ("error-handling/plugin_fallbacks.py", "BA402", 19, "low"),
     ("error-handling/plugin_fallbacks.py", "BA402", 28, "low"),
-    # A lookup that turns every error into a sentinel, and a silent pass: reported.
+    # A lookup that turns every error into a sentinel, and a silent pass: reported, at
+    # most at medium (the rule's measured precision is 0.86, under the 0.9 of "high").
     ("error-handling/plugin_fallbacks.py", "BA402", 36, "medium"),
-    ("error-handling/plugin_fallbacks.py", "BA402", 43, "high"),
+    ("error-handling/plugin_fallbacks.py", "BA402", 43, "medium"),
 ])
 def test_calibrated_confidence(unit: str, rule: str, line: int, confidence: str) -> None:
     assert _confidences(unit, rule).get(line) == confidence
