@@ -830,10 +830,13 @@ class _Walker:
             if helper is pf.fn or pf.depth >= MAX_HELPER_DEPTH:
                 return
             summary = summarize(self.ctx, helper, pf.depth)
-            stored = _without_path(self._stored_args(call, summary, summary.lookups)) | \
-                self._stored_args(call, summary, summary.stores)
+            looked_up = _without_path(self._stored_args(call, summary, summary.lookups))
+            stored = self._stored_args(call, summary, summary.stores)
             if stored:
-                self._add(call, stored, what, True)
+                self._add(call, stored | looked_up, what, True)
+            elif looked_up:
+                # The helper only selects rows with them (bound query parameters).
+                self._add(call, looked_up, what, True, lookup=True)
             elif is_verb_name(name) and _whole_args(pf, call):
                 self._add(call, _whole_args(pf, call), what, False)
             return

@@ -80,7 +80,9 @@ def report_unvalidated(check: Check, pf: PayloadFlow, message: str,
         elif sink.definite:
             confidence = "high" if whole else "medium"
         else:
-            confidence = "medium" if whole else "low"
+            # Only a helper's name says it stores what it is given: on the judged
+            # real-code corpus such helpers handled the payload themselves.
+            confidence = "low"
         # One finding per input and per statement: an earlier sink of the same input,
         # or of the same statement, that facts confirm is the finding instead.
         prior = [req for keys, at, req in pending if keys & open_keys or at == line]
