@@ -49,6 +49,9 @@ from pathlib import Path
 import yaml
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from bench import _tool  # noqa: E402  (the benchmark's own tool lookup, one copy)
+
 MANIFEST = HERE / "manifest.yaml"
 JUDGMENTS = HERE / "judgments"
 LABELS = HERE / "labels"
@@ -200,14 +203,6 @@ def _analysed_files(root: Path) -> list[str]:
     from backend_audit.discover import discover
     found = discover([root], skip_tests=True)
     return sorted(p for p, _ in found.files)
-
-
-def _tool(name: str) -> str:
-    local = Path(sys.executable).parent / name
-    found = str(local) if local.exists() else shutil.which(name)
-    if found is None:
-        sys.exit(f"realworld: {name} is not installed (pip install -e '.[bench]')")
-    return found
 
 
 def _run_json(cmd: list[str], cwd: Path) -> dict:

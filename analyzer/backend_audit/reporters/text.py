@@ -48,25 +48,19 @@ def render(report: Report, colour: bool = False, show_suppressed: bool = False) 
             + (f"; only lines changed since {report.extra['diff']['base']}"
                if "diff" in report.extra else "")
             + (f"; {len(report.notifications)} notifications" if report.notifications else "")
-            + _tests_note(report) + _confidence_note(report))
+            + _left_out(report.extra.get("test_files_skipped", 0), "test file",
+                        "not analysed (--include-tests to analyse them)")
+            + _left_out(report.extra.get("below_confidence", 0), "lower-confidence finding",
+                        "not shown (--min-confidence low to show them)"))
     out.append(c(_BOLD, line))
     return "\n".join(out) + "\n"
 
 
-def _confidence_note(report: Report) -> str:
-    hidden = report.extra.get("below_confidence", 0)
-    if not hidden:
+def _left_out(count: int, noun: str, how: str) -> str:
+    """``; 3 test files not analysed (...)``: what the scan left out, and how to see it."""
+    if not count:
         return ""
-    return (f"; {hidden} lower-confidence finding{'s' if hidden != 1 else ''} not shown "
-            "(--min-confidence low to show them)")
-
-
-def _tests_note(report: Report) -> str:
-    skipped = report.extra.get("test_files_skipped", 0)
-    if not skipped:
-        return ""
-    return (f"; {skipped} test file{'s' if skipped != 1 else ''} not analysed "
-            "(--include-tests to analyse them)")
+    return f"; {count} {noun}{'s' if count != 1 else ''} {how}"
 
 
 def _finding_lines(f: Finding, c) -> list[str]:
