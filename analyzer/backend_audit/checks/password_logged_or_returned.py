@@ -48,6 +48,9 @@ class PasswordLoggedOrReturned(Check):
         if last in _LOG_METHODS and isinstance(func, cst.Attribute) and \
                 _LOGGER.search(dotted_name(func.value) or ""):
             self._logged(node)
+        elif isinstance(func, cst.Name) and func.value == "print" and \
+                "print" not in self.ctx.imports.names:
+            self._logged(node)  # a server's stdout is its log (containers, systemd)
         elif last in _RESPONSES:
             for arg in node.args:
                 if arg.keyword is not None and is_password_column(arg.keyword.value) and \
