@@ -789,6 +789,9 @@ class _Walker:
             return
         if not taint:
             return
+        if self._dangerous(call):
+            self._add(call, taint, what, True)
+            return
         if name == "setattr" and len(call.args) >= 3:
             target = call.args[0].value
             if not (isinstance(target, cst.Name) and target.value in V.NON_MODEL_OBJECTS):
@@ -820,6 +823,14 @@ class _Walker:
             self._add(call, taint, what, True, lookup=True)
             return
         self._helper_sink(call, taint, what, name)
+
+    def _dangerous(self, call: cst.Call) -> bool:
+        """Raw input run, deserialised, opened or redirected to (V.DANGEROUS_CALLS)."""
+        qual = self.ctx.imports.qualname(call.func)
+        if qual is not None:
+            return qual in V.DANGEROUS_CALLS
+        return isinstance(call.func, cst.Name) and call.func.value in V.DANGEROUS_BUILTINS \
+            and call.func.value not in self.ctx.module_functions
 
     def _helper_sink(self, call: cst.Call, taint: Taint, what: str, name: str) -> None:
         pf = self.pf

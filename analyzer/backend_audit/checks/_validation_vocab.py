@@ -24,7 +24,8 @@ NOT_VALIDATOR_MODULES = ("json", "orjson", "ujson", "simplejson", "yaml", "pickl
                          "toml", "tomllib", "msgpack", "ast")
 # A function or decorator whose own name says it validates.
 VALIDATOR_NAME = re.compile(
-    r"valid|saniti[sz]|(^|_)(check|verify|ensure|require|required|clean|coerce|schema)(_|$)",
+    r"valid|saniti[sz]|(^|_)(check|verify|ensure|require|required|clean|coerce|schema)(_|$)|"
+    r"(^|_)safe(_|$)|allowed_host",  # safe_for_redirect, url_has_allowed_host_and_scheme
     re.IGNORECASE)
 # Decorator names that say they validate (``require_POST``/``login_required`` do not).
 VALIDATOR_DECORATOR_NAME = re.compile(r"valid|saniti[sz]|schema|(^|_)(expects?|parse)_json",
@@ -160,3 +161,18 @@ MODEL_FACTORIES = frozenset({"get_user_model", "get_model"})
 # First word of a helper's name that says it reads rows (``find_user``, ``query``).
 LOOKUP_VERBS = frozenset({"query", "find", "get", "fetch", "load", "lookup", "search",
                           "select", "read", "list", "filter"})
+
+# Calls where raw client input is used in a way no store or query is needed to make it
+# harmful: run as code or a command, deserialised, opened as a path, or followed as a
+# redirect. Qualified names (builtins by their bare name, when not shadowed).
+DANGEROUS_CALLS = frozenset({
+    "exec", "eval", "compile", "open", "execfile",
+    "os.system", "os.popen", "os.remove", "os.unlink", "io.open",
+    "subprocess.run", "subprocess.call", "subprocess.Popen", "subprocess.check_output",
+    "subprocess.check_call", "subprocess.getoutput", "subprocess.getstatusoutput",
+    "pickle.loads", "pickle.load", "marshal.loads", "shelve.open", "yaml.load",
+    "yaml.unsafe_load", "flask.redirect", "django.shortcuts.redirect",
+    "django.http.HttpResponseRedirect", "django.http.HttpResponsePermanentRedirect",
+    "starlette.responses.RedirectResponse", "fastapi.responses.RedirectResponse",
+})
+DANGEROUS_BUILTINS = frozenset({"exec", "eval", "compile", "open", "execfile"})
