@@ -57,8 +57,8 @@ def _annotations(app_dir: Path) -> tuple[set[Key], set[Key]]:
     return expect, ok
 
 
-def _findings(app_dir: Path) -> dict[Key, list[tuple[str, str]]]:
-    report = scan([app_dir], Config(), ScanOptions(jobs=1))
+def _findings(app_dir: Path, level: str = "medium") -> dict[Key, list[tuple[str, str]]]:
+    report = scan([app_dir], Config(min_confidence=level), ScanOptions(jobs=1))
     found: dict[Key, list[tuple[str, str]]] = defaultdict(list)
     for f in report.findings:
         if f.category not in HEADLINE:
@@ -91,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="score only this app folder (repeatable)")
     parser.add_argument("--category", action="append", default=[], choices=HEADLINE,
                         help="only this category (repeatable)")
+    parser.add_argument("--min-confidence", default="medium", choices=("low", "medium", "high"),
+                        help="the confidence floor, as the CLI's option (low: the audit level)")
     args = parser.parse_args(argv)
     categories = tuple(args.category) or HEADLINE
 
@@ -105,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         e, o = _annotations(app_dir)
         expect |= e
         ok |= o
-        found.update(_findings(app_dir))
+        found.update(_findings(app_dir, args.min_confidence))
 
     expect = {k for k in expect if k[0] in categories}
     ok = {k for k in ok if k[0] in categories}

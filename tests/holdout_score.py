@@ -78,7 +78,7 @@ def _rel(finding_path, app_dir: Path) -> str:
     return p.as_posix().removeprefix("./")
 
 
-def run_app(app_dir: Path) -> AppResult:
+def run_app(app_dir: Path, level: str = "medium") -> AppResult:
     from backend_audit.config import Config
     from backend_audit.pipeline import ScanOptions, scan
 
@@ -86,7 +86,7 @@ def run_app(app_dir: Path) -> AppResult:
     result.expect, result.ok = parse_annotations(app_dir)
     started = time.monotonic()
     try:
-        report = scan([app_dir], Config(), ScanOptions(jobs=1))
+        report = scan([app_dir], Config(min_confidence=level), ScanOptions(jobs=1))
     except Exception:  # measuring script: report the crash and keep scoring other apps
         result.error = traceback.format_exc()
         return result
@@ -117,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--app", action="append", help="only these app folders (repeatable)")
     ap.add_argument("--category", action="append", choices=HEADLINE, help="only these categories")
+    ap.add_argument("--min-confidence", default="medium", choices=("low", "medium", "high"),
+                    help="the confidence floor, as the CLI's option (low: the audit level)")
     args = ap.parse_args(argv)
     cats = tuple(args.category or HEADLINE)
 
@@ -126,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
 
     results = []
     for app_dir in apps:
-        r = run_app(app_dir)
+        r = run_app(app_dir, args.min_confidence)
         results.append(r)
         n_found = sum(len(v) for v in r.found.values())
         status = "ERROR" if r.error else f"{n_found} headline findings"
