@@ -124,7 +124,7 @@ def join(shapes: list[Shape]) -> Shape:
 
 
 # Literal text right before a placeholder that makes it a value position.
-_VALUE_BEFORE = re.compile(r"""('|[=<>]|\b(like|ilike|in\s*\(|between|and|values\s*\())\s*$""",
+_VALUE_BEFORE = re.compile(r"""('|[=<>]|\b(like|ilike|in\s*\(|between|values\s*\())\s*$""",
                            re.IGNORECASE)
 # Placeholders of str.format and %-formatting.
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}|%(\([^)]*\))?[-#0 +]*\d*(\.\d+)?[sr]")
@@ -135,7 +135,7 @@ def in_value_slot(before: str) -> bool:
 
 
 # Text made only of bind markers (``:name``, ``?``, ``%s``, ``$1``) and separators.
-_BIND_MARKERS = re.compile(r"[\s,:?$%s()]*")
+_BIND_MARKERS = re.compile(r"(?:[\s,:?()]|%s|\$\d*)*")
 
 
 def binds_only(part: Shape) -> bool:
