@@ -281,8 +281,10 @@ def admin_only(route: Route) -> bool:
         perms = block_assignments(route.view_class.body.body
                                   if isinstance(route.view_class.body, cst.IndentedBlock)
                                   else ()).get("permission_classes")
-        if perms is not None and any(_ADMIN_WORD.search(n.split(".")[-1])
-                                     for n in _names_in(perms)):
+        elements = [e.value for e in perms.elements] \
+            if isinstance(perms, (cst.List, cst.Tuple)) else [perms] if perms else []
+        if any(_ADMIN_WORD.search(n.split(".")[-1])
+               for element in elements for n in _names_in(element)):
             return True
     return bool(route.path) and any(_ADMIN_WORD.fullmatch(seg.strip("<>"))
                                     for seg in route.path.split("/") if seg)
