@@ -42,6 +42,7 @@ def _confidences(unit: str, rule: str) -> dict[int, str]:
     # same store by any member: reported.
     ("validation/drf_instance_admin.py", "BA101", 20, "low"),
     ("validation/drf_instance_admin.py", "BA101", 28, "medium"),
+    ("validation/drf_instance_admin.py", "BA101", 40, "low"),
 ])
 def test_calibrated_confidence(unit: str, rule: str, line: int, confidence: str) -> None:
     assert _confidences(unit, rule).get(line) == confidence

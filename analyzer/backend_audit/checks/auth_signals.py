@@ -277,14 +277,17 @@ def admin_only(route: Route) -> bool:
     """Does only an administrator reach this handler?"""
     if any(_ADMIN_WORD.search(d.split(".")[-1]) for d in route.decorators):
         return True
-    if route.view_class is not None:
-        perms = block_assignments(route.view_class.body.body
-                                  if isinstance(route.view_class.body, cst.IndentedBlock)
-                                  else ()).get("permission_classes")
-        elements = [e.value for e in perms.elements] \
-            if isinstance(perms, (cst.List, cst.Tuple)) else [perms] if perms else []
-        if any(_ADMIN_WORD.search(n.split(".")[-1])
-               for element in elements for n in _names_in(element)):
-            return True
+    if route.view_class is not None and admin_view_class(route.view_class):
+        return True
     return bool(route.path) and any(_ADMIN_WORD.fullmatch(seg.strip("<>"))
                                     for seg in route.path.split("/") if seg)
+
+
+def admin_view_class(node: cst.ClassDef) -> bool:
+    """A class-based view whose ``permission_classes`` admit administrators only."""
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    perms = block_assignments(body).get("permission_classes")
+    elements = [e.value for e in perms.elements] \
+        if isinstance(perms, (cst.List, cst.Tuple)) else [perms] if perms else []
+    return any(_ADMIN_WORD.search(n.split(".")[-1])
+               for element in elements for n in _names_in(element))

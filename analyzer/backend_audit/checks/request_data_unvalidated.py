@@ -7,7 +7,7 @@ import libcst as cst
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.checks._payload_flow import PayloadFlow
 from backend_audit.checks._validation_report import report_unvalidated, resolve_unvalidated
-from backend_audit.checks.auth_signals import admin_only
+from backend_audit.checks.auth_signals import admin_only, admin_view_class
 from backend_audit.checks.base import Candidate, Check
 
 MESSAGE = ("Client input ({source}) reaches {sink} with no schema or validator on the path; "
@@ -25,8 +25,11 @@ class RequestDataUnvalidated(Check):
             return  # BA102 covers FastAPI handlers
         if route is None and not self._may_read_request(node):
             return
-        report_unvalidated(self, PayloadFlow(self.ctx, node, {}), MESSAGE,
-                           audit_only=route is not None and admin_only(route))
+        # A view method the router does not show (a project base view) still sits in a
+        # class whose permission classes may admit administrators only.
+        admin = admin_only(route) if route is not None else bool(
+            self.ctx.class_stack) and admin_view_class(self.ctx.class_stack[-1])
+        report_unvalidated(self, PayloadFlow(self.ctx, node, {}), MESSAGE, audit_only=admin)
 
     def _may_read_request(self, node: cst.FunctionDef) -> bool:
         """Helpers outside routes that read the request: Flask's global or a request param."""
