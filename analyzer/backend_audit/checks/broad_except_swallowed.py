@@ -172,7 +172,8 @@ def _only_imports(body: cst.BaseSuite) -> bool:
 # Operations whose failure a broad except hides: the database (ORM lookups with
 # criteria, writes, cursors), files, networks, subprocesses and dynamic code.
 _OPERATION = re.compile(
-    r"\.get\(\w+=|\bobjects\.|\.(query|session)\.|\.(filter|filter_by)\(|\.(save|delete|create|get_or_create|get_by_natural_key|"
+    r"\.get\(\w+=|\bobjects\.|\.(query|session)\.|\.(filter|filter_by)\(|"
+    r"\.(save|delete|create|get_or_create|get_by_natural_key|"
     r"execute|executemany|commit|flush|refresh_from_db|bulk_create)\(|\bcursor\b|"
     r"\bopen\(|\.(read|write|unlink|remove|rmdir|mkdir|rename)\(|"
     r"\b(tarfile|zipfile|shutil|subprocess)\.|\b(exec|eval|execfile)\(|\brequests\.|"
@@ -229,7 +230,7 @@ class BroadExceptSwallowed(Check):
         if not self.ctx.function_stack:
             return  # import-time probe (``VERSION = "unknown"``): never a request's error
         function = self.ctx.function_stack[-1].name.value
-        operates = bool(_OPERATION.search(self.ctx.module.code_for_node(node.body)))
+        operates: bool | None = None  # computed once, only for a handler that swallows
         for handler in node.handlers:
             if not is_broad(handler):
                 continue
@@ -241,6 +242,8 @@ class BroadExceptSwallowed(Check):
             # Around pure computation (parsing, formatting, introspection) a fallback
             # value is the convention; around a database, file, network or code operation
             # it hides failures that matter.
+            if operates is None:
+                operates = bool(_OPERATION.search(self.ctx.module.code_for_node(node.body)))
             deliberate = _documented(handler) or bool(_PROBE_NAME.match(function)) or \
                 not operates
             what = "A bare except:" if handler.type is None else "A broad except"
