@@ -64,7 +64,7 @@ class ListViewWithoutPagination(Check):
             return
         if is_lookup_model(_model_of(attrs)):
             return  # countries, currencies, roles: small by nature
-        scoped = _scoped_queryset(node)
+        scoped = _scoped_queryset(node, self.ctx.module)
         self.report(node, confidence="high" if pagination == "none" else
                     "low" if scoped else None,
                     view=node.name.value, module=self.ctx.module_name, **fact)
@@ -107,13 +107,13 @@ class ListViewWithoutPagination(Check):
 _SCOPE = re.compile(r"request\.user\b|self\.kwargs\b|self\.request\.user\b")
 
 
-def _scoped_queryset(node: cst.ClassDef) -> bool:
+def _scoped_queryset(node: cst.ClassDef, module: cst.Module) -> bool:
     """One user's or one parent's rows (favourites, an issue's labels): bounded in
     practice, so reported only at the audit level."""
     body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
     for stmt in body:
         if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "get_queryset":
-            return bool(_SCOPE.search(cst.Module(body=[stmt]).code))
+            return bool(_SCOPE.search(module.code_for_node(stmt)))
     return False
 
 
@@ -153,23 +153,17 @@ def _pick(base: str, options: list[tuple[str, dict]]) -> dict | None:
 
 
 def _drf_defaults(project: ProjectFacts) -> tuple[str | None, bool]:
-    default: str | None = None
-    page_size = False
+    """(DEFAULT_PAGINATION_CLASS, whether a page size is set), from whole
+    ``REST_FRAMEWORK = {...}`` settings and then single keys set elsewhere."""
+    pairs: list[tuple[str, object]] = []
     for fact in project.get("setting"):
         value = fact.value
-        if value.get("name") != "REST_FRAMEWORK" or not isinstance(value.get("value"), dict):
-            continue
-        conf = value["value"]
-        cls_name = conf.get("DEFAULT_PAGINATION_CLASS")
-        if isinstance(cls_name, str) and cls_name:
-            default = cls_name
-        size = conf.get("PAGE_SIZE")
-        if size is not None and size != 0:
-            page_size = True
-        if conf.get("PAGINATE_BY") not in (None, 0):
-            default, page_size = default or DRF2_PAGINATION, True
-    for fact in project.get("rest-framework-key"):
-        key, value = fact.value["key"], fact.value["value"]
+        if value.get("name") == "REST_FRAMEWORK" and isinstance(value.get("value"), dict):
+            pairs.extend(value["value"].items())
+    pairs.extend((f.value["key"], f.value["value"]) for f in project.get("rest-framework-key"))
+    default: str | None = None
+    page_size = False
+    for key, value in pairs:
         if key == "DEFAULT_PAGINATION_CLASS" and isinstance(value, str) and value:
             default = value
         elif key == "PAGE_SIZE" and value not in (None, 0):
