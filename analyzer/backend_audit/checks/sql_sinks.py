@@ -16,6 +16,7 @@ from typing import ClassVar
 
 import libcst as cst
 
+from backend_audit.appmodel.closed_types import FACT_CLOSED_TYPE
 from backend_audit.appmodel.context import ModuleContext, module_name
 from backend_audit.appmodel.dataflow import Flow
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name
@@ -265,6 +266,15 @@ def absolute(called: str, caller_path: str) -> str:
     return ".".join([*package, called.lstrip(".")]).strip(".")
 
 
+def closed_type_names(project: ProjectFacts) -> frozenset[str]:
+    """The names of the project's closed types (``Literal`` aliases, enumerations)."""
+    names = project.memo.get(FACT_CLOSED_TYPE)
+    if names is None:
+        names = frozenset(f["name"].rsplit(".", 1)[-1] for f in project.values(FACT_CLOSED_TYPE))
+        project.memo[FACT_CLOSED_TYPE] = names
+    return names
+
+
 def _matches(fact_name: str, called: str, caller_path: str) -> bool:
     """Whether a defined function ``fact_name`` (``pkg.db.run``) is the imported ``called``
     (``.db.run`` relative to the caller, or ``pkg.db.run``, or a suffix of it)."""
@@ -487,8 +497,11 @@ class SqlSinkCheck(Check):
             decided_unsafe |= not returns(call, "safe")
         request = False
         module = module_name(candidate.path)
+        closed = closed_type_names(project)
         for key in data.get("params") or []:
-            function, param, index = key.split("|")
+            function, param, index, typed = key.split("|")
+            if typed and typed in closed:
+                continue  # ``field: CountField`` where ``CountField = Literal[...]``
             target = f"{module}.{function}" if module else function
             kinds = [site.value["args"].get(param, site.value["args"].get(index))
                      for site in project.get(FACT_CALL)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
+from backend_audit.appmodel.closed_types import module_closed_types
 from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.dataflow import Flow, checked_in_test
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
@@ -81,8 +82,9 @@ class Shape:
     text: str = ""  # literal text seen while assembling it
     # Imported calls (qualified names) whose results are the parts that are not safe.
     calls: frozenset[str] = frozenset()
-    # Parameters (``function|param|index``) of this module's functions that no call in
-    # this module passes: what callers in other modules pass decides.
+    # Parameters (``function|param|index|annotation``) of this module's functions that no
+    # call in this module passes: what callers in other modules pass decides, unless the
+    # annotation names a closed type defined in another module.
     params: frozenset[str] = frozenset()
     other: bool = False  # some part that is not safe is neither such a call nor parameter
     # A part that is not safe is a value handed in from outside this code: a parameter
@@ -196,6 +198,7 @@ class SqlValues:
         self._shapes: dict[tuple[int, int], Shape] = {}
         self._budget = BUDGET
         self._active_params: set[tuple[int, str]] = set()
+        self.closed_types = module_closed_types(ctx.module)
 
     # ------------------------------------------------------------------ scopes
     def current_scope(self) -> Scope:
@@ -478,7 +481,7 @@ class SqlValues:
         if fn is None:
             return unsafe()
         param = _find_param(fn, name)
-        if param is not None and _safe_annotation(param.annotation):
+        if param is not None and _safe_annotation(param.annotation, self.closed_types):
             return SAFE
         if name in ("self", "cls"):
             return SAFE
@@ -507,8 +510,10 @@ class SqlValues:
         bound = self.class_of(fn) is not None
         index = _param_index(fn, name, bound=bound)
         if not sites and not bound and fn in self.ctx.module_functions.values():
-            return Shape(safe=False, params=frozenset({f"{fn.name.value}|{name}|{index}"}),
-                         passed_in=True)
+            param = _find_param(fn, name)
+            typed = annotation_name(param.annotation) if param is not None else None
+            key = f"{fn.name.value}|{name}|{index}|{typed or ''}"
+            return Shape(safe=False, params=frozenset({key}), passed_in=True)
         if not sites or fn.name.value.startswith("__") and fn.name.value != "__init__":
             return PASSED_IN
         shapes = []
@@ -540,7 +545,8 @@ class SqlValues:
         for pname in base.flow.params:
             param = _find_param(fn, pname)
             if pname not in ("self", "cls"):
-                safe = param is not None and _safe_annotation(param.annotation)
+                safe = param is not None and _safe_annotation(param.annotation,
+                                                              self.closed_types)
                 bindings[pname] = SAFE if safe else PASSED_IN
         inner = Scope(base.flow, fn, base.class_def, bindings, base.guarded)
         return join([self.shape(r, inner) for r in base.flow.returns])
@@ -582,6 +588,8 @@ class SqlValues:
             return SAFE  # a module, a constant object, a column of a model's table
         if base.request:
             return replace(base, built=False)  # a field of a request model or payload
+        if base.params and not base.other and attr in ("value", "name"):
+            return base  # ``status.value`` of an enumeration parameter: its callers decide
         return unsafe()
 
     def _class_attribute(self, attr: str, scope: Scope, depth: int,
@@ -755,28 +763,47 @@ def _param_index(fn: cst.FunctionDef, name: str, bound: bool) -> int | None:
     return positional.index(name) if name in positional else None
 
 
-def _safe_annotation(annotation: cst.Annotation | None) -> bool:
+def _safe_annotation(annotation: cst.Annotation | None,
+                     closed: frozenset[str] = frozenset()) -> bool:
     if annotation is None:
         return False
-    return _safe_type(annotation.annotation)
+    return _safe_type(annotation.annotation, closed)
 
 
-def _safe_type(node: cst.BaseExpression) -> bool:
+def _safe_type(node: cst.BaseExpression, closed: frozenset[str] = frozenset()) -> bool:
+    """A type whose values cannot carry SQL text: numbers, dates, ``Literal``, this
+    module's closed types (``closed``: ``Literal`` aliases, enumerations)."""
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
-        return all(_safe_type(side) or _is_none(side) for side in (node.left, node.right))
+        return all(_safe_type(side, closed) or _is_none(side)
+                   for side in (node.left, node.right))
     if isinstance(node, cst.Subscript):
         outer = last_name(node.value)
         if outer == "Literal":
             return True
         elements = [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
         if outer == "Annotated" and elements:
-            return _safe_type(elements[0])
+            return _safe_type(elements[0], closed)
         if outer in ("Optional", "Union"):
-            return all(_safe_type(e) or _is_none(e) for e in elements)
+            return all(_safe_type(e, closed) or _is_none(e) for e in elements)
         return False
     if isinstance(node, cst.Call):
         return last_name(node.func) in SAFE_ANNOTATIONS
-    return last_name(node) in SAFE_ANNOTATIONS
+    return last_name(node) in SAFE_ANNOTATIONS | closed
+
+
+def annotation_name(annotation: cst.Annotation | None) -> str | None:
+    """The plain name a parameter is annotated with (``CountField``, ``Optional[Sort]``
+    gives ``Sort``): another module may define it as a closed type."""
+    if annotation is None:
+        return None
+    node = annotation.annotation
+    if isinstance(node, cst.Subscript) and last_name(node.value) in ("Optional",
+                                                                     "Annotated"):
+        elements = [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
+        node = elements[0] if elements else node
+    if isinstance(node, cst.BinaryOperation) and _is_none(node.right):
+        node = node.left
+    return last_name(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
 
 
 def _is_none(node: cst.BaseExpression) -> bool:
