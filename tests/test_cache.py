@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-from backend_audit.cache import ResultCache
+from backend_audit.cache import ResultCache, ruleset_digest
 from backend_audit.config import Config
 from backend_audit.engines import libcst_engine
 from backend_audit.engines.semgrep_engine import SemgrepHit, SemgrepResult
-from backend_audit.pipeline import ScanOptions, scan
+from backend_audit.pipeline import ScanOptions, enabled_rules, scan
 
 VIEW = '''\
 import sqlite3
@@ -141,27 +141,58 @@ def test_damaged_cache_files_are_misses(project: Path, tmp_path: Path) -> None:
 def test_damaged_entries_are_misses(project: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     cold = _scan(project, cache, FakeSemgrep())
-    entries = _cache_file(cache, "entries.json")
-    data = json.loads(entries.read_text(encoding="utf-8"))
-    first, second = sorted(data["entries"])
-    data["entries"][first][1] = {"candidates": 3}
-    data["entries"][second] = "nonsense"
-    entries.write_text(json.dumps(data), encoding="utf-8")
+
+    def damage(data: dict) -> None:
+        first, second = sorted(data["entries"])
+        data["entries"][first][1] = {"candidates": 3}
+        data["entries"][second] = "nonsense"
+
+    _edit_signed(cache, "entries.json", damage)
     _forget_findings(cache)
-    assert _key(_scan(project, cache, FakeSemgrep())) == _key(cold)
+    warm = _scan(project, cache, FakeSemgrep())
+    assert _key(warm) == _key(cold)
+    assert [n.kind for n in warm.notifications if "wrong shape" in n.message] == ["cache"]
 
 
-def test_damaged_remembered_findings_are_a_miss(project: Path, tmp_path: Path,
-                                                monkeypatch) -> None:
+@pytest.mark.parametrize("findings", [
+    [["BA301", "too", "short"]],
+    [[None, "n", "c", "HIGH", "HIGH", 12345, [1, 1, 1, 2], "m", "s", "f", None, None]],
+    [["BA301", "n", "c", "HIGH", "HIGH", "shop/views.py", [1, "1", 1, 2], "m", "s", "f",
+      None, None]],
+    [["BA301", "n", "c", "HIGH", "HIGH", "shop/views.py", [1, 1, 1, 2], "m", "s", "f",
+      ["reason", "12"], None]],
+    [["BA301", "n", "c", "SEVERE", "HIGH", "shop/views.py", [1, 1, 1, 2], "m", "s", "f",
+      None, None]],
+    "not a list",
+])
+def test_remembered_findings_of_the_wrong_shape_are_a_miss(project: Path, tmp_path: Path,
+                                                           monkeypatch, findings) -> None:
     cache = tmp_path / "cache"
     cold = _scan(project, cache, FakeSemgrep())
-    state = _cache_file(cache, "state.json")
-    data = json.loads(state.read_text(encoding="utf-8"))
-    data["memo"]["findings"] = [["BA301", "too", "short"]]
-    state.write_text(json.dumps(data), encoding="utf-8")
+    _edit_signed(cache, "state.json", lambda data: data["memo"].update(findings=findings))
     analysed = _count_analyses(monkeypatch)
-    assert _key(_scan(project, cache, FakeSemgrep())) == _key(cold)
+    warm = _scan(project, cache, FakeSemgrep())
+    assert _key(warm) == _key(cold)
     assert analysed == []  # the file entries still answer
+    assert any(n.kind == "cache" and "wrong shape" in n.message for n in warm.notifications)
+    # The scan remembered its own findings again: the next one is quiet and the same.
+    again = _scan(project, cache, FakeSemgrep())
+    assert _key(again) == _key(cold) and not _cache_notes(again)
+
+
+def test_remembered_findings_must_name_scanned_files(project: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET\n", encoding="utf-8")
+    cache = tmp_path / "cache"
+    cold = _scan(project, cache, FakeSemgrep())
+
+    def point_elsewhere(data: dict) -> None:
+        data["memo"]["findings"][0][5] = str(secret)
+
+    _edit_signed(cache, "state.json", point_elsewhere)
+    warm = _scan(project, cache, FakeSemgrep())
+    assert _key(warm) == _key(cold)
+    assert all(f.path.startswith("shop/") for f in warm.findings)
 
 
 def test_same_size_and_restored_mtime_is_still_a_change(project: Path, tmp_path: Path,
@@ -208,6 +239,20 @@ def _cache_file(cache: Path, name: str) -> Path:
 
 def _forget_findings(cache: Path) -> None:
     _cache_file(cache, "state.json").unlink()
+
+
+def _edit_signed(cache: Path, name: str, change, **config) -> None:
+    """Change a cache file as a scan on this machine would have written it."""
+    digest = ruleset_digest(enabled_rules(Config(**config), ScanOptions()), Config(**config))
+    files = ResultCache(cache, digest)
+    data = files._read(name)
+    assert data, files.notifications
+    change(data)
+    files._write(name, data)
+
+
+def _cache_notes(report) -> list:
+    return [n for n in report.notifications if n.kind == "cache"]
 
 
 def test_a_global_semgrep_failure_is_not_cached(project: Path, tmp_path: Path) -> None:

@@ -10,16 +10,22 @@ on every scan, so ``resolve`` always sees the whole project. The finished findin
 last complete scan are kept too, under a digest of every file's key: when no file changed,
 they are the answer.
 
-Layout: ``v2/<ruleset digest>/entries.json`` (every file entry) and ``state.json`` (each
+Layout: ``v3/<ruleset digest>/entries.json`` (every file entry) and ``state.json`` (each
 file's stat signature and key, and the last scan's findings). A file whose size, times,
 inode and device match its signature is not read again; files modified in the two
 seconds before they were read get no signature (a later change could keep the same
 time), so they are hashed next time.
 
-Everything is JSON (never pickle: a cache folder checked into a scanned repository must
-not be able to run code), written to a temporary file and moved into place with
-``os.replace``, so two scans sharing a folder never see half a file; the last writer
-wins, and a file that does not parse, or an entry that does not fit, is a miss.
+The scanned code must not be able to choose its own results: the folder is by default in
+the user's cache directory, one per scan root, and every file is signed with this user's
+key and refused without a valid signature (``cache_files``); every value read is checked
+for type and shape before use, and remembered findings must name files of this scan. A
+refused file or value is a miss and a notification, never an error. Results are stored
+only for files that did not change between the read that made their key and the end of
+the scan, so the analysed content is the keyed content.
+
+Everything is JSON (never pickle), written to a temporary file and moved into place with
+``os.replace``, so two scans sharing a folder never see half a file; the last writer wins.
 """
 
 from __future__ import annotations
@@ -34,9 +40,19 @@ import time
 from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from backend_audit import __version__
+from backend_audit.cache_files import (
+    CacheFileError,
+    cache_key,
+    is_tagged,
+    read_regular,
+    sign,
+    tree_cache_dir,
+    verify,
+    write_tag,
+)
 from backend_audit.config import Config
 from backend_audit.findings import (
     Confidence,
@@ -55,8 +71,7 @@ if TYPE_CHECKING:
     from backend_audit.engines.libcst_engine import FileResult
     from backend_audit.engines.semgrep_engine import SemgrepHit
 
-FORMAT = "2"
-DEFAULT_DIR_NAME = ".backend-audit-cache"
+FORMAT = "3"
 ENV_VAR = "BACKEND_AUDIT_CACHE_DIR"
 #: Entries unused for this long are removed when a scan writes new ones.
 MAX_AGE_SECONDS = 30 * 24 * 3600
@@ -67,11 +82,14 @@ _CONFIG_IGNORED = {"select", "ignore", "exclude", "extend_exclude", "fail_on", "
                    "file_timeout", "source", "include_tests"}
 # Results that depend on timing or on a crash are never stored.
 _TRANSIENT_KINDS = {"timeout", "internal-error", "crash"}
+_T = TypeVar("_T")
 
 
-def default_cache_dir(scan_root: Path) -> Path:
+def default_cache_dir(scan_root: Path) -> Path | None:
+    """``$BACKEND_AUDIT_CACHE_DIR``, else this tree's folder in the user cache directory
+    (None without a home directory: no cache)."""
     env = os.environ.get(ENV_VAR)
-    return Path(env) if env else scan_root / DEFAULT_DIR_NAME
+    return Path(env) if env else tree_cache_dir(scan_root)
 
 
 @cache
@@ -134,14 +152,50 @@ def _round_trips(value: Any) -> bool:
         return False
 
 
+class _Shape(ValueError):
+    """A cached value of the wrong type or shape."""
+
+
+#: What reading a damaged cached value can raise (checked types make most of them _Shape).
+DAMAGE = (KeyError, TypeError, ValueError, IndexError, AttributeError)
+
+
+def _is(value: Any, kind: type[_T]) -> _T:
+    # ``type() is``: a bool is not an int here, a str subclass not a str.
+    if type(value) is not kind:
+        raise _Shape(f"{kind.__name__} expected")
+    return value
+
+
+def _opt(value: Any, kind: type[_T]) -> _T | None:
+    return None if value is None else _is(value, kind)
+
+
+def _ints(value: Any, n: int) -> list[int]:
+    if type(value) is not list or len(value) != n or any(type(v) is not int for v in value):
+        raise _Shape(f"{n} integers expected")
+    return value
+
+
+def _strs(value: Any) -> list[str]:
+    return [_is(v, str) for v in _is(value, list)]
+
+
 def _notification_json(n: Notification) -> dict:
     return {"message": n.message, "level": n.level.value, "path": n.path, "line": n.line,
             "kind": n.kind}
 
 
-def _notification(d: dict) -> Notification:
-    return Notification(d["message"], NotificationLevel(d["level"]), d["path"], d["line"],
-                        d["kind"])
+def _notification(d: Any) -> Notification:
+    _is(d, dict)
+    return Notification(_is(d["message"], str), NotificationLevel(_is(d["level"], str)),
+                        _opt(d["path"], str), _opt(d["line"], int), _is(d["kind"], str))
+
+
+def _confidence(value: Any) -> str | None:
+    if value is not None and _is(value, str).upper() not in Confidence.__members__:
+        raise _Shape("confidence expected")
+    return value
 
 
 def result_json(res: FileResult) -> dict | None:
@@ -160,20 +214,33 @@ def result_json(res: FileResult) -> dict | None:
             "lines": {str(k): v for k, v in res.lines.items()}, "parsed": res.parsed}
 
 
-def result_from_json(path: str, d: dict) -> FileResult:
+def result_from_json(path: str, d: Any) -> FileResult:
+    """The stored result of ``path``; raises one of DAMAGE when ``d`` has the wrong shape.
+    Fact values are the checks' own JSON data, covered by the file's signature."""
     from backend_audit.checks.base import Candidate
     from backend_audit.engines.libcst_engine import FileResult
 
+    _is(d, dict)
+    candidates = []
+    for c in _is(d["candidates"], list):
+        _is(c, dict)
+        candidates.append(Candidate(_is(c["rule_id"], str), path, 0, _opt(c["message"], str),
+                                    _confidence(c["confidence"]), _is(c["data"], dict),
+                                    *_ints(c["region"], 4)))
+    facts = []
+    for fact in _is(d["facts"], list):
+        key, value = _is(fact, list)
+        facts.append((_is(key, str), value))
+    lines = {}
+    for k, v in _is(d["lines"], dict).items():
+        if not k.isdigit():
+            raise _Shape("line number expected")
+        lines[int(k)] = _is(v, str)
     return FileResult(
-        path=path,
-        candidates=[Candidate(c["rule_id"], path, 0, c["message"], c["confidence"], c["data"],
-                              *c["region"]) for c in d["candidates"]],
-        facts=[(k, v) for k, v in d["facts"]],
-        notifications=[_notification(n) for n in d["notifications"]],
-        frameworks=list(d["frameworks"]),
-        line_count=d["line_count"],
-        lines={int(k): v for k, v in d["lines"].items()},
-        parsed=d["parsed"],
+        path=path, candidates=candidates, facts=facts,
+        notifications=[_notification(n) for n in _is(d["notifications"], list)],
+        frameworks=_strs(d["frameworks"]), line_count=_is(d["line_count"], int),
+        lines=lines, parsed=_is(d["parsed"], bool),
     )
 
 
@@ -189,12 +256,17 @@ def semgrep_json(part: SemgrepPart) -> dict:
             "notifications": [_notification_json(n) for n in part.notifications]}
 
 
-def semgrep_from_json(path: str, d: dict) -> SemgrepPart:
+def semgrep_from_json(path: str, d: Any) -> SemgrepPart:
+    """The stored semgrep part of ``path``; raises one of DAMAGE on the wrong shape."""
     from backend_audit.engines.semgrep_engine import SemgrepHit
 
-    return SemgrepPart([SemgrepHit(h[0], path, h[1], h[2], h[3], h[4], h[5], h[6])
-                        for h in d["hits"]],
-                       [_notification(n) for n in d["notifications"]])
+    _is(d, dict)
+    hits = []
+    for h in _is(d["hits"], list):
+        rule_id, *region, message, fix = _is(h, list)
+        hits.append(SemgrepHit(_is(rule_id, str), path, *_ints(region, 4),
+                               _opt(message, str), _opt(fix, str)))
+    return SemgrepPart(hits, [_notification(n) for n in _is(d["notifications"], list)])
 
 
 def finding_json(f: Finding) -> list:
@@ -206,12 +278,23 @@ def finding_json(f: Finding) -> list:
             f.fingerprint, supp, fix]
 
 
-def finding_from_json(d: list) -> Finding:
+def finding_from_json(d: Any, paths: set[str]) -> Finding:
+    """A remembered finding, which must be about one of ``paths`` (the scanned files:
+    reporters read the file a finding names); raises one of DAMAGE otherwise."""
     rule_id, name, category, severity, confidence, path, region, message, snippet, \
-        fingerprint, supp, fix = d
-    return Finding(rule_id, name, category, Severity[severity], Confidence[confidence], path,
-                   Region(*region), message, snippet, fingerprint,
-                   Suppression(*supp) if supp else None, None, Fix(*fix) if fix else None)
+        fingerprint, supp, fix = _is(d, list)
+    if _is(path, str) not in paths:
+        raise _Shape("a remembered finding names a file that is not scanned")
+    if supp is not None:
+        reason, line = _is(supp, list)
+        supp = Suppression(_is(reason, str), _is(line, int))
+    if fix is not None:
+        start, end, replacement, description = _is(fix, list)
+        fix = Fix(_is(start, int), _is(end, int), _is(replacement, str), _is(description, str))
+    return Finding(_is(rule_id, str), _is(name, str), _is(category, str),
+                   Severity[_is(severity, str)], Confidence[_is(confidence, str)], path,
+                   Region(*_ints(region, 4)), _is(message, str), _is(snippet, str),
+                   _is(fingerprint, str), supp, None, fix)
 
 
 @dataclass
@@ -234,24 +317,57 @@ def _signature(st: os.stat_result, rel: str) -> list:
     return [rel, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
 
-class ResultCache:
-    """One cache folder and rule set; safe to use while another scan uses the same folder."""
+@dataclass(frozen=True)
+class _Seen:
+    """A scanned file as its key was made. The scan's results are stored under ``key`` only
+    if the file still has ``signature`` when the scan ends: every analysis read the file in
+    between, so it read the keyed bytes. A file that had just changed when it was read
+    (``racy``: a further change in the same clock tick keeps its times) must also still
+    hash to ``digest``."""
 
-    def __init__(self, directory: Path, digest: str) -> None:
+    rel: str
+    key: str
+    signature: list
+    racy: bool = False
+    digest: bytes = b""
+    max_bytes: int = 0
+
+
+class ResultCache:
+    """One cache folder and rule set; safe to use while another scan uses the same folder.
+
+    ``notifications`` says what was refused (a file not signed by this user, a value of the
+    wrong shape, a file that changed during the scan) or why there is no cache. ``key`` is
+    the HMAC key, the user's own unless given; a key inside ``scan_root`` is refused."""
+
+    def __init__(self, directory: Path, digest: str, scan_root: Path | None = None,
+                 key: bytes | None = None) -> None:
         self.directory = directory
         self.digest = digest
         self.folder = directory / f"v{FORMAT}" / digest[:32]
         self.usable = True
         self.wrote = 0
+        self.notifications: list[Notification] = []
         self._entries: dict[str, list] | None = None  # key -> [last used, cst, semgrep]
         self._entries_changed = False
         self._used: set[str] = set()
-        state = _read_json(self.folder / "state.json")
-        signatures = state.get("signatures")
-        self._signatures: dict[str, list] = signatures if isinstance(signatures, dict) else {}
+        self._put: set[str] = set()
+        self._seen: dict[str, _Seen] = {}  # abs path -> as its key was made
+        self._signatures: dict[str, list] = {}
         self._new_signatures: dict[str, list] = {}
-        self._memo: Any = state.get("memo")
+        self._memo: Any = None
         self._new_memo: dict | None = None
+        self._key = b""
+        try:
+            self._key = key if key is not None else cache_key(scan_root)
+            self._check_folders()
+        except CacheFileError as exc:
+            self._off(str(exc))
+            return
+        state = self._read("state.json")
+        signatures = state.get("signatures")
+        self._signatures = signatures if isinstance(signatures, dict) else {}
+        self._memo = state.get("memo")
 
     def key(self, rel_path: str, content: bytes) -> str:
         h = hashlib.sha256(self.digest.encode())
@@ -261,33 +377,46 @@ class ResultCache:
 
     def file_key(self, abs_path: str, rel_path: str, max_bytes: int) -> str | None:
         """The key of the file's current bytes (None: not a readable regular file of at most
-        ``max_bytes``); read and hashed only when its stat signature changed."""
+        ``max_bytes``, or no usable cache); read and hashed only when its stat signature
+        changed."""
+        if not self.usable:
+            return None
         try:
             st = os.stat(abs_path)
         except OSError:
             return None
+        signature = _signature(st, rel_path)
         known = self._signatures.get(abs_path)
-        if isinstance(known, list) and len(known) == 7 and known[:6] == _signature(st, rel_path):
+        if type(known) is list and len(known) == 7 and type(known[6]) is str and \
+                known[:6] == signature:
             self._new_signatures[abs_path] = known
-            return str(known[6])
+            self._seen[abs_path] = _Seen(rel_path, known[6], signature)
+            return known[6]
         read = _read_regular(abs_path, max_bytes)
         if read is None:
             return None
         content, st = read
         key = self.key(rel_path, content)
-        if time.time_ns() - st.st_mtime_ns > _RACY_NS:
-            self._new_signatures[abs_path] = [*_signature(st, rel_path), key]
+        signature = _signature(st, rel_path)
+        if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > _RACY_NS:
+            self._new_signatures[abs_path] = [*signature, key]
+            self._seen[abs_path] = _Seen(rel_path, key, signature)
+        else:
+            self._seen[abs_path] = _Seen(rel_path, key, signature, True,
+                                         hashlib.sha256(content).digest(), max_bytes)
         return key
 
     def memo(self, key: str) -> ScanMemo | None:
         d = self._memo
-        if not isinstance(d, dict) or d.get("key") != key:
+        if not self.usable or not isinstance(d, dict) or d.get("key") != key:
             return None
+        paths = {seen.rel for seen in self._seen.values()}
         try:
-            return ScanMemo(key, [finding_from_json(f) for f in d["findings"]],
-                            [_notification(n) for n in d["notifications"]],
-                            int(d["lines_scanned"]))
-        except (KeyError, TypeError, ValueError, IndexError):
+            return ScanMemo(key, [finding_from_json(f, paths) for f in _is(d["findings"], list)],
+                            [_notification(n) for n in _is(d["notifications"], list)],
+                            _is(d["lines_scanned"], int))
+        except DAMAGE as exc:
+            self._refused("state.json", f"holds remembered findings of the wrong shape ({exc})")
             return None
 
     def remember(self, memo: ScanMemo) -> None:
@@ -296,22 +425,37 @@ class ResultCache:
                           "lines_scanned": memo.lines_scanned}
 
     def get(self, key: str) -> Entry | None:
+        """The entry stored under ``key``; its parts are JSON data still to be checked by
+        ``result_from_json`` and ``semgrep_from_json`` (see ``damaged``)."""
         item = self._load_entries().get(key)
-        if not isinstance(item, list) or len(item) != 3:
+        if item is None:
             return None
         self._used.add(key)
         return Entry(item[1], item[2])
 
+    def damaged(self, rel_path: str) -> None:
+        """The entry of ``rel_path`` did not convert: say so (the scan analyses the file
+        afresh, and its new entry replaces the damaged one)."""
+        self.notifications.append(Notification(
+            "the cached result of this file has the wrong shape; analysed afresh",
+            NotificationLevel.WARNING, rel_path, None, "cache"))
+
     def put(self, key: str, entry: Entry) -> None:
         self._load_entries()[key] = [int(time.time()), entry.cst, entry.semgrep]
         self._used.add(key)
+        self._put.add(key)
         self._entries_changed = True
         self.wrote += 1
 
     def _load_entries(self) -> dict[str, list]:
         if self._entries is None:
-            entries = _read_json(self.folder / "entries.json").get("entries")
-            self._entries = entries if isinstance(entries, dict) else {}
+            entries = self._read("entries.json").get("entries") if self.usable else None
+            # The outer shape only; an entry's parts are checked when they are used.
+            self._entries = {k: v for k, v in entries.items()
+                             if type(v) is list and len(v) == 3 and type(v[0]) is int
+                             and (v[1] is None or type(v[1]) is dict)
+                             and (v[2] is None or type(v[2]) is dict)} \
+                if isinstance(entries, dict) else {}
         return self._entries
 
     def save(self) -> None:
@@ -319,57 +463,130 @@ class ResultCache:
         used over a day ago, so pruning keeps them)."""
         if not self.usable:
             return
+        if self._put or self._new_memo is not None:
+            self._forget_changed_files()
         now = int(time.time())
         if self._entries is not None:
             stale_marks = any(now - self._entries[k][0] > 86400 for k in self._used
-                              if isinstance(self._entries.get(k), list))
+                              if k in self._entries)
             if self._entries_changed or stale_marks:
                 for k in self._used:
-                    if isinstance(self._entries.get(k), list):
+                    if k in self._entries:
                         self._entries[k][0] = now
                 self.prune()
                 self._write("entries.json", {"entries": self._entries})
         memo = self._new_memo if self._new_memo is not None else self._memo
         if self._new_signatures != self._signatures or memo is not self._memo:
             self._write("state.json", {"signatures": self._new_signatures, "memo": memo})
+        self._mark_used(now)
+
+    def _forget_changed_files(self) -> None:
+        """Results of a file that changed after its key was made may be of other bytes than
+        the key's: none of them is stored, nor the scan's findings."""
+        changed = [seen for path, seen in self._seen.items() if not _unchanged(path, seen)]
+        if not changed:
+            return
+        keys = {seen.key for seen in changed}
+        for key in self._put & keys:
+            self._load_entries().pop(key, None)
+        self._put -= keys
+        self._used -= keys
+        self._new_memo = None
+        for path, seen in self._seen.items():
+            if seen.key in keys:
+                self._new_signatures.pop(path, None)
+        for seen in changed:
+            self.notifications.append(Notification(
+                "changed while it was being scanned: its results may be of either version and "
+                "were not cached", NotificationLevel.NOTE, seen.rel, None, "cache"))
+
+    def _read(self, name: str) -> dict:
+        """A cache file's data; {} when it is missing, unsigned, damaged or unsafe."""
+        try:
+            data = read_regular(self.folder / name)
+            if data is None:
+                return {}
+            value = json.loads(verify(self._key, self._context(name), data))
+        except CacheFileError as exc:
+            self._refused(name, str(exc))
+            return {}
+        except (ValueError, RecursionError):
+            self._refused(name, "is not valid JSON")
+            return {}
+        if not isinstance(value, dict):
+            self._refused(name, "does not hold a JSON object")
+            return {}
+        return value
 
     def _write(self, name: str, data: dict) -> None:
+        # json.dumps uses the C encoder; json.dump streams through the pure Python one
+        # (0.3 s for Django's index).
+        body = json.dumps(data, separators=(",", ":")).encode()
         try:
             self._prepare()
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.folder)
             try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    # json.dumps uses the C encoder; json.dump streams through the pure
-                    # Python one (0.3 s for Django's index).
-                    handle.write(json.dumps(data, separators=(",", ":")))
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(sign(self._key, self._context(name), body))
                 os.replace(tmp, self.folder / name)
             except BaseException:
                 _unlink(tmp)
                 raise
-        except OSError:
-            self.usable = False  # read-only tree, full disk...: scan on without a cache
+        except OSError as exc:
+            # Read-only or full disk...: scan on without a cache.
+            self._off(f"cannot write {self.folder}: {exc.strerror or exc}")
+
+    def _context(self, name: str) -> str:
+        return f"{FORMAT}/{self.digest}/{name}"
+
+    def _off(self, reason: str) -> None:
+        if self.usable:
+            self.usable = False
+            self.notifications.append(Notification(
+                f"result cache not used: {reason}", NotificationLevel.NOTE, None, None, "cache"))
+
+    def _refused(self, name: str, reason: str) -> None:
+        self.notifications.append(Notification(
+            f"result cache file {self.folder / name} {reason}; ignored (results computed "
+            "afresh)", NotificationLevel.WARNING, None, None, "cache"))
+
+    def _check_folders(self) -> None:
+        # A symlink planted in a chosen cache folder must not make scans write elsewhere.
+        for folder in (self.folder.parent, self.folder):
+            try:
+                mode = os.lstat(folder).st_mode
+            except FileNotFoundError:
+                return
+            except OSError as exc:
+                raise CacheFileError(f"cannot read {folder}: {exc.strerror or exc}") from None
+            if not stat.S_ISDIR(mode):
+                raise CacheFileError(f"{folder} is not a folder (a symlink?)")
 
     def _prepare(self) -> None:
         if self.folder.is_dir():
             return
-        top = self.directory
-        fresh = not top.exists()
-        self.folder.mkdir(parents=True, exist_ok=True)
+        fresh = not self.directory.exists()
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         if fresh:
-            # Keep the folder out of version control and out of backups.
-            (top / ".gitignore").write_text("*\n", encoding="utf-8")
-            (top / "CACHEDIR.TAG").write_text(
-                "Signature: 8a477f597d28d172789f06886806bc55\n"
-                "# backend-audit result cache; safe to delete.\n", encoding="utf-8")
+            write_tag(self.directory)
+
+    def _mark_used(self, now: int) -> None:
+        """Folders are pruned by age (``prune``): one that answers every scan from the
+        remembered findings, and so is never written, is marked as used once a day."""
+        for folder in (self.directory, self.folder):
+            try:
+                if now - os.stat(folder).st_mtime > 86400:
+                    os.utime(folder)
+            except OSError:
+                continue
 
     def prune(self, max_age: float = MAX_AGE_SECONDS) -> int:
         """Drop entries nobody used for ``max_age`` seconds (and, beyond twice as many as
-        this scan used, the least recently used), other rule sets' folders nobody wrote for
-        as long, and earlier formats' folders."""
+        this scan used, the least recently used), other rule sets' and other trees' folders
+        nobody used for as long, and earlier formats' folders."""
         entries = self._load_entries()
         cutoff = time.time() - max_age
-        old = [k for k, v in entries.items()
-               if not isinstance(v, list) or not v or not isinstance(v[0], int) or v[0] < cutoff]
+        old = [k for k, v in entries.items() if v[0] < cutoff]
         for k in old:
             del entries[k]
         limit = 2 * len(self._used) + 500
@@ -384,36 +601,47 @@ class ResultCache:
 
     def _remove_stale_folders(self, cutoff: float) -> None:
         # Only folders this tool made: the user may point --cache-dir at a shared folder.
+        if is_tagged(self.directory):
+            for version in range(1, int(FORMAT)):
+                shutil.rmtree(self.directory / f"v{version}", ignore_errors=True)
+        _remove_old_digests(self.folder.parent, self.folder.name, cutoff)
+        trees = self.directory.parent  # the user cache directory's folder per scanned tree
+        if trees.name == "trees" and _is_digest(self.directory.name) and \
+                is_tagged(trees.parent):
+            _remove_old_digests(trees, self.directory.name, cutoff)
+
+
+def _remove_old_digests(parent: Path, keep: str, cutoff: float) -> None:
+    try:
+        items = list(os.scandir(parent))
+    except OSError:
+        return
+    for item in items:
         try:
-            ours = "backend-audit" in (self.directory / "CACHEDIR.TAG").read_text("utf-8")
-        except (OSError, UnicodeDecodeError):
-            ours = False
-        if ours:
-            shutil.rmtree(self.directory / "v1", ignore_errors=True)  # the per-file format
-        try:
-            items = list(os.scandir(self.folder.parent))
+            if item.name != keep and _is_digest(item.name) and \
+                    item.is_dir(follow_symlinks=False) and item.stat().st_mtime < cutoff:
+                shutil.rmtree(item.path, ignore_errors=True)
         except OSError:
-            return
-        for item in items:
-            try:
-                if item.name != self.folder.name and _is_digest(item.name) and \
-                        item.is_dir(follow_symlinks=False) and item.stat().st_mtime < cutoff:
-                    shutil.rmtree(item.path, ignore_errors=True)
-            except OSError:
-                continue
+            continue
 
 
 def _is_digest(name: str) -> bool:
     return len(name) == 32 and all(c in "0123456789abcdef" for c in name)
 
 
-def _read_json(path: Path) -> dict:
-    """A cache file's data; {} when it is missing or damaged."""
+def _unchanged(abs_path: str, seen: _Seen) -> bool:
+    """Whether the file still holds the bytes its key was made of (see ``_Seen``)."""
     try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        st = os.stat(abs_path)
+    except OSError:
+        return False
+    if _signature(st, seen.rel) != seen.signature:
+        return False
+    if not seen.racy:
+        return True
+    read = _read_regular(abs_path, seen.max_bytes)
+    return read is not None and _signature(read[1], seen.rel) == seen.signature and \
+        hashlib.sha256(read[0]).digest() == seen.digest
 
 
 def _read_regular(abs_path: str, max_bytes: int) -> tuple[bytes, os.stat_result] | None:

@@ -133,7 +133,7 @@ def scan(paths: list[Path], config: Config, options: ScanOptions = ScanOptions()
     memo = cached.memo()
     if memo is None:
         memo = _analyse(found, rules, config, options, semgrep_runner, cached)
-    notifications = sorted({*found.notifications, *memo.notifications},
+    notifications = sorted({*found.notifications, *memo.notifications, *cached.notifications()},
                            key=Notification.sort_key)
     stats = ScanStats(
         files_scanned=len(found.files), files_skipped=found.skipped, rules_enabled=len(rules),
@@ -260,7 +260,7 @@ class _CachedScan:
              found: Discovery) -> _CachedScan:
         if directory is None:
             return cls(None, {})
-        cache = ResultCache(directory, ruleset_digest(rules, config))
+        cache = ResultCache(directory, ruleset_digest(rules, config), found.root)
         keys: dict[str, str] = {}
         for abs_path, rel in found.files:
             key = cache.file_key(abs_path, rel, config.max_file_bytes)
@@ -277,6 +277,9 @@ class _CachedScan:
     def memo(self) -> ScanMemo | None:
         """The findings of the last complete scan of exactly these files, if any."""
         if self.cache is None or self.scan_key is None:
+    def notifications(self) -> list[Notification]:
+        return self.cache.notifications if self.cache is not None else []
+
             return None
         memo = self.cache.memo(self.scan_key)
         if memo is not None:
@@ -301,6 +304,7 @@ class _CachedScan:
                 self.semgrep.pop(rel, None)
                 continue
             self.entries[rel] = entry
+                self.cache.damaged(rel)
 
     def store(self, fresh: list[FileResult], fresh_sg: SemgrepResult,
               sg_files: list[tuple[str, str]], semgrep_ran: bool) -> bool:
