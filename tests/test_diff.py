@@ -151,3 +151,81 @@ def test_parse_diff_handles_counts_deletions_and_quoted_paths() -> None:
         "@@ -0,0 +1,2 @@\n+1\n+2\n"
     )
     assert parse_diff(text) == {"app.py": [(3, 3), (19, 21)], "tab\there.py": [(1, 2)]}
+
+
+def _hostile_config(repo: Path, marker: Path) -> None:
+    """Every setting of the repository's own .git/config that would make git run a
+    program during --diff, each leaving a marker file if it runs."""
+    def touch(name: str) -> str:
+        return f"sh -c 'touch {marker}.{name}; cat'"
+
+    git(repo, "config", "core.fsmonitor", f"touch {marker}.fsmonitor; false")
+    git(repo, "config", "diff.external", touch("external"))
+    git(repo, "config", "diff.evil.textconv", f"sh -c 'touch {marker}.textconv; cat \"$0\"'")
+    git(repo, "config", "filter.evil.clean", touch("clean"))
+    git(repo, "config", "filter.evil.process", touch("process"))
+    git(repo, "config", "filter.evil.required", "true")
+    git(repo, "config", "core.pager", touch("pager"))
+    git(repo, "config", "diff.noprefix", "true")
+    hooks = repo / "hooks"
+    hooks.mkdir()
+    for hook in ("post-index-change", "post-checkout", "reference-transaction"):
+        (hooks / hook).write_text(f"#!/bin/sh\ntouch {marker}.{hook}\n", encoding="utf-8")
+        (hooks / hook).chmod(0o755)
+    git(repo, "config", "core.hooksPath", str(hooks))
+    (repo / ".gitattributes").write_text("*.py diff=evil filter=evil\n", encoding="utf-8")
+
+
+def test_diff_runs_no_command_from_the_repositorys_config(repo: Path, tmp_path_factory) -> None:
+    marker = tmp_path_factory.mktemp("markers") / "ran"
+    _hostile_config(repo, marker)
+    result = run(str(repo), "--diff", "HEAD~1", "-f", "github-review")
+    ran = sorted(p.name for p in marker.parent.iterdir())
+    assert ran == [], f"git ran commands from the scanned repository: {ran}"
+    # The diff is still read right: the new flaw only, at its path (diff.noprefix ignored).
+    assert result.exit_code == 1
+    body = json.loads(result.output)
+    assert [(c["path"], c["line"]) for c in body["comments"]] == [
+        ("service/reports.py", _flawed_line())]
+
+
+def test_diff_fetches_nothing_for_a_partial_clone(tmp_path: Path) -> None:
+    """A partial clone fetches missing objects on demand; its remote (here an ext::
+    command) is the repository's choice and must not be contacted."""
+    (tmp_path / "source").mkdir()
+    source = make_repo(tmp_path / "source")
+    git(source, "config", "uploadpack.allowFilter", "true")
+    clone = tmp_path / "clone"
+    try:
+        git(tmp_path, "clone", "-q", "--filter=blob:none", source.as_uri(), str(clone))
+    except subprocess.CalledProcessError:
+        pytest.skip("this git cannot make a partial clone")
+    marker = tmp_path / "fetched"
+    git(clone, "config", "remote.origin.url", f"ext::sh -c touch% {marker}")
+    git(clone, "config", "protocol.allow", "always")
+    result = run(str(clone), "--diff", "HEAD~1")
+    assert not marker.exists()
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs a repository owned by another user")
+def test_trusted_folders_of_the_system_config_still_apply(repo: Path, tmp_path_factory,
+                                                          monkeypatch) -> None:
+    """The system configuration is not read, but the folders it trusts are kept: a CI
+    image that trusts its checkout there must not break --diff."""
+    from backend_audit import gitdiff
+
+    system = tmp_path_factory.mktemp("etc") / "gitconfig"
+    system.write_text(f"[safe]\n\tdirectory = {repo}\n", encoding="utf-8")
+    subprocess.run(["chown", "-R", "65534:65534", str(repo)], check=True)
+    monkeypatch.setenv("GIT_CONFIG_SYSTEM", str(system))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(system.parent / "empty"))
+    gitdiff._system_settings.cache_clear()
+    try:
+        assert run(str(repo), "--diff", "HEAD~1").exit_code == 1
+        system.write_text("", encoding="utf-8")
+        gitdiff._system_settings.cache_clear()
+        result = run(str(repo), "--diff", "HEAD~1")
+        assert result.exit_code == 2 and "dubious ownership" in result.output
+    finally:
+        gitdiff._system_settings.cache_clear()

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from backend_audit.findings import Fix
 from backend_audit.reporters import render
-from backend_audit.reporters.common import fence, repo_path
+from backend_audit.reporters.common import repo_path
+from backend_audit.reporters.escape import fence
 from backend_audit.reporters.github_annotations import annotation
 from backend_audit.reporters.github_review import review
 

@@ -13,7 +13,7 @@ import pytest
 from backend_audit import output
 from backend_audit.cli import main
 from backend_audit.config import Config
-from backend_audit.output import OutputError, write_atomic
+from backend_audit.output import OutputError, write_report
 from backend_audit.pipeline import ScanOptions, scan
 from click.testing import CliRunner
 
@@ -112,7 +112,7 @@ def test_a_failed_write_keeps_the_previous_report(tmp_path: Path, monkeypatch) -
 
     monkeypatch.setattr(output.os, "fsync", full_disk)
     with pytest.raises(OutputError, match="No space left"):
-        write_atomic(report, '{"new": true}' * 1000)
+        write_report(report, '{"new": true}' * 1000)
     assert report.read_text(encoding="utf-8") == '{"previous": true}'
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temp file left
 
@@ -126,7 +126,7 @@ def test_an_interrupted_write_keeps_the_previous_report(tmp_path: Path, monkeypa
 
     monkeypatch.setattr(output.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        write_atomic(report, "new")
+        write_report(report, "new")
     assert report.read_text(encoding="utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["report.sarif"]
 

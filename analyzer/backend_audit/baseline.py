@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from backend_audit.findings import Report
+from backend_audit.reporters.escape import json_text
 
 FORMAT = "backend-audit-baseline"
 VERSION = 1
@@ -40,7 +41,8 @@ def dumps(report: Report) -> str:
     ]
     doc = {"format": FORMAT, "version": VERSION, "tool_version": report.tool_version,
            "created_at": report.started_at, "findings": entries}
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    # Paths and messages are for people; entries match by fingerprint alone.
+    return json_text(doc)
 
 
 def loads(text: str, origin: str = "baseline") -> Baseline:

@@ -15,7 +15,7 @@ from backend_audit.catalogue import CatalogueError, load_catalogue, load_categor
 from backend_audit.config import Config, ConfigError, load_config
 from backend_audit.discover import DiscoveryError, scan_root
 from backend_audit.findings import Report, Severity
-from backend_audit.output import OutputError, write_atomic
+from backend_audit.output import OutputError, check_destination, write_report, write_stdout
 from backend_audit.pipeline import ScanOptions, scan
 from backend_audit.progress import progress_bar
 from backend_audit.reporters import FORMATS, render
@@ -166,13 +166,13 @@ def scan_command(paths: tuple[Path, ...], formats: tuple[str, ...], output: Path
 
             for warning in upload_warnings(text):
                 click.echo(f"backend-audit: warning: {warning}", err=True)
-        if dest is None:
-            click.echo(text, nl=False)
-        else:
-            try:
-                write_atomic(dest, text)
-            except OutputError as exc:
-                _fail(str(exc))
+        try:
+            if dest is None:
+                write_stdout(text)
+            else:
+                write_report(dest, text)
+        except OutputError as exc:
+            _fail(str(exc))
     sys.exit(_exit_code(report, fail_on or config.fail_on))
 
 
@@ -181,13 +181,10 @@ def _check_destinations(targets: list[tuple[str, Path | None]]) -> None:
     for _, dest in targets:
         if dest is None:
             continue
-        folder = dest.parent if str(dest.parent) else Path(".")
-        if dest.is_dir():
-            _fail(f"cannot write {dest}: it is a folder")
-        if not folder.is_dir():
-            _fail(f"cannot write {dest}: folder {folder} does not exist")
-        if not os.access(folder, os.W_OK):
-            _fail(f"cannot write {dest}: folder {folder} is not writable")
+        try:
+            check_destination(dest)
+        except OutputError as exc:
+            _fail(str(exc))
 
 
 #: Formats whose paths code review platforms resolve from the repository root.
@@ -331,7 +328,7 @@ def baseline_command(file: Path, paths: tuple[Path, ...], select: tuple[str, ...
 
     report, _ = _scan_for(paths or (Path("."),), config_file, select, ignore, jobs)
     try:
-        write_atomic(file, baseline.dumps(report))
+        write_report(file, baseline.dumps(report))
     except OutputError as exc:
         _fail(str(exc))
     recorded = sum(1 for f in report.findings if f.suppression is None)

@@ -24,8 +24,10 @@ def assign_fingerprints(findings: list[Finding], line_text) -> list[Finding]:
         key = (f.rule_id, f.path, text)
         occurrence = counts[key]
         counts[key] += 1
+        # surrogatepass: a file name that is not UTF-8 reaches here surrogate-escaped.
         digest = hashlib.sha256(
-            "\x1f".join((f.rule_id, f.path, text, str(occurrence))).encode("utf-8")
+            "\x1f".join((f.rule_id, f.path, text, str(occurrence))).encode("utf-8",
+                                                                           "surrogatepass")
         ).hexdigest()[:32]
         out.append(replace(f, fingerprint=digest))
     return out

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from backend_audit.engines.source import source_lines
+
 _MARK = re.compile(
     r"#\s*backend-audit\s*:\s*ignore\b(?P<ids>\[[^\]]*\])?(?:\s*--\s*(?P<reason>.*))?"
 )
@@ -53,7 +55,8 @@ def blanket_directives(text: str) -> list[int]:
     if "backend-audit" not in text:
         return []
     out = []
-    for n, line in enumerate(text.splitlines(), 1):
+    # Numbered as Python numbers lines (a form feed or U+2028 does not end one).
+    for n, line in enumerate(source_lines(text), 1):
         d = parse_directive(line, n) if "backend-audit" in line else None
         if d is not None and d.blanket:
             out.append(n)

@@ -62,23 +62,6 @@ def repo_path(report: Report, path: str, source_root: str | None) -> str:
     return path if prefix == "." else f"{prefix}/{path}"
 
 
-def fence(text: str, info: str = "") -> str:
-    """A Markdown code fence that the text itself cannot close."""
-    longest = run = 0
-    for ch in text:
-        run = run + 1 if ch == "`" else 0
-        longest = max(longest, run)
-    ticks = "`" * max(3, longest + 1)
-    return f"{ticks}{info}\n{text}\n{ticks}"
-
-
-def markdown_text(text: str) -> str:
-    """Untrusted text for a Markdown comment: no raw HTML, no @-mentions, no notifications."""
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    # A zero-width joiner keeps "@team" readable without pinging anyone.
-    return escaped.replace("@", "@\u200d")
-
-
 def reportable(report: Report) -> list[Finding]:
     """Findings a review bot or CI annotation should show: neither suppressed nor known."""
     return list(report.active_findings)

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from backend_audit.findings import Finding, Report, Severity
 from backend_audit.reporters.common import repo_path, reportable
+from backend_audit.reporters.escape import terminal_text
 
 _COMMAND = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
             Severity.LOW: "notice"}
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # Controls other than line breaks, bidi overrides and undecodable bytes are shown
+    # as escapes: they would otherwise reach the run log and the annotation as they are.
+    safe = terminal_text(text, keep="\t\r\n")
+    return safe.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:

@@ -12,16 +12,15 @@ into them.
 
 from __future__ import annotations
 
-import json
-
 from backend_audit.catalogue import Rule
 from backend_audit.findings import Finding, Report, Severity
-from backend_audit.reporters.common import (
+from backend_audit.reporters.common import repo_path, reportable, severity_counts
+from backend_audit.reporters.escape import (
     fence,
+    json_safe,
+    json_text,
+    markdown_code,
     markdown_text,
-    repo_path,
-    reportable,
-    severity_counts,
 )
 from backend_audit.reporters.sarif import help_uri
 
@@ -95,7 +94,7 @@ def review_summary(report: Report, findings: list[Finding], shown: int) -> str:
     if shown < len(findings):
         lines.append(f"\nShowing the {shown} most severe inline; the others:\n")
         for f in findings[shown:]:
-            lines.append(f"- `{markdown_text(f.path)}:{f.region.start_line}` "
+            lines.append(f"- {markdown_code(f'{f.path}:{f.region.start_line}')} "
                          f"{f.rule_id} {f.rule_name}: {markdown_text(f.message)}")
     return "\n".join(lines)
 
@@ -113,10 +112,9 @@ def review(report: Report, commit_id: str | None = None, max_comments: int = MAX
     }
     if commit_id:
         body = {"commit_id": commit_id, **body}
-    return body
+    return json_safe(body)
 
 
 def render(report: Report, commit_id: str | None = None, max_comments: int = MAX_COMMENTS,
            source_root: str | None = None) -> str:
-    return json.dumps(review(report, commit_id, max_comments, source_root), indent=2,
-                      ensure_ascii=False) + "\n"
+    return json_text(review(report, commit_id, max_comments, source_root))

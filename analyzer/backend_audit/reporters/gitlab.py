@@ -7,10 +7,9 @@ severity and location. Paths are relative to the repository root.
 
 from __future__ import annotations
 
-import json
-
 from backend_audit.findings import Finding, Report, Severity
 from backend_audit.reporters.common import repo_path, reportable
+from backend_audit.reporters.escape import json_text, markdown_text
 
 _SEVERITY = {Severity.CRITICAL: "blocker", Severity.HIGH: "critical", Severity.MEDIUM: "major",
              Severity.LOW: "minor"}
@@ -19,7 +18,8 @@ _SEVERITY = {Severity.CRITICAL: "blocker", Severity.HIGH: "critical", Severity.M
 def issue(report: Report, f: Finding, source_root: str | None = None) -> dict:
     return {
         "type": "issue",
-        "description": f"{f.rule_id} {f.rule_name}: {f.message}",
+        # Shown in merge requests, where GitLab may render it as Markdown.
+        "description": f"{f.rule_id} {f.rule_name}: {markdown_text(f.message)}",
         "check_name": f"{f.rule_id} {f.rule_name}",
         "fingerprint": f.fingerprint,
         "severity": _SEVERITY[f.severity],
@@ -34,4 +34,4 @@ def issue(report: Report, f: Finding, source_root: str | None = None) -> dict:
 
 def render(report: Report, source_root: str | None = None) -> str:
     issues = [issue(report, f, source_root) for f in reportable(report)]
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    return json_text(issues)

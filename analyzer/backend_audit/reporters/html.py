@@ -18,7 +18,9 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from backend_audit.engines.source import source_lines
 from backend_audit.findings import Finding, Report, Severity
+from backend_audit.reporters.escape import readable, terminal_text
 from backend_audit.reporters.sarif import help_uri
 from backend_audit.reporters.sources import SourceFiles
 from backend_audit.resources import reports_dir
@@ -62,7 +64,7 @@ def code_context(f: Finding, sources: SourceFiles) -> tuple[CodeLine, ...]:
     if lines is None or first > len(lines):
         # The file is gone or changed: show the snippet the scan recorded.
         return tuple(CodeLine(first + i, text, True)
-                     for i, text in enumerate(f.snippet.split("\n")) if f.snippet)
+                     for i, text in enumerate(source_lines(f.snippet)) if f.snippet)
     last = min(last, first + 10, len(lines))
     lo, hi = max(1, first - CONTEXT_LINES), min(len(lines), last + CONTEXT_LINES)
     return tuple(CodeLine(n, lines[n - 1], first <= n <= last) for n in range(lo, hi + 1))
@@ -98,8 +100,17 @@ def _environment(folder: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_shown,
     )
     return env
+
+
+def _shown(value: object) -> object:
+    """Every value the template prints: scanned text cannot hide or reorder characters
+    (bidi overrides, controls) or carry bytes that are not UTF-8 (undecodable names)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return terminal_text(value, keep="\t\n")
+    return value
 
 
 def _asset(folder: Path, name: str) -> str:
@@ -143,4 +154,4 @@ def render(report: Report, sources: SourceFiles | None = None) -> str:
         "script": Markup(script),
         "script_hash": _script_hash(script),
     }
-    return _environment(folder).get_template("report.html.j2").render(context)
+    return readable(_environment(folder).get_template("report.html.j2").render(context))

@@ -3,10 +3,9 @@ fields are only ever added."""
 
 from __future__ import annotations
 
-import json
-
 from backend_audit.findings import Finding, Report
 from backend_audit.reporters.common import summary
+from backend_audit.reporters.escape import json_text
 
 SCHEMA_VERSION = 1
 
@@ -47,4 +46,4 @@ def render(report: Report) -> str:
         "rules": [{"id": r.id, "name": r.name, "category": r.category,
                    "severity": str(r.severity)} for r in report.rules],
     }
-    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    return json_text(data)

@@ -7,10 +7,9 @@ replacing whole lines.
 
 from __future__ import annotations
 
-import json
-
 from backend_audit.findings import Finding, Report, Severity
 from backend_audit.reporters.common import repo_path, reportable
+from backend_audit.reporters.escape import json_text, markdown_text
 from backend_audit.reporters.sarif import INFO_URI, help_uri
 
 _SEVERITY = {Severity.CRITICAL: "ERROR", Severity.HIGH: "ERROR", Severity.MEDIUM: "WARNING",
@@ -20,7 +19,7 @@ _SEVERITY = {Severity.CRITICAL: "ERROR", Severity.HIGH: "ERROR", Severity.MEDIUM
 def _byte_column(line_text: str | None, column: int) -> int:
     if line_text is None:
         return column
-    return len(line_text[: column - 1].encode("utf-8")) + 1
+    return len(line_text[: column - 1].encode("utf-8", "surrogatepass")) + 1
 
 
 def _range(f: Finding) -> dict:
@@ -39,13 +38,14 @@ def _range(f: Finding) -> dict:
 def diagnostic(report: Report, f: Finding, rules: dict, source_root: str | None) -> dict:
     rule = rules.get(f.rule_id)
     out: dict = {
-        "message": f.message,
+        # reviewdog posts the message as a Markdown review comment.
+        "message": markdown_text(f.message),
         "location": {"path": repo_path(report, f.path, source_root), "range": _range(f)},
         "severity": _SEVERITY[f.severity],
         "source": {"name": "backend-audit", "url": INFO_URI},
         "code": {"value": f"{f.rule_id} {f.rule_name}"},
         "original_output": f"{f.path}:{f.region.start_line}:{f.region.start_column}: "
-                           f"{f.rule_id} {f.message}",
+                           f"{f.rule_id} {markdown_text(f.message)}",
     }
     if rule is not None:
         out["code"]["url"] = help_uri(rule)
@@ -66,4 +66,4 @@ def render(report: Report, source_root: str | None = None) -> str:
         "source": {"name": "backend-audit", "url": INFO_URI},
         "diagnostics": [diagnostic(report, f, rules, source_root) for f in reportable(report)],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json_text(doc)

@@ -11,11 +11,11 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path, PurePosixPath
-from urllib.parse import quote
 
 from backend_audit.catalogue import Rule
 from backend_audit.findings import Finding, Notification, NotificationLevel, Report, Severity
 from backend_audit.reporters.common import rule_docs_markdown, rule_docs_text
+from backend_audit.reporters.escape import json_text, sarif_text, uri_path
 from backend_audit.reporters.sources import SourceFiles
 
 SCHEMA_URI = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
@@ -85,7 +85,7 @@ class _Locator:
         if PurePosixPath(path).is_absolute():
             return PurePosixPath(path).as_uri()
         joined = path if self.prefix == "." else f"{self.prefix}/{path}"
-        return quote(joined, safe="/")
+        return uri_path(joined)
 
     def base(self) -> dict:
         return {"%SRCROOT%": {"uri": self.source_root.as_uri().rstrip("/") + "/"}}
@@ -118,7 +118,7 @@ def _result(f: Finding, index: int, locator: _Locator, sources: SourceFiles) -> 
         "ruleId": f.rule_id,
         "ruleIndex": index,
         "level": _LEVEL[f.severity],
-        "message": {"text": f.message},
+        "message": {"text": sarif_text(f.message)},
         "locations": [_location(locator, f.path, _region(f))],
         "partialFingerprints": fingerprints,
         "properties": {"category": f.category, "confidence": str(f.confidence),
@@ -135,7 +135,7 @@ def _result(f: Finding, index: int, locator: _Locator, sources: SourceFiles) -> 
 def _notification(n: Notification, locator: _Locator) -> dict:
     out: dict = {
         "level": _NOTIFICATION_LEVEL[n.level],
-        "message": {"text": (f"{n.path}: " if n.path else "") + n.message},
+        "message": {"text": sarif_text((f"{n.path}: " if n.path else "") + n.message)},
         "descriptor": {"id": n.kind},
     }
     if n.path:
@@ -177,7 +177,7 @@ def render(report: Report, category: str | None = None, sources: SourceFiles | N
     if category:
         run["automationDetails"] = {"id": category.rstrip("/") + "/"}
     doc = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json_text(doc)
 
 
 # GitHub's published limits for one SARIF upload (hard: rejected; soft: truncated).

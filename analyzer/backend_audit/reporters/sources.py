@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from backend_audit.engines.source import read_source
+from backend_audit.engines.source import read_source, source_lines
 from backend_audit.reporters.line_hash import line_hashes
 
 #: Larger files are not read back (the scan itself refuses far smaller ones by default).
@@ -29,10 +29,11 @@ class SourceFiles:
         return self.root / path
 
     def lines(self, path: str) -> list[str] | None:
-        """The file's lines as the scan decoded them (encoding cookie, BOM dropped)."""
+        """The file's lines as the scan decoded them (encoding cookie, BOM dropped) and
+        numbered them: split at \\n, \\r\\n and \\r only, never at a form feed or U+2028."""
         if path not in self._lines:
             src = read_source(str(self._absolute(path)), MAX_BYTES)
-            self._lines[path] = src.text.splitlines() if src.text is not None else None
+            self._lines[path] = source_lines(src.text) if src.text is not None else None
         return self._lines[path]
 
     def line_hash(self, path: str, line: int) -> str | None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from backend_audit.engines.source import source_lines
 from backend_audit.findings import Finding, Report, Severity
+from backend_audit.reporters.escape import terminal_text
 
 _COLOURS = {Severity.CRITICAL: "\x1b[1;31m", Severity.HIGH: "\x1b[31m",
             Severity.MEDIUM: "\x1b[33m", Severity.LOW: "\x1b[36m"}
@@ -12,8 +14,9 @@ _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 
 
 def _safe(text: str) -> str:
-    """Scanned code must not drive the terminal: drop control characters."""
-    return "".join(ch if ch == "\t" or (ch >= " " and ch != "\x7f") else "?" for ch in text)
+    """Scanned code must not drive the terminal or reorder what it shows: control and
+    bidi characters, and bytes of file names that are not UTF-8, are shown escaped."""
+    return terminal_text(text)
 
 
 def render(report: Report, colour: bool = False, show_suppressed: bool = False) -> str:
@@ -69,7 +72,7 @@ def _finding_lines(f: Finding, c) -> list[str]:
     head = (f"  {loc:<8} {c(_COLOURS[f.severity], f'{f.severity!s:<8}')} "
             f"{f.rule_id} {f.rule_name} ({f.category}){tag}")
     lines = [head, f"           {_safe(f.message)}"]
-    first = f.snippet.splitlines()[0] if f.snippet else ""
+    first = source_lines(f.snippet)[0] if f.snippet.strip() else ""
     if first.strip():
         lines.append(c(_DIM, f"           | {_safe(first.strip())}"))
     return lines
