@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from backend_audit.reporters.escape import markdown_code
 from backend_audit.reporters.github_review import MARKER
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -133,7 +134,8 @@ class PostResult:
 
 
 def _fold(review: dict) -> dict:
-    listed = [f"- `{c['path']}:{c['line']}`\n\n  " + c["body"].replace("\n", "\n  ")
+    listed = [f"- {markdown_code(str(c['path']) + ':' + str(c['line']))}\n\n  "
+              + c["body"].replace("\n", "\n  ")
               for c in review["comments"]]
     body = review["body"] + "\n\n(GitHub refused inline comments for these lines.)\n\n" + \
         "\n".join(listed)
