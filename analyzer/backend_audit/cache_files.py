@@ -9,6 +9,7 @@ refused before a byte of it is trusted.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import hmac
 import os
@@ -160,7 +161,9 @@ def read_regular(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise CacheFileError(f"cannot be opened ({exc.strerror or exc}; a symlink?)") from None
+        if exc.errno == errno.ELOOP:
+            raise CacheFileError("is a symbolic link") from None
+        raise CacheFileError(f"cannot be opened ({exc.strerror or exc})") from None
     with open(fd, "rb") as handle:
         try:
             st = os.fstat(handle.fileno())

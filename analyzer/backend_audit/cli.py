@@ -115,8 +115,10 @@ def _exit_code(report: Report, fail_on: str) -> int:
 @click.option("--show-suppressed", is_flag=True, help="List suppressed findings in text output.")
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               envvar="BACKEND_AUDIT_CACHE_DIR", show_envvar=True,
-              help="Where to keep results of unchanged files between scans "
-                   "[default: .backend-audit-cache in the scanned folder].")
+              help="Where to keep results of unchanged files between scans; only files "
+                   "this user wrote on this machine are used [default: a folder per "
+                   "scanned tree in the user cache directory, e.g. "
+                   "~/.cache/backend-audit].")
 @click.option("--no-cache", is_flag=True, help="Scan every file afresh; read and write no cache.")
 @click.option("--include-tests", is_flag=True, default=None,
               help="Also analyse test code: folders named tests or test, and test_*.py, "
