@@ -38,6 +38,13 @@ def _confidences(unit: str, rule: str) -> dict[int, str]:
     # most at medium (the rule's measured precision is 0.86, under the 0.9 of "high").
     ("error-handling/plugin_fallbacks.py", "BA402", 36, "medium"),
     ("error-handling/plugin_fallbacks.py", "BA402", 43, "medium"),
+    # Reading and parsing an optional local file with a fallback: audit level; writing
+    # one: reported.
+    ("error-handling/plugin_fallbacks.py", "BA402", 60, "low"),
+    ("error-handling/plugin_fallbacks.py", "BA402", 69, "medium"),
+    # A Django system check that cannot reach the database: audit level.
+    ("error-handling/django_system_checks.py", "BA402", 16, "low"),
+    ("error-handling/django_system_checks.py", "BA402", 25, "medium"),
     # Input stored by a handler only instance administrators reach: audit level; the
     # same store by any member: reported.
     ("validation/drf_instance_admin.py", "BA101", 20, "low"),
