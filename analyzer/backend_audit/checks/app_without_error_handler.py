@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import libcst as cst
 
+from backend_audit.appmodel.names import dotted_name
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.checks._error_handling import (
     FAMILIES,
@@ -50,6 +51,9 @@ class _AppUses(cst.CSTVisitor):
     def __init__(self) -> None:
         self.served: set[str] = set()
         self.tool: set[str] = set()
+        # aiohttp sub-applications (``app.add_subapp("/v2", v2)``): the parent's
+        # middlewares, error handling included, run for their routes.
+        self.subapps: set[str] = set()
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if isinstance(node.value, cst.Name):
@@ -70,6 +74,8 @@ class _AppUses(cst.CSTVisitor):
             for arg in node.args:
                 if isinstance(arg.value, cst.Name):
                     self.served.add(arg.value.value)
+        elif last in ("add_subapp", "add_domain") and len(node.args) >= 2:
+            self.subapps.add(dotted_name(node.args[1].value) or "")
 
 
 class AppWithoutErrorHandler(Check):
@@ -80,6 +86,7 @@ class AppWithoutErrorHandler(Check):
         super().__init__(ctx)
         self._uses: _AppUses | None = None
         self._pending_name: dict[int, str] = {}
+        self._subapp_calls: set[int] = set()
 
     @property
     def uses(self) -> _AppUses:
@@ -89,6 +96,9 @@ class AppWithoutErrorHandler(Check):
         return self._uses
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) == 1 and isinstance(node.value, cst.Call) and \
+                dotted_name(node.targets[0].target) in self.uses.subapps:
+            self._subapp_calls.add(id(node.value))
         if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
             name = node.targets[0].target.value
             if isinstance(node.value, cst.Call):
@@ -102,7 +112,7 @@ class AppWithoutErrorHandler(Check):
 
     def visit_Call(self, node: cst.Call) -> None:
         framework = app_framework(node, self.ctx.imports)
-        if framework is None or is_test_path(self.ctx.path):
+        if framework is None or is_test_path(self.ctx.path) or id(node) in self._subapp_calls:
             return
         name = self._pending_name.get(id(node))
         served = name is None or name in self.uses.served

@@ -180,6 +180,26 @@ _OPERATION = re.compile(
     r"\bhttpx\.|urlopen|\.request\(|\bRequest\(|\.verify\w*\(|\.send\w*\(|"
     r"connection\w*\(")
 
+# Reading an optional local file and parsing it (a manifest, a config.json): a missing or
+# malformed file falls back to a default by design. Writing, or a database or network
+# call next to it, is an operation again.
+_FILE_READ = re.compile(r"\bopen\([^)\n]*\)|\.read(_text|_bytes)?\(")
+_PARSE = re.compile(r"\b(json|yaml|toml|tomllib|tomli|configparser|ini)\w*\.|\.load\w*\(")
+
+
+def _operates(code: str) -> bool:
+    if not _OPERATION.search(code):
+        return False
+    if _PARSE.search(code) and not re.search(r"\bopen\([^)\n]*['\"][wax+]", code):
+        return bool(_OPERATION.search(_FILE_READ.sub("", code)))
+    return True
+
+
+# Django system checks (``@register`` from django.core.checks) are diagnostics: a check
+# that cannot run has nothing to report, and must not crash ``manage.py`` start-up.
+_SYSTEM_CHECK = "django.core.checks.register"
+
+
 # Functions whose job is to answer "does it work / what is it" (``is_valid_pubkey``,
 # ``try_get_user``, ``parse_date``, ``_detect_platform``): failure is an answer.
 _PROBE_NAME = re.compile(r"_*(is|has|can|should|try|parse|safe|detect|guess|probe|"
@@ -243,9 +263,9 @@ class BroadExceptSwallowed(Check):
             # value is the convention; around a database, file, network or code operation
             # it hides failures that matter.
             if operates is None:
-                operates = bool(_OPERATION.search(self.ctx.module.code_for_node(node.body)))
+                operates = _operates(self.ctx.module.code_for_node(node.body))
             deliberate = _documented(handler) or bool(_PROBE_NAME.match(function)) or \
-                not operates
+                not operates or self._system_check()
             what = "A bare except:" if handler.type is None else "A broad except"
             if kind == "silent":
                 message = (f"{what} discards every error silently: nothing is logged or "
@@ -257,6 +277,15 @@ class BroadExceptSwallowed(Check):
             self.report(handler, message=message,
                         confidence="low" if deliberate else
                         "high" if kind == "silent" else "medium")
+
+    def _system_check(self) -> bool:
+        for fn in self.ctx.function_stack:
+            for dec in fn.decorators:
+                callee = dec.decorator.func if isinstance(dec.decorator, cst.Call) \
+                    else dec.decorator
+                if self.ctx.imports.qualname(callee) == _SYSTEM_CHECK:
+                    return True
+        return False
 
     @staticmethod
     def _uses_exception(handler: cst.ExceptHandler) -> bool:

@@ -21,6 +21,15 @@ SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
 FACT = "cors-headers.header-layer"
 
 
+def _from_config(expr: cst.BaseExpression) -> bool:
+    """``app.config.get("X", {})``, ``current_app.config["X"]``, ``settings.X``."""
+    if isinstance(expr, cst.Call):
+        expr = expr.func
+    text = dotted_name(expr) or (dotted_name(expr.value) if isinstance(expr, cst.Subscript)
+                                 else None) or ""
+    return any(part in ("config", "settings", "conf") for part in text.split("."))
+
+
 class SecurityHeadersMissing(Check):
     rule_id = "BA902"
 
@@ -50,6 +59,22 @@ class SecurityHeadersMissing(Check):
                                 if isinstance(e, cst.DictElement))
             if any(k.lower() in SECURITY_HEADERS for k in keys):
                 self.ctx.add_fact(FACT, "headers")
+            elif node.func.attr.value == "update" and first is not None and \
+                    self._configured(first.value):
+                # ``response.headers.update(app.config.get("CUSTOM_RESPONSE_HEADERS"))``:
+                # every response gets the headers whoever deploys the app configures.
+                self.ctx.add_fact(FACT, "configured")
+
+    def _configured(self, expr: cst.BaseExpression) -> bool:
+        values = [expr]
+        if isinstance(expr, cst.Name):
+            # The hook's own body, then the functions around it (a factory that read the
+            # config), then the module.
+            for scope in (*reversed(self.ctx.function_stack), self.ctx.module):
+                values = self.ctx.flow(scope).values_of(expr.value)
+                if values:
+                    break
+        return bool(values) and all(_from_config(v) for v in values)
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):

@@ -23,6 +23,7 @@ _LOGGER = re.compile(r"(?i)(^|\.|_)(log|logger|logging|logs|audit_log|structlog)
 _RESPONSES = frozenset({"jsonify", "JsonResponse", "JSONResponse", "ORJSONResponse",
                         "UJSONResponse", "json_response", "make_response", "Response",
                         "HttpResponse"})
+_REVEALS = re.compile(r"(?i)credential|secret|reveal")
 _SERIALIZER_BASES = ("ModelSerializer", "HyperlinkedModelSerializer")
 # Model methods whose dict ends up in API responses.
 _SERIALIZE_METHOD = re.compile(r"(to|as)_(dict|json|api|response)$|serialize$|__json__$|"
@@ -54,12 +55,18 @@ class PasswordLoggedOrReturned(Check):
         elif last in _RESPONSES:
             for arg in node.args:
                 if arg.keyword is not None and is_password_column(arg.keyword.value) and \
-                        _not_literal(arg.value):
-                    self.report(node, confidence="high")
+                        _not_literal(arg.value) or self._dict_leaks(arg.value):
+                    self.report(node, confidence=self._response_confidence())
                     return
-                if self._dict_leaks(arg.value):
-                    self.report(node, confidence="high")
-                    return
+
+    def _response_confidence(self) -> str:
+        """An endpoint whose name says it hands out a stored credential (``RoleView
+        Credentials.get``, ``reveal_secret``) does so on purpose, for a vault, a service
+        account or an integration: whether its callers should see it is a design
+        question, reported at the audit level."""
+        names = [fn.name.value for fn in self.ctx.function_stack] + \
+            [cls.name.value for cls in self.ctx.class_stack]
+        return "low" if any(_REVEALS.search(n) for n in names) else "high"
 
     def _logged(self, node: cst.Call) -> None:
         for arg in node.args:
@@ -99,7 +106,7 @@ class PasswordLoggedOrReturned(Check):
         if isinstance(value, cst.Tuple) and value.elements:
             value = value.elements[0].value  # ``return {...}, 201``
         if self._dict_leaks(value):
-            self.report(node, confidence="high")
+            self.report(node, confidence=self._response_confidence())
 
     # -- DRF serializers and FastAPI response models ------------------------------------
 

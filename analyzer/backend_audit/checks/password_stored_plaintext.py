@@ -40,6 +40,12 @@ _QUERY_MARKERS = ("objects", "query", "filter", "filter_by", "where", "select", 
 _NOT_A_RECORD = re.compile(r"(?i)config|settings|conf$|options|opts|args|client|conn|smtp|mail|"
                            r"ldap|engine|proxy|form|serializer|parser|environ|cred|auth|"
                            r"schema|payload|request|body|data$|params|ns$")
+# Calls that load one stored row: ``X.objects.get(...)``, ``get_object_or_404(X, ...)``,
+# ``session.get(X, id)``, ``query.filter_by(...).first()``.
+_ROW_LOADS = frozenset({"get", "aget", "first", "afirst", "one", "one_or_none", "scalar_one",
+                        "scalar_one_or_none", "get_object_or_404", "aget_object_or_404",
+                        "get_object", "latest", "earliest", "get_or_404", "first_or_404",
+                        "one_or_404"})
 _WRITE_SQL = re.compile(r"(?is)^\s*(insert|update|replace|merge)\b.*\b(pass(word|wd)?|pwd)\w*\b")
 
 
@@ -57,6 +63,18 @@ def _chain(node: cst.BaseExpression) -> list[str]:
             return out[::-1]
         else:
             return out[::-1]
+
+
+def _loads_row(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, cst.Await):
+        expr = expr.expression
+    if not isinstance(expr, cst.Call):
+        return False
+    chain = _chain(expr.func)
+    if not chain or chain[-1] not in _ROW_LOADS:
+        return False
+    return len(chain) == 1 or chain[0] == "self" or \
+        any(m in chain for m in (*_QUERY_MARKERS, "session", "db", "scalars"))
 
 
 class PasswordStoredPlaintext(Check):
@@ -350,9 +368,22 @@ class PasswordStoredPlaintext(Check):
                attr: str | None, assigned: bool = False) -> None:
         if string_value(value) is not None:
             return  # a literal: BA207's business
+        if self._copied_from_row(value):
+            return
         kind = self.values.kind(value)
         if kind in (Kind.PLAIN, Kind.WRAPPED):
             self._report(at, model, attr or "password", kind, assigned=assigned)
+
+    def _copied_from_row(self, value: cst.BaseExpression) -> bool:
+        """``account.password = existing.password`` where ``existing`` was loaded from the
+        database: the stored value is copied as it is (hashed or deliberately reversible);
+        where it was first stored is where a plaintext password would be reported."""
+        if not isinstance(value, cst.Attribute) or not is_password_column(value.attr.value) \
+                or not isinstance(value.value, cst.Name):
+            return False
+        loads = [v for v in self.ctx.flow().values_of(value.value.value)
+                 if not (isinstance(v, cst.Name) and v.value == "None")]
+        return bool(loads) and all(_loads_row(v) for v in loads)
 
     def _report(self, at: cst.CSTNode, model: str | None, attr: str, kind: Kind,
                 assigned: bool = False, schema: str | None = None) -> None:

@@ -21,8 +21,10 @@ Fact keys and value shapes (read them with ``project.get(key)``):
     Flask-RESTful ``Api``, which register handlers), ``handle_exception`` (an
     overridden ``Flask.handle_exception``), ``django-handler`` (``handler500 = ...`` in
     a URLconf), ``django-signal`` (``got_request_exception.connect``),
-    ``process_exception`` (a Django middleware class) and
-    ``taught`` (a call to a function named in the user's ``error_handlers`` setting).
+    ``process_exception`` (a Django middleware class), ``handler_decorator`` (a
+    decorator whose wrapper calls the view inside a try and answers each error with a
+    response: ``@api_process`` on every handler) and ``taught`` (a call to a function
+    named in the user's ``error_handlers`` setting).
     ``family`` is "any" when the module imports no web framework; ``class`` names the
     class a ``middleware`` or ``process_exception`` handler is defined in.
 
@@ -31,6 +33,8 @@ Fact keys and value shapes (read them with ``project.get(key)``):
 """
 
 from __future__ import annotations
+
+import re
 
 import libcst as cst
 
@@ -102,19 +106,53 @@ class _DownstreamCalls(cst.CSTVisitor):
             self.found = True
 
 
+# What an error-answering ``except`` returns: an error response of the app's own making.
+_ERROR_ANSWER = re.compile(r"(?i)response|error|json|abort|fail|problem|reply")
+
+
+class _WrappedCall(cst.CSTVisitor):
+    """Finds, in a try body, ``view(*args, **kwargs)``: a decorator's wrapper forwarding
+    its arguments to the function it decorates."""
+
+    def __init__(self, wrapped: set[str]) -> None:
+        self.wrapped = wrapped
+        self.found = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value in self.wrapped and \
+                any(arg.star for arg in node.args):
+            self.found = True
+
+
+def _answers_errors(handler: cst.ExceptHandler) -> bool:
+    """``except X: return error_response(...)`` (not a retry, a log-and-raise or a pass)."""
+    for stmt in handler.body.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.Return) and isinstance(small.value, cst.Call) and \
+                    _ERROR_ANSWER.search(dotted_name(small.value.func) or ""):
+                return True
+    return False
+
+
 class AppsCollector(Collector):
     words = ("Flask", "FastAPI", "Starlette", "Application", "errorhandler", "exception",
              "handler", "urlpatterns", "include(", "except", "middleware", "Api(")
     # What every fact above needs in the text: an application class, a handler
     # registration, a REST Api, a Django handler/include/signal/process_exception, a
-    # handle_exception override, or a try around a call passing the request on (an
-    # error-named middleware's name holds "rror" or "xception").
+    # handle_exception override, a try around a call passing the request on (an
+    # error-named middleware's name holds "rror" or "xception"), or a decorator's wrapper
+    # forwarding ``*args`` (a handler decorator's "except" is among the words).
     source_pattern = (
         r"Flask|FastAPI|Starlette|Application|errorhandler|error_handler|exception_handler|"
         r"add_middleware|Middleware|Api|got_request_exception|include|handler[45]|"
         r"process_exception|handle_exception|handle_user_exception|"
         r"\b(?:call_next|get_response|_get_response|handler|app|_app|application|wsgi_app)"
-        r"[\s\\]*\("
+        r"[\s\\]*\(|\(\s*\*\w+"
     )
 
     @staticmethod
@@ -236,3 +274,11 @@ class AppsCollector(Collector):
         if finder.found:
             cls = self.ctx.class_stack[-1].name.value if self.ctx.class_stack else None
             self._handler("middleware", cls=cls)
+        elif len(self.ctx.function_stack) >= 2 and not self.ctx.class_stack:
+            # A module-level decorator: ``def api_process(method): async def wrap(*a, **kw):
+            # try: answer = await method(*a, **kw) except APIError as e: return error(e)``.
+            wrapped = set().union(*(_param_names(fn) for fn in self.ctx.function_stack[:-1]))
+            forward = _WrappedCall(wrapped)
+            walk(node.body, forward)
+            if forward.found and any(_answers_errors(h) for h in node.handlers):
+                self._handler("handler_decorator")
