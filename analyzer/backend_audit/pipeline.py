@@ -59,7 +59,8 @@ class ScanOptions:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     jobs: int = 0
-    semgrep_timeout: float = 600.0
+    #: semgrep's deadline in seconds; None: one that grows with the files it is sent.
+    semgrep_timeout: float | None = None
     #: Result cache folder; None scans without a cache (the CLI turns it on by default).
     cache_dir: Path | None = None
     progress: Progress | None = field(default=None, compare=False)
@@ -170,7 +171,9 @@ def _analyse(found: Discovery, rules: tuple[Rule, ...], config: Config, options:
         # then overlaps their work instead of delaying it.
         nonlocal running
         if semgrep_runner is None and running is None:
-            running = SemgrepRun(semgrep_rules, sg_files, options.semgrep_timeout)
+            running = SemgrepRun(semgrep_rules, sg_files, options.semgrep_timeout,
+                                 max_bytes=config.max_file_bytes,
+                                 file_timeout=config.file_timeout)
 
     tasks = [FileTask(a, r) for a, r in found.files if r not in cached.libcst]
     results = list(cached.libcst.values())
