@@ -277,12 +277,12 @@ class _CachedScan:
             scan_key = h.hexdigest()
         return cls(cache, keys, scan_key)
 
-    def memo(self) -> ScanMemo | None:
-        """The findings of the last complete scan of exactly these files, if any."""
-        if self.cache is None or self.scan_key is None:
     def notifications(self) -> list[Notification]:
         return self.cache.notifications if self.cache is not None else []
 
+    def memo(self) -> ScanMemo | None:
+        """The findings of the last complete scan of exactly these files, if any."""
+        if self.cache is None or self.scan_key is None:
             return None
         memo = self.cache.memo(self.scan_key)
         if memo is not None:
@@ -304,10 +304,10 @@ class _CachedScan:
                     self.semgrep[rel] = semgrep_from_json(rel, entry.semgrep)
             except (KeyError, TypeError, ValueError, IndexError, AttributeError):
                 self.libcst.pop(rel, None)  # a damaged entry is a miss
+                self.cache.damaged(rel)
                 self.semgrep.pop(rel, None)
                 continue
             self.entries[rel] = entry
-                self.cache.damaged(rel)
 
     def store(self, fresh: list[FileResult], fresh_sg: SemgrepResult,
               sg_files: list[tuple[str, str]], semgrep_ran: bool) -> bool:
