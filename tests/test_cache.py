@@ -67,14 +67,15 @@ def _key(report) -> list[tuple]:
 
 
 def _count_analyses(monkeypatch) -> list[str]:
+    """The files the scan sends to libcst (each is analysed in a worker process)."""
     seen: list[str] = []
-    real = libcst_engine.analyse_file
+    real = libcst_engine.run_libcst
 
-    def counting(task, *args):
-        seen.append(task.rel_path)
-        return real(task, *args)
+    def counting(tasks, *args, **kwargs):
+        seen.extend(task.rel_path for task in tasks)
+        return real(tasks, *args, **kwargs)
 
-    monkeypatch.setattr(libcst_engine, "analyse_file", counting)
+    monkeypatch.setattr(libcst_engine, "run_libcst", counting)
     return seen
 
 
