@@ -87,7 +87,7 @@ def _write_corpus(root: Path) -> dict[str, str]:
     bad["generated/catalogue_data.py"] = "limit"
     (root / "generated" / "deep.py").write_text(
         "CONFIG = " + "[" * 1000 + "]" * 1000 + "\n", encoding="utf-8")
-    bad["generated/deep.py"] = ""
+    bad["generated/deep.py"] = "nested"
     (root / "links").mkdir()
     os.symlink("loop_b.py", root / "links" / "loop_a.py")
     os.symlink("loop_a.py", root / "links" / "loop_b.py")

@@ -31,6 +31,7 @@ from backend_audit.findings import (
     Finding,
     Fix,
     Notification,
+    NotificationLevel,
     Region,
     Report,
     ScanStats,
@@ -132,10 +133,12 @@ def scan(paths: list[Path], config: Config, options: ScanOptions = ScanOptions()
                                   skip_tests=not config.include_tests)
     cached = _CachedScan.open(options.cache_dir, rules, config, found)
     memo = cached.memo()
+    # Notes about this run (its workers), never remembered with its findings.
+    run_notes: list[Notification] = []
     if memo is None:
-        memo = _analyse(found, rules, config, options, semgrep_runner, cached)
-    notifications = sorted({*found.notifications, *memo.notifications, *cached.notifications()},
-                           key=Notification.sort_key)
+        memo = _analyse(found, rules, config, options, semgrep_runner, cached, run_notes)
+    notifications = sorted({*found.notifications, *memo.notifications, *cached.notifications(),
+                            *run_notes}, key=Notification.sort_key)
     stats = ScanStats(
         files_scanned=len(found.files), files_skipped=found.skipped, rules_enabled=len(rules),
         duration_seconds=round(time.perf_counter() - started, 3),
@@ -152,11 +155,14 @@ def scan(paths: list[Path], config: Config, options: ScanOptions = ScanOptions()
 
 
 def _analyse(found: Discovery, rules: tuple[Rule, ...], config: Config, options: ScanOptions,
-             semgrep_runner: SemgrepRunner | None, cached: _CachedScan) -> ScanMemo:
-    """Findings, notifications (other than discovery's) and line count of a scan."""
+             semgrep_runner: SemgrepRunner | None, cached: _CachedScan,
+             run_notes: list[Notification]) -> ScanMemo:
+    """Findings, notifications (other than discovery's and ``run_notes``) and line count
+    of a scan."""
     from backend_audit.checks import check_classes
     from backend_audit.engines.libcst_engine import FileTask, run_libcst
     from backend_audit.engines.semgrep_engine import SemgrepResult, SemgrepRun
+    from backend_audit.engines.workers import clamp_jobs
 
     by_id = {r.id: r for r in rules}
     semgrep_rules = [r for r in rules if r.engine == "semgrep"]
@@ -177,9 +183,12 @@ def _analyse(found: Discovery, rules: tuple[Rule, ...], config: Config, options:
 
     tasks = [FileTask(a, r) for a, r in found.files if r not in cached.libcst]
     results = list(cached.libcst.values())
-    fresh = list(run_libcst(tasks, config, libcst_ids, _words(rules), options.jobs or config.jobs,
-                            _progress_counter(options.progress, len(found.files),
-                                              len(results)), start_semgrep))
+    jobs, clamped = clamp_jobs(options.jobs or config.jobs)
+    if clamped is not None and tasks:
+        run_notes.append(Notification(clamped, NotificationLevel.NOTE, None, None, "jobs"))
+    fresh = run_libcst(tasks, config, libcst_ids, _words(rules), jobs,
+                       _progress_counter(options.progress, len(found.files), len(results)),
+                       start_semgrep, run_notes.append)
     results.extend(fresh)
     results.sort(key=lambda r: r.path)
     fresh_sg = running.result() if running is not None else \
