@@ -101,7 +101,7 @@ def _exit_code(report: Report, fail_on: str) -> int:
               help="Report only findings at or above this confidence [default: medium; "
                    "low is the audit level: more findings, more of them wrong].")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
-              help="Worker processes [default: all cores].")
+              help="Worker processes [default: one per CPU; at most twice that].")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               default=None, help="TOML file with [tool.backend-audit] settings.")
 @click.option("--sarif-category", default=None,
@@ -317,7 +317,7 @@ _SELECT_HELP = "Only these rule ids, names, id prefixes or categories."
 @click.option("--select", multiple=True, metavar="RULE", help=_SELECT_HELP)
 @click.option("--ignore", multiple=True, metavar="RULE", help="Skip these rules.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
-              help="Worker processes [default: all cores].")
+              help="Worker processes [default: one per CPU; at most twice that].")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               default=None, help="TOML file with [tool.backend-audit] settings.")
 def baseline_command(file: Path, paths: tuple[Path, ...], select: tuple[str, ...],
@@ -348,7 +348,7 @@ def baseline_command(file: Path, paths: tuple[Path, ...], select: tuple[str, ...
 @click.option("--select", multiple=True, metavar="RULE", help=_SELECT_HELP)
 @click.option("--ignore", multiple=True, metavar="RULE", help="Skip these rules.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
-              help="Worker processes [default: all cores].")
+              help="Worker processes [default: one per CPU; at most twice that].")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               default=None, help="TOML file with [tool.backend-audit] settings.")
 @click.option("--repo", default=None, metavar="OWNER/NAME",
