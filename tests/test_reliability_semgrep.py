@@ -175,6 +175,19 @@ def test_a_run_that_is_never_awaited_does_not_leave_semgrep_running(
     assert _settle(child)
 
 
+def test_a_forked_copy_of_the_scan_does_not_stop_its_semgrep(
+        app: Path, tmp_path: Path, monkeypatch) -> None:
+    """Worker processes are forked from the scan; their exit must leave semgrep alone."""
+    _fake_core(monkeypatch, tmp_path / "core", f'echo $$ > "{tmp_path}/pid"; exec sleep 100000')
+    run = SemgrepRun(_rules(), _files(app), timeout=0.5)
+    assert run.proc is not None
+    _pid_in(tmp_path / "pid")
+    semgrep_engine._stop_from(os.getpid() + 1, run.proc)  # as run in another process
+    assert run.proc.poll() is None
+    _within(SAFETY_SECONDS, run.result)
+    assert run.proc.returncode is not None
+
+
 def test_the_deadline_grows_with_the_files_sent(app: Path) -> None:
     run = SemgrepRun(_rules(), [f for f in _files(app) if f[1] == "views.py"])
     assert run.targets == []  # nothing to send: no process, the base deadline

@@ -302,7 +302,7 @@ class SemgrepRun:
             return exc
         # Whatever ends this run (an exception, the interpreter exiting before ``result``),
         # semgrep does not outlive it.
-        weakref.finalize(self, _stop, self.proc)
+        weakref.finalize(self, _stop_from, os.getpid(), self.proc)
         return None
 
     def result(self) -> SemgrepResult:
@@ -407,6 +407,13 @@ class SemgrepRun:
 _OWN_GROUP: dict[str, Any] = (
     {"start_new_session": True} if os.name == "posix"
     else {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)})
+
+
+def _stop_from(owner: int, proc: subprocess.Popen) -> None:
+    """``_stop(proc)`` unless this is a forked copy of the process that started it (a
+    worker leaving normally must not stop the scan's semgrep)."""
+    if os.getpid() == owner:
+        _stop(proc)
 
 
 def _stop(proc: subprocess.Popen) -> None:
