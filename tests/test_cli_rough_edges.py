@@ -253,6 +253,33 @@ def test_sigint_during_a_scan_exits_130_without_a_traceback(tmp_path: Path) -> N
     assert result.stdout == ""
 
 
+def test_sigint_while_python_imports_the_command_line_exits_130_quietly() -> None:
+    # The console script imports backend_audit.launcher, which imports the rest.
+    script = textwrap.dedent('''\
+        import sys
+
+        class Interrupt:
+            def find_spec(self, name, path=None, target=None):
+                if name == "backend_audit.cli":
+                    raise KeyboardInterrupt
+
+        sys.meta_path.insert(0, Interrupt())
+        from backend_audit.launcher import main
+        main()
+        ''')
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 130
+    assert result.stderr.strip() == "backend-audit: interrupted"
+
+
+def test_the_console_script_is_the_launcher() -> None:
+    import tomllib
+
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"backend-audit": "backend_audit.launcher:main"}
+
+
 # dot-folders --------------------------------------------------------------------------
 
 
