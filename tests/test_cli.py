@@ -51,8 +51,8 @@ def test_missing_path_is_a_one_line_usage_error() -> None:
 def test_findings_exit_1_and_text_names_rule_and_category(tmp_path: Path) -> None:
     result = run(str(_app(tmp_path)), "--select", "sql-injection", "-j", "1")
     assert result.exit_code == 1
-    assert "BA301 sql-string-built (sql-injection)" in result.output
-    assert "app.py" in result.output
+    assert "app.py:" in result.output and " BA301 [sql-injection] " in result.output
+    assert "sql-string-built" in result.output
 
 
 def test_clean_code_exits_0(tmp_path: Path) -> None:

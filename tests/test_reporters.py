@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
@@ -238,3 +240,123 @@ def test_html_falls_back_to_the_recorded_snippet_when_files_are_gone() -> None:
     html = render_html(sample_report(SOURCE.resolve()), sources=NoSources())
     assert '<span class="ln hit"><span class="no">14</span>' in html
     assert '<span class="no">10</span>' not in html  # no context without the file
+
+
+# text: full and concise ----------------------------------------------------------------
+
+_HEADLINE = re.compile(r"^(?P<path>[\w/.]+):(?P<line>\d+):(?P<col>\d+): (?P<rule>BA\d{3,4}) "
+                       r"\[(?P<category>[a-z-]+)\] (?P<message>\S.*)$")
+
+
+def test_concise_text_is_one_clickable_line_per_finding() -> None:
+    report = sample_report(SOURCE.resolve())
+    lines = render("text", report, output_format="concise").splitlines()
+    heads = [m for m in map(_HEADLINE.match, lines) if m]
+    assert [(m["path"], m["line"], m["col"], m["rule"], m["category"]) for m in heads] == [
+        ("shop/views.py", "11", "16", "BA101", "validation"),
+        ("shop/views.py", "13", "12", "BA301", "sql-injection")]
+    assert heads[1]["message"] == "The sql string built pattern was found."
+    assert "\\x0anext" in heads[0]["message"]  # a line break in a message stays one line
+    assert lines[-2] == "shop/broken.py:3: error: does not parse: invalid syntax (line 3)"
+    assert lines[-1].startswith("2 findings (1 high, 1 low) in 3 files;")
+    assert len(lines) == 4
+
+
+def test_full_text_starts_each_finding_with_its_location() -> None:
+    report = sample_report(SOURCE.resolve())
+    for output_format in ("full", "concise"):
+        text = render("text", report, output_format=output_format, show_suppressed=True)
+        starts = [line.split(" ", 1)[0] for line in text.splitlines() if _HEADLINE.match(line)]
+        assert starts == ["shop/settings.py:4:28:", "shop/settings.py:7:5:",
+                          "shop/views.py:11:16:", "shop/views.py:13:12:"]
+
+
+def test_full_text_shows_the_whole_statement_cwe_and_docs() -> None:
+    text = render("text", sample_report(SOURCE.resolve()))
+    block = text.split("shop/views.py:13:12:")[1].split("\n\n")[0].splitlines()
+    assert block[1] == "  high severity, high confidence, CWE-89, sql-string-built, new since " \
+        "the baseline"
+    assert block[2:5] == ["  13 | rows = conn.execute(",
+                          "  14 |     f\"SELECT id, total FROM orders WHERE customer = "
+                          "'{customer}'\"",
+                          "  15 | ).fetchall()"]
+    assert block[5] == ("  docs: backend-audit explain BA301 or https://github.com/backend-audit/"
+                        "backend-audit/blob/main/rules/sql-injection/sql-string-built.yaml")
+
+
+def test_full_text_caps_a_long_statement() -> None:
+    rule = RULES[1]
+    snippet = "\n".join(f"    line_{n} = {n}" for n in range(20, 26))  # the scan keeps six
+    long = _finding(rule, "app.py", Region(20, 5, 31, 2), snippet, "f" * 32)
+    report = replace(sample_report(SOURCE.resolve()), findings=(long,), notifications=())
+    lines = render("text", report).splitlines()
+    code = [line for line in lines if " | " in line]
+    assert code[0] == "  20 | line_20 = 20" and code[5] == "  25 | line_25 = 25"
+    assert code[6] == "     | …" and len(code) == 7
+
+
+@pytest.mark.parametrize("width", [40, 60, 100])
+def test_full_text_wraps_prose_to_the_width_between_words(width: int) -> None:
+    report = sample_report(SOURCE.resolve())
+    long_message = ("Untrusted input from request.args['customer'] reaches a SQL statement "
+                    "built with an f-string in list_orders(), so an attacker can change the "
+                    "query; pass the value as a bound parameter instead of formatting it in.")
+    findings = tuple(replace(f, message=long_message) if f.rule_id == "BA301" else f
+                     for f in report.findings)
+    text = render("text", replace(report, findings=findings), width=width)
+    block = text.split("shop/views.py:13:12: ")[1].split("\n  high severity")[0]
+    first, *rest = ("shop/views.py:13:12: " + block).splitlines()
+    assert rest and all(line.startswith("    ") and not line.startswith("     ")
+                        for line in rest)
+    assert " ".join(line.strip() for line in [first, *rest]) == \
+        f"shop/views.py:13:12: BA301 [sql-injection] {long_message}"
+    for line in text.splitlines():
+        if " | " in line:
+            continue  # code is never wrapped
+        # A line runs over only when it is one word (a URL) longer than the width.
+        assert len(line) < width or len(line.split()) == 1, line
+    # Unwrapped (files, pipes): each finding's headline stays one line.
+    assert f"BA301 [sql-injection] {long_message}\n" in render(
+        "text", replace(report, findings=findings))
+
+
+def test_statistics_count_findings_per_rule_most_frequent_first() -> None:
+    report = sample_report(SOURCE.resolve())
+    extra = replace(report.findings[2], region=Region(12, 5, 12, 9), fingerprint="e" * 32)
+    report = replace(report, findings=tuple(sorted((*report.findings, extra),
+                                                   key=Finding.sort_key)))
+    concise = render("text", report, output_format="concise", statistics=True).splitlines()
+    assert concise[:3] == [
+        "shop/broken.py:3: error: does not parse: invalid syntax (line 3)",
+        "2  BA101  request-input-unvalidated  validation",
+        "1  BA301  sql-string-built           sql-injection"]
+    assert not any(_HEADLINE.match(line) for line in concise)  # instead of the findings
+    full = render("text", report, statistics=True)
+    assert full.index("shop/views.py:13:12:") < full.index(
+        "2  BA101  request-input-unvalidated  validation")
+    shown = render("text", report, statistics=True, show_suppressed=True, output_format="concise")
+    assert "1  BA701  secret-key-hardcoded       secrets" in shown
+
+
+def test_text_paths_are_made_relative_to_the_working_directory(tmp_path: Path) -> None:
+    from backend_audit.reporters.text import path_base
+
+    (tmp_path / "src" / "app").mkdir(parents=True)
+    assert path_base(tmp_path, tmp_path) == ""
+    assert path_base(tmp_path / "src" / "app", tmp_path) == "src/app/"
+    assert path_base(tmp_path, tmp_path / "src") == tmp_path.resolve().as_posix() + "/"
+    text = render("text", sample_report(SOURCE.resolve()), output_format="concise",
+                  base="tests/golden/src/")
+    assert text.startswith("tests/golden/src/shop/views.py:11:16: BA101")
+    assert "\ntests/golden/src/shop/broken.py:3: error:" in text
+
+
+def test_text_output_is_deterministic_and_colour_only_on_request() -> None:
+    report = sample_report(SOURCE.resolve())
+    for output_format in ("full", "concise"):
+        plain = render("text", report, output_format=output_format, statistics=True)
+        assert plain == render("text", report, output_format=output_format, statistics=True)
+        assert "\x1b[" not in plain
+        coloured = render("text", report, output_format=output_format, colour=True)
+        assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == render(
+            "text", report, output_format=output_format)

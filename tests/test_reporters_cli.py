@@ -73,3 +73,85 @@ def test_github_action_uses_options_the_cli_has() -> None:
         known = {o for p in command.params for o in p.opts}
         used = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", steps[name]["run"]))
         assert used <= known, f"{name} uses unknown options {used - known}"
+
+
+_SQL_APP = '''\
+import sqlite3
+
+from flask import Flask, request
+
+app = Flask(__name__)
+
+
+@app.get("/users")
+def users():
+    name = request.args["name"]
+    cur = sqlite3.connect("app.db").cursor()
+    cur.execute(
+        f"SELECT * FROM users WHERE name = '{name}'"
+    )
+    return {"rows": cur.fetchall()}
+'''
+
+
+def _project(tmp_path: Path, config: str = "") -> Path:
+    app = tmp_path / "project" / "src"
+    app.mkdir(parents=True)
+    (app / "app.py").write_text(_SQL_APP, encoding="utf-8")
+    if config:
+        (tmp_path / "project" / "pyproject.toml").write_text(
+            f"[tool.backend-audit]\n{config}\n", encoding="utf-8")
+    return app
+
+
+def test_concise_lines_point_at_files_from_the_working_directory(
+        tmp_path: Path, monkeypatch) -> None:
+    app = _project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["project/src", "--select", "BA301", "-j", "1",
+                                       "--no-cache", "--output-format", "concise"])
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("project/src/app.py:12:5: BA301 [sql-injection] ")
+    assert (tmp_path / lines[0].split(":")[0]).resolve() == (app / "app.py").resolve()
+    assert lines[1].startswith("1 finding (1 high) in 1 file")
+    assert len(lines) == 2
+
+
+def test_output_format_from_the_config_and_statistics(tmp_path: Path, monkeypatch) -> None:
+    app = _project(tmp_path, 'output-format = "concise"')
+    monkeypatch.chdir(app)
+    args = [".", "--select", "BA301", "-j", "1", "--no-cache", "--statistics"]
+    concise = CliRunner().invoke(main, args).output.splitlines()
+    assert concise[0].startswith("1  BA301  sql-string-built")
+    assert not any(line.startswith("app.py:") for line in concise)
+    full = CliRunner().invoke(main, [*args, "--output-format", "full"]).output
+    assert full.startswith("app.py:12:5: BA301 [sql-injection] ")
+    assert "  12 | cur.execute(\n  13 |     f\"SELECT * FROM users WHERE name = '{name}'\"\n" \
+        "  14 | )\n" in full
+    assert "CWE-89" in full and "docs: backend-audit explain BA301" in full
+    assert "\n1  BA301  sql-string-built" in full
+
+
+def test_an_unknown_output_format_in_the_config_is_a_usage_error(tmp_path: Path) -> None:
+    app = _project(tmp_path, 'output-format = "short"')
+    result = CliRunner().invoke(main, [str(app.parent), "-j", "1", "--no-cache"])
+    assert result.exit_code == 2
+    assert "'output-format' must be full or concise, not 'short'" in result.output
+    result = CliRunner().invoke(main, [str(app), "--output-format", "short"])
+    assert result.exit_code == 2
+
+
+def test_text_on_a_terminal_wraps_to_its_width_and_files_do_not(tmp_path: Path,
+                                                                 monkeypatch) -> None:
+    import backend_audit.cli as cli
+
+    app = _project(tmp_path)
+    monkeypatch.setattr(cli, "_report_width", lambda: 50)
+    out = tmp_path / "report.txt"
+    result = CliRunner().invoke(main, [str(app), "--select", "BA301", "-j", "1", "--no-cache",
+                                       "-f", "text", "-f", f"text:{out}"])
+    wrapped = [line for line in result.output.splitlines() if " | " not in line]
+    assert max(len(line) for line in wrapped if len(line.split()) > 1) < 50
+    headline = next(line for line in out.read_text().splitlines() if "BA301" in line)
+    assert len(headline) > 50 and headline.endswith(".")

@@ -25,6 +25,7 @@ from backend_audit.output import OutputError, check_destination, write_report, w
 from backend_audit.pipeline import ScanOptions, scan
 from backend_audit.progress import progress_bar
 from backend_audit.reporters import FORMATS, render
+from backend_audit.reporters.text import OUTPUT_FORMATS, path_base
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 #: As a shell reports a command killed by SIGINT (128 + 2), so scripts tell Ctrl-C from
@@ -136,6 +137,13 @@ def _exit_code(report: Report, fail_on: str) -> int:
               help="Report only findings on lines changed since git ref BASE "
                    "(e.g. origin/main, HEAD~1).")
 @click.option("--show-suppressed", is_flag=True, help="List suppressed findings in text output.")
+@click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default=None,
+              help="Text output: full (each finding with its code, CWE and docs, wrapped to "
+                   "the terminal) or concise (one 'path:line:col: ID [category] message' "
+                   "line each) [default: full; config: output-format].")
+@click.option("--statistics", is_flag=True,
+              help="Text output: count the findings per rule, most frequent first (after "
+                   "the findings, or instead of them with --output-format concise).")
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               envvar="BACKEND_AUDIT_CACHE_DIR", show_envvar=True,
               help="Where to keep results of unchanged files between scans; only files "
@@ -154,12 +162,14 @@ def scan_command(paths: tuple[Path, ...], formats: tuple[str, ...], output: Path
                  show_suppressed: bool, quiet: bool, baseline_file: Path | None = None,
                  diff_base: str | None = None, cache_dir: Path | None = None,
                  no_cache: bool = False, include_tests: bool | None = None,
-                 min_confidence: str | None = None) -> None:
+                 min_confidence: str | None = None, output_format: str | None = None,
+                 statistics: bool = False) -> None:
     """Scan PATH... and report findings."""
     targets = _parse_formats(formats, output)
     # The flag only ever turns test code on; without it the config file decides.
     config = _config_for(paths, config_file).with_overrides(
         include_tests=True if include_tests else None, min_confidence=min_confidence)
+    text_format = _text_format(output_format, config)
     try:
         _check_destinations(targets)
         bar = progress_bar(quiet)
@@ -180,7 +190,10 @@ def scan_command(paths: tuple[Path, ...], formats: tuple[str, ...], output: Path
     for fmt, dest in targets:
         kwargs: dict = {}
         if fmt == "text":
-            kwargs = {"colour": dest is None and _colour(), "show_suppressed": show_suppressed}
+            kwargs = {"colour": dest is None and _colour(), "show_suppressed": show_suppressed,
+                      "output_format": text_format,
+                      "statistics": statistics, "width": _report_width() if dest is None else None,
+                      "base": path_base(report.root, Path.cwd())}
         elif fmt == "sarif":
             kwargs = {"category": sarif_category, "source_root": source_root}
         elif fmt in _REPO_RELATIVE_FORMATS:
@@ -252,6 +265,21 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
 def _colour() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ and \
         os.environ.get("TERM") != "dumb"
+
+
+def _report_width() -> int | None:
+    """Columns to wrap text output to: the terminal's; None (no wrapping) in a pipe."""
+    import shutil
+
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+
+
+def _text_format(option: str | None, config: Config) -> str:
+    chosen = option or config.output_format
+    if chosen not in OUTPUT_FORMATS:
+        _fail(f"{config.source or 'configuration'}: 'output-format' must be "
+              f"{' or '.join(OUTPUT_FORMATS)}, not {chosen!r}")
+    return chosen
 
 
 @main.command("rules")

@@ -31,6 +31,7 @@ class Config:
     max_file_bytes: int = 2_000_000
     file_timeout: float = 30.0
     include_tests: bool = False  # analyse test folders and files too
+    output_format: str = "full"  # of text output: full or concise (checked by the CLI)
     # What users teach the checks about their own code (dotted or bare names).
     validators: tuple[str, ...] = ()
     pagination_helpers: tuple[str, ...] = ()
@@ -50,7 +51,7 @@ class Config:
 _LIST_KEYS = {"select", "ignore", "exclude", "extend_exclude", "validators", "pagination_helpers",
               "auth_decorators", "sql_sinks", "password_hashers", "error_handlers"}
 _SCALARS = {"fail_on": str, "min_confidence": str, "jobs": int, "max_file_bytes": int,
-            "file_timeout": (int, float)}
+            "file_timeout": (int, float), "output_format": str}
 _BOOLS = {"include_tests"}
 #: Inclusive bounds of numeric settings, with how the error names them.
 _RANGES: dict[str, tuple[float, float, str]] = {
