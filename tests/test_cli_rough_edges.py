@@ -283,13 +283,18 @@ def test_the_console_script_is_the_launcher() -> None:
 # dot-folders --------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="discovery (discover.py, another engineer's file "
-                   "with edits in progress) still walks hidden folders")
 def test_hidden_folders_are_skipped_unless_named(tmp_path: Path) -> None:
     _app(tmp_path, "x = 1\n")
     _app(tmp_path, SQL_FLAW, ".github/scripts/report.py")
-    assert run(str(tmp_path), "-j", "1", "--no-cache").exit_code == 0
-    assert run(str(tmp_path / ".github"), "-j", "1", "--no-cache").exit_code == 1
+    _app(tmp_path, SQL_FLAW, "app/.cache/old.py")
+    _app(tmp_path, SQL_FLAW, "app/.hidden_module.py")  # a hidden file is still code
+    only = ["--select", "BA301", "-j", "1", "--no-cache", "-f", "json"]
+    paths = {f["path"] for f in json.loads(run(str(tmp_path), *only).output)["findings"]}
+    assert paths == {"app/.hidden_module.py"}
+    named = json.loads(run(str(tmp_path / ".github"), *only).output)["findings"]
+    assert [f["path"] for f in named] == ["scripts/report.py"]
+    below = json.loads(run(str(tmp_path / ".github" / "scripts"), *only).output)["findings"]
+    assert len(below) == 1
 
 
 # review --findings --------------------------------------------------------------------

@@ -195,7 +195,10 @@ def discover(paths: list[Path], exclude: tuple[str, ...] | None = None,
             kept = []
             for d in sorted(dirnames):
                 full = directory / d
-                if ignored(d, True) or _mode(full / "pyvenv.cfg", follow=True) is not None:
+                # Hidden folders (.github, .tox, an editor's) hold no application code; a
+                # path given on the command line is walked even so.
+                if d.startswith(".") or ignored(d, True) or \
+                        _mode(full / "pyvenv.cfg", follow=True) is not None:
                     found.skipped += 1
                     continue
                 own = _mode(full, follow=False)
