@@ -105,6 +105,8 @@ def test_each_command_has_its_own_first_help_line() -> None:
     summaries = [" ".join(lines[c].split()[1:]) for c in ("scan", "review", "baseline")]
     assert len(set(summaries)) == 3, summaries
     assert "pull request" in lines["review"] and not lines["review"].split()[1] == "Scan"
+    # Each fits on its line: click cuts a long first sentence (or one with "PATH...").
+    assert not [c for c, line in lines.items() if line.endswith("...")], lines
 
 
 # explain ------------------------------------------------------------------------------

@@ -164,7 +164,9 @@ def scan_command(paths: tuple[Path, ...], formats: tuple[str, ...], output: Path
                  no_cache: bool = False, include_tests: bool | None = None,
                  min_confidence: str | None = None, output_format: str | None = None,
                  statistics: bool = False) -> None:
-    """Scan PATH... and report findings."""
+    """Report the findings in files and folders (the default command).
+
+    Scans PATH... and writes the reports asked for with --format."""
     targets = _parse_formats(formats, output)
     # The flag only ever turns test code on; without it the config file decides.
     config = _config_for(paths, config_file).with_overrides(
@@ -288,7 +290,7 @@ def _text_format(option: str | None, config: Config) -> str:
               help=f"Only rules for this framework ({', '.join(FRAMEWORKS)}).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def rules_command(category: str | None, framework: str | None, as_json: bool) -> None:
-    """List the rules: id, name, category, severity, engine, frameworks."""
+    """List the rules with their category, severity and engine."""
     try:
         rules = load_catalogue()
     except CatalogueError as exc:
@@ -435,7 +437,9 @@ def baseline_command(file: Path, paths: tuple[Path, ...], select: tuple[str, ...
                      ignore: tuple[str, ...], jobs: int | None,
                      config_file: Path | None, include_tests: bool | None = None,
                      min_confidence: str | None = None) -> None:
-    """Write the current findings of PATH... (default: .) to FILE.
+    """Record today's findings in a baseline file.
+
+    Writes the current findings of PATH... (default: .) to FILE.
 
     Later scans with --baseline FILE report only findings that are new since."""
     from backend_audit import baseline
@@ -485,7 +489,7 @@ def review_command(paths: tuple[Path, ...], diff_base: str | None, baseline_file
                    config_file: Path | None, repo: str | None, pr_number: int | None,
                    api_url: str | None, max_comments: int, dry_run: bool,
                    fail_on: str, findings_file: Path | None = None) -> None:
-    """Post findings on a pull request's changed lines as a GitHub review.
+    """Post findings on a pull request's changed lines as a review.
 
     Scans PATH... (default: .), or reads the findings of an earlier scan with
     --findings, keeps those on lines changed since the base commit and posts them as one
