@@ -67,14 +67,15 @@ def _key(report) -> list[tuple]:
 
 
 def _count_analyses(monkeypatch) -> list[str]:
+    """The files the scan sends to libcst (each is analysed in a worker process)."""
     seen: list[str] = []
-    real = libcst_engine.analyse_file
+    real = libcst_engine.run_libcst
 
-    def counting(task, *args):
-        seen.append(task.rel_path)
-        return real(task, *args)
+    def counting(tasks, *args, **kwargs):
+        seen.extend(task.rel_path for task in tasks)
+        return real(tasks, *args, **kwargs)
 
-    monkeypatch.setattr(libcst_engine, "analyse_file", counting)
+    monkeypatch.setattr(libcst_engine, "run_libcst", counting)
     return seen
 
 
@@ -311,6 +312,25 @@ def test_earlier_formats_go_but_foreign_folders_stay(tmp_path: Path) -> None:
         cache.save()
     assert not (tmp_path / "ours" / "v1").exists()
     assert (shared / "v1").is_dir()
+
+
+def test_folders_of_trees_not_scanned_for_a_month_go(project: Path, tmp_path: Path) -> None:
+    import os
+
+    from backend_audit.cache import default_cache_dir
+
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    _scan(gone, default_cache_dir(gone), FakeSemgrep())
+    old_folder = default_cache_dir(gone)
+    recent = tmp_path / "recent"
+    recent.mkdir()
+    _scan(recent, default_cache_dir(recent), FakeSemgrep())
+    month = 31 * 24 * 3600
+    os.utime(old_folder, (old_folder.stat().st_atime - month,) * 2)
+    _scan(project, default_cache_dir(project), FakeSemgrep())
+    assert not old_folder.exists()
+    assert default_cache_dir(recent).is_dir() and default_cache_dir(project).is_dir()
 
 
 def test_keys_depend_on_path_and_content(tmp_path: Path) -> None:

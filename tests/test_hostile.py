@@ -87,7 +87,7 @@ def _write_corpus(root: Path) -> dict[str, str]:
     bad["generated/catalogue_data.py"] = "limit"
     (root / "generated" / "deep.py").write_text(
         "CONFIG = " + "[" * 1000 + "]" * 1000 + "\n", encoding="utf-8")
-    bad["generated/deep.py"] = ""
+    bad["generated/deep.py"] = "nested"
     (root / "links").mkdir()
     os.symlink("loop_b.py", root / "links" / "loop_a.py")
     os.symlink("loop_a.py", root / "links" / "loop_b.py")
@@ -214,7 +214,7 @@ def test_a_worker_stuck_in_native_code_is_killed(tmp_path: Path, monkeypatch) ->
         return real(task, *args)
 
     monkeypatch.setattr(libcst_engine, "_analyse_file", sometimes_stuck)
-    monkeypatch.setattr(libcst_engine, "HARD_LIMIT_SLACK", 5.0)
+    monkeypatch.setattr(libcst_engine, "HARD_LIMIT_SLACK", 0.5)
     results = list(run_libcst(tasks, Config(file_timeout=0.5), frozenset(), {}, jobs=2))
     assert [r.path for r in results] == [t.rel_path for t in tasks]
     kinds = {r.path: [n.kind for n in r.notifications] for r in results}

@@ -107,7 +107,7 @@ def test_review_command_posts_one_comment_on_the_changed_line(
     result = CliRunner(env=_env(github, event)).invoke(
         main, ["review", str(repo), "--select", "BA301", "-j", "1"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "review posted (1 comment(s) posted inline" in result.output
+    assert "review posted (1 comment posted inline" in result.output
     *gets, post = github.requests
     assert gets and all(g[0] == "GET" and g[1].startswith("/repos/acme/shop/pulls/7/comments")
                         for g in gets)

@@ -106,10 +106,8 @@ def _inside(path: Path, folder: Path) -> bool:
 
 def _create_key(path: Path) -> None:
     folder = path.parent
-    fresh = not folder.exists()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if fresh:
-        _write_small(folder / "CACHEDIR.TAG", _TAG)
+    _write_small(folder / "CACHEDIR.TAG", _TAG)  # never replaces a file
     fd, tmp = tempfile.mkstemp(prefix=".key-", dir=folder)  # mode 0600
     try:
         with os.fdopen(fd, "w", encoding="ascii") as handle:

@@ -191,14 +191,31 @@ def load_catalogue(root: Path | None = None) -> tuple[Rule, ...]:
     return tuple(sorted(rules, key=lambda r: (len(r.id), r.id)))
 
 
+#: Rule ids are ``BA`` + the category's number + a two-digit index: BA301 is the first
+#: rule of category 3, BA1001 the first of category 10.
+_ID = re.compile(r"^BA(?P<family>[1-9][0-9]*)(?P<index>[0-9]{2})$")
+_FAMILY = re.compile(r"^BA(?P<family>[1-9][0-9]?)$")
+
+
+def rule_family(rule_id: str) -> str | None:
+    """The category number of an id (``"10"`` for BA1001), None for a malformed id."""
+    match = _ID.match(rule_id)
+    return match.group("family") if match else None
+
+
 def rule_matches(rule: Rule, selector: str) -> bool:
-    """A selector is a rule id, rule name, category id, or an id prefix such as ``BA3``."""
+    """A selector is a rule id, rule name, category id, or an id family such as ``BA3``.
+
+    A family is ``BA`` and a category number: ``BA1`` selects BA101..BA199 and not
+    BA1001 (category 10), which ``BA10`` selects. Other partial ids select nothing, so
+    ``BA30`` is an error rather than a silent prefix of BA301..BA309."""
     s = selector.strip()
+    family = _FAMILY.match(s.upper())
     return (
         s.upper() == rule.id
         or s.lower() == rule.name
         or s.lower() == rule.category
-        or (s.upper().startswith("BA") and rule.id.startswith(s.upper()) and len(s) < len(rule.id))
+        or (family is not None and rule_family(rule.id) == family.group("family"))
     )
 
 
@@ -209,6 +226,7 @@ def select_rules(rules: tuple[Rule, ...], select: list[str], ignore: list[str]) 
     known = set(load_categories())
     for s in [*select, *ignore]:
         if not any(rule_matches(r, s) for r in everything) and s.lower() not in known:
-            raise CatalogueError(f"unknown rule, rule name or category: {s!r}")
+            raise CatalogueError(f"unknown rule, rule name or category: {s!r} (a partial id "
+                                 "is a category number: BA3 selects BA301..BA399)")
     chosen = [r for r in rules if not select or any(rule_matches(r, s) for s in select)]
     return tuple(r for r in chosen if not any(rule_matches(r, s) for s in ignore))

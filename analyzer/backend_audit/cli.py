@@ -11,7 +11,13 @@ import click
 
 from backend_audit import __version__
 from backend_audit.cache import default_cache_dir
-from backend_audit.catalogue import CatalogueError, load_catalogue, load_categories, rule_matches
+from backend_audit.catalogue import (
+    FRAMEWORKS,
+    CatalogueError,
+    load_catalogue,
+    load_categories,
+    rule_matches,
+)
 from backend_audit.config import Config, ConfigError, load_config
 from backend_audit.discover import DiscoveryError, scan_root
 from backend_audit.findings import Report, Severity
@@ -21,6 +27,9 @@ from backend_audit.progress import progress_bar
 from backend_audit.reporters import FORMATS, render
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+#: As a shell reports a command killed by SIGINT (128 + 2), so scripts tell Ctrl-C from
+#: findings (1).
+EXIT_INTERRUPTED = 130
 
 
 class _DefaultGroup(click.Group):
@@ -33,6 +42,14 @@ class _DefaultGroup(click.Group):
         elif not args:
             args = ["scan", "--help"]
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> object:
+        # Click turns Ctrl-C into "Aborted!" and exit 1, the findings exit code.
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\nbackend-audit: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
 
 
 def _fail(message: str) -> None:
@@ -62,6 +79,11 @@ def _parse_formats(formats: tuple[str, ...], output: Path | None) -> list[tuple[
             raise click.BadParameter("--output needs exactly one --format without a ':PATH'",
                                      param_hint="--output")
         targets[unnamed[0]] = (targets[unnamed[0]][0], output)
+    to_stdout = [fmt for fmt, dest in targets if dest is None]
+    if len(to_stdout) > 1:
+        raise click.BadParameter(
+            f"{' and '.join(to_stdout)} would both go to stdout; at most one format may: "
+            "give the others a file (e.g. -f sarif:report.sarif)", param_hint="--format")
     return targets
 
 
@@ -90,10 +112,11 @@ def _exit_code(report: Report, fail_on: str) -> int:
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Write the (single) report to this file instead of stdout.")
 @click.option("--select", multiple=True, metavar="RULE",
-              help="Only these rule ids, names, id prefixes or checklist categories "
+              help="Only these rule ids (BA301), names, checklist categories (sql-injection) "
+                   "or id families (BA3: BA301..BA399; BA10: BA1001..BA1099) "
                    "(repeatable, or comma-separated).")
 @click.option("--ignore", multiple=True, metavar="RULE",
-              help="Skip these rule ids, names, id prefixes or categories.")
+              help="Skip these rule ids, names, categories or id families.")
 @click.option("--fail-on", type=click.Choice(["low", "medium", "high", "critical", "never"]),
               default=None, help="Exit 1 if a finding at or above this severity is reported "
                                  "[default: low].")
@@ -101,7 +124,7 @@ def _exit_code(report: Report, fail_on: str) -> int:
               help="Report only findings at or above this confidence [default: medium; "
                    "low is the audit level: more findings, more of them wrong].")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
-              help="Worker processes [default: all cores].")
+              help="Worker processes [default: one per CPU; at most twice that].")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               default=None, help="TOML file with [tool.backend-audit] settings.")
 @click.option("--sarif-category", default=None,
@@ -217,6 +240,11 @@ def _source_root(report: Report, formats: list[str]) -> str | None:
     return str(top) if top is not None else None
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 finding``, ``2 findings``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
 
@@ -228,7 +256,8 @@ def _colour() -> bool:
 
 @main.command("rules")
 @click.option("--category", default=None, help="Only rules of this checklist category.")
-@click.option("--framework", default=None, help="Only rules for this framework.")
+@click.option("--framework", default=None,
+              help=f"Only rules for this framework ({', '.join(FRAMEWORKS)}).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def rules_command(category: str | None, framework: str | None, as_json: bool) -> None:
     """List the rules: id, name, category, severity, engine, frameworks."""
@@ -239,9 +268,12 @@ def rules_command(category: str | None, framework: str | None, as_json: bool) ->
         return
     if category:
         if category not in load_categories():
-            _fail(f"unknown category {category!r}")
+            _fail(f"unknown category {category!r}; choose from {', '.join(load_categories())}")
         rules = tuple(r for r in rules if r.category == category)
     if framework:
+        framework = framework.lower()
+        if framework not in FRAMEWORKS:
+            _fail(f"unknown framework {framework!r}; choose from {', '.join(FRAMEWORKS)}")
         rules = tuple(r for r in rules if framework in r.frameworks or "any" in r.frameworks)
     if as_json:
         import json
@@ -276,9 +308,51 @@ def explain_command(rule: str) -> None:
     r = matches[0]
     click.echo(f"{r.id} {r.name}  [{r.category}, {r.severity}, {r.engine}]")
     click.echo(f"CWE: {', '.join(r.cwe)}   Frameworks: {', '.join(r.frameworks)}\n")
-    from backend_audit.reporters.common import rule_docs_text
+    click.echo(_explain_text(r, _text_width()))
 
-    click.echo(rule_docs_text(r))
+
+def _text_width() -> int:
+    """The terminal's width (80 off a terminal), at most 100: longer lines read badly."""
+    import shutil
+
+    return max(40, min(100, shutil.get_terminal_size((80, 24)).columns - 1))
+
+
+def _wrapped(text: str, width: int) -> str:
+    """Prose paragraphs wrapped to ``width``; blank lines between paragraphs kept."""
+    import textwrap
+
+    return "\n\n".join(textwrap.fill(" ".join(p.split()), width, break_long_words=False,
+                                     break_on_hyphens=False)
+                       for p in text.split("\n\n") if p.strip())
+
+
+def _explain_text(rule, width: int) -> str:
+    """A rule's documentation for a terminal: prose wrapped, code and links as written."""
+    d = rule.docs
+    refs = "\n".join(f"  - {r}" for r in d.references)
+    return (f"{_wrapped(rule.message, width)}\n\nWhy is this bad?\n{_wrapped(d.why, width)}"
+            f"\n\nExample:\n{d.example}\n\nUse instead:\n{d.fix}\n\nReferences:\n{refs}\n")
+
+
+def _read_findings(file: Path, paths: tuple[Path, ...]) -> Report:
+    """The report in ``file`` (``-f json`` output of a scan of ``paths``); exit 2 with one
+    line if it cannot be read."""
+    from backend_audit.review_post import ReviewPostError, report_from_json
+
+    for p in paths:
+        if not os.path.lexists(p):
+            _fail(f"path does not exist: {p}")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read findings file {file}: {exc}")
+        raise AssertionError("unreachable") from exc
+    try:
+        return report_from_json(text, str(scan_root(list(paths))), str(file))
+    except ReviewPostError as exc:
+        _fail(str(exc))
+        raise AssertionError("unreachable") from exc
 
 
 def _config_for(paths: tuple[Path, ...], config_file: Path | None) -> Config:
@@ -297,9 +371,12 @@ def _config_for(paths: tuple[Path, ...], config_file: Path | None) -> Config:
 
 
 def _scan_for(paths: tuple[Path, ...], config_file: Path | None, select: tuple[str, ...],
-              ignore: tuple[str, ...], jobs: int | None) -> tuple[Report, str]:
-    """Scan for the ``baseline`` and ``review`` commands; returns the report and fail-on."""
-    config = _config_for(paths, config_file)
+              ignore: tuple[str, ...], jobs: int | None, include_tests: bool | None = None,
+              min_confidence: str | None = None) -> tuple[Report, str]:
+    """Scan for the ``baseline`` and ``review`` commands; returns the report and fail-on.
+    ``include_tests`` and ``min_confidence`` override the configuration as scan's do."""
+    config = _config_for(paths, config_file).with_overrides(
+        include_tests=True if include_tests else None, min_confidence=min_confidence)
     try:
         options = ScanOptions(select=_split(select), ignore=_split(ignore), jobs=jobs or 0)
         return scan(list(paths), config, options), config.fail_on
@@ -308,7 +385,7 @@ def _scan_for(paths: tuple[Path, ...], config_file: Path | None, select: tuple[s
         raise AssertionError("unreachable") from exc
 
 
-_SELECT_HELP = "Only these rule ids, names, id prefixes or categories."
+_SELECT_HELP = "Only these rule ids, names, categories or id families (BA3: BA301..BA399)."
 
 
 @main.command("baseline")
@@ -317,25 +394,33 @@ _SELECT_HELP = "Only these rule ids, names, id prefixes or categories."
 @click.option("--select", multiple=True, metavar="RULE", help=_SELECT_HELP)
 @click.option("--ignore", multiple=True, metavar="RULE", help="Skip these rules.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
-              help="Worker processes [default: all cores].")
+              help="Worker processes [default: one per CPU; at most twice that].")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               default=None, help="TOML file with [tool.backend-audit] settings.")
+@click.option("--include-tests", is_flag=True, default=None,
+              help="Also record findings in test code (as scan --include-tests; use the "
+                   "same choice for the baseline and the scans that read it).")
+@click.option("--min-confidence", type=click.Choice(["low", "medium", "high"]), default=None,
+              help="Record only findings at or above this confidence, as scan's option "
+                   "[default: medium, or the configuration's].")
 def baseline_command(file: Path, paths: tuple[Path, ...], select: tuple[str, ...],
                      ignore: tuple[str, ...], jobs: int | None,
-                     config_file: Path | None) -> None:
+                     config_file: Path | None, include_tests: bool | None = None,
+                     min_confidence: str | None = None) -> None:
     """Write the current findings of PATH... (default: .) to FILE.
 
     Later scans with --baseline FILE report only findings that are new since."""
     from backend_audit import baseline
 
-    report, _ = _scan_for(paths or (Path("."),), config_file, select, ignore, jobs)
+    report, _ = _scan_for(paths or (Path("."),), config_file, select, ignore, jobs,
+                          include_tests, min_confidence)
     try:
         write_report(file, baseline.dumps(report))
     except OutputError as exc:
         _fail(str(exc))
     recorded = sum(1 for f in report.findings if f.suppression is None)
-    click.echo(f"backend-audit: baseline of {recorded} finding{'s' if recorded != 1 else ''} "
-               f"written to {file}", err=True)
+    click.echo(f"backend-audit: baseline of {_count(recorded, 'finding')} written to {file}",
+               err=True)
 
 
 @main.command("review")
@@ -348,7 +433,7 @@ def baseline_command(file: Path, paths: tuple[Path, ...], select: tuple[str, ...
 @click.option("--select", multiple=True, metavar="RULE", help=_SELECT_HELP)
 @click.option("--ignore", multiple=True, metavar="RULE", help="Skip these rules.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
-              help="Worker processes [default: all cores].")
+              help="Worker processes [default: one per CPU; at most twice that].")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               default=None, help="TOML file with [tool.backend-audit] settings.")
 @click.option("--repo", default=None, metavar="OWNER/NAME",
@@ -363,17 +448,28 @@ def baseline_command(file: Path, paths: tuple[Path, ...], select: tuple[str, ...
 @click.option("--fail-on", type=click.Choice(["low", "medium", "high", "critical", "never"]),
               default="never", show_default=True,
               help="Exit 1 if a commented finding is at or above this severity.")
+@click.option("--findings", "findings_file", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, metavar="FILE",
+              help="Post the findings of an earlier scan (its -f json:FILE report) instead "
+                   "of scanning again; PATH... must be the paths that scan was given.")
 def review_command(paths: tuple[Path, ...], diff_base: str | None, baseline_file: Path | None,
                    select: tuple[str, ...], ignore: tuple[str, ...], jobs: int | None,
                    config_file: Path | None, repo: str | None, pr_number: int | None,
                    api_url: str | None, max_comments: int, dry_run: bool,
-                   fail_on: str) -> None:
-    """Scan PATH... (default: .) and post the findings on changed lines as a review of a
-    GitHub pull request. The token comes from $GITHUB_TOKEN."""
+                   fail_on: str, findings_file: Path | None = None) -> None:
+    """Post findings on a pull request's changed lines as a GitHub review.
+
+    Scans PATH... (default: .), or reads the findings of an earlier scan with
+    --findings, keeps those on lines changed since the base commit and posts them as one
+    review. The token comes from $GITHUB_TOKEN."""
     import json
 
     from backend_audit.reporters.github_review import review
-    from backend_audit.review_post import ReviewPostError, post_review, pull_request_from_env
+    from backend_audit.review_post import (
+        ReviewPostError,
+        post_review,
+        pull_request_from_env,
+    )
 
     pr = None
     try:
@@ -385,7 +481,10 @@ def review_command(paths: tuple[Path, ...], diff_base: str | None, baseline_file
     base = diff_base or (pr.base_sha if pr else None)
     if not base:
         _fail("review needs --diff BASE (or a pull_request event that names the base commit)")
-    report, _ = _scan_for(paths or (Path("."),), config_file, select, ignore, jobs)
+    if findings_file is not None:
+        report = _read_findings(findings_file, paths or (Path("."),))
+    else:
+        report, _ = _scan_for(paths or (Path("."),), config_file, select, ignore, jobs)
     report = _narrow(report, baseline_file, base)
     source_root = _source_root(report, ["github-review"])
     body = review(report, pr.head_sha if pr else None, max_comments, source_root)
@@ -399,12 +498,12 @@ def review_command(paths: tuple[Path, ...], diff_base: str | None, baseline_file
             _fail(str(exc))
             return
         if result.review_url is None and not result.posted:
-            click.echo(f"backend-audit: nothing new to post ({result.skipped} finding(s) "
+            click.echo(f"backend-audit: nothing new to post ({_count(result.skipped, 'finding')} "
                        "already commented on)", err=True)
         else:
             how = "listed in the review body" if result.folded else "posted inline"
             sent = len(body["comments"]) - result.skipped
-            click.echo(f"backend-audit: review posted ({sent} comment(s) "
+            click.echo(f"backend-audit: review posted ({_count(sent, 'comment')} "
                        f"{how}, {result.skipped} already there): {result.review_url}",
                        err=True)
     sys.exit(_exit_code(report, fail_on))

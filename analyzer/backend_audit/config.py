@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+import pathspec
 
 CONFIDENCE_LEVELS = ("low", "medium", "high")
 
@@ -48,6 +52,23 @@ _LIST_KEYS = {"select", "ignore", "exclude", "extend_exclude", "validators", "pa
 _SCALARS = {"fail_on": str, "min_confidence": str, "jobs": int, "max_file_bytes": int,
             "file_timeout": (int, float)}
 _BOOLS = {"include_tests"}
+#: Inclusive bounds of numeric settings, with how the error names them.
+_RANGES: dict[str, tuple[float, float, str]] = {
+    "jobs": (0, math.inf, "0 (one per CPU) or more"),
+    "max_file_bytes": (1, 1_000_000_000, "between 1 and 1,000,000,000"),
+    "file_timeout": (0, 86_400, "between 0 (no limit) and 86400 seconds"),
+}
+_PATTERN_KEYS = {"exclude", "extend_exclude"}
+
+
+def _bad_pattern(patterns: list[str]) -> str | None:
+    """The first pattern that is no valid gitignore-style pattern, with why."""
+    for pattern in patterns:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([pattern])
+        except (ValueError, TypeError, re.error) as exc:
+            return f"{pattern!r} ({exc})"
+    return None
 
 
 def _from_table(table: dict[str, Any], source: str) -> Config:
@@ -59,10 +80,16 @@ def _from_table(table: dict[str, Any], source: str) -> Config:
                 value = [value]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{source}: '{raw_key}' must be a list of strings")
+            bad = _bad_pattern(value) if key in _PATTERN_KEYS else None
+            if bad is not None:
+                raise ConfigError(f"{source}: '{raw_key}' holds an invalid pattern: {bad}")
             values[key] = tuple(value)
         elif key in _SCALARS:
             if not isinstance(value, _SCALARS[key]) or isinstance(value, bool):
                 raise ConfigError(f"{source}: '{raw_key}' has the wrong type")
+            low, high, allowed = _RANGES.get(key, (-math.inf, math.inf, ""))
+            if isinstance(value, int | float) and not low <= value <= high:
+                raise ConfigError(f"{source}: '{raw_key}' must be {allowed}, not {value}")
             values[key] = value
         elif key in _BOOLS:
             if not isinstance(value, bool):
@@ -84,18 +111,35 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read {path}: {exc}") from exc
 
 
+def _tool_table(data: dict[str, Any], path: Path) -> dict[str, Any] | None:
+    """``[tool.backend-audit]`` of a parsed TOML file (None if absent)."""
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: 'tool' must be a table ([tool]), not {_toml_type(tool)}")
+    table = tool.get("backend-audit")
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: 'tool.backend-audit' must be a table "
+                          f"([tool.backend-audit]), not {_toml_type(table)}")
+    return table
+
+
+def _toml_type(value: object) -> str:
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+            list: "an array"}.get(type(value), "a value of another type")
+
+
 def load_config(explicit: Path | None, scan_root: Path) -> Config:
     """Read ``--config`` (a TOML file, with or without [tool.backend-audit]) or the nearest
     pyproject.toml above ``scan_root`` that has a ``[tool.backend-audit]`` table."""
     if explicit is not None:
         data = _read_toml(explicit)
-        table = data.get("tool", {}).get("backend-audit", data if "tool" not in data else {})
-        return _from_table(table, str(explicit))
+        table = _tool_table(data, explicit) if "tool" in data else data
+        return _from_table(table or {}, str(explicit))
     start = scan_root if scan_root.is_dir() else scan_root.parent
     for directory in (start, *start.parents):
         candidate = directory / "pyproject.toml"
         if candidate.is_file():
-            table = _read_toml(candidate).get("tool", {}).get("backend-audit")
+            table = _tool_table(_read_toml(candidate), candidate)
             if table is not None:
                 return _from_table(table, str(candidate))
             if (directory / ".git").exists():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ TEST_FILES = frozenset({"tests.py", "conftest.py"})
 
 
 class DiscoveryError(Exception):
-    """A path given on the command line does not exist."""
+    """A path given on the command line does not exist, or an exclude pattern is invalid."""
 
 
 @dataclass
@@ -53,11 +54,33 @@ def _spec(patterns: list[str]) -> pathspec.GitIgnoreSpec:
     return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
+_PATTERN_ERRORS = (ValueError, TypeError, re.error)
+
+
+def _checked_spec(patterns: list[str]) -> tuple[pathspec.GitIgnoreSpec, list[str]]:
+    """The spec of the usable patterns, and those that are not (``[z-a]``, a lone ``\\``)."""
+    try:
+        return _spec(patterns), []
+    except _PATTERN_ERRORS:
+        good: list[str] = []
+        bad: list[str] = []
+        for pattern in patterns:
+            try:
+                _spec([pattern])
+            except _PATTERN_ERRORS:
+                bad.append(pattern)
+            else:
+                good.append(pattern)
+        return _spec(good), bad
+
+
 def _excludes(patterns: list[str]) -> Callable[[str, str], bool]:
     """``matches(path below the root, name)`` (folders end with "/"). Plain names and
     ``*``/``?`` globs (the defaults) match a name at any depth, so a set and one regex do;
     anything else goes through gitignore rules (a third of discovery time otherwise)."""
-    spec = _spec(patterns)
+    spec, bad = _checked_spec(patterns)
+    if bad:
+        raise DiscoveryError(f"invalid exclude pattern {bad[0]!r}")
     if any(not p or p != p.strip() or p[0] in "#!" or any(c in p for c in "/\\[]")
            for p in patterns):
         return lambda path, name: spec.match_file(path) or spec.match_file(name)
@@ -70,6 +93,14 @@ def _excludes(patterns: list[str]) -> Callable[[str, str], bool]:
         return bare in names or (glob is not None and glob.match(bare) is not None)
 
     return matches
+
+
+def _mode(path: Path, follow: bool) -> int | None:
+    """``st_mode`` of ``path`` (of its target when ``follow``), None if it cannot be had."""
+    try:
+        return (os.stat(path) if follow else os.lstat(path)).st_mode
+    except (OSError, ValueError):
+        return None
 
 
 def _gitignore(directory: Path) -> list[str]:
@@ -95,10 +126,10 @@ def discover(paths: list[Path], exclude: tuple[str, ...] | None = None,
                          + list(extend_exclude))
     seen: set[str] = set()
 
-    def rel(path: Path) -> str:
+    def rel(path: Path, resolve: bool = True) -> str:
         try:
-            return path.resolve().relative_to(root).as_posix() if path.exists() else \
-                path.absolute().relative_to(root).as_posix()
+            return path.resolve().relative_to(root).as_posix() if resolve and path.exists() \
+                else path.absolute().relative_to(root).as_posix()
         except ValueError:
             return path.absolute().as_posix()
 
@@ -114,6 +145,14 @@ def discover(paths: list[Path], exclude: tuple[str, ...] | None = None,
                 rel(given), None, "unreadable"))
             continue
         if not given.is_dir():
+            mode = _mode(given, follow=True)
+            if mode is None or not stat.S_ISREG(mode):
+                # A named pipe would block the first reader; a device never ends.
+                found.notifications.append(Notification(
+                    "is not a regular file (a pipe, socket or device); skipped"
+                    if mode is not None else "cannot be read; skipped",
+                    NotificationLevel.WARNING, rel(given, resolve=False), None, "unreadable"))
+                continue
             add(given, rel(given))  # a file named explicitly is always scanned
             continue
         ignore_stack: list[tuple[str, pathspec.GitIgnoreSpec]] = []
@@ -135,7 +174,14 @@ def discover(paths: list[Path], exclude: tuple[str, ...] | None = None,
             if respect_gitignore and ".gitignore" in filenames:
                 lines = _gitignore(directory)
                 if lines:
-                    ignore_stack.append((prefix, _spec(lines)))
+                    spec, bad = _checked_spec(lines)
+                    ignore_stack.append((prefix, spec))
+                    if bad:
+                        found.notifications.append(Notification(
+                            f"has {len(bad)} pattern{'s' if len(bad) != 1 else ''} that "
+                            f"cannot be used (first: {bad[0]!r}); ignored",
+                            NotificationLevel.WARNING, prefix + ".gitignore", None,
+                            "skipped"))
 
             def ignored(name: str, is_dir: bool, prefix: str = prefix,
                         stack: list[tuple[str, pathspec.GitIgnoreSpec]] = ignore_stack) -> bool:
@@ -149,10 +195,11 @@ def discover(paths: list[Path], exclude: tuple[str, ...] | None = None,
             kept = []
             for d in sorted(dirnames):
                 full = directory / d
-                if ignored(d, True) or (full / "pyvenv.cfg").exists():
+                if ignored(d, True) or _mode(full / "pyvenv.cfg", follow=True) is not None:
                     found.skipped += 1
                     continue
-                if full.is_symlink():
+                own = _mode(full, follow=False)
+                if own is not None and stat.S_ISLNK(own):
                     # Never follow directory links: no loops, no escaping the tree.
                     found.notifications.append(Notification(
                         "is a link to a folder; not followed", NotificationLevel.NOTE,
@@ -176,19 +223,28 @@ def discover(paths: list[Path], exclude: tuple[str, ...] | None = None,
                     found.tests_skipped += 1
                     continue
                 full = directory / name
-                if full.is_symlink() and not full.exists():
+                own = _mode(full, follow=False)
+                target_mode = own if own is None or not stat.S_ISLNK(own) else \
+                    _mode(full, follow=True)
+                is_link = own is not None and stat.S_ISLNK(own)
+                if is_link and target_mode is None:
                     found.notifications.append(Notification(
                         "is a broken or looping symbolic link; skipped",
                         NotificationLevel.WARNING, prefix + name, None, "unreadable"))
                     continue
-                if full.is_symlink():
+                if is_link:
                     target = full.resolve()
                     try:
                         target.relative_to(root)
                     except ValueError:
                         found.skipped += 1
                         continue  # a link out of the tree is not this project's code
-                if not full.is_file():
+                if target_mode is None:
+                    found.notifications.append(Notification(
+                        "cannot be read; skipped", NotificationLevel.WARNING, prefix + name,
+                        None, "unreadable"))
+                    continue
+                if not stat.S_ISREG(target_mode):
                     found.notifications.append(Notification(
                         "is not a regular file (a pipe, socket or device); skipped",
                         NotificationLevel.WARNING, prefix + name, None, "unreadable"))

@@ -31,6 +31,7 @@ from backend_audit.findings import (
     Finding,
     Fix,
     Notification,
+    NotificationLevel,
     Region,
     Report,
     ScanStats,
@@ -59,7 +60,8 @@ class ScanOptions:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     jobs: int = 0
-    semgrep_timeout: float = 600.0
+    #: semgrep's deadline in seconds; None: one that grows with the files it is sent.
+    semgrep_timeout: float | None = None
     #: Result cache folder; None scans without a cache (the CLI turns it on by default).
     cache_dir: Path | None = None
     progress: Progress | None = field(default=None, compare=False)
@@ -131,10 +133,12 @@ def scan(paths: list[Path], config: Config, options: ScanOptions = ScanOptions()
                                   skip_tests=not config.include_tests)
     cached = _CachedScan.open(options.cache_dir, rules, config, found)
     memo = cached.memo()
+    # Notes about this run (its workers), never remembered with its findings.
+    run_notes: list[Notification] = []
     if memo is None:
-        memo = _analyse(found, rules, config, options, semgrep_runner, cached)
-    notifications = sorted({*found.notifications, *memo.notifications, *cached.notifications()},
-                           key=Notification.sort_key)
+        memo = _analyse(found, rules, config, options, semgrep_runner, cached, run_notes)
+    notifications = sorted({*found.notifications, *memo.notifications, *cached.notifications(),
+                            *run_notes}, key=Notification.sort_key)
     stats = ScanStats(
         files_scanned=len(found.files), files_skipped=found.skipped, rules_enabled=len(rules),
         duration_seconds=round(time.perf_counter() - started, 3),
@@ -151,11 +155,14 @@ def scan(paths: list[Path], config: Config, options: ScanOptions = ScanOptions()
 
 
 def _analyse(found: Discovery, rules: tuple[Rule, ...], config: Config, options: ScanOptions,
-             semgrep_runner: SemgrepRunner | None, cached: _CachedScan) -> ScanMemo:
-    """Findings, notifications (other than discovery's) and line count of a scan."""
+             semgrep_runner: SemgrepRunner | None, cached: _CachedScan,
+             run_notes: list[Notification]) -> ScanMemo:
+    """Findings, notifications (other than discovery's and ``run_notes``) and line count
+    of a scan."""
     from backend_audit.checks import check_classes
     from backend_audit.engines.libcst_engine import FileTask, run_libcst
     from backend_audit.engines.semgrep_engine import SemgrepResult, SemgrepRun
+    from backend_audit.engines.workers import clamp_jobs
 
     by_id = {r.id: r for r in rules}
     semgrep_rules = [r for r in rules if r.engine == "semgrep"]
@@ -170,13 +177,18 @@ def _analyse(found: Discovery, rules: tuple[Rule, ...], config: Config, options:
         # then overlaps their work instead of delaying it.
         nonlocal running
         if semgrep_runner is None and running is None:
-            running = SemgrepRun(semgrep_rules, sg_files, options.semgrep_timeout)
+            running = SemgrepRun(semgrep_rules, sg_files, options.semgrep_timeout,
+                                 max_bytes=config.max_file_bytes,
+                                 file_timeout=config.file_timeout)
 
     tasks = [FileTask(a, r) for a, r in found.files if r not in cached.libcst]
     results = list(cached.libcst.values())
-    fresh = list(run_libcst(tasks, config, libcst_ids, _words(rules), options.jobs or config.jobs,
-                            _progress_counter(options.progress, len(found.files),
-                                              len(results)), start_semgrep))
+    jobs, clamped = clamp_jobs(options.jobs or config.jobs)
+    if clamped is not None and tasks:
+        run_notes.append(Notification(clamped, NotificationLevel.NOTE, None, None, "jobs"))
+    fresh = run_libcst(tasks, config, libcst_ids, _words(rules), jobs,
+                       _progress_counter(options.progress, len(found.files), len(results)),
+                       start_semgrep, run_notes.append)
     results.extend(fresh)
     results.sort(key=lambda r: r.path)
     fresh_sg = running.result() if running is not None else \
@@ -274,12 +286,12 @@ class _CachedScan:
             scan_key = h.hexdigest()
         return cls(cache, keys, scan_key)
 
-    def memo(self) -> ScanMemo | None:
-        """The findings of the last complete scan of exactly these files, if any."""
-        if self.cache is None or self.scan_key is None:
     def notifications(self) -> list[Notification]:
         return self.cache.notifications if self.cache is not None else []
 
+    def memo(self) -> ScanMemo | None:
+        """The findings of the last complete scan of exactly these files, if any."""
+        if self.cache is None or self.scan_key is None:
             return None
         memo = self.cache.memo(self.scan_key)
         if memo is not None:
@@ -301,10 +313,10 @@ class _CachedScan:
                     self.semgrep[rel] = semgrep_from_json(rel, entry.semgrep)
             except (KeyError, TypeError, ValueError, IndexError, AttributeError):
                 self.libcst.pop(rel, None)  # a damaged entry is a miss
+                self.cache.damaged(rel)
                 self.semgrep.pop(rel, None)
                 continue
             self.entries[rel] = entry
-                self.cache.damaged(rel)
 
     def store(self, fresh: list[FileResult], fresh_sg: SemgrepResult,
               sg_files: list[tuple[str, str]], semgrep_ran: bool) -> bool:

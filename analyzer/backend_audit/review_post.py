@@ -20,6 +20,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from backend_audit.findings import (
+    Confidence,
+    Finding,
+    Fix,
+    Notification,
+    NotificationLevel,
+    Region,
+    Report,
+    ScanStats,
+    Severity,
+    Suppression,
+)
 from backend_audit.reporters.escape import markdown_code
 from backend_audit.reporters.github_review import MARKER
 
@@ -72,7 +84,8 @@ def pull_request_from_env(environ: Mapping[str, str], *, token: str | None = Non
     if number is None:
         ref = _PR_REF.match(environ.get("GITHUB_REF", ""))
         number = int(ref.group(1)) if ref else None
-    missing = [name for name, value in (("GITHUB_TOKEN (or --token)", token),
+    missing = [name for name, value in (("a token (set the GITHUB_TOKEN environment "
+                                         "variable)", token),
                                         ("GITHUB_REPOSITORY (or --repo)", repository),
                                         ("a pull request number (--pr, or run on a "
                                          "pull_request event)", number)) if not value]
@@ -82,6 +95,55 @@ def pull_request_from_env(environ: Mapping[str, str], *, token: str | None = Non
     base = pr.get("base", {}).get("sha") if isinstance(pr.get("base"), dict) else None
     return PullRequest(api_url or environ.get("GITHUB_API_URL") or DEFAULT_API_URL,
                        str(repository), int(str(number)), str(token), head, base)
+
+
+def _finding_from_json(d: dict) -> Finding:
+    fix = d.get("fix")
+    return Finding(
+        rule_id=str(d["rule_id"]), rule_name=str(d["rule_name"]), category=str(d["category"]),
+        severity=Severity.parse(str(d["severity"])),
+        confidence=Confidence.parse(str(d["confidence"])), path=str(d["path"]),
+        region=Region(int(d["start_line"]), int(d["start_column"]), int(d["end_line"]),
+                      int(d["end_column"])),
+        message=str(d["message"]), snippet=str(d.get("snippet") or ""),
+        fingerprint=str(d["fingerprint"]),
+        # The line of the comment is not in the JSON report; only the reason is shown.
+        suppression=Suppression(str(d.get("suppression_reason") or ""), 0)
+        if d.get("suppressed") else None,
+        baseline_state=d.get("baseline_state"),
+        fix=Fix(int(fix["start_line"]), int(fix["end_line"]), str(fix["replacement"]),
+                str(fix.get("description") or "")) if isinstance(fix, dict) else None)
+
+
+def report_from_json(text: str, root: str, origin: str = "findings file") -> Report:
+    """A report back from ``-f json`` output, so ``review --findings`` can post the
+    findings of the scan that wrote it instead of scanning again. ``root`` is the scan
+    root the JSON paths are relative to (the JSON report does not record it)."""
+    from backend_audit.catalogue import load_catalogue
+
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise ReviewPostError(f"{origin}: not JSON ({exc})") from exc
+    if not isinstance(doc, dict) or doc.get("schema_version") != 1 or \
+            not isinstance(doc.get("tool"), dict) or doc["tool"].get("name") != "backend-audit":
+        raise ReviewPostError(f"{origin}: not a backend-audit JSON report (write one with "
+                              "'backend-audit scan PATH... -f json:FILE')")
+    try:
+        findings = tuple(_finding_from_json(d) for d in doc["findings"])
+        notifications = tuple(
+            Notification(str(n["message"]), NotificationLevel(n["level"]), n.get("path"),
+                         n.get("line"), str(n.get("kind") or "file-error"))
+            for n in doc.get("notifications", []))
+        rule_ids = {str(r["id"]) for r in doc.get("rules", [])}
+        summary = doc.get("summary", {})
+        stats = ScanStats(int(summary.get("files_scanned", 0)), 0, len(rule_ids), 0.0)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ReviewPostError(f"{origin}: a finding or notification is malformed "
+                              f"({type(exc).__name__}: {exc})") from exc
+    rules = tuple(r for r in load_catalogue() if r.id in rule_ids)
+    return Report(root, findings, notifications, rules, stats,
+                  str(doc["tool"].get("version", "")), str(doc.get("started_at", "")))
 
 
 def _request(pr: PullRequest, method: str, url: str, payload: dict | None = None

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from backend_audit.engines.source import source_lines
+from backend_audit.findings import Notification, NotificationLevel
 
 _MARK = re.compile(
     r"#\s*backend-audit\s*:\s*ignore\b(?P<ids>\[[^\]]*\])?(?:\s*--\s*(?P<reason>.*))?"
@@ -52,12 +54,45 @@ def find_directive(lines: dict[int, str], start_line: int, rule_id: str,
 
 def blanket_directives(text: str) -> list[int]:
     """Lines carrying an ignore without ids (refused: name the rule you silence)."""
+    return [d.line for d in _directives(text) if d.blanket]
+
+
+def _directives(text: str) -> list[Directive]:
     if "backend-audit" not in text:
         return []
-    out = []
     # Numbered as Python numbers lines (a form feed or U+2028 does not end one).
-    for n, line in enumerate(source_lines(text), 1):
-        d = parse_directive(line, n) if "backend-audit" in line else None
-        if d is not None and d.blanket:
-            out.append(n)
+    return [d for n, line in enumerate(source_lines(text), 1)
+            if "backend-audit" in line and (d := parse_directive(line, n)) is not None]
+
+
+def known_rule_names() -> frozenset[str]:
+    """Ids (upper case) and names (lower case) an ignore comment may name: the whole
+    catalogue, not only the rules enabled for a scan."""
+    from backend_audit.catalogue import load_catalogue
+
+    return frozenset(k for r in load_catalogue() for k in (r.id.upper(), r.name.lower()))
+
+
+def directive_notifications(path: str, text: str,
+                            known: Collection[str] | None = None) -> list[Notification]:
+    """What is wrong with the ignore comments of one file: a blanket ignore (refused), or
+    an id or name that is no rule (a typo suppresses nothing). ``known`` holds upper-case
+    ids and lower-case names (default: the catalogue's; add the team's own rules)."""
+    out: list[Notification] = []
+    names: Collection[str] | None = known
+    for d in _directives(text):
+        if d.blanket:
+            out.append(Notification(
+                "an ignore comment without rule ids is refused: write "
+                "'# backend-audit: ignore[RULE] -- reason'", NotificationLevel.WARNING,
+                path, d.line, "suppression"))
+            continue
+        if names is None:
+            names = known_rule_names()
+        for written in sorted(d.ids):
+            if written.upper() not in names and written.lower() not in names:
+                out.append(Notification(
+                    f"unknown rule {written[:60]} in an ignore comment; it suppresses "
+                    "nothing (see 'backend-audit rules')", NotificationLevel.WARNING,
+                    path, d.line, "suppression"))
     return out

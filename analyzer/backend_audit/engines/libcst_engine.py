@@ -9,11 +9,9 @@ import re
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import libcst as cst
@@ -32,6 +30,7 @@ from backend_audit.engines.positions import (
 )
 from backend_audit.engines.source import line_count, read_source, source_lines
 from backend_audit.engines.walk import walk_batched
+from backend_audit.engines.workers import Failure, Limits, run_isolated
 from backend_audit.findings import Notification, NotificationLevel
 from backend_audit.suppress import blanket_directives
 
@@ -168,6 +167,35 @@ def parse_trusted(text: str) -> cst.Module:
         node_class.__post_init__ = original  # type: ignore[method-assign]
 
 
+#: CPython's own limit on nested brackets (its tokenizer's MAXLEVEL, in every version).
+_TOO_MANY_BRACKETS = "too many nested parentheses"
+
+
+def python_parse_problem(rel_path: str, text: str) -> Notification | None:
+    """Why the stdlib parser rejects ``text``, or None when it accepts it.
+
+    The kind is ``too-complex`` for nesting past what Python itself compiles (more than
+    200 nested brackets, or expressions deeper than its parser's recursion limit):
+    such a file is no working module, and libcst must not be given it. Any other
+    rejection is ``parse-error``.
+    """
+    try:
+        compile(text, rel_path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        kind = "too-complex" if _TOO_MANY_BRACKETS in str(exc.msg) else "parse-error"
+        return Notification(f"does not parse as Python 3 (line {exc.lineno}): {exc.msg}"
+                            + ("; skipped" if kind == "too-complex" else ""),
+                            NotificationLevel.ERROR, rel_path, exc.lineno, kind)
+    except (RecursionError, MemoryError):
+        return Notification(
+            "is nested too deeply for Python to compile (an expression thousands of "
+            "levels deep); skipped", NotificationLevel.ERROR, rel_path, None, "too-complex")
+    except ValueError as exc:
+        return Notification(f"cannot be parsed ({exc}); skipped", NotificationLevel.ERROR,
+                            rel_path, None, "parse-error")
+    return None
+
+
 def _syntax_message(exc: cst.ParserSyntaxError) -> str:
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid syntax"
     return f"does not parse as Python 3 (line {exc.raw_line}): {first}"
@@ -192,23 +220,19 @@ def _analyse_text(rel_path: str, text: str, config: Config,
     gates = _Text(text)
     wanted = [c for c in (*collectors, *classes)
               if not (migration and c.skips_migrations) and _wants(c, gates, words, config)]
-    if not wanted:
-        # No rule cares about this file, but a broken file must still be reported:
-        # the stdlib parser is ten times cheaper than libcst for that.
-        try:
-            compile(text, rel_path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-            # The project's module list (project.modules) holds every file that parses,
-            # whether or not a check needed its syntax tree.
-            result.parsed = True
-        except SyntaxError as exc:
-            result.notifications.append(Notification(
-                f"does not parse as Python 3 (line {exc.lineno}): {exc.msg}",
-                NotificationLevel.ERROR, rel_path, exc.lineno, "parse-error"))
-        except (ValueError, RecursionError, MemoryError):
-            result.notifications.append(Notification(
-                "cannot be parsed (nested too deeply or invalid source); skipped",
-                NotificationLevel.ERROR, rel_path, None, "parse-error"))
+    # The stdlib parser first, for every file: it is ten times cheaper than libcst and
+    # refuses what libcst would choke on (libcst's native parser overflows its stack on
+    # thousands of nested brackets and is superlinear on long operator chains).
+    problem = python_parse_problem(rel_path, text)
+    if problem is not None and (not wanted or problem.kind == "too-complex"):
+        result.notifications.append(problem)
         return result
+    if not wanted:
+        # No rule cares about this file; the project's module list (project.modules)
+        # still holds every file that parses, whether or not a check needed its tree.
+        result.parsed = True
+        return result
+    # A file the running Python rejects may still be newer Python that libcst reads.
     try:
         module = parse_trusted(text)
     except cst.ParserSyntaxError as exc:
@@ -300,8 +324,13 @@ def _enclosing_statement(statements: list[tuple[int, int, int]],
     return best
 
 
-#: Seconds granted beyond the per-file limit before a stuck worker process is killed.
-HARD_LIMIT_SLACK = 30.0
+#: Seconds granted beyond the per-file limit before the worker itself is killed: the
+#: alarm inside the worker stops Python code at the limit, but not native code (a parse).
+HARD_LIMIT_SLACK = 2.0
+#: Address space a worker may grow by: at least this much, else this many times the
+#: largest file it may be given (libcst needs ~400 bytes of memory per byte of source).
+MEMORY_FLOOR = 2 << 30
+MEMORY_PER_SOURCE_BYTE = 1024
 
 
 class FileTimeout(BaseException):
@@ -315,10 +344,11 @@ class FileTimeout(BaseException):
 def time_limit(seconds: float) -> Iterator[None]:
     """Interrupt the body after ``seconds`` (main thread only; elsewhere no limit).
 
-    Worker processes run tasks on their main thread, so every file gets the limit when
-    scanning in parallel. Native code (libcst's parser) is interrupted once it returns.
+    Native code (libcst's parser) is interrupted only once it returns: the worker's
+    parent kills the worker for that (``run_libcst``).
     """
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or \
+            not hasattr(signal, "setitimer"):
         yield
         return
 
@@ -339,6 +369,12 @@ def _failed(task: FileTask, message: str, kind: str) -> FileResult:
         message, NotificationLevel.ERROR, task.rel_path, None, kind)])
 
 
+def _timed_out(task: FileTask, limit: float, how: str) -> FileResult:
+    return _failed(task, f"analysis took longer than the {limit:g} s per-file limit and "
+                         f"{how} (raise file-timeout to scan it); other files are "
+                         "unaffected", "timeout")
+
+
 def analyse_file(task: FileTask, config: Config, rule_ids: frozenset[str],
                  words: dict[str, tuple[str, ...]]) -> FileResult:
     """Analyse one file; never raises (every failure becomes a notification)."""
@@ -346,14 +382,12 @@ def analyse_file(task: FileTask, config: Config, rule_ids: frozenset[str],
         with time_limit(config.file_timeout):
             return _analyse_file(task, config, rule_ids, words)
     except FileTimeout:
-        return _failed(task, f"analysis took longer than the {config.file_timeout:g} s "
-                             "per-file limit and was stopped (raise file-timeout to scan "
-                             "it); other files are unaffected", "timeout")
+        return _timed_out(task, config.file_timeout, "it was stopped")
     except RecursionError:
         return _failed(task, "is nested too deeply to analyse; skipped", "parse-error")
     except MemoryError:
-        return _failed(task, "needs more memory than is available to analyse; skipped",
-                       "internal-error")
+        return _failed(task, "needs more memory than a file may use to analyse it; "
+                             "skipped, other files are unaffected", "internal-error")
     except Exception as exc:  # noqa: BLE001 - one bad file must never stop the scan
         return _failed(task, f"internal error while analysing ({type(exc).__name__}: "
                              f"{exc}); other files are unaffected", "internal-error")
@@ -374,84 +408,48 @@ def _analyse_file(task: FileTask, config: Config, rule_ids: frozenset[str],
     return result
 
 
-def _analyse_chunk(args: tuple[list[FileTask], Config, frozenset[str],
-                               dict[str, tuple[str, ...]]]) -> list[FileResult]:
-    tasks, config, rule_ids, words = args
-    return [analyse_file(t, config, rule_ids, words) for t in tasks]
-
-
-def _crashed(task: FileTask) -> FileResult:
-    return _failed(task, "made the analyser process crash (out of memory or stack?); "
-                         "skipped, other files are unaffected", "crash")
-
-
 def run_libcst(tasks: list[FileTask], config: Config, rule_ids: frozenset[str],
                words: dict[str, tuple[str, ...]], jobs: int,
                progress: Callable[[int], None] | None = None,
-               started: Callable[[], None] | None = None) -> Iterator[FileResult]:
-    """Analyse every file; results come back in the order of ``tasks``.
+               started: Callable[[], None] | None = None,
+               notify: Callable[[Notification], None] | None = None) -> list[FileResult]:
+    """Analyse every file, each in a worker process; results in the order of ``tasks``.
 
-    ``progress(n)`` is called as each batch of ``n`` files is done; ``started()`` once
-    the worker processes run (so other work can overlap theirs without being forked
-    into them).
+    Whatever the number of files or ``jobs``, no file is analysed in this process: a
+    native crash, a parse past the time limit or one past the memory budget costs that
+    file only, reported in its notifications. ``progress(n)`` is called as files are
+    done; ``started()`` once the workers run (so other work can overlap theirs without
+    being forked into them); ``notify`` receives notes about the run itself.
     """
-    jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
-    # Import every check before forking workers, so that no file's time limit pays for it.
+    # Import every check before forking workers, so that no file's time limit pays for it
+    # and each new worker starts with them.
     check_classes()
     collector_classes()
-    if jobs == 1 or len(tasks) < 8:
-        if started is not None:
-            started()
-        with _analysis_gc():
-            results = []
-            for task in tasks:
-                results.append(analyse_file(task, config, rule_ids, words))
-                if progress is not None:
-                    progress(1)
-        yield from results
-        return
-    pending = _balanced_chunks(tasks, jobs)
-    chunk = max(len(c) for c in pending)
-    # The in-worker alarm cannot interrupt native code (libcst's parser is superlinear on
-    # some generated expressions): past this, the batch's workers are killed instead.
-    hard_limit = config.file_timeout * chunk * 2 + HARD_LIMIT_SLACK \
-        if config.file_timeout > 0 else None
-    index = {id(t): i for i, t in enumerate(tasks)}
-    out: list[FileResult | None] = [None] * len(tasks)
+    limits = Limits(
+        deadline=config.file_timeout + HARD_LIMIT_SLACK if config.file_timeout > 0 else None,
+        memory=max(MEMORY_FLOOR, MEMORY_PER_SOURCE_BYTE * config.max_file_bytes))
+    sizes = [_file_size(t) for t in tasks]
+    # Largest first: the big files start early and the small ones fill the gaps at the
+    # end, instead of one worker finishing a large file while the others idle.
+    order = sorted(range(len(tasks)), key=lambda i: -sizes[i])
 
-    def keep(task: FileTask, result: FileResult) -> None:
-        out[index[id(task)]] = result
+    def failed(task: FileTask, failure: Failure) -> FileResult:
+        if failure.kind == "timeout":
+            return _timed_out(task, config.file_timeout, "its worker process was stopped")
+        if failure.kind == "crash":
+            return _failed(task, f"made its worker process crash ({failure.detail}); "
+                                 "skipped, other files are unaffected", "crash")
+        return _failed(task, f"internal error while analysing ({failure.detail}); other "
+                             "files are unaffected", failure.kind)
 
-    while pending:
-        done = 0
-        try:
-            with ProcessPoolExecutor(max_workers=jobs, initializer=_tune_gc) as pool:
-                futures = [pool.submit(_analyse_chunk, (c, config, rule_ids, words))
-                           for c in pending]
-                if started is not None:
-                    started()  # a fork pool starts all its workers on the first submit
-                    started = None
-                for future in futures:
-                    try:
-                        results = future.result(timeout=hard_limit)
-                    except TimeoutError:
-                        _kill_workers(pool)
-                        raise BrokenProcessPool("a batch overran its time limit") from None
-                    for task, result in zip(pending[done], results, strict=True):
-                        keep(task, result)
-                    done += 1
-                    if progress is not None:
-                        progress(len(results))
-            pending = []
-        except BrokenProcessPool:
-            # A worker died (a native crash, the OOM killer) or hung. Re-run the first
-            # unfinished batch one file per process to find the culprit, then the rest.
-            for task in pending[done]:
-                keep(task, _isolated(task, config, rule_ids, words))
-                if progress is not None:
-                    progress(1)
-            pending = pending[done + 1:]
-    yield from (r for r in out if r is not None)
+    def note(message: str) -> None:
+        if notify is not None:
+            notify(Notification(message, NotificationLevel.WARNING, None, None, "workers"))
+
+    return run_isolated(tasks, partial(analyse_file, config=config, rule_ids=rule_ids,
+                                       words=words),
+                        failed, jobs, limits, order, setup=_tune_gc, done=progress,
+                        started=started, notify=note)
 
 
 #: Collections of the youngest generation, after this many new objects (Python: 700).
@@ -471,70 +469,8 @@ def _tune_gc() -> None:
     gc.set_threshold(_GC_YOUNG, 50, 1000)
 
 
-@contextmanager
-def _analysis_gc() -> Iterator[None]:
-    """``_tune_gc`` for analysis in this process, undone afterwards."""
-    before = gc.get_threshold()
-    _tune_gc()
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-        gc.unfreeze()
-
-
 def _file_size(task: FileTask) -> int:
     try:
         return os.stat(task.abs_path).st_size
     except OSError:
         return 0
-
-
-def _balanced_chunks(tasks: list[FileTask], jobs: int) -> list[list[FileTask]]:
-    """Batches of about equal bytes, largest files first.
-
-    Analysis time grows with a file's size; handing out the big files first and the
-    small ones last keeps every worker busy to the end instead of one worker finishing
-    a batch of large views while the others idle.
-    """
-    sizes = {id(t): _file_size(t) for t in tasks}
-    by_size = sorted(tasks, key=lambda t: sizes[id(t)], reverse=True)
-    total = sum(sizes.values())
-    budget = max(1, total // (jobs * 16))
-    chunks: list[list[FileTask]] = []
-    current: list[FileTask] = []
-    weight = 0
-    for task in by_size:
-        current.append(task)
-        weight += sizes[id(task)]
-        if weight >= budget or len(current) >= 16:
-            chunks.append(current)
-            current, weight = [], 0
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-def _kill_workers(pool: ProcessPoolExecutor) -> None:
-    # ProcessPoolExecutor offers no way to stop a running task; its worker table is the
-    # only handle on the processes.
-    for proc in list(getattr(pool, "_processes", {}).values()):
-        proc.kill()
-    pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _isolated(task: FileTask, config: Config, rule_ids: frozenset[str],
-              words: dict[str, tuple[str, ...]]) -> FileResult:
-    limit = config.file_timeout * 2 + HARD_LIMIT_SLACK if config.file_timeout > 0 else None
-    try:
-        with ProcessPoolExecutor(max_workers=1) as pool:
-            future = pool.submit(_analyse_chunk, ([task], config, rule_ids, words))
-            try:
-                return future.result(timeout=limit)[0]
-            except TimeoutError:
-                _kill_workers(pool)
-                return _failed(task, f"analysis did not finish within {limit:g} s and was "
-                                     "stopped (raise file-timeout to scan it); other files "
-                                     "are unaffected", "timeout")
-    except BrokenProcessPool:
-        return _crashed(task)

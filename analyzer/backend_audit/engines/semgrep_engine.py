@@ -4,21 +4,24 @@ from the catalogue. Local rules only; metrics, version checks and ``nosemgrep`` 
 semgrep's own analyser, ``semgrep-core``, is run directly when it sits beside the installed
 semgrep package: the ``semgrep scan`` wrapper spends over a second starting up before it
 runs that same binary. The wrapper remains the fallback when the binary is missing, fails
-to start or reports another version than its package. Only files that contain one of a
-rule's ``words`` are sent at all."""
+to start or reports another version than its package. Only files the scan analyses (read
+as the libcst engine reads them: regular files within the size limit) and that contain one
+of a rule's ``words`` are sent at all.
+
+semgrep runs in a process group of its own under a deadline that grows with what it is
+sent; at the deadline the whole group is killed (``semgrep scan`` runs semgrep-core as a
+child that holds the output pipe) and the scan goes on without its rules."""
 
 from __future__ import annotations
 
-import glob
-import importlib.util
+import contextlib
 import json
 import os
-import re
-import shutil
+import signal
 import subprocess
-import sys
 import tempfile
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +29,20 @@ from typing import Any
 import yaml
 
 from backend_audit.catalogue import Rule
+from backend_audit.config import Config
+from backend_audit.engines.gates import GateText
+from backend_audit.engines.semgrep_answer import CORE, PARTIAL_PARSING, WRAPPER, mismatch
+from backend_audit.engines.semgrep_install import (
+    SemgrepCore,
+    absolute_path_entries,
+    find_semgrep,
+    find_semgrep_core,
+)
+from backend_audit.engines.source import read_source
 from backend_audit.findings import Notification, NotificationLevel
+
+__all__ = ["SemgrepCore", "SemgrepHit", "SemgrepResult", "SemgrepRun", "find_semgrep",
+           "find_semgrep_core", "semgrep_config", "semgrep_deadline", "semgrep_targets"]
 
 _LEVELS = {"low": "INFO", "medium": "WARNING", "high": "ERROR", "critical": "ERROR"}
 #: ``wrapper`` forces ``semgrep scan`` even where semgrep-core could run directly (tests).
@@ -35,6 +51,18 @@ LAUNCHER_ENV = "BACKEND_AUDIT_SEMGREP"
 _PYTHON_SUFFIXES = (".py", ".pyi")
 #: semgrep-core's error kinds that are about the rules file rather than a target.
 _RULE_ERRORS = ("Rule parse error", "Pattern parse error")
+#: semgrep gives up on a file once this many rules took longer than the per-file timeout.
+_TIMEOUT_THRESHOLD = 3
+#: semgrep's deadline, beyond the time one file may take before semgrep gives up on it:
+#: start-up, then a share per file and per megabyte sent. Measured on 2 busy cores (1,500
+#: site-packages files, 16 MB, every rule): ``semgrep scan`` starts in 4 s, semgrep-core
+#: takes 17 ms a file and 1.6 s a megabyte; the shares are over ten times that, for slow
+#: CI runners, so only a semgrep that is stuck reaches the deadline.
+_START_SECONDS = 30.0
+_SECONDS_PER_FILE = 0.25
+_SECONDS_PER_MB = 20.0
+#: How long to read what is left in semgrep's pipes once its process group is killed.
+_DRAIN_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -53,14 +81,6 @@ class SemgrepHit:
 class SemgrepResult:
     hits: list[SemgrepHit] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class SemgrepCore:
-    """semgrep-core and the version of the semgrep package it was shipped with."""
-
-    path: str
-    version: str
 
 
 def semgrep_config(rules: list[Rule]) -> dict:
@@ -83,106 +103,58 @@ class _Gate:
     """What a file must hold for one rule to match in it: one of ``words`` (none: no
     condition) and, if any, a match of ``pattern`` (the catalogue's, as for libcst rules)."""
 
-    words: tuple[bytes, ...]
-    pattern: re.Pattern[bytes] | None
+    words: tuple[str, ...]
+    pattern: str | None
 
-    def admits(self, data: bytes) -> bool:
-        if self.words and not any(w in data for w in self.words):
+    def admits(self, text: GateText) -> bool:
+        if self.words and not text.has_any(self.words):
             return False
-        return self.pattern is None or self.pattern.search(data) is not None
+        return self.pattern is None or text.matches(self.pattern)
 
 
-def _gate(rule: Rule) -> _Gate:
-    pattern = re.compile(rule.pattern.encode("utf-8"), re.MULTILINE) if rule.pattern else None
-    return _Gate(tuple(w.encode("utf-8") for w in rule.words), pattern)
+def _chosen(rules: list[Rule], files: list[tuple[str, str]],
+            max_bytes: int) -> tuple[list[tuple[str, str]], int]:
+    """The files to send and their total size in characters.
+
+    Each file is read as the libcst engine reads it (``read_source``: no pipes or devices,
+    at most ``max_bytes``, text only): a file the scan reports as skipped is not analysed
+    by semgrep either, and a 6 GB file or a link to /dev/zero is never read whole. Its text
+    is searched for the rules' words: semgrep's own prefilter looks for identifiers in the
+    raw text the same way."""
+    if not rules:
+        return [], 0
+    gates = [_Gate(r.words, r.pattern) for r in rules]
+    everything = any(not g.words and g.pattern is None for g in gates)
+    chosen: list[tuple[str, str]] = []
+    size = 0
+    for abs_path, rel in files:
+        if not abs_path.endswith(_PYTHON_SUFFIXES):
+            continue
+        text = read_source(abs_path, max_bytes).text
+        if text is None:
+            continue
+        gate_text = GateText(text)
+        if everything or any(g.admits(gate_text) for g in gates):
+            chosen.append((abs_path, rel))
+            size += len(text)
+    return chosen, size
 
 
-def _can_match(path: str, gates: list[_Gate]) -> bool:
-    """Whether some rule can match in the file. Its bytes are searched: semgrep's own
-    prefilter looks for identifiers in the raw text the same way."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError:
-        return True  # semgrep reports the unreadable file itself
-    return any(g.admits(data) for g in gates)
-
-
-def semgrep_targets(rules: list[Rule], files: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The files semgrep is sent: Python files in which at least one rule can match.
+def semgrep_targets(rules: list[Rule], files: list[tuple[str, str]],
+                    max_bytes: int = Config.max_file_bytes) -> list[tuple[str, str]]:
+    """The files semgrep is sent: Python files the scan analyses in which at least one rule
+    can match.
 
     A rule matches only in a file holding one of its ``words`` and matching its
     ``pattern``; a rule with neither could match anywhere and keeps every file."""
-    if not rules:
-        return []
-    python = [f for f in files if f[0].endswith(_PYTHON_SUFFIXES)]
-    gates = [_gate(r) for r in rules]
-    if any(not g.words and g.pattern is None for g in gates):
-        return python
-    return [f for f in python if _can_match(f[0], gates)]
+    return _chosen(rules, files, max_bytes)[0]
 
 
-def find_semgrep() -> str | None:
-    local = Path(sys.executable).parent / "semgrep"
-    if local.is_file() and os.access(local, os.X_OK):
-        return str(local)
-    return shutil.which("semgrep")
-
-
-def _package_dirs() -> list[Path]:
-    """Folders that may hold the semgrep package, found without importing it: this
-    interpreter's, then the one the ``semgrep`` command runs under."""
-    dirs: list[Path] = []
-    try:
-        spec = importlib.util.find_spec("semgrep")
-    except (ImportError, ValueError):
-        spec = None
-    if spec is not None and spec.submodule_search_locations:
-        dirs.extend(Path(p) for p in spec.submodule_search_locations)
-    exe = find_semgrep()
-    interpreter = _shebang_interpreter(exe) if exe else None
-    if interpreter is not None:
-        env = Path(interpreter).parent.parent
-        for pattern in ("lib/python3*/site-packages/semgrep", "Lib/site-packages/semgrep"):
-            dirs.extend(Path(p) for p in sorted(glob.glob(str(env / pattern))))
-    return dirs
-
-
-def _shebang_interpreter(exe: str) -> str | None:
-    try:
-        with open(os.path.realpath(exe), "rb") as handle:
-            first = handle.readline(512)
-    except OSError:
-        return None
-    if not first.startswith(b"#!"):
-        return None
-    parts = first[2:].decode("utf-8", "replace").split()
-    return parts[0] if parts else None
-
-
-def _package_version(package: Path) -> str | None:
-    for metadata in sorted(package.parent.glob("semgrep-*.dist-info/METADATA")):
-        try:
-            with open(metadata, encoding="utf-8") as handle:
-                for line in handle:
-                    if line.startswith("Version:"):
-                        return line.split(":", 1)[1].strip()
-                    if not line.strip():
-                        break  # the headers end at the first blank line
-        except OSError:
-            continue
-    return None
-
-
-def find_semgrep_core() -> SemgrepCore | None:
-    name = "semgrep-core.exe" if os.name == "nt" else "semgrep-core"
-    for package in _package_dirs():
-        binary = package / "bin" / name
-        if binary.is_file() and os.access(binary, os.X_OK):
-            version = _package_version(package)
-            if version is not None:
-                return SemgrepCore(str(binary), version)
-    return None
+def semgrep_deadline(files: int, size: int, file_timeout: float) -> float:
+    """Seconds semgrep may take for ``files`` files of ``size`` characters in all when it
+    gives up on one rule in one file after ``file_timeout`` seconds."""
+    return (_START_SECONDS + _TIMEOUT_THRESHOLD * max(file_timeout, 0.0)
+            + files * _SECONDS_PER_FILE + size / 1e6 * _SECONDS_PER_MB)
 
 
 def _core_targets(paths: list[str]) -> list[Any]:
@@ -222,10 +194,12 @@ def _as_wrapper_error(error: dict) -> dict:
         context = ""
     spans = []
     if isinstance(error_type, list) and error_type and error_type[0] == "PartialParsing":
-        spans = [{"file": loc.get("path"), "start": loc.get("start"), "end": loc.get("end")}
-                 for loc in (error_type[1] if len(error_type) > 1 else [])]
+        locations = error_type[1] if len(error_type) > 1 else []
+        if mismatch(locations, PARTIAL_PARSING) is None:
+            spans = [{"file": loc.get("path"), "start": loc.get("start"), "end": loc.get("end")}
+                     for loc in locations]
     return {"type": error_type, "level": error.get("severity"), "path": path, "spans": spans,
-            "message": f"{kind} {context}:\n {error.get('message', '')}"}
+            "message": f"{kind} {context}:\n {error.get('message') or ''}"}
 
 
 def _failure(message: str) -> SemgrepResult:
@@ -236,17 +210,24 @@ def _failure(message: str) -> SemgrepResult:
 class SemgrepRun:
     """A semgrep process started in the background; ``result()`` waits for it.
 
-    ``launcher`` is ``auto`` (semgrep-core where it can run, else ``semgrep scan``) or
-    ``wrapper``; by default it is read from ``BACKEND_AUDIT_SEMGREP``."""
+    ``timeout`` is the deadline in seconds, counted from the call to ``result()``; by
+    default it grows with the files sent (``semgrep_deadline``). ``launcher`` is ``auto``
+    (semgrep-core where it can run, else ``semgrep scan``) or ``wrapper``; by default it is
+    read from ``BACKEND_AUDIT_SEMGREP``."""
 
-    def __init__(self, rules: list[Rule], files: list[tuple[str, str]], timeout: float,
-                 launcher: str | None = None) -> None:
+    def __init__(self, rules: list[Rule], files: list[tuple[str, str]],
+                 timeout: float | None = None, launcher: str | None = None, *,
+                 max_bytes: int = Config.max_file_bytes,
+                 file_timeout: float = Config.file_timeout) -> None:
         self.rules = rules
-        self.targets = semgrep_targets(rules, files)
+        self.targets, size = _chosen(rules, files, max_bytes)
         self.by_abs = {os.path.realpath(a): rel for a, rel in self.targets}
         # semgrep runs in a private temporary folder: give it absolute paths.
         self.by_given = {os.path.abspath(a): rel for a, rel in self.targets}
-        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.file_timeout = max(file_timeout, 0.0)
+        self.timeout = timeout if timeout is not None else \
+            semgrep_deadline(len(self.targets), size, self.file_timeout)
         self.launcher = launcher or os.environ.get(LAUNCHER_ENV, "auto")
         self.proc: subprocess.Popen | None = None
         self.core: SemgrepCore | None = None
@@ -276,7 +257,9 @@ class SemgrepRun:
         env.update({"SEMGREP_SEND_METRICS": "off", "SEMGREP_ENABLE_VERSION_CHECK": "0",
                     "SEMGREP_USER_DATA_FOLDER": str(self._folder),
                     "SEMGREP_LOG_FILE": str(self._folder / "semgrep.log"),
-                    "SEMGREP_SETTINGS_FILE": str(self._folder / "settings.yml")})
+                    "SEMGREP_SETTINGS_FILE": str(self._folder / "settings.yml"),
+                    # the wrapper looks for semgrep-core on PATH too: never a relative entry
+                    "PATH": os.pathsep.join(absolute_path_entries())})
         return env
 
     def _start_core(self, core: SemgrepCore) -> bool:
@@ -286,8 +269,9 @@ class SemgrepRun:
         # The same settings ``semgrep scan`` passes; ``-j 1`` as the libcst pool uses the
         # other cores. nosemgrep is ours to honour: results carry ``is_ignored`` unused.
         cmd = [core.path, "-json_nodots", "-rules", str(self._folder / "rules.yaml"),
-               "-targets", str(targets), "-timeout", "30", "-timeout_threshold", "3",
-               "-max_memory", "0", "-fast", "-j", "1"]
+               "-targets", str(targets), "-timeout", f"{self.file_timeout:g}",
+               "-timeout_threshold", str(_TIMEOUT_THRESHOLD), "-max_memory", "0", "-fast",
+               "-j", "1"]
         return self._popen(cmd, str(self._folder)) is None
 
     def _start_wrapper(self) -> None:
@@ -299,8 +283,11 @@ class SemgrepRun:
             return
         cmd = [exe, "scan", "--config", str(self._folder / "rules.yaml"), "--json",
                "--metrics=off", "--disable-version-check", "--disable-nosem", "--quiet",
-               "--no-git-ignore", "--x-ignore-semgrepignore-files", "--timeout", "30",
-               "--max-target-bytes", "0", "--jobs", "1", "--", *sorted(self.by_given)]
+               "--no-git-ignore", "--x-ignore-semgrepignore-files",
+               "--timeout", f"{self.file_timeout:g}",
+               "--timeout-threshold", str(_TIMEOUT_THRESHOLD),
+               "--max-target-bytes", str(self.max_bytes), "--jobs", "1", "--",
+               *sorted(self.by_given)]
         problem = self._popen(cmd, _working_dir(self.by_given, str(self._folder)))
         if problem is not None:
             self.early = _failure(f"semgrep could not start ({problem}); its rules did not run")
@@ -308,10 +295,14 @@ class SemgrepRun:
     def _popen(self, cmd: list[str], cwd: str) -> OSError | None:
         try:
             self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                         stdin=subprocess.DEVNULL, env=self._env(), cwd=cwd)
+                                         stdin=subprocess.DEVNULL, env=self._env(), cwd=cwd,
+                                         **_OWN_GROUP)
         except OSError as exc:
             self.proc = None
             return exc
+        # Whatever ends this run (an exception, the interpreter exiting before ``result``),
+        # semgrep does not outlive it.
+        weakref.finalize(self, _stop_from, os.getpid(), self.proc)
         return None
 
     def result(self) -> SemgrepResult:
@@ -335,31 +326,36 @@ class SemgrepRun:
                 self._start_wrapper()
             return self.early
         finally:
+            if self.proc is not None:
+                _stop(self.proc)
             if self._tmpdir is not None:
                 self._tmpdir.cleanup()
 
     def _wait(self, deadline: float) -> tuple[bytes, bytes, int] | None:
+        """semgrep's output and exit code, or None when it did not finish in time (it is
+        then stopped with every process it started)."""
         assert self.proc is not None
         left = max(deadline - time.monotonic(), 0.0)
         try:
             out, err = self.proc.communicate(timeout=left)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.communicate()
+            _stop(self.proc)
             return None
         return out, err, self.proc.returncode
 
     def _core_output(self, out: bytes) -> dict | None:
-        """semgrep-core's answer, or None when it is not one from the expected version."""
+        """semgrep-core's answer in the shape of ``semgrep scan``'s, or None when it is not
+        a whole answer from the expected version."""
         try:
             data = json.loads(out.decode("utf-8", "replace"))
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return None
-        if not isinstance(data, dict) or self.core is None or \
-                data.get("version") != self.core.version:
+        if self.core is None or mismatch(data, CORE) is not None or \
+                data["version"] != self.core.version:
             return None
-        errors = [_as_wrapper_error(e) for e in data.get("errors", []) if isinstance(e, dict)]
-        return {"results": data.get("results", []), "errors": errors}
+        converted = {"results": data["results"],
+                     "errors": [_as_wrapper_error(e) for e in data.get("errors") or []]}
+        return converted if mismatch(converted, WRAPPER) is None else None
 
     def _rel(self, path: str) -> str | None:
         return self.by_given.get(path) or self.by_abs.get(os.path.realpath(path))
@@ -367,39 +363,78 @@ class SemgrepRun:
     def _parse(self, out: bytes, err: bytes, code: int) -> SemgrepResult:
         try:
             data = json.loads(out.decode("utf-8", "replace"))
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
             return _failure(f"semgrep failed (exit {code}): {' | '.join(tail) or 'no output'}; "
+                            "its rules are missing from this report")
+        problem = mismatch(data, WRAPPER)
+        if problem is not None:
+            return _failure(f"semgrep answered in an unexpected form ({problem}; exit {code}); "
                             "its rules are missing from this report")
         return self._collect(data)
 
     def _collect(self, data: dict) -> SemgrepResult:
+        """Hits and notifications from an answer of the ``WRAPPER`` shape."""
         result = SemgrepResult()
         known = {r.id for r in self.rules}
-        for item in data.get("results", []):
-            rel = self._rel(item.get("path", ""))
-            rid = item.get("check_id", "").split(".")[-1]
+        for item in data["results"]:
+            rel = self._rel(item["path"])
+            rid = item["check_id"].split(".")[-1]
             if rel is None or rid not in known:
                 continue
-            start, end = item.get("start", {}), item.get("end", {})
+            start, end = item["start"], item["end"]
             fix = (item.get("extra") or {}).get("fix")
-            result.hits.append(SemgrepHit(rid, rel, start.get("line", 1), start.get("col", 1),
-                                          end.get("line", 1), end.get("col", 1),
-                                          fix=fix if isinstance(fix, str) else None))
-        for error in data.get("errors", []):
-            rel = self._rel(error.get("path", "") or "")
-            message = (error.get("message") or error.get("type") or "error").strip()
-            first = message.splitlines()[0][:300]
-            line = None
+            result.hits.append(SemgrepHit(rid, rel, start["line"], start["col"],
+                                          end["line"], end["col"], fix=fix))
+        for error in data.get("errors") or []:
+            rel = self._rel(error.get("path") or "")
+            message = str(error.get("message") or error.get("type") or "error").strip()
+            first = (message.splitlines() or ["error"])[0][:300]
             spans = error.get("spans") or []
-            if spans:
-                line = spans[0].get("start", {}).get("line")
+            line = (spans[0].get("start") or {}).get("line") if spans else None
             syntax = "Syntax" in str(error.get("type"))
             if error.get("level") == "warn" and rel is not None and syntax:
                 continue  # the libcst engine reports the file's syntax error itself
             result.notifications.append(Notification(
-                f"semgrep: {first}", NotificationLevel.WARNING, rel, line, "semgrep"))
+                f"semgrep: {first}", NotificationLevel.WARNING, rel,
+                line if rel is not None and isinstance(line, int) and line >= 1 else None,
+                "semgrep"))
         return result
+
+
+#: semgrep and whatever it starts share a process group (a job on Windows) of their own,
+#: so that stopping it stops them all.
+_OWN_GROUP: dict[str, Any] = (
+    {"start_new_session": True} if os.name == "posix"
+    else {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)})
+
+
+def _stop_from(owner: int, proc: subprocess.Popen) -> None:
+    """``_stop(proc)`` unless this is a forked copy of the process that started it (a
+    worker leaving normally must not stop the scan's semgrep)."""
+    if os.getpid() == owner:
+        _stop(proc)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Kill ``proc`` and its process group unless it has finished, then read what is left
+    in its pipes for a bounded time: a descendant that left the group may hold them open
+    for ever, and waiting for their end is what hung scans."""
+    if proc.returncode is not None:
+        return  # reaped: its id may belong to another process by now
+    if os.name == "posix":
+        with contextlib.suppress(OSError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        proc.kill()
+    try:
+        proc.communicate(timeout=_DRAIN_SECONDS)
+    except (subprocess.TimeoutExpired, ValueError):
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=_DRAIN_SECONDS)
 
 
 def _working_dir(targets: dict[str, str], fallback: str) -> str:
