@@ -15,7 +15,8 @@ from jsonschema.validators import validator_for
 from backend_audit.findings import Confidence, Severity
 from backend_audit.resources import rules_dir
 
-FRAMEWORKS = ("flask", "fastapi", "django", "drf", "starlette", "aiohttp", "sqlalchemy", "any")
+FRAMEWORKS = ("flask", "fastapi", "django", "drf", "starlette", "aiohttp", "sqlalchemy", "quart",
+              "bottle", "falcon", "pyramid", "any")
 
 RULE_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -74,7 +74,8 @@ class ViewClass:
 
 def _frameworks(imports: ImportMap) -> set[str]:
     tops = imports.top_packages
-    found = {fw for fw in ("flask", "fastapi", "django", "starlette", "aiohttp") if fw in tops}
+    found = {fw for fw in ("flask", "fastapi", "django", "starlette", "aiohttp", "quart",
+                           "bottle", "falcon", "pyramid") if fw in tops}
     if "rest_framework" in tops:
         found.add("drf")
     if "flask_restful" in tops or "flask_smorest" in tops or "flask_restx" in tops:

@@ -112,10 +112,18 @@ APP_CONSTRUCTORS = {
     "starlette.applications.Starlette": "starlette",
     "aiohttp.web.Application": "aiohttp",
     "aiohttp.web_app.Application": "aiohttp",
+    "quart.Quart": "quart",
+    "bottle.Bottle": "bottle",
+    "falcon.App": "falcon",
+    "falcon.API": "falcon",
+    "falcon.asgi.App": "falcon",
+    "pyramid.config.Configurator": "pyramid",
 }
 
+# Quart mirrors Flask's API (``@app.errorhandler``), so it shares Flask's handlers.
 FAMILIES = {"flask": "flask", "fastapi": "asgi", "starlette": "asgi", "django": "django",
-            "drf": "django", "aiohttp": "aiohttp"}
+            "drf": "django", "aiohttp": "aiohttp", "quart": "flask", "bottle": "bottle",
+            "falcon": "falcon", "pyramid": "pyramid"}
 
 
 def app_framework(call: cst.Call, imports: ImportMap) -> str | None:
@@ -125,7 +133,8 @@ def app_framework(call: cst.Call, imports: ImportMap) -> str | None:
 
 def module_family(frameworks: set[str]) -> str:
     """The framework family of a module ("any" when it imports none)."""
-    for fw in ("fastapi", "starlette", "flask", "aiohttp", "drf", "django"):
+    for fw in ("fastapi", "starlette", "flask", "quart", "aiohttp", "drf", "django",
+               "bottle", "falcon", "pyramid"):
         if fw in frameworks:
             return FAMILIES[fw]
     return "any"

@@ -39,6 +39,8 @@ def describe_sources(keys: set[str]) -> str:
         base, _, field = key.partition("#")
         if base.startswith("param:"):
             text = f"the untyped parameter `{base.split(':', 1)[1]}`"
+        elif base.startswith("bare:"):
+            text = f"the unannotated parameter `{base.split(':', 1)[1]}`"
         else:
             text = SOURCE_NAMES.get(base, base)
         names.append(f"`{field}` from {text}" if field else text)
@@ -70,8 +72,13 @@ def report_unvalidated(check: Check, pf: PayloadFlow, message: str,
         if sink.target is not None:
             written.add(sink.target)
         whole = any(w for k, w in sink.taint if k in open_keys)
+        bare = all(base_key(k).startswith("bare:") for k in open_keys)
         if audit_only or _FLAG_ATTRIBUTE.search(sink.what):
             confidence = "low"
+        elif bare:
+            # A FastAPI parameter with no annotation at all: the framework checks nothing
+            # and the fix is one word, wherever the value goes next.
+            confidence = "medium"
         elif sink.lookup and not whole:
             # A field only selects rows as a bound query parameter: the ORM escapes it
             # and a bad value finds nothing. On the judged real-code corpus such
@@ -89,7 +96,7 @@ def report_unvalidated(check: Check, pf: PayloadFlow, message: str,
         check.report(sink.node,
                      message=message.format(source=describe_sources(open_keys), sink=sink.what),
                      confidence=confidence, requirement=sink.requirement, prior=prior,
-                     unless=list(pf.unless), whole=whole)
+                     unless=list(pf.unless), whole=whole, bare=bare)
         if sink.requirement is None:
             settled |= open_keys
             lines_done.add(line)
@@ -219,5 +226,6 @@ def resolve_unvalidated(candidate: Candidate, project: ProjectFacts) -> Candidat
     # The value reaches the database through a helper of the project (``set_config(k,
     # v)``, ``services.search(q)``): on the judged real-code corpus those helpers
     # checked, bound or scoped the value far more often than not, so a field handed to
-    # one is reported at the audit level.
-    return replace(candidate, confidence="low")
+    # one is reported at the audit level. A parameter declared with no type at all
+    # (``bare``) is a defect of the handler itself, wherever the value goes.
+    return candidate if data.get("bare") else replace(candidate, confidence="low")

@@ -42,6 +42,10 @@ HOW_TO_FIX = {
     "aiohttp": "add an error middleware to web.Application(middlewares=[...])",
     "django": "set handler500 in the root URLconf, add a middleware with process_exception "
               "or set REST_FRAMEWORK['EXCEPTION_HANDLER']",
+    "bottle": "register one with @app.error(500)",
+    "falcon": "register one with app.add_error_handler(Exception, handler)",
+    "pyramid": "add an exception view (config.add_exception_view or "
+               "@exception_view_config(Exception))",
 }
 
 
@@ -80,7 +84,8 @@ class _AppUses(cst.CSTVisitor):
 
 class AppWithoutErrorHandler(Check):
     rule_id = "BA401"
-    requires_frameworks = frozenset({"flask", "fastapi", "starlette", "aiohttp", "django"})
+    requires_frameworks = frozenset({"flask", "fastapi", "starlette", "aiohttp", "django",
+                                     "quart", "bottle", "falcon", "pyramid"})
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
@@ -120,7 +125,8 @@ class AppWithoutErrorHandler(Check):
             return
         family = FAMILIES[framework]
         label = {"flask": "Flask", "fastapi": "FastAPI", "starlette": "Starlette",
-                 "aiohttp": "aiohttp"}[framework]
+                 "aiohttp": "aiohttp", "quart": "Quart", "bottle": "Bottle",
+                 "falcon": "Falcon", "pyramid": "Pyramid"}[framework]
         self.report(node, message=self._message(label, family),
                     confidence="high" if served else "medium", family=family,
                     framework=framework)

@@ -36,16 +36,24 @@ def _untyped(annotation: cst.BaseExpression) -> bool:
     return False
 
 
+# Unannotated parameters FastAPI fills with framework objects, by their conventional names.
+FRAMEWORK_NAMES = frozenset({"self", "cls", "request", "req", "response", "websocket",
+                             "background_tasks", "db", "session"})
+
+
 def untyped_body_params(fn: cst.FunctionDef) -> dict[str, str]:
+    """Parameters FastAPI hands over unchecked: typed ``dict``/``Any``, or not annotated
+    at all (a path or query value then arrives as whatever text the client sent)."""
     out: dict[str, str] = {}
     p = fn.params
     for param in (*p.params, *p.kwonly_params):
-        if param.annotation is None:
-            continue
         default = param.default
         if isinstance(default, cst.Call) and last_name(default.func) in INJECTED:
             continue
-        if _untyped(param.annotation.annotation):
+        if param.annotation is None:
+            if param.name.value not in FRAMEWORK_NAMES and default is None:
+                out[param.name.value] = f"bare:{param.name.value}"
+        elif _untyped(param.annotation.annotation):
             out[param.name.value] = f"param:{param.name.value}"
     return out
 

@@ -68,7 +68,8 @@ def _rule_patterns() -> dict[str, str]:
 _FRAMEWORK_PACKAGES = {
     "flask": ("flask", "flask_restful", "flask_smorest", "flask_restx"),
     "fastapi": ("fastapi",), "django": ("django",), "drf": ("rest_framework",),
-    "starlette": ("starlette",), "aiohttp": ("aiohttp",),
+    "starlette": ("starlette",), "aiohttp": ("aiohttp",), "quart": ("quart",),
+    "bottle": ("bottle",), "falcon": ("falcon",), "pyramid": ("pyramid",),
 }
 
 
