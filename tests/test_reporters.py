@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -360,3 +361,108 @@ def test_text_output_is_deterministic_and_colour_only_on_request() -> None:
         coloured = render("text", report, output_format=output_format, colour=True)
         assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == render(
             "text", report, output_format=output_format)
+
+
+# html: groups that scale -------------------------------------------------------------------
+
+def _html_report(findings: tuple[Finding, ...], **stats) -> Report:
+    report = sample_report(SOURCE.resolve())
+    return replace(report, findings=tuple(sorted(findings, key=Finding.sort_key)),
+                   stats=replace(report.stats, **stats))
+
+
+def _group_ids(html: str) -> list[str]:
+    return re.findall(r'<details class="group" id="([gh]-BA\d+)"', html)
+
+
+def test_html_groups_by_rule_most_severe_first_with_hidden_ones_apart() -> None:
+    html = render("html", sample_report(SOURCE.resolve()))
+    assert _group_ids(html) == ["g-BA301", "g-BA101", "h-BA701", "h-BA405"]
+    assert html.index('id="hidden-title"') < html.index('id="h-BA701"')
+    assert "Suppressed and baseline findings (2)" in html
+    assert re.search(r'id="g-BA301"[^>]*data-count="1"', html)
+    assert "<details class=\"group\" open" not in html  # collapsed by default
+
+
+def test_html_findings_on_the_same_line_share_one_code_block() -> None:
+    rule = RULES[0]
+    findings = tuple(_finding(rule, "shop/views.py", Region(11, col, 11, col + 5),
+                              '    customer = request.args["customer"]', f"{col:032x}",
+                              message=f"input {col} is not validated")
+                     for col in (16, 30))
+    html = render("html", _html_report(findings))
+    assert html.count('<div class="site">') == 1 and html.count('<li class="finding">') == 2
+    assert html.count('<pre class="code">') == 1 + 2 * len(RULES[:1])  # + docs example/fix
+    assert "input 16 is not validated" in html and "input 30 is not validated" in html
+
+
+def test_html_shows_a_findings_message_only_where_it_says_more_than_the_rule() -> None:
+    rule = RULES[1]
+    same = _finding(rule, "shop/views.py", Region(13, 12, 15, 6), "", "a" * 32)
+    other = _finding(rule, "shop/views.py", Region(22, 11), "", "b" * 32,
+                     message="get_order() builds SQL from order_id")
+    html = render("html", _html_report((same, other)))
+    assert html.count(rule.message) == 1  # once, at the top of the group
+    assert "get_order() builds SQL from order_id" in html
+
+
+def test_html_draws_code_after_the_first_places_from_a_packed_blob() -> None:
+    import base64
+    import gzip
+
+    from backend_audit.reporters.html import CONTEXT_LINES, EAGER_SITES
+
+    rule = RULES[1]
+    lines = (SOURCE / "shop" / "views.py").read_text(encoding="utf-8").splitlines()
+    places = range(2, 2 + EAGER_SITES + 3)
+    findings = tuple(_finding(rule, "shop/views.py", Region(n, 1), lines[n - 1], f"{n:032x}")
+                     for n in places)
+    html = render("html", _html_report(findings))
+    assert html.count('<pre class="code">') == EAGER_SITES + 2  # + docs example and fix
+    lazy = re.findall(r'<div class="site" data-l="(\d+)-(\d+)">', html)
+    assert [int(a) for a, _ in lazy] == list(places)[EAGER_SITES:]
+    blob = re.search(r'<div id="code-context" data-lines="3" hidden>([^<]*)</div>', html)
+    assert blob and re.fullmatch(r"[A-Za-z0-9+/=]*", blob.group(1))  # no markup possible
+    (runs,) = json.loads(gzip.decompress(base64.b64decode(blob.group(1))))
+    first_lazy = places[EAGER_SITES]
+    numbers = [start + i for start, texts in runs for i in range(len(texts))]
+    assert numbers == list(range(first_lazy - CONTEXT_LINES, places[-1] + CONTEXT_LINES + 1))
+    assert all(texts == lines[start - 1:start - 1 + len(texts)] for start, texts in runs)
+    assert re.search(r'<section class="file" data-f="0">', html)
+    assert html == render("html", _html_report(findings))  # deterministic, gzip included
+
+
+def test_html_header_counts_no_skipped_folders() -> None:
+    html = render("html", _html_report(sample_report(SOURCE.resolve()).findings,
+                                       files_skipped=3))
+    header = html.split("</header>")[0]
+    assert "3 scanned" in header and "skipped" not in header
+
+
+def test_html_file_names_break_only_in_their_folder() -> None:
+    rule = RULES[1]
+    path = "services/very_long_package_name/api/v1/order_reconciliation_handlers.py"
+    html = render("html", _html_report((_finding(rule, path, Region(3, 1), "x = 1",
+                                                 "c" * 32),)))
+    assert ('<span class="dir">services/very_long_package_name/api/v1/</span>'
+            '<span class="base">order_reconciliation_handlers.py</span>') in html
+    from backend_audit.resources import reports_dir
+
+    css = (reports_dir() / "html" / "report.css").read_text(encoding="utf-8")
+    assert ".path .dir { color: var(--muted); overflow-wrap: anywhere; }" in css
+    assert ".path .base { font-weight: 600; white-space: nowrap; }" in css
+
+
+def test_html_stays_small_per_finding() -> None:
+    rng = random.Random(14)
+    lines = (SOURCE / "shop" / "views.py").read_text(encoding="utf-8").splitlines()
+    findings = []
+    for i in range(2_000):
+        rule = RULES[i % len(RULES)]
+        n = rng.randint(1, len(lines))
+        message = rule.message if i % 2 else f"{rule.message} " + "x" * rng.randint(50, 150)
+        findings.append(_finding(rule, f"pkg{i % 40}/module_{i % 7}.py", Region(n, 5),
+                                 lines[n - 1], f"{i:032x}", message=message))
+    html = render("html", _html_report(tuple(findings)))
+    assert html.count('<li class="finding">') == 2_000
+    assert len(html.encode("utf-8")) < 2_000 * 300

@@ -55,7 +55,7 @@ def test_one_scan_writes_every_format(tmp_path: Path) -> None:
     assert len(json.loads((out / "gl-code-quality.json").read_text())) == len(active)
     annotations = (out / "annotations.txt").read_text().splitlines()
     assert sum(1 for line in annotations if "title=BA" in line) == len(active)
-    assert (out / "report.html").read_text().count('<tbody class="finding') == len(findings)
+    assert (out / "report.html").read_text().count('<li class="finding">') == len(findings)
     assert (out / "out.txt").read_text() == result.output
 
 
