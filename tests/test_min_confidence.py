@@ -56,3 +56,18 @@ def test_bad_floor_in_config_is_a_config_error(tmp_path: Path) -> None:
         '[tool.backend-audit]\nmin-confidence = "sure"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="min-confidence"):
         load_config(None, tmp_path)
+
+
+@pytest.mark.parametrize(("confidence", "severity"), [
+    ("high", "critical"), ("medium", "high"), ("low", "high"), (None, "critical")])
+def test_critical_only_where_the_check_is_certain(confidence: str | None,
+                                                  severity: str) -> None:
+    """A critical rule's finding the check is less than sure of is reported as high."""
+    from backend_audit.catalogue import load_catalogue
+    from backend_audit.findings import Region
+    from backend_audit.pipeline import _finding
+
+    (rule,) = [r for r in load_catalogue() if r.id == "BA201"]
+    assert str(rule.severity) == "critical" and str(rule.confidence) == "high"
+    finding = _finding(rule, "app.py", Region(3, 1, 3, 20), None, confidence)
+    assert str(finding.severity) == severity

@@ -35,6 +35,7 @@ from backend_audit.findings import (
     Region,
     Report,
     ScanStats,
+    Severity,
     Suppression,
 )
 from backend_audit.fingerprint import assign_fingerprints
@@ -394,10 +395,16 @@ def _finding(rule: Rule, path: str, region: Region, message: str | None,
              confidence: str | None) -> Finding:
     # The catalogue's confidence is the rule's ceiling, calibrated on the judged real-code
     # corpus (benchmarks/realworld); a check may only lower it for a finding.
-    found = Confidence.parse(confidence) if confidence else rule.confidence
+    found = min(Confidence.parse(confidence) if confidence else rule.confidence,
+                rule.confidence)
+    # "critical" only where the defect is certain: a finding the check is less than
+    # sure of is at most "high", whatever the rule's severity.
+    severity = rule.severity
+    if severity is Severity.CRITICAL and found is not Confidence.HIGH:
+        severity = Severity.HIGH
     return Finding(
-        rule_id=rule.id, rule_name=rule.name, category=rule.category, severity=rule.severity,
-        confidence=min(found, rule.confidence),
+        rule_id=rule.id, rule_name=rule.name, category=rule.category, severity=severity,
+        confidence=found,
         path=path, region=region, message=message or rule.message,
     )
 
