@@ -466,3 +466,15 @@ def test_html_stays_small_per_finding() -> None:
     html = render("html", _html_report(tuple(findings)))
     assert html.count('<li class="finding">') == 2_000
     assert len(html.encode("utf-8")) < 2_000 * 300
+
+
+def test_html_shows_a_findings_severity_where_it_differs_from_its_group() -> None:
+    rule = RULES[3]  # critical
+    certain = _finding(rule, "shop/settings.py", Region(4, 28), "", "a" * 32)
+    lowered = replace(_finding(rule, "shop/views.py", Region(12, 5), "", "b" * 32),
+                      severity=Severity.HIGH)
+    html = render("html", _html_report((certain, lowered)))
+    assert re.search(r'id="g-BA701" data-severity="critical"', html)
+    items = re.findall(r'<li class="finding">.*?</li>', html)
+    assert ['<span class="badge sev-high">high</span>' in item for item in items] == [
+        False, True]
