@@ -39,6 +39,9 @@ class Config:
     sql_sinks: tuple[str, ...] = ()
     password_hashers: tuple[str, ...] = ()
     error_handlers: tuple[str, ...] = ()
+    #: Handlers routed by OpenAPI specification files of the scanned tree (Connexion):
+    #: (``module.function``, method, path); found by the scan, not configured.
+    declared_routes: tuple[tuple[str, str, str], ...] = ()
     source: str | None = None  # where the config was read from
     extra: tuple[tuple[str, Any], ...] = field(default=())
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from backend_audit import __version__
+from backend_audit.appmodel.openapi import declared_routes
 from backend_audit.cache import (
     Entry,
     ResultCache,
@@ -132,6 +133,9 @@ def scan(paths: list[Path], config: Config, options: ScanOptions = ScanOptions()
     rules = enabled_rules(config, options)
     found = discovery or discover(paths, config.exclude or None, config.extend_exclude,
                                   skip_tests=not config.include_tests)
+    declared = declared_routes(found.root, found.files)
+    if declared:
+        config = config.with_overrides(declared_routes=declared)
     cached = _CachedScan.open(options.cache_dir, rules, config, found)
     memo = cached.memo()
     # Notes about this run (its workers), never remembered with its findings.

@@ -9,6 +9,7 @@ import libcst as cst
 
 from backend_audit.appmodel.dataflow import Flow
 from backend_audit.appmodel.imports import ImportMap, collect_imports
+from backend_audit.appmodel.openapi import routes_of_module
 from backend_audit.appmodel.routes import Route, RouteFinder
 from backend_audit.config import Config
 
@@ -38,7 +39,9 @@ class ModuleContext:
 
     def __post_init__(self) -> None:
         self.imports = collect_imports(self.module)
-        self.routes = RouteFinder(self.module, self.imports, self.path)
+        declared = routes_of_module(self.config.declared_routes, self.module_name) \
+            if self.config.declared_routes else None
+        self.routes = RouteFinder(self.module, self.imports, self.path, declared)
 
     @property
     def module_name(self) -> str:

@@ -196,7 +196,8 @@ def _looks_like_django_view(fn: cst.FunctionDef) -> bool:
 class RouteFinder:
     """Collects routes and view classes of one module."""
 
-    def __init__(self, module: cst.Module, imports: ImportMap, path: str) -> None:
+    def __init__(self, module: cst.Module, imports: ImportMap, path: str,
+                 declared: dict[str, tuple[frozenset[str], str]] | None = None) -> None:
         self.imports = imports
         self.frameworks = _frameworks(imports)
         self.path = path
@@ -207,6 +208,32 @@ class RouteFinder:
         self._walk(module.body, depth=0)
         self._starlette_and_aiohttp_tables(module)
         self._drop_django_helpers(module)
+        if declared:
+            self._declared(module, declared)
+
+    def _declared(self, module: cst.Module,
+                  declared: dict[str, tuple[frozenset[str], str]]) -> None:
+        """Handlers an OpenAPI specification routes to (``operationId``, Connexion): plain
+        functions of the module, or methods of its classes (``Users.get``). Connexion
+        serves them through Flask (its AsyncApp through Starlette)."""
+        framework = "starlette" if "starlette" in self.frameworks and \
+            "flask" not in self.frameworks else "flask"
+        tops: dict[str, cst.FunctionDef] = {}
+        for stmt in module.body:
+            if isinstance(stmt, cst.FunctionDef):
+                tops[stmt.name.value] = stmt
+            elif isinstance(stmt, cst.ClassDef):
+                for fn in _methods_of(stmt):
+                    tops[f"{stmt.name.value}.{fn.name.value}"] = fn
+        added = False
+        for name, (methods, url) in sorted(declared.items()):
+            fn = tops.get(name)
+            if fn is not None and id(fn) not in self._by_function:
+                self._add(Route(fn, framework, methods, url,
+                                decorators=_decorator_names(fn, self.imports)))
+                added = True
+        if added:
+            self.frameworks.add(framework)
 
     def _drop_django_helpers(self, module: cst.Module) -> None:
         """An undecorated ``def x(request, ...)`` in a views module that the module's

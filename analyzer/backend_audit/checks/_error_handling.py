@@ -113,6 +113,9 @@ APP_CONSTRUCTORS = {
     "aiohttp.web.Application": "aiohttp",
     "aiohttp.web_app.Application": "aiohttp",
     "quart.Quart": "quart",
+    "connexion.App": "flask",  # Connexion 2 (and 3's FlaskApp) serve through Flask
+    "connexion.FlaskApp": "flask",
+    "connexion.AsyncApp": "starlette",
     "bottle.Bottle": "bottle",
     "falcon.App": "falcon",
     "falcon.API": "falcon",

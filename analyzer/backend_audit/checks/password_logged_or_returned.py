@@ -27,7 +27,7 @@ _REVEALS = re.compile(r"(?i)credential|secret|reveal")
 _SERIALIZER_BASES = ("ModelSerializer", "HyperlinkedModelSerializer")
 # Model methods whose dict ends up in API responses.
 _SERIALIZE_METHOD = re.compile(r"(to|as)_(dict|json|api|response)$|serialize$|__json__$|"
-                               r"to_representation$")
+                               r"to_representation$|json(_\w+)?$")
 
 
 class PasswordLoggedOrReturned(Check):
@@ -83,6 +83,10 @@ class PasswordLoggedOrReturned(Check):
         if isinstance(expr, cst.Name):
             return any(self._dict_leaks(v, depth + 1)
                        for v in self.ctx.flow().values_of(expr.value))
+        if isinstance(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            return self._dict_leaks(expr.elt, depth + 1)  # ``[{... "password": u.password}]``
+        if isinstance(expr, (cst.List, cst.Tuple)):
+            return any(self._dict_leaks(el.value, depth + 1) for el in expr.elements)
         if isinstance(expr, cst.Call) and dotted_name(expr.func) == "dict":
             return any(a.keyword is not None and is_password_column(a.keyword.value)
                        and _not_literal(a.value) for a in expr.args)

@@ -142,6 +142,7 @@ def _answers_errors(handler: cst.ExceptHandler) -> bool:
 class AppsCollector(Collector):
     words = ("Flask", "FastAPI", "Starlette", "Application", "errorhandler", "exception",
              "Quart", "Bottle", "falcon", "Configurator", "add_error_handler", ".error(",
+             "connexion",
              "handler", "urlpatterns", "include(", "except", "middleware", "Api(")
     # What every fact above needs in the text: an application class, a handler
     # registration, a REST Api, a Django handler/include/signal/process_exception, a
@@ -150,7 +151,7 @@ class AppsCollector(Collector):
     # forwarding ``*args`` (a handler decorator's "except" is among the words).
     source_pattern = (
         r"Flask|FastAPI|Starlette|Application|errorhandler|error_handler|exception_handler|"
-        r"Quart|Bottle|falcon|Configurator|exception_view|\.error\(|"
+        r"Quart|Bottle|falcon|Configurator|exception_view|\.error\(|connexion|"
         r"add_middleware|Middleware|Api|got_request_exception|include|handler[45]|"
         r"process_exception|handle_exception|handle_user_exception|"
         r"\b(?:call_next|get_response|_get_response|handler|app|_app|application|wsgi_app)"
@@ -203,7 +204,9 @@ class AppsCollector(Collector):
         elif attr in ASGI_HANDLER_ATTRS:
             self._handler("exception_handler", self._family_for("asgi"))
         elif attr == "add_error_handler":
-            self._handler("errorhandler", "falcon")
+            # Falcon's ``app.add_error_handler``; Connexion's wraps Flask's (or Starlette's)
+            self._handler("errorhandler", "falcon" if "falcon" in self.ctx.frameworks
+                          else self._family_for("flask"))
         elif attr == "add_exception_view" or qual.endswith("exception_view_config"):
             self._handler("exception-view", "pyramid")
         elif attr == "error" and "bottle" in self.ctx.frameworks:
