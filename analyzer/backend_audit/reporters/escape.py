@@ -43,7 +43,7 @@ _BLOCK_START = re.compile(r"^(?:[#+\-=]|\d{1,9}[.)])")
 # GitHub turns bare URLs, www. names, e-mail addresses, @mentions and #123 references
 # into links (and notifications). A zero-width joiner keeps the text readable and copyable
 # by eye while breaking each pattern.
-_AUTOLINK = re.compile(r"(?i)(?<=:)(?=//)|(?<=\bwww)(?=\.)|(?<=@)|(?<=#)(?=\w)")
+_AUTOLINK = re.compile(r"(?i)(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)|(?<=#)(?=\w)")
 _ZWJ = "\u200d"
 _T = TypeVar("_T")
 
