@@ -339,6 +339,9 @@ def test_review_refuses_a_findings_file_that_is_not_a_report(tmp_path: Path) -> 
                  "--dry-run")
     assert result.exit_code == 2
     assert result.output.strip().endswith("-f json:FILE')")
+    scan_options = run("review", str(tmp_path), "--findings", str(bad), "--diff", "HEAD",
+                       "--dry-run", "--select", "BA301")
+    assert scan_options.exit_code == 2 and "belong on that scan" in scan_options.output
     with pytest.raises(ReviewPostError, match="malformed"):
         report_from_json('{"schema_version": 1, "tool": {"name": "backend-audit"}, '
                          '"findings": [{"rule_id": "BA301"}]}', str(tmp_path))

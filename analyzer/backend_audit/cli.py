@@ -514,6 +514,9 @@ def review_command(paths: tuple[Path, ...], diff_base: str | None, baseline_file
     if not base:
         _fail("review needs --diff BASE (or a pull_request event that names the base commit)")
     if findings_file is not None:
+        if select or ignore or jobs is not None or config_file is not None:
+            _fail("--findings posts the findings the earlier scan chose; --select, --ignore, "
+                  "--jobs and --config belong on that scan")
         report = _read_findings(findings_file, paths or (Path("."),))
     else:
         report, _ = _scan_for(paths or (Path("."),), config_file, select, ignore, jobs)
