@@ -5,37 +5,243 @@ from __future__ import annotations
 import libcst as cst
 
 from backend_audit.appmodel.dataflow import is_dynamic_string
-from backend_audit.appmodel.names import get_arg, string_value
-from backend_audit.checks.injection_sources import TaintedSinkCheck
+from backend_audit.appmodel.names import get_arg, last_name, string_value
+from backend_audit.appmodel.requests import request_input
+from backend_audit.checks.base import Check
+from backend_audit.checks.injection_reflected_input import ReflectedTaint
+from backend_audit.engines.walk import walk
 
 # Wrappers that switch autoescaping off for their argument.
 MARK_SAFE = frozenset({
     "markupsafe.Markup", "flask.Markup", "jinja2.Markup", "django.utils.safestring.mark_safe",
-    "django.utils.safestring.SafeString",
+    "django.utils.safestring.SafeString", "django.utils.safestring.SafeText",
 })
-# Responses whose body is served as text/html by default.
+# ``format_html(format_string, *args)`` escapes the args but trusts the format string.
+FORMAT_HTML = frozenset({"django.utils.html.format_html"})
+# Responses whose body is served as text/html unless another type is given.
 HTML_RESPONSES = frozenset({
-    "django.http.HttpResponse", "fastapi.responses.HTMLResponse",
-    "starlette.responses.HTMLResponse",
+    "django.http.HttpResponse", "django.http.HttpResponseBadRequest",
+    "django.http.HttpResponseNotFound", "django.http.HttpResponseForbidden",
+    "django.http.HttpResponseServerError",
+    "django.http.response.HttpResponse", "fastapi.responses.HTMLResponse",
+    "starlette.responses.HTMLResponse", "flask.make_response", "flask.Response",
+    "flask.wrappers.Response", "werkzeug.Response", "werkzeug.wrappers.Response",
+    "werkzeug.wrappers.response.Response",
 })
+# Responses that are HTML only when told so (``media_type="text/html"``).
+TYPED_RESPONSES = frozenset({
+    "starlette.responses.Response", "fastapi.responses.Response", "fastapi.Response",
+    "aiohttp.web.Response", "aiohttp.web_response.Response",
+})
+_TYPE_KEYWORDS = ("content_type", "mimetype", "media_type")
+_LINKABLE_SCALARS = frozenset({"query", "form", "path"})
 
 
-class RequestDataMarkedSafe(TaintedSinkCheck):
+class RequestDataMarkedSafe(Check):
     rule_id = "BA802"
 
-    def sink_args(self, call: cst.Call) -> list[cst.BaseExpression]:
-        qual = self.ctx.imports.qualname(call.func)
-        arg = get_arg(call, "content", 0)
-        if arg is None:
-            return []
-        if qual in MARK_SAFE:
-            return [arg.value]
-        if qual in HTML_RESPONSES and is_dynamic_string(arg.value) and not self._other_type(call):
-            return [arg.value]
-        return []
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self._typed_functions: dict[int, bool] = {}
 
-    def _other_type(self, call: cst.Call) -> bool:
-        """``HttpResponse(..., content_type="text/plain")`` is not rendered as HTML."""
-        ctype = get_arg(call, "content_type") or get_arg(call, "media_type")
-        value = string_value(ctype.value) if ctype is not None else None
-        return value is not None and "html" not in value
+    # ---------------------------------------------------------------- sinks
+    def visit_Call(self, node: cst.Call) -> None:
+        qual = self.ctx.imports.qualname(node.func)
+        if qual in MARK_SAFE or qual in FORMAT_HTML:
+            arg = get_arg(node, "format_string" if qual in FORMAT_HTML else "s", 0) or \
+                get_arg(node, "content", 0) or get_arg(node, "base", 0)
+            if arg is not None:
+                self._check(node, arg.value, formatted_only=False)
+            return
+        if qual in HTML_RESPONSES:
+            if self._declares_other_type(node, default_html=True) or self._retyped():
+                return
+        elif qual in TYPED_RESPONSES:
+            if not self._declares_html(node):
+                return
+        else:
+            return
+        arg = get_arg(node, "content", 0) or get_arg(node, "response", 0) or \
+            get_arg(node, "text") or get_arg(node, "body")
+        if arg is not None:
+            self._check(node, arg.value, formatted_only=True)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is None or not self._returns_html():
+            return
+        body = node.value
+        if isinstance(body, cst.Tuple) and body.elements:
+            if self._tuple_retyped(body):
+                return
+            body = body.elements[0].value
+        if self._retyped():
+            return
+        self._check(node, body, formatted_only=True)
+
+    # ---------------------------------------------------------------- taint
+    def _check(self, node: cst.CSTNode, body: cst.BaseExpression, formatted_only: bool) -> None:
+        """Report when ``body`` carries linkable client input; for a response body, only
+        as text built by formatting or as one raw query/form/path value."""
+        taint = ReflectedTaint(self.ctx)
+        if formatted_only and not self._html_text(body, taint, 0, frozenset()):
+            return
+        source = taint.source(body)
+        if source is not None:
+            self.report(node, confidence=taint.confidence(source))
+
+    def _html_text(self, expr: cst.BaseExpression, taint: ReflectedTaint, depth: int,
+                   seen: frozenset[str]) -> bool:
+        """``expr`` (following local names) is a string: formatted, or one raw value."""
+        if depth > 8:
+            return False
+        if is_dynamic_string(expr):
+            return True
+        if isinstance(expr, cst.IfExp):
+            return self._html_text(expr.body, taint, depth + 1, seen) or \
+                self._html_text(expr.orelse, taint, depth + 1, seen)
+        if isinstance(expr, cst.BooleanOperation):
+            return self._html_text(expr.left, taint, depth + 1, seen) or \
+                self._html_text(expr.right, taint, depth + 1, seen)
+        if isinstance(expr, cst.Name):
+            if expr.value in seen:
+                return False
+            values = taint.flow.values_of(expr.value)
+            if not values:
+                return expr.value in taint.params
+            return any(self._html_text(v, taint, depth + 1, seen | {expr.value})
+                       for v in values)
+        return _scalar_read(expr) and request_input(expr, self.ctx.imports) in \
+            _LINKABLE_SCALARS
+
+    # ---------------------------------------------------------------- content types
+    def _declares_other_type(self, call: cst.Call, default_html: bool) -> bool:
+        """A content type other than HTML is given (or one we cannot read)."""
+        for keyword in _TYPE_KEYWORDS:
+            arg = get_arg(call, keyword)
+            if arg is not None:
+                value = string_value(arg.value)
+                return value is None or "html" not in value.lower()
+        for arg in call.args:
+            if isinstance(arg.value, cst.Dict):
+                value = _dict_content_type(arg.value)
+                if value is not None:
+                    return "html" not in value.lower()
+        return not default_html
+
+    def _declares_html(self, call: cst.Call) -> bool:
+        for keyword in _TYPE_KEYWORDS:
+            arg = get_arg(call, keyword)
+            if arg is not None:
+                value = string_value(arg.value)
+                return value is not None and "html" in value.lower()
+        return False
+
+    def _tuple_retyped(self, body: cst.Tuple) -> bool:
+        """``return text, 200, {"Content-Type": "text/plain"}`` (or headers we cannot read)."""
+        for element in body.elements[1:]:
+            value = element.value
+            if isinstance(value, cst.Name):
+                resolved = [v for v in self.ctx.flow().values_of(value.value)
+                            if isinstance(v, cst.Dict)]
+                if not resolved:
+                    if self.ctx.flow().values_of(value.value) or value.value in \
+                            self.ctx.flow().params:
+                        return True  # headers built elsewhere: unknown type
+                    continue
+                value = resolved[0]
+            if isinstance(value, cst.Dict):
+                ctype = _dict_content_type(value)
+                if ctype is not None and "html" not in ctype.lower():
+                    return True
+            elif isinstance(value, cst.Call):
+                return True  # Headers(...) / dict(...): unknown type
+        return False
+
+    def _retyped(self) -> bool:
+        """The enclosing function sets a response's type (``resp.mimetype = "text/plain"``,
+        ``resp.headers["Content-Type"] = ...``, ``response["Content-Type"] = ...``)."""
+        fn = self.ctx.current_function
+        if fn is None:
+            return False
+        key = id(fn)
+        if key not in self._typed_functions:
+            finder = _TypeSetter()
+            walk(fn, finder)
+            self._typed_functions[key] = finder.found
+        return self._typed_functions[key]
+
+    # ---------------------------------------------------------------- views
+    def _returns_html(self) -> bool:
+        """The current function is a view whose returned str is served as text/html: a
+        Flask view (not a flask-restful/restx Resource, which serialises to JSON) or a
+        FastAPI route declared with ``response_class=HTMLResponse``."""
+        fn = self.ctx.current_function
+        route = self.ctx.current_route()
+        if fn is None or route is None or route.function is not fn:
+            return False
+        if route.framework == "flask":
+            if route.view_class is None:
+                return True
+            bases = [self.ctx.imports.qualname(b.value) or "" for b in route.view_class.bases]
+            return any(b.startswith("flask.views") for b in bases)
+        if route.framework == "fastapi":
+            for dec in fn.decorators:
+                call = dec.decorator
+                if isinstance(call, cst.Call):
+                    arg = get_arg(call, "response_class")
+                    if arg is not None and last_name(arg.value) == "HTMLResponse":
+                        return True
+        return False
+
+
+def _scalar_read(expr: cst.BaseExpression) -> bool:
+    """``request.args["q"]`` / ``request.GET.get("q")``: one value, not the mapping."""
+    while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
+            expr.func.attr.value in ("strip", "lower", "upper", "title"):
+        expr = expr.func.value
+    if isinstance(expr, cst.Subscript):
+        return True
+    return isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
+        expr.func.attr.value == "get"
+
+
+def _dict_content_type(node: cst.Dict) -> str | None:
+    """The literal Content-Type of a headers dict; "" when set to a non-literal."""
+    for element in node.elements:
+        if isinstance(element, cst.DictElement):
+            key = string_value(element.key)
+            if key is not None and key.lower() == "content-type":
+                return string_value(element.value) or ""
+    return None
+
+
+class _TypeSetter(cst.CSTVisitor):
+    """Finds a content type set on a response object inside one function."""
+
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        value = string_value(node.value)
+        if value is not None and "html" in value.lower():
+            return
+        for target in node.targets:
+            t = target.target
+            if isinstance(t, cst.Attribute) and t.attr.value in ("mimetype", "content_type",
+                                                                  "media_type"):
+                self.found = True
+            elif isinstance(t, cst.Subscript) and len(t.slice) == 1 and \
+                    isinstance(t.slice[0].slice, cst.Index):
+                key = string_value(t.slice[0].slice.value)
+                if key is not None and key.lower() == "content-type":
+                    self.found = True
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("set", "add", "setdefault",
+                                                                   "add_header"):
+            key = string_value(node.args[0].value) if node.args else None
+            value = string_value(node.args[1].value) if len(node.args) > 1 else None
+            if key is not None and key.lower() == "content-type" and \
+                    (value is None or "html" not in value.lower()):
+                self.found = True
