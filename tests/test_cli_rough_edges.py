@@ -161,8 +161,6 @@ def test_an_ignore_naming_no_rule_is_a_notification() -> None:
                                    known={"ACME1"}) == []
 
 
-@pytest.mark.xfail(strict=True, reason="engines/libcst_engine.py still calls "
-                   "blanket_directives; it should add suppress.directive_notifications")
 def test_a_scan_reports_an_ignore_naming_no_rule(tmp_path: Path) -> None:
     _app(tmp_path, SQL_FLAW.replace('{name}\'")', '{name}\'")  # backend-audit: ignore[BA9999]'))
     result = run(str(tmp_path), "-f", "json", "-j", "1", "--no-cache")

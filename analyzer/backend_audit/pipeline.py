@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from backend_audit import __version__
+from backend_audit.appmodel.applications import ScopedFacts
 from backend_audit.appmodel.openapi import declared_routes
 from backend_audit.cache import (
     Entry,
@@ -206,13 +207,14 @@ def _analyse(found: Discovery, rules: tuple[Rule, ...], config: Config, options:
     complete = cached.store(fresh, fresh_sg, sg_files, bool(semgrep_rules))
 
     project = _merge_facts(results, config)
+    scoped = ScopedFacts(project, (rel for _, rel in found.files))
     classes = check_classes()
     lines = _Lines(dict((r, a) for a, r in found.files), results, config.max_file_bytes)
     raw: list[Finding] = []
     for res in results:
         for cand in res.candidates:
             cls = classes.get(cand.rule_id)
-            kept = cls.resolve(cand, project) if cls is not None else cand
+            kept = cls.resolve(cand, scoped.for_path(cand.path)) if cls is not None else cand
             if kept is None:
                 continue
             rule = by_id[kept.rule_id]

@@ -32,7 +32,7 @@ from backend_audit.engines.source import line_count, read_source, source_lines
 from backend_audit.engines.walk import walk_batched
 from backend_audit.engines.workers import Failure, Limits, run_isolated
 from backend_audit.findings import Notification, NotificationLevel
-from backend_audit.suppress import blanket_directives
+from backend_audit.suppress import directive_notifications
 
 
 @dataclass
@@ -400,11 +400,8 @@ def _analyse_file(task: FileTask, config: Config, rule_ids: frozenset[str],
         return FileResult(task.rel_path, notifications=[Notification(
             f"{src.error}", NotificationLevel.ERROR, task.rel_path, None, "unreadable")])
     result = analyse_source(task.rel_path, src.text, config, rule_ids, words)
-    for line in blanket_directives(src.text):
-        result.notifications.append(Notification(
-            "an ignore comment without rule ids is refused: write "
-            "'# backend-audit: ignore[RULE] -- reason'", NotificationLevel.WARNING,
-            task.rel_path, line, "suppression"))
+    # Blanket ignores are refused; an id or name that is no rule suppresses nothing.
+    result.notifications.extend(directive_notifications(task.rel_path, src.text))
     return result
 
 

@@ -279,7 +279,8 @@ class SemgrepRun:
         if exe is None:
             self.early = _failure(
                 "semgrep is not installed, so its rules did not run "
-                f"({len(self.rules)} rules); every libcst finding is still reported")
+                f"({len(self.rules)} rule{'' if len(self.rules) == 1 else 's'}); every libcst "
+                "finding is still reported")
             return
         cmd = [exe, "scan", "--config", str(self._folder / "rules.yaml"), "--json",
                "--metrics=off", "--disable-version-check", "--disable-nosem", "--quiet",

@@ -224,7 +224,8 @@ def run_isolated(tasks: Sequence[T], work: Callable[[T], R],
                     continue
                 if notify is not None:
                     notify(f"no worker process could be started ({pool.spawn_error}): the "
-                           f"remaining {len(queue)} files were analysed in the main "
+                           f"remaining {len(queue)} file{'' if len(queue) == 1 else 's'} "
+                           "were analysed in the main "
                            "process, without per-file isolation")
                 if started is not None:
                     started()
