@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from backend_audit.appmodel.applications import ScopedFacts, application_scopes
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.config import Config
+from backend_audit.pipeline import ScanOptions, scan
 
 
 @pytest.mark.parametrize(("markers", "scopes"), [
@@ -40,3 +44,32 @@ def test_facts_of_one_application_do_not_reach_another_but_shared_code_reaches_a
                                                                     "shared/errors.py"]
     # code outside every application sees everything
     assert len(scoped.for_path("shared/errors.py").get("error_handler")) == 2
+
+
+# Fixture applications of different frameworks whose app-wide facts conflict: error
+# handlers (Flask, FastAPI middleware, Django), DRF pagination defaults, security headers,
+# logging configuration.
+UNITS = [
+    "error-handling/flask_no_handlers", "error-handling/flask_blueprint_handlers",
+    "error-handling/fastapi_no_handlers", "error-handling/fastapi_middleware_app",
+    "error-handling/django_shop", "error-handling/aiohttp_retry_only",
+    "error-handling/microframeworks_handled", "pagination/drf_default_without_page_size",
+    "pagination/django_blog", "cors-headers/django_intranet", "cors-headers/flask_dashboard",
+]
+
+
+def test_one_scan_of_several_apps_reports_the_union_of_scanning_each_alone(
+        tmp_path: Path) -> None:
+    fixtures = Path(__file__).parent / "fixtures"
+    options = ScanOptions(jobs=1)
+    alone: set[tuple[str, str, int]] = set()
+    for unit in UNITS:
+        dest = tmp_path / "services" / unit.replace("/", "__")
+        shutil.copytree(fixtures / unit, dest)
+        report = scan([dest], Config(min_confidence="low"), options)
+        alone |= {(f"{dest.name}/{f.path}", f.rule_id, f.region.start_line)
+                  for f in report.findings}
+    report = scan([tmp_path / "services"], Config(min_confidence="low"), options)
+    together = {(f.path, f.rule_id, f.region.start_line) for f in report.findings}
+    assert alone, "the fixture apps have findings of their own"
+    assert together == alone
