@@ -7,12 +7,19 @@ import libcst as cst
 from backend_audit.appmodel.names import get_arg, last_name
 from backend_audit.checks.injection_sources import TaintedSinkCheck
 
+_PICKLES = ("pickle", "cPickle", "_pickle", "dill", "cloudpickle", "six.moves.cPickle")
 UNSAFE_LOADERS = frozenset({
-    "pickle.loads", "pickle.load", "cPickle.loads", "dill.loads", "dill.load", "marshal.loads",
-    "marshal.load", "jsonpickle.decode", "shelve.open", "yaml.unsafe_load", "yaml.unsafe_load_all",
-    "pandas.read_pickle", "joblib.load", "torch.load",
+    *(f"{m}.{f}" for m in _PICKLES for f in ("loads", "load", "Unpickler")),
+    "marshal.loads", "marshal.load", "jsonpickle.decode", "jsonpickle.unpickler.decode",
+    "shelve.open", "yaml.unsafe_load", "yaml.unsafe_load_all", "yaml.full_load",
+    "yaml.full_load_all", "pandas.read_pickle", "joblib.load", "torch.load",
 })
-SAFE_YAML_LOADERS = frozenset({"SafeLoader", "CSafeLoader", "BaseLoader"})
+YAML_LOADS = frozenset({"yaml.load", "yaml.load_all"})
+SAFE_YAML_LOADERS = frozenset({"SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader"})
+
+
+def last_name_of(dotted: str | None) -> str | None:
+    return dotted.rsplit(".", 1)[-1] if dotted else None
 
 
 class RequestDataDeserialized(TaintedSinkCheck):
@@ -20,11 +27,19 @@ class RequestDataDeserialized(TaintedSinkCheck):
 
     def sink_args(self, call: cst.Call) -> list[cst.BaseExpression]:
         qual = self.ctx.imports.qualname(call.func)
-        if qual in ("yaml.load", "yaml.load_all"):
+        if qual in YAML_LOADS:
             loader = get_arg(call, "Loader", 1)
-            if loader is not None and last_name(loader.value) in SAFE_YAML_LOADERS:
+            if loader is not None and (
+                    last_name(loader.value) in SAFE_YAML_LOADERS or
+                    last_name_of(self.ctx.imports.qualname(loader.value)) in SAFE_YAML_LOADERS):
+                return []
+        elif qual == "numpy.load":
+            allow = get_arg(call, "allow_pickle")
+            if allow is None or not (isinstance(allow.value, cst.Name) and
+                                     allow.value.value == "True"):
                 return []
         elif qual not in UNSAFE_LOADERS:
             return []
-        arg = get_arg(call, "data", 0) or get_arg(call, "stream", 0) or get_arg(call, "file", 0)
+        arg = get_arg(call, "data", 0) or get_arg(call, "stream", 0) or \
+            get_arg(call, "file", 0) or get_arg(call, "string", 0) or get_arg(call, "f", 0)
         return [arg.value] if arg is not None else []

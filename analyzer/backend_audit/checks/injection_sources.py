@@ -209,6 +209,8 @@ class Taint:
               seen: frozenset[str]) -> cst.BaseExpression | None:
         if depth > MAX_DEPTH:
             return None
+        if isinstance(expr, cst.Call) and self._sanitiser(expr):
+            return None  # before request_input, which reads through ``int(...)``
         if request_input(expr, self.ctx.imports) is not None:
             return expr
         if isinstance(expr, cst.Name):
@@ -261,8 +263,7 @@ class Taint:
     def _call(self, call: cst.Call, depth: int,
               seen: frozenset[str]) -> cst.BaseExpression | None:
         name = last_name(call.func)
-        if name in self.sanitisers or \
-                self.ctx.imports.qualname(call.func) in self.sanitiser_qualnames:
+        if self._sanitiser(call):
             return None
         method = isinstance(call.func, cst.Attribute)
         if name in self.passthrough or (method and name == "join"):
@@ -272,6 +273,10 @@ class Taint:
             parts = [call.func.value, *args] if isinstance(call.func, cst.Attribute) else args
             return self._first(parts, depth, seen)
         return self._helper(call, depth, seen)
+
+    def _sanitiser(self, call: cst.Call) -> bool:
+        return last_name(call.func) in self.sanitisers or \
+            self.ctx.imports.qualname(call.func) in self.sanitiser_qualnames
 
     def _helper(self, call: cst.Call, depth: int,
                 seen: frozenset[str]) -> cst.BaseExpression | None:
