@@ -73,3 +73,15 @@ def test_one_scan_of_several_apps_reports_the_union_of_scanning_each_alone(
     together = {(f.path, f.rule_id, f.region.start_line) for f in report.findings}
     assert alone, "the fixture apps have findings of their own"
     assert together == alone
+
+
+def test_an_app_level_finding_names_its_application_when_a_scan_holds_several() -> None:
+    tree = Path(__file__).parent / "fixtures" / "error-handling" / "services_monorepo"
+    report = scan([tree], Config(min_confidence="low"), ScanOptions(select=("BA401",),
+                                                                     jobs=1))
+    assert [(f.path, f.message.endswith("(application in notify/)"))
+            for f in report.findings] == [("notify/main.py", True)]
+    # one application: messages as they were
+    report = scan([tree / "notify"], Config(min_confidence="low"),
+                  ScanOptions(select=("BA401",), jobs=1))
+    assert [f.message.endswith("/)") for f in report.findings] == [False]

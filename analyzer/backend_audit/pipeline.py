@@ -219,7 +219,11 @@ def _analyse(found: Discovery, rules: tuple[Rule, ...], config: Config, options:
                 continue
             rule = by_id[kept.rule_id]
             region = Region(kept.start_line, kept.start_column, kept.end_line, kept.end_column)
-            raw.append(replace(_finding(rule, kept.path, region, kept.message, kept.confidence),
+            message = kept.message
+            scope = scoped.scope_of(kept.path) if cls is not None and cls.app_level else None
+            if scope is not None:
+                message = f"{message or rule.message} (application in {scope}/)"
+            raw.append(replace(_finding(rule, kept.path, region, message, kept.confidence),
                                fix=_substitution_fix(kept.data.get("fix"), kept.path, region,
                                                      lines)))
     for hit in sg.hits:

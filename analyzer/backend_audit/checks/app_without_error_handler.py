@@ -83,6 +83,7 @@ class _AppUses(cst.CSTVisitor):
 
 
 class AppWithoutErrorHandler(Check):
+    app_level = True
     rule_id = "BA401"
     requires_frameworks = frozenset({"flask", "fastapi", "starlette", "aiohttp", "django",
                                      "quart", "bottle", "falcon", "pyramid"})

@@ -49,6 +49,9 @@ class Check(cst.BatchableCSTVisitor):
     #: Skip schema migrations (Django ``migrations/``, Alembic ``versions/``): they run
     #: once at deploy time, never serve a request and are never called by the app.
     skips_migrations: ClassVar[bool] = False
+    #: The finding is about a whole application (no error handler, no security headers,
+    #: no logging configuration): when a scan holds several, its message names which.
+    app_level: ClassVar[bool] = False
 
     def __init__(self, ctx: ModuleContext) -> None:
         super().__init__()

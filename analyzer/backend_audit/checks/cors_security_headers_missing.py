@@ -31,6 +31,7 @@ def _from_config(expr: cst.BaseExpression) -> bool:
 
 
 class SecurityHeadersMissing(Check):
+    app_level = True
     rule_id = "BA902"
 
     def __init__(self, ctx) -> None:

@@ -25,6 +25,7 @@ APP = "logging.app"
 
 
 class LoggingNotConfigured(Check):
+    app_level = True
     rule_id = "BA1103"
 
     def __init__(self, ctx) -> None:
