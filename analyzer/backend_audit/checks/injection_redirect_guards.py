@@ -18,7 +18,7 @@ from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.dataflow import allow_listed_names
 from backend_audit.appmodel.names import last_name, string_value
 from backend_audit.appmodel.requests import request_input
-from backend_audit.checks.injection_reflected_input import code_key
+from backend_audit.checks.injection_reflected_input import code_key, fixes_origin
 from backend_audit.engines.walk import walk
 
 # Names of calls that vet a URL: url_has_allowed_host_and_scheme, is_safe_url,
@@ -30,6 +30,7 @@ _PARSERS = frozenset({"urlparse", "urlsplit", "urlunparse", "urlunsplit", "URL",
                       "parse_url"})
 _HOST_PARTS = frozenset({"netloc", "hostname", "host", "origin"})
 _SLASHES = frozenset({"/", "\\"})
+_PROTOCOL_RELATIVE = frozenset({"//", "/\\", "\\\\", "\\/"})
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def guards_in(ctx: ModuleContext, fn: cst.FunctionDef) -> RedirectGuards:
     """What ``fn`` checks of the URLs it handles."""
     finder = _GuardFinder(ctx, fn)
     walk(fn, finder)
-    checked = set(finder.checked)
+    checked = finder.checked | (finder.weak & finder.relative_tested)
     if finder.host_tested:
         checked |= finder.parsed
     checked |= allow_listed_names(fn, lambda e: request_input(e, ctx.imports) is None)
@@ -58,6 +59,7 @@ class _GuardFinder(cst.CSTVisitor):
         self.root = root
         self.checked: set[str] = set()
         self.weak: set[str] = set()
+        self.relative_tested: set[str] = set()  # ``startswith("//")``: with "/", a check
         self.parsed: set[str] = set()  # arguments of urlparse(...) and the like
         self.host_tested = False
         self._tests = 0  # inside an if/assert/conditional test or a comparison
@@ -75,10 +77,13 @@ class _GuardFinder(cst.CSTVisitor):
         elif name == "startswith" and isinstance(node.func, cst.Attribute) and node.args:
             subject = code_key(self.ctx, node.func.value)
             prefixes = _literals(node.args[0].value)
-            if prefixes is not None and set(prefixes) <= _SLASHES:
+            if prefixes is None or any(fixes_origin(p) for p in prefixes):
+                self.checked.add(subject)  # ``url.startswith(request.host_url)``
+            elif any(p[:2] in _PROTOCOL_RELATIVE for p in prefixes):
+                self.relative_tested.add(subject)  # ``url.startswith(("//", "/\\"))``
+            elif any(p in _SLASHES for p in prefixes):
                 self.weak.add(subject)
-            else:
-                self.checked.add(subject)
+            # ``url.startswith("https://")`` pins the scheme only: not a check
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         self._tests += 1

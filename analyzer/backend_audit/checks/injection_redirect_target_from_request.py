@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 import libcst as cst
 
 from backend_audit.appmodel.names import get_arg, last_name, string_value
 from backend_audit.checks.base import Check
 from backend_audit.checks.injection_redirect_guards import NO_GUARDS, RedirectGuards, guards_in
-from backend_audit.checks.injection_reflected_input import ReflectedTaint, code_key
+from backend_audit.checks.injection_reflected_branches import constant_truth
+from backend_audit.checks.injection_reflected_input import ReflectedTaint, code_key, fixes_origin
+from backend_audit.checks.injection_sources import MAX_DEPTH, PASSTHROUGH, SANITISERS
 
 # Qualified redirect callables -> keyword of their target argument (else the first).
 REDIRECTS = {
@@ -27,13 +27,15 @@ REDIRECTS = {
         "HTTPFound", "HTTPSeeOther", "HTTPMovedPermanently", "HTTPTemporaryRedirect",
         "HTTPPermanentRedirect", "HTTPMultipleChoices")},
 }
+# Escaping HTML keeps ``https://evil.example`` intact (and quoting ``//evil.example``):
+# they neither protect a redirect nor stop following the value.
+_HTML_ESCAPES = frozenset({"escape", "conditional_escape", "strip_tags", "clean",
+                           "escape_for_html", "html_escape"})
+REDIRECT_SANITISERS = SANITISERS - _HTML_ESCAPES - {"quote"}
+REDIRECT_PASSTHROUGH = PASSTHROUGH | _HTML_ESCAPES
 _HEADER_METHODS = frozenset({"set", "add", "setdefault", "add_header", "__setitem__"})
 _WEAK_MESSAGE = ("A redirect's target comes from the request and is only checked to start "
                  "with '/', which '//evil.example' passes (open redirect).")
-# A URL scheme still being written: ``"http" + x`` becomes ``https://...``.
-_SCHEME_SO_FAR = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-_HOST_ENDED = re.compile(r"[/\\]{2}[^/\\?#@]+[/\\?#]")
 
 
 class RedirectTargetFromRequest(Check):
@@ -101,42 +103,65 @@ class RedirectTargetFromRequest(Check):
     # ---------------------------------------------------------------- taint
     def _check(self, node: cst.CSTNode, target: cst.BaseExpression) -> None:
         guards = self._guards_here()
-        source = self._origin(target, ReflectedTaint(self.ctx, guards.checked), guards)
+        taint = ReflectedTaint(self.ctx, guards.checked, REDIRECT_SANITISERS,
+                               REDIRECT_PASSTHROUGH, ignore_referer=True)
+        source = self._origin_any(target, taint)
         if source is None:
             return
-        taint = ReflectedTaint(self.ctx, guards.checked | guards.weakly_checked)
-        if guards.weakly_checked and self._origin(target, taint, guards) is None:
-            self.report(node, message=_WEAK_MESSAGE, confidence="medium")
+        confidence = taint.confidence(source)
+        if guards.weakly_checked and self._origin_any(target, ReflectedTaint(
+                self.ctx, guards.checked | guards.weakly_checked, REDIRECT_SANITISERS,
+                REDIRECT_PASSTHROUGH, ignore_referer=True)) is None:
+            self.report(node, message=_WEAK_MESSAGE, confidence=confidence or "medium")
             return
-        self.report(node, confidence=taint.confidence(source))
+        self.report(node, confidence=confidence)
 
-    def _origin(self, expr: cst.BaseExpression, taint: ReflectedTaint, guards: RedirectGuards,
-                depth: int = 0, seen: frozenset[str] = frozenset()) -> cst.BaseExpression | None:
+    def _origin_any(self, target: cst.BaseExpression,
+                    taint: ReflectedTaint) -> cst.BaseExpression | None:
+        """``_origin`` of link-borne input, else of a header or cookie."""
+        found = self._origin(target, taint)
+        if found is None:
+            taint.linkable_only = False
+            try:
+                found = self._origin(target, taint)
+            finally:
+                taint.linkable_only = True
+        return found
+
+    def _origin(self, expr: cst.BaseExpression, taint: ReflectedTaint, depth: int = 0,
+                seen: frozenset[str] = frozenset()) -> cst.BaseExpression | None:
         """The client input that decides where ``expr`` points: its scheme and host, or
         the whole URL. Input after a fixed path (``f"/orders/{x}"``) or host
         (``"https://example.com/" + x``) cannot send the browser elsewhere."""
-        if depth > 10 or code_key(self.ctx, expr) in taint.cleared:
+        if depth > MAX_DEPTH or code_key(self.ctx, expr) in taint.cleared:
             return None
         if isinstance(expr, cst.Name):
-            values = taint.flow.values_of(expr.value)
-            if expr.value in seen or not values:
-                return None if expr.value in seen else taint.source(expr)
+            if taint.reassigned_clean(expr.value):
+                return None
+            if expr.value in seen:
+                return None
+            if not taint.flow.values_of(expr.value):
+                return taint.source(expr)  # a parameter or a global
+            values = taint.live_values(expr.value)
             for value in values:
-                found = self._origin(value, taint, guards, depth + 1, seen | {expr.value})
+                found = self._origin(value, taint, depth + 1, seen | {expr.value})
                 if found is not None:
                     return found
             return None
         if isinstance(expr, cst.IfExp):
-            return self._origin(expr.body, taint, guards, depth + 1, seen) or \
-                self._origin(expr.orelse, taint, guards, depth + 1, seen)
+            truth = constant_truth(expr.test, taint.flow)
+            if truth is not None:
+                return self._origin(expr.body if truth else expr.orelse, taint, depth + 1, seen)
+            return self._origin(expr.body, taint, depth + 1, seen) or \
+                self._origin(expr.orelse, taint, depth + 1, seen)
         if isinstance(expr, cst.BooleanOperation):
-            return self._origin(expr.left, taint, guards, depth + 1, seen) or \
-                self._origin(expr.right, taint, guards, depth + 1, seen)
+            return self._origin(expr.left, taint, depth + 1, seen) or \
+                self._origin(expr.right, taint, depth + 1, seen)
         if isinstance(expr, cst.Call) and last_name(expr.func) == "urljoin" and expr.args:
             # an absolute second argument replaces the base altogether
-            return (self._origin(expr.args[1].value, taint, guards, depth + 1, seen)
+            return (self._origin(expr.args[1].value, taint, depth + 1, seen)
                     if len(expr.args) > 1 else None) or \
-                self._origin(expr.args[0].value, taint, guards, depth + 1, seen)
+                self._origin(expr.args[0].value, taint, depth + 1, seen)
         parts = _sequence(expr)
         if parts is None:
             return taint.source(expr)
@@ -147,27 +172,8 @@ class RedirectTargetFromRequest(Check):
                 continue
             if fixes_origin(prefix):
                 return None
-            return self._origin(part, taint, guards, depth + 1, seen)
+            return self._origin(part, taint, depth + 1, seen)
         return None
-
-
-def fixes_origin(prefix: str) -> bool:
-    """Does a URL starting with this literal text stay on a host chosen by the code?"""
-    if not prefix:
-        return False
-    if prefix[0] in "/\\":
-        return len(prefix) >= 2 and prefix[1] not in "/\\"  # a path, not ``//host``
-    if prefix[0] in "?#":
-        return True
-    if _SCHEME_SO_FAR.fullmatch(prefix):
-        return False  # ``"http" + x``: x may finish the scheme
-    scheme = _SCHEME.match(prefix)
-    if scheme is None:
-        return True  # a relative path (``orders/``, ``page?x=``)
-    rest = prefix[scheme.end():]
-    if rest[:1] in ("/", "\\"):
-        return bool(_HOST_ENDED.match(rest))  # ``https://example.com/`` but not ``https://``
-    return bool(rest)  # ``mailto:x`` ...; a bare ``https:`` takes ``//host`` next
 
 
 def _sequence(expr: cst.BaseExpression) -> list[str | cst.BaseExpression] | None:

@@ -1,11 +1,12 @@
 """Client input an attacker can put into a victim's request: reflected XSS and open redirects.
 
 Defines no rule. Both attacks need the victim's browser to send the attacker's value, so
-they count only input a crafted link or an auto-submitted form can carry: the query
-string, form fields, the path (route parameters) and, less reliably, the body (a JSON
-body needs a script on the attacker's page that CORS stops). Headers and cookies are not
-chosen by a link. Used by BA802 (request-data-marked-safe) and BA808
-(redirect-target-from-request) over the shared taint of ``injection_sources``.
+they count input a crafted link or an auto-submitted form can carry: the query string,
+form fields, the path (route parameters) and, less reliably, the body (a JSON body needs
+a script on the attacker's page that CORS stops). Headers and cookies, which no link
+sets, are reported at low confidence only (``any_source``). Used by BA802
+(request-data-marked-safe) and BA808 (redirect-target-from-request) over the shared taint
+of ``injection_sources``.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ import re
 import libcst as cst
 
 from backend_audit.appmodel.context import ModuleContext
-from backend_audit.appmodel.names import last_name
+from backend_audit.appmodel.names import last_name, string_value
 from backend_audit.appmodel.requests import request_input
-from backend_audit.checks.injection_sources import Taint
+from backend_audit.checks.injection_reflected_branches import constant_truth, dead_values
+from backend_audit.checks.injection_sources import MAX_DEPTH, PASSTHROUGH, SANITISERS, Taint
+from backend_audit.engines.walk import descendants
 
 # Request parts a link or a cross-site form cannot set.
 UNLINKABLE_KINDS = frozenset({"headers", "cookies", "files"})
@@ -25,8 +28,15 @@ UNLINKABLE_KINDS = frozenset({"headers", "cookies", "files"})
 WEAK_KINDS = frozenset({"body"})
 # Django route parameters by these names hold primary keys (``<int:pk>``, ``<uuid:id>``).
 _KEY_PARAM = re.compile(r"^(pk|id|uuid)$|_(pk|id|uuid)$")
+# A URL scheme still being written: ``"http" + x`` becomes ``https://...``.
+_SCHEME_SO_FAR = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_HOST_ENDED = re.compile(r"[/\\]{2}[^/\\?#@]+[/\\?#]")
 _TEXT_TYPES = frozenset({"Optional", "Union", "Literal", "Any", "AnyStr", "AnyUrl", "HttpUrl",
                          "AnyHttpUrl", "Path", "PurePath", "EmailStr", "SecretStr"})
+# Calls that reshape a value but keep what it says (``x = x.strip()``, ``"".join(x)``).
+_SHAPING = frozenset({"join", "format", "strip", "lower", "upper", "replace", "str",
+                      "unquote", "unquote_plus", "decode", "encode", "urljoin"})
 _MARKUP = frozenset({"Markup", "SafeString", "SafeText"})
 
 
@@ -42,22 +52,46 @@ class ReflectedTaint(Taint):
     expressions (by ``code_key``) a guard in the function has checked.
     """
 
-    def __init__(self, ctx: ModuleContext, cleared: frozenset[str] = frozenset()) -> None:
-        super().__init__(ctx)
+    def __init__(self, ctx: ModuleContext, cleared: frozenset[str] = frozenset(),
+                 sanitisers: frozenset[str] = SANITISERS,
+                 passthrough: frozenset[str] = PASSTHROUGH, ignore_referer: bool = False) -> None:
+        super().__init__(ctx, sanitisers=sanitisers, passthrough=passthrough)
+        self.ignore_referer = ignore_referer
         self.cleared = cleared
+        self.linkable_only = True
+        self._dead_values: dict[int, frozenset[int]] = {}
         self.params = {p for p in self.params if not _KEY_PARAM.search(p)}
 
     def _walk(self, expr: cst.BaseExpression, depth: int,
               seen: frozenset[str]) -> cst.BaseExpression | None:
-        if depth > 10:
+        if depth > MAX_DEPTH:
             return None
         if self.cleared and code_key(self.ctx, expr) in self.cleared:
             return None
-        if request_input(expr, self.ctx.imports) in UNLINKABLE_KINDS:
+        kind = request_input(expr, self.ctx.imports)
+        if kind in UNLINKABLE_KINDS and (self.linkable_only or (
+                self.ignore_referer and _names_referer(expr))):
             return None
         if isinstance(expr, cst.BooleanOperation):
             return self._walk(expr.left, depth + 1, seen) or \
                 self._walk(expr.right, depth + 1, seen)
+        if isinstance(expr, cst.IfExp):
+            truth = constant_truth(expr.test, self.flow)
+            if truth is not None:
+                return self._walk(expr.body if truth else expr.orelse, depth + 1, seen)
+        if isinstance(expr, cst.Name):
+            if self.reassigned_clean(expr.value):
+                return None
+            values = self.flow.values_of(expr.value)
+            live = self.live_values(expr.value)
+            if len(live) < len(values) and expr.value not in seen:
+                for value in live:
+                    found = self._walk(value, depth + 1, seen | {expr.value})
+                    if found is not None:
+                        return found
+                return None
+        if _url_query_read(expr):
+            return expr
         if _markup_escaped(expr):
             return None
         if isinstance(expr, cst.Call) and last_name(expr.func) in ("urljoin", "urljoin_rfc"):
@@ -74,6 +108,40 @@ class ReflectedTaint(Taint):
                     return found
         return found
 
+    def live_values(self, name: str) -> list[cst.BaseExpression]:
+        """What ``name`` may hold, less values assigned in branches that never run."""
+        key = id(self.flow.scope)
+        if key not in self._dead_values:
+            self._dead_values[key] = dead_values(self.flow.scope, self.flow)
+        dead = self._dead_values[key]
+        return [v for v in self.flow.values_of(name) if id(v) not in dead]
+
+    def reassigned_clean(self, name: str) -> bool:
+        """``name = escape(name)`` / ``next = safe_url(next)``: a value replaced by what a
+        transforming call makes of it. Flow-insensitive, like the rest of the taint: the
+        replacement is taken to happen before the sink."""
+        for value in self.flow.values_of(name):
+            if isinstance(value, cst.Await):
+                value = value.expression
+            if not isinstance(value, cst.Call) or last_name(value.func) in self.passthrough or \
+                    last_name(value.func) in _SHAPING:
+                continue
+            if any(isinstance(n, cst.Name) and n.value == name
+                   for a in value.args for n in descendants(a.value, cst.Name)):
+                return True
+        return False
+
+    def any_source(self, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+        """``source(expr)``, else a header or cookie ``expr`` is built from."""
+        found = self.source(expr)
+        if found is None:
+            self.linkable_only = False
+            try:
+                found = self.source(expr)
+            finally:
+                self.linkable_only = True
+        return found
+
     def kind(self, source: cst.BaseExpression) -> str:
         """What part of the request ``source`` (a result of ``source()``) reads."""
         kind = request_input(source, self.ctx.imports)
@@ -84,8 +152,59 @@ class ReflectedTaint(Taint):
         return "path"
 
     def confidence(self, source: cst.BaseExpression) -> str | None:
-        """``medium`` for input only a script can send, else None (the rule's own)."""
-        return "medium" if self.kind(source) in WEAK_KINDS else None
+        """``low`` for a header or cookie (no link sets them), ``medium`` for input only
+        a script can send, else None (the rule's own)."""
+        kind = self.kind(source)
+        if kind in UNLINKABLE_KINDS:
+            return "low"
+        return "medium" if kind in WEAK_KINDS else None
+
+
+def fixes_origin(prefix: str) -> bool:
+    """Does a URL starting with this literal text stay on a host chosen by the code?"""
+    if not prefix:
+        return False
+    if prefix[0] in "/\\":
+        return len(prefix) >= 2 and prefix[1] not in "/\\"  # a path, not ``//host``
+    if prefix[0] in "?#":
+        return True
+    if _SCHEME_SO_FAR.fullmatch(prefix):
+        return False  # ``"http" + x``: x may finish the scheme
+    scheme = _SCHEME.match(prefix)
+    if scheme is None:
+        return True  # a relative path (``orders/``, ``page?x=``)
+    rest = prefix[scheme.end():]
+    if rest[:1] in ("/", "\\"):
+        return bool(_HOST_ENDED.match(rest))  # ``https://example.com/`` but not ``https://``
+    return bool(rest)  # ``mailto:x`` ...; a bare ``https:`` takes ``//host`` next
+
+
+def _names_referer(expr: cst.BaseExpression) -> bool:
+    """``request.headers.get("Referer")`` / ``request.META["HTTP_REFERER"]``."""
+    return any("referer" in (string_value(node) or "").lower()
+               for node in descendants(expr, cst.SimpleString))
+
+
+def _url_query_read(expr: cst.BaseExpression) -> bool:
+    """``request.rel_url.query.get("x")`` / ``request.url.query`` (aiohttp, Starlette) and
+    ``request.query_string`` (Flask, raw bytes): query-string reads the shared sources
+    do not list."""
+    while isinstance(expr, (cst.Subscript, cst.Call)):
+        if isinstance(expr, cst.Call):
+            if not (isinstance(expr.func, cst.Attribute) and expr.func.attr.value in (
+                    "get", "getone", "getall", "getlist", "decode")):
+                return False
+            expr = expr.func.value
+        else:
+            expr = expr.value
+    if not (isinstance(expr, cst.Attribute) and expr.attr.value in ("query", "query_string")):
+        return False
+    owner = expr.value
+    if isinstance(owner, cst.Attribute) and owner.attr.value in ("rel_url", "url"):
+        owner = owner.value
+    elif expr.attr.value != "query_string":
+        return False  # ``request.query`` is already a source (aiohttp)
+    return isinstance(owner, cst.Name) and owner.value in ("request", "req")
 
 
 def _param_kind(fn: cst.FunctionDef | None, name: str) -> str:

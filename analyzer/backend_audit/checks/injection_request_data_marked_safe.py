@@ -85,7 +85,7 @@ class RequestDataMarkedSafe(Check):
         taint = ReflectedTaint(self.ctx)
         if formatted_only and not self._html_text(body, taint, 0, frozenset()):
             return
-        source = taint.source(body)
+        source = taint.any_source(body)
         if source is not None:
             self.report(node, confidence=taint.confidence(source))
 
