@@ -38,6 +38,10 @@ _NORMALISERS = frozenset({"realpath", "abspath", "normpath", "resolve", "canonic
 _VERDICT = re.compile(r"safe|valid|sanitiz|sanitis|allowed|permitted|traversal|inside|within",
                       re.IGNORECASE)
 _VERDICT_IN_TEST = re.compile(r"^_*(check|verify|ensure)_", re.IGNORECASE)
+# Parsers that raise on anything but a well-formed value: ``try: ip_address(host)``.
+_STRICT_PARSERS = frozenset({"ip_address", "ip_network", "ip_interface", "IPv4Address",
+                             "IPv6Address", "UUID", "int", "float", "fromisoformat",
+                             "strptime", "validate_email", "fullmatch"})
 # Calls that end the request when a guard's branch reaches them.
 _EXITS = frozenset({"abort", "exit", "_exit", "abort_with", "forbidden", "deny"})
 
@@ -135,8 +139,8 @@ def _preceding_guard(stmt: cst.CSTNode, flow: Flow, imports: ImportMap) -> set[s
     elif isinstance(stmt, (cst.Try, cst.TryStar)) and \
             any(_leaves(h.body) for h in stmt.handlers):
         for call in descendants(stmt.body, cst.Call):
-            if last_name(call.func) in _CONTAINMENT or _VERDICT.search(
-                    last_name(call.func) or ""):
+            name = last_name(call.func) or ""
+            if name in _CONTAINMENT or name in _STRICT_PARSERS or _VERDICT.search(name):
                 names.update(_names_in(call, flow, imports))
     return names
 
@@ -218,7 +222,8 @@ def _call_names(call: cst.Call, flow: Flow, imports: ImportMap) -> set[str]:
         if isinstance(gen.elt, cst.Comparison) and isinstance(
                 gen.elt.comparisons[0].operator, (cst.In, cst.NotIn)):
             return _names_in(gen.elt, flow, imports) | _names_in(gen.for_in.iter, flow, imports)
-    if _VERDICT.search(name) or _VERDICT_IN_TEST.search(name):
+    if _VERDICT.search(name) or _VERDICT_IN_TEST.search(name) or \
+            (imports.qualname(call.func) or "").startswith("validators."):
         return _arg_names(call, flow, imports)
     return set()
 

@@ -41,7 +41,7 @@ COMMAND_FLAGS = frozenset({"-c", "/c", "/C", "/k", "/K", "-Command", "-command"}
 SHORT_FLAGS = re.compile(r"-[a-zA-Z]{0,3}c[a-zA-Z]{0,3}")
 # For a command line, HTML escaping is no sanitiser; quoting for the shell is.
 SHELL_SANITISERS = (SANITISERS - {"escape", "clean", "conditional_escape", "strip_tags"}) | {
-    "quote_plus"}
+    "quote_plus", "ip_address", "ip_network", "ip_interface", "IPv4Address", "IPv6Address"}
 
 
 class ShellCommandFromRequest(TaintedSinkCheck):

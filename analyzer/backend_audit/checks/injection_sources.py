@@ -23,7 +23,8 @@ import libcst as cst
 
 from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.dataflow import Flow, string_parts
-from backend_audit.appmodel.names import last_name
+from backend_audit.appmodel.imports import ImportMap
+from backend_audit.appmodel.names import last_name, string_value
 from backend_audit.appmodel.requests import request_input
 from backend_audit.checks.base import Check
 from backend_audit.checks.injection_guards import guarded_names
@@ -53,7 +54,7 @@ PASSTHROUGH = frozenset({
     "partition", "rpartition", "splitlines", "dirname", "fspath", "fsdecode", "fsencode",
     "absolute", "with_name", "with_stem", "as_posix", "expandvars", "PurePosixPath",
     "PosixPath", "WindowsPath", "PureWindowsPath", "pop", "setdefault", "keys", "copy",
-    "to_dict", "getvalue", "ljust", "rjust", "center",
+    "to_dict", "getvalue", "ljust", "rjust", "center", "sub", "translate",
 })
 # Methods whose result comes from their receiver, not from their arguments:
 # ``Doc.query.get(doc_id)`` is a row, not the id (``get``/``pop`` also return a default).
@@ -62,12 +63,16 @@ RECEIVER_ONLY = frozenset({
     "read", "split", "rsplit", "partition", "rpartition", "splitlines", "lower", "upper",
     "strip", "lstrip", "rstrip", "decode", "encode", "getvalue", "casefold", "title",
     "capitalize", "removeprefix", "removesuffix", "zfill", "ljust", "rjust", "center",
+    "translate",
 })
 # Handler parameters that are framework objects, not client values.
 NON_INPUT_PARAMS = frozenset({
     "self", "cls", "request", "req", "db", "session", "background_tasks", "response",
     "current_user", "user", "settings", "config", "args", "kwargs", "pk_url_kwarg",
 })
+# ``[^A-Za-z0-9_.-]+``: a negated class of word characters, dots and dashes only (no
+# ``/``, no ``\s``, no ``$``).
+_KEEP_ONLY = re.compile(r"\[\^(?:\\[wd]|[A-Za-z0-9_. -])+\][+*]?")
 # Route templates: ``<int:id>``/``<path:p>`` (Flask, Quart, Django) and ``{p}``/``{p:path}``
 # (FastAPI, Starlette, aiohttp).
 _ANGLE_PARAM = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
@@ -140,6 +145,16 @@ def _not_free_text(expr: cst.BaseExpression) -> bool:
     return name in ("Request", "HttpRequest", "Session", "AsyncSession", "BackgroundTasks",
                     "Response", "WebSocket", "int", "float", "bool", "UUID", "datetime",
                     "date", "Decimal", "PositiveInt", "conint")
+
+
+def allow_list_substitution(call: cst.Call, imports: ImportMap) -> bool:
+    """``re.sub(r"[^A-Za-z0-9_.-]", "", name)``: every character outside an allow-list
+    is dropped (a pattern listing bad characters instead is no sanitiser)."""
+    if imports.qualname(call.func) != "re.sub" or len(call.args) < 3:
+        return False
+    pattern = string_value(call.args[0].value)
+    return pattern is not None and _KEEP_ONLY.fullmatch(pattern) is not None and \
+        string_value(call.args[1].value) in ("", "_", "-")
 
 
 def container_stores(scope: cst.CSTNode) -> dict[str, list[cst.BaseExpression]]:
@@ -276,7 +291,8 @@ class Taint:
 
     def _sanitiser(self, call: cst.Call) -> bool:
         return last_name(call.func) in self.sanitisers or \
-            self.ctx.imports.qualname(call.func) in self.sanitiser_qualnames
+            self.ctx.imports.qualname(call.func) in self.sanitiser_qualnames or \
+            allow_list_substitution(call, self.ctx.imports)
 
     def _helper(self, call: cst.Call, depth: int,
                 seen: frozenset[str]) -> cst.BaseExpression | None:
