@@ -18,6 +18,7 @@ import libcst as cst
 from backend_audit.appmodel.names import get_arg, last_name, string_value
 from backend_audit.checks.base import Check
 from backend_audit.checks.injection_checked_input import GuardedTaint
+from backend_audit.checks.injection_sources import single_segment_params
 from backend_audit.engines.walk import descendants
 
 HIGH, MEDIUM, LOW = 3, 2, 1
@@ -159,6 +160,7 @@ class _UrlReader:
         self.ctx = check.ctx
         self.taint = GuardedTaint(check.ctx)
         self.flow = self.ctx.flow()
+        self.segments = single_segment_params(check.ctx)
 
     def level(self, url: cst.BaseExpression) -> int | None:
         return self._risk(url, "", 0)
@@ -214,6 +216,11 @@ class _UrlReader:
                     if found is not None and (best is None or found > best):
                         best = found
                 return best
+        if isinstance(expr, (cst.IfExp, cst.BooleanOperation)):
+            branches = [expr.body, expr.orelse] if isinstance(expr, cst.IfExp) else \
+                [expr.left, expr.right]
+            levels = [lv for b in branches if (lv := self._risk(b, prefix, depth + 1))]
+            return max(levels) if levels else None
         if isinstance(expr, cst.Call):
             qual = self.ctx.imports.qualname(expr.func)
             if qual in _URL_WRAPPERS:
@@ -221,9 +228,14 @@ class _UrlReader:
                 return self._risk(arg.value, prefix, depth + 1) if arg is not None else None
             if qual in _URLJOIN or (qual is None and last_name(expr.func) == "urljoin"):
                 return self._urljoin(expr, prefix, depth)
-        if self.taint.source(expr) is None:
+        source = self.taint.source(expr)
+        if source is None:
             return None
-        return _level(prefix)
+        level = _level(prefix)
+        if level == LOW and isinstance(source, cst.Name) and source.value in self.segments:
+            # ``/items/<sku>``: a route parameter is one path segment, never ``/`` or ``?``.
+            return None
+        return level
 
     def _urljoin(self, call: cst.Call, prefix: str, depth: int) -> int | None:
         base = get_arg(call, "base", 0)
