@@ -13,6 +13,7 @@ early-return guards (``if host not in ALLOWED: abort(400)``) look like.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import libcst as cst
 
@@ -37,6 +38,13 @@ _SCHEME_ONLY = re.compile(r"(?i)^[a-z][a-z0-9+.-]*(:(//)?)?$")
 _NOT_HOST_ATTRS = frozenset({"scheme", "path", "query", "fragment", "params", "port"})
 _IS_METHODS = frozenset({"isalnum", "isdigit", "isdecimal", "isnumeric", "isidentifier",
                          "isalpha"})
+# ``if ip.is_private: abort(403)`` on the address a host name resolves to.
+_ADDRESS_TESTS = frozenset({"is_private", "is_loopback", "is_global", "is_reserved",
+                            "is_link_local", "is_multicast", "is_unspecified"})
+_ALLOW_LIST_NAME = re.compile(r"(?i)allow|white|trust|permit|valid|safe|known|hosts|domains|"
+                              r"origins|choices|options|services")
+# Methods that read one field of a container.
+_FIELD_READS = frozenset({"get", "getlist", "pop", "setdefault", "getone", "get_all"})
 _MAX_CLOSURE = 50
 _MAX_DEPTH = 12
 
@@ -76,6 +84,28 @@ def _scheme_only(args: list[cst.Arg]) -> bool:
     return bool(values) and all(_SCHEME_ONLY.match(t) for t in values)
 
 
+def _fixed_collection(expr: cst.BaseExpression, depth: int = 0) -> bool:
+    """An allow-list: a literal collection, a constant or a name that says it is one
+    (``ALLOWED_HOSTS``, ``settings.webhook_domains``), not a cache or a request field."""
+    if depth > 3:
+        return False
+    if isinstance(expr, (cst.Set, cst.List, cst.Tuple, cst.Dict)):
+        return True
+    if isinstance(expr, cst.Call):
+        func = expr.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("keys", "values"):
+            return _fixed_collection(func.value, depth + 1)
+        if last_name(func) in ("frozenset", "set", "tuple", "list") and expr.args:
+            return _fixed_collection(expr.args[0].value, depth + 1)
+        return False
+    name = last_name(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else None
+    if not name:
+        return False
+    letters = name.strip("_")
+    return (letters.isupper() and any(c.isalpha() for c in letters)) or \
+        bool(_ALLOW_LIST_NAME.search(name))
+
+
 def _subjects(test: cst.BaseExpression) -> list[cst.BaseExpression]:
     """The expressions a test checks against something fixed."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
@@ -83,11 +113,13 @@ def _subjects(test: cst.BaseExpression) -> list[cst.BaseExpression]:
     if isinstance(test, cst.BooleanOperation):
         return _subjects(test.left) + _subjects(test.right)
     out: list[cst.BaseExpression] = []
+    if isinstance(test, cst.Attribute) and test.attr.value in _ADDRESS_TESTS:
+        return [test.value]
     if isinstance(test, cst.Comparison):
         left = test.left
         for comp in test.comparisons:
             op = comp.operator
-            if isinstance(op, (cst.In, cst.NotIn)):
+            if isinstance(op, (cst.In, cst.NotIn)) and _fixed_collection(comp.comparator):
                 out.append(left)
             elif isinstance(op, (cst.Equal, cst.NotEqual)) and \
                     not _is_empty_or_none(comp.comparator) and not _is_empty_or_none(left):
@@ -122,7 +154,11 @@ def _root_names(expr: cst.BaseExpression, depth: int = 0) -> set[str]:
         return _root_names(expr.value, depth + 1)
     if isinstance(expr, cst.Await):
         return _root_names(expr.expression, depth + 1)
+    if isinstance(expr, cst.BooleanOperation):  # ``urlparse(url).hostname or ""``
+        return _root_names(expr.left, depth + 1) | _root_names(expr.right, depth + 1)
     if isinstance(expr, cst.Call):
+        if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _FIELD_READS:
+            return set()  # ``data.get("kind")``: one field says nothing of the others
         found: set[str] = set()
         if isinstance(expr.func, cst.Attribute):
             found |= _root_names(expr.func.value, depth + 1)
@@ -175,7 +211,7 @@ def guarded_names(scope: cst.CSTNode, flow: Flow) -> frozenset[str]:
     while todo and len(names) < _MAX_CLOSURE:
         name = todo.pop()
         for value in flow.values_of(name):
-            if isinstance(value, (cst.Call, cst.Attribute, cst.Await)):
+            if isinstance(value, (cst.Call, cst.Attribute, cst.Await, cst.BooleanOperation)):
                 for root in _root_names(value) - names:
                     names.add(root)
                     todo.append(root)
@@ -190,7 +226,8 @@ class GuardedTaint:
     to judge (its sanitisers and pass-through calls)."""
 
     def __init__(self, ctx: ModuleContext, wrappers: frozenset[str] = frozenset(),
-                 escapes: re.Pattern[str] | None = None, guards: bool = True) -> None:
+                 escapes: re.Pattern[str] | None = None, guards: bool = True,
+                 stops: Callable[[cst.Call], bool] | None = None) -> None:
         self.ctx = ctx
         self.taint = Taint(ctx)
         self.flow = ctx.flow()
@@ -198,6 +235,7 @@ class GuardedTaint:
             if guards else frozenset()
         self.wrappers = wrappers
         self.escapes = escapes  # callee names that escape for the sink at hand
+        self.stops = stops  # other calls that do (``name.replace("'", "")`` for XPath)
 
     def source(self, expr: cst.BaseExpression) -> cst.BaseExpression | None:
         """The client-input expression ``expr`` is built from, or None."""
@@ -223,7 +261,8 @@ class GuardedTaint:
             return self._walk(expr.value, depth + 1, seen)
         if isinstance(expr, cst.Call):
             callee = last_name(expr.func) or ""
-            if self.escapes is not None and self.escapes.search(callee):
+            if (self.escapes is not None and self.escapes.search(callee)) or \
+                    (self.stops is not None and self.stops(expr)):
                 return None
             if callee in self.wrappers:
                 return self._first([a.value for a in expr.args], depth, seen)

@@ -51,7 +51,7 @@ class XpathBuiltFromRequest(Check):
                     expr, confidence = arg.value, "medium"
         if expr is None:
             return
-        if GuardedTaint(self.ctx, escapes=_ESCAPES).source(expr) is not None:
+        if GuardedTaint(self.ctx, escapes=_ESCAPES, stops=_drops_quotes).source(expr) is not None:
             self.report(node, confidence=confidence)
 
     def _xml_module(self) -> bool:
@@ -87,6 +87,14 @@ class XpathBuiltFromRequest(Check):
                 self.ctx.flow(self.ctx.module).values_of(expr.value)
             return any(self._xml_receiver(v, depth + 1) for v in values)
         return False
+
+
+def _drops_quotes(call: cst.Call) -> bool:
+    """``name.replace("'", "")``: the value can no longer close a quoted XPath literal."""
+    if not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "replace"):
+        return False
+    old = string_value(call.args[0].value) if call.args else None
+    return old is not None and ("'" in old or '"' in old)
 
 
 def _literal_texts(expr: cst.BaseExpression) -> list[str]:
