@@ -35,6 +35,7 @@ TYPED_RESPONSES = frozenset({
 })
 _TYPE_KEYWORDS = ("content_type", "mimetype", "media_type")
 _LINKABLE_SCALARS = frozenset({"query", "form", "path"})
+FORMATTED, RAW = "formatted", "raw"
 
 
 class RequestDataMarkedSafe(Check):
@@ -53,6 +54,12 @@ class RequestDataMarkedSafe(Check):
             if arg is not None:
                 self._check(node, arg.value, formatted_only=False)
             return
+        if qual is None and isinstance(node.func, cst.Attribute) and \
+                node.func.attr.value in ("set_data", "write") and node.args:
+            # ``response.set_data(body)`` (Werkzeug), ``response.write(body)`` (Django)
+            if self._html_response_object(node.func.value):
+                self._check(node, node.args[0].value, formatted_only=True)
+            return
         if qual in HTML_RESPONSES:
             if self._declares_other_type(node, default_html=True) or self._retyped():
                 return
@@ -65,6 +72,15 @@ class RequestDataMarkedSafe(Check):
             get_arg(node, "text") or get_arg(node, "body")
         if arg is not None:
             self._check(node, arg.value, formatted_only=True)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        """``response.data = body`` (Werkzeug) / ``response.content = body`` (Django)."""
+        for target in node.targets:
+            t = target.target
+            if isinstance(t, cst.Attribute) and t.attr.value in ("data", "content") and \
+                    self._html_response_object(t.value):
+                self._check(node, node.value, formatted_only=True)
+                return
 
     def visit_Return(self, node: cst.Return) -> None:
         if node.value is None or not self._returns_html():
@@ -80,38 +96,45 @@ class RequestDataMarkedSafe(Check):
 
     # ---------------------------------------------------------------- taint
     def _check(self, node: cst.CSTNode, body: cst.BaseExpression, formatted_only: bool) -> None:
-        """Report when ``body`` carries linkable client input; for a response body, only
-        as text built by formatting or as one raw query/form/path value."""
+        """Report when ``body`` carries client input; for a response body, only as text
+        built by formatting or as one raw query/form/path value (an echo such as a
+        webhook's challenge reply, reported at medium confidence)."""
         taint = ReflectedTaint(self.ctx)
-        if formatted_only and not self._html_text(body, taint, 0, frozenset()):
+        shape = self._html_text(body, taint, 0, frozenset()) if formatted_only else FORMATTED
+        if shape is None:
             return
         source = taint.any_source(body)
-        if source is not None:
-            self.report(node, confidence=taint.confidence(source))
+        if source is None:
+            return
+        confidence = taint.confidence(source)
+        if shape == RAW and confidence is None:
+            confidence = "medium"
+        self.report(node, confidence=confidence)
 
     def _html_text(self, expr: cst.BaseExpression, taint: ReflectedTaint, depth: int,
-                   seen: frozenset[str]) -> bool:
-        """``expr`` (following local names) is a string: formatted, or one raw value."""
+                   seen: frozenset[str]) -> str | None:
+        """What kind of string ``expr`` (following local names) is: ``FORMATTED`` text,
+        one ``RAW`` value, or None (not text we know of)."""
         if depth > 8:
-            return False
+            return None
         if is_dynamic_string(expr):
-            return True
+            return FORMATTED
+        parts: list[cst.BaseExpression] = []
         if isinstance(expr, cst.IfExp):
-            return self._html_text(expr.body, taint, depth + 1, seen) or \
-                self._html_text(expr.orelse, taint, depth + 1, seen)
-        if isinstance(expr, cst.BooleanOperation):
-            return self._html_text(expr.left, taint, depth + 1, seen) or \
-                self._html_text(expr.right, taint, depth + 1, seen)
-        if isinstance(expr, cst.Name):
+            parts = [expr.body, expr.orelse]
+        elif isinstance(expr, cst.BooleanOperation):
+            parts = [expr.left, expr.right]
+        elif isinstance(expr, cst.Name):
             if expr.value in seen:
-                return False
-            values = taint.flow.values_of(expr.value)
-            if not values:
-                return expr.value in taint.params
-            return any(self._html_text(v, taint, depth + 1, seen | {expr.value})
-                       for v in values)
-        return _scalar_read(expr) and request_input(expr, self.ctx.imports) in \
-            _LINKABLE_SCALARS
+                return None
+            parts = taint.flow.values_of(expr.value)
+            if not parts:
+                return RAW if expr.value in taint.params else None
+            seen = seen | {expr.value}
+        elif _scalar_read(expr) and request_input(expr, self.ctx.imports) in _LINKABLE_SCALARS:
+            return RAW
+        shapes = {self._html_text(p, taint, depth + 1, seen) for p in parts}
+        return FORMATTED if FORMATTED in shapes else RAW if RAW in shapes else None
 
     # ---------------------------------------------------------------- content types
     def _declares_other_type(self, call: cst.Call, default_html: bool) -> bool:
@@ -169,6 +192,17 @@ class RequestDataMarkedSafe(Check):
             walk(fn, finder)
             self._typed_functions[key] = finder.found
         return self._typed_functions[key]
+
+    def _html_response_object(self, expr: cst.BaseExpression) -> bool:
+        """A local name holding an HTML response built here, whose type stays HTML."""
+        if not isinstance(expr, cst.Name) or self._retyped():
+            return False
+        for value in self.ctx.flow().values_of(expr.value):
+            if isinstance(value, cst.Call) and \
+                    self.ctx.imports.qualname(value.func) in HTML_RESPONSES and \
+                    not self._declares_other_type(value, default_html=True):
+                return True
+        return False
 
     # ---------------------------------------------------------------- views
     def _returns_html(self) -> bool:
