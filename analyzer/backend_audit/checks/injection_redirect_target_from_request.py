@@ -27,6 +27,8 @@ REDIRECTS = {
         "HTTPFound", "HTTPSeeOther", "HTTPMovedPermanently", "HTTPTemporaryRedirect",
         "HTTPPermanentRedirect", "HTTPMultipleChoices")},
 }
+# Methods of Django class-based views whose result the view redirects to as it is.
+DJANGO_REDIRECT_METHODS = frozenset({"get_success_url", "get_redirect_url"})
 # Escaping HTML keeps ``https://evil.example`` intact (and quoting ``//evil.example``):
 # they neither protect a redirect nor stop following the value.
 _HTML_ESCAPES = frozenset({"escape", "conditional_escape", "strip_tags", "clean",
@@ -90,7 +92,13 @@ class RedirectTargetFromRequest(Check):
                 return
 
     def visit_Return(self, node: cst.Return) -> None:
-        """Flask's ``return "", 302, {"Location": url}``."""
+        """Flask's ``return "", 302, {"Location": url}`` and what a Django view's
+        ``get_success_url()`` returns (the view redirects there unchecked)."""
+        fn = self.ctx.current_function
+        if node.value is not None and fn is not None and self.ctx.class_stack and \
+                fn.name.value in DJANGO_REDIRECT_METHODS and "django" in self.ctx.frameworks:
+            self._check(node, node.value)
+            return
         if not isinstance(node.value, cst.Tuple) or "flask" not in self.ctx.frameworks:
             return
         for element in node.value.elements[1:]:
