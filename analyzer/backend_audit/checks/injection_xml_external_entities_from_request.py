@@ -15,6 +15,7 @@ from __future__ import annotations
 import libcst as cst
 
 from backend_audit.appmodel.context import ModuleContext
+from backend_audit.appmodel.dataflow import Flow
 from backend_audit.appmodel.names import dotted_name, get_arg, string_value
 from backend_audit.checks.base import Check
 from backend_audit.checks.injection_checked_input import GuardedTaint
@@ -102,15 +103,26 @@ class XmlExternalEntitiesFromRequest(Check):
             return None if explicit_only else self._default_parser_level()
         return self._parser_expr_level(arg.value, 0)
 
-    def _parser_expr_level(self, expr: cst.BaseExpression, depth: int) -> int | None:
+    def _parser_expr_level(self, expr: cst.BaseExpression, depth: int,
+                           flow: Flow | None = None) -> int | None:
+        """The level of a parser expression; names are read in ``flow`` (default: the
+        current function's, then the module's)."""
         if depth > _MAX_DEPTH:
             return None
         if isinstance(expr, cst.Call):
             if self.ctx.imports.qualname(expr.func) in _LXML_PARSERS:
                 return _options_level(expr)
-            return None
+            factory = self.ctx.local_function(expr)  # ``def make_parser(): return XMLParser(...)``
+            if factory is None:
+                return None
+            inner = self.ctx.flow(factory)
+            levels = [self._parser_expr_level(v, depth + 1, inner) for v in inner.returns]
+            known = [lv for lv in levels if lv is not None]
+            return max(known) if known else None
         if isinstance(expr, cst.Name):
-            levels = [self._parser_expr_level(v, depth + 1) for v in self._values_of(expr.value)]
+            values = flow.values_of(expr.value) if flow is not None else []
+            values = values or self._values_of(expr.value)
+            levels = [self._parser_expr_level(v, depth + 1, flow) for v in values]
             known = [lv for lv in levels if lv is not None]
             return max(known) if known else None
         return None  # ``self.parser``, a factory: not ours to guess
