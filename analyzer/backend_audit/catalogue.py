@@ -16,7 +16,7 @@ from backend_audit.findings import Confidence, Severity
 from backend_audit.resources import rules_dir
 
 FRAMEWORKS = ("flask", "fastapi", "django", "drf", "starlette", "aiohttp", "sqlalchemy", "quart",
-              "bottle", "falcon", "pyramid", "any")
+              "bottle", "falcon", "pyramid", "sanic", "ninja", "litestar", "tornado", "any")
 
 RULE_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -103,10 +103,14 @@ class Rule:
     message: str
     docs: Docs
     engine: str
-    source: str  # catalogue file, relative to the rules dir
+    #: The rule's file: relative to the rules dir; a team rule's relative to the working
+    #: folder (in full when outside it), as messages name it.
+    source: str
     words: tuple[str, ...] = ()
     pattern: str | None = None
     semgrep: dict = field(default_factory=dict, compare=False, hash=False)
+    #: A team's own semgrep rule (``team-rules`` in the configuration), not the catalogue's.
+    team: bool = False
 
     @property
     def cwe_numbers(self) -> list[int]:
@@ -212,17 +216,19 @@ def rule_matches(rule: Rule, selector: str) -> bool:
     s = selector.strip()
     family = _FAMILY.match(s.upper())
     return (
-        s.upper() == rule.id
+        s.upper() == rule.id.upper()
         or s.lower() == rule.name
         or s.lower() == rule.category
         or (family is not None and rule_family(rule.id) == family.group("family"))
     )
 
 
-def select_rules(rules: tuple[Rule, ...], select: list[str], ignore: list[str]) -> tuple[Rule, ...]:
-    """Narrow ``rules``; selectors are checked against the whole catalogue so that a
-    selector naming a rule the configuration already ignored is not an error."""
-    everything = load_catalogue()
+def select_rules(rules: tuple[Rule, ...], select: list[str], ignore: list[str],
+                 known: tuple[Rule, ...] | None = None) -> tuple[Rule, ...]:
+    """Narrow ``rules``; selectors are checked against ``known`` (default: the whole
+    catalogue; the team's rules too where there are any) so that a selector naming a rule
+    the configuration already ignored is not an error."""
+    everything = known if known is not None else load_catalogue()
     known = set(load_categories())
     for s in [*select, *ignore]:
         if not any(rule_matches(r, s) for r in everything) and s.lower() not in known:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -284,18 +285,35 @@ def _text_format(option: str | None, config: Config) -> str:
     return chosen
 
 
+_TEAM_CONFIG_HELP = ("TOML file with [tool.backend-audit] settings, whose team-rules are "
+                     "listed too [default: the nearest pyproject.toml that has them].")
+
+
+def _all_rules(config_file: Path | None) -> tuple:
+    """The catalogue and the team's rules of the configuration (exit 2 on a problem)."""
+    if config_file is not None and not config_file.is_file():
+        _fail(f"config file not found: {config_file}")
+    try:
+        return (*load_catalogue(), *load_config(config_file, Path(".")).team_rules)
+    except (ConfigError, CatalogueError) as exc:
+        _fail(str(exc))
+        raise AssertionError("unreachable") from exc
+
+
 @main.command("rules")
 @click.option("--category", default=None, help="Only rules of this checklist category.")
 @click.option("--framework", default=None,
               help=f"Only rules for this framework ({', '.join(FRAMEWORKS)}).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def rules_command(category: str | None, framework: str | None, as_json: bool) -> None:
-    """List the rules with their category, severity and engine."""
-    try:
-        rules = load_catalogue()
-    except CatalogueError as exc:
-        _fail(str(exc))
-        return
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help=_TEAM_CONFIG_HELP)
+def rules_command(category: str | None, framework: str | None, as_json: bool,
+                  config_file: Path | None = None) -> None:
+    """List the rules with their category, severity and engine.
+
+    Team rules (team-rules in the configuration) are listed too, as engine
+    'semgrep (team)'."""
+    rules = _all_rules(config_file)
     if category:
         if category not in load_categories():
             _fail(f"unknown category {category!r}; choose from {', '.join(load_categories())}")
@@ -311,10 +329,13 @@ def rules_command(category: str | None, framework: str | None, as_json: bool) ->
         click.echo(json.dumps([{"id": r.id, "name": r.name, "category": r.category,
                                 "severity": str(r.severity), "confidence": str(r.confidence),
                                 "engine": r.engine, "frameworks": list(r.frameworks),
-                                "cwe": list(r.cwe)} for r in rules], indent=2))
+                                "cwe": list(r.cwe), "team": r.team,
+                                **({"source": r.source} if r.team else {})}
+                               for r in rules], indent=2))
         return
     header = ("ID", "NAME", "CATEGORY", "SEVERITY", "ENGINE", "FRAMEWORKS")
-    rows = [(r.id, r.name, r.category, str(r.severity), r.engine, ",".join(r.frameworks))
+    rows = [(r.id, r.name, r.category, str(r.severity),
+             f"{r.engine} (team)" if r.team else r.engine, ",".join(r.frameworks))
             for r in rules]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
     for row in (header, *rows):
@@ -323,19 +344,26 @@ def rules_command(category: str | None, framework: str | None, as_json: bool) ->
 
 @main.command("explain")
 @click.argument("rule")
-def explain_command(rule: str) -> None:
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help=_TEAM_CONFIG_HELP)
+def explain_command(rule: str, config_file: Path | None = None) -> None:
     """Show a rule's documentation: why, example, fix, references."""
-    try:
-        rules = load_catalogue()
-    except CatalogueError as exc:
-        _fail(str(exc))
-        return
-    matches = [r for r in rules if r.id == rule.upper() or r.name == rule.lower()]
+    rules = _all_rules(config_file)
+    matches = [r for r in rules if r.id.upper() == rule.upper() or r.name == rule.lower()]
     if not matches:
         close = [r.id for r in rules if rule_matches(r, rule)]
         hint = f" (did you mean one of: {', '.join(close[:8])}?)" if close else ""
         _fail(f"unknown rule {rule!r}{hint}; see 'backend-audit rules'")
     r = matches[0]
+    if r.team:
+        from backend_audit.reporters.escape import terminal_text
+
+        # The team's text, read from the repository: no terminal control sequences.
+        click.echo(terminal_text(
+            f"{r.id} {r.name}  [{r.category}, {r.severity}, {r.confidence} confidence, "
+            f"team rule from {r.source}]\nCWE: {', '.join(r.cwe) or '-'}\n\n"
+            f"{_explain_text(r, _text_width())}", "\t\n"))
+        return
     click.echo(f"{r.id} {r.name}  [{r.category}, {r.severity}, {r.engine}]")
     click.echo(f"CWE: {', '.join(r.cwe)}   Frameworks: {', '.join(r.frameworks)}\n")
     click.echo(_explain_text(r, _text_width()))
@@ -360,9 +388,15 @@ def _wrapped(text: str, width: int) -> str:
 def _explain_text(rule, width: int) -> str:
     """A rule's documentation for a terminal: prose wrapped, code and links as written."""
     d = rule.docs
-    refs = "\n".join(f"  - {r}" for r in d.references)
-    return (f"{_wrapped(rule.message, width)}\n\nWhy is this bad?\n{_wrapped(d.why, width)}"
-            f"\n\nExample:\n{d.example}\n\nUse instead:\n{d.fix}\n\nReferences:\n{refs}\n")
+    parts = [_wrapped(rule.message, width)]
+    if d.why:
+        parts.append(f"Why is this bad?\n{_wrapped(d.why, width)}")
+    # A team rule has the sections its authors wrote.
+    parts.extend(f"{title}\n{body}" for title, body in (("Example:", d.example),
+                                                        ("Use instead:", d.fix)) if body)
+    if d.references:
+        parts.append("References:\n" + "\n".join(f"  - {r}" for r in d.references))
+    return "\n\n".join(parts) + "\n"
 
 
 def _read_findings(file: Path, paths: tuple[Path, ...]) -> Report:
@@ -379,10 +413,14 @@ def _read_findings(file: Path, paths: tuple[Path, ...]) -> Report:
         _fail(f"cannot read findings file {file}: {exc}")
         raise AssertionError("unreachable") from exc
     try:
-        return report_from_json(text, str(scan_root(list(paths))), str(file))
+        report = report_from_json(text, str(scan_root(list(paths))), str(file))
     except ReviewPostError as exc:
         _fail(str(exc))
         raise AssertionError("unreachable") from exc
+    # The JSON report names rules by id only: the team's own are documented in their files.
+    found = {f.rule_id for f in report.findings}
+    team = tuple(r for r in _config_for(paths, None).team_rules if r.id in found)
+    return replace(report, rules=(*report.rules, *team)) if team else report
 
 
 def _config_for(paths: tuple[Path, ...], config_file: Path | None) -> Config:

@@ -7,9 +7,12 @@ import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pathspec
+
+if TYPE_CHECKING:
+    from backend_audit.catalogue import Rule
 
 CONFIDENCE_LEVELS = ("low", "medium", "high")
 
@@ -42,6 +45,10 @@ class Config:
     #: Handlers routed by OpenAPI specification files of the scanned tree (Connexion):
     #: (``module.function``, method, path); found by the scan, not configured.
     declared_routes: tuple[tuple[str, str, str], ...] = ()
+    #: The team's own semgrep rules, read from the files and folders ``team-rules`` names
+    #: (relative to the configuration file). Their whole text is in each Rule, so the
+    #: cache key, which digests this configuration, changes when one is edited.
+    team_rules: tuple[Rule, ...] = ()
     source: str | None = None  # where the config was read from
     extra: tuple[tuple[str, Any], ...] = field(default=())
 
@@ -79,7 +86,9 @@ def _from_table(table: dict[str, Any], source: str) -> Config:
     values: dict[str, Any] = {"source": source}
     for raw_key, value in table.items():
         key = raw_key.replace("-", "_")
-        if key in _LIST_KEYS:
+        if key == "team_rules":
+            values[key] = _team_rules(value, raw_key, source)
+        elif key in _LIST_KEYS:
             if isinstance(value, str):
                 value = [value]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -106,6 +115,20 @@ def _from_table(table: dict[str, Any], source: str) -> Config:
     if values.get("min_confidence", "medium") not in CONFIDENCE_LEVELS:
         raise ConfigError(f"{source}: 'min-confidence' must be low, medium or high")
     return Config(**values)
+
+
+def _team_rules(value: Any, raw_key: str, source: str) -> tuple[Rule, ...]:
+    from backend_audit.catalogue import CatalogueError
+    from backend_audit.team_rules import load_team_rules
+
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{source}: '{raw_key}' must be a list of strings")
+    try:
+        return load_team_rules(value, Path(source).parent, f"{source}: '{raw_key}'")
+    except CatalogueError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

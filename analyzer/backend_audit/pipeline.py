@@ -71,9 +71,9 @@ class ScanOptions:
 
 
 def enabled_rules(config: Config, options: ScanOptions) -> tuple[Rule, ...]:
-    rules = load_catalogue()
-    rules = select_rules(rules, list(config.select), list(config.ignore))
-    return select_rules(rules, list(options.select), list(options.ignore))
+    every = (*load_catalogue(), *config.team_rules)
+    rules = select_rules(every, list(config.select), list(config.ignore), every)
+    return select_rules(rules, list(options.select), list(options.ignore), every)
 
 
 def _words(rules: tuple[Rule, ...]) -> dict[str, tuple[str, ...]]:

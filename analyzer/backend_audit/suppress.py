@@ -5,9 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
 from backend_audit.engines.source import source_lines
 from backend_audit.findings import Notification, NotificationLevel
+
+if TYPE_CHECKING:
+    from backend_audit.catalogue import Rule
 
 _MARK = re.compile(
     r"#\s*backend-audit\s*:\s*ignore\b(?P<ids>\[[^\]]*\])?(?:\s*--\s*(?P<reason>.*))?"
@@ -65,19 +70,23 @@ def _directives(text: str) -> list[Directive]:
             if "backend-audit" in line and (d := parse_directive(line, n)) is not None]
 
 
-def known_rule_names() -> frozenset[str]:
+@cache
+def known_rule_names(team: tuple[Rule, ...] = ()) -> frozenset[str]:
     """Ids (upper case) and names (lower case) an ignore comment may name: the whole
-    catalogue, not only the rules enabled for a scan."""
+    catalogue and the ``team`` rules (``Config.team_rules``), not only the rules enabled
+    for a scan."""
     from backend_audit.catalogue import load_catalogue
 
-    return frozenset(k for r in load_catalogue() for k in (r.id.upper(), r.name.lower()))
+    return frozenset(k for r in (*load_catalogue(), *team) for k in (r.id.upper(),
+                                                                     r.name.lower()))
 
 
 def directive_notifications(path: str, text: str,
                             known: Collection[str] | None = None) -> list[Notification]:
     """What is wrong with the ignore comments of one file: a blanket ignore (refused), or
     an id or name that is no rule (a typo suppresses nothing). ``known`` holds upper-case
-    ids and lower-case names (default: the catalogue's; add the team's own rules)."""
+    ids and lower-case names (default: the catalogue's; ``known_rule_names(team_rules)``
+    adds the team's own rules)."""
     out: list[Notification] = []
     names: Collection[str] | None = known
     for d in _directives(text):

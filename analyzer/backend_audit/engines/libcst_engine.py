@@ -32,7 +32,7 @@ from backend_audit.engines.source import line_count, read_source, source_lines
 from backend_audit.engines.walk import walk_batched
 from backend_audit.engines.workers import Failure, Limits, run_isolated
 from backend_audit.findings import Notification, NotificationLevel
-from backend_audit.suppress import directive_notifications
+from backend_audit.suppress import directive_notifications, known_rule_names
 
 
 @dataclass
@@ -70,6 +70,8 @@ _FRAMEWORK_PACKAGES = {
     "fastapi": ("fastapi",), "django": ("django",), "drf": ("rest_framework",),
     "starlette": ("starlette",), "aiohttp": ("aiohttp",), "quart": ("quart",),
     "bottle": ("bottle",), "falcon": ("falcon",), "pyramid": ("pyramid",),
+    "sanic": ("sanic",), "ninja": ("ninja", "ninja_extra"), "litestar": ("litestar",),
+    "tornado": ("tornado",),
 }
 
 
@@ -401,7 +403,8 @@ def _analyse_file(task: FileTask, config: Config, rule_ids: frozenset[str],
             f"{src.error}", NotificationLevel.ERROR, task.rel_path, None, "unreadable")])
     result = analyse_source(task.rel_path, src.text, config, rule_ids, words)
     # Blanket ignores are refused; an id or name that is no rule suppresses nothing.
-    result.notifications.extend(directive_notifications(task.rel_path, src.text))
+    result.notifications.extend(directive_notifications(
+        task.rel_path, src.text, known_rule_names(config.team_rules)))
     return result
 
 

@@ -26,15 +26,15 @@ _POSITION = {"line": _line, "col": _line}
 
 #: One match, as both ``semgrep scan --json`` and semgrep-core give it.
 _RESULT = {"check_id": str, "path": str, "start": _POSITION, "end": _POSITION,
-           "extra": Maybe({"fix": Maybe(str)})}
+           "extra": Maybe({"fix": Maybe(str), "message": Maybe(str)})}
 
 #: ``semgrep scan --json`` (semgrep-core's errors are converted to this shape).
 WRAPPER = {
     "results": [_RESULT],
     "errors": Maybe([{
         "type": Maybe((str, list)), "level": Maybe(str), "path": Maybe(str),
-        "message": Maybe(str),
-        "spans": Maybe([{"start": Maybe({"line": Maybe(int)})}]),
+        "message": Maybe(str), "rule_id": Maybe(str),
+        "spans": Maybe([{"file": Maybe(str), "start": Maybe({"line": Maybe(int)})}]),
     }]),
 }
 

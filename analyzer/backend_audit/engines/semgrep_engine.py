@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from backend_audit.catalogue import Rule
+from backend_audit.catalogue import CatalogueError, Rule
 from backend_audit.config import Config
 from backend_audit.engines.gates import GateText
 from backend_audit.engines.semgrep_answer import CORE, PARTIAL_PARSING, WRAPPER, mismatch
@@ -51,6 +51,8 @@ LAUNCHER_ENV = "BACKEND_AUDIT_SEMGREP"
 _PYTHON_SUFFIXES = (".py", ".pyi")
 #: semgrep-core's error kinds that are about the rules file rather than a target.
 _RULE_ERRORS = ("Rule parse error", "Pattern parse error")
+#: Error kinds with which semgrep refuses a rule (``semgrep scan`` checks a schema first).
+_REJECTED = (*_RULE_ERRORS, "InvalidRuleSchemaError")
 #: semgrep gives up on a file once this many rules took longer than the per-file timeout.
 _TIMEOUT_THRESHOLD = 3
 #: semgrep's deadline, beyond the time one file may take before semgrep gives up on it:
@@ -84,6 +86,8 @@ class SemgrepResult:
 
 
 def semgrep_config(rules: list[Rule]) -> dict:
+    """One semgrep rules file for the catalogue's semgrep rules and the team's: our id,
+    message, severity and languages, then the rule's own body."""
     body = []
     for rule in rules:
         entry = {
@@ -96,6 +100,20 @@ def semgrep_config(rules: list[Rule]) -> dict:
         entry.update({k: v for k, v in rule.semgrep.items() if k not in entry})
         body.append(entry)
     return {"rules": body}
+
+
+def _config_text(rules: list[Rule]) -> tuple[str, list[tuple[int, str]]]:
+    """``semgrep_config`` as YAML, and the line on which each rule starts with its id:
+    ``semgrep scan`` names a rule that fails its schema by lines only."""
+    parts = ["rules:\n"]
+    starts: list[tuple[int, str]] = []
+    line = 2
+    for entry in semgrep_config(rules)["rules"]:
+        starts.append((line, entry["id"]))
+        text = yaml.safe_dump([entry], sort_keys=True)
+        parts.append(text)
+        line += text.count("\n")
+    return "".join(parts), starts
 
 
 @dataclass(frozen=True)
@@ -199,6 +217,7 @@ def _as_wrapper_error(error: dict) -> dict:
             spans = [{"file": loc.get("path"), "start": loc.get("start"), "end": loc.get("end")}
                      for loc in locations]
     return {"type": error_type, "level": error.get("severity"), "path": path, "spans": spans,
+            "rule_id": rule_id if isinstance(rule_id, str) else None,
             "message": f"{kind} {context}:\n {error.get('message') or ''}"}
 
 
@@ -233,6 +252,7 @@ class SemgrepRun:
         self.core: SemgrepCore | None = None
         self.early: SemgrepResult | None = None
         self._tmpdir: tempfile.TemporaryDirectory | None = None
+        self._starts: list[tuple[int, str]] = []  # (first line, rule id) in rules.yaml
         if not rules or not self.targets:
             self.early = SemgrepResult()
             return
@@ -249,8 +269,8 @@ class SemgrepRun:
         return Path(self._tmpdir.name)
 
     def _write_config(self) -> None:
-        (self._folder / "rules.yaml").write_text(
-            yaml.safe_dump(semgrep_config(self.rules), sort_keys=True), encoding="utf-8")
+        text, self._starts = _config_text(self.rules)
+        (self._folder / "rules.yaml").write_text(text, encoding="utf-8")
 
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -377,17 +397,23 @@ class SemgrepRun:
     def _collect(self, data: dict) -> SemgrepResult:
         """Hits and notifications from an answer of the ``WRAPPER`` shape."""
         result = SemgrepResult()
-        known = {r.id for r in self.rules}
+        errors = data.get("errors") or []
+        for error in errors:
+            self._check_team_rule(error)
+        known = {r.id: r for r in self.rules}
         for item in data["results"]:
             rel = self._rel(item["path"])
             rid = item["check_id"].split(".")[-1]
             if rel is None or rid not in known:
                 continue
             start, end = item["start"], item["end"]
-            fix = (item.get("extra") or {}).get("fix")
+            extra = item.get("extra") or {}
+            # A team rule's message may name what matched ($X); ours never do.
+            message = extra.get("message") if known[rid].team else None
             result.hits.append(SemgrepHit(rid, rel, start["line"], start["col"],
-                                          end["line"], end["col"], fix=fix))
-        for error in data.get("errors") or []:
+                                          end["line"], end["col"], message=message or None,
+                                          fix=extra.get("fix")))
+        for error in errors:
             rel = self._rel(error.get("path") or "")
             message = str(error.get("message") or error.get("type") or "error").strip()
             first = (message.splitlines() or ["error"])[0][:300]
@@ -401,6 +427,53 @@ class SemgrepRun:
                 line if rel is not None and isinstance(line, int) and line >= 1 else None,
                 "semgrep"))
         return result
+
+    def _check_team_rule(self, error: dict) -> None:
+        """Raise ``CatalogueError`` when semgrep refuses a team rule: the team's rule is a
+        configuration error (exit 2), where a built-in rule's is a notification."""
+        kind = _error_kind(error.get("type"))
+        if error.get("level") != "error" or kind not in _REJECTED:
+            return
+        # ``semgrep scan`` prefixes ids with the rules file's dotted path.
+        rule_id = (error.get("rule_id") or "").split(".")[-1] or \
+            self._rule_at(error.get("spans") or [])
+        rule = next((r for r in self.rules if r.id == rule_id), None)
+        if rule is None or not rule.team:
+            return
+        raise CatalogueError(f"{rule.source}: rule {rule.id!r}: semgrep rejects it: "
+                             f"{_rejection(error, kind)}")
+
+    def _rule_at(self, spans: list[dict]) -> str | None:
+        """The rule of rules.yaml the first span points into, if it does."""
+        if not spans or not spans[0].get("file") or self._tmpdir is None:
+            return None
+        here = os.path.realpath(self._folder / "rules.yaml")
+        line = (spans[0].get("start") or {}).get("line")
+        if os.path.realpath(spans[0]["file"]) != here or not isinstance(line, int):
+            return None
+        found = [rid for start, rid in self._starts if start <= line]
+        return found[-1] if found else None
+
+
+def _rejection(error: dict, kind: str) -> str:
+    """semgrep's reason for refusing a rule, on one line."""
+    if kind == "InvalidRuleSchemaError":
+        detail = str(error.get("long_msg") or "")
+        # "{<the rule as a Python dict>} is not valid under ...": the rule is named already.
+        detail = detail[detail.rfind("} ") + 2:] if detail.startswith("{") else detail
+        return f"invalid rule ({' '.join(detail.split())[:200] or 'schema'}; a misspelt or " \
+               "misplaced key?)"
+    lines = [line.strip() for line in str(error.get("message") or kind).splitlines()]
+    lines = [line for line in lines if line]
+    if lines and lines[0].startswith(kind) and lines[0].endswith(":"):
+        lines = lines[1:]  # "Rule parse error in rule X:" names what the caller names
+    reason = lines[0] if lines else kind
+    if "----- pattern -----" in lines:
+        pattern = lines[lines.index("----- pattern -----") + 1:]
+        pattern = pattern[:pattern.index("----- end pattern -----")] \
+            if "----- end pattern -----" in pattern else pattern
+        reason += f" in pattern {' '.join(pattern)!r}"
+    return reason[:300]
 
 
 #: semgrep and whatever it starts share a process group (a job on Windows) of their own,

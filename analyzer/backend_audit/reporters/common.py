@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path, PurePosixPath
 
 from backend_audit.findings import Finding, Report, Severity
+from backend_audit.reporters.escape import fence, markdown_code, markdown_text
 
 
 def counts_by(findings: tuple[Finding, ...], attr: str) -> dict[str, int]:
@@ -18,18 +19,37 @@ def severity_counts(findings: tuple[Finding, ...]) -> dict[str, int]:
 
 
 def rule_docs_markdown(rule) -> str:
+    """A rule's documentation as Markdown; a team rule's text is escaped (it is not ours)
+    and its sections left out where the team wrote none."""
     d = rule.docs
-    refs = "\n".join(f"- <{r}>" for r in d.references)
-    return (f"{rule.message}\n\n## Why is this bad?\n\n{d.why}\n\n## Example\n\n```python\n"
-            f"{d.example}\n```\n\n## Use instead\n\n```python\n{d.fix}\n```\n\n"
-            f"## References\n\n{refs}\n")
+    text = markdown_text if rule.team else str
+    parts = [text(rule.message)]
+    if d.why:
+        parts.append(f"## Why is this bad?\n\n{text(d.why)}")
+    if d.example:
+        parts.append(f"## Example\n\n{fence(d.example, 'python')}")
+    if d.fix:
+        parts.append(f"## Use instead\n\n{fence(d.fix, 'python')}")
+    if d.references:
+        parts.append("## References\n\n" + "\n".join(f"- <{r}>" for r in d.references))
+    if rule.team:
+        parts.append(f"Team rule from {markdown_code(rule.source)}.")
+    return "\n\n".join(parts) + "\n"
 
 
 def rule_docs_text(rule) -> str:
+    """A rule's documentation as plain text (sections a team rule lacks left out)."""
     d = rule.docs
-    refs = "\n".join(f"  - {r}" for r in d.references)
-    return (f"{rule.message}\n\nWhy is this bad?\n{d.why}\n\nExample:\n{d.example}\n\n"
-            f"Use instead:\n{d.fix}\n\nReferences:\n{refs}\n")
+    parts = [rule.message]
+    for title, body in (("Why is this bad?", d.why), ("Example:", d.example),
+                        ("Use instead:", d.fix)):
+        if body:
+            parts.append(f"{title}\n{body}")
+    if d.references:
+        parts.append("References:\n" + "\n".join(f"  - {r}" for r in d.references))
+    if rule.team:
+        parts.append(f"Team rule from {rule.source}.")
+    return "\n\n".join(parts) + "\n"
 
 
 def summary(report: Report) -> dict:

@@ -58,17 +58,19 @@ def comment_span(report: Report, f: Finding) -> tuple[int, int, bool]:
 def comment_body(f: Finding, rule: Rule | None, with_fix: bool) -> str:
     title = f"**{f.rule_id} · {f.rule_name}** — {_BADGE[f.severity]} · {f.category}"
     parts = [title, markdown_text(f.message)]
-    if rule is not None:
-        # Catalogue text is our own Markdown; only scanned-code text is escaped.
-        parts.append(f"**Why this matters:** {rule.docs.why}")
+    if rule is not None and rule.docs.why:
+        # Catalogue text is our own Markdown; scanned-code text and a team rule's
+        # (read from the scanned repository) are escaped.
+        why = markdown_text(rule.docs.why) if rule.team else rule.docs.why
+        parts.append(f"**Why this matters:** {why}")
     if with_fix and f.fix is not None:
         if f.fix.description:
             parts.append(markdown_text(f.fix.description))
         parts.append(fence(f.fix.replacement.rstrip("\n"), "suggestion"))
-    elif rule is not None:
+    elif rule is not None and rule.docs.fix:
         parts.append("<details><summary>How to fix it</summary>\n\n"
                      + fence(rule.docs.fix, "python") + "\n\n</details>")
-    if rule is not None:
+    if rule is not None and help_uri(rule):
         parts.append(f"[{rule.id} documentation]({help_uri(rule)})")
     parts.append(fingerprint_marker(f.fingerprint))
     return "\n\n".join(parts)

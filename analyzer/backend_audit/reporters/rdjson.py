@@ -47,7 +47,7 @@ def diagnostic(report: Report, f: Finding, rules: dict, source_root: str | None)
         "original_output": f"{f.path}:{f.region.start_line}:{f.region.start_column}: "
                            f"{f.rule_id} {markdown_text(f.message)}",
     }
-    if rule is not None:
+    if rule is not None and help_uri(rule):
         out["code"]["url"] = help_uri(rule)
     if f.fix is not None:
         replacement = f.fix.replacement if f.fix.replacement.endswith("\n") or \

@@ -36,6 +36,10 @@ _NOTIFICATION_LEVEL = {NotificationLevel.ERROR: "error", NotificationLevel.WARNI
 
 
 def help_uri(rule: Rule) -> str:
+    """Where a rule is documented: its catalogue file, or a team rule's first reference
+    (empty when it has none)."""
+    if rule.team:
+        return rule.docs.references[0] if rule.docs.references else ""
     return f"{INFO_URI}/blob/main/rules/{rule.source}"
 
 
@@ -46,11 +50,11 @@ def rule_tags(rule: Rule) -> list[str]:
 
 def rule_descriptor(rule: Rule) -> dict:
     level = _LEVEL[rule.severity]
-    return {
+    descriptor = {
         "id": rule.id,
         "name": rule.name,
         "shortDescription": {"text": rule.message},
-        "fullDescription": {"text": rule.docs.why},
+        "fullDescription": {"text": rule.docs.why or rule.message},
         "help": {"text": rule_docs_text(rule), "markdown": rule_docs_markdown(rule)},
         "helpUri": help_uri(rule),
         "defaultConfiguration": {"level": level},
@@ -63,6 +67,12 @@ def rule_descriptor(rule: Rule) -> dict:
             "frameworks": list(rule.frameworks),
         },
     }
+    if rule.team:
+        # The team's own rule and the file it is written in.
+        descriptor["properties"].update({"team": True, "source": rule.source})
+        if not descriptor["helpUri"]:
+            del descriptor["helpUri"]
+    return descriptor
 
 
 class _Locator:

@@ -138,7 +138,7 @@ def _full(f: Finding, rule: Rule | None, paint: Paint, wrap: Callable[..., list[
     lines.extend(wrap("  " + ", ".join(facts), "  " + INDENT))
     lines.extend(paint(_DIM, line) for line in _code(f))
     docs = f"backend-audit explain {f.rule_id}"
-    if rule is not None:
+    if rule is not None and help_uri(rule):
         docs += f" or {help_uri(rule)}"
     lines.extend(wrap(f"  docs: {docs}", "  " + INDENT))
     return lines
