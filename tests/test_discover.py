@@ -48,3 +48,19 @@ def test_a_gitignore_with_an_unusable_pattern_is_still_honoured(tmp_path: Path) 
     assert [rel for _, rel in found.files] == ["views.py"]
     [note] = found.notifications
     assert note.path == ".gitignore" and "'[z-a]'" in note.message
+
+
+def test_a_path_behind_an_unsearchable_folder_is_not_called_missing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from backend_audit import discover as discover_module
+
+    assert discover_module.path_problem(tmp_path) is None
+    assert discover_module.path_problem(tmp_path / "nope") == \
+        f"path does not exist: {tmp_path / 'nope'}"
+
+    def denied(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(discover_module.os, "lstat", denied)
+    assert discover_module.path_problem(tmp_path / "app") == \
+        f"cannot access {tmp_path / 'app'}: permission denied"

@@ -20,7 +20,7 @@ from backend_audit.catalogue import (
     rule_matches,
 )
 from backend_audit.config import Config, ConfigError, load_config
-from backend_audit.discover import DiscoveryError, scan_root
+from backend_audit.discover import DiscoveryError, path_problem, scan_root
 from backend_audit.findings import Report, Severity
 from backend_audit.output import OutputError, check_destination, write_report, write_stdout
 from backend_audit.pipeline import ScanOptions, scan
@@ -405,8 +405,9 @@ def _read_findings(file: Path, paths: tuple[Path, ...]) -> Report:
     from backend_audit.review_post import ReviewPostError, report_from_json
 
     for p in paths:
-        if not os.path.lexists(p):
-            _fail(f"path does not exist: {p}")
+        problem = path_problem(p)
+        if problem is not None:
+            _fail(problem)
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -427,8 +428,9 @@ def _config_for(paths: tuple[Path, ...], config_file: Path | None) -> Config:
     """Check the paths and the config file exist, then load the configuration (exit 2
     with one line on any problem)."""
     for p in paths:
-        if not os.path.lexists(p):
-            _fail(f"path does not exist: {p}")
+        problem = path_problem(p)
+        if problem is not None:
+            _fail(problem)
     if config_file is not None and not config_file.is_file():
         _fail(f"config file not found: {config_file}")
     try:

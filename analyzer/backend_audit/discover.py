@@ -44,6 +44,20 @@ def is_test_file(name: str) -> bool:
         name.startswith("test_") or name.endswith("_test.py")))
 
 
+def path_problem(path: Path | str) -> str | None:
+    """Why a path named on the command line cannot be scanned, if it cannot: missing, or
+    behind a folder this user may not search (not the same thing to whoever reads it)."""
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return f"path does not exist: {path}"
+    except PermissionError:
+        return f"cannot access {path}: permission denied"
+    except OSError as exc:
+        return f"cannot access {path}: {exc.strerror or exc}"
+    return None
+
+
 def scan_root(paths: list[Path]) -> Path:
     resolved = [p.resolve() for p in paths]
     dirs = [p if p.is_dir() else p.parent for p in resolved]
@@ -118,8 +132,9 @@ def discover(paths: list[Path], exclude: tuple[str, ...] | None = None,
     given path are counted in ``tests_skipped`` instead of scanned; a path given
     explicitly is always scanned, and so is everything below a given test folder."""
     for p in paths:
-        if not os.path.lexists(p):
-            raise DiscoveryError(f"path does not exist: {p}")
+        problem = path_problem(p)
+        if problem is not None:
+            raise DiscoveryError(problem)
     root = scan_root(paths)
     found = Discovery(root)
     excluded = _excludes(list(DEFAULT_EXCLUDES if exclude is None or not exclude else exclude)
