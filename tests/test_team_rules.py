@@ -108,7 +108,8 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
         result = run(".", "-j", "1", "--no-cache", "-q",
                      *(a for fmt, name in formats.items() for a in ("-f", f"{fmt}:{name}")))
         assert result.exit_code == 1, result.output
-        yield {fmt: (root / name).read_text(encoding="utf-8") for fmt, name in formats.items()}
+        yield {"root": str(root), **{fmt: (root / name).read_text(encoding="utf-8")
+                                     for fmt, name in formats.items()}}
     finally:
         os.chdir(old)
 
@@ -168,6 +169,18 @@ def test_review_comments_carry_the_rules_docs(reports: dict[str, str]) -> None:
     assert all("**Why this matters:** Only db.query() binds parameters" in b for b in bodies)
     assert all("(https://wiki.example.com/backend/sql)" in b for b in bodies)
     assert not any("<b onmouseover" in b for b in bodies)
+
+
+def test_review_of_an_earlier_scan_documents_team_rules(
+        reports: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """``review --findings out.json`` (the action's one scan) reads the rules' docs from
+    the configuration: the JSON report names rules by id only."""
+    from backend_audit.cli import _read_findings
+
+    monkeypatch.chdir(reports["root"])
+    report = _read_findings(Path("out.json"), (Path("."),))
+    (rule,) = [r for r in report.rules if r.team]
+    assert rule.id == "acme-raw-sql" and rule.docs.why.startswith("Only db.query()")
 
 
 # Selection, suppression, rules and explain (no semgrep) ----------------------------------

@@ -43,7 +43,7 @@ _SEVERITIES = {"info": "low", "low": "low", "warning": "medium", "medium": "medi
 _MATCHING = ("pattern", "patterns", "pattern-either", "pattern-regex", "match")
 #: Keys read by backend-audit itself; the rest of a rule is sent to semgrep as written.
 _OURS = ("id", "message", "severity", "languages", "metadata", "category", "confidence",
-         "cwe")
+         "cwe", "owasp")
 #: Registry names (``p/ci``, ``r/python.flask...``, ``s/...``) and ``auto`` make semgrep
 #: download rules; backend-audit never does.
 _REGISTRY = re.compile(r"^(?:[prs]/|auto$)")
