@@ -11,6 +11,7 @@ fixed host is not a finding.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from string import Formatter
 
 import libcst as cst
@@ -56,7 +57,8 @@ _URL_WRAPPERS: dict[str, int] = {
 }
 _URLJOIN = frozenset({"urllib.parse.urljoin", "urlparse.urljoin", "requests.compat.urljoin"})
 _UNKNOWN = "\x00"  # text we cannot read (a setting, an environment variable...)
-_MAX_DEPTH = 8
+_MAX_DEPTH = 12
+_BUDGET = 400  # parts read per URL: names with many values multiply the readings
 _FORMAT_SPEC = re.compile(r"%(?:\(([^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?([a-zA-Z%])")
 
 Part = str | cst.BaseExpression
@@ -152,8 +154,22 @@ def _params(fn: cst.FunctionDef | None) -> set[str]:
     return names
 
 
+@dataclass(frozen=True)
+class _Before:
+    """What ``name`` held before ``name += ...``: its values other than the augmented."""
+
+    name: str
+    exclude: frozenset[int]
+
+
 class _UrlReader:
-    """Where in a URL expression client input sits."""
+    """Where in a URL expression client input sits.
+
+    Reads the URL as a sequence of parts (literal text and expressions), expanding names
+    into each value they may hold together with the parts that follow, so the text
+    before every client value is known: ``url = "https://"; url += host`` puts ``host``
+    in the authority.
+    """
 
     def __init__(self, check: OutboundUrlFromRequest) -> None:
         self.check = check
@@ -161,73 +177,73 @@ class _UrlReader:
         self.taint = GuardedTaint(check.ctx)
         self.flow = self.ctx.flow()
         self.segments = single_segment_params(check.ctx)
+        self.budget = _BUDGET
 
     def level(self, url: cst.BaseExpression) -> int | None:
-        return self._risk(url, "", 0)
+        return self._parts([url], "", 0, frozenset())
 
-    def _risk(self, expr: cst.BaseExpression, prefix: str, depth: int) -> int | None:
-        """The level of ``expr`` when it follows the text ``prefix`` in the URL."""
-        for part in self._flatten(expr, depth):
+    def _parts(self, parts: list[Part | _Before], prefix: str, depth: int,
+               active: frozenset[int]) -> int | None:
+        """The level of the first client value in ``parts`` read after ``prefix``."""
+        for i, part in enumerate(parts):
             if isinstance(part, str):
                 prefix += part
                 continue
-            found = self._opaque(part, prefix, depth + 1)
+            self.budget -= 1
+            if depth > _MAX_DEPTH or self.budget <= 0:
+                return None
+            rest = parts[i + 1:]
+            if isinstance(part, _Before):
+                values = [v for v in self.check.values_of(part.name)
+                          if id(v) not in part.exclude and id(v) not in active]
+                if values:
+                    return self._branches(values, part.name, rest, prefix, depth, active)
+                part = cst.Name(part.name)
+            built = _ordered_parts(part)
+            if built is not None:
+                return self._parts([*built, *rest], prefix, depth + 1, active)
+            if isinstance(part, cst.Name) and part.value not in self.taint.guarded:
+                values = [v for v in self.check.values_of(part.value) if id(v) not in active]
+                if values:
+                    return self._branches(values, part.value, rest, prefix, depth, active)
+            found = self._opaque(part, rest, prefix, depth, active)
             if found is not None:
-                return found  # the first client part decides: where it sits
+                return found
             prefix += _UNKNOWN
         return None
 
-    def _flatten(self, expr: cst.BaseExpression, depth: int) -> list[Part]:
-        parts = _ordered_parts(expr)
-        if parts is None:
-            if isinstance(expr, cst.Name) and depth < _MAX_DEPTH:
-                inline = self._single_value(expr.value)
-                if inline is not None and _ordered_parts(inline) is not None:
-                    return self._flatten(inline, depth + 1)
-            return [expr]
-        out: list[Part] = []
-        for part in parts:
-            if isinstance(part, str) or depth >= _MAX_DEPTH:
-                out.append(part)
-            else:
-                out.extend(self._flatten(part, depth + 1))
-        return out
+    def _branches(self, values: list[cst.BaseExpression], name: str,
+                  rest: list[Part | _Before], prefix: str, depth: int,
+                  active: frozenset[int]) -> int | None:
+        """The worst level over the values a name may hold, each followed by ``rest``."""
+        augmented = frozenset(id(v) for v in self.flow.values_of("__aug__" + name))
+        best: int | None = None
+        for value in values:
+            head: list[Part | _Before] = [value]
+            if id(value) in augmented:
+                head = [_Before(name, augmented), value]
+            found = self._parts([*head, *rest], prefix, depth + 1, active | {id(value)})
+            if found is not None and (best is None or found > best):
+                best = found
+        return best
 
-    def _single_value(self, name: str) -> cst.BaseExpression | None:
-        if name in self.taint.guarded or self.flow.is_augmented(name):
-            return None
-        values = self.check.values_of(name)
-        return values[0] if len(values) == 1 else None
-
-    def _opaque(self, expr: cst.BaseExpression, prefix: str, depth: int) -> int | None:
-        """A part we cannot read as text: a name with several values, a call, input."""
-        if depth > _MAX_DEPTH:
-            return None
-        if isinstance(expr, cst.Name):
-            if expr.value in self.taint.guarded:
-                return None
-            values = self.check.values_of(expr.value)
-            if values:
-                augmented = {id(v) for v in self.flow.values_of("__aug__" + expr.value)}
-                best: int | None = None
-                for value in values:
-                    start = prefix + _UNKNOWN if id(value) in augmented else prefix
-                    found = self._risk(value, start, depth + 1)
-                    if found is not None and (best is None or found > best):
-                        best = found
-                return best
+    def _opaque(self, expr: cst.BaseExpression, rest: list[Part | _Before], prefix: str,
+                depth: int, active: frozenset[int]) -> int | None:
+        """A part we cannot read as text: a choice, a wrapper, a call, client input."""
         if isinstance(expr, (cst.IfExp, cst.BooleanOperation)):
             branches = [expr.body, expr.orelse] if isinstance(expr, cst.IfExp) else \
                 [expr.left, expr.right]
-            levels = [lv for b in branches if (lv := self._risk(b, prefix, depth + 1))]
+            levels = [lv for b in branches
+                      if (lv := self._parts([b, *rest], prefix, depth + 1, active))]
             return max(levels) if levels else None
         if isinstance(expr, cst.Call):
             qual = self.ctx.imports.qualname(expr.func)
             if qual in _URL_WRAPPERS:
                 arg = get_arg(expr, "url", _URL_WRAPPERS[qual])
-                return self._risk(arg.value, prefix, depth + 1) if arg is not None else None
+                return self._parts([arg.value, *rest], prefix, depth + 1, active) \
+                    if arg is not None else None
             if qual in _URLJOIN or (qual is None and last_name(expr.func) == "urljoin"):
-                return self._urljoin(expr, prefix, depth)
+                return self._urljoin(expr, prefix, depth, active)
         source = self.taint.source(expr)
         if source is None:
             return None
@@ -237,11 +253,12 @@ class _UrlReader:
             return None
         return level
 
-    def _urljoin(self, call: cst.Call, prefix: str, depth: int) -> int | None:
+    def _urljoin(self, call: cst.Call, prefix: str, depth: int,
+                 active: frozenset[int]) -> int | None:
         base = get_arg(call, "base", 0)
         rel = get_arg(call, "url", 1)
         if base is not None:
-            found = self._risk(base.value, prefix, depth + 1)
+            found = self._parts([base.value], prefix, depth + 1, active)
             if found is not None:
                 return found
         if rel is None or self.taint.source(rel.value) is None:
