@@ -46,10 +46,13 @@ def code_key(ctx: ModuleContext, expr: cst.CSTNode) -> str:
 
 
 class ReflectedTaint(Taint):
-    """The shared taint, narrowed to input a link or form can carry.
+    """The shared taint, narrowed to input a link or form can carry (``any_source`` widens
+    it to headers and cookies).
 
-    Also follows ``a or b`` and items appended to a list, and stops at ``cleared``:
-    expressions (by ``code_key``) a guard in the function has checked.
+    Stops at ``cleared`` (expressions, by ``code_key``, a guard in the function has
+    checked), at values replaced by a transforming call of themselves
+    (``name = escape(name)``), at ``Markup``'s escaping operators and at branches that
+    never run; follows ``urljoin`` (an absolute second argument wins).
     """
 
     def __init__(self, ctx: ModuleContext, cleared: frozenset[str] = frozenset(),
@@ -72,9 +75,6 @@ class ReflectedTaint(Taint):
         if kind in UNLINKABLE_KINDS and (self.linkable_only or (
                 self.ignore_referer and _names_referer(expr))):
             return None
-        if isinstance(expr, cst.BooleanOperation):
-            return self._walk(expr.left, depth + 1, seen) or \
-                self._walk(expr.right, depth + 1, seen)
         if isinstance(expr, cst.IfExp):
             truth = constant_truth(expr.test, self.flow)
             if truth is not None:
@@ -100,13 +100,7 @@ class ReflectedTaint(Taint):
                 if found is not None:
                     return found
             return None
-        found = super()._walk(expr, depth, seen)
-        if found is None and isinstance(expr, cst.Name) and expr.value not in seen:
-            for item in self.flow.items_of(expr.value):
-                found = self._walk(item, depth + 1, seen | {expr.value})
-                if found is not None:
-                    return found
-        return found
+        return super()._walk(expr, depth, seen)
 
     def live_values(self, name: str) -> list[cst.BaseExpression]:
         """What ``name`` may hold, less values assigned in branches that never run."""
