@@ -454,6 +454,42 @@ def test_a_rule_failing_semgreps_schema_is_found_by_its_line(
                            "semgrep rejects it: invalid rule ("), line
 
 
+def test_semgreps_prefilter_formulas_are_read_conservatively() -> None:
+    from backend_audit.engines.gates import GateText
+    from backend_audit.engines.semgrep_engine import _holds
+
+    text = GateText("import requests\nrequests.get(url)\n")
+    idents = ["Pred", ["Idents", ["requests", "get"]]]
+    assert _holds(idents, text)
+    assert not _holds(["Pred", ["Idents", ["httpx"]]], text)
+    assert _holds(["Or", [["Pred", ["Idents", ["httpx"]]], idents]], text)
+    assert not _holds(["And", [["Pred", ["Idents", ["httpx"]]], idents]], text)
+    assert _holds(["Pred", ["Regexp", "(get|post)"]], text)
+    assert not _holds(["Pred", ["Regexp", "^post"]], text)
+    # What is not understood lets the file through.
+    for odd in (["Pred", ["Regexp", "(?P<"]], ["Pred", ["Future", "x"]], ["Not", [idents]],
+                "None", None, ["And"]):
+        assert _holds(odd, text), odd
+
+
+@needs_semgrep
+def test_only_files_a_team_rule_can_match_are_sent_to_semgrep(project: Path) -> None:
+    from backend_audit.engines.semgrep_engine import find_semgrep_core, semgrep_targets
+
+    core = find_semgrep_core()
+    if core is None:
+        pytest.skip("semgrep-core is not beside the semgrep package")
+    (project / "app" / "other.py").write_text("def f():\n    return 1\n", "utf-8")
+    team = list(_team(project).team_rules)
+    prefilters = semgrep_engine.team_prefilters(team, core)
+    assert set(prefilters) == {"acme-raw-sql"}
+    files = [(str(project / "app" / n), f"app/{n}") for n in ("orders.py", "other.py")]
+    assert semgrep_targets(team, files) == files  # without its prefilter: every file
+    run = semgrep_engine.SemgrepRun(team, files)
+    assert run.targets == files[:1]
+    assert [h.start_line for h in run.result().hits] == [5, 9, 13]
+
+
 # Baseline and cache ----------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -65,6 +66,8 @@ _SECONDS_PER_FILE = 0.25
 _SECONDS_PER_MB = 20.0
 #: How long to read what is left in semgrep's pipes once its process group is killed.
 _DRAIN_SECONDS = 5.0
+#: How long semgrep-core may take to tell the team rules' prefilters (it takes 0.1 s).
+_PREFILTER_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -119,19 +122,81 @@ def _config_text(rules: list[Rule]) -> tuple[str, list[tuple[int, str]]]:
 @dataclass(frozen=True)
 class _Gate:
     """What a file must hold for one rule to match in it: one of ``words`` (none: no
-    condition) and, if any, a match of ``pattern`` (the catalogue's, as for libcst rules)."""
+    condition) and, if any, a match of ``pattern`` (the catalogue's, as for libcst rules)
+    and of ``prefilter`` (semgrep's own, for a team rule: see ``team_prefilters``)."""
 
     words: tuple[str, ...]
     pattern: str | None
+    prefilter: Any = None
+
+    @property
+    def unconditional(self) -> bool:
+        return not self.words and self.pattern is None and self.prefilter is None
 
     def admits(self, text: GateText) -> bool:
         if self.words and not text.has_any(self.words):
             return False
+        if self.prefilter is not None and not _holds(self.prefilter, text):
+            return False
         return self.pattern is None or text.matches(self.pattern)
 
 
-def _chosen(rules: list[Rule], files: list[tuple[str, str]],
-            max_bytes: int) -> tuple[list[tuple[str, str]], int]:
+def _holds(formula: Any, text: GateText) -> bool:
+    """Whether ``text`` passes one of semgrep's prefilter formulas (``["And", [...]]``,
+    ``["Or", [...]]``, ``["Pred", ["Idents", [...]]]``: every identifier occurs,
+    ``["Pred", ["Regexp", "..."]]``). Anything not understood passes: a file wrongly
+    sent costs time, one wrongly kept back would lose findings."""
+    if not isinstance(formula, list) or len(formula) != 2 or not isinstance(formula[1], list):
+        return True
+    kind, args = formula
+    if kind == "And":
+        return all(_holds(f, text) for f in args)
+    if kind == "Or":
+        return any(_holds(f, text) for f in args)
+    if kind == "Pred" and len(args) == 2:
+        pred, value = args
+        if pred == "Idents" and isinstance(value, list):
+            return all(text.has_any((v,)) for v in value if isinstance(v, str))
+        if pred == "Regexp" and isinstance(value, str):
+            try:
+                return re.search(value, text.text) is not None
+            except (re.error, RecursionError):
+                return True
+    return True
+
+
+def team_prefilters(rules: list[Rule], core: SemgrepCore | None) -> dict[str, Any]:
+    """semgrep's prefilter of each team rule, by id (``semgrep-core -prefilter_of_rules``:
+    what a file must contain for the rule to match, which semgrep-core run with ``-fast``
+    checks itself before matching). A team rule has no ``words``: without its prefilter
+    every Python file of the scan is sent to semgrep. Empty without semgrep-core or when it
+    does not answer as expected."""
+    team = [r for r in rules if r.team]
+    if not team or core is None:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="backend-audit-") as folder:
+        path = Path(folder) / "rules.yaml"
+        path.write_text(_config_text(team)[0], encoding="utf-8")
+        try:
+            done = subprocess.run([core.path, "-prefilter_of_rules", str(path)],
+                                  capture_output=True, stdin=subprocess.DEVNULL, cwd=folder,
+                                  timeout=_PREFILTER_SECONDS, check=False)
+            answer = json.loads(done.stdout.decode("utf-8", "replace"))
+        except (OSError, subprocess.SubprocessError, ValueError, RecursionError):
+            return {}
+    if done.returncode != 0 or not isinstance(answer, list):
+        return {}
+    found: dict[str, Any] = {}
+    for item in answer:
+        if isinstance(item, dict) and isinstance(item.get("rule_id"), str):
+            kept = item.get("filter")
+            if isinstance(kept, list) and len(kept) == 2 and kept[0] == "Some":
+                found[item["rule_id"].split(".")[-1]] = kept[1]
+    return found
+
+
+def _chosen(rules: list[Rule], files: list[tuple[str, str]], max_bytes: int,
+            prefilters: dict[str, Any] | None = None) -> tuple[list[tuple[str, str]], int]:
     """The files to send and their total size in characters.
 
     Each file is read as the libcst engine reads it (``read_source``: no pipes or devices,
@@ -141,8 +206,9 @@ def _chosen(rules: list[Rule], files: list[tuple[str, str]],
     raw text the same way."""
     if not rules:
         return [], 0
-    gates = [_Gate(r.words, r.pattern) for r in rules]
-    everything = any(not g.words and g.pattern is None for g in gates)
+    prefilters = prefilters or {}
+    gates = [_Gate(r.words, r.pattern, prefilters.get(r.id)) for r in rules]
+    everything = any(g.unconditional for g in gates)
     chosen: list[tuple[str, str]] = []
     size = 0
     for abs_path, rel in files:
@@ -239,7 +305,10 @@ class SemgrepRun:
                  max_bytes: int = Config.max_file_bytes,
                  file_timeout: float = Config.file_timeout) -> None:
         self.rules = rules
-        self.targets, size = _chosen(rules, files, max_bytes)
+        self.launcher = launcher or os.environ.get(LAUNCHER_ENV, "auto")
+        core = find_semgrep_core() if self.launcher != "wrapper" else None
+        self.targets, size = _chosen(rules, files, max_bytes,
+                                     team_prefilters(rules, core) if files else None)
         self.by_abs = {os.path.realpath(a): rel for a, rel in self.targets}
         # semgrep runs in a private temporary folder: give it absolute paths.
         self.by_given = {os.path.abspath(a): rel for a, rel in self.targets}
@@ -247,7 +316,6 @@ class SemgrepRun:
         self.file_timeout = max(file_timeout, 0.0)
         self.timeout = timeout if timeout is not None else \
             semgrep_deadline(len(self.targets), size, self.file_timeout)
-        self.launcher = launcher or os.environ.get(LAUNCHER_ENV, "auto")
         self.proc: subprocess.Popen | None = None
         self.core: SemgrepCore | None = None
         self.early: SemgrepResult | None = None
@@ -258,7 +326,7 @@ class SemgrepRun:
             return
         self._tmpdir = tempfile.TemporaryDirectory(prefix="backend-audit-")
         self._write_config()
-        self.core = find_semgrep_core() if self.launcher != "wrapper" else None
+        self.core = core
         if self.core is None or not self._start_core(self.core):
             self.core = None
             self._start_wrapper()
