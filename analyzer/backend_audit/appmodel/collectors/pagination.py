@@ -14,6 +14,8 @@ Facts (values are dicts):
 
 from __future__ import annotations
 
+from collections import deque
+
 import libcst as cst
 
 from backend_audit.appmodel.names import (
@@ -32,6 +34,18 @@ _WINDOW_METHODS = frozenset({"limit", "offset", "slice", "paginate", "skip", "fe
                              "page", "get_page"})
 # A cheap text test so modules with no paging cost one substring search.
 _WINDOW_WORDS = ("limit", "offset", "paginat", "Paginator", ".slice(", ".skip(", "page")
+
+
+def _root_name(expr: cst.BaseExpression) -> str | None:
+    """``query`` in ``query.filter(...).limit(n)[a:b]``."""
+    while isinstance(expr, (cst.Call, cst.Attribute, cst.Subscript, cst.Await)):
+        if isinstance(expr, cst.Call):
+            expr = expr.func
+        elif isinstance(expr, cst.Await):
+            expr = expr.expression
+        else:
+            expr = expr.value
+    return expr.value if isinstance(expr, cst.Name) else None
 
 
 class PaginationFactsCollector(Collector):
@@ -87,21 +101,36 @@ class PaginationFactsCollector(Collector):
         self._helpers.add(id(fn))
         self.ctx.add_fact("pagination-helper", self._fact_value(fn))
 
-    def _from_param(self, fn: cst.FunctionDef, expr: cst.BaseExpression, depth: int = 0) -> bool:
-        """Is ``expr`` (a call chain) built on one of ``fn``'s parameters?"""
-        while isinstance(expr, (cst.Call, cst.Attribute, cst.Subscript, cst.Await)):
-            if isinstance(expr, cst.Call):
-                expr = expr.func
-            elif isinstance(expr, cst.Await):
-                expr = expr.expression
-            else:
-                expr = expr.value
-        if not isinstance(expr, cst.Name) or depth > 4 or expr.value in ("self", "cls"):
+    def _from_param(self, fn: cst.FunctionDef, expr: cst.BaseExpression) -> bool:
+        """Is ``expr`` (a call chain) built on one of ``fn``'s parameters, through at most
+        four assignments? A breadth-first walk over names, each name once and each answer
+        remembered: a query rebuilt a hundred times (``stmt = stmt.where(...)``) made the
+        old recursion over every assignment of every name exponential (a 4,900-line
+        module took minutes)."""
+        name = _root_name(expr)
+        if name is None or name in ("self", "cls"):
             return False
-        flow = self.ctx.flow(fn)
-        if expr.value in flow.params:
-            return True
-        return any(self._from_param(fn, v, depth + 1) for v in flow.values_of(expr.value))
+        memo = self.__dict__.setdefault("_derived", {})
+        key = (id(fn), name)
+        if key not in memo:
+            flow = self.ctx.flow(fn)
+            found = False
+            seen = {name}
+            frontier = deque([(name, 0)])
+            while frontier:
+                current, depth = frontier.popleft()
+                if current in flow.params:
+                    found = True
+                    break
+                if depth >= 4:
+                    continue
+                for value in flow.values_of(current):
+                    root = _root_name(value)
+                    if root is not None and root not in seen and root not in ("self", "cls"):
+                        seen.add(root)
+                        frontier.append((root, depth + 1))
+            memo[key] = found
+        return memo[key]
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if self.ctx.function_stack or self.ctx.class_stack or len(node.targets) != 1:
