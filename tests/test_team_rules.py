@@ -307,6 +307,10 @@ MALFORMED = {
                          "    metadata: {category: auth, references: ['javascript:alert(1)']}\n",
                          "ci/rules/sql.yaml: rule 'acme-x': reference 'javascript:alert(1)' "
                          "is not an http(s) URL"),
+    "markdown-in-reference": ("rules:\n  - id: acme-x\n    message: m\n    pattern: f()\n"
+                              "    metadata: {category: auth, references: "
+                              "['https://a.example/)![x](https://b.example/p.png']}\n",
+                              "ci/rules/sql.yaml: rule 'acme-x': reference "),
     "bad-cwe": ("rules:\n  - id: acme-x\n    message: m\n    pattern: f()\n"
                 "    metadata: {category: auth, cwe: [89]}\n",
                 "ci/rules/sql.yaml: rule 'acme-x': 'cwe' must be a string or a list of "

@@ -48,6 +48,7 @@ _OURS = ("id", "message", "severity", "languages", "metadata", "category", "conf
 #: download rules; backend-audit never does.
 _REGISTRY = re.compile(r"^(?:[prs]/|auto$)")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_REFERENCE = re.compile(r"^https?://[^\s<>()\[\]{}\"'`\\]+$")
 
 
 def rule_paths(entries: Iterable[str], base: Path, where: str) -> tuple[Path, ...]:
@@ -238,9 +239,11 @@ def _cwe(value: Any, label: str) -> tuple[str, ...]:
 def _references(value: Any, label: str) -> tuple[str, ...]:
     refs = _strings(value, "references", label)
     for ref in refs:
-        # Reports link them: a javascript: or data: link must never reach one.
-        if not re.match(r"^https?://[^\s]+$", ref):
-            raise CatalogueError(f"{label}: reference {ref!r} is not an http(s) URL")
+        # Reports link them: no javascript: or data: link, and nothing that ends a Markdown
+        # link or autolink early (review comments, SARIF help) to start another.
+        if not _REFERENCE.match(ref):
+            raise CatalogueError(f"{label}: reference {ref!r} is not an http(s) URL (without "
+                                 "spaces, quotes, brackets or parentheses)")
     return refs
 
 
