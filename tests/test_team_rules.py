@@ -283,6 +283,10 @@ MALFORMED = {
     "future-builtin-id": ("rules:\n  - id: ba9901-mine\n" + _GOOD_BODY,
                           "ci/rules/sql.yaml: rule 'ba9901-mine': ids starting with BA and a "
                           "digit are built-in rule ids; give team rules another prefix"),
+    "id-like-name": ("rules:\n  - id: acme-x\n" + _GOOD_BODY.replace(
+        "{category: sql-injection}", "{category: sql-injection, name: ba9901}"),
+        "ci/rules/sql.yaml: rule 'acme-x': names starting with BA and a digit read as "
+        "built-in rule ids; choose another"),
     "builtin-name": ("rules:\n  - id: sql-string-built\n" + _GOOD_BODY,
                      "ci/rules/sql.yaml: rule 'sql-string-built': 'sql-string-built' is a "
                      "built-in rule's id or name; choose another"),

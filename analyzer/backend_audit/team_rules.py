@@ -189,6 +189,9 @@ def _team_rule(data: Any, index: int, shown: str) -> Rule:
     name = metadata.get("name", rid.lower())
     if "name" in metadata and (not isinstance(name, str) or not _NAME.match(name)):
         raise CatalogueError(f"{label}: metadata 'name' must be kebab-case (no-raw-sql)")
+    if _RESERVED_ID.match(name):
+        raise CatalogueError(f"{label}: names starting with BA and a digit read as built-in "
+                             "rule ids; choose another")
     return Rule(
         id=rid, name=name, category=category,
         severity=Severity.parse(_level(setting("severity"), _SEVERITIES, "medium", "severity",
