@@ -119,6 +119,9 @@ IMPORTS = [
     "def f():\n    from fastapi import FastAPI\n", "class A:\n    import starlette\n",
     "import django.conf;import json", "x = 1; from django import forms",
     "from typing import (\n    Any,\n)\nimport sys, fastapi",
+    "from sanic import Sanic", "from ninja import NinjaAPI",
+    "from ninja_extra import api_controller", "from litestar import get", "import tornado.web",
+    "from quart import Quart",
 ]
 
 

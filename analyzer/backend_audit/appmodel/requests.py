@@ -20,17 +20,41 @@ REQUEST_ATTRS = {
     # Starlette / FastAPI / aiohttp
     "path_params": "path", "query": "query", "match_info": "path", "post": "form",
     "text": "body", "read": "body", "content": "body", "multipart": "files",
+    # Falcon
+    "media": "body", "stream": "body", "bounded_stream": "body",
+    # Pyramid, Bottle (``params`` also Falcon's)
+    "params": "query", "json_body": "body", "matchdict": "path", "forms": "form",
+    # Tornado's ``self.request``; Sanic
+    "arguments": "query", "query_arguments": "query", "body_arguments": "form",
+    "query_args": "query",
 }
+# Methods of the request object that return client input (``await request.json()``).
+REQUEST_READERS = {
+    "get_json": "body", "get_data": "body", "json": "body", "form": "form", "post": "form",
+    "text": "body", "read": "body", "body": "body", "multipart": "files",
+    "get_media": "body", "get_param": "query", "get_param_as_list": "query",  # Falcon
+    "get_args": "query", "get_query_args": "query", "get_form": "form",  # Sanic
+}
+# Tornado ``RequestHandler`` methods that return client input (``self.get_argument("q")``).
+TORNADO_READERS = {
+    "get_argument": "query", "get_arguments": "query", "get_query_argument": "query",
+    "get_query_arguments": "query", "get_body_argument": "form", "get_body_arguments": "form",
+}
+# Readers above that return one named field (``req.get_param("q")``), not a whole payload.
+FIELD_READERS = frozenset({"get_param", "get_param_as_list", *TORNADO_READERS})
 # Kinds that carry a structured payload a handler typically stores or queries with.
 PAYLOAD_KINDS = frozenset({"body", "form", "query", "files", "path"})
 REQUEST_NAMES = frozenset({"request", "req"})
+# Frameworks whose request object is a module-level global.
+GLOBAL_REQUESTS = frozenset({"flask.request", "quart.request", "werkzeug.local.request",
+                             "bottle.request"})
 
 
 def _is_request_object(node: cst.BaseExpression, imports: ImportMap) -> bool:
     if isinstance(node, cst.Name):
         q = imports.qualname(node)
         if q is not None:
-            return q in ("flask.request", "quart.request", "werkzeug.local.request") or \
+            return q in GLOBAL_REQUESTS or \
                 q.endswith(".request") and q.startswith(("flask", "quart"))
         return node.value in REQUEST_NAMES
     if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
@@ -55,20 +79,23 @@ def request_input(expr: cst.BaseExpression, imports: ImportMap) -> str | None:
             node = node.value
         elif isinstance(node, cst.Call):
             func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in TORNADO_READERS and \
+                    isinstance(func.value, cst.Name) and func.value.value == "self":
+                return TORNADO_READERS[func.attr.value]
+            if isinstance(func, cst.Attribute) and func.attr.value in REQUEST_READERS and \
+                    _is_request_object(func.value, imports):
+                return REQUEST_READERS[func.attr.value]
             if isinstance(func, cst.Attribute) and func.attr.value in (
                 "get", "getlist", "to_dict", "copy", "dict", "items", "values", "keys",
                 "get_json", "get_data", "json", "form", "post", "text", "read", "body",
                 "multipart", "pop", "strip", "lower", "upper",
             ):
-                if func.attr.value in ("get_json", "get_data", "json", "form", "post", "text",
-                                       "read", "body", "multipart") and \
-                        _is_request_object(func.value, imports):
-                    return REQUEST_ATTRS.get(func.attr.value, "body")
                 node = func.value
             elif isinstance(func, cst.Name) and func.value in ("dict", "str", "int", "float",
                                                                  "list") and node.args:
                 node = node.args[0].value
-            elif imports.qualname(func) in ("json.loads", "orjson.loads", "ujson.loads") and \
+            elif imports.qualname(func) in ("json.loads", "orjson.loads", "ujson.loads",
+                                            "tornado.escape.json_decode") and \
                     node.args:
                 node = node.args[0].value
             else:

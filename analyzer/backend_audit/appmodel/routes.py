@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from backend_audit.appmodel import microframeworks as micro
 from backend_audit.appmodel.imports import ImportMap
 from backend_audit.appmodel.names import (
     block_assignments,
@@ -46,7 +47,9 @@ class Route:
     """One request handler (a function or a method of a class-based view)."""
 
     function: cst.FunctionDef
-    framework: str  # flask | fastapi | django | drf | starlette | aiohttp
+    # flask | fastapi | django | drf | starlette | aiohttp | quart | sanic | bottle | ninja
+    # | litestar | pyramid | tornado | falcon
+    framework: str
     methods: frozenset[str]
     path: str | None = None
     view_class: cst.ClassDef | None = None
@@ -75,9 +78,12 @@ class ViewClass:
 def _frameworks(imports: ImportMap) -> set[str]:
     tops = imports.top_packages
     found = {fw for fw in ("flask", "fastapi", "django", "starlette", "aiohttp", "quart",
-                           "bottle", "falcon", "pyramid") if fw in tops}
+                           "bottle", "falcon", "pyramid", "sanic", "litestar", "tornado",
+                           "ninja") if fw in tops}
     if "rest_framework" in tops:
         found.add("drf")
+    if "ninja_extra" in tops:
+        found.add("ninja")
     if "flask_restful" in tops or "flask_smorest" in tops or "flask_restx" in tops:
         found.add("flask")
     return found
@@ -100,6 +106,14 @@ def _methods_kw(call: cst.Call, default: set[str]) -> frozenset[str]:
     return frozenset(default)
 
 
+# Frameworks whose apps/routers/blueprints take ``@x.get("/p")``, most specific first: a
+# Ninja module also imports Django, a Sanic or Flask one may import aiohttp's client.
+_VERB_DECORATORS = ("fastapi", "ninja", "flask", "quart", "sanic", "bottle", "aiohttp",
+                    "starlette")
+# ... and ``@x.route("/p", methods=[...])``.
+_ROUTE_DECORATORS = ("flask", "quart", "sanic", "bottle", "starlette")
+
+
 def _route_from_decorator(
     dec: cst.Decorator, imports: ImportMap, frameworks: set[str]
 ) -> tuple[str, frozenset[str], str | None] | None:
@@ -113,25 +127,27 @@ def _route_from_decorator(
             if values:
                 methods = {v.upper() for v in values}
         return "drf", frozenset(methods), None
+    found = micro.qualified_decorator_route(qual, call)
+    if found is not None:
+        return found
     if call is None or not isinstance(callee, cst.Attribute):
         return None
     attr = callee.attr.value
-    path_arg = get_arg(call, "path", 0) or get_arg(call, "rule", 0)
+    path_arg = get_arg(call, "path", 0) or get_arg(call, "rule", 0) or get_arg(call, "uri", 0)
     path = string_value(path_arg.value) if path_arg else None
     if attr in HTTP_METHODS:
-        fw = _pick(frameworks, ("fastapi", "flask", "aiohttp", "starlette"))
-        if fw == "aiohttp" and "fastapi" not in frameworks and "flask" not in frameworks:
-            return "aiohttp", frozenset({attr.upper()}), path
+        fw = _pick(frameworks, _VERB_DECORATORS)
         if fw:
-            return fw, frozenset({attr.upper()}), path
+            return fw, frozenset({attr.upper()}), micro.normalise_path(fw, path)
         return None
-    if attr == "route" and ("flask" in frameworks or "starlette" in frameworks):
-        fw = "flask" if "flask" in frameworks else "starlette"
-        return fw, _methods_kw(call, {"GET"}), path
+    if attr == "route":
+        fw = _pick(frameworks, _ROUTE_DECORATORS)
+        if fw:
+            return fw, micro.route_methods(fw, call), micro.normalise_path(fw, path)
     if attr == "api_route" and "fastapi" in frameworks:
         return "fastapi", _methods_kw(call, {"GET"}), path
-    if attr == "websocket":
-        return None
+    if attr == "api_operation" and "ninja" in frameworks:
+        return ("ninja", *micro.ninja_operation(call))
     return None
 
 
@@ -173,6 +189,12 @@ def _view_framework(bases: list[str], frameworks: set[str]) -> str | None:
             return "starlette"
         if b.startswith("aiohttp.web") and b.endswith("View"):
             return "aiohttp"
+        if b.startswith("quart.views"):
+            return "quart"
+        if b.startswith("sanic.views"):
+            return "sanic"
+        if b in ("litestar.Controller", "litestar.controller.Controller"):
+            return "litestar"
     return None
 
 
@@ -205,6 +227,13 @@ class RouteFinder:
         self.view_classes: list[ViewClass] = []
         self._by_function: dict[int, Route] = {}
         self._functions: dict[str, cst.FunctionDef] = {}
+        # Classes a Tornado or Falcon routing table of this module serves.
+        self._served_classes: dict[str, tuple[str, str | None]] = {}
+        self._tornado_classes: set[str] = set()  # local RequestHandler subclasses
+        if {"tornado", "falcon"} & self.frameworks:
+            tables = micro.ClassTables(imports, self.frameworks)
+            walk(module, tables)
+            self._served_classes = tables.found
         self._walk(module.body, depth=0)
         self._starlette_and_aiohttp_tables(module)
         self._drop_django_helpers(module)
@@ -273,6 +302,13 @@ class RouteFinder:
             elif isinstance(stmt, (cst.If, cst.Try, cst.With)) and \
                     isinstance(stmt.body, cst.IndentedBlock):
                 self._walk(stmt.body.body, depth)
+                orelse = stmt.orelse if isinstance(stmt, cst.If) else None
+                while orelse is not None and depth > 0:
+                    # ``if name == "home": class _View: ... else: class _View: ...``
+                    # inside a view factory
+                    if isinstance(orelse.body, cst.IndentedBlock):
+                        self._walk(orelse.body.body, depth)
+                    orelse = orelse.orelse if isinstance(orelse, cst.If) else None
 
     def _function(self, fn: cst.FunctionDef) -> None:
         decorators = _decorator_names(fn, self.imports)
@@ -297,8 +333,12 @@ class RouteFinder:
     def _class(self, node: cst.ClassDef) -> None:
         bases = _class_bases(node, self.imports)
         fw = _view_framework(bases, self.frameworks)
-        if fw is None:
+        if fw == "litestar":
+            self._decorated_methods(node, bases)
             return
+        if fw is None and self._other_class(node, bases) != "tornado":
+            return  # not a view class, or one whose routes ``_other_class`` added
+        fw = fw or "tornado"
         attrs = _class_attributes(node)
         self.view_classes.append(ViewClass(node, fw, bases, attrs))
         class_decorators = _decorator_names(node, self.imports)
@@ -308,7 +348,9 @@ class RouteFinder:
             if name in HTTP_METHODS:
                 is_list = fw == "drf" and any(b.endswith("ListAPIView") or
                                               b.endswith("ListCreateAPIView") for b in bases)
-                self._add(Route(method, fw, frozenset({name.upper()}), None, node, decorators,
+                path = self._served_classes.get(node.name.value, ("", None))[1] \
+                    if fw == "tornado" else None
+                self._add(Route(method, fw, frozenset({name.upper()}), path, node, decorators,
                                 is_list_action=is_list))
             elif fw == "drf" and name in VIEWSET_ACTIONS:
                 self._add(Route(method, fw, frozenset({VIEWSET_ACTIONS[name]}), None, node,
@@ -325,43 +367,126 @@ class RouteFinder:
                             methods = {v.upper() for v in values}
                 self._add(Route(method, fw, frozenset(methods), None, node, decorators))
 
+    def _other_class(self, node: cst.ClassDef, bases: list[str]) -> str | None:
+        """A Tornado handler, a Falcon resource, a Litestar controller or a Pyramid class
+        view: adds its routes and returns its framework (None: not a view class)."""
+        name = node.name.value
+        served = self._served_classes.get(name)
+        if served is not None and served[0] == "tornado" or any(
+                micro.tornado_base(b, self.imports) or b in self._tornado_classes
+                for b in bases):
+            self._tornado_classes.add(name)
+            return "tornado"
+        responders = micro.responder_methods(node)
+        if responders:
+            path = served[1] if served is not None and served[0] == "falcon" else None
+            self.view_classes.append(ViewClass(node, "falcon", bases, _class_attributes(node)))
+            decorators = _decorator_names(node, self.imports)
+            for method, verb in responders:
+                self._add(Route(method, "falcon", frozenset({verb}), path, node,
+                                decorators + _decorator_names(method, self.imports)))
+            return "falcon"
+        if self._decorated_methods(node, bases):
+            return self.routes[-1].framework
+        return None
+
+    def _decorated_methods(self, node: cst.ClassDef, bases: list[str]) -> bool:
+        """Methods routed by their own decorators: a Litestar ``Controller``'s
+        ``@get("/{id:int}")``, a Pyramid class view's ``@view_config(...)``."""
+        added = False
+        class_decorators = _decorator_names(node, self.imports)
+        for method in _methods_of(node):
+            for dec in method.decorators:
+                callee, call = decorator_call(dec)
+                found = micro.qualified_decorator_route(self.imports.qualname(callee), call)
+                if found is None or found[0] not in ("litestar", "pyramid"):
+                    continue
+                fw, methods, path = found
+                if not added:
+                    self.view_classes.append(ViewClass(node, fw, bases,
+                                                       _class_attributes(node)))
+                self._add(Route(method, fw, methods, path, node,
+                                class_decorators + _decorator_names(method, self.imports)))
+                added = True
+                break
+        return added
+
     def _starlette_and_aiohttp_tables(self, module: cst.Module) -> None:
-        """``Route("/x", endpoint, methods=[...])`` and ``app.router.add_get("/x", handler)``."""
-        if not ({"starlette", "aiohttp", "flask"} & self.frameworks):
+        """``Route("/x", endpoint, methods=[...])``, ``app.router.add_get("/x", handler)``,
+        ``bp.add_url_rule("/x", "x", view)`` (Flask, Quart), Sanic's
+        ``app.add_route(handler, "/x")`` and Pyramid's ``config.add_view(view, ...)``. A
+        handler named by the call is looked up in the function the call sits in first
+        (view factories define one ``_view`` each), then at module level."""
+        if not ({"starlette", "aiohttp", "flask", "quart", "sanic", "pyramid"} &
+                self.frameworks):
             return
         finder = self
 
         class _Calls(cst.CSTVisitor):
+            def __init__(self) -> None:
+                self.scopes: list[cst.FunctionDef] = []
+
+            def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+                self.scopes.append(node)
+
+            def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+                self.scopes.pop()
+
             def visit_Call(self, call: cst.Call) -> None:
-                qual = finder.imports.qualname(call.func) or dotted_name(call.func) or ""
-                last = qual.split(".")[-1]
-                handler: cst.BaseExpression | None = None
-                methods: frozenset[str] = frozenset({"GET"})
-                fw = ""
-                if last == "Route" and "starlette" in qual:
-                    arg = get_arg(call, "endpoint", 1)
-                    handler = arg.value if arg else None
-                    methods = _methods_kw(call, {"GET"})
-                    fw = "starlette"
-                elif last.startswith("add_") and last[4:] in HTTP_METHODS + ("route",) and \
-                        "aiohttp" in finder.frameworks:
-                    arg = get_arg(call, "handler", 1 if last != "add_route" else 2)
-                    handler = arg.value if arg else None
-                    if last == "add_route":
-                        m = get_arg(call, "method", 0)
-                        mv = string_value(m.value) if m else None
-                        methods = frozenset({(mv or "GET").upper()})
-                    else:
-                        methods = frozenset({last[4:].upper()})
-                    fw = "aiohttp"
-                elif last == "add_url_rule" and "flask" in finder.frameworks:
-                    arg = get_arg(call, "view_func", 2)
-                    handler = arg.value if arg else None
-                    methods = _methods_kw(call, {"GET"})
-                    fw = "flask"
-                if isinstance(handler, cst.Name) and handler.value in finder._functions:
-                    fn = finder._functions[handler.value]
-                    finder._add(Route(fn, fw, methods, None, None,
+                found = finder._table_entry(call)
+                if found is None:
+                    return
+                fw, handler, methods, path = found
+                if not isinstance(handler, cst.Name):
+                    return
+                fn = self._local(handler.value) or finder._functions.get(handler.value)
+                if fn is not None:
+                    finder._add(Route(fn, fw, methods, path, None,
                                       _decorator_names(fn, finder.imports)))
 
+            def _local(self, name: str) -> cst.FunctionDef | None:
+                if not self.scopes or not isinstance(self.scopes[-1].body, cst.IndentedBlock):
+                    return None
+                for stmt in self.scopes[-1].body.body:
+                    if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
+                        return stmt
+                return None
+
         walk(module, _Calls())
+
+    def _table_entry(self, call: cst.Call) -> tuple[str, cst.BaseExpression | None,
+                                                    frozenset[str], str | None] | None:
+        """(framework, handler expression, methods, path) of a routing call, or None."""
+        qual = self.imports.qualname(call.func) or dotted_name(call.func) or ""
+        last = qual.split(".")[-1]
+        frameworks = self.frameworks
+        if last == "Route" and "starlette" in qual:
+            arg = get_arg(call, "endpoint", 1)
+            return "starlette", arg.value if arg else None, _methods_kw(call, {"GET"}), None
+        if last == "add_route" and "sanic" in frameworks:
+            arg = get_arg(call, "handler", 0)
+            uri = get_arg(call, "uri", 1)
+            path = micro.normalise_path("sanic", string_value(uri.value) if uri else None)
+            return "sanic", arg.value if arg else None, _methods_kw(call, {"GET"}), path
+        if last.startswith("add_") and last[4:] in HTTP_METHODS + ("route",) and \
+                "aiohttp" in frameworks:
+            arg = get_arg(call, "handler", 1 if last != "add_route" else 2)
+            if last == "add_route":
+                m = get_arg(call, "method", 0)
+                mv = string_value(m.value) if m else None
+                methods = frozenset({(mv or "GET").upper()})
+            else:
+                methods = frozenset({last[4:].upper()})
+            return "aiohttp", arg.value if arg else None, methods, None
+        if last == "add_url_rule" and ({"flask", "quart"} & frameworks):
+            arg = get_arg(call, "view_func", 2)
+            rule = get_arg(call, "rule", 0)
+            fw = "flask" if "flask" in frameworks else "quart"
+            return fw, arg.value if arg else None, _methods_kw(call, {"GET"}), \
+                string_value(rule.value) if rule else None
+        if last == "add_view" and "pyramid" in frameworks:
+            arg = get_arg(call, "view", 0)
+            method = get_arg(call, "request_method")
+            methods = micro.methods_value(method.value if method else None, {"GET", "POST"})
+            return "pyramid", arg.value if arg else None, methods, None
+        return None

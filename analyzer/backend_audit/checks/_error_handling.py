@@ -121,12 +121,21 @@ APP_CONSTRUCTORS = {
     "falcon.API": "falcon",
     "falcon.asgi.App": "falcon",
     "pyramid.config.Configurator": "pyramid",
+    "sanic.Sanic": "sanic",
+    "sanic.app.Sanic": "sanic",
+    "ninja.NinjaAPI": "ninja",
+    "ninja.main.NinjaAPI": "ninja",
+    "ninja_extra.NinjaExtraAPI": "ninja",
+    "litestar.Litestar": "litestar",
+    "litestar.app.Litestar": "litestar",
+    "tornado.web.Application": "tornado",
 }
 
 # Quart mirrors Flask's API (``@app.errorhandler``), so it shares Flask's handlers.
 FAMILIES = {"flask": "flask", "fastapi": "asgi", "starlette": "asgi", "django": "django",
             "drf": "django", "aiohttp": "aiohttp", "quart": "flask", "bottle": "bottle",
-            "falcon": "falcon", "pyramid": "pyramid"}
+            "falcon": "falcon", "pyramid": "pyramid", "sanic": "sanic", "ninja": "ninja",
+            "litestar": "litestar", "tornado": "tornado"}
 
 
 def app_framework(call: cst.Call, imports: ImportMap) -> str | None:
@@ -136,8 +145,8 @@ def app_framework(call: cst.Call, imports: ImportMap) -> str | None:
 
 def module_family(frameworks: set[str]) -> str:
     """The framework family of a module ("any" when it imports none)."""
-    for fw in ("fastapi", "starlette", "flask", "quart", "aiohttp", "drf", "django",
-               "bottle", "falcon", "pyramid"):
+    for fw in ("fastapi", "starlette", "flask", "quart", "aiohttp", "ninja", "drf", "django",
+               "bottle", "falcon", "pyramid", "sanic", "litestar", "tornado"):
         if fw in frameworks:
             return FAMILIES[fw]
     return "any"

@@ -33,7 +33,12 @@ import libcst as cst
 from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.dataflow import Flow, is_literal
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
-from backend_audit.appmodel.requests import request_input
+from backend_audit.appmodel.requests import (
+    FIELD_READERS,
+    REQUEST_READERS,
+    TORNADO_READERS,
+    request_input,
+)
 from backend_audit.checks import _validation_vocab as V
 from backend_audit.checks._validation_shapes import (
     FunctionBody,
@@ -423,7 +428,7 @@ class PayloadFlow:
             if is_restx_payload(expr, self.ctx):
                 return frozenset({("body", True)})
             kind = request_input(expr, self.ctx.imports)
-            if kind is not None:
+            if kind is not None and not _bottle_field(expr, self.ctx):
                 return frozenset({(kind, True)}) if kind in V.PAYLOAD_KINDS else EMPTY
             return _field(self.taint(expr.value), expr.attr.value)
         if isinstance(expr, cst.Subscript):
@@ -483,12 +488,16 @@ class PayloadFlow:
         func = call.func
         name = last_name(func)
         qual = qualified(func, self.ctx) or ""
-        if isinstance(func, cst.Attribute) and name in (
-                "get_json", "get_data", "json", "form", "post", "text", "read", "body",
-                "multipart"):
+        if isinstance(func, cst.Attribute) and (name in REQUEST_READERS or
+                                                name in TORNADO_READERS):
             kind = request_input(call, self.ctx.imports)
             if kind is not None:
-                return frozenset({(kind, True)}) if kind in V.PAYLOAD_KINDS else EMPTY
+                if kind not in V.PAYLOAD_KINDS:
+                    return EMPTY
+                if name in FIELD_READERS:  # ``req.get_param("q")``: one named field
+                    return _field(frozenset({(kind, True)}),
+                                  _literal_key(call.args[0].value if call.args else None))
+                return frozenset({(kind, True)})
         if name in V.CONVERTERS or get_arg(call, "type") is not None or \
                 self.is_validator_call(call):
             return EMPTY
@@ -560,7 +569,16 @@ class PayloadFlow:
 
 
 RESTX_PACKAGES = ("flask_restx", "flask_restplus")
-_INPUT_NAMES = frozenset({"request", "req", "payload"})
+_INPUT_NAMES = frozenset({"request", "req", "payload", *TORNADO_READERS})
+
+
+def _bottle_field(expr: cst.Attribute, ctx: ModuleContext) -> bool:
+    """``request.query.genre``: Bottle's FormsDict reads one field by attribute (other
+    frameworks' payload attributes are methods: ``request.GET.urlencode``)."""
+    inner = expr.value
+    return isinstance(inner, cst.Attribute) and isinstance(inner.value, cst.Name) and \
+        ctx.imports.qualname(inner.value) == "bottle.request" and \
+        request_input(inner, ctx.imports) is not None
 
 
 def _request_aliases(ctx: ModuleContext) -> frozenset[str]:

@@ -78,7 +78,8 @@ TEXT_METHODS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "title"
                           "replace", "capitalize", "casefold", "encode", "decode", "format"})
 PASS_FUNCTIONS = frozenset({"dict", "list", "tuple", "set", "sorted", "frozenset",
                             "OrderedDict", "MultiDict", "deepcopy", "copy"})
-LOADERS = ("json.loads", "orjson.loads", "ujson.loads", "simplejson.loads")
+LOADERS = ("json.loads", "orjson.loads", "ujson.loads", "simplejson.loads",
+           "tornado.escape.json_decode")
 
 # Storage calls: every tainted argument is stored.
 STORE_METHODS = frozenset({

@@ -29,6 +29,8 @@ SERVE_ATTRS = frozenset({
     "add_api_route", "add_routes", "router", "run", "middleware", "add_middleware",
     "before_request", "after_request", "on_event", "lifespan", "wsgi_app", "cleanup_ctx",
     "on_startup", "on_shutdown",
+    # Sanic blueprints, Ninja's URLs and routers, Tornado's server
+    "blueprint", "urls", "add_router", "listen", "add_handlers",
 })
 # Passing the application to one of these serves it.
 SERVERS = frozenset({"run", "run_app", "serve", "make_server", "run_simple", "WSGIMiddleware",
@@ -46,7 +48,16 @@ HOW_TO_FIX = {
     "falcon": "register one with app.add_error_handler(Exception, handler)",
     "pyramid": "add an exception view (config.add_exception_view or "
                "@exception_view_config(Exception))",
+    "sanic": "register one with @app.exception(Exception) or a custom ErrorHandler",
+    "ninja": "register one with @api.exception_handler(Exception), or set handler500 in "
+             "the root URLconf",
+    "litestar": "pass exception_handlers={Exception: handler} to Litestar(...)",
+    "tornado": "override write_error in the project's base RequestHandler",
 }
+LABELS = {"flask": "Flask", "fastapi": "FastAPI", "starlette": "Starlette",
+          "aiohttp": "aiohttp", "quart": "Quart", "bottle": "Bottle", "falcon": "Falcon",
+          "pyramid": "Pyramid", "sanic": "Sanic", "ninja": "Django Ninja",
+          "litestar": "Litestar", "tornado": "Tornado"}
 
 
 class _AppUses(cst.CSTVisitor):
@@ -86,7 +97,8 @@ class AppWithoutErrorHandler(Check):
     app_level = True
     rule_id = "BA401"
     requires_frameworks = frozenset({"flask", "fastapi", "starlette", "aiohttp", "django",
-                                     "quart", "bottle", "falcon", "pyramid"})
+                                     "quart", "bottle", "falcon", "pyramid", "sanic", "ninja",
+                                     "litestar", "tornado"})
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
@@ -125,10 +137,7 @@ class AppWithoutErrorHandler(Check):
         if not served and (is_script_path(self.ctx.path) or name in self.uses.tool):
             return
         family = FAMILIES[framework]
-        label = {"flask": "Flask", "fastapi": "FastAPI", "starlette": "Starlette",
-                 "aiohttp": "aiohttp", "quart": "Quart", "bottle": "Bottle",
-                 "falcon": "Falcon", "pyramid": "Pyramid"}[framework]
-        self.report(node, message=self._message(label, family),
+        self.report(node, message=self._message(LABELS[framework], family),
                     confidence="high" if served else "medium", family=family,
                     framework=framework)
 
@@ -143,6 +152,12 @@ class AppWithoutErrorHandler(Check):
         family = candidate.data.get("family")
         handlers = [h for h in project.values("error_handler")
                     if h.get("family") in (family, "any")]
+        if family == "ninja":
+            # Without a handler of its own, Ninja re-raises (DEBUG off) for Django to
+            # answer: Django's handlers count, and its generic 500 page is a safe default.
+            if handlers or _django_handles(project):
+                return None
+            return _with_confidence(candidate, "low")
         if family == "django":
             if not _is_root_urlconf(candidate.data.get("module", ""), project):
                 return None
@@ -158,6 +173,15 @@ class AppWithoutErrorHandler(Check):
             # handler500 is reported at the audit level only.
             candidate = _with_confidence(candidate, "low")
         return None if handlers else candidate
+
+
+def _django_handles(project: ProjectFacts) -> bool:
+    """A Django-level error handler: ``handler500``, an installed ``process_exception`` or
+    error middleware, ``got_request_exception``."""
+    middleware = _setting(project, "MIDDLEWARE")
+    return any(h.get("family") == "django" and (
+        h.get("kind") not in ("process_exception", "middleware") or
+        _installed(h.get("class"), middleware)) for h in project.values("error_handler"))
 
 
 def _with_confidence(candidate: Candidate, confidence: str) -> Candidate:

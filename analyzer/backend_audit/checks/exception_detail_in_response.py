@@ -33,7 +33,17 @@ QUALIFIED_SINKS = ("flask.abort", "werkzeug.exceptions.abort", "flask_restful.ab
                    "flask_smorest.abort", "django.shortcuts.render", "aiohttp.web.HTTP",
                    "rest_framework.exceptions.", "werkzeug.exceptions.", "fastapi.HTTPException",
                    "starlette.exceptions.HTTPException", "flask.flash",
-                   "django.contrib.messages.")
+                   "django.contrib.messages.",
+                   # the other frameworks' responses and client-facing errors
+                   "quart.abort", "quart.flash", "sanic.response.", "sanic.exceptions.",
+                   "falcon.HTTP", "falcon.errors.", "pyramid.httpexceptions.",
+                   "pyramid.response.", "bottle.abort", "bottle.HTTPError",
+                   "bottle.HTTPResponse", "ninja.errors.HttpError", "litestar.exceptions.",
+                   "litestar.response.")
+# Tornado ``RequestHandler`` methods that send to the client.
+TORNADO_SENDS = frozenset({"write", "finish", "render"})
+# Attributes of a Falcon response that become its body (``resp.media = {...}``).
+FALCON_BODIES = frozenset({"media", "text", "body", "data"})
 # Methods of a websocket that send to the client.
 WEBSOCKET_SENDS = frozenset({"send_json", "send_text", "send_str", "send"})
 # Arguments that never carry the body.
@@ -217,6 +227,10 @@ class ExceptionDetailInResponse(Check):
             return False
         if last == "abort" and "flask" in self.ctx.frameworks:
             return True  # flask_restx / flask_restful ``api.abort(500, message)``
+        if last in TORNADO_SENDS and isinstance(func, cst.Attribute) and \
+                isinstance(func.value, cst.Name) and func.value.value == "self":
+            route = self.ctx.current_route()
+            return route is not None and route.framework == "tornado"
         if isinstance(func, cst.Attribute) and last in WEBSOCKET_SENDS:
             receiver = (dotted_name(func.value) or "").split(".")[-1].lower()
             return receiver in ("ws", "websocket", "socket", "conn") or "websocket" in receiver
@@ -259,6 +273,29 @@ class ExceptionDetailInResponse(Check):
                 # Decided in ``resolve`` once the helper's module has been read.
                 self.report(node, pending={"callee": callee, "options": options},
                             returned=id(node) in self._returned_calls)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        """A Falcon responder's ``resp.media = {"error": str(exc)}``."""
+        fn = self.ctx.current_function
+        if fn is None or is_test_path(self.ctx.path) or not any(
+                isinstance(t.target, cst.Attribute) and t.target.attr.value in FALCON_BODIES
+                for t in node.targets):
+            return
+        route = self.ctx.current_route()
+        if route is None or route.framework != "falcon":
+            return
+        params = _params(route.function)
+        resp = params[2] if len(params) >= 3 else "resp"
+        if not any(isinstance(t.target, cst.Attribute) and
+                   isinstance(t.target.value, cst.Name) and t.target.value.value == resp
+                   for t in node.targets):
+            return
+        tainted = self._tainted_names(fn)
+        if not tainted and not self._traceback_named:
+            return
+        level = self._taint(node.value, self.ctx.flow(), tainted, 0)
+        if level:
+            self._report(node, level)
 
     def visit_Return(self, node: cst.Return) -> None:
         fn = self.ctx.current_function

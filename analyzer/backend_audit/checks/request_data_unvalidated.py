@@ -13,7 +13,12 @@ from backend_audit.checks.base import Candidate, Check
 MESSAGE = ("Client input ({source}) reaches {sink} with no schema or validator on the path; "
            "validate it first (pydantic, marshmallow, a serializer or form .is_valid()).")
 # Frameworks whose request object is a module-level global any function can read.
-GLOBAL_REQUEST = ("flask.request", "quart.request")
+GLOBAL_REQUEST = ("flask.request", "quart.request", "bottle.request")
+# Frameworks that hand a handler its input through typed parameters: BA102 covers them.
+TYPED_SIGNATURES = frozenset({"fastapi", "ninja", "litestar"})
+# Frameworks that hand a handler a request object to read from.
+REQUEST_OBJECTS = frozenset({"flask", "django", "drf", "starlette", "aiohttp", "quart", "sanic",
+                             "bottle", "falcon", "pyramid", "tornado"})
 
 
 class RequestDataUnvalidated(Check):
@@ -21,8 +26,8 @@ class RequestDataUnvalidated(Check):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         route = self.ctx.routes.route_for(node)
-        if route is not None and route.framework == "fastapi":
-            return  # BA102 covers FastAPI handlers
+        if route is not None and route.framework in TYPED_SIGNATURES:
+            return  # BA102 covers FastAPI, Ninja and Litestar handlers
         if route is None and not self._may_read_request(node):
             return
         # A view method the router does not show (a project base view) still sits in a
@@ -33,8 +38,8 @@ class RequestDataUnvalidated(Check):
 
     def _may_read_request(self, node: cst.FunctionDef) -> bool:
         """Helpers outside routes that read the request: Flask's global or a request param."""
-        if self.ctx.routes.frameworks & {"fastapi"} and not self.ctx.routes.frameworks & {
-                "flask", "django", "drf", "starlette", "aiohttp"}:
+        if self.ctx.routes.frameworks & TYPED_SIGNATURES and \
+                not self.ctx.routes.frameworks & REQUEST_OBJECTS:
             return False
         params = [p.name.value for p in node.params.params]
         if params[:2] and ({"request", "req"} & set(params[:2])):

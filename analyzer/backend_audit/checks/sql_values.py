@@ -40,7 +40,10 @@ SQL_STATEMENT = re.compile(
 # Calls whose result cannot carry SQL syntax whatever their argument.
 COERCIONS = frozenset({"int", "float", "bool", "len", "abs", "round", "Decimal", "UUID",
                        "uuid4", "hash", "ord", "sum", "isoformat", "date",
-                       "datetime", "fromisoformat", "strptime", "timedelta", "time", "hex"})
+                       "datetime", "fromisoformat", "strptime", "timedelta", "time", "hex",
+                       # Falcon's typed query getters (``req.get_param_as_int("limit")``)
+                       "get_param_as_int", "get_param_as_float", "get_param_as_bool",
+                       "get_param_as_uuid", "get_param_as_date", "get_param_as_datetime"})
 # Quoting and escaping functions of drivers and psycopg's composition objects.
 QUOTING = frozenset({"quote_ident", "escape_string", "escape_literal", "escape_identifier",
                      "Identifier", "Literal", "Placeholder", "bindparam", "quoted_name",

@@ -1,8 +1,11 @@
 """Where an uploaded file's client-supplied name ends up. Shared by the upload checks.
 
-Defines no rule. ``FileStorage.filename`` (Flask/Werkzeug), ``UploadFile.filename``
-(FastAPI/Starlette), ``UploadedFile.name`` (Django ``request.FILES``) and aiohttp
-``field.filename`` are chosen by the client: ``../../app/config.py`` is a valid value.
+Defines no rule. ``FileStorage.filename`` (Flask/Werkzeug, Quart), ``UploadFile.filename``
+(FastAPI/Starlette, Litestar), ``UploadedFile.name`` (Django ``request.FILES``), aiohttp's
+and Pyramid's ``field.filename``, Sanic's ``File.name``, Tornado's
+``self.request.files["f"][0]["filename"]`` and Bottle's ``raw_filename`` are chosen by the
+client: ``../../app/config.py`` is a valid value. (Bottle's ``FileUpload.filename`` is
+normalised to letters, digits, dashes, underscores and dots: BA1201 lets it pass.)
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import libcst as cst
 
 from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.dataflow import Flow, string_parts
-from backend_audit.appmodel.names import last_name
+from backend_audit.appmodel.names import last_name, string_value
 from backend_audit.appmodel.requests import request_input
 
 MAX_DEPTH = 10
@@ -37,10 +40,16 @@ def client_filename(expr: cst.BaseExpression, flow: Flow, depth: int = 0,
     if depth > MAX_DEPTH:
         return None
     if isinstance(expr, cst.Attribute):
-        if expr.attr.value == "filename":
+        if expr.attr.value in ("filename", "raw_filename"):  # raw_filename: Bottle's
             return expr
         if expr.attr.value == "name" and _is_django_upload(expr.value, flow, seen):
-            return expr
+            return expr  # Django's UploadedFile.name, Sanic's File.name
+        return None
+    if isinstance(expr, cst.Subscript):
+        index = expr.slice[0].slice if len(expr.slice) == 1 else None
+        if isinstance(index, cst.Index) and string_value(index.value) == "filename" and \
+                _is_django_upload(expr.value, flow, seen):
+            return expr  # Tornado's ``self.request.files["doc"][0]["filename"]``
         return None
     if isinstance(expr, cst.Name):
         if expr.value in seen:
@@ -79,9 +88,9 @@ def _is_django_upload(expr: cst.BaseExpression, flow: Flow, seen: frozenset[str]
     """``request.FILES["doc"]``, ``request.FILES.get("doc")`` or a name holding one."""
     if depth > MAX_DEPTH:
         return False
-    if isinstance(expr, cst.Subscript):
+    while isinstance(expr, cst.Subscript):  # ``request.FILES["doc"]``, Tornado's ``[...][0]``
         expr = expr.value
-    elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
             expr.func.attr.value in ("get", "getlist"):
         expr = expr.func.value
     if isinstance(expr, cst.Attribute) and expr.attr.value in ("FILES", "files"):

@@ -17,8 +17,13 @@ class UploadSavedUnderClientFilename(Check):
 
     def visit_Call(self, node: cst.Call) -> None:
         path = self._written_path(node)
-        if path is not None and client_filename(path, self.ctx.flow()) is not None:
-            self.report(node)
+        if path is None:
+            return
+        found = client_filename(path, self.ctx.flow())
+        if found is None or (isinstance(found, cst.Attribute) and found.attr.value == "filename"
+                             and "bottle" in self.ctx.frameworks):
+            return  # Bottle normalises ``FileUpload.filename`` (``raw_filename`` is raw)
+        self.report(node)
 
     def _written_path(self, call: cst.Call) -> cst.BaseExpression | None:
         func = call.func

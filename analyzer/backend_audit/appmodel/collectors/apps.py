@@ -38,6 +38,7 @@ import re
 
 import libcst as cst
 
+from backend_audit.appmodel.microframeworks import exception_context
 from backend_audit.appmodel.names import dotted_name, get_arg, string_value
 from backend_audit.checks._error_handling import (
     FAMILIES,
@@ -139,10 +140,26 @@ def _answers_errors(handler: cst.ExceptHandler) -> bool:
     return False
 
 
+def _non_empty(value: cst.BaseExpression | None) -> bool:
+    """Something other than ``None`` or an empty ``{}``/``[]``."""
+    if value is None or (isinstance(value, cst.Name) and value.value == "None"):
+        return False
+    return not (isinstance(value, (cst.Dict, cst.List)) and not value.elements)
+
+
+def _sanic_exception(dec: cst.Decorator) -> bool:
+    """``@app.exception(Exception)`` / ``@bp.exception(NotFound, ServerError)``: Sanic's
+    error handler decorator (a decorator, unlike ``logger.exception(...)``)."""
+    call = dec.decorator
+    return isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and \
+        call.func.attr.value == "exception" and bool(call.args)
+
+
 class AppsCollector(Collector):
     words = ("Flask", "FastAPI", "Starlette", "Application", "errorhandler", "exception",
              "Quart", "Bottle", "falcon", "Configurator", "add_error_handler", ".error(",
-             "connexion",
+             "connexion", "Sanic", "NinjaAPI", "NinjaExtraAPI", "Litestar", "write_error",
+             "view_config",
              "handler", "urlpatterns", "include(", "except", "middleware", "Api(")
     # What every fact above needs in the text: an application class, a handler
     # registration, a REST Api, a Django handler/include/signal/process_exception, a
@@ -152,6 +169,7 @@ class AppsCollector(Collector):
     source_pattern = (
         r"Flask|FastAPI|Starlette|Application|errorhandler|error_handler|exception_handler|"
         r"Quart|Bottle|falcon|Configurator|exception_view|\.error\(|connexion|"
+        r"Sanic|NinjaAPI|NinjaExtraAPI|Litestar|write_error|view_config|\.exception\(|"
         r"add_middleware|Middleware|Api|got_request_exception|include|handler[45]|"
         r"process_exception|handle_exception|handle_user_exception|"
         r"\b(?:call_next|get_response|_get_response|handler|app|_app|application|wsgi_app)"
@@ -182,6 +200,15 @@ class AppsCollector(Collector):
             name = dotted_name(node.targets[0].target)
             if name:
                 self._assigned[id(node.value)] = name
+        for target in node.targets:
+            t = target.target
+            if isinstance(t, cst.Attribute) and t.attr.value == "error_handler" and \
+                    "sanic" in self.ctx.frameworks:
+                self._handler("errorhandler", "sanic")  # ``app.error_handler = Custom()``
+            elif isinstance(t, cst.Name) and t.value == "exception_handlers" and \
+                    self.ctx.class_stack and not self.ctx.function_stack and \
+                    "litestar" in self.ctx.frameworks and _non_empty(node.value):
+                self._handler("exception_handler", "litestar")  # a Controller's handlers
         at_module_level = not self.ctx.function_stack and not self.ctx.class_stack
         if at_module_level:
             for target in node.targets:
@@ -207,8 +234,16 @@ class AppsCollector(Collector):
             # Falcon's ``app.add_error_handler``; Connexion's wraps Flask's (or Starlette's)
             self._handler("errorhandler", "falcon" if "falcon" in self.ctx.frameworks
                           else self._family_for("flask"))
-        elif attr == "add_exception_view" or qual.endswith("exception_view_config"):
+        elif attr == "add_exception_view" or qual.endswith("exception_view_config") or (
+                qual == "pyramid.view.view_config" and exception_context(node)):
             self._handler("exception-view", "pyramid")
+        elif attr == "add" and "sanic" in self.ctx.frameworks and \
+                (dotted_name(func.value) or "").endswith("error_handler"):
+            self._handler("errorhandler", "sanic")  # ``app.error_handler.add(Exc, fn)``
+        elif "litestar" in self.ctx.frameworks and \
+                _non_empty(getattr(get_arg(node, "exception_handlers"), "value", None)):
+            # a Router's, a route decorator's exception handlers
+            self._handler("exception_handler", "litestar")
         elif attr == "error" and "bottle" in self.ctx.frameworks:
             self._handler("errorhandler", "bottle")  # ``@app.error(500)``
         elif attr == "add_middleware" and node.args and _error_named(node.args[0].value):
@@ -233,9 +268,8 @@ class AppsCollector(Collector):
 
     def _app(self, node: cst.Call, framework: str) -> None:
         family = FAMILIES[framework]
-        handlers = get_arg(node, "exception_handlers")
-        if handlers is not None and not (isinstance(handlers.value, cst.Dict) and
-                                         not handlers.value.elements):
+        handlers = get_arg(node, "exception_handlers") or get_arg(node, "error_handler")
+        if handlers is not None and _non_empty(handlers.value):
             self._handler("exception_handler", family)
         middlewares = get_arg(node, "middlewares") or get_arg(node, "middleware")
         if middlewares is not None and isinstance(middlewares.value, (cst.List, cst.Tuple)):
@@ -264,6 +298,8 @@ class AppsCollector(Collector):
 
     # -- overrides, middleware -----------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if "sanic" in self.ctx.frameworks and any(_sanic_exception(d) for d in node.decorators):
+            self._handler("errorhandler", "sanic")  # ``@app.exception(Exception)``
         if self.ctx.class_stack and self.ctx.function_stack and \
                 self.ctx.function_stack[-1] is node:
             cls = self.ctx.class_stack[-1]
@@ -272,6 +308,11 @@ class AppsCollector(Collector):
             elif node.name.value in ("handle_exception", "handle_user_exception") and \
                     "flask" in self.families:
                 self._handler("handle_exception")
+            elif node.name.value == "write_error" and (
+                    "tornado" in self.ctx.frameworks or
+                    [p.name.value for p in node.params.params][1:2] == ["status_code"]):
+                # Tornado renders every error a handler raises through ``write_error``.
+                self._handler("write_error", "tornado", cls.name.value)
 
     def visit_Try(self, node: cst.Try) -> None:
         if not node.handlers or not self.ctx.function_stack:
