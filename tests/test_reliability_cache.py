@@ -23,18 +23,8 @@ from backend_audit.engines.semgrep_engine import SemgrepHit, SemgrepResult
 from backend_audit.pipeline import ScanOptions, enabled_rules, scan
 from click.testing import CliRunner
 
-FLAWED = '''\
-import sqlite3
-from flask import Blueprint, request, jsonify
-bp = Blueprint("views", __name__)
+from tests.flawed_app import FLAWED
 
-@bp.route("/users")
-def users():
-    name = request.args.get("name")
-    cur = sqlite3.connect("app.db").cursor()
-    cur.execute(f"SELECT * FROM users WHERE name = '{name}'")
-    return jsonify(cur.fetchall())
-'''
 SQL_LINE = 9
 
 

@@ -20,18 +20,8 @@ from backend_audit.engines import libcst_engine, workers
 from backend_audit.engines.libcst_engine import FileTask, run_libcst
 from backend_audit.engines.workers import Failure, Limits, clamp_jobs, run_isolated
 
-FLAWED = '''\
-import sqlite3
-from flask import Blueprint, request, jsonify
-bp = Blueprint("views", __name__)
+from tests.flawed_app import FLAWED
 
-@bp.route("/users")
-def users():
-    name = request.args.get("name")
-    cur = sqlite3.connect("app.db").cursor()
-    cur.execute(f"SELECT * FROM users WHERE name = '{name}'")
-    return jsonify(cur.fetchall())
-'''
 FLAWED_LINE = 9
 #: libcst's native parser overflows its stack on this (nested_segfault.sh).
 NESTED = "Z = " + "(" * 5000 + "1" + ")" * 5000 + "\n"

@@ -30,21 +30,10 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.flawed_app import FLAWED
 from tests.shared_dir import shared_file
 from tests.test_reporters import SOURCE, sample_report
 
-FLAWED = '''\
-import sqlite3
-from flask import Blueprint, request, jsonify
-bp = Blueprint("views", __name__)
-
-@bp.route("/users")
-def users():
-    name = request.args.get("name")
-    cur = sqlite3.connect("app.db").cursor()
-    cur.execute(f"SELECT * FROM users WHERE name = '{name}'")
-    return jsonify(cur.fetchall())
-'''
 FLAWED_LINE = 9
 
 FORMATS = ("text", "json", "sarif", "html", "github-review", "rdjson", "github-annotations",

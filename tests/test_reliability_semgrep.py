@@ -34,22 +34,12 @@ from backend_audit.engines.semgrep_engine import (
 from backend_audit.pipeline import ScanOptions, scan
 from click.testing import CliRunner
 
+from tests.flawed_app import FLAWED as VIEWS
+
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="shell scripts stand in for semgrep")
 
 SAFETY_SECONDS = 60
 
-VIEWS = '''\
-import sqlite3
-from flask import Blueprint, request, jsonify
-bp = Blueprint("views", __name__)
-
-@bp.route("/users")
-def users():
-    name = request.args.get("name")
-    cur = sqlite3.connect("app.db").cursor()
-    cur.execute(f"SELECT * FROM users WHERE name = '{name}'")
-    return jsonify(cur.fetchall())
-'''
 
 SETTINGS = 'import os\nTOKEN = os.environ.get("API_TOKEN", "sk_live_abcdef1234567890abcdef")\n'
 

@@ -13,20 +13,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from tests.flawed_app import FLAWED
 from tests.shared_dir import shared_file
 
-FLAWED = '''\
-import sqlite3
-from flask import Blueprint, request, jsonify
-bp = Blueprint("views", __name__)
-
-@bp.route("/users")
-def users():
-    name = request.args.get("name")
-    cur = sqlite3.connect("app.db").cursor()
-    cur.execute(f"SELECT * FROM users WHERE name = '{name}'")
-    return jsonify(cur.fetchall())
-'''
 FLAWED_LINE = 9
 #: A name that is not UTF-8 (Latin-1 "café.py").
 NON_UTF8_NAME = b"caf\xe9.py"

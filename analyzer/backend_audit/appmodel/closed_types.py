@@ -61,6 +61,8 @@ def is_closed_type(node: cst.BaseExpression, known: frozenset[str] = frozenset()
         if outer in ("Optional", "Union") and elements:
             return all(is_closed_type(e, known) or _is_none(e) for e in elements)
         return False
+    if isinstance(node, cst.Call):  # ``conint(ge=1)`` when the caller knows it is closed
+        return last_name(node.func) in known
     return isinstance(node, (cst.Name, cst.Attribute)) and last_name(node) in known
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
-from backend_audit.appmodel.closed_types import module_closed_types
+from backend_audit.appmodel.closed_types import is_closed_type, module_closed_types
 from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.dataflow import Flow, checked_in_test
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
@@ -775,23 +775,9 @@ def _safe_annotation(annotation: cst.Annotation | None,
 
 def _safe_type(node: cst.BaseExpression, closed: frozenset[str] = frozenset()) -> bool:
     """A type whose values cannot carry SQL text: numbers, dates, ``Literal``, this
-    module's closed types (``closed``: ``Literal`` aliases, enumerations)."""
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
-        return all(_safe_type(side, closed) or _is_none(side)
-                   for side in (node.left, node.right))
-    if isinstance(node, cst.Subscript):
-        outer = last_name(node.value)
-        if outer == "Literal":
-            return True
-        elements = [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
-        if outer == "Annotated" and elements:
-            return _safe_type(elements[0], closed)
-        if outer in ("Optional", "Union"):
-            return all(_safe_type(e, closed) or _is_none(e) for e in elements)
-        return False
-    if isinstance(node, cst.Call):
-        return last_name(node.func) in SAFE_ANNOTATIONS
-    return last_name(node) in SAFE_ANNOTATIONS | closed
+    module's closed types (``closed``: ``Literal`` aliases, enumerations), and unions,
+    ``Optional`` and ``Annotated`` of them."""
+    return is_closed_type(node, SAFE_ANNOTATIONS | closed)
 
 
 def annotation_name(annotation: cst.Annotation | None) -> str | None:
