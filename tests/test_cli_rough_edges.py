@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
@@ -246,11 +247,18 @@ def test_sigint_during_a_scan_exits_130_without_a_traceback(tmp_path: Path) -> N
         sys.argv = ["backend-audit", sys.argv[1], "-j", "1"]
         cli.main()
         ''')
+    # As from a terminal: a test run started in the background (SIGINT ignored, as shells
+    # do for background jobs) must not pass that on to the scan it starts.
     result = subprocess.run([sys.executable, "-c", script, str(_app(tmp_path))],
-                            capture_output=True, text=True, timeout=120)
+                            capture_output=True, text=True, timeout=120,
+                            preexec_fn=_default_sigint)
     assert result.returncode == 130, result.stderr
     assert result.stderr.strip() == "backend-audit: interrupted"
     assert result.stdout == ""
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_sigint_while_python_imports_the_command_line_exits_130_quietly() -> None:
