@@ -69,6 +69,7 @@ RECEIVER_ONLY = frozenset({
 NON_INPUT_PARAMS = frozenset({
     "self", "cls", "request", "req", "db", "session", "background_tasks", "response",
     "current_user", "user", "settings", "config", "args", "kwargs", "pk_url_kwarg",
+    "resp", "context",  # Falcon's response object; Pyramid's (context, request) views
 })
 # ``[^A-Za-z0-9_.-]+``: a negated class of word characters, dots and dashes only (no
 # ``/``, no ``\s``, no ``$``).
@@ -97,9 +98,13 @@ def route_input_params(ctx: ModuleContext) -> set[str]:
         if param.annotation is not None and _not_free_text(param.annotation.annotation):
             continue
         out.add(name)
-    # Flask converters such as ``<int:order_id>`` only ever hold numbers.
+    # Flask converters such as ``<int:order_id>`` only ever hold numbers, as do typed
+    # segments of Litestar/Falcon/Ninja paths (``{order_id:int}``).
     for converter, name in re.findall(r"<(\w+):(\w+)>", route.path or ""):
         if converter in ("int", "float", "uuid"):
+            out.discard(name)
+    for name, converter in re.findall(r"\{(\w+):(\w+)\}", route.path or ""):
+        if converter in ("int", "float", "uuid", "decimal"):
             out.discard(name)
     return out
 
