@@ -351,3 +351,10 @@ def test_review_refuses_a_findings_file_that_is_not_a_report(tmp_path: Path) -> 
     with pytest.raises(ReviewPostError, match="malformed"):
         report_from_json('{"schema_version": 1, "tool": {"name": "backend-audit"}, '
                          '"findings": [{"rule_id": "BA301"}]}', str(tmp_path))
+
+
+def test_rules_lists_each_rule_with_its_category_and_cwe() -> None:
+    out = run("rules", "--category", "injection").output.splitlines()
+    assert out[0].split()[:4] == ["ID", "NAME", "CATEGORY", "CWE"]
+    ssrf = next(line.split() for line in out if line.startswith("BA809"))
+    assert ssrf[2:4] == ["injection", "CWE-918"]

@@ -309,7 +309,7 @@ def _all_rules(config_file: Path | None) -> tuple:
               default=None, help=_TEAM_CONFIG_HELP)
 def rules_command(category: str | None, framework: str | None, as_json: bool,
                   config_file: Path | None = None) -> None:
-    """List the rules with their category, severity and engine.
+    """List the rules with their category, CWE, severity and engine.
 
     Team rules (team-rules in the configuration) are listed too, as engine
     'semgrep (team)'."""
@@ -333,8 +333,8 @@ def rules_command(category: str | None, framework: str | None, as_json: bool,
                                 **({"source": r.source} if r.team else {})}
                                for r in rules], indent=2))
         return
-    header = ("ID", "NAME", "CATEGORY", "SEVERITY", "ENGINE", "FRAMEWORKS")
-    rows = [(r.id, r.name, r.category, str(r.severity),
+    header = ("ID", "NAME", "CATEGORY", "CWE", "SEVERITY", "ENGINE", "FRAMEWORKS")
+    rows = [(r.id, r.name, r.category, ",".join(r.cwe) or "-", str(r.severity),
              f"{r.engine} (team)" if r.team else r.engine, ",".join(r.frameworks))
             for r in rules]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
