@@ -216,7 +216,7 @@ def test_ignore_comments_naming_team_rules_are_not_unknown(project: Path) -> Non
 def test_rules_lists_team_rules_and_explain_shows_them(project: Path) -> None:
     listing = run("rules").output
     (line,) = [row for row in listing.splitlines() if row.startswith("acme-raw-sql ")]
-    assert line.split()[1:5] == ["acme-raw-sql", "sql-injection", "high", "semgrep"]
+    assert line.split()[1:6] == ["acme-raw-sql", "sql-injection", "CWE-89", "high", "semgrep"]
     assert "(team)" in line
     (entry,) = [r for r in json.loads(run("rules", "--json").output) if r["team"]]
     assert entry == {"id": "acme-raw-sql", "name": "acme-raw-sql", "category": "sql-injection",
