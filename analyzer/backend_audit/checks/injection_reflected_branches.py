@@ -43,6 +43,15 @@ def constant_truth(test: cst.BaseExpression, flow: Flow) -> bool | None:
     return None
 
 
+def _only_value(name: cst.Name, flow: Flow) -> cst.BaseExpression | None:
+    """The one value a local name is ever given (not a parameter, never ``+=``-ed)."""
+    values = flow.values_of(name.value)
+    if len(values) == 1 and name.value not in flow.params and \
+            not flow.is_augmented(name.value):
+        return values[0]
+    return None
+
+
 def _number(expr: cst.BaseExpression, flow: Flow, depth: int) -> int | None:
     if depth > 8:
         return None
@@ -50,11 +59,8 @@ def _number(expr: cst.BaseExpression, flow: Flow, depth: int) -> int | None:
     if value is not None:
         return value
     if isinstance(expr, cst.Name):
-        values = flow.values_of(expr.value)
-        if len(values) == 1 and expr.value not in flow.params and \
-                not flow.is_augmented(expr.value):
-            return int_value(values[0])
-        return None
+        only = _only_value(expr, flow)
+        return int_value(only) if only is not None else None
     if isinstance(expr, cst.BinaryOperation):
         apply = _ARITHMETIC.get(type(expr.operator))
         left, right = _number(expr.left, flow, depth + 1), _number(expr.right, flow, depth + 1)
@@ -112,11 +118,8 @@ def _text(expr: cst.BaseExpression, flow: Flow, depth: int) -> str | None:
     if value is not None:
         return value
     if isinstance(expr, cst.Name):
-        values = flow.values_of(expr.value)
-        if len(values) == 1 and expr.value not in flow.params and \
-                not flow.is_augmented(expr.value):
-            return _text(values[0], flow, depth + 1)
-        return None
+        only = _only_value(expr, flow)
+        return _text(only, flow, depth + 1) if only is not None else None
     if isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and \
             isinstance(expr.slice[0].slice, cst.Index):
         whole = _text(expr.value, flow, depth + 1)
