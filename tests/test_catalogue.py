@@ -6,6 +6,7 @@ import ast
 from collections import defaultdict
 from pathlib import Path
 
+import backend_audit
 import pytest
 import yaml
 from backend_audit.catalogue import CatalogueError, load_catalogue, load_categories
@@ -54,6 +55,37 @@ def test_rule_has_docs(rule) -> None:
 def test_libcst_rules_and_check_classes_match_one_to_one() -> None:
     libcst_ids = {r.id for r in RULES if r.engine == "libcst"}
     assert set(check_classes()) == libcst_ids
+
+
+def test_a_rule_id_leads_to_its_check_by_its_catalogue_path() -> None:
+    # rules/<category>/<rule-name>.yaml -> checks/<category>/<rule_name>.py
+    classes = check_classes()
+    for rule in RULES:
+        if rule.engine != "libcst":
+            continue
+        expected = (f"backend_audit.checks.{rule.category.replace('-', '_')}."
+                    f"{rule.name.replace('-', '_')}")
+        assert classes[rule.id].__module__ == expected, rule.id
+
+
+def test_the_analysis_library_never_imports_a_check() -> None:
+    package = Path(backend_audit.__file__).parent
+    offenders = []
+    for library in ("appmodel", "flow", "sql", "engines"):
+        for path in sorted((package / library).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                names = []
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    names = [node.module]
+                elif isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                for name in names:
+                    # the engine runs the discovered checks: it may ask for the list
+                    if name.startswith("backend_audit.checks") and not (
+                            library == "engines" and name == "backend_audit.checks"):
+                        offenders.append(f"{path.relative_to(package)}: {name}")
+    assert offenders == []
 
 
 def test_semgrep_rules_have_a_body_and_generate_a_config() -> None:

@@ -74,12 +74,12 @@ def test_calibrated_confidence(unit: str, rule: str, line: int, confidence: str)
     ('UPDATE t SET "', False),
 ])
 def test_value_positions_in_sql_text(before: str, value: bool) -> None:
-    from backend_audit.checks.sql_values import in_value_slot
+    from backend_audit.sql.values import in_value_slot
     assert in_value_slot(before) is value
 
 
 def test_bind_marker_lists_are_not_values() -> None:
-    from backend_audit.checks.sql_values import Shape, binds_only, template_value_slot
+    from backend_audit.sql.values import Shape, binds_only, template_value_slot
     assert binds_only(Shape(text=": , :")) and binds_only(Shape(text="%s, %s"))
     assert not binds_only(Shape(text="name")) and not binds_only(Shape())
     assert template_value_slot("SELECT * FROM t WHERE name = '{}'")

@@ -1,5 +1,5 @@
-"""The shared taint of the injection checks (checks/injection_sources.py and
-injection_guards.py): what carries client input to a sink, and what stops it."""
+"""The shared taint of the injection checks (flow/taint.py and
+flow/guards.py): what carries client input to a sink, and what stops it."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import textwrap
 import libcst as cst
 import pytest
 from backend_audit.appmodel.context import ModuleContext
-from backend_audit.checks.injection_sources import Taint, single_segment_params
 from backend_audit.config import Config
 from backend_audit.engines.walk import descendants, walk
+from backend_audit.flow.taint import Taint, single_segment_params
 
 HEADER = """\
 import base64

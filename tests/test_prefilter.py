@@ -18,7 +18,6 @@ from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.routes import _frameworks
 from backend_audit.catalogue import load_catalogue
 from backend_audit.checks import check_classes, collector_classes
-from backend_audit.checks.base import Check
 from backend_audit.config import Config
 from backend_audit.engines.libcst_engine import (
     _framework_import,
@@ -28,6 +27,7 @@ from backend_audit.engines.libcst_engine import (
     _wants,
 )
 from backend_audit.pipeline import _words
+from backend_audit.visitor import Check
 
 from tests.corpus import Unit, expectations, units
 

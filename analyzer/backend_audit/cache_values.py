@@ -100,8 +100,8 @@ def result_json(res: FileResult) -> dict | None:
 def result_from_json(path: str, d: Any) -> FileResult:
     """The stored result of ``path``; raises one of DAMAGE when ``d`` has the wrong shape.
     Fact values are the checks' own JSON data, covered by the file's signature."""
-    from backend_audit.checks.base import Candidate
     from backend_audit.engines.libcst_engine import FileResult
+    from backend_audit.visitor import Candidate
 
     _is(d, dict)
     candidates = []

@@ -7,11 +7,11 @@ from typing import Any
 
 import libcst as cst
 
-from backend_audit.appmodel.dataflow import Flow
 from backend_audit.appmodel.imports import ImportMap, collect_imports
 from backend_audit.appmodel.openapi import routes_of_module
 from backend_audit.appmodel.routes import Route, RouteFinder
 from backend_audit.config import Config
+from backend_audit.flow.locals import Flow
 
 
 def module_name(relpath: str) -> str:

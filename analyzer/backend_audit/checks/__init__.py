@@ -1,4 +1,7 @@
-"""libcst checks: one module per rule; discovered, never registered by hand."""
+"""libcst checks: one module per rule, at ``checks/<category>/<rule_name>.py``
+(the catalogue's ``rules/<category>/<rule-name>.yaml`` with ``-`` spelled ``_``);
+discovered, never registered by hand. Checks only ask the analysis library
+(``appmodel``, ``flow``, ``sql``) and report; the library never imports checks."""
 
 from __future__ import annotations
 
@@ -6,14 +9,17 @@ import importlib
 import pkgutil
 from functools import cache
 
-from backend_audit.checks.base import Check, Collector
+from backend_audit.visitor import Check, Collector
 
 
 def _subclasses_in(package: str, base: type) -> list[type]:
     pkg = importlib.import_module(package)
     found: list[type] = []
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-        if info.name.startswith("_") or info.name == "base":
+        if info.name.startswith("_"):
+            continue
+        if info.ispkg:
+            found.extend(_subclasses_in(f"{package}.{info.name}", base))
             continue
         module = importlib.import_module(f"{package}.{info.name}")
         for obj in vars(module).values():

@@ -19,7 +19,6 @@ import libcst as cst
 from backend_audit.appmodel.context import ModuleContext
 from backend_audit.catalogue import load_catalogue
 from backend_audit.checks import check_classes, collector_classes
-from backend_audit.checks.base import Candidate, Check
 from backend_audit.config import Config
 from backend_audit.engines.gates import GateText as _Text
 from backend_audit.engines.positions import (
@@ -33,6 +32,7 @@ from backend_audit.engines.walk import walk_batched
 from backend_audit.engines.workers import Failure, Limits, run_isolated
 from backend_audit.findings import Notification, NotificationLevel
 from backend_audit.suppress import directive_notifications, known_rule_names
+from backend_audit.visitor import Candidate, Check
 
 
 @dataclass

@@ -38,18 +38,18 @@ import re
 
 import libcst as cst
 
-from backend_audit.appmodel.microframeworks import exception_context
-from backend_audit.appmodel.names import dotted_name, get_arg, string_value
-from backend_audit.checks._error_handling import (
+from backend_audit.appmodel.error_handling import (
     FAMILIES,
     app_framework,
     is_script_path,
     is_test_path,
     module_family,
 )
-from backend_audit.checks.base import Collector
+from backend_audit.appmodel.microframeworks import exception_context
+from backend_audit.appmodel.names import dotted_name, get_arg, string_value
 from backend_audit.config import Config
 from backend_audit.engines.walk import walk
+from backend_audit.visitor import Collector
 
 FLASK_HANDLER_ATTRS = frozenset({"errorhandler", "app_errorhandler", "register_error_handler"})
 ASGI_HANDLER_ATTRS = frozenset({"exception_handler", "add_exception_handler"})

@@ -12,7 +12,7 @@ from __future__ import annotations
 import libcst as cst
 
 from backend_audit.appmodel.names import get_arg
-from backend_audit.checks.base import Collector
+from backend_audit.visitor import Collector
 
 FACT_GRAPHQL_SCHEMA = "graphql-schema"
 _SCHEMAS = {"strawberry.Schema": "strawberry", "strawberry.federation.Schema": "strawberry",

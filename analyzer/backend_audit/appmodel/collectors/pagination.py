@@ -26,8 +26,8 @@ from backend_audit.appmodel.names import (
     literal_value,
     string_value,
 )
-from backend_audit.checks._query_bounds import is_paging_name
-from backend_audit.checks.base import Collector
+from backend_audit.sql.bounds import is_paging_name
+from backend_audit.visitor import Collector
 
 # Calls that page what they receive.
 _WINDOW_METHODS = frozenset({"limit", "offset", "slice", "paginate", "skip", "fetch",

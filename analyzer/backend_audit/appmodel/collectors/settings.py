@@ -10,7 +10,7 @@ from __future__ import annotations
 import libcst as cst
 
 from backend_audit.appmodel.names import jsonable, literal_value, string_value
-from backend_audit.checks.base import Collector
+from backend_audit.visitor import Collector
 
 
 def _is_settings_path(path: str) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import libcst as cst
 
 from backend_audit.appmodel.closed_types import FACT_CLOSED_TYPE, WORDS, module_closed_types
-from backend_audit.checks.base import Collector
+from backend_audit.visitor import Collector
 
 
 class ClosedTypeFacts(Collector):

@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import libcst as cst
 
-from backend_audit.checks._payload_flow import (
+from backend_audit.flow.payload import (
     class_bases,
     local_class_kind,
     summarize,
 )
-from backend_audit.checks._validation_report import CALLABLE_FACT, CLASS_FACT
-from backend_audit.checks.base import Collector
+from backend_audit.visitor import Collector
+
+# Fact keys this collector produces (read by the validation checks).
+CLASS_FACT = "validation-class"
+CALLABLE_FACT = "validation-callable"
 
 
 class ValidatorFacts(Collector):

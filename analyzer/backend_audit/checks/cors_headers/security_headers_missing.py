@@ -1,0 +1,113 @@
+"""BA902: an application sets no security headers anywhere (no Talisman, no
+SecurityMiddleware, no after-request hook or middleware adding them)."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from backend_audit.appmodel.dev_scope import is_dev_only
+from backend_audit.appmodel.names import dotted_name, get_arg, string_list, string_value
+from backend_audit.appmodel.project import ProjectFacts
+from backend_audit.visitor import Candidate, Check
+
+SECURITY_HEADERS = frozenset({
+    "content-security-policy", "x-frame-options", "strict-transport-security",
+    "x-content-type-options", "referrer-policy", "permissions-policy",
+})
+# Libraries whose only job is setting security headers.
+HEADER_LIBRARIES = ("flask_talisman", "talisman", "secure", "flask_seasurf",
+                    "starlette_securityheaders", "django_csp")
+SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
+FACT = "cors-headers.header-layer"
+
+
+def _from_config(expr: cst.BaseExpression) -> bool:
+    """``app.config.get("X", {})``, ``current_app.config["X"]``, ``settings.X``."""
+    if isinstance(expr, cst.Call):
+        expr = expr.func
+    text = dotted_name(expr) or (dotted_name(expr.value) if isinstance(expr, cst.Subscript)
+                                 else None) or ""
+    return any(part in ("config", "settings", "conf") for part in text.split("."))
+
+
+class SecurityHeadersMissing(Check):
+    app_level = True
+    rule_id = "BA902"
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.skip = is_dev_only(ctx.path)
+        if _uses_header_library(ctx.imports.top_packages):
+            ctx.add_fact(FACT, "library")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qual = self.ctx.imports.qualname(node.func)
+        if qual == "flask.Flask" and not self.skip:
+            self.report(node, kind="flask")
+            return
+        # response.headers.setdefault("X-Frame-Options", "DENY") / headers.update({...})
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in (
+                "setdefault", "update", "add", "set") and \
+                (dotted_name(node.func.value) or "").endswith("headers"):
+            first = get_arg(node, None, 0)
+            keys: list[str] = []
+            if first is not None:
+                key = string_value(first.value)
+                if key is not None:
+                    keys.append(key)
+                elif isinstance(first.value, cst.Dict):
+                    keys.extend(string_value(e.key) or "" for e in first.value.elements
+                                if isinstance(e, cst.DictElement))
+            if any(k.lower() in SECURITY_HEADERS for k in keys):
+                self.ctx.add_fact(FACT, "headers")
+            elif node.func.attr.value == "update" and first is not None and \
+                    self._configured(first.value):
+                # ``response.headers.update(app.config.get("CUSTOM_RESPONSE_HEADERS"))``:
+                # every response gets the headers whoever deploys the app configures.
+                self.ctx.add_fact(FACT, "configured")
+
+    def _configured(self, expr: cst.BaseExpression) -> bool:
+        values = [expr]
+        if isinstance(expr, cst.Name):
+            # The hook's own body, then the functions around it (a factory that read the
+            # config), then the module.
+            for scope in (*reversed(self.ctx.function_stack), self.ctx.module):
+                values = self.ctx.flow(scope).values_of(expr.value)
+                if values:
+                    break
+        return bool(values) and all(_from_config(v) for v in values)
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            key = string_value(node.slice[0].slice.value)
+            if key is not None and key.lower() in SECURITY_HEADERS:
+                self.ctx.add_fact(FACT, "headers")
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self.ctx.function_stack or self.ctx.class_stack:
+            return
+        for target in node.targets:
+            if not isinstance(target.target, cst.Name) or target.target.value != "MIDDLEWARE":
+                continue
+            values = string_list(node.value)
+            if values is None:
+                continue
+            if SECURITY_MIDDLEWARE in values:
+                self.ctx.add_fact(FACT, "django")
+            elif not self.skip:
+                self.report(node, kind="django")
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if SECURITY_MIDDLEWARE in (string_list(node.value) or []):
+            self.ctx.add_fact(FACT, "django")
+
+    @classmethod
+    def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:
+        layers = set(project.values(FACT))
+        if candidate.data.get("kind") == "django":
+            return None if "django" in layers or "library" in layers else candidate
+        return None if layers else candidate
+
+
+def _uses_header_library(packages: set[str]) -> bool:
+    return any(p in packages for p in HEADER_LIBRARIES)

@@ -1,0 +1,296 @@
+"""BA402: ``except:`` / ``except Exception:`` whose body throws the error away."""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from backend_audit.appmodel.error_handling import is_broad, is_test_path
+from backend_audit.engines.walk import walk
+from backend_audit.visitor import Check
+
+# Calls that only build an empty default value, not handling of any kind.
+DEFAULT_BUILDERS = frozenset({"dict", "list", "set", "tuple", "frozenset", "str", "int",
+                              "float", "bool"})
+
+
+def _is_default_value(expr: cst.BaseExpression) -> bool:
+    """None, literals, names, attribute chains and containers of those."""
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float,
+                         cst.Name, cst.Ellipsis)):
+        return True
+    if isinstance(expr, cst.Attribute):
+        return _is_default_value(expr.value)
+    if isinstance(expr, cst.UnaryOperation):
+        return _is_default_value(expr.expression)
+    if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+        return all(_is_default_value(e.value) for e in expr.elements)
+    if isinstance(expr, cst.Dict):
+        return all(isinstance(e, cst.DictElement) and _is_default_value(e.key) and
+                   _is_default_value(e.value) for e in expr.elements)
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name):
+        return expr.func.value in DEFAULT_BUILDERS and not expr.args
+    return False
+
+
+# Clean-up calls undo side effects but neither record nor report the error.
+CLEANUP_CALLS = frozenset({"rollback", "close", "release", "cancel", "unlink", "remove",
+                           "discard", "expunge", "expunge_all", "reset", "clear",
+                           "terminate", "kill", "shutdown", "disconnect"})
+
+
+def _is_cleanup_call(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, cst.Await):
+        expr = expr.expression
+    return isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
+        expr.func.attr.value in CLEANUP_CALLS
+
+
+RESPONSE_WRAPPERS = frozenset({"jsonify", "JSONResponse", "JsonResponse", "Response",
+                               "ORJSONResponse", "json_response", "make_response"})
+ERROR_KEYS = frozenset({"error", "errors", "detail", "message"})
+# Keys that report an outcome: they signal the failure only when their value says so
+# (``{"ok": False}``, ``{"status": "error"}``); ``{"status": "unknown"}`` looks normal.
+OUTCOME_KEYS = frozenset({"ok", "success", "status", "state", "result"})
+FAILURE_WORDS = ("error", "fail", "unavailable", "degraded", "down", "invalid", "denied",
+                 "rejected", "timeout", "timed out")
+
+
+def _reports_failure(value: cst.BaseExpression) -> bool:
+    """Does the value of an outcome key tell the caller that something went wrong?"""
+    if isinstance(value, cst.Name):
+        return value.value != "True"
+    if isinstance(value, cst.SimpleString):
+        text = str(value.evaluated_value).lower()
+        return any(word in text for word in FAILURE_WORDS)
+    number = _int(value)
+    return number is None or number >= 400
+
+
+def _int(expr: cst.BaseExpression) -> int | None:
+    if isinstance(expr, cst.Integer):
+        try:
+            return int(expr.value)
+        except ValueError:
+            return None
+    # ``status.HTTP_500_INTERNAL_SERVER_ERROR``, ``HTTPStatus.BAD_GATEWAY``
+    name = expr.attr.value if isinstance(expr, cst.Attribute) else ""
+    digits = "".join(ch for ch in name.split("_")[1] if ch.isdigit()) if "_" in name else ""
+    return int(digits) if digits else None
+
+
+def _signals_error(expr: cst.BaseExpression) -> bool:
+    """An error response or result (a 4xx/5xx status, an ``error`` key): the failure is
+    reported to the caller, not hidden behind a normal-looking value."""
+    if isinstance(expr, cst.Tuple):
+        return any(_signals_error(e.value) or (_int(e.value) or 0) >= 400
+                   for e in expr.elements)
+    if isinstance(expr, cst.Dict):
+        for el in expr.elements:
+            if not (isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString)):
+                continue
+            key = el.key.evaluated_value
+            if key in ERROR_KEYS or (key in OUTCOME_KEYS and _reports_failure(el.value)):
+                return True
+            if isinstance(el.value, cst.Name) and el.value.value == "False":
+                return True  # ``{"sent": False}``: the caller is told it did not happen
+        return False
+    if isinstance(expr, cst.Call):
+        for arg in expr.args:
+            if arg.keyword is not None and arg.keyword.value in ("status", "status_code") and \
+                    (_int(arg.value) or 0) >= 400:
+                return True
+            if arg.keyword is not None and (arg.keyword.value in ERROR_KEYS or (
+                    arg.keyword.value in OUTCOME_KEYS - {"status"} and
+                    _reports_failure(arg.value))):
+                return True
+            if _signals_error(arg.value):
+                return True
+    return False
+
+
+def _is_default_response(expr: cst.BaseExpression) -> bool:
+    """``jsonify([])`` / ``JSONResponse({"items": []})``: a normal response built from
+    default values."""
+    if isinstance(expr, cst.Tuple):
+        return bool(expr.elements) and _is_default_response(expr.elements[0].value) and \
+            all(_is_default_value(e.value) for e in expr.elements[1:])
+    if not isinstance(expr, cst.Call):
+        return False
+    func = expr.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else \
+        func.value if isinstance(func, cst.Name) else ""
+    return name in RESPONSE_WRAPPERS and all(_is_default_value(a.value) for a in expr.args)
+
+
+def _swallow_kind(body: cst.BaseSuite) -> str | None:
+    """"silent" (pass/continue/..., clean-up calls such as ``session.rollback()``),
+    "default" (return or assign a default), or None when the body does anything else
+    (logs, re-raises, other calls, branches)."""
+    if not isinstance(body, cst.IndentedBlock):
+        statements = [body]
+    else:
+        statements = list(body.body)
+    kind = "silent"
+    for stmt in statements:
+        if not isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            return None
+        for small in stmt.body:
+            if isinstance(small, (cst.Pass, cst.Continue, cst.Break)):
+                continue
+            if isinstance(small, cst.Expr) and isinstance(
+                    small.value, (cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString)):
+                continue
+            if isinstance(small, cst.Expr) and _is_cleanup_call(small.value):
+                continue
+            if isinstance(small, cst.Return):
+                if small.value is not None and (_signals_error(small.value) or not (
+                        _is_default_value(small.value) or
+                        _is_default_response(small.value))):
+                    return None
+                if small.value is not None and not (
+                        isinstance(small.value, cst.Name) and small.value.value == "None"):
+                    kind = "default"
+                continue
+            if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None and \
+                    _is_default_value(small.value):
+                kind = "default"
+                continue
+            return None
+    return kind
+
+
+def _only_imports(body: cst.BaseSuite) -> bool:
+    """An optional-dependency probe: ``try: import ujson`` needs no logging."""
+    statements = body.body if isinstance(body, cst.IndentedBlock) else [body]
+    return all(isinstance(s, cst.SimpleStatementLine) and
+               all(isinstance(x, (cst.Import, cst.ImportFrom)) for x in s.body)
+               for s in statements)
+
+
+# Operations whose failure a broad except hides: the database (ORM lookups with
+# criteria, writes, cursors), files, networks, subprocesses and dynamic code.
+_OPERATION = re.compile(
+    r"\.get\(\w+=|\bobjects\.|\.(query|session)\.|\.(filter|filter_by)\(|"
+    r"\.(save|delete|create|get_or_create|get_by_natural_key|"
+    r"execute|executemany|commit|flush|refresh_from_db|bulk_create)\(|\bcursor\b|"
+    r"\bopen\(|\.(read|write|unlink|remove|rmdir|mkdir|rename)\(|"
+    r"\b(tarfile|zipfile|shutil|subprocess)\.|\b(exec|eval|execfile)\(|\brequests\.|"
+    r"\bhttpx\.|urlopen|\.request\(|\bRequest\(|\.verify\w*\(|\.send\w*\(|"
+    r"connection\w*\(")
+
+# Reading an optional local file and parsing it (a manifest, a config.json): a missing or
+# malformed file falls back to a default by design. Writing, or a database or network
+# call next to it, is an operation again.
+_FILE_READ = re.compile(r"\bopen\([^)\n]*\)|\.read(_text|_bytes)?\(")
+_PARSE = re.compile(r"\b(json|yaml|toml|tomllib|tomli|configparser|ini)\w*\.|\.load\w*\(")
+
+
+def _operates(code: str) -> bool:
+    if not _OPERATION.search(code):
+        return False
+    if _PARSE.search(code) and not re.search(r"\bopen\([^)\n]*['\"][wax+]", code):
+        return bool(_OPERATION.search(_FILE_READ.sub("", code)))
+    return True
+
+
+# Django system checks (``@register`` from django.core.checks) are diagnostics: a check
+# that cannot run has nothing to report, and must not crash ``manage.py`` start-up.
+_SYSTEM_CHECK = "django.core.checks.register"
+
+
+# Functions whose job is to answer "does it work / what is it" (``is_valid_pubkey``,
+# ``try_get_user``, ``parse_date``, ``_detect_platform``): failure is an answer.
+_PROBE_NAME = re.compile(r"_*(is|has|can|should|try|parse|safe|detect|guess|probe|"
+                         r"looks_like|maybe)(_|$)|_*\w+_or_(none|default)$")
+
+
+# Directives for tools (linters, type checkers, test annotations) explain nothing.
+_DIRECTIVE = re.compile(r"#\s*(noqa|type:|pragma|nosec|pylint:|backend-audit:|expect:|ok:|"
+                        r"todo-expect:|todo-ok:|fmt:|ruff:)", re.IGNORECASE)
+
+
+def _explains(comment: cst.Comment | None) -> bool:
+    return comment is not None and not _DIRECTIVE.match(comment.value)
+
+
+def _documented(handler: cst.ExceptHandler) -> bool:
+    """A comment on the ``except`` line or inside its body that explains the fallback."""
+    body = handler.body
+    if not isinstance(body, cst.IndentedBlock):
+        return False
+    if _explains(body.header.comment):
+        return True
+    for stmt in body.body:
+        if any(_explains(line.comment) for line in stmt.leading_lines):
+            return True
+        trailing = getattr(stmt, "trailing_whitespace", None)
+        if trailing is not None and _explains(trailing.comment):
+            return True
+    return False
+
+
+class _NameUse(cst.CSTVisitor):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.used = False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name:
+            self.used = True
+
+
+class BroadExceptSwallowed(Check):
+    rule_id = "BA402"
+
+    def visit_Try(self, node: cst.Try) -> None:
+        if is_test_path(self.ctx.path) or _only_imports(node.body):
+            return
+        if not self.ctx.function_stack:
+            return  # import-time probe (``VERSION = "unknown"``): never a request's error
+        function = self.ctx.function_stack[-1].name.value
+        operates: bool | None = None  # computed once, only for a handler that swallows
+        for handler in node.handlers:
+            if not is_broad(handler):
+                continue
+            kind = _swallow_kind(handler.body)
+            if kind is None or self._uses_exception(handler):
+                continue
+            # A comment that explains the fallback, or a probe/parser whose answer to any
+            # failure is "no": deliberate on the judged real-code corpus nearly always.
+            # Around pure computation (parsing, formatting, introspection) a fallback
+            # value is the convention; around a database, file, network or code operation
+            # it hides failures that matter.
+            if operates is None:
+                operates = _operates(self.ctx.module.code_for_node(node.body))
+            deliberate = _documented(handler) or bool(_PROBE_NAME.match(function)) or \
+                not operates or self._system_check()
+            what = "A bare except:" if handler.type is None else "A broad except"
+            if kind == "silent":
+                message = (f"{what} discards every error silently: nothing is logged or "
+                           "re-raised, so failures (bugs included) vanish without a trace.")
+            else:
+                message = (f"{what} turns every error into a default value without logging "
+                           "or re-raising it, so failures (bugs included) look like "
+                           "normal results.")
+            self.report(handler, message=message,
+                        confidence="low" if deliberate else
+                        "high" if kind == "silent" else "medium")
+
+    def _system_check(self) -> bool:
+        for fn in self.ctx.function_stack:
+            for dec in fn.decorators:
+                callee = dec.decorator.func if isinstance(dec.decorator, cst.Call) \
+                    else dec.decorator
+                if self.ctx.imports.qualname(callee) == _SYSTEM_CHECK:
+                    return True
+        return False
+
+    @staticmethod
+    def _uses_exception(handler: cst.ExceptHandler) -> bool:
+        if handler.name is None or not isinstance(handler.name.name, cst.Name):
+            return False
+        finder = _NameUse(handler.name.name.value)
+        walk(handler.body, finder)
+        return finder.used

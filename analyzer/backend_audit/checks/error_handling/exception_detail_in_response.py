@@ -1,0 +1,560 @@
+"""BA403: exception text or a traceback is put into what the client receives."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import libcst as cst
+
+from backend_audit.appmodel.error_handling import (
+    exposure,
+    handler_key_exposure,
+    is_test_path,
+    module_family,
+    type_names,
+)
+from backend_audit.appmodel.imports import ImportMap
+from backend_audit.appmodel.names import dotted_name, get_arg
+from backend_audit.appmodel.project import ProjectFacts
+from backend_audit.engines.walk import walk
+from backend_audit.flow.locals import Flow
+from backend_audit.visitor import Candidate, Check
+
+# Constructors and helpers whose arguments become the response body.
+RESPONSE_CALLS = frozenset({
+    "jsonify", "make_response", "Response", "JSONResponse", "ORJSONResponse",
+    "UJSONResponse", "PlainTextResponse", "HTMLResponse", "HttpResponse", "JsonResponse",
+    "HttpResponseServerError", "HttpResponseBadRequest", "HttpResponseNotFound",
+    "json_response", "TemplateResponse", "render_template", "render_template_string",
+    "HTTPException",
+})
+# Names that are response sinks only when imported from a web framework.
+QUALIFIED_SINKS = ("flask.abort", "werkzeug.exceptions.abort", "flask_restful.abort",
+                   "flask_smorest.abort", "django.shortcuts.render", "aiohttp.web.HTTP",
+                   "rest_framework.exceptions.", "werkzeug.exceptions.", "fastapi.HTTPException",
+                   "starlette.exceptions.HTTPException", "flask.flash",
+                   "django.contrib.messages.",
+                   # the other frameworks' responses and client-facing errors
+                   "quart.abort", "quart.flash", "sanic.response.", "sanic.exceptions.",
+                   "falcon.HTTP", "falcon.errors.", "pyramid.httpexceptions.",
+                   "pyramid.response.", "bottle.abort", "bottle.HTTPError",
+                   "bottle.HTTPResponse", "ninja.errors.HttpError", "litestar.exceptions.",
+                   "litestar.response.")
+# Tornado ``RequestHandler`` methods that send to the client.
+TORNADO_SENDS = frozenset({"write", "finish", "render"})
+# Attributes of a Falcon response that become its body (``resp.media = {...}``).
+FALCON_BODIES = frozenset({"media", "text", "body", "data"})
+# Methods of a websocket that send to the client.
+WEBSOCKET_SENDS = frozenset({"send_json", "send_text", "send_str", "send"})
+# Arguments that never carry the body.
+NON_BODY_ARGS = frozenset({"status", "status_code", "headers", "media_type", "mimetype",
+                           "content_type", "code", "background", "template_name"})
+# Attributes of an exception that carry its raw text.
+LEAKY_ATTRS = frozenset({"args", "message", "msg", "orig", "pgerror", "pgcode", "strerror",
+                         "original_exception", "stderr", "output", "__traceback__",
+                         "__cause__", "__context__", "diag", "statement", "params"})
+TRACEBACK_CALLS = frozenset({"format_exc", "format_exception", "format_tb", "format_stack",
+                             "extract_tb", "format_exception_only", "exc_info"})
+# Calls that pass their arguments' text straight through.
+TRANSPARENT_CALLS = frozenset({"dumps", "dict", "jsonable_encoder", "escape", "Markup", "getattr"})
+ERROR_HANDLER_DECORATORS = frozenset({"errorhandler", "app_errorhandler", "exception_handler"})
+ERROR_HANDLER_REGISTRARS = frozenset({"register_error_handler", "add_exception_handler"})
+RANK = {"medium": 1, "high": 2}
+
+
+def _stronger(a: str | None, b: str | None) -> str | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a if RANK[a] >= RANK[b] else b
+
+
+def handler_exposure(node: cst.ExceptHandler, imports: ImportMap) -> str | None:
+    return exposure(type_names(node.type, imports), bare=node.type is None)
+
+
+class _ExceptNames(cst.CSTVisitor):
+    """``except T as name`` bindings of one function (nested functions excluded)."""
+
+    def __init__(self, root: cst.FunctionDef, imports: ImportMap) -> None:
+        self.root = root
+        self.imports = imports
+        self.names: dict[str, str | None] = {}
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return node is self.root
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
+        return False  # small statements hold no except clauses: skip most of the tree
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None and isinstance(node.name.name, cst.Name):
+            level = handler_exposure(node, self.imports)
+            name = node.name.name.value
+            self.names[name] = _stronger(self.names.get(name), level)
+
+
+class _Sinks(cst.CSTVisitor):
+    """Response calls and returns of a helper function."""
+
+    def __init__(self, root: cst.FunctionDef, is_sink) -> None:
+        self.root = root
+        self.is_sink = is_sink
+        self.exprs: list[cst.BaseExpression] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return node is self.root
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.is_sink(node):
+            self.exprs.extend(a.value for a in node.args if _is_body_arg(a))
+
+
+def _is_body_arg(arg: cst.Arg) -> bool:
+    return arg.keyword is None or arg.keyword.value not in NON_BODY_ARGS
+
+
+def _params(fn: cst.FunctionDef) -> list[str]:
+    p = fn.params
+    return [param.name.value for param in (*p.posonly_params, *p.params)]
+
+
+class ExceptionDetailInResponse(Check):
+    rule_id = "BA403"
+    skips_migrations = True
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.family = module_family(ctx.frameworks)
+        self._except_names: dict[int, dict[str, str | None]] = {}
+        self._registered: dict[str, cst.BaseExpression] | None = None
+        self._handlers: list[cst.ExceptHandler] = []  # enclosing except clauses
+        self._returned_calls: set[int] = set()  # calls a route or error handler returns
+        self._stores: dict[int, dict[str, list[cst.BaseExpression]]] = {}
+        self._sinks: dict[int, list[cst.BaseExpression]] = {}
+        # Without an exception name in scope, only a traceback call can put exception
+        # text into a value; where the file names none, taint is skipped (most functions).
+        self._traceback_named = any(name in ctx.source for name in TRACEBACK_CALLS)
+
+    # -- where exceptions are -------------------------------------------------------
+    def _tainted_names(self, fn: cst.FunctionDef) -> dict[str, str | None]:
+        key = id(fn)
+        if key not in self._except_names:
+            finder = _ExceptNames(fn, self.ctx.imports)
+            walk(fn, finder)
+            names = dict(finder.names)
+            param, level = self._error_handler_param(fn)
+            if param is not None:
+                names[param] = _stronger(names.get(param), level)
+            self._except_names[key] = names
+        names = self._except_names[key]
+        # Inside ``except T as e`` the name holds exactly a T, whatever other clauses
+        # of the function bind to the same name.
+        inner = {h.name.name.value: handler_exposure(h, self.ctx.imports)
+                 for h in self._handlers
+                 if h.name is not None and isinstance(h.name.name, cst.Name)}
+        return {**names, **inner} if inner else names
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self._handlers.append(node)
+
+    def leave_ExceptHandler(self, original_node: cst.ExceptHandler) -> None:
+        self._handlers.pop()
+
+    @property
+    def registered(self) -> dict[str, cst.BaseExpression]:
+        """Functions registered as error handlers by call: name -> exception key."""
+        if self._registered is None:
+            found: dict[str, cst.BaseExpression] = {}
+            if not any(w in self.ctx.source for w in (*ERROR_HANDLER_REGISTRARS,
+                                                      "exception_handlers")):
+                self._registered = found
+                return found
+
+            class _Registrations(cst.CSTVisitor):
+                def visit_Call(self, node: cst.Call) -> None:
+                    func = node.func
+                    if isinstance(func, cst.Attribute) and \
+                            func.attr.value in ERROR_HANDLER_REGISTRARS and len(node.args) >= 2 \
+                            and isinstance(node.args[1].value, cst.Name):
+                        found[node.args[1].value.value] = node.args[0].value
+                    handlers = get_arg(node, "exception_handlers")
+                    if handlers is not None and isinstance(handlers.value, cst.Dict):
+                        for el in handlers.value.elements:
+                            if isinstance(el, cst.DictElement) and isinstance(el.value, cst.Name):
+                                found[el.value.value] = el.key
+
+            walk(self.ctx.module, _Registrations())
+            self._registered = found
+        return self._registered
+
+    def _error_handler_param(self, fn: cst.FunctionDef) -> tuple[str | None, str | None]:
+        """The exception parameter of an error handler and what its text may reveal."""
+        params = _params(fn)
+        if not params:
+            return None, None
+        key: cst.BaseExpression | None = None
+        for dec in fn.decorators:
+            d = dec.decorator
+            if isinstance(d, cst.Call) and isinstance(d.func, cst.Attribute) and \
+                    d.func.attr.value in ERROR_HANDLER_DECORATORS and d.args:
+                key = d.args[0].value
+        if key is None:
+            key = self.registered.get(fn.name.value)
+        if key is None:
+            # DRF: ``def custom_exception_handler(exc, context)`` gets every exception.
+            if params[:2] == ["exc", "context"]:
+                return "exc", "high"
+            return None, None
+        asgi = self.family == "asgi" or (len(params) >= 2 and params[0] in ("request", "req"))
+        param = params[1] if asgi and len(params) >= 2 else params[0]
+        level = handler_key_exposure(key, "asgi" if asgi else self.family, self.ctx.imports)
+        return param, level
+
+    # -- sinks ---------------------------------------------------------------------
+    def _is_sink(self, call: cst.Call) -> bool:
+        func = call.func
+        qual = self.ctx.imports.qualname(func) or ""
+        if any(qual == q or qual.startswith(q) for q in QUALIFIED_SINKS):
+            return True
+        last = func.attr.value if isinstance(func, cst.Attribute) else \
+            func.value if isinstance(func, cst.Name) else ""
+        if not self.ctx.frameworks:
+            return False
+        if last == "abort" and "flask" in self.ctx.frameworks:
+            return True  # flask_restx / flask_restful ``api.abort(500, message)``
+        if last in TORNADO_SENDS and isinstance(func, cst.Attribute) and \
+                isinstance(func.value, cst.Name) and func.value.value == "self":
+            route = self.ctx.current_route()
+            return route is not None and route.framework == "tornado"
+        if isinstance(func, cst.Attribute) and last in WEBSOCKET_SENDS:
+            receiver = (dotted_name(func.value) or "").split(".")[-1].lower()
+            return receiver in ("ws", "websocket", "socket", "conn") or "websocket" in receiver
+        return last in RESPONSE_CALLS or last.startswith("HttpResponse")
+
+    def _in_handler(self) -> bool:
+        fn = self.ctx.current_function
+        if fn is None:
+            return False
+        if self.ctx.current_route() is not None:
+            return True
+        return self._error_handler_param(fn)[0] is not None
+
+    def visit_Call(self, node: cst.Call) -> None:
+        fn = self.ctx.current_function
+        if fn is None or is_test_path(self.ctx.path):
+            return
+        tainted = self._tainted_names(fn)
+        if not tainted and not self._traceback_named:
+            return
+        flow = self.ctx.flow()
+        if self._is_sink(node):
+            level = None
+            for arg in node.args:
+                if _is_body_arg(arg):
+                    level = _stronger(level, self._taint(arg.value, flow, tainted, 0))
+            if level:
+                self._report(node, level)
+            return
+        helper = self.ctx.local_function(node)
+        if helper is not None and helper is not fn:
+            level = self._helper_taint(node, helper, flow, tainted, sinks_only=True, depth=0)
+            if level:
+                self._report(node, level)
+            return
+        callee = self._imported_callee(node)
+        if callee is not None and tainted:
+            options = self._pending_options(node, flow, tainted)
+            if options:
+                # Decided in ``resolve`` once the helper's module has been read.
+                self.report(node, pending={"callee": callee, "options": options},
+                            returned=id(node) in self._returned_calls)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        """A Falcon responder's ``resp.media = {"error": str(exc)}``."""
+        fn = self.ctx.current_function
+        if fn is None or is_test_path(self.ctx.path) or not any(
+                isinstance(t.target, cst.Attribute) and t.target.attr.value in FALCON_BODIES
+                for t in node.targets):
+            return
+        route = self.ctx.current_route()
+        if route is None or route.framework != "falcon":
+            return
+        params = _params(route.function)
+        resp = params[2] if len(params) >= 3 else "resp"
+        if not any(isinstance(t.target, cst.Attribute) and
+                   isinstance(t.target.value, cst.Name) and t.target.value.value == resp
+                   for t in node.targets):
+            return
+        tainted = self._tainted_names(fn)
+        if not tainted and not self._traceback_named:
+            return
+        level = self._taint(node.value, self.ctx.flow(), tainted, 0)
+        if level:
+            self._report(node, level)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        fn = self.ctx.current_function
+        if node.value is None or fn is None or is_test_path(self.ctx.path) or \
+                not self._in_handler():
+            return
+        flow = self.ctx.flow()
+        self._returned_calls.update(id(leaf) for leaf in flow.leaves(node.value)
+                                    if isinstance(leaf, cst.Call))
+        tainted = self._tainted_names(fn)
+        if not tainted and not self._traceback_named:
+            return
+        level = self._taint(node.value, flow, tainted, 0, follow_helpers=True)
+        if level:
+            self._report(node, level)
+
+    def _report(self, node: cst.CSTNode, level: str) -> None:
+        self.report(node, confidence=level)
+
+    # -- taint ---------------------------------------------------------------------
+    def _taint(self, expr: cst.BaseExpression, flow: Flow, tainted: dict[str, str | None],
+               depth: int, follow_helpers: bool = False) -> str | None:
+        """How much exception text the value of ``expr`` may carry (None: none)."""
+        if depth > 4:
+            return None
+        level: str | None = None
+        for leaf in self._with_stored_items(expr, flow):
+            level = _stronger(level, self._leaf_taint(leaf, flow, tainted, depth,
+                                                      follow_helpers))
+            if level == "high":
+                break
+        return level
+
+    def _with_stored_items(self, expr: cst.BaseExpression,
+                           flow: Flow) -> list[cst.BaseExpression]:
+        """The leaves of ``expr``, plus what was stored into the containers it is built
+        from (``body["detail"] = msg``, ``body.update(detail=msg)``)."""
+        stored = self._stored_items(flow)
+        leaves = list(flow.leaves(expr))
+        if not stored:
+            return leaves
+        names: set[str] = set()
+        todo = [expr]
+        while todo and len(names) < 50:
+            node = todo.pop()
+            if isinstance(node, cst.Name):
+                if node.value not in names:
+                    names.add(node.value)
+                    todo.extend(flow.values_of(node.value))
+            elif isinstance(node, cst.BaseExpression):
+                todo.extend(c for c in node.children if isinstance(c, cst.BaseExpression))
+                todo.extend(c.value for c in node.children
+                            if isinstance(c, (cst.Arg, cst.Element, cst.DictElement)))
+        for name in names & stored.keys():
+            for value in stored[name]:
+                leaves.extend(flow.leaves(value))
+        return leaves
+
+    def _stored_items(self, flow: Flow) -> dict[str, list[cst.BaseExpression]]:
+        key = id(flow.scope)
+        if key not in self._stores:
+            found: dict[str, list[cst.BaseExpression]] = {}
+            root = flow.scope
+
+            class _Stores(cst.CSTVisitor):
+                def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+                    return node is root
+
+                def visit_Assign(self, node: cst.Assign) -> None:
+                    for t in node.targets:
+                        if isinstance(t.target, cst.Subscript) and \
+                                isinstance(t.target.value, cst.Name):
+                            found.setdefault(t.target.value.value, []).append(node.value)
+
+                def visit_Call(self, node: cst.Call) -> None:
+                    func = node.func
+                    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
+                            and func.attr.value in ("update", "setdefault"):
+                        found.setdefault(func.value.value, []).extend(
+                            a.value for a in node.args)
+
+            walk(root, _Stores())
+            self._stores[key] = found
+        return self._stores[key]
+
+    def _leaf_taint(self, leaf: cst.BaseExpression, flow: Flow,
+                    tainted: dict[str, str | None], depth: int,
+                    follow_helpers: bool) -> str | None:
+        if isinstance(leaf, cst.Name):
+            return tainted.get(leaf.value)
+        if isinstance(leaf, cst.Attribute):
+            base = leaf.value
+            if isinstance(base, cst.Name) and base.value in tainted and \
+                    leaf.attr.value in LEAKY_ATTRS:
+                if leaf.attr.value == "original_exception":
+                    return "high"
+                return tainted[base.value]
+            if isinstance(base, cst.Attribute):
+                return self._leaf_taint(base, flow, tainted, depth, follow_helpers)
+            return None
+        if isinstance(leaf, cst.Subscript):
+            return self._taint(leaf.value, flow, tainted, depth + 1, follow_helpers)
+        if isinstance(leaf, cst.Call):
+            func = leaf.func
+            last = func.attr.value if isinstance(func, cst.Attribute) else \
+                func.value if isinstance(func, cst.Name) else ""
+            qual = self.ctx.imports.qualname(func) or ""
+            if last in TRACEBACK_CALLS and (qual.startswith(("traceback.", "sys.")) or
+                                            (isinstance(func, cst.Attribute) and
+                                             isinstance(func.value, cst.Name) and
+                                             func.value.value in ("traceback", "sys"))):
+                return "high"
+            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
+                    func.value.value in tainted and last in ("__str__", "__repr__"):
+                return tainted[func.value.value]
+            if last in TRANSPARENT_CALLS or last in ("str", "repr", "format"):
+                level = None
+                for arg in leaf.args:
+                    level = _stronger(level, self._taint(arg.value, flow, tainted, depth + 1,
+                                                         follow_helpers))
+                return level
+            if follow_helpers:
+                helper = self.ctx.local_function(leaf)
+                if helper is not None and helper is not self.ctx.current_function:
+                    return self._helper_taint(leaf, helper, flow, tainted, sinks_only=False,
+                                              depth=depth + 1)
+        return None
+
+    def _helper_taint(self, call: cst.Call, helper: cst.FunctionDef, flow: Flow,
+                      tainted: dict[str, str | None], sinks_only: bool,
+                      depth: int) -> str | None:
+        """Exception text passed into a same-module helper that puts it in a response
+        (``sinks_only``) or returns it."""
+        if depth > 3:
+            return None
+        params = _params(helper)
+        if params and params[0] in ("self", "cls"):
+            params = params[1:]
+        helper_taint: dict[str, str | None] = {}
+        for i, arg in enumerate(call.args):
+            if arg.star:
+                continue
+            name = arg.keyword.value if arg.keyword is not None else \
+                params[i] if i < len(params) else None
+            if name is None:
+                continue
+            level = self._taint(arg.value, flow, tainted, depth + 1)
+            if level:
+                helper_taint[name] = level
+        if not helper_taint:
+            return None
+        return self._reach(helper, helper_taint, sinks_only, depth)
+
+    def _reach(self, helper: cst.FunctionDef, helper_taint: dict[str, str | None],
+               sinks_only: bool, depth: int) -> str | None:
+        """How much of ``helper_taint`` (param -> level) reaches the helper's response
+        calls (``sinks_only``) or its return values."""
+        helper_flow = self.ctx.flow(helper)
+        exprs = self._sink_exprs(helper) if sinks_only else list(helper_flow.returns)
+        level = None
+        for expr in exprs:
+            level = _stronger(level, self._taint(expr, helper_flow, helper_taint, depth + 1,
+                                                 follow_helpers=not sinks_only))
+        return level
+
+    def _sink_exprs(self, fn: cst.FunctionDef) -> list[cst.BaseExpression]:
+        key = id(fn)
+        if key not in self._sinks:
+            sinks = _Sinks(fn, self._is_sink)
+            walk(fn, sinks)
+            self._sinks[key] = sinks.exprs
+        return self._sinks[key]
+
+    # -- helpers in other modules --------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        """Record which parameters of a module-level function reach a response."""
+        if self.ctx.class_stack or len(self.ctx.function_stack) != 1 or \
+                is_test_path(self.ctx.path):
+            return
+        params = _params(node)
+        sink_params, return_params = [], []
+        if not self._sink_exprs(node) and not self.ctx.flow(node).returns:
+            return
+        for i, name in enumerate(params):
+            if self._reach(node, {name: "high"}, sinks_only=True, depth=0):
+                sink_params.append(i)
+            if self._reach(node, {name: "high"}, sinks_only=False, depth=0):
+                return_params.append(i)
+        if sink_params or return_params:
+            self.ctx.add_fact("response_helper", {
+                "function": node.name.value, "params": params,
+                "sink_params": sink_params, "return_params": return_params})
+
+    def _imported_callee(self, call: cst.Call) -> str | None:
+        """The dotted name of a function imported from another module of the project."""
+        if not isinstance(call.func, (cst.Name, cst.Attribute)):
+            return None
+        qual = self.ctx.imports.qualname(call.func)
+        if not qual or self._is_sink(call) or self.ctx.local_function(call) is not None:
+            return None
+        return qual.lstrip(".")
+
+    def _pending_options(self, call: cst.Call, flow: Flow,
+                         tainted: dict[str, str | None], nested: bool = False) -> list[dict]:
+        """Arguments of a call to an imported helper that carry exception text, directly
+        or through another imported helper's return value (one level deep)."""
+        options: list[dict] = []
+        for i, arg in enumerate(call.args):
+            if arg.star:
+                continue
+            where = arg.keyword.value if arg.keyword is not None else i
+            level = self._taint(arg.value, flow, tainted, 0)
+            if level:
+                options.append({"arg": where, "level": level})
+                continue
+            if nested:
+                continue
+            for leaf in flow.leaves(arg.value):
+                if isinstance(leaf, cst.Call) and leaf is not call:
+                    inner = self._imported_callee(leaf)
+                    if inner is None:
+                        continue
+                    for opt in self._pending_options(leaf, flow, tainted, nested=True):
+                        options.append({"arg": where, "level": opt["level"],
+                                        "via": inner, "via_arg": opt["arg"]})
+        return options
+
+    @classmethod
+    def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:
+        pending = candidate.data.get("pending")
+        if not pending:
+            return candidate
+        helpers = {f"{fact.module}.{fact.value['function']}": fact.value
+                   for fact in project.get("response_helper")}
+        accept = ("sink_params", "return_params") if candidate.data.get("returned") else \
+            ("sink_params",)
+        level = None
+        callee = _find_helper(helpers, pending["callee"])
+        if callee is None:
+            return None
+        for opt in pending["options"]:
+            if not _reaches(callee, opt["arg"], accept):
+                continue
+            if "via" in opt:
+                via = _find_helper(helpers, opt["via"])
+                if via is None or not _reaches(via, opt["via_arg"], ("return_params",)):
+                    continue
+            level = _stronger(level, opt["level"])
+        return replace(candidate, confidence=level) if level else None
+
+
+def _find_helper(helpers: dict[str, dict], dotted: str) -> dict | None:
+    for name, value in helpers.items():
+        if name == dotted or name.endswith("." + dotted) or dotted.endswith("." + name):
+            return value
+    return None
+
+
+def _reaches(helper: dict, where: int | str, kinds: tuple[str, ...]) -> bool:
+    params = helper.get("params", [])
+    index = params.index(where) if isinstance(where, str) and where in params else where
+    return any(index in helper.get(kind, []) for kind in kinds)

@@ -1,0 +1,102 @@
+"""BA811: an LDAP search filter is built from client input without escaping (LDAP injection).
+
+Request data reaching the filter is the finding at high confidence. LDAP filters are
+mostly built at login, in a provider class or helper the route calls with the login
+form, where the shared (intra-procedural) taint cannot see the request; there a filter
+string formatted with an unescaped value named like a login (``self.data.username``,
+``login``, ``email``) that is not a setting is reported at medium confidence.
+"""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
+from backend_audit.flow.checked_input import GuardedTaint
+from backend_audit.flow.locals import is_dynamic_string
+from backend_audit.visitor import Check
+
+# ldap3: Connection.search(search_base, search_filter, ...) and the paged variant.
+_LDAP3_METHODS = frozenset({"search", "paged_search"})
+# python-ldap: LDAPObject.search*(base, scope, filterstr, ...).
+_PYTHON_LDAP_METHODS = frozenset({"search", "search_s", "search_st", "search_ext",
+                                  "search_ext_s"})
+# ``escape_filter_chars`` (ldap3 and python-ldap), ``filter_format``, a helper of one's own.
+_ESCAPES = re.compile(r"(?i)escape|filter_format|sanitiz|sanitis|quote")
+# Names of values that hold what a user typed as their login.
+_LOGIN_NAME = re.compile(r"(?i)^_?(user_?name|login(_?name)?|uid|e?mail(_address)?|principal|"
+                         r"account_?name|sam_?account_?name|user_?principal_?name)$")
+# Roots of configuration values, which the operator (not the client) writes.
+_CONFIG_ROOTS = re.compile(r"(?i)^(settings|config|conf|app_settings|current_app|self\.config|"
+                           r"self\.settings|os\.environ)\b")
+
+
+class LdapFilterFromRequest(Check):
+    rule_id = "BA811"
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not isinstance(node.func, cst.Attribute):
+            return
+        qual = self.ctx.imports.qualname(node.func)
+        if qual is not None and not qual.startswith("ldap"):
+            return  # ``re.search``, ``bisect``...: an imported module's function
+        method = node.func.attr.value
+        packages = self.ctx.imports.top_packages
+        arg: cst.Arg | None = None
+        if "ldap3" in packages and method in _LDAP3_METHODS:
+            arg = get_arg(node, "search_filter", 1)
+        elif "ldap" in packages and method in _PYTHON_LDAP_METHODS:
+            arg = get_arg(node, "filterstr", 2)
+        if arg is None:
+            return
+        taint = GuardedTaint(self.ctx, escapes=_ESCAPES)
+        if taint.source(arg.value) is not None:
+            self.report(node)
+        elif self._login_name_formatted(arg.value, taint.guarded):
+            self.report(node, confidence="medium")
+
+    def _login_name_formatted(self, expr: cst.BaseExpression, guarded: frozenset[str]) -> bool:
+        """A filter string formatted with an unescaped, unchecked login-like value."""
+        flow = self.ctx.flow()
+        built = [expr] if not isinstance(expr, cst.Name) else flow.values_of(expr.value)
+        for value in built:
+            if not is_dynamic_string(value) or not _reads_as_filter(value):
+                continue
+            for leaf in flow.leaves(value):
+                root = leaf
+                while isinstance(root, (cst.Attribute, cst.Subscript)):
+                    root = root.value
+                if isinstance(root, cst.Name) and root.value in guarded:
+                    continue
+                if _is_login_value(leaf):
+                    return True
+        return False
+
+
+def _reads_as_filter(expr: cst.BaseExpression) -> bool:
+    texts: list[str] = []
+    for node in (expr, getattr(expr, "left", None), getattr(expr, "func", None)):
+        if isinstance(node, cst.Attribute):
+            node = node.value
+        if node is None:
+            continue
+        text = string_value(node)
+        if text is not None:
+            texts.append(text)
+        if isinstance(node, cst.FormattedString):
+            texts.extend(p.value for p in node.parts if isinstance(p, cst.FormattedStringText))
+    return any("(" in t and "=" in t for t in texts)
+
+
+def _is_login_value(leaf: cst.BaseExpression) -> bool:
+    if not isinstance(leaf, (cst.Name, cst.Attribute, cst.Subscript)):
+        return False  # a call: escape_filter_chars(...), str.lower(...) of a setting...
+    name = last_name(leaf) if not isinstance(leaf, cst.Subscript) else \
+        string_value(leaf.slice[0].slice.value) if isinstance(leaf.slice[0].slice, cst.Index) \
+        else None
+    if name is None or not _LOGIN_NAME.match(name):
+        return False
+    root = dotted_name(leaf.value) if isinstance(leaf, (cst.Attribute, cst.Subscript)) else None
+    return not (root and _CONFIG_ROOTS.match(root)) and not name.isupper()

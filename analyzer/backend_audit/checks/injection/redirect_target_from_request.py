@@ -1,0 +1,232 @@
+"""BA808: a redirect's target comes from the request (open redirect)."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from backend_audit.appmodel.names import get_arg, last_name, string_value
+from backend_audit.checks.injection._redirect_guards import NO_GUARDS, RedirectGuards, guards_in
+from backend_audit.flow.branches import constant_truth
+from backend_audit.flow.reflected import ReflectedTaint, code_key, fixes_origin
+from backend_audit.flow.taint import MAX_DEPTH, PASSTHROUGH, SANITISERS
+from backend_audit.visitor import Check
+
+# Qualified redirect callables -> keyword of their target argument (else the first).
+REDIRECTS = {
+    "flask.redirect": "location", "flask.helpers.redirect": "location",
+    "werkzeug.utils.redirect": "location", "werkzeug.redirect": "location",
+    "quart.redirect": "location",
+    "django.shortcuts.redirect": "to",
+    "django.http.HttpResponseRedirect": "redirect_to",
+    "django.http.HttpResponsePermanentRedirect": "redirect_to",
+    "django.http.response.HttpResponseRedirect": "redirect_to",
+    "django.http.response.HttpResponsePermanentRedirect": "redirect_to",
+    "starlette.responses.RedirectResponse": "url", "fastapi.responses.RedirectResponse": "url",
+    "fastapi.RedirectResponse": "url",
+    **{f"aiohttp.{mod}.{cls}": "location" for mod in ("web", "web_exceptions") for cls in (
+        "HTTPFound", "HTTPSeeOther", "HTTPMovedPermanently", "HTTPTemporaryRedirect",
+        "HTTPPermanentRedirect", "HTTPMultipleChoices")},
+}
+# Methods of Django class-based views whose result the view redirects to as it is.
+DJANGO_REDIRECT_METHODS = frozenset({"get_success_url", "get_redirect_url"})
+# Escaping HTML keeps ``https://evil.example`` intact (and quoting ``//evil.example``):
+# they neither protect a redirect nor stop following the value.
+_HTML_ESCAPES = frozenset({"escape", "conditional_escape", "strip_tags", "clean",
+                           "escape_for_html", "html_escape"})
+REDIRECT_SANITISERS = SANITISERS - _HTML_ESCAPES - {"quote"}
+REDIRECT_PASSTHROUGH = PASSTHROUGH | _HTML_ESCAPES
+_HEADER_METHODS = frozenset({"set", "add", "setdefault", "add_header", "__setitem__"})
+_WEAK_MESSAGE = ("A redirect's target comes from the request and is only checked to start "
+                 "with '/', which '//evil.example' passes (open redirect).")
+
+
+class RedirectTargetFromRequest(Check):
+    rule_id = "BA808"
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self._guards: dict[int, RedirectGuards] = {}
+
+    def _guards_here(self) -> RedirectGuards:
+        fn = self.ctx.current_function
+        if fn is None:
+            return NO_GUARDS
+        if id(fn) not in self._guards:
+            self._guards[id(fn)] = guards_in(self.ctx, fn)
+        return self._guards[id(fn)]
+
+    # ---------------------------------------------------------------- sinks
+    def visit_Call(self, node: cst.Call) -> None:
+        qual = self.ctx.imports.qualname(node.func)
+        if qual in REDIRECTS:
+            arg = get_arg(node, REDIRECTS[qual], 0)
+            if arg is not None:
+                self._check(node, arg.value)
+            return
+        if not self.ctx.frameworks:
+            return
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in _HEADER_METHODS and \
+                len(node.args) > 1 and _is_location(node.args[0].value):
+            self._check(node, node.args[1].value)
+            return
+        headers = get_arg(node, "headers")
+        if headers is not None and isinstance(headers.value, cst.Dict):
+            target = _location_value(headers.value)
+            if target is not None:
+                self._check(node, target)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if not self.ctx.frameworks or self.ctx.current_function is None:
+            return
+        for target in node.targets:
+            t = target.target
+            if isinstance(t, cst.Subscript) and len(t.slice) == 1 and \
+                    isinstance(t.slice[0].slice, cst.Index) and \
+                    _is_location(t.slice[0].slice.value):
+                self._check(node, node.value)
+                return
+            if isinstance(t, cst.Attribute) and t.attr.value == "location" and \
+                    "resp" in (last_name(t.value) or "").lower():
+                self._check(node, node.value)
+                return
+
+    def visit_Return(self, node: cst.Return) -> None:
+        """Flask's ``return "", 302, {"Location": url}`` and what a Django view's
+        ``get_success_url()`` returns (the view redirects there unchecked)."""
+        fn = self.ctx.current_function
+        if node.value is not None and fn is not None and self.ctx.class_stack and \
+                fn.name.value in DJANGO_REDIRECT_METHODS and "django" in self.ctx.frameworks:
+            self._check(node, node.value)
+            return
+        if not isinstance(node.value, cst.Tuple) or "flask" not in self.ctx.frameworks:
+            return
+        for element in node.value.elements[1:]:
+            if isinstance(element.value, cst.Dict):
+                target = _location_value(element.value)
+                if target is not None:
+                    self._check(node, target)
+                    return
+
+    # ---------------------------------------------------------------- taint
+    def _check(self, node: cst.CSTNode, target: cst.BaseExpression) -> None:
+        guards = self._guards_here()
+        taint = ReflectedTaint(self.ctx, guards.checked, REDIRECT_SANITISERS,
+                               REDIRECT_PASSTHROUGH, ignore_referer=True)
+        source = self._origin_any(target, taint)
+        if source is None:
+            return
+        confidence = taint.confidence(source)
+        if guards.weakly_checked and self._origin_any(target, ReflectedTaint(
+                self.ctx, guards.checked | guards.weakly_checked, REDIRECT_SANITISERS,
+                REDIRECT_PASSTHROUGH, ignore_referer=True)) is None:
+            self.report(node, message=_WEAK_MESSAGE, confidence=confidence or "medium")
+            return
+        self.report(node, confidence=confidence)
+
+    def _origin_any(self, target: cst.BaseExpression,
+                    taint: ReflectedTaint) -> cst.BaseExpression | None:
+        """``_origin`` of link-borne input, else of a header or cookie."""
+        found = self._origin(target, taint)
+        if found is None:
+            taint.linkable_only = False
+            try:
+                found = self._origin(target, taint)
+            finally:
+                taint.linkable_only = True
+        return found
+
+    def _origin(self, expr: cst.BaseExpression, taint: ReflectedTaint, depth: int = 0,
+                seen: frozenset[str] = frozenset()) -> cst.BaseExpression | None:
+        """The client input that decides where ``expr`` points: its scheme and host, or
+        the whole URL. Input after a fixed path (``f"/orders/{x}"``) or host
+        (``"https://example.com/" + x``) cannot send the browser elsewhere."""
+        if depth > MAX_DEPTH or code_key(self.ctx, expr) in taint.cleared:
+            return None
+        if isinstance(expr, cst.Name):
+            if taint.reassigned_clean(expr.value):
+                return None
+            if expr.value in seen:
+                return None
+            if not taint.flow.values_of(expr.value):
+                return taint.source(expr)  # a parameter or a global
+            values = taint.live_values(expr.value)
+            for value in values:
+                found = self._origin(value, taint, depth + 1, seen | {expr.value})
+                if found is not None:
+                    return found
+            return None
+        if isinstance(expr, cst.IfExp):
+            truth = constant_truth(expr.test, taint.flow)
+            if truth is not None:
+                return self._origin(expr.body if truth else expr.orelse, taint, depth + 1, seen)
+            return self._origin(expr.body, taint, depth + 1, seen) or \
+                self._origin(expr.orelse, taint, depth + 1, seen)
+        if isinstance(expr, cst.BooleanOperation):
+            return self._origin(expr.left, taint, depth + 1, seen) or \
+                self._origin(expr.right, taint, depth + 1, seen)
+        if isinstance(expr, cst.Call) and last_name(expr.func) == "urljoin" and expr.args:
+            # an absolute second argument replaces the base altogether
+            return (self._origin(expr.args[1].value, taint, depth + 1, seen)
+                    if len(expr.args) > 1 else None) or \
+                self._origin(expr.args[0].value, taint, depth + 1, seen)
+        parts = _sequence(expr)
+        if parts is None:
+            return taint.source(expr)
+        prefix = ""
+        for part in parts:
+            if isinstance(part, str):
+                prefix += part
+                continue
+            if fixes_origin(prefix):
+                return None
+            return self._origin(part, taint, depth + 1, seen)
+        return None
+
+
+def _sequence(expr: cst.BaseExpression) -> list[str | cst.BaseExpression] | None:
+    """A string expression as its literal texts and inserted values, in order."""
+    if isinstance(expr, cst.FormattedString):
+        out: list[str | cst.BaseExpression] = []
+        for part in expr.parts:
+            if isinstance(part, cst.FormattedStringText):
+                out.append(part.value)
+            elif isinstance(part, cst.FormattedStringExpression):
+                out.append(part.expression)
+        return out
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+        value = string_value(expr)
+        if value is not None:
+            return [value]
+        if isinstance(expr, cst.ConcatenatedString):
+            return (_sequence(expr.left) or [expr.left]) + (_sequence(expr.right) or [expr.right])
+        return None
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        return (_sequence(expr.left) or [expr.left]) + (_sequence(expr.right) or [expr.right])
+    template: str | None = None
+    values: list[cst.BaseExpression] = []
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
+        template, values, mark = string_value(expr.left), [expr.right], "%"
+    elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
+            expr.func.attr.value == "format":
+        template, values, mark = string_value(expr.func.value), [a.value for a in expr.args], "{"
+    if template is None:
+        return None
+    cut = template.find(mark)
+    if cut < 0:
+        return [template]
+    # which value fills the first placeholder is not worth working out: try them all
+    return [template[:cut], cst.Tuple([cst.Element(v) for v in values])] if values else \
+        [template]
+
+
+def _is_location(expr: cst.BaseExpression) -> bool:
+    value = string_value(expr)
+    return value is not None and value.lower() == "location"
+
+
+def _location_value(node: cst.Dict) -> cst.BaseExpression | None:
+    for element in node.elements:
+        if isinstance(element, cst.DictElement) and _is_location(element.key):
+            return element.value
+    return None

@@ -1,0 +1,1 @@
+"""password_storage"""

@@ -1,0 +1,189 @@
+"""BA203: a password is hashed with a fast general-purpose digest (MD5, SHA-*, BLAKE2),
+a Django/passlib scheme built on one, instead of a password KDF."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from backend_audit.appmodel.names import dotted_name, get_arg, string_list, string_value
+from backend_audit.appmodel.project import ProjectFacts
+from backend_audit.engines.walk import contains, descendants
+from backend_audit.flow.passwords import (
+    Kind,
+    PasswordValues,
+    callee_name,
+    is_hasher_name,
+    setting_strings,
+    string_constant,
+)
+from backend_audit.visitor import Candidate, Check
+
+FAST_DIGESTS = frozenset({"md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3_224",
+                          "sha3_256", "sha3_384", "sha3_512", "blake2b", "blake2s", "md4",
+                          "ripemd160", "sha512_224", "sha512_256"})
+# Django hasher algorithms and passlib schemes that are a single fast digest.
+WEAK_DJANGO_ALGORITHMS = frozenset({"md5", "sha1", "unsalted_md5", "unsalted_sha1", "crypt"})
+WEAK_PASSLIB_SCHEMES = frozenset({"md5_crypt", "apr_md5_crypt", "des_crypt", "bsdi_crypt",
+                                  "bigcrypt", "crypt16", "hex_md5", "hex_sha1", "hex_sha256",
+                                  "hex_sha512", "ldap_md5", "ldap_sha1", "ldap_salted_md5",
+                                  "ldap_salted_sha1", "ldap_plaintext", "plaintext",
+                                  "mysql323", "mysql41", "postgres_md5", "oracle10", "msdcc",
+                                  "nthash", "lmhash", "django_salted_md5", "django_salted_sha1",
+                                  "django_des_crypt", "roundup_plaintext", "unix_disabled"})
+
+
+_KDF_WORDS = ("hashpw", "password_hash", "make_password", "kdf", "pbkdf", "scrypt", "argon",
+              "bcrypt", "hash_password")
+
+
+class PasswordFastHash(Check):
+    rule_id = "BA203"
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.values = PasswordValues(ctx)
+        self.enclosing: list[cst.Call] = []
+        # Names holding a digest of a password, and names fed to a real KDF, per function.
+        self.pending: list[tuple[cst.CSTNode, str | None, int, str]] = []
+        self.fed: set[tuple[int, str]] = set()
+
+    def _scope(self) -> int:
+        return id(self.ctx.current_function or self.ctx.module)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self._check(node)
+        if self._is_kdf(node):
+            for arg in node.args:
+                for n in _names_in(arg.value):
+                    self.fed.add((self._scope(), n))
+        self.enclosing.append(node)
+
+    def leave_Call(self, original_node: cst.Call) -> None:
+        self.enclosing.pop()
+
+    def _fast_digest(self, node: cst.Call) -> str | None:
+        """The algorithm when ``node`` builds a fast digest (``hashlib.sha256(...)``)."""
+        qual = self.ctx.imports.qualname(node.func) or ""
+        if qual.startswith("hashlib."):
+            algo = qual.split(".", 1)[1]
+            if algo in FAST_DIGESTS:
+                return algo
+            if algo == "new" and node.args:
+                value = string_value(node.args[0].value)
+                return value.lower().replace("-", "") if value else "new"
+        return None
+
+    def _check(self, node: cst.Call) -> None:
+        algo = self._fast_digest(node)
+        data: cst.BaseExpression | None = None
+        if algo is not None:
+            if algo not in FAST_DIGESTS and algo != "new":
+                return
+            arg = get_arg(node, "data", 1 if (self.ctx.imports.qualname(node.func) or "")
+                          .endswith(".new") else 0) or get_arg(node, "string")
+            data = arg.value if arg is not None else None
+        elif (self.ctx.imports.qualname(node.func) or "") in ("hmac.new", "hmac.digest"):
+            arg = get_arg(node, "msg", 1)  # a peppered SHA-2 is still one fast digest
+            data = arg.value if arg is not None else None
+        elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "update" and \
+                isinstance(node.func.value, cst.Name) and node.args:
+            if any(isinstance(v, cst.Call) and self._fast_digest(v)
+                   for v in self.ctx.flow().values_of(node.func.value.value)):
+                data = node.args[0].value
+        else:
+            self._weak_scheme(node)
+            return
+        if data is None:
+            return
+        kind = self.values.kind(data)
+        if kind not in (Kind.PLAIN, Kind.WRAPPED) or self._feeds_kdf(node) or self._breach_check():
+            return
+        target = self._assigned_name(node)
+        self.pending.append((node, target, self._scope(),
+                             "high" if kind is Kind.PLAIN else "low"))
+
+    def _weak_scheme(self, node: cst.Call) -> None:
+        qual = callee_name(node, self.ctx) or ""
+        last = qual.rsplit(".", 1)[-1]
+        if last == "generate_password_hash" and "bcrypt" not in qual.lower():
+            method = get_arg(node, "method", 1)
+            if method is not None:
+                text, setting = string_constant(self.ctx, method.value)
+                if text is not None and _plain_werkzeug_method(text):
+                    self.report(node, confidence="high")
+                elif setting is not None:
+                    self.report(node, confidence="medium", method_setting=setting)
+        elif last == "make_password":
+            hasher = get_arg(node, "hasher", 2)
+            value = string_value(hasher.value) if hasher is not None else None
+            if value in WEAK_DJANGO_ALGORITHMS:
+                self.report(node, confidence="high")
+        elif last == "CryptContext":
+            schemes = get_arg(node, "schemes", 0)
+            names = string_list(schemes.value) if schemes is not None else None
+            default = get_arg(node, "default")
+            first = string_value(default.value) if default is not None else \
+                (names[0] if names else None)
+            if first in WEAK_PASSLIB_SCHEMES:
+                self.report(node, confidence="high")
+        elif qual.startswith("passlib.hash.") and last in ("hash", "encrypt", "using"):
+            scheme = qual.split(".")[2]
+            if scheme in WEAK_PASSLIB_SCHEMES:
+                self.report(node, confidence="high")
+
+    def _is_kdf(self, call: cst.Call) -> bool:
+        """A password hasher proper (not ``.hexdigest()``, not another fast digest)."""
+        name = callee_name(call, self.ctx) or ""
+        last = name.rsplit(".", 1)[-1].lower()
+        if self._fast_digest(call) or "digest" in last:
+            return False
+        return any(w in last for w in _KDF_WORDS) or last in ("hash", "encrypt", "set_password") \
+            or is_hasher_name(name, self.ctx) and last not in ("hash", "encode")
+
+    def _feeds_kdf(self, node: cst.Call) -> bool:
+        """A pre-hash inside ``bcrypt.hashpw(b64encode(sha256(pw).digest()), ...)``."""
+        return any(self._is_kdf(c) and any(contains(a.value, node) for a in c.args)
+                   for c in self.enclosing)
+
+    def _breach_check(self) -> bool:
+        """SHA-1 of a password for the Have I Been Pwned k-anonymity range API."""
+        fn = self.ctx.current_function
+        code = self.ctx.module.code_for_node(fn) if fn is not None else ""
+        return "pwnedpasswords" in code or "haveibeenpwned" in code.lower()
+
+    def _assigned_name(self, node: cst.Call) -> str | None:
+        fn = self.ctx.current_function
+        if fn is None:
+            return None
+        flow = self.ctx.flow()
+        for name, values in flow.values.items():
+            for v in values:
+                if contains(v, node):
+                    return name
+        return None
+
+    @classmethod
+    def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:
+        method = candidate.data.get("method_setting")
+        if method is None:
+            return candidate
+        texts = setting_strings(list(project.values("setting")), method)
+        return candidate if any(_plain_werkzeug_method(t) for t in texts) else None
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        for node, name, scope, confidence in self.pending:
+            if name is not None and (scope, name) in self.fed:
+                continue  # the digest is only a pre-hash fed to a KDF
+            self.report(node, confidence=confidence)
+
+
+def _plain_werkzeug_method(text: str) -> bool:
+    """werkzeug < 2.3 ``method="sha256"``: one salted HMAC round, a fast digest."""
+    return text.lower() in FAST_DIGESTS or text.lower() == "plain"
+
+
+def _names_in(expr: cst.BaseExpression) -> set[str]:
+    names = {n.value for n in descendants(expr, cst.Name)}
+    if dotted_name(expr):
+        names.add(dotted_name(expr) or "")
+    return names

@@ -1,0 +1,131 @@
+"""BA1001: a login / token / password-reset / sign-up route has no rate limit on its path."""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from backend_audit.appmodel.auth import effectively_mutating, is_serializer_or_helper
+from backend_audit.appmodel.names import decorator_call, dotted_name, get_arg
+from backend_audit.appmodel.project import ProjectFacts
+from backend_audit.appmodel.routes import DRF_GENERIC_METHODS, MUTATING, Route
+from backend_audit.visitor import Candidate, Check
+
+AUTH_ENDPOINT = re.compile(
+    r"(login|log_in|logon|sign_?in|token|authenticate|password|passwd|reset|forgot|"
+    r"register|sign_?up|otp|two_factor|2fa|mfa|verify_code|magic_link)", re.IGNORECASE)
+LIMIT_NAME = re.compile(r"(limit|throttl|ratelimit)", re.IGNORECASE)
+LIMIT_IN_BODY = re.compile(r"(rate_?limit|limiter\.|throttl|is_ratelimited|TooManyRequests|429)")
+GLOBAL_FACT = "rate-limiting.global"
+
+
+class AuthRouteWithoutRateLimit(Check):
+    rule_id = "BA1001"
+    requires_frameworks = frozenset({"flask", "fastapi", "django", "drf", "starlette", "aiohttp"})
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """Record limits that cover every route: default limits, middleware, blueprints."""
+        name = (self.ctx.imports.qualname(node.func) or dotted_name(node.func) or "")
+        last = name.split(".")[-1]
+        if last == "Limiter" and (get_arg(node, "default_limits") or
+                                  get_arg(node, "application_limits")):
+            self.ctx.add_fact(GLOBAL_FACT, {"kind": "default-limits"})
+        elif last == "add_middleware" and node.args and \
+                "SlowAPI" in (dotted_name(node.args[0].value) or ""):
+            self.ctx.add_fact(GLOBAL_FACT, {"kind": "middleware"})
+        elif isinstance(node.func, cst.Call) and LIMIT_NAME.search(
+                dotted_name(node.func.func) or "") and node.args:
+            # limiter.limit("10/minute")(auth_bp): every route of the blueprint.
+            target = dotted_name(node.args[0].value)
+            if target:
+                self.ctx.add_fact(GLOBAL_FACT, {"kind": "blueprint", "name": target})
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        covered: set[int] = set()
+        for route in self.ctx.routes.routes:
+            if route.view_class is not None:
+                covered.add(id(route.view_class))
+            if not effectively_mutating(route, self.ctx) or \
+                    is_serializer_or_helper(route.view_class, self.ctx) or \
+                    _acts_on_one_object(route) or not AUTH_ENDPOINT.search(_label(route)):
+                continue
+            exempt = any(d.endswith("exempt") and "csrf" not in d for d in route.decorators)
+            if not exempt and self._limited(route):
+                continue
+            self.report(route.function.name, framework=route.framework, exempt=exempt,
+                        receiver=_receiver(route))
+        for view in self.ctx.routes.view_classes:
+            # DRF generic views (CreateAPIView subclasses) that define no handler method.
+            if id(view.node) in covered or view.framework != "drf" or \
+                    is_serializer_or_helper(view.node, self.ctx) or \
+                    not AUTH_ENDPOINT.search(view.node.name.value):
+                continue
+            methods = set().union(*(DRF_GENERIC_METHODS.get(b.split(".")[-1], set())
+                                    for b in view.bases))
+            code = self.ctx.module.code_for_node(view.node.body)
+            if methods & MUTATING and not re.search(r"\b(throttle_classes|throttle_scope)\s*=",
+                                                    code):
+                self.report(view.node.name, framework="drf", exempt=False, receiver=None)
+
+    def _limited(self, route: Route) -> bool:
+        names = list(route.decorators)
+        for dec in route.function.decorators:
+            _, call = decorator_call(dec)
+            deps = get_arg(call, "dependencies") if call is not None else None
+            if deps is not None:
+                names.append(self.ctx.module.code_for_node(deps.value))
+        if route.view_class is not None:
+            for dec in route.view_class.decorators:
+                callee, _ = decorator_call(dec)
+                names.append(dotted_name(callee) or "")
+            code = self.ctx.module.code_for_node(route.view_class.body)
+            if re.search(r"\b(throttle_classes|throttle_scope)\s*=", code):
+                return True
+        if any(LIMIT_NAME.search(n) for n in names):
+            return True
+        return bool(LIMIT_IN_BODY.search(self.ctx.module.code_for_node(route.function.body)))
+
+    @classmethod
+    def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:
+        if candidate.data.get("exempt"):
+            return candidate
+        framework = candidate.data.get("framework")
+        for value in project.values(GLOBAL_FACT):
+            if value.get("kind") in ("default-limits", "middleware") and \
+                    framework in ("flask", "fastapi", "starlette"):
+                return None
+            if value.get("kind") == "blueprint" and value.get("name") == candidate.data.get(
+                    "receiver"):
+                return None
+        if framework == "drf":
+            for value in project.values("setting"):
+                if value.get("name") == "REST_FRAMEWORK" and isinstance(value.get("value"), dict) \
+                        and value["value"].get("DEFAULT_THROTTLE_CLASSES"):
+                    return None
+        return candidate
+
+
+# Viewset actions on one stored object (``/tokens/<pk>/``): renaming or revoking an API
+# token is managing a resource, not a credential check anyone can repeat to guess.
+_OBJECT_ACTIONS = frozenset({"update", "partial_update", "destroy"})
+
+
+def _acts_on_one_object(route: Route) -> bool:
+    return route.framework == "drf" and route.view_class is not None and \
+        route.function.name.value in _OBJECT_ACTIONS
+
+
+def _label(route: Route) -> str:
+    cls = route.view_class.name.value if route.view_class is not None else ""
+    return f"{cls} {route.function.name.value} {route.path or ''}"
+
+
+def _receiver(route: Route) -> str | None:
+    """``auth_bp`` for a handler decorated with ``@auth_bp.post(...)``."""
+    for dec in route.function.decorators:
+        callee, _ = decorator_call(dec)
+        if isinstance(callee, cst.Attribute):
+            return dotted_name(callee.value)
+    return None
+

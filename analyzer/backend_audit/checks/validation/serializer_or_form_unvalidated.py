@@ -1,0 +1,144 @@
+"""BA103: a bound DRF serializer or Django/WTForms form is used without a checked is_valid()."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from backend_audit.appmodel.names import dotted_name, get_arg, last_name
+from backend_audit.engines.walk import walk
+from backend_audit.flow.payload import class_info
+from backend_audit.flow.payload_shapes import function_body
+from backend_audit.visitor import Check
+
+VALIDATE_CALLS = frozenset({"is_valid", "validate", "validate_on_submit"})
+# Reads of a bound serializer/form that assume validation happened.
+USES = frozenset({"save", "validated_data", "cleaned_data", "populate_obj", "data",
+                  "initial_data"})
+SERIALIZER_FACTORIES = frozenset({"get_serializer", "serializer_class"})
+
+
+@dataclass
+class _Bound:
+    kind: str  # serializer | form
+    checked: bool = False  # is_valid() whose result is used, or raise_exception=True
+    ignored: cst.Call | None = None  # is_valid() as a bare statement
+    uses: list[cst.CSTNode] = field(default_factory=list)
+    bypass: list[cst.CSTNode] = field(default_factory=list)  # initial_data / raw form.data
+
+
+class SerializerOrFormUnvalidated(Check):
+    rule_id = "BA103"
+    requires_frameworks = frozenset({"drf", "django", "flask"})
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        # Nothing to follow unless the function binds a serializer or form somewhere
+        # (the shared body index answers that without another pass).
+        if not any(self.bound_kind(call) for call in function_body(self.ctx, node).assigned_calls):
+            return
+        bound: dict[str, _Bound] = {}
+        walk(node.body, _Finder(self, bound))
+        for state in bound.values():
+            if state.bypass:
+                self.report(state.bypass[0], confidence="high",
+                            message="Raw input is read back from a bound serializer/form "
+                                    "(initial_data, or form.data instead of cleaned_data), "
+                                    "bypassing its validation.")
+            elif state.checked:
+                continue
+            elif state.ignored is not None:
+                self.report(state.ignored, confidence="high",
+                            message="The result of is_valid() is ignored: invalid input goes "
+                                    "on to be saved. Use is_valid(raise_exception=True) or "
+                                    "branch on its result.")
+            elif state.uses:
+                self.report(state.uses[0], confidence="high")
+
+    def bound_kind(self, call: cst.Call) -> str | None:
+        """``serializer``/``form`` when ``call`` builds one bound to client data."""
+        name = last_name(call.func)
+        if name is None:
+            return None
+        has_data = get_arg(call, "data") is not None
+        if name in SERIALIZER_FACTORIES or (isinstance(call.func, cst.Call) and
+                                            last_name(call.func.func) ==
+                                            "get_serializer_class"):
+            return "serializer" if has_data else None
+        if not name[:1].isupper():
+            return None
+        kind = None
+        if name.endswith("Serializer"):
+            kind = "serializer"
+        elif name.endswith("Form"):
+            kind = "form"
+        else:
+            info = class_info(self.ctx, call.func)
+            if info.kind == "validator" and info.qualname:
+                kind = "serializer" if "serializer" in info.qualname.lower() else None
+        if kind == "serializer":
+            return kind if has_data else None
+        if kind == "form":
+            positional = [a for a in call.args if a.keyword is None and not a.star]
+            if has_data or positional or "flask" in self.ctx.frameworks:
+                return kind
+        return None
+
+
+class _Finder(cst.CSTVisitor):
+    def __init__(self, check: SerializerOrFormUnvalidated, bound: dict[str, _Bound]) -> None:
+        self.check = check
+        self.bound = bound
+        self._bare: set[int] = set()
+        self._used: set[int] = set()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if isinstance(node.value, cst.Call):
+            kind = self.check.bound_kind(node.value)
+            if kind:
+                for t in node.targets:
+                    if isinstance(t.target, cst.Name):
+                        self.bound[t.target.value] = _Bound(kind)
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        if isinstance(node.value, cst.Call):
+            self._bare.add(id(node.value))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+            return
+        state = self.bound.get(func.value.value)
+        if state is None or func.attr.value not in VALIDATE_CALLS:
+            return
+        raises = get_arg(node, "raise_exception")
+        if raises is not None and dotted_name(raises.value) != "False":
+            state.checked = True
+        elif id(node) in self._bare:
+            state.ignored = state.ignored or node
+        else:
+            state.checked = True
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        attr = node.attr.value
+        base = node.value
+        if attr == "data" and isinstance(base, cst.Attribute) and \
+                isinstance(base.value, cst.Name):
+            state = self.bound.get(base.value.value)  # form.email.data (WTForms)
+            if state is not None and state.kind == "form":
+                state.uses.append(node)
+            return
+        if not isinstance(base, cst.Name) or attr not in USES:
+            return
+        state = self.bound.get(base.value)
+        if state is None:
+            return
+        if attr == "initial_data" or (
+                attr == "data" and state.kind == "form" and
+                "flask" not in self.check.ctx.frameworks):
+            state.bypass.append(node)
+        else:
+            state.uses.append(node)

@@ -1,0 +1,260 @@
+"""Which names a check has already vetted where a sink runs. Part of the shared taint.
+
+Defines no rule. A guard is a test that inspects a value the way people vet input
+before using it in a path, a command or an expression: ``".." in name``,
+``SAFE.fullmatch(host)``, ``name not in ALLOWED``, ``full.startswith(base)`` on a
+normalised path, ``p.resolve().is_relative_to(base)``, ``os.path.commonpath(...)``,
+``is_safe_path(p)``. It protects a sink in the same function when it dominates it:
+an ``if`` before the sink (in an enclosing block) whose branch leaves (``return``,
+``raise``, ``abort()``, ``continue``), an ``assert``, a ``try`` around
+``p.relative_to(base)`` whose handler leaves, or an ``if`` whose safe branch holds
+the sink. Polarity is not checked: a test of this shape is how people vet values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+import libcst as cst
+
+from backend_audit.appmodel.imports import ImportMap
+from backend_audit.appmodel.names import last_name, string_value
+from backend_audit.engines.walk import contains, descendants
+from backend_audit.flow.locals import Flow
+
+# ``".." in name``: the literals whose presence people test for before using a value.
+_BAD_FRAGMENTS = ("..", "/", "\\", ";", "|", "&", "$", "`", "\x00", "~", "\n")
+# Methods that check a value's whole shape.
+_SHAPE_METHODS = frozenset({"isalnum", "isdigit", "isdecimal", "isnumeric", "isidentifier",
+                            "isalpha"})
+_REGEX_METHODS = frozenset({"match", "fullmatch", "search"})
+# Containment of a path in a base directory.
+_CONTAINMENT = frozenset({"is_relative_to", "relative_to", "commonpath", "commonprefix"})
+# Calls that normalise ``..`` away, which a ``startswith(base)`` test needs to mean much.
+_NORMALISERS = frozenset({"realpath", "abspath", "normpath", "resolve", "canonicalize",
+                          "absolute", "safe_join"})
+# Helper names that promise a verdict on their argument (``is_safe_path(p)``).
+_VERDICT = re.compile(r"safe|valid|sanitiz|sanitis|allowed|permitted|traversal|inside|within",
+                      re.IGNORECASE)
+_VERDICT_IN_TEST = re.compile(r"^_*(check|verify|ensure)_", re.IGNORECASE)
+# Parsers that raise on anything but a well-formed value: ``try: ip_address(host)``.
+_STRICT_PARSERS = frozenset({"ip_address", "ip_network", "ip_interface", "IPv4Address",
+                             "IPv6Address", "UUID", "int", "float", "fromisoformat",
+                             "strptime", "validate_email", "fullmatch"})
+# Calls that end the request when a guard's branch reaches them.
+_EXITS = frozenset({"abort", "exit", "_exit", "abort_with", "forbidden", "deny"})
+
+
+def guarded_names(scope: cst.CSTNode, sink: cst.CSTNode, flow: Flow,
+                  imports: ImportMap) -> frozenset[str]:
+    """Names that a guard in ``scope`` vets before ``sink`` runs."""
+    if not isinstance(scope, (cst.FunctionDef, cst.Module)) or not contains(scope, sink):
+        return frozenset()
+    found: set[str] = set()
+    statements = scope.body if isinstance(scope, cst.Module) else _statements(scope.body)
+    _scan_block(statements, sink, flow, imports, found)
+    return frozenset(found)
+
+
+def _scan_block(statements: Sequence[cst.CSTNode], sink: cst.CSTNode, flow: Flow,
+                imports: ImportMap, found: set[str]) -> None:
+    for stmt in statements:
+        if not contains(stmt, sink):
+            found.update(_preceding_guard(stmt, flow, imports))
+            continue
+        _enter(stmt, sink, flow, imports, found)
+        return
+
+
+def _enter(stmt: cst.CSTNode, sink: cst.CSTNode, flow: Flow, imports: ImportMap,
+           found: set[str]) -> None:
+    """Descend into the statement that holds the sink."""
+    if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+        return
+    if isinstance(stmt, cst.If):
+        names = _test_names(stmt.test, flow, imports)
+        if contains(stmt.body, sink):
+            if not _looks_for_bad(stmt.test):
+                found.update(names)
+            _scan_block(_statements(stmt.body), sink, flow, imports, found)
+        elif stmt.orelse is not None and contains(stmt.orelse, sink):
+            if _leaves(stmt.body):
+                found.update(names)
+            orelse = stmt.orelse
+            if isinstance(orelse, cst.If):
+                _enter(orelse, sink, flow, imports, found)
+            else:
+                _scan_block(_statements(orelse.body), sink, flow, imports, found)
+        return
+    for suite in _suites(stmt):
+        if contains(suite, sink):
+            _scan_block(_statements(suite), sink, flow, imports, found)
+            return
+
+
+def _suites(stmt: cst.CSTNode) -> Iterator[cst.BaseSuite]:
+    if isinstance(stmt, (cst.For, cst.While, cst.With)):
+        yield stmt.body
+        orelse = getattr(stmt, "orelse", None)
+        if orelse is not None:
+            yield orelse.body
+    elif isinstance(stmt, (cst.Try, cst.TryStar)):
+        yield stmt.body
+        for handler in stmt.handlers:
+            yield handler.body
+        if stmt.orelse is not None:
+            yield stmt.orelse.body
+        if stmt.finalbody is not None:
+            yield stmt.finalbody.body
+    elif isinstance(stmt, cst.Match):
+        for case in stmt.cases:
+            yield case.body
+
+
+def _statements(suite: cst.BaseSuite) -> Sequence[cst.CSTNode]:
+    return suite.body if isinstance(suite, (cst.IndentedBlock, cst.SimpleStatementSuite)) \
+        else ()
+
+
+def _preceding_guard(stmt: cst.CSTNode, flow: Flow, imports: ImportMap) -> set[str]:
+    """Names vetted by a statement that runs (and completes) before the sink's."""
+    names: set[str] = set()
+    if isinstance(stmt, cst.If):
+        branch: cst.If | cst.Else | None = stmt
+        while isinstance(branch, cst.If):
+            if _leaves(branch.body):
+                names.update(_test_names(branch.test, flow, imports))
+            branch = branch.orelse
+        if isinstance(branch, cst.Else) and _leaves(branch.body):
+            names.update(_test_names(stmt.test, flow, imports))
+    elif isinstance(stmt, cst.SimpleStatementLine):
+        for small in stmt.body:
+            if isinstance(small, cst.Assert):
+                names.update(_test_names(small.test, flow, imports))
+            elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and \
+                    _VERDICT.search(last_name(small.value.func) or ""):
+                # ``validate_filename(name)`` raising on a bad value.
+                names.update(_arg_names(small.value, flow, imports))
+    elif isinstance(stmt, (cst.Try, cst.TryStar)) and \
+            any(_leaves(h.body) for h in stmt.handlers):
+        for call in descendants(stmt.body, cst.Call):
+            name = last_name(call.func) or ""
+            if name in _CONTAINMENT or name in _STRICT_PARSERS or _VERDICT.search(name):
+                names.update(_names_in(call, flow, imports))
+    return names
+
+
+def _leaves(suite: cst.BaseSuite) -> bool:
+    """The branch ends the request or the loop iteration."""
+    for stmt in _statements(suite):
+        smalls = stmt.body if isinstance(stmt, cst.SimpleStatementLine) else [stmt]
+        for small in smalls:
+            if isinstance(small, (cst.Return, cst.Raise, cst.Continue, cst.Break)):
+                return True
+            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and \
+                    last_name(small.value.func) in _EXITS:
+                return True
+    return False
+
+
+def _looks_for_bad(test: cst.BaseExpression) -> bool:
+    """``if ".." in name:`` - the body is the rejected case, not the vetted one."""
+    return isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
+        isinstance(test.comparisons[0].operator, cst.In) and _bad_fragment(test.left)
+
+
+def _bad_fragment(expr: cst.BaseExpression) -> bool:
+    value = string_value(expr)
+    return value is not None and any(f in value for f in _BAD_FRAGMENTS)
+
+
+def _test_names(test: cst.BaseExpression, flow: Flow, imports: ImportMap) -> set[str]:
+    """Names a test vets (empty when the test is no guard: ``if not name``)."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _test_names(test.expression, flow, imports)
+    if isinstance(test, cst.BooleanOperation):
+        return _test_names(test.left, flow, imports) | _test_names(test.right, flow, imports)
+    if isinstance(test, cst.Comparison):
+        return _comparison_names(test, flow, imports)
+    if isinstance(test, cst.Call):
+        return _call_names(test, flow, imports)
+    return set()
+
+
+def _comparison_names(test: cst.Comparison, flow: Flow, imports: ImportMap) -> set[str]:
+    names: set[str] = set()
+    left = test.left
+    for comp in test.comparisons:
+        right = comp.comparator
+        if isinstance(comp.operator, (cst.In, cst.NotIn)):
+            if _bad_fragment(left):
+                names.update(_names_in(right, flow, imports))  # ".." in name
+            elif string_value(right) is None and not isinstance(right, cst.FormattedString):
+                names.update(_names_in(left, flow, imports))  # name not in ALLOWED
+        elif any(last_name(c.func) in _CONTAINMENT
+                 for side in (left, right) for c in descendants(side, cst.Call)):
+            names.update(_names_in(left, flow, imports) | _names_in(right, flow, imports))
+        else:
+            for side in (left, right):
+                if isinstance(side, cst.Call):
+                    names.update(_call_names(side, flow, imports))
+        left = right
+    return names
+
+
+def _call_names(call: cst.Call, flow: Flow, imports: ImportMap) -> set[str]:
+    name = last_name(call.func) or ""
+    receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
+    if name in _SHAPE_METHODS and receiver is not None:
+        return _names_in(receiver, flow, imports)
+    if name in _REGEX_METHODS and call.args:
+        # ``re.fullmatch(PATTERN, value)`` / ``PATTERN.fullmatch(value)``
+        qual = imports.qualname(call.func) or ""
+        args = call.args[1:] if qual.startswith(("re.", "regex.")) else call.args
+        return {n for a in args for n in _names_in(a.value, flow, imports)}
+    if name in _CONTAINMENT:
+        return _names_in(call, flow, imports)
+    if name == "startswith" and receiver is not None and _normalised(receiver, flow):
+        return _names_in(receiver, flow, imports)
+    if name in ("any", "all") and call.args and isinstance(call.args[0].value, cst.GeneratorExp):
+        gen = call.args[0].value
+        if isinstance(gen.elt, cst.Comparison) and isinstance(
+                gen.elt.comparisons[0].operator, (cst.In, cst.NotIn)):
+            return _names_in(gen.elt, flow, imports) | _names_in(gen.for_in.iter, flow, imports)
+    if _VERDICT.search(name) or _VERDICT_IN_TEST.search(name) or \
+            (imports.qualname(call.func) or "").startswith("validators."):
+        return _arg_names(call, flow, imports)
+    return set()
+
+
+def _normalised(expr: cst.BaseExpression, flow: Flow, depth: int = 0) -> bool:
+    """``realpath(p)``, ``p.resolve()``, ``str(p.resolve())`` or a name holding one."""
+    if depth > 6:
+        return False
+    for call in descendants(expr, cst.Call):
+        if last_name(call.func) in _NORMALISERS:
+            return True
+    for name in descendants(expr, cst.Name):
+        for value in flow.values_of(name.value):
+            if _normalised(value, flow, depth + 1):
+                return True
+    return False
+
+
+def _arg_names(call: cst.Call, flow: Flow, imports: ImportMap) -> set[str]:
+    return {n for a in call.args for n in _names_in(a.value, flow, imports)}
+
+
+def _names_in(expr: cst.CSTNode, flow: Flow, imports: ImportMap) -> set[str]:
+    """Local names (variables and parameters) an expression reads."""
+    skip = {id(c.func) for c in descendants(expr, cst.Call)}
+    skip.update(id(a.attr) for a in descendants(expr, cst.Attribute))
+    skip.update(id(a.keyword) for a in descendants(expr, cst.Arg) if a.keyword is not None)
+    out = set()
+    for name in descendants(expr, cst.Name):
+        if id(name) in skip or name.value in imports.names:
+            continue
+        if name.value in flow.values or name.value in flow.params:
+            out.add(name.value)
+    return out

@@ -1,0 +1,1005 @@
+"""Where does a handler's raw client input go, and is it validated on the way?
+
+``PayloadFlow`` analyses one function. A *payload* is a read of client input
+(``request.get_json()``, ``request.POST``, ``await request.json()``, a FastAPI
+parameter typed ``dict``...) identified by a key (``body``, ``form``, ``query``,
+``path`` or ``param:<name>``); a field read by a literal name gets its own key
+(``query#sort``). Expressions are tainted by the payloads they are built from,
+following local names, ``.get``/subscripts, loops and comprehensions, ``dict(...)``/
+``{**x}``, string building, query expressions and same-module helpers; type
+conversion, mapping lookups and validator calls stop the taint.
+
+Validation evidence for a payload or a field: a validating decorator, a validator
+consuming it (schema ``load``, pydantic model, serializer/form, ``jsonschema.validate``,
+a function whose name or body says it validates, ``Config.validators``), a guard clause
+on its shape (``if "x" not in data: abort(400)``) or a test that holds a value to an
+allow-list, a pattern or a type. The analysis is flow-insensitive: evidence anywhere in
+the function counts for the whole function.
+
+Sinks: model constructors, ORM/collection writes, attribute/``setattr`` writes on
+persisted objects, queries (ORM lookups, raw SQL with the value in the text or bound)
+and calls of helpers/services that store or query with what they are given. Facts
+from other modules that could settle a sink or supply evidence travel as
+*requirements* to ``resolve``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+from backend_audit.appmodel.context import ModuleContext
+from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
+from backend_audit.appmodel.requests import (
+    FIELD_READERS,
+    REQUEST_READERS,
+    TORNADO_READERS,
+    request_input,
+)
+from backend_audit.flow import payload_vocab as V
+from backend_audit.flow.locals import Flow, is_literal
+from backend_audit.flow.payload_shapes import (
+    FunctionBody,
+    calls_in,
+    catches_bad_input,
+    chain_has,
+    comp_fors,
+    comp_tests,
+    constrained,
+    expressions_in,
+    fetched_class,
+    first_arg_is_class,
+    function_body,
+    is_capword,
+    is_lookup_name,
+    is_plain_container,
+    is_query_receiver,
+    looks_like_sql,
+    sql_text_arg,
+    subscripts_in,
+)
+
+# (payload key, is the whole payload). A field read by a literal name carries it in the
+# key (``query#sort``), so evidence about one field does not clear its siblings.
+Taint = frozenset[tuple[str, bool]]
+EMPTY: Taint = frozenset()
+MAX_HELPER_DEPTH = 2
+CONSTRUCTED = -1  # forward position: the parameter builds an instance of the callee
+SKIP_PARAMS = frozenset({"self", "cls", "request", "req"})
+
+
+def _field(t: Taint, name: str | None = None) -> Taint:
+    return frozenset((f"{k}#{name}" if whole and name and "#" not in k else k, False)
+                     for k, whole in t)
+
+
+def base_key(key: str) -> str:
+    """``query`` for ``query#sort``: the payload a field key belongs to."""
+    return key.split("#", 1)[0]
+
+
+def is_open(key: str, validated: set[str]) -> bool:
+    """Neither the field nor its whole payload has validation evidence."""
+    return key not in validated and base_key(key) not in validated
+
+
+def _literal_key(node: cst.BaseExpression | None) -> str | None:
+    value = string_value(node) if node is not None else None
+    return value if value and value.isidentifier() else None
+
+
+def absolute_name(qual: str, ctx: ModuleContext) -> str:
+    """``.validation.check`` seen from ``app/api/users.py`` -> ``app.api.validation.check``."""
+    if not qual.startswith("."):
+        return qual
+    dots = len(qual) - len(qual.lstrip("."))
+    package = ctx.module_name.split(".")
+    if not ctx.path.endswith("__init__.py"):
+        package = package[:-1]
+    package = package[: max(0, len(package) - (dots - 1))]
+    rest = qual.lstrip(".")
+    return ".".join([*package, rest]) if rest else ".".join(package)
+
+
+def qualified(node: cst.BaseExpression, ctx: ModuleContext) -> str | None:
+    q = ctx.imports.qualname(node)
+    return absolute_name(q, ctx) if q else None
+
+
+def matches_config(names: tuple[str, ...], node: cst.BaseExpression, ctx: ModuleContext) -> bool:
+    if not names:
+        return False
+    candidates = {dotted_name(node), last_name(node), qualified(node, ctx)}
+    return any(n in candidates or (n.rsplit(".", 1)[-1] == last_name(node) and "." not in n)
+               for n in names)
+
+
+def is_verb_name(name: str | None) -> bool:
+    if not name:
+        return False
+    parts = [p for p in name.lower().split("_") if p]
+    return bool(parts) and parts[0] in V.SERVICE_VERBS
+
+
+def classify_bases(bases: list[str]) -> str | None:
+    """``validator``/``model`` from base names already known to a library, else None."""
+    for base in bases:
+        last = base.rsplit(".", 1)[-1]
+        if base.startswith(V.VALIDATOR_MODULES) and last not in ("Model",):
+            return "validator"
+        if base.startswith(V.MODEL_MODULES):
+            return "model"
+        if last in V.VALIDATOR_BASES:
+            return "validator"
+        if last in V.MODEL_BASES:
+            return "model"
+    return None
+
+
+def guess_kind_by_name(qual: str) -> str | None:
+    """Last resort for a class nothing else is known about: its module and its name."""
+    parts = qual.split(".")
+    name, modules = parts[-1], [p.lower() for p in parts[:-1]]
+    if any(m in V.SCHEMA_MODULE_WORDS for m in modules) or name.endswith(V.VALIDATOR_SUFFIXES):
+        return "validator"
+    if any(m in V.MODEL_MODULE_WORDS for m in modules):
+        return "model"
+    return None
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    kind: str | None  # validator | model | other | None (unknown here)
+    qualname: str | None  # absolute name, for facts from other modules
+
+
+def class_info(ctx: ModuleContext, func: cst.BaseExpression, depth: int = 0) -> ClassInfo:
+    """What a CapWords callee is: a schema, a model, something else, or unknown."""
+    name = last_name(func)
+    if isinstance(func, cst.Name):
+        local = local_classes(ctx).get(func.value)
+        if local is not None:
+            return _local_class_info(ctx, local, depth)
+        if _is_model_factory_result(ctx, func.value):
+            return ClassInfo("model", f"{ctx.module_name}.{func.value}")
+    qual = qualified(func, ctx)
+    if name in V.QUERY_EXPRESSIONS and (qual or "").startswith("django"):
+        return ClassInfo("other", qual)
+    if qual is None:
+        return ClassInfo("other", None)  # builtins and names we cannot place
+    last = qual.rsplit(".", 1)[-1]
+    if qual.startswith(V.VALIDATOR_MODULES):
+        return ClassInfo("validator", qual)
+    if qual.startswith(V.MODEL_MODULES) or qual.startswith("django.contrib.auth.models"):
+        return ClassInfo("model", qual)
+    if name and name.endswith(("Error", "Exception", "Response", "Warning")):
+        return ClassInfo("other", qual)
+    if is_third_party(qual):
+        return ClassInfo("other", qual)
+    del last
+    return ClassInfo(None, qual)
+
+
+def _is_model_factory_result(ctx: ModuleContext, name: str) -> bool:
+    """``User = get_user_model()`` / ``apps.get_model(...)`` at module level."""
+    for value in ctx.flow(ctx.module).values_of(name):
+        if isinstance(value, cst.Call) and last_name(value.func) in V.MODEL_FACTORIES:
+            return True
+    return False
+
+
+def is_third_party(qual: str) -> bool:
+    return qual.split(".")[0] in _THIRD_PARTY_OTHER
+
+
+_THIRD_PARTY_OTHER = frozenset({
+    "flask", "werkzeug", "fastapi", "starlette", "django", "rest_framework", "aiohttp",
+    "datetime", "decimal", "uuid", "pathlib", "collections", "typing", "enum", "sqlalchemy",
+    "requests", "httpx", "jinja2", "markupsafe", "json", "re", "io", "logging", "celery",
+    "redis", "boto3", "stripe", "dataclasses", "functools", "itertools", "os", "sys",
+})
+
+
+def local_classes(ctx: ModuleContext) -> dict[str, cst.ClassDef]:
+    cache = ctx.__dict__.setdefault("_validation_local_classes", None)
+    if cache is None:
+        cache = {s.name.value: s for s in ctx.module.body if isinstance(s, cst.ClassDef)}
+        ctx.__dict__["_validation_local_classes"] = cache
+    return cache
+
+
+def class_bases(ctx: ModuleContext, node: cst.ClassDef) -> list[str]:
+    out = []
+    for base in node.bases:
+        out.append(qualified(base.value, ctx) or dotted_name(base.value) or "")
+    return out
+
+
+def local_class_kind(ctx: ModuleContext, node: cst.ClassDef, depth: int = 0) -> str | None:
+    """Kind of a class defined in this module, following local base classes."""
+    if depth > 6:
+        return None
+    for kw in node.keywords:
+        if kw.keyword and kw.keyword.value == "table" and dotted_name(kw.value) == "True":
+            return "model"  # SQLModel(table=True)
+    locals_ = local_classes(ctx)
+    for base in node.bases:
+        if isinstance(base.value, cst.Name) and base.value.value in locals_ and \
+                locals_[base.value.value] is not node:
+            kind = local_class_kind(ctx, locals_[base.value.value], depth + 1)
+            if kind:
+                return kind
+    return classify_bases(class_bases(ctx, node))
+
+
+def _local_class_info(ctx: ModuleContext, node: cst.ClassDef, depth: int) -> ClassInfo:
+    qual = f"{ctx.module_name}.{node.name.value}"
+    return ClassInfo(local_class_kind(ctx, node, depth), qual)
+
+
+@dataclass
+class Sink:
+    node: cst.CSTNode
+    taint: Taint
+    what: str
+    definite: bool
+    requirement: dict[str, Any] | None = None  # settled by facts in resolve
+    lookup: bool = False  # the value only selects rows (a bound query parameter)
+    target: str | None = None  # the object whose attributes are set, one write per object
+    origin: cst.CSTNode | None = None  # the call or assignment itself (``node`` is its line)
+
+    @property
+    def whole(self) -> bool:
+        return any(w for _, w in self.taint)
+
+    @property
+    def keys(self) -> frozenset[str]:
+        return frozenset(k for k, _ in self.taint)
+
+
+@dataclass
+class FunctionSummary:
+    validates: bool
+    stores: frozenset[str]  # parameter names whose value reaches storage or SQL text
+    params: tuple[str, ...]
+    lookups: frozenset[str] = frozenset()  # ... that only reach a query as a bound value
+    # Parameters handed to a function of another module: (param, callee, position,
+    # keyword), settled in ``resolve`` once that function's facts are known.
+    forwards: tuple[tuple[str, str, int | None, str | None], ...] = ()
+
+
+def function_params(fn: cst.FunctionDef) -> tuple[str, ...]:
+    p = fn.params
+    return tuple(x.name.value for x in (*p.posonly_params, *p.params, *p.kwonly_params)
+                 if x.name.value not in ("self", "cls"))
+
+
+def summarize(ctx: ModuleContext, fn: cst.FunctionDef, depth: int = 0,
+              owner: cst.ClassDef | None = None) -> FunctionSummary:
+    """Does ``fn`` validate what it gets, and which of its parameters does it store?
+    ``owner`` is the class ``fn`` is a method of, when known."""
+    key = ("_validation_summary", id(fn))
+    cached = ctx.__dict__.setdefault("_validation_summaries", {}).get(key)
+    if cached is not None:
+        return cached
+    params = function_params(fn)
+    ctx.__dict__["_validation_summaries"][key] = FunctionSummary(False, frozenset(), params)
+    model_self = owner is not None and local_class_kind(ctx, owner) == "model"
+    flow = PayloadFlow(ctx, fn, {p: f"param:{p}" for p in params if p not in SKIP_PARAMS},
+                       depth=depth + 1, model_self=model_self)
+    # A check on one parameter (``if balance < amount: raise``) does not make the function
+    # a validator of the others: every parameter it takes needs evidence of its own.
+    checked = {base_key(k) for k in flow.validated}
+    validates = flow.validated_all or _calls_a_validator(ctx, fn) or bool(flow.validated) and \
+        all(f"param:{p}" in checked for p in params if p not in SKIP_PARAMS)
+
+    def reached(lookup: bool) -> frozenset[str]:
+        return frozenset(base_key(k).split(":", 1)[1] for s in flow.sinks
+                         if s.definite and s.lookup == lookup for k in s.keys
+                         if k.startswith("param:") and is_open(k, flow.validated))
+
+    stores = reached(False)
+    summary = FunctionSummary(validates, stores, params, reached(True) - stores,
+                              _forwards(flow))
+    ctx.__dict__["_validation_summaries"][key] = summary
+    return summary
+
+
+def _forwards(flow: PayloadFlow) -> tuple[tuple[str, str, int | None, str | None], ...]:
+    out: list[tuple[str, str, int | None, str | None]] = []
+
+    def params_in(expr: cst.BaseExpression) -> set[str]:
+        return {base_key(k).split(":", 1)[1] for k, _ in flow.taint(expr)
+                if k.startswith("param:") and is_open(k, flow.validated)}
+
+    for sink in flow.sinks:
+        req = sink.requirement
+        call = sink.origin
+        if req is None or not isinstance(call, cst.Call):
+            continue
+        if req["type"] in ("model", "not-validator"):
+            # ``Order(**row)`` of a class another module defines: stored if it is a model.
+            out += [(p, req["name"], CONSTRUCTED, None)
+                    for p in sorted(set().union(*(params_in(a.value) for a in call.args)))]
+            continue
+        if req["type"] != "stores":
+            continue
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        for i, arg in enumerate(positional):
+            out += [(p, req["name"], i, None) for p in sorted(params_in(arg.value))]
+        for arg in call.args:
+            if arg.keyword is not None:
+                out += [(p, req["name"], None, arg.keyword.value)
+                        for p in sorted(params_in(arg.value))]
+    return tuple(out)
+
+
+def _calls_a_validator(ctx: ModuleContext, fn: cst.FunctionDef) -> bool:
+    """A validator call anywhere inside ``fn``, nested wrappers of decorators included."""
+    cache: dict[int, bool] = ctx.__dict__.setdefault("_validation_calls_validator", {})
+    found = cache.get(id(fn))
+    if found is None:
+        found = cache[id(fn)] = any(_is_validator_like(ctx, call)
+                                    for call in function_body(ctx, fn).all_calls)
+    return found
+
+
+def _is_validator_like(ctx: ModuleContext, call: cst.Call) -> bool:
+    qual = qualified(call.func, ctx) or ""
+    if qual.split(".")[0] in V.NOT_VALIDATOR_MODULES:
+        return False
+    name = last_name(call.func)
+    if name in V.VALIDATOR_METHODS or (name and V.VALIDATOR_NAME.search(name)) or \
+            qual.startswith(("jsonschema", "fastjsonschema", "cerberus", "voluptuous")):
+        return True
+    return is_capword(name) and bool(call.args) and \
+        class_info(ctx, call.func).kind == "validator"
+
+
+@dataclass
+class PayloadFlow:
+    ctx: ModuleContext
+    fn: cst.FunctionDef
+    params: dict[str, str]  # parameter name -> payload key
+    depth: int = 0
+    model_self: bool = False  # a method of a model: ``self.x = ...`` writes a row
+    validated: set[str] = field(default_factory=set)
+    validated_all: bool = False
+    unless: list[str] = field(default_factory=list)  # imported names that may validate
+    sinks: list[Sink] = field(default_factory=list)
+    reads_input: bool = field(init=False)  # False: no expression here can carry input
+    body: FunctionBody = field(init=False, repr=False)
+    _memo: dict[int, Taint] = field(default_factory=dict)
+    _extra: dict[str, list[cst.BaseExpression]] = field(init=False, repr=False)
+    _flow: Flow | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.body = function_body(self.ctx, self.fn)
+        self._extra = self.body.extras  # shared by every flow of ``fn``: read only
+        self.reads_input = bool(self.params) or self._may_read_input()
+        walker = _Walker(self)
+        if self.reads_input:
+            walker.run()
+        else:
+            walker.run_without_input()
+
+    @property
+    def flow(self) -> Flow:
+        # Built on first use: a function that cannot see input never needs it.
+        if self._flow is None:
+            self._flow = self.ctx.flow(self.fn)
+        return self._flow
+
+    def _may_read_input(self) -> bool:
+        """Some expression under the function can carry client input: it names the
+        request (``request``, ``req``, ``self.request``, an alias of Flask's), Flask-RESTX's
+        ``payload``, or calls a same-module function (which may read the request itself
+        or be summarised as a side effect)."""
+        names = self.body.names
+        if not names.isdisjoint(_INPUT_NAMES) or not names.isdisjoint(_request_aliases(self.ctx)):
+            return True
+        return any(self.ctx.local_function(call) is not None for call in self.body.all_calls)
+
+    # ------------------------------------------------------------ taint
+    def taint(self, expr: cst.BaseExpression) -> Taint:
+        key = id(expr)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = EMPTY  # breaks cycles through names
+        result = self._taint(expr)
+        self._memo[key] = result
+        return result
+
+    def _taint(self, expr: cst.BaseExpression) -> Taint:
+        if isinstance(expr, cst.Name):
+            if expr.value in self.params:
+                return frozenset({(self.params[expr.value], True)})
+            out: set[tuple[str, bool]] = set()
+            # ``clauses.append(...)`` and friends fill a collection the name is bound to.
+            for value in (*self.flow.values_of(expr.value), *self.flow.items_of(expr.value),
+                          *self._extra.get(expr.value, ())):
+                out |= self.taint(value)
+            return frozenset(out)
+        if isinstance(expr, (cst.Await, cst.NamedExpr)):
+            return self.taint(expr.expression if isinstance(expr, cst.Await) else expr.value)
+        if isinstance(expr, cst.Attribute):
+            if is_restx_payload(expr, self.ctx):
+                return frozenset({("body", True)})
+            kind = request_input(expr, self.ctx.imports)
+            if kind is not None and not _bottle_field(expr, self.ctx):
+                return frozenset({(kind, True)}) if kind in V.PAYLOAD_KINDS else EMPTY
+            return _field(self.taint(expr.value), expr.attr.value)
+        if isinstance(expr, cst.Subscript):
+            index = expr.slice[0].slice if len(expr.slice) == 1 else None
+            name = _literal_key(index.value) if isinstance(index, cst.Index) else None
+            return _field(self.taint(expr.value), name)
+        if isinstance(expr, cst.Comparison):
+            # ``User.email == email`` inside ``.where()``/``.filter()`` carries the value;
+            # ``flag == "on"`` against literals is a plain boolean.
+            operands = [expr.left, *(c.comparator for c in expr.comparisons)]
+            if all(is_literal(o) or self.taint(o) for o in operands):
+                return EMPTY
+            return _field(frozenset().union(*(self.taint(o) for o in operands)))
+        if isinstance(expr, cst.Call):
+            return self._call_taint(expr)
+        if isinstance(expr, cst.Dict):
+            out = set()
+            for el in expr.elements:
+                if isinstance(el, cst.StarredDictElement):
+                    out |= self.taint(el.value)
+                else:
+                    out |= _field(self.taint(el.value))
+            return frozenset(out)
+        if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+            out = set()
+            for el in expr.elements:
+                out |= self.taint(el.value)
+            return frozenset(out)
+        if isinstance(expr, cst.BinaryOperation):
+            both = self.taint(expr.left) | self.taint(expr.right)
+            return both if isinstance(expr.operator, cst.BitOr) else _field(both)
+        if isinstance(expr, cst.FormattedString):
+            out = set()
+            for part in expr.parts:
+                if isinstance(part, cst.FormattedStringExpression):
+                    out |= self.taint(part.expression)
+            return _field(frozenset(out))
+        if isinstance(expr, cst.BooleanOperation):
+            return self.taint(expr.left) | self.taint(expr.right)
+        if isinstance(expr, cst.IfExp):
+            return self.taint(expr.body) | self.taint(expr.orelse)
+        if isinstance(expr, cst.DictComp):
+            if comp_tests(expr.for_in, expr.value):
+                return EMPTY  # each value checked (``if v in ALLOWED``, ``isinstance``)
+            if any(f.ifs for f in comp_fors(expr.for_in)):
+                # Keys filtered against an allow-list: no mass assignment, but the
+                # values are still whatever the client sent.
+                return _field(self.taint(expr.value))
+            return self.taint(expr.key) | self.taint(expr.value)
+        if isinstance(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            if comp_tests(expr.for_in, expr.elt):
+                return EMPTY
+            return self.taint(expr.elt)
+        return EMPTY
+
+    def _call_taint(self, call: cst.Call) -> Taint:
+        func = call.func
+        name = last_name(func)
+        qual = qualified(func, self.ctx) or ""
+        if isinstance(func, cst.Attribute) and (name in REQUEST_READERS or
+                                                name in TORNADO_READERS):
+            kind = request_input(call, self.ctx.imports)
+            if kind is not None:
+                if kind not in V.PAYLOAD_KINDS:
+                    return EMPTY
+                if name in FIELD_READERS:  # ``req.get_param("q")``: one named field
+                    return _field(frozenset({(kind, True)}),
+                                  _literal_key(call.args[0].value if call.args else None))
+                return frozenset({(kind, True)})
+        if name in V.CONVERTERS or get_arg(call, "type") is not None or \
+                self.is_validator_call(call):
+            return EMPTY
+        if isinstance(func, cst.Attribute):
+            receiver = self.taint(func.value)
+            if name in V.FIELD_METHODS:
+                first = call.args[0].value if call.args else None
+                return _field(receiver, _literal_key(first))
+            if name in ("format", "format_map"):
+                return _field(receiver.union(*(self.taint(a.value) for a in call.args)))
+            if name in V.TEXT_METHODS:
+                return _field(receiver)
+            if not receiver and name in V.SQL_EXPR_METHODS:
+                # ``Product.name.ilike(f"%{q}%")``, ``Order.status.in_(states)``
+                return _field(frozenset().union(*(self.taint(a.value) for a in call.args)))
+            if name in V.WHOLE_METHODS:
+                return receiver
+            if name == "join":
+                return _field(frozenset().union(*(self.taint(a.value) for a in call.args)))
+        if qual in V.LOADERS or (isinstance(func, cst.Name) and func.value in V.PASS_FUNCTIONS):
+            return frozenset().union(*(self.taint(a.value) for a in call.args))
+        if qual.startswith(V.QUERY_BUILDER_MODULES):
+            # ``text(sql)``, ``and_(...)``, ``func.lower(x)``: query pieces carry their values.
+            return _field(frozenset().union(*(self.taint(a.value) for a in call.args)))
+        if is_capword(name):
+            positional = [a for a in call.args if a.keyword is None and not a.star]
+            if len(positional) == len(call.args) == 1 and \
+                    class_info(self.ctx, func).kind != "model":
+                # ``Status(value)``, ``ObjectId(value)``: a value type that parses its
+                # one argument or raises.
+                return EMPTY
+            # An object built from raw fields (``StockItem(**row)``) carries them on.
+            return _field(frozenset().union(*(self.taint(a.value) for a in call.args)))
+        helper = self.ctx.local_function(call)
+        if helper is not None and self.depth < MAX_HELPER_DEPTH and \
+                not any(self.taint(a.value) for a in call.args):
+            # ``filters = read_filters(request)``: a helper that reads the request itself.
+            return _returned_input(self.ctx, helper, self.depth + 1)
+        return EMPTY
+
+    # ------------------------------------------------------------ validators
+    def is_validator_call(self, call: cst.Call) -> bool:
+        func = call.func
+        name = last_name(func)
+        qual = qualified(func, self.ctx) or ""
+        if qual.split(".")[0] in V.NOT_VALIDATOR_MODULES:
+            return False
+        if matches_config(self.ctx.config.validators, func, self.ctx):
+            return True
+        if qual.startswith(("jsonschema", "fastjsonschema", "cerberus", "voluptuous")):
+            return True
+        if name in V.VALIDATOR_METHODS or (name and V.VALIDATOR_NAME.search(name)):
+            return True
+        if is_capword(name):
+            info = class_info(self.ctx, func)
+            return info.kind == "validator" or (
+                info.kind is None and info.qualname is not None and
+                guess_kind_by_name(info.qualname) == "validator")
+        helper = self.ctx.local_function(call)
+        if helper is not None and helper is not self.fn and self.depth < MAX_HELPER_DEPTH:
+            return summarize(self.ctx, helper, self.depth).validates
+        return False
+
+    def consumed(self, call: cst.Call) -> Taint:
+        out: set[tuple[str, bool]] = set()
+        for arg in call.args:
+            out |= self.taint(arg.value)
+        return frozenset(out)
+
+
+RESTX_PACKAGES = ("flask_restx", "flask_restplus")
+_INPUT_NAMES = frozenset({"request", "req", "payload", *TORNADO_READERS})
+
+
+def _bottle_field(expr: cst.Attribute, ctx: ModuleContext) -> bool:
+    """``request.query.genre``: Bottle's FormsDict reads one field by attribute (other
+    frameworks' payload attributes are methods: ``request.GET.urlencode``)."""
+    inner = expr.value
+    return isinstance(inner, cst.Attribute) and isinstance(inner.value, cst.Name) and \
+        ctx.imports.qualname(inner.value) == "bottle.request" and \
+        request_input(inner, ctx.imports) is not None
+
+
+def _request_aliases(ctx: ModuleContext) -> frozenset[str]:
+    """Names this module imports a request object under (``from flask import request as r``)."""
+    cached = ctx.__dict__.get("_validation_request_aliases")
+    if cached is None:
+        cached = frozenset(alias for alias, qual in ctx.imports.names.items()
+                           if qual.endswith("request"))
+        ctx.__dict__["_validation_request_aliases"] = cached
+    return cached
+
+
+def is_restx_payload(expr: cst.Attribute, ctx: ModuleContext) -> bool:
+    """``ns.payload`` / ``api.payload`` / ``self.api.payload``: Flask-RESTX's request body.
+    The receiver must be a ``Namespace``/``Api`` this module builds, or (imported from the
+    project) be used where Flask-RESTX is imported."""
+    if expr.attr.value != "payload":
+        return False
+    owner = expr.value
+    if isinstance(owner, cst.Attribute) and isinstance(owner.value, cst.Name):
+        return owner.value.value == "self" and owner.attr.value == "api" and \
+            _uses_restx(ctx)
+    if not isinstance(owner, cst.Name):
+        return False
+    for value in ctx.flow(ctx.module).values_of(owner.value):
+        if isinstance(value, cst.Call) and last_name(value.func) in ("Namespace", "Api") and \
+                (qualified(value.func, ctx) or "").startswith(RESTX_PACKAGES):
+            return True
+    qual = ctx.imports.qualname(owner)
+    return qual is not None and not qual.startswith(RESTX_PACKAGES) and \
+        not is_third_party(absolute_name(qual, ctx)) and _uses_restx(ctx)
+
+
+def _uses_restx(ctx: ModuleContext) -> bool:
+    return any(q.startswith(RESTX_PACKAGES) for q in ctx.imports.names.values())
+
+
+def _returned_input(ctx: ModuleContext, helper: cst.FunctionDef, depth: int) -> Taint:
+    """Client input a helper reads by itself and returns unvalidated (cached per helper)."""
+    cache = ctx.__dict__.setdefault("_validation_returns", {})
+    key = (id(helper), depth)
+    if key not in cache:
+        cache[key] = EMPTY  # recursion guard
+        inner = PayloadFlow(ctx, helper, {}, depth)
+        cache[key] = EMPTY if not inner.reads_input or inner.validated or \
+            inner.validated_all else \
+            frozenset().union(*(inner.taint(r) for r in inner.flow.returns))
+    return cache[key]
+
+
+class _Walker:
+    """Evidence, then sinks in source order, from the function's ``FunctionBody``."""
+
+    def __init__(self, pf: PayloadFlow) -> None:
+        self.pf = pf
+        self.ctx = pf.ctx
+        body = pf.body
+        self.calls = body.calls
+        self.assigns = body.assigns
+        self.guards = body.guards
+        self.tries = body.tries
+        self.tests = body.tests  # conditions that do not branch a block
+        self.assigned_to = body.assigned_to
+        self.persisted_names = body.persisted_names
+        self.persisted_calls = body.persisted_calls
+        self.has_persist = body.has_persist
+        self.order = body.order
+        # Findings go on the first line of the statement a sink sits in (a call nested in
+        # ``return jsonify(\n repo.find(x))`` is reported on the ``return`` line).
+        self.line_of = body.line_of
+
+    def run(self) -> None:
+        self._decorators()
+        self._evidence()
+        self._sinks()
+
+    def run_without_input(self) -> None:
+        """``run`` for a function where nothing can carry client input: every taint is
+        empty, so only decorators and ``validate_on_submit`` can give evidence."""
+        self._decorators()
+        if any(last_name(call.func) == "validate_on_submit" for call in self.calls):
+            self.pf.validated.update({"form", "body"})
+
+    # evidence -----------------------------------------------------------
+    def _decorators(self) -> None:
+        route = self.ctx.routes.route_for(self.pf.fn)
+        decorators = list(self.pf.fn.decorators)
+        if route is not None and route.view_class is not None:
+            decorators += list(route.view_class.decorators)
+        for dec in decorators:
+            expr = dec.decorator
+            callee = expr.func if isinstance(expr, cst.Call) else expr
+            name = last_name(callee)
+            if name is None:
+                continue
+            if name in V.VALIDATING_DECORATORS or V.VALIDATOR_DECORATOR_NAME.search(name) or \
+                    matches_config(self.ctx.config.validators, callee, self.ctx):
+                self.pf.validated_all = True
+            elif name == "expect" and isinstance(expr, cst.Call) and \
+                    dotted_name((get_arg(expr, "validate") or _NO).value) == "True":
+                self.pf.validated_all = True
+            else:
+                helper = self.ctx.module_functions.get(name) if isinstance(
+                    callee, cst.Name) else None
+                if helper is not None and helper is not self.pf.fn:
+                    if _calls_a_validator(self.ctx, helper):
+                        self.pf.validated_all = True
+                elif isinstance(callee, (cst.Name, cst.Attribute)):
+                    qual = qualified(callee, self.ctx)
+                    if qual:
+                        self.pf.unless.append(qual)
+
+    def _evidence(self) -> None:
+        pf = self.pf
+        for call in self.calls:
+            name = last_name(call.func)
+            if name == "validate_on_submit":
+                pf.validated.update({"form", "body"})
+            consumed = pf.consumed(call)
+            if isinstance(call.func, cst.Attribute) and name in V.VALIDATOR_METHODS:
+                consumed |= pf.taint(call.func.value)
+            if not consumed:
+                continue
+            if pf.is_validator_call(call):
+                pf.validated.update(k for k, _ in self._validated_by(call, consumed))
+            elif isinstance(call.func, (cst.Name, cst.Attribute)) and \
+                    self.ctx.local_function(call) is None:
+                qual = qualified(call.func, self.ctx)
+                if qual and not is_third_party(qual):
+                    pf.unless.append(qual)
+        for test, node in self.guards:
+            if pf.body.guard_exits(node):
+                pf.validated.update(self._checked_keys(test, 0))
+        # ``if status in STATES: qs = qs.filter(status=status)``: an allow-list, pattern or
+        # type test constrains the value whether or not it exits.
+        for test in [*(t for t, _ in self.guards), *self.tests]:
+            for checked in constrained(test):
+                pf.validated.update(k for k, whole in pf.taint(checked) if not whole)
+        for node in self.tries:
+            if catches_bad_input(node):
+                keys = set()
+                for stmt_call in calls_in(node.body):
+                    if last_name(stmt_call.func) in V.CONVERTERS:
+                        keys |= {k for k, _ in pf.consumed(stmt_call)}
+                for sub in subscripts_in(node.body):
+                    keys |= {k for k, _ in pf.taint(sub)}
+                pf.validated.update(keys)
+
+    def _validated_by(self, call: cst.Call, consumed: Taint) -> Taint:
+        """What a validator call vouches for.
+
+        A form, serializer or schema *object* bound straight to the request
+        (``TicketForm(request.POST)``) validates its own fields, which the handler
+        then reads from ``cleaned_data``; a raw ``request.POST.get("pin")`` elsewhere
+        is outside it. A payload handed over through a variable is vouched for whole.
+        """
+        if not is_capword(last_name(call.func)):
+            return consumed
+        out: set[tuple[str, bool]] = set()
+        for arg in call.args:
+            value = arg.value
+            if isinstance(value, cst.BooleanOperation):  # ``request.POST or None``
+                value = value.left
+            direct = not isinstance(value, cst.Name) and \
+                request_input(value, self.ctx.imports) is not None
+            if not direct:
+                out |= self.pf.taint(arg.value)
+        return frozenset(out)
+
+    def _checked_keys(self, test: cst.BaseExpression, depth: int) -> set[str]:
+        """Payload keys whose shape ``test`` inspects (bare ``if not data`` does not count)."""
+        pf = self.pf
+        if isinstance(test, cst.BooleanOperation):
+            return self._checked_keys(test.left, depth) | self._checked_keys(test.right, depth)
+        inner = test.expression if isinstance(test, cst.UnaryOperation) else test
+        if isinstance(inner, cst.Comparison) and all(
+                isinstance(c.operator, (cst.Is, cst.IsNot)) for c in inner.comparisons):
+            inner = inner.left
+        if isinstance(inner, (cst.Name, cst.Attribute, cst.Call)):
+            t = pf.taint(inner)
+            if t and all(w for _, w in t):
+                return set()  # only "is there a payload at all"
+        keys: set[str] = set()
+        for node in expressions_in(test):
+            t = pf.taint(node)
+            keys |= {k for k, _ in t}
+            if not t and isinstance(node, cst.Name) and depth < 2:
+                for value in pf.flow.values_of(node.value):
+                    if isinstance(value, (cst.ListComp, cst.SetComp, cst.GeneratorExp,
+                                          cst.DictComp, cst.BinaryOperation, cst.Comparison,
+                                          cst.BooleanOperation)) or (
+                            isinstance(value, cst.Call) and
+                            not is_lookup_name(last_name(value.func)) and
+                            not pf.is_validator_call(value)):
+                        keys |= self._checked_keys(value, depth + 1)
+        return keys
+
+    # sinks ----------------------------------------------------------------
+    def _sinks(self) -> None:
+        for node in self.order:
+            if isinstance(node, cst.Call):
+                self._call_sink(node)
+            else:
+                self._assign_sink(node)
+
+    def _add(self, node: cst.CSTNode, taint: Taint, what: str, definite: bool,
+             requirement: dict[str, Any] | None = None, lookup: bool = False) -> None:
+        if lookup:
+            # Path segments are matched by the router: selecting rows by one is the
+            # point of the URL. They count only when stored or spliced into SQL text.
+            taint = _without_path(taint)
+        if taint:
+            line = self.line_of.get(id(node), node)
+            self.pf.sinks.append(Sink(line, taint, what, definite, requirement, lookup,
+                                      origin=node))
+
+    def _call_sink(self, call: cst.Call) -> None:
+        pf = self.pf
+        func = call.func
+        name = last_name(func)
+        if name is None or pf.is_validator_call(call):
+            return
+        what = f"{dotted_name(func) or name}(...)"
+        taint = pf.consumed(call)
+        if name in V.SQL_RUNNERS and call.args and self._sql_sink(call, taint, what, name):
+            return
+        if not taint:
+            return
+        if self._dangerous(call):
+            self._add(call, taint, what, True)
+            return
+        if name == "setattr" and len(call.args) >= 3:
+            target = call.args[0].value
+            if not (isinstance(target, cst.Name) and target.value in V.NON_MODEL_OBJECTS):
+                self._add(call, pf.taint(call.args[2].value), what, True)
+            return
+        if is_capword(name):
+            self._constructor_sink(call, taint, what)
+            return
+        receiver = func.value if isinstance(func, cst.Attribute) else None
+        if receiver is not None and name in V.STORE_METHODS:
+            if pf.taint(receiver):
+                return  # a method of the payload itself
+            self._add(call, taint, what, True)
+            return
+        if receiver is not None and name == "update" and is_query_receiver(receiver, pf.flow):
+            self._add(call, taint, what, True)
+            return
+        if receiver is not None and name == "values" and chain_has(receiver, V.CORE_STATEMENTS):
+            self._add(call, taint, what, True)
+            return
+        if name in V.QUERY_METHODS and receiver is not None or name in (
+                "get_object_or_404", "get_list_or_404"):
+            if receiver is not None and pf.taint(receiver):
+                return
+            if name == "get" and not any(a.star == "**" for a in call.args) and not (
+                    receiver is not None and chain_has(receiver, V.QUERY_RECEIVER_WORDS)) \
+                    and not first_arg_is_class(call):
+                return  # MAPPING.get(key): a dictionary lookup, not a query
+            self._add(call, taint, what, True, lookup=True)
+            return
+        self._helper_sink(call, taint, what, name)
+
+    def _dangerous(self, call: cst.Call) -> bool:
+        """Raw input run, deserialised, opened or redirected to (V.DANGEROUS_CALLS)."""
+        qual = self.ctx.imports.qualname(call.func)
+        if qual is not None:
+            return qual in V.DANGEROUS_CALLS
+        return isinstance(call.func, cst.Name) and call.func.value in V.DANGEROUS_BUILTINS \
+            and call.func.value not in self.ctx.module_functions
+
+    def _helper_sink(self, call: cst.Call, taint: Taint, what: str, name: str) -> None:
+        pf = self.pf
+        if name in V.PERSIST_METHODS:
+            return  # session.add(obj): the object's construction is the sink
+        helper = self.ctx.local_function(call)
+        if helper is not None:
+            if helper is pf.fn or pf.depth >= MAX_HELPER_DEPTH:
+                return
+            summary = summarize(self.ctx, helper, pf.depth)
+            looked_up = _without_path(self._stored_args(call, summary, summary.lookups))
+            stored = self._stored_args(call, summary, summary.stores)
+            if stored:
+                self._add(call, stored | looked_up, what, True)
+            elif looked_up:
+                # The helper only selects rows with them (bound query parameters).
+                self._add(call, looked_up, what, True, lookup=True)
+            elif is_verb_name(name) and _whole_args(pf, call):
+                self._add(call, _whole_args(pf, call), what, False)
+            return
+        if isinstance(call.func, cst.Attribute) and pf.taint(call.func.value):
+            return  # data.get(...), payload.items() and the like
+        callee = call.func
+        if name == "delay" and isinstance(callee, cst.Attribute):
+            callee = callee.value  # a Celery task runs its function with the same arguments
+            name = last_name(callee) or name
+        qual = qualified(callee, self.ctx) or self._method_name(callee)
+        whole = _whole_args(pf, call)
+        if qual and not is_third_party(qual):
+            positional = [a for a in call.args if a.keyword is None and not a.star]
+            self._add(call, taint, what, False, {
+                "type": "stores", "name": qual, "verb": is_verb_name(name) and bool(whole),
+                "positions": [i for i, a in enumerate(positional) if self._open(a.value)],
+                "keywords": [a.keyword.value for a in call.args
+                             if a.keyword is not None and self._open(a.value)],
+                "lookup_positions": [i for i, a in enumerate(positional)
+                                     if self._open(a.value, lookup=True)],
+                "lookup_keywords": [a.keyword.value for a in call.args if a.keyword is not None
+                                    and self._open(a.value, lookup=True)],
+                "star": any(a.star == "**" and self._open(a.value) for a in call.args)})
+        elif is_verb_name(name) and whole:
+            self._add(call, whole, what, False)
+
+    def _sql_sink(self, call: cst.Call, taint: Taint, what: str, name: str) -> bool:
+        """A call that runs SQL: text or bound parameter alike, the value reaches the
+        database as sent. True when ``call`` is one (tainted or not)."""
+        if name in V.SQL_RUNNERS_NEEDING_TEXT and not looks_like_sql(
+                call.args[0].value, self.pf.flow):
+            return False
+        text = sql_text_arg(call)
+        text_taint = self._sql_text_taint(text) if text is not None else EMPTY
+        self._add(call, taint | text_taint, what, True, lookup=not text_taint)
+        return True
+
+    def _sql_text_taint(self, text: cst.BaseExpression) -> Taint:
+        """Client values in SQL text, also through project helpers that build a clause
+        from them (``"... WHERE " + where_clause(filters)``)."""
+        pf = self.pf
+        out = set(pf.taint(text))
+        for leaf in pf.flow.leaves(text):
+            if not isinstance(leaf, cst.Call) or pf.is_validator_call(leaf) or \
+                    last_name(leaf.func) in V.CONVERTERS:
+                continue
+            qual = qualified(leaf.func, self.ctx)
+            if self.ctx.local_function(leaf) is not None or (qual and not is_third_party(qual)):
+                out |= _field(pf.consumed(leaf))
+        return frozenset(out)
+
+    def _open(self, expr: cst.BaseExpression, lookup: bool = False) -> bool:
+        taint = self.pf.taint(expr)
+        return any(is_open(k, self.pf.validated)
+                   for k, _ in (_without_path(taint) if lookup else taint))
+
+    def _method_name(self, func: cst.BaseExpression) -> str | None:
+        """``app.repos.OrderRepo.search`` for ``repo.search`` where ``repo = OrderRepo(db)``,
+        for ``OrderRepo(db).search``, or ``app.models.Order.apply_coupon`` for
+        ``order.apply_coupon`` where ``order = Order.objects.get(...)``: a method of a
+        class the scan may know."""
+        if not isinstance(func, cst.Attribute):
+            return None
+        owner: cst.BaseExpression = func.value
+        if isinstance(owner, cst.Name):
+            values = self.pf.flow.values_of(owner.value)
+            if not values and owner.value not in self.pf.params and \
+                    owner.value not in function_params(self.pf.fn):
+                # ``repo = AccountRepository()`` at module level, shared by the handlers.
+                values = self.ctx.flow(self.ctx.module).values_of(owner.value)
+            built = [v for v in values if isinstance(v, cst.Call)]
+            if len(built) == 1:
+                owner = fetched_class(built[0]) or built[0].func
+        elif isinstance(owner, cst.Call):
+            owner = owner.func
+        if owner is func.value or not is_capword(last_name(owner)):
+            return None
+        info = class_info(self.ctx, owner)
+        return f"{info.qualname}.{func.attr.value}" if info.qualname else None
+
+    def _stored_args(self, call: cst.Call, summary: FunctionSummary,
+                     reached: frozenset[str]) -> Taint:
+        out: set[tuple[str, bool]] = set()
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        for i, arg in enumerate(positional):
+            if i < len(summary.params) and summary.params[i] in reached:
+                out |= self.pf.taint(arg.value)
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value in reached:
+                out |= self.pf.taint(arg.value)
+            elif arg.star == "**" and reached:
+                out |= self.pf.taint(arg.value)
+        return frozenset(out)
+
+    def _constructor_sink(self, call: cst.Call, taint: Taint, what: str) -> None:
+        info = class_info(self.ctx, call.func)
+        if info.kind in ("validator", "other"):
+            return
+        if info.kind is None and len(call.args) == 1 and call.args[0].keyword is None and \
+                not call.args[0].star:
+            return  # ``Status(value)``: a value type parsing its argument, not a row
+        persisted = id(call) in self.persisted_calls or \
+            self.assigned_to.get(id(call)) in self.persisted_names
+        if info.kind == "model":
+            self._add(call, taint, what, True)
+        elif info.qualname is not None:
+            need = "not-validator" if persisted else "model"
+            self._add(call, taint, what, persisted, {"type": need, "name": info.qualname})
+
+    def _assign_sink(self, node: cst.Assign) -> None:
+        if not self.has_persist and not self.pf.model_self:
+            return
+        for t in node.targets:
+            target = t.target
+            if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and \
+                    (target.value.value not in V.NON_MODEL_OBJECTS or
+                     self.pf.model_self and target.value.value == "self") and \
+                    not self.pf.taint(target.value) and \
+                    not is_plain_container(target.value.value, self.pf.flow):
+                before = len(self.pf.sinks)
+                self._add(node, self.pf.taint(node.value),
+                          f"{target.value.value}.{target.attr.value}", True)
+                if len(self.pf.sinks) > before:
+                    self.pf.sinks[-1].target = target.value.value
+
+
+_NO = cst.Arg(cst.Name("None"))
+
+
+def _whole_args(pf: PayloadFlow, call: cst.Call) -> Taint:
+    return frozenset(t for a in call.args for t in pf.taint(a.value) if t[1])
+
+
+def _without_path(taint: Taint) -> Taint:
+    return frozenset(t for t in taint if base_key(t[0]) != "path")
+
+

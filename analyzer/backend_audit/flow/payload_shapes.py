@@ -1,0 +1,460 @@
+"""Shapes of code the validation analysis recognises, read off the syntax alone.
+
+Guard tests that constrain a value, exits with an error, handlers that catch bad
+input, comprehension filters, SQL runners and their text, query chains. No taint here:
+``_payload_flow`` asks these questions about expressions it already knows are input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst import MaybeSentinel
+
+from backend_audit.appmodel.context import ModuleContext
+from backend_audit.appmodel.names import last_name, string_value
+from backend_audit.engines.walk import child_fields
+from backend_audit.flow import payload_vocab as V
+from backend_audit.flow.locals import Flow
+
+# Nodes that hold only whitespace, comments or punctuation: no expression or statement
+# can be inside them, so the searches below never descend into them.
+_TRIVIAL_BASES = (
+    cst.BaseParenthesizableWhitespace, cst.Comment, cst.EmptyLine, cst.TrailingWhitespace,
+    cst.Newline, cst.Comma, cst.Semicolon, cst.Colon, cst.Dot, cst.LeftParen, cst.RightParen,
+    cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace, cst.RightCurlyBrace,
+    cst.AssignEqual, cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp,
+    cst.BaseAugOp, cst.ImportStar, cst.Asynchronous, cst.ParamStar, cst.ParamSlash,
+)
+_TRIVIAL: frozenset[type] = frozenset(
+    t for t in vars(cst).values() if isinstance(t, type) and issubclass(t, _TRIVIAL_BASES))
+_TRIVIAL_FIELDS = frozenset({"lpar", "rpar", "leading_lines", "lines_after_decorators",
+                             "header", "footer", "trailing_whitespace", "semicolon", "comma",
+                             "newline"})
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(kind: type) -> tuple[str, ...]:
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(
+            n for n in child_fields(kind)
+            if n not in _TRIVIAL_FIELDS and not n.startswith("whitespace"))
+    return names
+
+
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The children libcst would visit, in its order, less whitespace and punctuation."""
+    out: list[cst.CSTNode] = []
+    for name in _fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, (tuple, list)):
+            out.extend(c for c in value if type(c) not in _TRIVIAL)
+        elif value is not None and type(value) not in _TRIVIAL and \
+                not isinstance(value, MaybeSentinel):
+            out.append(value)
+    return out
+
+
+def preorder(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """``node`` and everything below it in libcst's visiting order (no whitespace)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))
+
+
+def is_capword(name: str | None) -> bool:
+    return bool(name) and name[0].isupper() and any(c.islower() for c in name)
+
+
+def comp_tests(comp: cst.CompFor, element: cst.BaseExpression) -> bool:
+    """A comprehension filter tests the element it keeps (``[w for w in ws if w in OK]``)."""
+    root = element
+    while isinstance(root, (cst.Call, cst.Attribute, cst.Subscript)):
+        root = root.func if isinstance(root, cst.Call) else root.value
+    if not isinstance(root, cst.Name):
+        return False
+    return any(root.value in names_in(cond.test)
+               for f in comp_fors(comp) for cond in f.ifs)
+
+
+def names_in(expr: cst.BaseExpression) -> set[str]:
+    return {n.value for n in preorder(expr) if type(n) is cst.Name}
+
+
+def comp_fors(comp: cst.CompFor | None) -> list[cst.CompFor]:
+    out = []
+    while comp is not None:
+        out.append(comp)
+        comp = comp.inner_for_in
+    return out
+
+
+def is_plain_container(name: str, flow: Flow) -> bool:
+    values = flow.values_of(name)
+    return bool(values) and all(
+        isinstance(v, (cst.Dict, cst.List, cst.SimpleString)) or
+        (isinstance(v, cst.Call) and last_name(v.func) in ("dict", "SimpleNamespace", "list"))
+        for v in values)
+
+
+def chain_has(node: cst.BaseExpression, words: frozenset[str]) -> bool:
+    while True:
+        if isinstance(node, cst.Call):
+            if last_name(node.func) in words:
+                return True
+            node = node.func
+        elif isinstance(node, cst.Attribute):
+            if node.attr.value in words:
+                return True
+            node = node.value
+        else:
+            return False
+
+
+def is_query_receiver(receiver: cst.BaseExpression, flow: Flow) -> bool:
+    if isinstance(receiver, cst.Call) or chain_has(receiver, V.QUERY_RECEIVER_WORDS):
+        return True
+    if isinstance(receiver, cst.Name):
+        return any(chain_has(v, V.QUERY_RECEIVER_WORDS) for v in flow.values_of(receiver.value))
+    return False
+
+
+_CHECK_METHODS = frozenset({"fullmatch", "match"})
+
+
+_STR_TESTS = frozenset({"isdigit", "isalnum", "isalpha", "isdecimal", "isnumeric",
+                        "isidentifier", "isascii"})
+
+
+_CHOICE_ATTRS = frozenset({"values", "choices", "names", "labels", "keys"})
+
+
+def constrained(test: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """Values a test holds to an allow-list, a pattern or a type."""
+    if isinstance(test, cst.BooleanOperation):
+        return constrained(test.left) + constrained(test.right)
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return constrained(test.expression)
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        comp = test.comparisons[0]
+        if isinstance(comp.operator, (cst.In, cst.NotIn)) and is_constant(comp.comparator):
+            return [test.left]
+    if isinstance(test, cst.Call):
+        name = last_name(test.func)
+        if name == "isinstance" and test.args:
+            return [test.args[0].value]
+        if name in _CHECK_METHODS:
+            return [a.value for a in test.args if a.keyword is None]
+        if name in _STR_TESTS and isinstance(test.func, cst.Attribute):
+            return [test.func.value]
+    return []
+
+
+def is_constant(expr: cst.BaseExpression) -> bool:
+    """A literal collection, ``ALLOWED``, ``Status.values``, ``SORTS.keys()``..."""
+    if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+        return all(isinstance(e.value, (cst.SimpleString, cst.Integer, cst.Name, cst.Attribute))
+                   for e in expr.elements)
+    if isinstance(expr, cst.Call):
+        if last_name(expr.func) in ("keys", "values") and isinstance(expr.func, cst.Attribute):
+            return is_constant(expr.func.value)
+        return last_name(expr.func) in ("set", "frozenset", "tuple") and bool(expr.args) and \
+            is_constant(expr.args[0].value)
+    name = last_name(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else None
+    if not name:
+        return False
+    return (name.isupper() and len(name) > 1) or (
+        isinstance(expr, cst.Attribute) and name in _CHOICE_ATTRS)
+
+
+def is_lookup_name(name: str | None) -> bool:
+    """A call that fetches rows: testing its result checks the database, not the input."""
+    if not name:
+        return False
+    first = name.lower().lstrip("_").split("_")[0]
+    return name in V.LOOKUP_METHODS or name in V.SQL_RUNNERS or first in V.LOOKUP_VERBS
+
+
+# Keywords under which SQL runners take the statement text rather than its parameters.
+_SQL_TEXT_KEYWORDS = frozenset({"sql", "query", "statement", "stmt", "where", "select",
+                                "tables", "order_by", "raw_query", "operation"})
+
+
+def sql_text_arg(call: cst.Call) -> cst.BaseExpression | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value in _SQL_TEXT_KEYWORDS:
+            return arg.value
+    first = call.args[0] if call.args else None
+    return first.value if first is not None and first.keyword is None and not first.star \
+        else None
+
+
+def first_arg_is_class(call: cst.Call) -> bool:
+    """``db.session.get(Product, pid)``, ``User.get(User.email == e)`` (peewee) or
+    ``await User.get(email=e)`` (Tortoise): a lookup, not ``dict.get``."""
+    if any(a.keyword is not None for a in call.args):
+        return True
+    first = call.args[0].value if call.args and call.args[0].keyword is None else None
+    return isinstance(first, cst.Comparison) or (
+        isinstance(first, (cst.Name, cst.Attribute)) and is_capword(last_name(first)))
+
+
+def looks_like_sql(expr: cst.BaseExpression, flow: Flow, depth: int = 0) -> bool:
+    """Some literal text the expression is built from reads as SQL (f-strings included)."""
+    for node in preorder(expr):
+        kind = type(node)
+        if kind is cst.SimpleString:
+            if V.SQL_TEXT.search(string_value(node) or ""):
+                return True
+        elif kind is cst.FormattedStringText:
+            if V.SQL_TEXT.search(node.value):
+                return True
+        elif kind is cst.Call:
+            if last_name(node.func) in ("text", "SQL", "select"):
+                return True
+        elif kind is cst.Name and depth < 3 and any(
+                looks_like_sql(v, flow, depth + 1) for v in flow.values_of(node.value)):
+            return True
+    return False
+
+
+def expressions_in(test: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """Sub-expressions of a guard test, not looking inside database lookups."""
+    out: list[cst.BaseExpression] = []
+
+    def go(node: cst.CSTNode) -> None:
+        kind = type(node)
+        if kind is cst.Call:
+            if chain_has(node.func, _GUARD_LOOKUPS):
+                return
+            out.append(node)
+        elif kind is cst.Name or kind is cst.Attribute or kind is cst.Subscript:
+            out.append(node)
+        for child in children(node):
+            go(child)
+
+    go(test)
+    return out
+
+
+_GUARD_LOOKUPS = V.LOOKUP_METHODS - {"get"} | {"query", "objects"}
+
+
+def exits_with_error(node: cst.If | cst.While) -> bool:
+    """The guard's branch (or its else) returns, raises, aborts or records an error."""
+    blocks: list[cst.CSTNode] = [node.body]
+    orelse = node.orelse
+    if isinstance(orelse, cst.Else):
+        blocks.append(orelse.body)
+    return any(_exits(block) for block in blocks)
+
+
+def _exits(node: cst.CSTNode) -> bool:
+    """A return, a raise, an error call or a name saying "error" in ``node``; an ``if``
+    inside is another guard (an elif chain) and is not looked into."""
+    kind = type(node)
+    if kind is cst.Return or kind is cst.Raise:
+        return True
+    if kind is cst.Call and last_name(node.func) in V.ERROR_CALLS:
+        return True
+    if kind is cst.Name and "error" in node.value.lower():
+        return True
+    if kind is cst.If:
+        return False
+    return any(_exits(child) for child in children(node))
+
+
+# Errors that bad input raises; ``except Exception`` around a commit is not validation.
+_BAD_INPUT_ERRORS = frozenset({"ValueError", "KeyError", "TypeError", "ValidationError",
+                               "InvalidOperation", "JSONDecodeError", "LookupError",
+                               "BadRequestKeyError", "MultiValueDictKeyError"})
+
+
+def catches_bad_input(node: cst.Try) -> bool:
+    for handler in node.handlers:
+        if handler.type is None:
+            return False
+        names = {last_name(e.value) for e in handler.type.elements} if isinstance(
+            handler.type, cst.Tuple) else {last_name(handler.type)}
+        if names & _BAD_INPUT_ERRORS and _exits(handler.body):
+            return True
+    return False
+
+
+def calls_in(body: cst.CSTNode) -> list[cst.Call]:
+    return [n for n in preorder(body) if type(n) is cst.Call]
+
+
+def subscripts_in(body: cst.CSTNode) -> list[cst.Subscript]:
+    return [n for n in preorder(body) if type(n) is cst.Subscript]
+
+
+# Calls that return one row of the model class they are given or chained from.
+_ROW_FETCHES = frozenset({"get", "first", "last", "one", "one_or_none", "get_or_404",
+                          "first_or_404", "one_or_404", "get_object_or_404", "earliest",
+                          "latest"})
+
+
+def fetched_class(call: cst.Call) -> cst.BaseExpression | None:
+    """``Order`` for ``Order.objects.get(...)``, ``Order.query.filter_by(...).first()``,
+    ``get_object_or_404(Order, ...)`` or ``db.session.get(Order, pk)``."""
+    if last_name(call.func) not in _ROW_FETCHES:
+        return None
+    first = call.args[0].value if call.args and call.args[0].keyword is None else None
+    if isinstance(first, (cst.Name, cst.Attribute)) and is_capword(last_name(first)):
+        return first
+    node: cst.BaseExpression = call.func
+    while isinstance(node, (cst.Attribute, cst.Call)):
+        node = node.value if isinstance(node, cst.Attribute) else node.func
+    return node if isinstance(node, cst.Name) and is_capword(node.value) else None
+
+
+@dataclass
+class FunctionBody:
+    """What the validation analysis needs from one function's body, gathered in one pass.
+
+    ``calls``, ``order``, ``guards``... cover the function's own scope (nested functions,
+    classes and lambdas have their own); ``all_calls``, ``names`` and ``assigned_calls``
+    cover everything under the function, nested scopes, decorators and defaults included.
+    Syntax only, so every check analysing the function shares one (see ``function_body``).
+    """
+
+    calls: list[cst.Call] = field(default_factory=list)
+    assigns: list[cst.Assign] = field(default_factory=list)
+    order: list[cst.Call | cst.Assign] = field(default_factory=list)  # source order
+    guards: list[tuple[cst.BaseExpression, cst.If | cst.While]] = field(default_factory=list)
+    tests: list[cst.BaseExpression] = field(default_factory=list)  # IfExp / assert tests
+    tries: list[cst.Try] = field(default_factory=list)
+    # The statement line a call or assignment sits in: findings go on its first line.
+    line_of: dict[int, cst.SimpleStatementLine] = field(default_factory=dict)
+    # ``d.update(x)`` and ``d["k"] = x``: what else a name is filled with.
+    extras: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
+    assigned_to: dict[int, str] = field(default_factory=dict)  # id(call) -> name bound
+    persisted_names: set[str] = field(default_factory=set)
+    persisted_calls: set[int] = field(default_factory=set)
+    has_persist: bool = False
+    all_calls: list[cst.Call] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)  # attribute names included
+    _exits: dict[int, bool] = field(default_factory=dict)
+
+    def guard_exits(self, node: cst.If | cst.While) -> bool:
+        """``exits_with_error`` of one of ``guards``, asked once per guard and function."""
+        found = self._exits.get(id(node))
+        if found is None:
+            found = self._exits[id(node)] = exits_with_error(node)
+        return found
+    assigned_calls: list[cst.Call] = field(default_factory=list)  # ``f(...)`` in ``x = f(...)``
+
+
+def function_body(ctx: ModuleContext, fn: cst.FunctionDef) -> FunctionBody:
+    """The (cached) ``FunctionBody`` of ``fn``."""
+    cache: dict[int, FunctionBody] = ctx.__dict__.setdefault("_validation_bodies", {})
+    body = cache.get(id(fn))
+    if body is None:
+        body = cache[id(fn)] = _BodyIndexer(fn).body
+    return body
+
+
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+class _BodyIndexer:
+    def __init__(self, fn: cst.FunctionDef) -> None:
+        self.body = FunctionBody()
+        self.line: cst.SimpleStatementLine | None = None
+        for name in _fields(type(fn)):
+            value = getattr(fn, name)
+            for child in value if isinstance(value, (tuple, list)) else (value,):
+                if child is not None and type(child) not in _TRIVIAL and \
+                        not isinstance(child, MaybeSentinel):
+                    self.go(child, name == "body")
+
+    def go(self, node: cst.CSTNode, own: bool) -> None:
+        kind = type(node)
+        body = self.body
+        if kind is cst.Name:
+            body.names.add(node.value)
+            return
+        if kind is cst.Call:
+            body.all_calls.append(node)
+            if own:
+                self._call(node)
+        elif kind is cst.Assign:
+            if isinstance(node.value, cst.Call):
+                body.assigned_calls.append(node.value)
+            if own:
+                self._assign(node)
+        elif own:
+            if kind is cst.SimpleStatementLine:
+                self.line = node
+                self._children(node, kind, own)
+                self.line = None
+                return
+            if kind is cst.If or kind is cst.While:
+                body.guards.append((node.test, node))
+            elif kind is cst.IfExp or kind is cst.Assert:
+                body.tests.append(node.test)  # ``s if s in SORTS else "name"``
+            elif kind is cst.Try:
+                body.tries.append(node)
+            elif kind in _SCOPES:
+                own = False
+        self._children(node, kind, own)
+
+    def _children(self, node: cst.CSTNode, kind: type, own: bool) -> None:
+        # ``children`` inlined: this loop runs for every node of every analysed function.
+        names = _FIELDS.get(kind) or _fields(kind)
+        for name in names:
+            value = getattr(node, name)
+            if type(value) is tuple or type(value) is list:
+                for child in value:
+                    if type(child) not in _TRIVIAL:
+                        self.go(child, own)
+            elif value is not None and type(value) not in _TRIVIAL and \
+                    type(value) is not MaybeSentinel:
+                self.go(value, own)
+
+    def _call(self, node: cst.Call) -> None:
+        body = self.body
+        if self.line is not None:
+            body.line_of[id(node)] = self.line
+        body.calls.append(node)
+        body.order.append(node)
+        name = last_name(node.func)
+        if name in V.PERSIST_METHODS:
+            body.has_persist = True
+            for arg in node.args:
+                self._mark_persisted(arg.value)
+            if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
+                body.persisted_names.add(node.func.value.value)
+        if name == "update" and isinstance(node.func, cst.Attribute) and \
+                isinstance(node.func.value, cst.Name) and node.args:
+            body.extras.setdefault(node.func.value.value, []).append(node.args[0].value)
+
+    def _mark_persisted(self, value: cst.BaseExpression) -> None:
+        if isinstance(value, cst.Name):
+            self.body.persisted_names.add(value.value)
+        elif isinstance(value, cst.Call):
+            self.body.persisted_calls.add(id(value))
+        elif isinstance(value, (cst.List, cst.Tuple)):
+            for el in value.elements:
+                self._mark_persisted(el.value)
+        elif isinstance(value, (cst.ListComp, cst.GeneratorExp)):
+            self._mark_persisted(value.elt)
+
+    def _assign(self, node: cst.Assign) -> None:
+        body = self.body
+        if self.line is not None:
+            body.line_of[id(node)] = self.line
+        body.assigns.append(node)
+        body.order.append(node)
+        for t in node.targets:
+            if isinstance(t.target, cst.Name) and isinstance(node.value, cst.Call):
+                body.assigned_to[id(node.value)] = t.target.value
+            if isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Name):
+                body.extras.setdefault(t.target.value.value, []).append(
+                    cst.Dict([cst.DictElement(cst.SimpleString('"k"'), node.value)]))
