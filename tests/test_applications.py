@@ -85,3 +85,37 @@ def test_an_app_level_finding_names_its_application_when_a_scan_holds_several() 
     report = scan([tree / "notify"], Config(min_confidence="low"),
                   ScanOptions(select=("BA401",), jobs=1))
     assert [f.message.endswith("/)") for f in report.findings] == [False]
+
+
+def test_every_finding_carries_its_application_in_json_and_sarif(tmp_path: Path) -> None:
+    import json
+
+    from backend_audit.reporters import json as json_report
+    from backend_audit.reporters import sarif
+
+    fixtures = Path(__file__).parent / "fixtures"
+    for unit in ("error-handling/django_shop", "pagination/django_blog"):
+        shutil.copytree(fixtures / unit, tmp_path / "services" / unit.split("/")[1])
+    (tmp_path / "services" / "common").mkdir()
+    (tmp_path / "services" / "common" / "db.py").write_text(
+        "import sqlite3\n\n\ndef find(conn, name):\n"
+        "    return conn.execute(f\"SELECT * FROM t WHERE name = '{name}'\")\n")
+    report = scan([tmp_path / "services"], Config(min_confidence="low"), ScanOptions(jobs=1))
+    apps = {f.path: f.application for f in report.findings}
+    assert apps["common/db.py"] is None  # shared by both applications
+    owned = {p: a for p, a in apps.items() if not p.startswith("common/")}
+    assert set(owned.values()) == {"django_shop", "django_blog"}
+    assert all(p.startswith(f"{a}/") for p, a in owned.items())
+    data = json.loads(json_report.render(report))
+    assert {(f["path"], f["application"]) for f in data["findings"]} == set(apps.items())
+    results = json.loads(sarif.render(report))["runs"][0]["results"]
+    assert {r["properties"].get("application") for r in results} == \
+        {None, "django_shop", "django_blog"}
+    # one application in the scan: the folder it is configured in ("." for the root)
+    report = scan([tmp_path / "services" / "django_blog"], Config(min_confidence="low"),
+                  ScanOptions(jobs=1))
+    assert report.findings
+    assert {f.application for f in report.findings} == {"newsroom"}
+    report = scan([tmp_path / "services" / "django_blog" / "newsroom"],
+                  Config(min_confidence="low"), ScanOptions(jobs=1))
+    assert {f.application for f in report.findings} == {"."}

@@ -158,14 +158,14 @@ def finding_json(f: Finding) -> list:
     r = f.region
     return [f.rule_id, f.rule_name, f.category, f.severity.name, f.confidence.name, f.path,
             [r.start_line, r.start_column, r.end_line, r.end_column], f.message, f.snippet,
-            f.fingerprint, supp, fix]
+            f.fingerprint, supp, fix, f.application]
 
 
 def finding_from_json(d: Any, paths: set[str]) -> Finding:
     """A remembered finding, which must be about one of ``paths`` (the scanned files:
     reporters read the file a finding names); raises one of DAMAGE otherwise."""
     rule_id, name, category, severity, confidence, path, region, message, snippet, \
-        fingerprint, supp, fix = _is(d, list)
+        fingerprint, supp, fix, application = _is(d, list)
     if _is(path, str) not in paths:
         raise _Shape("a remembered finding names a file that is not scanned")
     if supp is not None:
@@ -177,7 +177,7 @@ def finding_from_json(d: Any, paths: set[str]) -> Finding:
     return Finding(_is(rule_id, str), _is(name, str), _is(category, str),
                    Severity[_is(severity, str)], Confidence[_is(confidence, str)], path,
                    Region(*_ints(region, 4)), _is(message, str), _is(snippet, str),
-                   _is(fingerprint, str), supp, None, fix)
+                   _is(fingerprint, str), supp, None, fix, _opt(application, str))
 
 
 @dataclass

@@ -79,6 +79,9 @@ class Finding:
     suppression: Suppression | None = None
     baseline_state: str | None = None  # "new" | "unchanged" when a baseline is used
     fix: Fix | None = None
+    # The folder (relative POSIX, "." for the scan root) of the application the file
+    # belongs to; None for code shared by several applications, or no application found.
+    application: str | None = None
 
     def sort_key(self) -> tuple:
         return (self.path, self.region.start_line, self.region.start_column, self.rule_id,

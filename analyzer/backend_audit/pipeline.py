@@ -225,13 +225,15 @@ def _analyse(found: Discovery, rules: tuple[Rule, ...], config: Config, options:
                 message = f"{message or rule.message} (application in {scope}/)"
             raw.append(replace(_finding(rule, kept.path, region, message, kept.confidence),
                                fix=_substitution_fix(kept.data.get("fix"), kept.path, region,
-                                                     lines)))
+                                                     lines),
+                               application=scoped.application_of(kept.path)))
     for hit in sg.hits:
         rule = by_id.get(hit.rule_id)
         if rule is not None:
             region = Region(hit.start_line, hit.start_column, hit.end_line, hit.end_column)
             raw.append(replace(_finding(rule, hit.path, region, hit.message, None),
-                               fix=_range_fix(hit.fix, hit.path, region, lines)))
+                               fix=_range_fix(hit.fix, hit.path, region, lines),
+                               application=scoped.application_of(hit.path)))
 
     findings = []
     for f in raw:

@@ -74,8 +74,19 @@ class ScopedFacts:
 
     def __init__(self, project: ProjectFacts, files: Iterable[str]) -> None:
         self.project = project
-        self.scopes = application_scopes(application_markers(project, files))
+        markers = application_markers(project, files)
+        self.scopes = application_scopes(markers)
+        outer = {m for m in markers if not any(o != m and _under(m, o) for o in markers)}
+        # One application in the scan (nested markers are one): every file is its.
+        self._only = (next(iter(outer)) or ".") if len(outer) == 1 else None
         self._views: dict[str, ProjectFacts] = {}
+
+    def application_of(self, path: str) -> str | None:
+        """The folder of the application ``path`` belongs to ("." for the scan root);
+        None for code shared by several applications, or when none is found."""
+        if not self.scopes:
+            return self._only
+        return self.scope_of(path)
 
     def scope_of(self, path: str) -> str | None:
         best = None

@@ -28,6 +28,9 @@ def finding_dict(f: Finding) -> dict:
         "suppressed": f.suppression is not None,
         "suppression_reason": f.suppression.reason if f.suppression else None,
         "baseline_state": f.baseline_state,
+        # The folder of the finding's application ("." = the scan root); null for code
+        # shared by several applications or when no application was found.
+        "application": f.application,
         # Whole lines start_line..end_line to replace (review suggestions), or null.
         "fix": {"start_line": f.fix.start_line, "end_line": f.fix.end_line,
                 "replacement": f.fix.replacement, "description": f.fix.description}

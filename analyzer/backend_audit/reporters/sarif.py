@@ -139,6 +139,8 @@ def _result(f: Finding, index: int, locator: _Locator, sources: SourceFiles) -> 
                                    "justification": f.suppression.reason or "no reason given"}]
     if f.baseline_state is not None:
         result["baselineState"] = f.baseline_state
+    if f.application is not None:
+        result["properties"]["application"] = f.application
     return result
 
 
