@@ -7,19 +7,11 @@ from typing import Any
 
 import libcst as cst
 
-from backend_audit.appmodel.imports import ImportMap, collect_imports
+from backend_audit.appmodel.imports import ImportMap, collect_imports, module_name
 from backend_audit.appmodel.openapi import routes_of_module
 from backend_audit.appmodel.routes import Route, RouteFinder
 from backend_audit.config import Config
 from backend_audit.flow.locals import Flow
-
-
-def module_name(relpath: str) -> str:
-    """``app/api/users.py`` -> ``app.api.users``; ``pkg/__init__.py`` -> ``pkg``."""
-    parts = relpath[:-3].split("/") if relpath.endswith(".py") else relpath.split("/")
-    if parts and parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(parts)
 
 
 @dataclass

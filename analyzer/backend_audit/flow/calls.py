@@ -1,0 +1,305 @@
+"""Which function a call reaches, and which argument fills which parameter.
+
+The one place the analysis library answers these questions; every walker that follows
+a value into a call asks here:
+
+- ``local_callee``: the function of the same module a call reaches: a plain function, a
+  function nested in an enclosing one, a ``self.``/``cls.``/``super().`` method of the
+  enclosing class (same-module base classes included), a method of a same-module class
+  called on the class, or a class's ``__init__`` for a constructor call.
+- ``imported_callee`` / ``absolute_name``: the qualified name of an imported callee,
+  relative imports resolved against the calling module's package.
+- ``param_index``: the position a parameter takes among a call's positional arguments.
+- ``bind_arguments``: which argument of a call fills which parameter (positional,
+  keyword, defaults, ``*args``/``**kwargs``, the bound ``self``/``cls``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from backend_audit.appmodel.imports import ImportMap, module_name
+from backend_audit.appmodel.names import dotted_name
+
+SELF_NAMES = frozenset({"self", "cls"})
+
+
+# ---------------------------------------------------------------------- the module index
+class ModuleFunctions:
+    """The functions and classes a module defines at top level, by name.
+
+    ``functions`` holds top-level functions by name and methods of top-level classes as
+    ``Class.method`` (a later definition of a name replaces an earlier one, as when the
+    module runs)."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self.functions: dict[str, cst.FunctionDef] = {}
+        self.classes: dict[str, cst.ClassDef] = {}
+        self._owner: dict[int, cst.ClassDef] = {}
+        self._nested: dict[int, dict[str, cst.FunctionDef]] = {}
+        for stmt in module.body:
+            if isinstance(stmt, cst.FunctionDef):
+                self.functions[stmt.name.value] = stmt
+            elif isinstance(stmt, cst.ClassDef):
+                self.classes[stmt.name.value] = stmt
+                if isinstance(stmt.body, cst.IndentedBlock):
+                    for inner in stmt.body.body:
+                        if isinstance(inner, cst.FunctionDef):
+                            self.functions[f"{stmt.name.value}.{inner.name.value}"] = inner
+                            self._owner[id(inner)] = stmt
+
+    def owner(self, fn: cst.FunctionDef) -> cst.ClassDef | None:
+        """The top-level class ``fn`` is a method of."""
+        return self._owner.get(id(fn))
+
+    def method(self, cls: cst.ClassDef, name: str,
+               _seen: frozenset[str] = frozenset()) -> cst.FunctionDef | None:
+        """``cls.name``, else the first same-module base class's (depth first)."""
+        found = self.functions.get(f"{cls.name.value}.{name}")
+        if found is not None or cls.name.value in _seen:
+            return found
+        for base in cls.bases:
+            parent = self.classes.get(dotted_name(base.value) or "")
+            if parent is not None and parent is not cls:
+                found = self.method(parent, name, _seen | {cls.name.value})
+                if found is not None:
+                    return found
+        return None
+
+    def nested(self, fn: cst.FunctionDef) -> dict[str, cst.FunctionDef]:
+        """Functions defined directly in ``fn``'s body (in its blocks, not deeper)."""
+        key = id(fn)
+        if key not in self._nested:
+            found: dict[str, cst.FunctionDef] = {}
+            _collect_defs(fn.body, found)
+            self._nested[key] = found
+        return self._nested[key]
+
+
+def _collect_defs(node: cst.CSTNode, found: dict[str, cst.FunctionDef]) -> None:
+    for child in node.children:
+        if isinstance(child, cst.FunctionDef):
+            found[child.name.value] = child
+        elif isinstance(child, (cst.If, cst.Else, cst.Try, cst.TryStar, cst.ExceptHandler,
+                                cst.ExceptStarHandler, cst.Finally, cst.With, cst.For,
+                                cst.While, cst.IndentedBlock, cst.SimpleStatementSuite)):
+            _collect_defs(child, found)
+
+
+# ---------------------------------------------------------------------- local callees
+@dataclass(frozen=True)
+class Callee:
+    """A same-module function a call reaches."""
+
+    function: cst.FunctionDef
+    owner: cst.ClassDef | None = None  # the class it is a method of
+    bound: bool = False  # the call fills its first parameter itself (``self``/``cls``)
+    constructor: bool = False  # ``Class(...)`` reaching ``Class.__init__``
+
+
+def local_callee(call: cst.Call, functions: ModuleFunctions,
+                 cls: cst.ClassDef | None = None,
+                 within: Sequence[cst.FunctionDef] = ()) -> Callee | None:
+    """The same-module function ``call`` reaches. ``cls`` is the class the call is made
+    in (for ``self.``/``cls.``/``super().``); ``within`` the functions enclosing the call,
+    outermost first (their nested functions shadow the module's)."""
+    func = call.func
+    if isinstance(func, cst.Name):
+        name = func.value
+        for outer in reversed(within):
+            nested = functions.nested(outer).get(name)
+            if nested is not None:
+                return Callee(nested)
+        fn = functions.functions.get(name)
+        if fn is not None:
+            return Callee(fn)
+        klass = functions.classes.get(name)
+        if klass is not None:
+            init = functions.method(klass, "__init__")
+            return Callee(init, functions.owner(init), True, True) if init else None
+        return None
+    if not isinstance(func, cst.Attribute):
+        return None
+    receiver, name = func.value, func.attr.value
+    if cls is not None and isinstance(receiver, cst.Name) and receiver.value in SELF_NAMES:
+        return _method(functions, cls, name, via_class=False)
+    if cls is not None and isinstance(receiver, cst.Call) and \
+            isinstance(receiver.func, cst.Name) and receiver.func.value == "super":
+        for base in cls.bases:
+            parent = functions.classes.get(dotted_name(base.value) or "")
+            if parent is not None and parent is not cls:
+                found = _method(functions, parent, name, via_class=False)
+                if found is not None:
+                    return found
+        return None
+    if isinstance(receiver, cst.Name) and receiver.value in functions.classes:
+        return _method(functions, functions.classes[receiver.value], name, via_class=True)
+    return None
+
+
+def _method(functions: ModuleFunctions, cls: cst.ClassDef, name: str,
+            via_class: bool) -> Callee | None:
+    fn = functions.method(cls, name)
+    if fn is None:
+        return None
+    kind = method_kind(fn)
+    bound = kind == "classmethod" or (kind == "method" and not via_class)
+    return Callee(fn, functions.owner(fn), bound)
+
+
+def method_kind(fn: cst.FunctionDef) -> str:
+    """``staticmethod``, ``classmethod`` or ``method`` (by its decorators)."""
+    for dec in fn.decorators:
+        name = dotted_name(dec.decorator)
+        if name in ("staticmethod", "classmethod"):
+            return name
+    return "method"
+
+
+# ---------------------------------------------------------------------- imported callees
+def package_of(path: str) -> list[str]:
+    """The package a module at ``path`` (relative POSIX) resolves relative imports in."""
+    package = module_name(path).split(".") if path else []
+    if not path.endswith("__init__.py"):
+        package = package[:-1]
+    return [p for p in package if p]
+
+
+def absolute_name(qual: str, path: str) -> str:
+    """``.validation.check`` imported in ``app/api/users.py`` is
+    ``app.api.validation.check``; ``..db.run`` is ``app.db.run``. Absolute names are
+    returned as they are."""
+    if not qual.startswith("."):
+        return qual
+    dots = len(qual) - len(qual.lstrip("."))
+    package = package_of(path)
+    package = package[: max(0, len(package) - (dots - 1))]
+    rest = qual.lstrip(".")
+    return ".".join([*package, rest]) if rest else ".".join(package)
+
+
+def imported_callee(call: cst.Call | cst.BaseExpression, imports: ImportMap,
+                    path: str) -> str | None:
+    """The absolute qualified name of what ``call`` (or a callee expression) calls,
+    when the module imports it; None for local and built-in names."""
+    func = call.func if isinstance(call, cst.Call) else call
+    qual = imports.qualname(func)
+    return absolute_name(qual, path) if qual else None
+
+
+# ---------------------------------------------------------------------- parameters
+def _positional(fn: cst.FunctionDef, bound: bool) -> list[cst.Param]:
+    params = [*fn.params.posonly_params, *fn.params.params]
+    if bound and params and method_kind(fn) != "staticmethod":
+        params = params[1:]
+    return params
+
+
+def param_names(fn: cst.FunctionDef, bound: bool = False) -> list[str]:
+    """Every named parameter in order (``*args``/``**kwargs`` excluded), without the
+    first when the call fills it itself (``bound``)."""
+    return [p.name.value for p in (*_positional(fn, bound), *fn.params.kwonly_params)]
+
+
+def param_index(fn: cst.FunctionDef, name: str, bound: bool = False) -> int | None:
+    """The index of parameter ``name`` among a call's positional arguments: None for a
+    keyword-only parameter, ``*args``, ``**kwargs`` or a name ``fn`` does not take."""
+    for index, param in enumerate(_positional(fn, bound)):
+        if param.name.value == name:
+            return index
+    return None
+
+
+def is_bound_call(fn: cst.FunctionDef, call: cst.Call) -> bool:
+    """Without a ``Callee``: whether ``call`` fills ``fn``'s first parameter itself (a
+    method named with ``self``/``cls`` called on an object, or a constructor)."""
+    params = [*fn.params.posonly_params, *fn.params.params]
+    if not params or params[0].name.value not in SELF_NAMES:
+        return False
+    return isinstance(call.func, cst.Attribute) or fn.name.value == "__init__"
+
+
+@dataclass(frozen=True)
+class Binding:
+    """Which argument of one call fills which parameter of one function."""
+
+    arguments: Mapping[str, cst.BaseExpression]  # parameter -> the argument given for it
+    defaults: Mapping[str, cst.BaseExpression]  # parameter -> default, when none is given
+    star_name: str | None = None  # the ``*args`` parameter
+    star: tuple[cst.BaseExpression, ...] = ()  # extra positional arguments it collects
+    double_star_name: str | None = None  # the ``**kwargs`` parameter
+    double_star: Mapping[str, cst.BaseExpression] = field(default_factory=dict)
+    # The call's own ``*seq``/``**mapping`` arguments (and positional ones after a
+    # ``*seq``): they may fill any parameter the call does not otherwise give.
+    unpacked: tuple[cst.BaseExpression, ...] = ()
+
+    def argument(self, param: str) -> cst.BaseExpression | None:
+        return self.arguments.get(param)
+
+    def value(self, param: str) -> cst.BaseExpression | None:
+        """The argument given for ``param``, else its default."""
+        return self.arguments.get(param, self.defaults.get(param))
+
+    def sources(self, param: str) -> tuple[cst.BaseExpression, ...]:
+        """Every expression of the call (or default) that may flow into ``param``."""
+        if param in self.arguments:
+            return (self.arguments[param],)
+        if param == self.star_name:
+            return self.star + self.unpacked
+        if param == self.double_star_name:
+            return (*self.double_star.values(), *self.unpacked)
+        default = self.defaults.get(param)
+        return self.unpacked + ((default,) if default is not None else ())
+
+
+def bind_arguments(fn: cst.FunctionDef, call: cst.Call,
+                   bound: bool | None = None) -> Binding:
+    """Bind ``call``'s arguments to ``fn``'s parameters as Python would. ``bound``: the
+    call fills the first parameter itself (see ``Callee.bound``); None guesses it with
+    ``is_bound_call``."""
+    if bound is None:
+        bound = is_bound_call(fn, call)
+    p = fn.params
+    positional = _positional(fn, bound)
+    posonly = {param.name.value for param in p.posonly_params}
+    by_keyword = {param.name.value for param in (*positional, *p.kwonly_params)} - posonly
+    star_name = p.star_arg.name.value if isinstance(p.star_arg, cst.Param) else None
+    kwargs_name = p.star_kwarg.name.value if p.star_kwarg is not None else None
+    arguments: dict[str, cst.BaseExpression] = {}
+    star: list[cst.BaseExpression] = []
+    extra: dict[str, cst.BaseExpression] = {}
+    unpacked: list[cst.BaseExpression] = []
+    slot = 0
+    for arg in call.args:
+        if arg.star:
+            unpacked.append(arg.value)
+        elif arg.keyword is not None:
+            name = arg.keyword.value
+            if name in by_keyword:
+                arguments[name] = arg.value
+            elif kwargs_name is not None:
+                extra[name] = arg.value
+        elif any(a.star == "*" for a in unpacked_args(call, arg)):
+            unpacked.append(arg.value)  # its position depends on the unpacked sequence
+        elif slot < len(positional):
+            arguments[positional[slot].name.value] = arg.value
+            slot += 1
+        elif star_name is not None:
+            star.append(arg.value)
+    defaults = {param.name.value: param.default
+                for param in (*positional, *p.kwonly_params)
+                if param.default is not None and param.name.value not in arguments}
+    return Binding(arguments, defaults, star_name, tuple(star), kwargs_name, extra,
+                   tuple(unpacked))
+
+
+def unpacked_args(call: cst.Call, before: cst.Arg) -> Iterable[cst.Arg]:
+    """The ``*seq``/``**mapping`` arguments of ``call`` written before ``before``."""
+    for arg in call.args:
+        if arg is before:
+            return
+        if arg.star:
+            yield arg

@@ -1,0 +1,268 @@
+"""Call resolution (flow/calls.py) and the walkers' budget (flow/budget.py)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import libcst as cst
+import pytest
+from backend_audit.appmodel.imports import collect_imports
+from backend_audit.flow import budget as budget_module
+from backend_audit.flow.budget import Budget
+from backend_audit.flow.calls import (
+    ModuleFunctions,
+    absolute_name,
+    bind_arguments,
+    imported_callee,
+    local_callee,
+    param_index,
+    param_names,
+)
+
+SERVICE = textwrap.dedent('''
+    from flask import request, jsonify
+    from .repositories import OrderRepository
+    from ..billing import invoices as inv
+    from . import audit
+    import sqlalchemy as sa
+
+
+    def normalise(code):
+        return code.strip().upper()
+
+
+    class BaseView:
+        def respond(self, payload, status=200):
+            return jsonify(payload), status
+
+
+    class OrderView(BaseView):
+        def __init__(self, db, *, strict=False):
+            self.repo = OrderRepository(db)
+
+        def get(self, order_id):
+            order = self.repo.find(order_id)
+            return self.respond(self.serialise(order))
+
+        def serialise(self, order):
+            return {"id": order.id}
+
+        @staticmethod
+        def parse(raw, default=None):
+            return raw or default
+
+        @classmethod
+        def build(cls, db):
+            return cls(db)
+
+        def post(self):
+            data = OrderView.parse(request.json)
+            total = OrderView.serialise(self, data)
+            again = super().respond(data)
+            return self.respond(normalise(data["code"]))
+
+
+    def handler(db):
+        def normalise(value):
+            return value
+        view = OrderView(db, strict=True)
+        inv.send(normalise(request.args["to"]))
+        audit.record("viewed")
+        sa.text("select 1")
+        return view.get(1)
+''')
+
+
+@pytest.fixture(scope="module")
+def module() -> cst.Module:
+    return cst.parse_module(SERVICE)
+
+
+@pytest.fixture(scope="module")
+def functions(module: cst.Module) -> ModuleFunctions:
+    return ModuleFunctions(module)
+
+
+def _calls(node: cst.CSTNode) -> dict[str, cst.Call]:
+    """Calls under ``node`` by their source text (first one wins)."""
+    found: dict[str, cst.Call] = {}
+    mod = cst.Module([])
+
+    class _V(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            found.setdefault(mod.code_for_node(call), call)
+
+    node.visit(_V())
+    return found
+
+
+def _method(functions: ModuleFunctions, key: str) -> cst.FunctionDef:
+    return functions.functions[key]
+
+
+def test_plain_function_and_method_of_enclosing_class(functions):
+    view = functions.classes["OrderView"]
+    post = _method(functions, "OrderView.post")
+    calls = _calls(post)
+    plain = local_callee(calls['normalise(data["code"])'], functions, view, [post])
+    assert plain is not None and plain.function is functions.functions["normalise"]
+    assert not plain.bound and plain.owner is None
+    # ``self.respond`` is defined on the same-module base class.
+    inherited = local_callee(calls['self.respond(normalise(data["code"]))'], functions, view)
+    assert inherited is not None
+    assert inherited.function is functions.functions["BaseView.respond"]
+    assert inherited.bound and inherited.owner is functions.classes["BaseView"]
+    # Without the enclosing class, ``self.`` means nothing.
+    assert local_callee(calls['self.respond(normalise(data["code"]))'], functions) is None
+
+
+def test_super_static_class_and_unbound_calls(functions):
+    view = functions.classes["OrderView"]
+    post = _method(functions, "OrderView.post")
+    calls = _calls(post)
+    sup = local_callee(calls["super().respond(data)"], functions, view)
+    assert sup is not None and sup.function is functions.functions["BaseView.respond"]
+    assert sup.bound
+    static = local_callee(calls["OrderView.parse(request.json)"], functions, view)
+    assert static is not None and static.function.name.value == "parse" and not static.bound
+    # ``Class.method(obj, x)``: the caller passes ``self`` itself.
+    unbound = local_callee(calls["OrderView.serialise(self, data)"], functions, view)
+    assert unbound is not None and not unbound.bound
+    binding = bind_arguments(unbound.function, calls["OrderView.serialise(self, data)"],
+                             unbound.bound)
+    assert binding.argument("order").value == "data"
+
+
+def test_nested_function_shadows_module_function(functions):
+    handler = functions.functions["handler"]
+    call = _calls(handler)['normalise(request.args["to"])']
+    inner = local_callee(call, functions, None, [handler])
+    assert inner is not None and inner.function is not functions.functions["normalise"]
+    assert inner.function.name.value == "normalise"
+    # Outside the handler the same name is the module's function.
+    outside = local_callee(call, functions)
+    assert outside is not None and outside.function is functions.functions["normalise"]
+
+
+def test_constructor_reaches_init(functions):
+    handler = functions.functions["handler"]
+    call = _calls(handler)["OrderView(db, strict=True)"]
+    init = local_callee(call, functions, None, [handler])
+    assert init is not None and init.constructor and init.bound
+    assert init.function is functions.functions["OrderView.__init__"]
+    binding = bind_arguments(init.function, call, init.bound)
+    assert binding.argument("db").value == "db"
+    assert binding.argument("strict").value == "True"
+    # An imported class is not a local callee.
+    assert local_callee(_calls(functions.functions["OrderView.__init__"])
+                        ["OrderRepository(db)"], functions) is None
+
+
+def test_imported_callee_resolves_relative_imports(module):
+    imports = collect_imports(module)
+    calls = _calls(module)
+    path = "shop/api/orders.py"
+    assert imported_callee(calls["OrderRepository(db)"], imports, path) == \
+        "shop.api.repositories.OrderRepository"
+    assert imported_callee(calls['inv.send(normalise(request.args["to"]))'], imports, path) \
+        == "shop.billing.invoices.send"
+    assert imported_callee(calls['audit.record("viewed")'], imports, path) == \
+        "shop.api.audit.record"
+    assert imported_callee(calls['sa.text("select 1")'], imports, path) == "sqlalchemy.text"
+    assert imported_callee(calls['normalise(data["code"])'], imports, path) is None
+    # A package's __init__ resolves ``.`` to the package itself.
+    assert absolute_name(".models.User", "shop/api/__init__.py") == "shop.api.models.User"
+    assert absolute_name("..", "shop/api/orders.py") == "shop"
+    # More dots than packages: as far up as there is.
+    assert absolute_name("....x", "shop/api/orders.py") == "x"
+
+
+def _fn(source: str) -> cst.FunctionDef:
+    stmt = cst.parse_module(textwrap.dedent(source)).body[0]
+    assert isinstance(stmt, cst.FunctionDef)
+    return stmt
+
+
+def _call(source: str) -> cst.Call:
+    expr = cst.parse_expression(source)
+    assert isinstance(expr, cst.Call)
+    return expr
+
+
+def test_param_index_counts_self_posonly_and_kwonly():
+    fn = _fn("def search(self, tenant, /, term, *, limit=20, **filters): ...")
+    assert param_index(fn, "tenant", bound=True) == 0
+    assert param_index(fn, "term", bound=True) == 1
+    assert param_index(fn, "term", bound=False) == 2
+    assert param_index(fn, "limit", bound=True) is None  # keyword-only
+    assert param_index(fn, "filters", bound=True) is None
+    assert param_index(fn, "missing") is None
+    assert param_names(fn, bound=True) == ["tenant", "term", "limit"]
+    static = _fn("@staticmethod\ndef parse(raw, default=None): ...")
+    assert param_index(static, "raw", bound=True) == 0  # nothing to skip
+
+
+def test_binding_positional_keyword_defaults_and_stars():
+    fn = _fn("def run(sql, params=(), *extra, fetch=False, **options): ...")
+    binding = bind_arguments(fn, _call('run(q, (1,), "a", "b", fetch=True, timeout=5)'))
+    assert binding.argument("sql").value == "q"
+    assert isinstance(binding.argument("params"), cst.Tuple)
+    assert [e.value for e in binding.star] == ['"a"', '"b"']
+    assert binding.argument("fetch").value == "True"
+    assert {k: v.value for k, v in binding.double_star.items()} == {"timeout": "5"}
+    assert binding.sources("options") == (binding.double_star["timeout"],)
+    short = bind_arguments(fn, _call("run(q)"))
+    assert short.argument("params") is None
+    assert isinstance(short.value("params"), cst.Tuple)  # the default
+    assert short.value("fetch").value == "False"
+    assert short.star == () and short.sources("extra") == ()
+
+
+def test_binding_posonly_by_keyword_goes_to_kwargs_and_unpacking_is_uncertain():
+    fn = _fn("def f(a, /, b, **kw): ...")
+    binding = bind_arguments(fn, _call("f(1, a=2, b=3)"))
+    assert binding.argument("a").value == "1"
+    assert binding.double_star["a"].value == "2"
+    assert binding.argument("b").value == "3"
+    # ``*args`` in the call: positions after it cannot be placed.
+    spread = bind_arguments(_fn("def g(x, y, z=None): ..."), _call("g(first, *rest, last)"))
+    assert spread.argument("x").value == "first"
+    assert spread.argument("y") is None
+    assert [e.value for e in spread.unpacked] == ["rest", "last"]
+    assert [e.value for e in spread.sources("z")] == ["rest", "last", "None"]
+    # ``**mapping`` may fill any keyword not given.
+    mapped = bind_arguments(_fn("def h(name, email=''): ..."), _call("h(name, **form)"))
+    assert mapped.argument("name").value == "name"
+    assert [e.value for e in mapped.sources("email")] == ["form", "''"]
+
+
+def test_binding_guesses_the_bound_self():
+    method = _fn("def save(self, order, commit=True): ...")
+    on_object = bind_arguments(method, _call("repo.save(o)"))
+    assert on_object.argument("order").value == "o" and "self" not in on_object.arguments
+    # Called by plain name (as a function), the first argument is ``self``.
+    plain = bind_arguments(method, _call("save(repo, o)"))
+    assert plain.argument("self").value == "repo" and plain.argument("order").value == "o"
+    explicit = bind_arguments(method, _call("Repo.save(repo, o)"), bound=False)
+    assert explicit.argument("order").value == "o"
+
+
+def test_budget_depth_calls_and_shared_work(monkeypatch):
+    start = Budget()
+    b = start
+    for _ in range(budget_module.MAX_DEPTH):
+        b = b.deeper()
+    assert not b.exhausted
+    assert b.deeper().exhausted
+    inner = start
+    for _ in range(budget_module.MAX_CALLS):
+        assert inner.may_call
+        inner = inner.call()
+    assert not inner.may_call and inner.calls == budget_module.MAX_CALLS
+    # Work is shared by every budget derived from the same start.
+    monkeypatch.setattr(budget_module, "MAX_WORK", 5)
+    wide = Budget()
+    for _ in range(6):
+        wide.deeper()  # siblings: each one step deep, all drawing on one allowance
+    assert wide.spent == 6 and wide.exhausted and wide.deeper().exhausted
+    assert not Budget().exhausted  # a new question starts with a full allowance
