@@ -25,7 +25,7 @@ from backend_audit.appmodel.routes import Route
 
 AUTH_DECORATOR = re.compile(
     r"(login_required|auth|jwt_required|token_required|permission|roles?_(required|accepted)|"
-    r"admin_(only|required)|staff|superuser|user_passes_test|requires|protected|"
+    r"admins?_(only|required)|(users?|authed|logged_in|members?)_only|staff|superuser|user_passes_test|requires|protected|"
     r"authenticated|signed_in|scope_required|api_key_required)", re.IGNORECASE)
 AUTH_DEPENDENCY = re.compile(
     r"(user|auth|token|login|permission|admin|scope|api_?key|oauth|jwt|principal|verify|"
@@ -36,7 +36,8 @@ AUTH_MIXIN = re.compile(r"(LoginRequired|PermissionRequired|UserPassesTest|Acces
 MANUAL_AUTH = re.compile(
     r"(current_user|is_authenticated|verify_jwt_in_request|get_jwt_identity|get_jwt\(|"
     r"g\.user|request\.user\.(id|pk|has_perm)|has_perm|PermissionDenied|check_permission|"
-    r"authenticate\(|require_user|verify_token|decode_token|request\.auth\b)")
+    r"authenticate\(|require_user|verify_token|decode_token|request\.auth\b|check_authorized|"
+    r"authorized_userid)")
 NOT_AUTH = frozenset({"csrf_exempt", "csrf_protect", "require_http_methods", "require_POST",
                       "require_GET", "require_safe", "transaction", "atomic"})
 
@@ -176,8 +177,10 @@ class ProtectionFinder:
         perms = attrs.get("permission_classes")
         if perms is not None:
             return _permission_level(_names_in(perms))
-        if "method_decorators" in attrs and any(
-                is_auth_name(n, self.ctx) for n in _names_in(attrs["method_decorators"])):
+        # Flask-RESTful ``method_decorators``; Flask ``View``/``MethodView`` ``decorators``
+        # (applied to the view function ``as_view`` builds: every method).
+        if any(key in attrs and any(is_auth_name(n, self.ctx) for n in _names_in(attrs[key]))
+               for key in ("method_decorators", "decorators")):
             return Protection.AUTHENTICATED
         if any(isinstance(s, cst.FunctionDef) and s.name.value in (
                 "get_permissions", "check_permissions", "dispatch", "test_func")
@@ -291,3 +294,126 @@ def admin_view_class(node: cst.ClassDef) -> bool:
         if isinstance(perms, (cst.List, cst.Tuple)) else [perms] if perms else []
     return any(_ADMIN_WORD.search(n.split(".")[-1])
                for element in elements for n in _names_in(element))
+
+
+# ------------------------------------------------------------------ dependencies followed
+# A FastAPI dependency authenticates when its name says so (``get_current_user``), or when
+# what it does says so wherever it is defined: it takes an authenticating dependency
+# itself (``def check_account(user=Depends(check_user_exists))``), or its body refuses the
+# caller (``raise HTTPException(status_code=401)``) or reads credentials. Fact
+# ``auth.dependency`` records each module-level function and ``Annotated`` alias that
+# could be a dependency: ``{"name": qualified name, "direct": bool, "deps": [names]}``.
+FACT_AUTH_DEPENDENCY = "auth.dependency"
+_REFUSES = re.compile(r"HTTP_40[13]_|status_code\s*=\s*40[13]\b|HTTPException\(\s*40[13]\b|"
+                      r"HTTPUnauthorized|HTTPForbidden|NotAuthenticated|Unauthorized\(|"
+                      r"Forbidden\(|headers\.get\(\s*[\"'](authorization|x-api-key)|"
+                      r"(OAuth2PasswordBearer|HTTPBearer|APIKeyHeader|APIKeyCookie|HTTPBasic)\(",
+                      re.IGNORECASE)
+
+
+def dependency_targets(expr: cst.BaseExpression | None, ctx: ModuleContext,
+                       aliases: dict[str, cst.BaseExpression]) -> list[str]:
+    """Qualified names of what ``Depends(...)``/``Annotated[..., Depends(...)]`` in
+    ``expr`` (or a name for such an alias) calls: the callables to follow."""
+    if expr is None:
+        return []
+    if isinstance(expr, (cst.List, cst.Tuple)):
+        return [n for e in expr.elements for n in dependency_targets(e.value, ctx, aliases)]
+    if isinstance(expr, cst.Call) and last_name(expr.func) in ("Depends", "Security"):
+        target = get_arg(expr, "dependency", 0)
+        if target is None:
+            return []
+        value = target.value.func if isinstance(target.value, cst.Call) else target.value
+        name = _qualified(value, ctx)
+        return [name] if name else []
+    if isinstance(expr, cst.Subscript):
+        return [n for el in expr.slice if isinstance(el.slice, cst.Index)
+                for n in dependency_targets(el.slice.value, ctx, aliases)]
+    if isinstance(expr, (cst.Name, cst.Attribute)):
+        if isinstance(expr, cst.Name) and expr.value in aliases:
+            return dependency_targets(aliases[expr.value], ctx, {})
+        name = _qualified(expr, ctx)
+        return [name] if name else []  # an imported Annotated alias, followed by facts
+    return []
+
+
+def _qualified(node: cst.BaseExpression, ctx: ModuleContext) -> str | None:
+    imported = ctx.imports.qualname(node)
+    if imported:
+        return imported
+    name = dotted_name(node)
+    if not name:
+        return None
+    module = ctx.module_name
+    return f"{module}.{name}" if module else name
+
+
+def parameter_dependencies(fn: cst.FunctionDef, ctx: ModuleContext,
+                           aliases: dict[str, cst.BaseExpression]) -> list[str]:
+    params = fn.params
+    out: list[str] = []
+    for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+        out.extend(dependency_targets(param.default, ctx, aliases))
+        if param.annotation is not None:
+            out.extend(dependency_targets(param.annotation.annotation, ctx, aliases))
+    return sorted(set(out))
+
+
+def dependency_facts(ctx: ModuleContext) -> list[dict]:
+    """One ``auth.dependency`` fact per module-level function and ``Annotated`` alias."""
+    module = ctx.module_name
+    aliases = module_assignments(ctx.module)
+    out: list[dict] = []
+    for stmt in ctx.module.body:
+        if not isinstance(stmt, cst.FunctionDef):
+            continue
+        params = stmt.params
+        direct = any(
+            dependency_authenticates(p.default, ctx, aliases) if p.default is not None
+            else False for p in (*params.params, *params.kwonly_params)) or any(
+            p.annotation is not None and dependency_authenticates(
+                p.annotation.annotation, ctx, aliases)
+            for p in (*params.params, *params.kwonly_params))
+        body = ctx.module.code_for_node(stmt.body)
+        direct = direct or bool(_REFUSES.search(body) or MANUAL_AUTH.search(body))
+        out.append({"name": f"{module}.{stmt.name.value}" if module else stmt.name.value,
+                    "direct": direct, "deps": parameter_dependencies(stmt, ctx, aliases)})
+    for name, value in aliases.items():
+        if isinstance(value, cst.Subscript) and last_name(value.value) == "Annotated":
+            deps = dependency_targets(value, ctx, {})
+            if deps:
+                out.append({"name": f"{module}.{name}" if module else name,
+                            "direct": dependency_authenticates(value, ctx, {}),
+                            "deps": sorted(set(deps))})
+    return out
+
+
+def _suffix_match(a: str, b: str) -> bool:
+    return a == b or a.endswith("." + b) or b.endswith("." + a)
+
+
+def dependencies_authenticate(names: list[str], project) -> bool:
+    """Whether any of ``names`` (qualified) is, or transitively takes, a dependency that
+    authenticates, judged from the ``auth.dependency`` facts of the whole project."""
+    index = project.memo.get(FACT_AUTH_DEPENDENCY)
+    if index is None:
+        index = {}
+        for fact in project.values(FACT_AUTH_DEPENDENCY):
+            index.setdefault(fact["name"].rsplit(".", 1)[-1], []).append(fact)
+        project.memo[FACT_AUTH_DEPENDENCY] = index
+    seen: set[str] = set()
+    todo = list(names)
+    while todo and len(seen) < 200:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if AUTH_DEPENDENCY.search(name.rsplit(".", 1)[-1]):
+            return True
+        for fact in index.get(name.rsplit(".", 1)[-1], []):
+            if not _suffix_match(fact["name"], name):
+                continue
+            if fact["direct"]:
+                return True
+            todo.extend(fact["deps"])
+    return False

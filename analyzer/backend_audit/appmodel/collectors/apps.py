@@ -47,9 +47,17 @@ from backend_audit.appmodel.error_handling import (
 )
 from backend_audit.appmodel.microframeworks import exception_context
 from backend_audit.appmodel.names import dotted_name, get_arg, string_value
+from backend_audit.appmodel.names import last_name as last_name_of
 from backend_audit.config import Config
 from backend_audit.engines.walk import walk
 from backend_audit.visitor import Collector
+
+# Fact: an app-wide middleware authenticates every request ({"frameworks": [...]}).
+FACT_AUTH_MIDDLEWARE = "auth_middleware"
+_AUTH_MIDDLEWARE = re.compile(r"auth|login|jwt|token|api_?key|require_user|permission",
+                              re.IGNORECASE)
+# Starlette's AuthenticationMiddleware only sets request.user; it refuses nobody.
+_NOT_ENFORCING = frozenset({"AuthenticationMiddleware", "SessionMiddleware"})
 
 FLASK_HANDLER_ATTRS = frozenset({"errorhandler", "app_errorhandler", "register_error_handler"})
 ASGI_HANDLER_ATTRS = frozenset({"exception_handler", "add_exception_handler"})
@@ -258,6 +266,11 @@ class AppsCollector(Collector):
             self._handler("django-signal", "django")
         elif qual.split(".")[-1] == "include" and "django" in self.ctx.frameworks:
             self._include(node)
+        if attr == "add_middleware" and node.args or \
+                attr in ("append", "insert") and node.args and \
+                (dotted_name(func.value) or "").endswith("middlewares"):
+            self._auth_middleware(node.args[-1].value if attr == "insert" else
+                                  node.args[0].value)
         if self.taught and (qual in self.taught or qual.split(".")[-1] in self.taught or
                             (dotted_name(func) or "") in self.taught):
             self._handler("taught", "any")
@@ -279,12 +292,25 @@ class AppsCollector(Collector):
                     value = value.args[0].value  # Middleware(ErrorMiddleware, ...)
                 if _error_named(value):
                     self._handler("middleware", family)
+                self._auth_middleware(value)
         factory = self.ctx.function_stack[-1].name.value if self.ctx.function_stack else None
         self.ctx.add_fact("web_app", {
             "framework": framework, "family": family, "name": self._assigned.get(id(node)),
             "factory": factory, "test": is_test_path(self.ctx.path),
             "script": is_script_path(self.ctx.path),
         })
+
+    def _auth_middleware(self, value: cst.BaseExpression) -> None:
+        """A middleware that authenticates every request of the app (``auth_middleware``,
+        ``app.add_middleware(JWTAuthMiddleware)``): fact ``auth_middleware``."""
+        if isinstance(value, cst.Call) and value.args and \
+                last_name_of(value.func) == "Middleware":
+            value = value.args[0].value  # Starlette's Middleware(AuthMiddleware, ...)
+        name = last_name_of(value.func if isinstance(value, cst.Call) else value) or ""
+        if _AUTH_MIDDLEWARE.search(name) and name not in _NOT_ENFORCING:
+            self.ctx.add_fact(FACT_AUTH_MIDDLEWARE, {"frameworks": sorted(
+                self.ctx.frameworks & {"aiohttp", "starlette", "fastapi", "quart", "sanic",
+                                       "litestar"})})
 
     def _include(self, node: cst.Call) -> None:
         if not node.args:

@@ -9,10 +9,14 @@ import libcst as cst
 from backend_audit.appmodel.auth import (
     Protection,
     ProtectionFinder,
+    dependencies_authenticate,
     dependency_authenticates,
+    dependency_targets,
     effectively_mutating,
     is_serializer_or_helper,
+    parameter_dependencies,
 )
+from backend_audit.appmodel.collectors.apps import FACT_AUTH_MIDDLEWARE
 from backend_audit.appmodel.names import decorator_call, dotted_name, get_arg, last_name
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.appmodel.routes import DRF_GENERIC_METHODS, MUTATING, Route
@@ -24,7 +28,12 @@ from backend_audit.visitor import Candidate, Check
 PUBLIC_BY_NATURE = re.compile(
     r"(login|logout|log_in|sign_?in|sign_?up|register|token|password|reset|forgot|verify|"
     r"confirm|activate|webhook|callback|health|ping|oauth|refresh|subscribe|contact|public|"
-    r"unsubscribe|invitation|accept_invite|feedback)", re.IGNORECASE)
+    r"unsubscribe|invitation|invite|accept_invite|feedback|saml|sso|oidc|openid|"
+    r"/auth/|/setup\b|first_install)", re.IGNORECASE)
+# POST endpoints that compute an answer and store nothing: searching, previewing,
+# decoding, converting. POST carries their input; nothing changes.
+READ_ONLY_BY_NATURE = re.compile(r"(search|preview|decode|conver(t|sion)|lookup|calculate|"
+                                 r"estimate|quote\b)", re.IGNORECASE)
 FACT_GUARDED_ROUTER = "auth.guarded-router"
 DEFAULT_ALLOW_ANY = ("rest_framework.permissions.AllowAny", "AllowAny")
 
@@ -36,6 +45,9 @@ class MutatingRouteWithoutAuth(Check):
     def leave_Module(self, original_node: cst.Module) -> None:
         finder = ProtectionFinder(self.ctx)
         endpoints: list[tuple[cst.CSTNode, bool, Protection, str]] = []
+        deps: dict[int, list[str]] = {}
+        frameworks: dict[int, str] = {}
+        public: dict[int, bool] = {}
         covered: set[int] = set()
         for route in self.ctx.routes.routes:
             if route.view_class is not None:
@@ -44,6 +56,10 @@ class MutatingRouteWithoutAuth(Check):
                 continue
             endpoints.append((route.function.name, effectively_mutating(route, self.ctx),
                               finder.protection(route), _label(route)))
+            deps[id(route.function.name)] = _route_dependencies(route, finder, self.ctx)
+            frameworks[id(route.function.name)] = route.framework
+            public[id(route.function.name)] = _marked_public(
+                (route.function, route.view_class), self.ctx)
         for view in self.ctx.routes.view_classes:
             if id(view.node) in covered or view.framework != "drf" or \
                     is_serializer_or_helper(view.node, self.ctx):
@@ -52,17 +68,28 @@ class MutatingRouteWithoutAuth(Check):
                                     for b in view.bases))
             endpoints.append((view.node.name, bool(methods & MUTATING),
                               finder.class_protection(view.node), view.node.name.value))
-        if not any(p is Protection.AUTHENTICATED for _, _, p, _ in endpoints):
+            frameworks[id(view.node.name)] = view.framework
+            public[id(view.node.name)] = _marked_public((view.node,), self.ctx)
+        # The rule needs a sibling that authenticates: seen here, or (resolved against
+        # the project's facts) through a dependency defined in another module.
+        sibling_auth = any(p is Protection.AUTHENTICATED for _, _, p, _ in endpoints)
+        if not sibling_auth and not any(deps.values()):
             return
         reported: set[int] = set()
         receivers = {id(r.function.name): _receiver(r, self.ctx) for r in self.ctx.routes.routes}
         for node, mutating, protection, label in endpoints:
-            if not mutating or id(node) in reported or PUBLIC_BY_NATURE.search(label):
+            if not mutating or id(node) in reported or PUBLIC_BY_NATURE.search(label) or \
+                    READ_ONLY_BY_NATURE.search(label):
                 continue
             if protection in (Protection.NONE, Protection.DRF_DEFAULT):
                 reported.add(id(node))
                 self.report(node, drf_default=protection is Protection.DRF_DEFAULT,
-                            receiver=receivers.get(id(node)))
+                            receiver=receivers.get(id(node)), deps=deps.get(id(node), []),
+                            framework=frameworks.get(id(node)),
+                            login_not_required=public.get(id(node), False),
+                            sibling_deps=None if sibling_auth else sorted(
+                                {d for key, names in deps.items() if key != id(node)
+                                 for d in names}))
 
     def visit_Call(self, node: cst.Call) -> None:
         """``app.include_router(router)`` on an app or router that authenticates, or with
@@ -95,6 +122,18 @@ class MutatingRouteWithoutAuth(Check):
         if receiver and any(_same(receiver, guarded)
                             for guarded in project.values(FACT_GUARDED_ROUTER)):
             return None  # included by an app or router whose dependencies authenticate
+        if dependencies_authenticate(candidate.data.get("deps", []), project):
+            return None  # a dependency defined elsewhere, or its sub-dependency, does
+        siblings = candidate.data.get("sibling_deps")
+        if siblings is not None and not dependencies_authenticate(siblings, project):
+            return None  # no sibling authenticates either: nothing says this one should
+        framework = candidate.data.get("framework")
+        if framework in ("django", "drf"):
+            if not candidate.data.get("login_not_required") and _login_required_site(project):
+                return None  # Django's LoginRequiredMiddleware (5.1) or a custom one
+        elif framework and any(framework in fact.get("frameworks", ())
+                               for fact in project.values(FACT_AUTH_MIDDLEWARE)):
+            return None  # an app-wide middleware authenticates every request
         if not candidate.data.get("drf_default"):
             return candidate
         # A DRF view without permission_classes gets DEFAULT_PERMISSION_CLASSES.
@@ -117,6 +156,37 @@ def _receiver(route: Route, ctx) -> str | None:
             module = ctx.module_name
             return f"{module}.{name}" if module else name
     return None
+
+
+# Middleware that makes every Django view require a signed-in user unless exempted.
+_LOGIN_REQUIRED_MIDDLEWARE = re.compile(r"(LoginRequired|RequireLogin|AuthRequired|"
+                                        r"RequireAuth)\w*Middleware$")
+
+
+def _login_required_site(project: ProjectFacts) -> bool:
+    for value in project.values("setting"):
+        if value.get("name") == "MIDDLEWARE" and isinstance(value.get("value"), list):
+            return any(isinstance(m, str) and _LOGIN_REQUIRED_MIDDLEWARE.search(m)
+                       for m in value["value"])
+    return False
+
+
+def _marked_public(holders, ctx) -> bool:
+    """``@login_not_required`` on the view, or ``method_decorator(login_not_required)``
+    on its class: exempt from LoginRequiredMiddleware."""
+    return any("login_not_required" in ctx.module.code_for_node(d)
+               for holder in holders if holder is not None for d in holder.decorators)
+
+
+def _route_dependencies(route: Route, finder: ProtectionFinder, ctx) -> list[str]:
+    """What the route's parameters and decorator ``dependencies=`` call, to follow."""
+    out = parameter_dependencies(route.function, ctx, finder.assignments)
+    for dec in route.function.decorators:
+        _, call = decorator_call(dec)
+        deps = get_arg(call, "dependencies") if call is not None else None
+        if deps is not None:
+            out.extend(dependency_targets(deps.value, ctx, finder.assignments))
+    return sorted(set(out))
 
 
 def _same(defined: str, included: str) -> bool:
