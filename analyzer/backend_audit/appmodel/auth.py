@@ -210,7 +210,7 @@ class ProtectionFinder:
 
 def _permission_level(names: list[str]) -> Protection:
     short = [n.split(".")[-1] for n in names]
-    if short and all(n == "AllowAny" for n in short):
+    if not short or all(n == "AllowAny" for n in short):  # ``= []``: no check at all
         return Protection.PUBLIC_BY_CHOICE
     return Protection.AUTHENTICATED
 

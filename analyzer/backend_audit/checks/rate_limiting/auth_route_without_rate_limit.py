@@ -6,7 +6,13 @@ import re
 
 import libcst as cst
 
-from backend_audit.appmodel.auth import effectively_mutating, is_serializer_or_helper
+from backend_audit.appmodel.auth import (
+    Protection,
+    ProtectionFinder,
+    decorators_authenticate,
+    effectively_mutating,
+    is_serializer_or_helper,
+)
 from backend_audit.appmodel.names import decorator_call, dotted_name, get_arg
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.appmodel.routes import DRF_GENERIC_METHODS, MUTATING, Route
@@ -32,7 +38,8 @@ class AuthRouteWithoutRateLimit(Check):
                                   get_arg(node, "application_limits")):
             self.ctx.add_fact(GLOBAL_FACT, {"kind": "default-limits"})
         elif last == "add_middleware" and node.args and \
-                "SlowAPI" in (dotted_name(node.args[0].value) or ""):
+                re.search(r"SlowAPI|RateLimit|Throttl", dotted_name(node.args[0].value) or ""):
+            # slowapi's middleware, or the app's own (``RateLimitMiddleware``)
             self.ctx.add_fact(GLOBAL_FACT, {"kind": "middleware"})
         elif isinstance(node.func, cst.Call) and LIMIT_NAME.search(
                 dotted_name(node.func.func) or "") and node.args:
@@ -40,18 +47,29 @@ class AuthRouteWithoutRateLimit(Check):
             target = dotted_name(node.args[0].value)
             if target:
                 self.ctx.add_fact(GLOBAL_FACT, {"kind": "blueprint", "name": target})
+                self.__dict__.setdefault("_limited_here", set()).add(target)
 
     def leave_Module(self, original_node: cst.Module) -> None:
         covered: set[int] = set()
+        finder = ProtectionFinder(self.ctx)
+        # ``limiter.limit(...)(bp)`` in this module, on the only blueprint it defines:
+        # the class-based views it registers (no ``@bp.route`` receiver) are covered too.
+        limited_here = self.__dict__.get("_limited_here", set())
+        blueprints = {name for name, value in finder.assignments.items()
+                      if isinstance(value, cst.Call) and
+                      (dotted_name(value.func) or "").endswith("Blueprint")}
+        whole_module = bool(limited_here) and blueprints <= limited_here
         for route in self.ctx.routes.routes:
             if route.view_class is not None:
                 covered.add(id(route.view_class))
             if not effectively_mutating(route, self.ctx) or \
                     is_serializer_or_helper(route.view_class, self.ctx) or \
-                    _acts_on_one_object(route) or not AUTH_ENDPOINT.search(_label(route)):
+                    _acts_on_one_object(route) or not AUTH_ENDPOINT.search(_label(route)) or \
+                    _secret_in_path(route) or _signed_in_only(route, finder, self.ctx):
                 continue
             exempt = any(d.endswith("exempt") and "csrf" not in d for d in route.decorators)
-            if not exempt and self._limited(route):
+            if not exempt and (self._limited(route) or whole_module and
+                               _receiver(route) in (None, *limited_here)):
                 continue
             self.report(route.function.name, framework=route.framework, exempt=exempt,
                         receiver=_receiver(route))
@@ -114,6 +132,27 @@ _OBJECT_ACTIONS = frozenset({"update", "partial_update", "destroy"})
 def _acts_on_one_object(route: Route) -> bool:
     return route.framework == "drf" and route.view_class is not None and \
         route.function.name.value in _OBJECT_ACTIONS
+
+
+# ``/reset/<token>``, ``/activate/{key}``: the secret is a high-entropy token in the URL,
+# so there is nothing to guess by repeating the request.
+_SECRET_SEGMENT = re.compile(r"[<{(][^>})]*\b(token|key|uid|code|signature)\w*[>})]",
+                             re.IGNORECASE)
+
+
+def _secret_in_path(route: Route) -> bool:
+    return bool(route.path and _SECRET_SEGMENT.search(route.path))
+
+
+def _signed_in_only(route: Route, finder: ProtectionFinder, ctx) -> bool:
+    """Only a signed-in user reaches it (an auth decorator, mixin or permission class):
+    renaming a token or resetting a dashboard is not a credential check a stranger can
+    repeat. Parameter dependencies are not enough evidence here (a sign-in handler takes
+    ``Depends(get_user_service)`` too)."""
+    if decorators_authenticate(route.function.decorators, ctx):
+        return True
+    return route.view_class is not None and \
+        finder.class_protection(route.view_class) is Protection.AUTHENTICATED
 
 
 def _label(route: Route) -> str:
