@@ -7,7 +7,7 @@ import re
 import libcst as cst
 
 from backend_audit.appmodel.auth import (
-    Protection,
+    AUTH_MIXIN,
     ProtectionFinder,
     decorators_authenticate,
     effectively_mutating,
@@ -65,7 +65,7 @@ class AuthRouteWithoutRateLimit(Check):
             if not effectively_mutating(route, self.ctx) or \
                     is_serializer_or_helper(route.view_class, self.ctx) or \
                     _acts_on_one_object(route) or not AUTH_ENDPOINT.search(_label(route)) or \
-                    _secret_in_path(route) or _signed_in_only(route, finder, self.ctx):
+                    _secret_in_path(route) or _signed_in_only(route, self.ctx):
                 continue
             exempt = any(d.endswith("exempt") and "csrf" not in d for d in route.decorators)
             if not exempt and (self._limited(route) or whole_module and
@@ -144,15 +144,17 @@ def _secret_in_path(route: Route) -> bool:
     return bool(route.path and _SECRET_SEGMENT.search(route.path))
 
 
-def _signed_in_only(route: Route, finder: ProtectionFinder, ctx) -> bool:
+def _signed_in_only(route: Route, ctx) -> bool:
     """Only a signed-in user reaches it (an auth decorator, mixin or permission class):
     renaming a token or resetting a dashboard is not a credential check a stranger can
     repeat. Parameter dependencies are not enough evidence here (a sign-in handler takes
     ``Depends(get_user_service)`` too)."""
     if decorators_authenticate(route.function.decorators, ctx):
         return True
-    return route.view_class is not None and \
-        finder.class_protection(route.view_class) is Protection.AUTHENTICATED
+    cls = route.view_class
+    # the class's decorators and mixins only: an overridden ``dispatch`` may do anything
+    return cls is not None and (decorators_authenticate(cls.decorators, ctx) or any(
+        AUTH_MIXIN.search((dotted_name(b.value) or "").split(".")[-1]) for b in cls.bases))
 
 
 def _label(route: Route) -> str:
