@@ -16,7 +16,8 @@ from backend_audit.findings import Confidence, Severity
 from backend_audit.resources import rules_dir
 
 FRAMEWORKS = ("flask", "fastapi", "django", "drf", "starlette", "aiohttp", "sqlalchemy", "quart",
-              "bottle", "falcon", "pyramid", "sanic", "ninja", "litestar", "tornado", "any")
+              "bottle", "falcon", "pyramid", "sanic", "ninja", "litestar", "tornado",
+              "graphene", "strawberry", "ariadne", "any")
 
 RULE_SCHEMA: dict[str, Any] = {
     "type": "object",

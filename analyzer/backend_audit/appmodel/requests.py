@@ -60,8 +60,33 @@ def _is_request_object(node: cst.BaseExpression, imports: ImportMap) -> bool:
     if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
         if node.value.value == "self" and node.attr.value == "request":
             return True  # Django/DRF class-based views
+        if node.value.value == "info" and node.attr.value == "context" and \
+                _graphql_context_is_request(imports):
+            return True  # graphene-django: a resolver's ``info.context`` is the request
         return imports.qualname(node) == "flask.request"
+    if _is_graphql_context(node.value if isinstance(node, (cst.Attribute, cst.Subscript))
+                           else None):
+        # strawberry's ``info.context.request``, ariadne's ``info.context["request"]``
+        if isinstance(node, cst.Attribute):
+            return node.attr.value == "request"
+        return isinstance(node, cst.Subscript) and len(node.slice) == 1 and \
+            isinstance(node.slice[0].slice, cst.Index) and \
+            isinstance(node.slice[0].slice.value, cst.SimpleString) and \
+            node.slice[0].slice.value.value.strip("'\"") == "request"
     return False
+
+
+def _is_graphql_context(node: cst.BaseExpression | None) -> bool:
+    """``info.context`` of a GraphQL resolver."""
+    return isinstance(node, cst.Attribute) and node.attr.value == "context" and \
+        isinstance(node.value, cst.Name) and node.value.value == "info"
+
+
+def _graphql_context_is_request(imports: ImportMap) -> bool:
+    """graphene-django (and graphene under Flask's GraphQLView) passes the request itself
+    as the context; strawberry and ariadne pass a context holding it."""
+    tops = imports.top_packages
+    return "graphene" in tops or "graphene_django" in tops
 
 
 def request_input(expr: cst.BaseExpression, imports: ImportMap) -> str | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from backend_audit.appmodel import graphql as gql
 from backend_audit.appmodel import microframeworks as micro
 from backend_audit.appmodel.imports import ImportMap
 from backend_audit.appmodel.names import (
@@ -48,13 +49,16 @@ class Route:
 
     function: cst.FunctionDef
     # flask | fastapi | django | drf | starlette | aiohttp | quart | sanic | bottle | ninja
-    # | litestar | pyramid | tornado | falcon
+    # | litestar | pyramid | tornado | falcon | graphene | strawberry | ariadne
     framework: str
     methods: frozenset[str]
     path: str | None = None
     view_class: cst.ClassDef | None = None
     decorators: list[str] = field(default_factory=list)  # qualified or dotted names
     is_list_action: bool = False  # DRF list()/ListAPIView get, or a GET on a collection
+    # A GraphQL resolver: the field it answers (``methods`` from ``graphql.methods_for``,
+    # ``path`` the field with its numeric arguments, ``view_class`` its schema type).
+    graphql: gql.GraphqlField | None = None
 
     @property
     def name(self) -> str:
@@ -86,6 +90,7 @@ def _frameworks(imports: ImportMap) -> set[str]:
         found.add("ninja")
     if "flask_restful" in tops or "flask_smorest" in tops or "flask_restx" in tops:
         found.add("flask")
+    found |= gql.libraries(imports)
     return found
 
 
@@ -239,6 +244,17 @@ class RouteFinder:
         self._drop_django_helpers(module)
         if declared:
             self._declared(module, declared)
+        if gql.libraries(imports):
+            self._graphql(module)
+
+    def _graphql(self, module: cst.Module) -> None:
+        """GraphQL resolvers (graphene, strawberry, ariadne): each answers one field."""
+        for found in gql.find_resolvers(module, self.imports):
+            field = found.field
+            self._add(Route(found.function, field.library, gql.methods_for(field), field.path,
+                            found.owner, _decorator_names(found.function, self.imports),
+                            is_list_action=field.returns_list and not field.paginated,
+                            graphql=field))
 
     def _declared(self, module: cst.Module,
                   declared: dict[str, tuple[frozenset[str], str]]) -> None:

@@ -72,6 +72,8 @@ _FRAMEWORK_PACKAGES = {
     "bottle": ("bottle",), "falcon": ("falcon",), "pyramid": ("pyramid",),
     "sanic": ("sanic",), "ninja": ("ninja", "ninja_extra"), "litestar": ("litestar",),
     "tornado": ("tornado",),
+    "graphene": ("graphene", "graphene_django"), "strawberry": ("strawberry", "strawberry_django"),
+    "ariadne": ("ariadne", "ariadne_django"),
 }
 
 

@@ -220,6 +220,12 @@ def _index_of(node: cst.CSTNode) -> tuple[ModuleIndex, int]:
     return (index, start) if index is not None else (build_index(node), 0)
 
 
+def index_of(node: cst.CSTNode) -> ModuleIndex:
+    """The index holding ``node``: its module's when that module was walked (positions
+    then compare across the module), else one built for ``node``'s own tree."""
+    return _index_of(node)[0]
+
+
 def descendants(node: cst.CSTNode, *types: type[NodeT]) -> Iterator[NodeT]:
     """``node`` and the nodes below it whose type is exactly one of ``types``, in the order
     a walk reaches them (no pruning)."""

@@ -1,89 +1,155 @@
-"""Does an expression carry client input? Shared by the injection and upload checks.
+"""The one taint evaluator: does a value carry a source to a sink?
 
-Defines no rule (only the id-less base ``TaintedSinkCheck``): a small intra-procedural
-taint walk over ``Flow``. An expression is tainted when it is built from a request read
-(``request.args["x"]``, ``await request.json()``, ``request.data``...) or from a
-parameter of a route handler (FastAPI query/path/body parameters, Flask and Django
-URL parameters), following local names (``x = request.form.get("a") or ""``), string
-building, containers (``parts.append(x)``, ``opts["k"] = x``), attribute and item
-access, calls that pass their argument through (``b64decode``, ``unquote_plus``,
-``decode``) and helpers of the same module whose return value is built from their
-arguments. Sanitiser calls stop it, and so do guards that vet a name before the sink
-(``if ".." in name: abort(400)``, see ``injection_guards``).
+Defines no rule. ``Taint(ctx, spec)`` answers for one function (or a module body) with
+the sources, sanitisers and propagators of ``spec`` (flow/specs.py). It follows:
+
+- local names, in source order (flow/reaching.py): assignments and augmented ones
+  (``copy = s; s += x`` leaves ``copy`` alone), unpacking, ``for``/``with``/walrus
+  targets, comprehensions, ``x = request.form.get("a") or ""``, ``await``; values given
+  in branches that never run do not count, and a later assignment replaces earlier ones;
+- containers and objects: list/dict/set/tuple building, ``append``/``extend``/
+  ``update``/``setdefault``/``set`` and item stores (``opts["k"] = x``, also
+  ``configparser``'s ``config.set(s, k, x)`` / ``config[s][k] = x``), reads through
+  ``get``/``pop``/subscripts, attributes of a tainted object and fields given to an
+  object (``job.cmd = x``; ``self.cmd = x`` in any method of the class);
+- string building (f-strings, ``%``, ``format``, ``+``, ``join``), decoding and
+  encoding (``base64``, ``unquote_plus``, ``encode``/``decode``) and the other calls
+  ``spec.passthrough`` lists;
+- functions of the module (``calls.local_callee``: helpers, ``self.`` methods, methods
+  of an object built from a class of the module), with their parameters bound to the
+  call's arguments; constant conditions folded (``x if 7 * 18 > 200 else y``).
+
+What cannot be settled in one module becomes a ``Need``: a parameter of a function that
+is not a route handler (``PARAM``: does some caller pass client input?), the result of
+a project function another module defines (``RETURNS``: does it return client input?)
+or one that hands an argument back (``THROUGH``). ``Reach`` holds either the source
+expression found or the needs that would make the value tainted; flow/needs.py settles
+needs against the function summaries of the whole scan. Guards (flow/guards.py) vet the
+names they test; sanitisers stop the walk. One ``Budget`` (flow/budget.py) bounds each
+question.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any
 
 import libcst as cst
 
 from backend_audit.appmodel.context import ModuleContext
-from backend_audit.appmodel.imports import ImportMap
-from backend_audit.appmodel.names import last_name, string_value
-from backend_audit.appmodel.requests import request_input
+from backend_audit.appmodel.names import last_name
 from backend_audit.engines.walk import descendants
-from backend_audit.flow.guards import guarded_names
-from backend_audit.flow.locals import Flow, string_parts
-from backend_audit.visitor import Check
+from backend_audit.flow.branches import constant_truth
+from backend_audit.flow.budget import Budget
+from backend_audit.flow.calls import (
+    SELF_NAMES,
+    Binding,
+    Callee,
+    ModuleFunctions,
+    bind_arguments,
+    imported_callee,
+    local_callee,
+    method_kind,
+    param_index,
+)
+from backend_audit.flow.guards import checked_names, guarded_names
+from backend_audit.flow.locals import Flow
+from backend_audit.flow.reaching import Definition, Scope, build_scope, field_key
+from backend_audit.flow.specs import (
+    INJECTION,
+    LIBRARY_PACKAGES,
+    WITH_DEFAULT,
+    Calls,
+    Guarding,
+    Spec,
+    Verdict,
+    allow_list_substitution,
+)
 
-MAX_DEPTH = 14
-
-# Calls whose result no longer carries the raw input for the sinks we check.
-SANITISERS = frozenset({
-    "secure_filename", "safe_join", "escape", "clean", "quote", "int", "float", "bool", "uuid4",
-    "uuid1", "basename_safe", "get_valid_filename", "slugify", "len", "hexdigest",
-    "conditional_escape", "strip_tags", "urlencode",
-})
-# Calls that hand (part of) an argument through to their result.
-PASSTHROUGH = frozenset({
-    "str", "join", "format", "Path", "PurePath", "abspath", "normpath", "realpath",
-    "expanduser", "lower", "upper", "strip", "lstrip", "rstrip", "replace", "decode",
-    "encode", "b64decode", "urlsafe_b64decode", "unquote", "loads", "get", "getlist",
-    "dict", "list", "tuple", "bytes", "split", "read", "resolve", "joinpath",
-    "with_suffix", "format_map", "model_dump", "items", "values",
-    # decoding and encoding
-    "b64encode", "urlsafe_b64encode", "b32decode", "b32encode", "b16decode", "b16encode",
-    "a85decode", "b85decode", "decodestring", "decodebytes", "encodestring", "encodebytes",
-    "unquote_plus", "unquote_to_bytes", "unhexlify", "a2b_base64", "fromhex", "bytearray",
-    # string and path shaping
-    "removeprefix", "removesuffix", "casefold", "title", "capitalize", "zfill", "rsplit",
-    "partition", "rpartition", "splitlines", "dirname", "fspath", "fsdecode", "fsencode",
-    "absolute", "with_name", "with_stem", "as_posix", "expandvars", "PurePosixPath",
-    "PosixPath", "WindowsPath", "PureWindowsPath", "pop", "setdefault", "keys", "copy",
-    "to_dict", "getvalue", "ljust", "rjust", "center", "sub", "translate",
-})
-# Methods whose result comes from their receiver, not from their arguments:
-# ``Doc.query.get(doc_id)`` is a row, not the id (``get``/``pop`` also return a default).
-RECEIVER_ONLY = frozenset({
-    "get", "getlist", "pop", "setdefault", "items", "values", "keys", "copy", "to_dict",
-    "read", "split", "rsplit", "partition", "rpartition", "splitlines", "lower", "upper",
-    "strip", "lstrip", "rstrip", "decode", "encode", "getvalue", "casefold", "title",
-    "capitalize", "removeprefix", "removesuffix", "zfill", "ljust", "rjust", "center",
-    "translate",
-})
+PARAM, RETURNS, THROUGH = "param", "returns", "through"
+MAX_NEEDS = 8  # alternatives kept for one value: more say nothing a few do not
 # Handler parameters that are framework objects, not client values.
 NON_INPUT_PARAMS = frozenset({
     "self", "cls", "request", "req", "db", "session", "background_tasks", "response",
     "current_user", "user", "settings", "config", "args", "kwargs", "pk_url_kwarg",
     "resp", "context",  # Falcon's response object; Pyramid's (context, request) views
 })
-# ``[^A-Za-z0-9_.-]+``: a negated class of word characters, dots and dashes only (no
-# ``/``, no ``\s``, no ``$``).
-_KEEP_ONLY = re.compile(r"\[\^(?:\\[wd]|[A-Za-z0-9_. -])+\][+*]?")
 # Route templates: ``<int:id>``/``<path:p>`` (Flask, Quart, Django) and ``{p}``/``{p:path}``
 # (FastAPI, Starlette, aiohttp).
 _ANGLE_PARAM = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 _CURLY_PARAM = re.compile(r"\{(\w+)(?::([^}]*))?\}")
+_STDLIB = frozenset(sys.stdlib_module_names)
 
 
-def route_input_params(ctx: ModuleContext) -> set[str]:
-    """Parameters of the enclosing route handler that hold client values."""
-    fn = ctx.current_function
-    route = ctx.current_route()
+# ---------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class Need:
+    """A condition, settled with the summaries of the whole scan, under which a value
+    carries a source (see the module docstring)."""
+
+    kind: str  # PARAM, RETURNS or THROUGH
+    function: str  # qualified name of the function
+    index: int | None = None  # the parameter's position among a call's arguments
+    name: str | None = None  # the parameter's name (or the keyword it is passed by)
+    inner: tuple[Need, ...] = ()  # THROUGH: what the argument needs (none: a source)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "function": self.function}
+        if self.index is not None:
+            out["index"] = self.index
+        if self.name is not None:
+            out["name"] = self.name
+        if self.inner:
+            out["inner"] = [n.to_json() for n in self.inner]
+        return out
+
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> Need:
+        return Need(data["kind"], data["function"], data.get("index"), data.get("name"),
+                    tuple(Need.from_json(n) for n in data.get("inner", ())))
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What a value carries: the source expression found in this module, or the needs
+    under which it would carry one."""
+
+    source: cst.BaseExpression | None = None
+    needs: frozenset[Need] = frozenset()
+
+    def __bool__(self) -> bool:
+        return self.source is not None or bool(self.needs)
+
+
+NOTHING = Reach()
+
+
+def _either(results: Iterable[Reach | None]) -> Reach:
+    """The first source among ``results``, else all their needs (bounded)."""
+    needs: set[Need] = set()
+    for result in results:
+        if result is None:
+            continue
+        if result.source is not None:
+            return result
+        for need in result.needs:
+            if len(needs) < MAX_NEEDS:
+                needs.add(need)
+    return Reach(None, frozenset(needs))
+
+
+# ---------------------------------------------------------------------- route inputs
+def route_input_params(ctx: ModuleContext, fn: cst.FunctionDef | None = None) -> set[str]:
+    """Parameters of a route handler (default: the enclosing one) that hold client
+    values."""
+    if fn is None:
+        fn = ctx.current_function
+        route = ctx.current_route()
+    else:
+        route = ctx.routes.route_for(fn)
     if fn is None or route is None or route.function is not fn:
         return set()
     out: set[str] = set()
@@ -92,8 +158,8 @@ def route_input_params(ctx: ModuleContext) -> set[str]:
         name = param.name.value
         if name in NON_INPUT_PARAMS:
             continue
-        if param.default is not None and last_name(_callee(param.default)) in (
-                "Depends", "Security"):
+        if isinstance(param.default, cst.Call) and \
+                last_name(param.default.func) in ("Depends", "Security"):
             continue
         if param.annotation is not None and _not_free_text(param.annotation.annotation):
             continue
@@ -130,10 +196,6 @@ def single_segment_params(ctx: ModuleContext) -> set[str]:
     return out
 
 
-def _callee(expr: cst.BaseExpression) -> cst.BaseExpression | None:
-    return expr.func if isinstance(expr, cst.Call) else None
-
-
 def _not_free_text(expr: cst.BaseExpression) -> bool:
     """Dependencies (``Annotated[Session, Depends(get_db)]``), framework objects and
     typed values (``int``, ``UUID``) that cannot carry an injection payload."""
@@ -152,233 +214,529 @@ def _not_free_text(expr: cst.BaseExpression) -> bool:
                     "date", "Decimal", "PositiveInt", "conint")
 
 
-def allow_list_substitution(call: cst.Call, imports: ImportMap) -> bool:
-    """``re.sub(r"[^A-Za-z0-9_.-]", "", name)``: every character outside an allow-list
-    is dropped (a pattern listing bad characters instead is no sanitiser)."""
-    if imports.qualname(call.func) != "re.sub" or len(call.args) < 3:
-        return False
-    pattern = string_value(call.args[0].value)
-    return pattern is not None and _KEEP_ONLY.fullmatch(pattern) is not None and \
-        string_value(call.args[1].value) in ("", "_", "-")
+def code_key(ctx: ModuleContext, expr: cst.CSTNode) -> str:
+    """The source text of ``expr`` without whitespace, to compare two expressions."""
+    return re.sub(r"\s+", "", ctx.module.code_for_node(expr))
 
 
-def container_stores(scope: cst.CSTNode) -> dict[str, list[cst.BaseExpression]]:
-    """What a scope puts into a container by key: ``opts["k"] = x``, ``opts.update(x)``,
-    ``opts.setdefault("k", x)`` (``append``/``add`` are in ``Flow.items_of``)."""
-    out: dict[str, list[cst.BaseExpression]] = {}
-    for node in descendants(scope, cst.Assign, cst.AugAssign):
-        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else \
-            [node.target]
-        for target in targets:
-            if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
-                out.setdefault(target.value.value, []).append(node.value)
-    for call in descendants(scope, cst.Call):
-        func = call.func
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
-                func.attr.value in ("update", "setdefault") and call.args:
-            value = call.args[-1].value
-            out.setdefault(func.value.value, []).append(value)
-    return out
+def qualified_name(ctx: ModuleContext, fn: cst.FunctionDef,
+                   owner: cst.ClassDef | None) -> str:
+    middle = f"{owner.name.value}." if owner is not None else ""
+    prefix = f"{ctx.module_name}." if ctx.module_name else ""
+    return f"{prefix}{middle}{fn.name.value}"
 
 
-@dataclass
-class _Scope:
-    """Where a walk is: the caller (sources are request reads and ``Taint.params``) or a
-    helper it calls (sources are the helper's parameters, mapped back to arguments)."""
+# ---------------------------------------------------------------------- per module
+class ModuleIndexes:
+    """What the evaluator computes once per module: its functions and the source order
+    of each scope it walks (kept for the two most recent modules)."""
 
-    flow: Flow
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        self.functions = ModuleFunctions(module)
+        self.scopes: dict[int, Scope] = {}
+        self.fields: dict[int, dict[str, list[tuple[cst.FunctionDef, cst.BaseExpression]]]] = {}
+        self._guards: dict[tuple[int, int], frozenset[str]] = {}
+        self._nests: dict[int, bool] = {}
+
+    def guards(self, ctx: ModuleContext, kind: Guarding, node: cst.FunctionDef | cst.Module,
+               at: cst.CSTNode | None, flow: Flow) -> frozenset[str]:
+        """The names guards vet (flow/guards.py) for a sink at ``at``: the same for every
+        sink of one statement."""
+        if kind is Guarding.NONE or (kind is Guarding.DOMINATING and at is None):
+            return frozenset()
+        if kind is Guarding.ANYWHERE:
+            key: tuple[int, int] = (id(node), -1)
+        else:
+            assert at is not None
+            scope = self.scope(node, flow)
+            pos = scope.position(at)
+            key = (id(node), scope.statement_at(pos) if pos is not None else -2 - id(at))
+        found = self._guards.get(key)
+        if found is None:
+            found = checked_names(node, flow) if kind is Guarding.ANYWHERE else \
+                guarded_names(node, at, flow, ctx.imports)
+            self._guards[key] = found
+        return found
+
+    def within(self, fn: cst.FunctionDef | None) -> list[cst.FunctionDef]:
+        """``fn`` when it defines functions of its own (a call in it may reach one)."""
+        if fn is None:
+            return []
+        nests = self._nests.get(id(fn))
+        if nests is None:
+            nests = self._nests[id(fn)] = any(
+                inner is not fn for inner in descendants(fn, cst.FunctionDef))
+        return [fn] if nests else []
+
+    def scope(self, node: cst.FunctionDef | cst.Module, flow: Flow) -> Scope:
+        found = self.scopes.get(id(node))
+        if found is None:
+            found = self.scopes[id(node)] = build_scope(node, flow)
+        return found
+
+    def class_fields(self, ctx: ModuleContext, cls: cst.ClassDef
+                     ) -> dict[str, list[tuple[cst.FunctionDef, cst.BaseExpression]]]:
+        """``self.<field>`` -> (method, value) for every ``self.field = value`` in the
+        methods of ``cls``."""
+        found = self.fields.get(id(cls))
+        if found is None:
+            found = {}
+            body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
+            for method in body:
+                if isinstance(method, cst.FunctionDef):
+                    scope = self.scope(method, ctx.flow(method))
+                    for key, values in scope.fields.items():
+                        if key.startswith("self.") and key.count(".") == 1:
+                            found.setdefault(key, []).extend((method, v) for v in values)
+            self.fields[id(cls)] = found
+        return found
+
+
+_INDEXES: list[ModuleIndexes] = []
+
+
+def module_indexes(ctx: ModuleContext) -> ModuleIndexes:
+    for indexes in _INDEXES:
+        if indexes.module is ctx.module:
+            return indexes
+    indexes = ModuleIndexes(ctx.module)
+    _INDEXES.insert(0, indexes)
+    del _INDEXES[2:]
+    return indexes
+
+
+# ---------------------------------------------------------------------- frames
+@dataclass(frozen=True)
+class _Instance:
+    """An object built from a class of the module: ``self`` in its methods."""
+
+    cls: cst.ClassDef
+    constructor: cst.Call | None  # None: an object we know only the class of
+    frame: _Frame | None  # where the constructor is called
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """Where a walk is: the function whose names it reads, and how to go back to its
+    caller for a parameter."""
+
+    scope: Scope
+    fn: cst.FunctionDef | None
+    owner: cst.ClassDef | None
+    qualname: str | None
+    inputs: frozenset[str]  # parameters that hold client input (route handlers)
     guarded: frozenset[str]
-    stores: dict[str, list[cst.BaseExpression]]
-    helper: cst.FunctionDef | None = None
-    helpers_seen: frozenset[int] = field(default_factory=frozenset)
+    binding: Binding | None = None
+    caller: _Frame | None = None
+    instance: _Instance | None = None
+    open_params: bool = False  # other parameters become ``PARAM`` needs
+    functions: frozenset[int] = field(default_factory=frozenset)  # ids on the chain
 
 
 class Taint:
-    """Taint queries for one function (or module) scope.
+    """Taint queries for one function (default: the enclosing one) or module body.
 
-    ``Taint(ctx)`` follows the default sanitisers; checks pass their own sets, the
-    parameters that count as input, the sink node ``at`` (so guards before it count)
-    and a test for attributes that sanitise (``Path(name).name``). Subclasses may
-    override ``_walk(expr, depth, seen)`` and ``_call(call, depth, seen)``; while a
-    helper's body is walked, ``self.flow`` is the helper's.
+    ``spec`` says what is a source, a sanitiser and a propagator; ``params`` overrides
+    which parameters are sources (default: a route handler's client values); ``at`` is
+    the sink, so guards before it count; ``sanitising_attribute`` says which attributes
+    clean (``Path(name).name``); ``cleared`` holds expressions (by ``code_key``) a check
+    of the function has vetted.
     """
 
-    def __init__(self, ctx: ModuleContext, *, sanitisers: frozenset[str] = SANITISERS,
-                 sanitiser_qualnames: frozenset[str] = frozenset(),
-                 passthrough: frozenset[str] = PASSTHROUGH,
-                 params: set[str] | None = None, at: cst.CSTNode | None = None,
+    def __init__(self, ctx: ModuleContext, spec: Spec = INJECTION, *,
+                 params: Iterable[str] | None = None, at: cst.CSTNode | None = None,
+                 scope: cst.FunctionDef | None = None,
                  sanitising_attribute: Callable[[cst.Attribute, Flow], bool] | None = None,
-                 ) -> None:
+                 cleared: frozenset[str] = frozenset()) -> None:
         self.ctx = ctx
-        self.flow: Flow = ctx.flow()
-        self.params = route_input_params(ctx) if params is None else set(params)
-        self.sanitisers = sanitisers
-        self.sanitiser_qualnames = sanitiser_qualnames
-        self.passthrough = passthrough
+        self.spec = spec
+        self.indexes = module_indexes(ctx)
+        fn = scope if scope is not None else ctx.current_function
+        node: cst.FunctionDef | cst.Module = fn if fn is not None else ctx.module
+        self.flow = ctx.flow(node)
+        if params is None:
+            params = route_input_params(ctx, scope) if spec.sources.route_params else ()
         self.sanitising_attribute = sanitising_attribute
-        scope_node = ctx.current_function or ctx.module
-        guarded = guarded_names(scope_node, at, self.flow, ctx.imports) if at is not None \
-            else frozenset()
-        self._scope = _Scope(self.flow, guarded, container_stores(scope_node))
+        self.cleared = cleared
+        owner = self.indexes.functions.owner(fn) if fn is not None else None
+        is_route = fn is not None and ctx.routes.route_for(fn) is not None
+        self.root = _Frame(
+            self.indexes.scope(node, self.flow), fn, owner,
+            qualified_name(ctx, fn, owner) if fn is not None else None,
+            frozenset(params), self._guards(node, at, self.flow),
+            open_params=spec.across_modules and fn is not None and not is_route,
+            functions=frozenset({id(fn)}) if fn is not None else frozenset())
+        self._transformed: dict[str, bool] = {}
+        # What the walks so far looked at (a cheap hint for what a spec may clean).
+        self.seen_calls: set[str] = set()
+        self.seen_names: set[str] = set()
 
+    @property
+    def params(self) -> frozenset[str]:
+        return self.root.inputs
+
+    @property
+    def guarded(self) -> frozenset[str]:
+        return self.root.guarded
+
+    def _guards(self, node: cst.FunctionDef | cst.Module, at: cst.CSTNode | None,
+                flow: Flow) -> frozenset[str]:
+        return self.indexes.guards(self.ctx, self.spec.guards, node, at, flow)
+
+    # ------------------------------------------------------------------ questions
     def source(self, expr: cst.BaseExpression) -> cst.BaseExpression | None:
-        """The client-input expression ``expr`` is built from, or None."""
-        return self._walk(expr, 0, frozenset())
+        """The source expression ``expr`` is built from in this module, or None."""
+        return self.reach(expr).source
 
-    def _walk(self, expr: cst.BaseExpression, depth: int,
-              seen: frozenset[str]) -> cst.BaseExpression | None:
-        if depth > MAX_DEPTH:
+    def reach(self, expr: cst.BaseExpression, budget: Budget | None = None) -> Reach:
+        """The source ``expr`` is built from, else the needs under which it would be."""
+        return self._walk(expr, self.root, budget or Budget(), frozenset()) or NOTHING
+
+    # ------------------------------------------------------------------ the walk
+    def _walk(self, expr: cst.BaseExpression, frame: _Frame, budget: Budget,
+              path: frozenset[int]) -> Reach | None:
+        if budget.exhausted:
             return None
-        if isinstance(expr, cst.Call) and self._sanitiser(expr):
-            return None  # before request_input, which reads through ``int(...)``
-        if request_input(expr, self.ctx.imports) is not None:
-            return expr
-        if isinstance(expr, cst.Name):
-            return self._name(expr, depth, seen)
-        if isinstance(expr, cst.Await):
-            return self._walk(expr.expression, depth + 1, seen)
-        if isinstance(expr, cst.Attribute):
-            if self.sanitising_attribute is not None and \
-                    self.sanitising_attribute(expr, self.flow):
-                return None
-            return self._walk(expr.value, depth + 1, seen)
-        if isinstance(expr, cst.Subscript):
-            return self._walk(expr.value, depth + 1, seen)
+        budget = budget.deeper()
+        spec = self.spec
+        if self.cleared and frame is self.root and code_key(self.ctx, expr) in self.cleared:
+            return None
         if isinstance(expr, cst.Call):
-            return self._call(expr, depth, seen)
+            self.seen_calls.add(last_name(expr.func) or "")
+            if self._sanitiser(expr):  # before the sources: ``request_input`` reads
+                return None  # through ``int(...)``
+        verdict = spec.sources.match(expr, self)
+        if verdict is Verdict.SOURCE:
+            return Reach(expr)
+        if verdict is Verdict.CLEAN:
+            return None
+        if spec.stops and any(stop(expr) for stop in spec.stops):
+            return None
+        if isinstance(expr, cst.Name):
+            self.seen_names.add(expr.value)
+            return self._name(expr.value, expr, frame, budget, path)
+        if isinstance(expr, cst.Await):
+            return self._walk(expr.expression, frame, budget, path)
+        if isinstance(expr, cst.Attribute):
+            return self._attribute(expr, frame, budget, path)
+        if isinstance(expr, cst.Subscript):
+            return self._walk(expr.value, frame, budget, path)
+        if isinstance(expr, cst.Call):
+            return self._call(expr, frame, budget, path)
+        if isinstance(expr, cst.NamedExpr):
+            return self._walk(expr.value, frame, budget, path)
         if isinstance(expr, cst.BooleanOperation):
-            return self._first([expr.left, expr.right], depth, seen)
+            return self._any([expr.left, expr.right], frame, budget, path)
+        if isinstance(expr, cst.IfExp):
+            truth = constant_truth(expr.test, frame.scope.flow)
+            if truth is not None:
+                return self._walk(expr.body if truth else expr.orelse, frame, budget, path)
+            return self._any([expr.body, expr.orelse], frame, budget, path)
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
-            return self._first([expr.left, expr.right], depth, seen)
-        parts = [p for p in string_parts(expr) if p is not expr]
-        return self._first(parts, depth, seen)
-
-    def _first(self, parts: list[cst.BaseExpression], depth: int,
-               seen: frozenset[str]) -> cst.BaseExpression | None:
-        for part in parts:
-            found = self._walk(part, depth + 1, seen)
-            if found is not None:
-                return found
-        return None
-
-    def _sources(self) -> set[str]:
-        scope = self._scope
-        return scope.flow.params if scope.helper is not None else self.params
-
-    def _name(self, expr: cst.Name, depth: int,
-              seen: frozenset[str]) -> cst.BaseExpression | None:
-        name, scope = expr.value, self._scope
-        if name in scope.guarded:
+            return self._any([expr.left, expr.right], frame, budget, path)  # Path / name
+        if not spec.string_building:
             return None
-        sources = self._sources()
-        if name in seen:
-            # ``name = name.strip()``: the parameter's own value flows on.
-            return expr if name in sources else None
-        values = scope.flow.values_of(name)
-        if name in sources and not values:
-            return expr
-        values = [*values, *scope.flow.items_of(name), *scope.stores.get(name, ())]
-        return self._first(values, depth, seen | {name})
+        return self._any(_built_from(expr), frame, budget, path)
 
-    def _call(self, call: cst.Call, depth: int,
-              seen: frozenset[str]) -> cst.BaseExpression | None:
-        name = last_name(call.func)
-        if self._sanitiser(call):
-            return None
-        method = isinstance(call.func, cst.Attribute)
-        if name in self.passthrough or (method and name == "join"):
-            args = [a.value for a in call.args]
-            if method and name in RECEIVER_ONLY:
-                args = args[1:2] if name in ("get", "pop", "setdefault") else []
-            parts = [call.func.value, *args] if isinstance(call.func, cst.Attribute) else args
-            return self._first(parts, depth, seen)
-        return self._helper(call, depth, seen)
+    def _any(self, parts: Iterable[cst.BaseExpression], frame: _Frame, budget: Budget,
+             path: frozenset[int]) -> Reach | None:
+        found = _either(self._walk(p, frame, budget, path) for p in parts)
+        return found or None
 
     def _sanitiser(self, call: cst.Call) -> bool:
-        return last_name(call.func) in self.sanitisers or \
-            self.ctx.imports.qualname(call.func) in self.sanitiser_qualnames or \
+        spec = self.spec
+        name = last_name(call.func) or ""
+        return name in spec.sanitisers or \
+            (spec.sanitiser_pattern is not None and bool(spec.sanitiser_pattern.search(name))
+             and name not in spec.passthrough) or \
+            (bool(spec.sanitiser_qualnames) and
+             self.ctx.imports.qualname(call.func) in spec.sanitiser_qualnames) or \
             allow_list_substitution(call, self.ctx.imports)
 
-    def _helper(self, call: cst.Call, depth: int,
-                seen: frozenset[str]) -> cst.BaseExpression | None:
-        """A same-module function whose result is built from request data or from the
-        arguments of this call (``def build_cmd(host): return "ping " + host``)."""
-        outer = self._scope
-        fn = self.ctx.local_function(call)
-        if fn is None or fn is self.ctx.current_function or id(fn) in outer.helpers_seen:
+    # ------------------------------------------------------------------ names
+    def _name(self, name: str, use: cst.BaseExpression, frame: _Frame, budget: Budget,
+              path: frozenset[int]) -> Reach | None:
+        if name in frame.guarded:
+            return None
+        if self.spec.replaced_by_transform and frame is self.root and self.transformed_here(name):
+            return None
+        scope = frame.scope
+        defs, entry = scope.reaching(scope.definitions(name), use)
+        results: list[Reach | None] = []
+        if entry and name in scope.flow.params:
+            results.append(self._param(name, use, frame, budget, path))
+            if results[-1] is not None and results[-1].source is not None:
+                return results[-1]
+        augmented = {id(v) for v in scope.flow.values_of("__aug__" + name)}
+        for d in defs:
+            if id(d.value) in path:
+                continue
+            inner = path | {id(d.value)}
+            found = self._walk(d.value, frame, budget, inner)
+            if id(d.value) in augmented and not (found and found.source is not None):
+                # ``s += x``: ``s`` also keeps what it held before
+                found = _either([found, self._name(name, d.value, frame, budget, inner)])
+            if found is not None and found.source is not None:
+                return found
+            results.append(found)
+        return _either(results) or None
+
+    def transformed_here(self, name: str) -> bool:
+        """``name = escape(name)`` / ``next = safe_url(next)``: a value replaced by what a
+        transforming call makes of it, anywhere in the function (the replacement is
+        taken to happen before the sink)."""
+        if name not in self._transformed:
+            spec = self.spec
+            found = False
+            for value in self.flow.values_of(name):
+                if isinstance(value, cst.Await):
+                    value = value.expression
+                if not isinstance(value, cst.Call) or last_name(value.func) in \
+                        spec.passthrough or last_name(value.func) in _SHAPING:
+                    continue
+                if any(isinstance(n, cst.Name) and n.value == name
+                       for a in value.args for n in descendants(a.value, cst.Name)):
+                    found = True
+                    break
+            self._transformed[name] = found
+        return self._transformed[name]
+
+    def _param(self, name: str, use: cst.BaseExpression, frame: _Frame, budget: Budget,
+               path: frozenset[int]) -> Reach | None:
+        if name in frame.inputs:
+            return Reach(use if isinstance(use, cst.Name) else cst.Name(name))
+        if frame.binding is not None and frame.caller is not None:
+            return self._any(frame.binding.sources(name), frame.caller, budget, path)
+        if frame.open_params and frame.qualname is not None and frame.fn is not None:
+            bound = frame.owner is not None and method_kind(frame.fn) != "staticmethod"
+            if bound and name in SELF_NAMES:
+                return None
+            index = param_index(frame.fn, name, bound)
+            return Reach(needs=frozenset({Need(PARAM, frame.qualname, index, name)}))
+        return None
+
+    # ------------------------------------------------------------------ attributes
+    def _attribute(self, expr: cst.Attribute, frame: _Frame, budget: Budget,
+                   path: frozenset[int]) -> Reach | None:
+        if self.sanitising_attribute is not None and \
+                self.sanitising_attribute(expr, frame.scope.flow):
+            return None
+        results: list[Reach | None] = []
+        key = field_key(expr)
+        if key is not None:
+            defs, _ = frame.scope.reaching(frame.scope.field_values(key), expr)
+            for d in defs:
+                if id(d.value) not in path:
+                    results.append(self._walk(d.value, frame, budget, path | {id(d.value)}))
+            if key.startswith("self.") and key.count(".") == 1 and frame.owner is not None:
+                results.append(self._class_field(key, frame, budget, path))
+        attrs = self.spec.attributes
+        if attrs is None or expr.attr.value in attrs:
+            results.append(self._walk(expr.value, frame, budget, path))
+        return _either(results) or None
+
+    def _class_field(self, key: str, frame: _Frame, budget: Budget,
+                     path: frozenset[int]) -> Reach | None:
+        """``self.cmd`` given a value in another method of the class."""
+        owner = frame.owner
+        assert owner is not None
+        results: list[Reach | None] = []
+        for method, value in self.indexes.class_fields(self.ctx, owner).get(key, ()):
+            if method is frame.fn or id(value) in path or not budget.may_call:
+                continue
+            inner = self._method_frame(method, owner, frame)
+            if inner is not None:
+                results.append(self._walk(value, inner, budget.call().fresh_depth(),
+                                          path | {id(value)}))
+        return _either(results) or None
+
+    def _method_frame(self, method: cst.FunctionDef, owner: cst.ClassDef,
+                      frame: _Frame) -> _Frame | None:
+        """The frame of another method of the class whose object ``frame`` reads."""
+        if id(method) in frame.functions:
+            return None
+        instance = frame.instance
+        binding = caller = None
+        if method.name.value == "__init__" and instance is not None and \
+                instance.cls is owner and instance.constructor is not None:
+            binding = bind_arguments(method, instance.constructor, True)
+            caller = instance.frame
+        route = self.ctx.routes.route_for(method) is not None
+        return _Frame(
+            self.indexes.scope(method, self.ctx.flow(method)), method, owner,
+            qualified_name(self.ctx, method, owner),
+            frozenset(route_input_params(self.ctx, method)) if route else frozenset(),
+            frozenset(), binding, caller, instance,
+            open_params=binding is None and frame.open_params and not route,
+            functions=frame.functions | {id(method)})
+
+    # ------------------------------------------------------------------ calls
+    def _call(self, call: cst.Call, frame: _Frame, budget: Budget,
+              path: frozenset[int]) -> Reach | None:
+        spec = self.spec
+        name = last_name(call.func) or ""
+        method = isinstance(call.func, cst.Attribute)
+        args = [a.value for a in call.args]
+        if name in spec.wrappers:
+            return self._any(args, frame, budget, path)
+        if name in spec.passthrough or (method and name == "join"):
+            parts = args
+            if method and name in spec.receiver_only:
+                parts = args[1:2] if name in WITH_DEFAULT else []
+            if isinstance(call.func, cst.Attribute):
+                parts = [call.func.value, *parts]
+            return self._any(parts, frame, budget, path)
+        if spec.calls is Calls.ARGUMENTS:
+            return self._any(args, frame, budget, path)
+        return self._project_call(call, frame, budget, path)
+
+    def _project_call(self, call: cst.Call, frame: _Frame, budget: Budget,
+                      path: frozenset[int]) -> Reach | None:
+        if not budget.may_call:
+            return None
+        functions = self.indexes.functions
+        callee = local_callee(call, functions, frame.owner, self.indexes.within(frame.fn))
+        instance = frame.instance if callee is not None and callee.owner is frame.owner \
+            else None
+        if callee is None:
+            callee, instance = self._object_method(call, frame)
+        if callee is not None:
+            if callee.constructor:
+                return None  # the object as a whole is no value a sink takes
+            return self._inline(callee, call, frame, budget.call(), path, instance)
+        if not self.spec.across_modules:
+            return None
+        qual = imported_callee(call, self.ctx.imports, self.ctx.path) or \
+            self._imported_method(call, frame)
+        if qual is None or not project_function(qual):
+            return None
+        needs = {Need(RETURNS, qual)}
+        for index, arg in enumerate(call.args):
+            if arg.star:
+                continue
+            found = self._walk(arg.value, frame, budget, path)
+            if not found:
+                continue
+            inner = () if found.source is not None else tuple(sorted(
+                found.needs, key=lambda n: (n.kind, n.function, n.index or 0)))[:MAX_NEEDS]
+            keyword = arg.keyword.value if arg.keyword is not None else None
+            needs.add(Need(THROUGH, qual, index if keyword is None else None, keyword, inner))
+            if found.source is not None and len(needs) >= MAX_NEEDS:
+                break
+        return Reach(needs=frozenset(list(needs)[:MAX_NEEDS]))
+
+    def _inline(self, callee: Callee, call: cst.Call, frame: _Frame, budget: Budget,
+                path: frozenset[int], instance: _Instance | None) -> Reach | None:
+        """What a function of the module returns, its parameters bound to ``call``."""
+        fn = callee.function
+        if id(fn) in frame.functions:
             return None
         flow = self.ctx.flow(fn)
-        stores = container_stores(fn)
+        scope = self.indexes.scope(fn, flow)
+        binding = bind_arguments(fn, call, callee.bound)
+        qual = qualified_name(self.ctx, fn, callee.owner)
+        results: list[Reach | None] = []
         for value in flow.returns:
-            inner = _Scope(flow, guarded_names(fn, value, flow, self.ctx.imports), stores, fn,
-                           outer.helpers_seen | {id(fn)})
-            self._scope, saved_flow, self.flow = inner, self.flow, flow
-            try:
-                found = self._walk(value, depth + 1, frozenset())
-            finally:
-                self._scope, self.flow = outer, saved_flow
-            if isinstance(found, cst.Name) and found.value in flow.params:
-                arg = _argument_for(fn, call, found.value)
-                found = self._walk(arg, depth + 1, seen) if arg is not None else None
-            if found is not None:
+            guarded = self.indexes.guards(self.ctx, self.spec.guards, fn, value, flow)
+            inner = _Frame(scope, fn, callee.owner, qual, frozenset(), guarded, binding,
+                           frame, instance, functions=frame.functions | {id(fn)})
+            found = self._walk(value, inner, budget.fresh_depth(), path)
+            if found is not None and found.source is not None:
                 return found
+            results.append(found)
+        return _either(results) or None
+
+    def _receiver_values(self, call: cst.Call, frame: _Frame) -> list[cst.Call]:
+        """The constructor calls the receiver of ``obj.method(...)`` may hold."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+            return []
+        defs, _ = frame.scope.reaching(frame.scope.definitions(func.value.value), call)
+        out = []
+        for d in defs:
+            value = d.value.expression if isinstance(d.value, cst.Await) else d.value
+            if isinstance(value, cst.Call):
+                out.append(value)
+        return out
+
+    def _object_method(self, call: cst.Call, frame: _Frame
+                       ) -> tuple[Callee | None, _Instance | None]:
+        """``w = Wrapper(request); w.param("q")`` with ``Wrapper`` a class of the module."""
+        functions = self.indexes.functions
+        for ctor in self._receiver_values(call, frame):
+            cls = functions.classes.get(last_name(ctor.func) or "") \
+                if isinstance(ctor.func, cst.Name) else None
+            if cls is None:
+                continue
+            assert isinstance(call.func, cst.Attribute)
+            method = functions.method(cls, call.func.attr.value)
+            if method is not None:
+                kind = method_kind(method)
+                return (Callee(method, functions.owner(method), kind != "staticmethod"),
+                        _Instance(cls, ctor, frame))
+        return None, None
+
+    def _imported_method(self, call: cst.Call, frame: _Frame) -> str | None:
+        """``w = RequestWrapper(request); w.param("q")`` with the class imported:
+        ``helpers.RequestWrapper.param``."""
+        for ctor in self._receiver_values(call, frame):
+            qual = imported_callee(ctor, self.ctx.imports, self.ctx.path)
+            last = qual.rsplit(".", 1)[-1] if qual else ""
+            if qual and last[:1].isupper():
+                assert isinstance(call.func, cst.Attribute)
+                return f"{qual}.{call.func.attr.value}"
         return None
 
 
-def _argument_for(fn: cst.FunctionDef, call: cst.Call, param: str) -> cst.BaseExpression | None:
-    """The argument of ``call`` bound to ``fn``'s parameter ``param``."""
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == param:
-            return arg.value
-    positional = [p.name.value for p in (*fn.params.posonly_params, *fn.params.params)]
-    if positional and positional[0] in ("self", "cls") and isinstance(call.func, cst.Attribute):
-        positional = positional[1:]
-    values = [a.value for a in call.args if a.keyword is None and not a.star]
-    if param in positional and positional.index(param) < len(values):
-        return values[positional.index(param)]
-    return None
+# Calls that reshape a value but keep what it says (``x = x.strip()``, ``"".join(x)``).
+_SHAPING = frozenset({"join", "format", "strip", "lower", "upper", "replace", "str",
+                      "unquote", "unquote_plus", "decode", "encode", "urljoin"})
 
 
-class TaintedSinkCheck(Check):
-    """Base for checks of the form "client input reaches this call's argument".
+def _built_from(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The direct parts of a string or container an expression builds."""
+    if isinstance(expr, cst.FormattedString):
+        return [p.expression for p in expr.parts if isinstance(p, cst.FormattedStringExpression)]
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Add, cst.Modulo)):
+        return [expr.left, expr.right]
+    if isinstance(expr, cst.ConcatenatedString):
+        return [expr.left, expr.right]
+    if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+        return [e.value for e in expr.elements]
+    if isinstance(expr, cst.Dict):
+        return [e.value for e in expr.elements
+                if isinstance(e, (cst.DictElement, cst.StarredDictElement))]
+    if isinstance(expr, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+        return [expr.elt]
+    if isinstance(expr, cst.DictComp):
+        return [expr.key, expr.value]
+    if isinstance(expr, cst.StarredElement):
+        return [expr.value]
+    return []
 
-    Subclasses implement ``sink_args``: the arguments of ``call`` that must not carry
-    client input (empty when ``call`` is not a sink). They may narrow or widen the
-    sanitisers (``sanitisers``, ``sanitiser_qualnames``), the parameters that count as
-    input (``input_params``) and the attributes that sanitise (``sanitising_attribute``).
-    Carries no ``rule_id`` itself, so check discovery skips it.
-    """
 
-    sanitisers: ClassVar[frozenset[str]] = SANITISERS
-    sanitiser_qualnames: ClassVar[frozenset[str]] = frozenset()
-    passthrough: ClassVar[frozenset[str]] = PASSTHROUGH
+def project_function(qual: str) -> bool:
+    """May ``qual`` (an imported name) be a function of the scanned project?"""
+    top = qual.split(".")[0]
+    return top not in _STDLIB and top not in LIBRARY_PACKAGES
 
-    def sink_args(self, call: cst.Call) -> list[cst.BaseExpression]:
-        raise NotImplementedError
 
-    def input_params(self) -> set[str]:
-        return route_input_params(self.ctx)
+def outside_callee(taint: Taint, call: cst.Call) -> str | None:
+    """The qualified name of the project function ``call`` reaches outside the module's
+    own functions: an import (not the standard library's), a method of an object built
+    from an imported class, or a method of an object built from a class of the module."""
+    qual = imported_callee(call, taint.ctx.imports, taint.ctx.path) or \
+        taint._imported_method(call, taint.root)
+    if qual is not None:
+        return qual if project_function(qual) else None
+    callee, _ = taint._object_method(call, taint.root)
+    if callee is None:
+        return None
+    return qualified_name(taint.ctx, callee.function, callee.owner)
 
-    def sanitising_attribute(self, attr: cst.Attribute, flow: Flow) -> bool:
-        return False
 
-    def taint(self, at: cst.CSTNode) -> Taint:
-        return Taint(self.ctx, sanitisers=self.sanitisers,
-                     sanitiser_qualnames=self.sanitiser_qualnames,
-                     passthrough=self.passthrough, params=self.input_params(), at=at,
-                     sanitising_attribute=self.sanitising_attribute)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        args = self.sink_args(node)
-        if not args:
-            return
-        taint = self.taint(node)
-        for arg in args:
-            source = taint.source(arg)
-            if source is not None and self.accept(arg, source):
-                self.report(node)
-                return
-
-    def accept(self, arg: cst.BaseExpression, source: cst.BaseExpression) -> bool:
-        """Last word on a tainted argument (e.g. leave upload filenames to BA1201)."""
-        return True
+def reached_definitions(taint: Taint, name: str, use: cst.CSTNode) -> list[Definition]:
+    """The values of ``name`` that reach ``use`` in ``taint``'s function."""
+    scope = taint.root.scope
+    return scope.reaching(scope.definitions(name), use)[0]

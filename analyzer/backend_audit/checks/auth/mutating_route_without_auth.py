@@ -40,7 +40,8 @@ DEFAULT_ALLOW_ANY = ("rest_framework.permissions.AllowAny", "AllowAny")
 
 class MutatingRouteWithoutAuth(Check):
     rule_id = "BA603"
-    requires_frameworks = frozenset({"flask", "fastapi", "django", "drf", "starlette", "aiohttp"})
+    requires_frameworks = frozenset({"flask", "fastapi", "django", "drf", "starlette", "aiohttp",
+                                     "graphene", "strawberry", "ariadne"})
 
     def leave_Module(self, original_node: cst.Module) -> None:
         finder = ProtectionFinder(self.ctx)

@@ -19,7 +19,7 @@ class UploadSavedUnderClientFilename(Check):
         path = self._written_path(node)
         if path is None:
             return
-        found = client_filename(path, self.ctx.flow())
+        found = client_filename(self.ctx, path)
         if found is None or (isinstance(found, cst.Attribute) and found.attr.value == "filename"
                              and "bottle" in self.ctx.frameworks):
             return  # Bottle normalises ``FileUpload.filename`` (``raw_filename`` is raw)
@@ -29,7 +29,7 @@ class UploadSavedUnderClientFilename(Check):
         func = call.func
         name = last_name(func)
         if name == "save" and isinstance(func, cst.Attribute) and \
-                is_upload(func.value, self.ctx):
+                is_upload(self.ctx, func.value):
             arg = get_arg(call, "dst", 0)
             return arg.value if arg is not None else None
         if name == "open" and (isinstance(func, cst.Name) or

@@ -38,15 +38,15 @@ class UploadTypeNotChecked(Check):
         name = last_name(func)
         qual = self.ctx.imports.qualname(func) or ""
         if name == "save" and isinstance(func, cst.Attribute):
-            if is_upload(func.value, self.ctx):
+            if is_upload(self.ctx, func.value):
                 return True  # FileStorage.save(path)
             content = get_arg(call, "content", 1)
-            return content is not None and is_upload(content.value, self.ctx)  # storage.save
+            return content is not None and is_upload(self.ctx, content.value)  # storage.save
         if qual == "shutil.copyfileobj" and call.args:
-            return is_upload(call.args[0].value, self.ctx)
+            return is_upload(self.ctx, call.args[0].value)
         if name in ("write", "write_bytes") and call.args:
             # out.write(await upload.read()) / for chunk in upload.chunks(): out.write(chunk)
-            return is_upload(call.args[0].value, self.ctx)
+            return is_upload(self.ctx, call.args[0].value)
         return False
 
     def _code_with_helpers(self, fn: cst.FunctionDef) -> str:

@@ -5,16 +5,15 @@ from __future__ import annotations
 import libcst as cst
 
 from backend_audit.appmodel.names import get_arg
-from backend_audit.flow.taint import SANITISERS, TaintedSinkCheck
+from backend_audit.flow.specs import CODE
+from backend_audit.flow.tainted_sink import TaintedSinkCheck
 
 CODE_BUILTINS = frozenset({"eval", "exec", "compile"})
-# Escaping for HTML does not stop ``__import__("os").system(...)``.
-CODE_SANITISERS = SANITISERS - {"escape", "clean", "conditional_escape", "strip_tags"}
 
 
 class CodeEvaluatedFromRequest(TaintedSinkCheck):
     rule_id = "BA813"
-    sanitisers = CODE_SANITISERS
+    spec = CODE
 
     def sink_args(self, call: cst.Call) -> list[cst.BaseExpression]:
         func = call.func

@@ -7,12 +7,9 @@ import libcst as cst
 from backend_audit.appmodel.names import get_arg, last_name
 from backend_audit.appmodel.uploads import mentions_client_filename
 from backend_audit.flow.locals import Flow
-from backend_audit.flow.taint import (
-    SANITISERS,
-    Taint,
-    TaintedSinkCheck,
-    single_segment_params,
-)
+from backend_audit.flow.specs import PATH
+from backend_audit.flow.taint import route_input_params, single_segment_params
+from backend_audit.flow.tainted_sink import TaintedSinkCheck
 
 # Qualified callables and the parameters (keyword, position) that take a path they read,
 # write, serve or remove.
@@ -37,16 +34,11 @@ PATH_METHODS = frozenset({"open", "read_text", "read_bytes", "write_text", "writ
 PATH_BUILDERS = frozenset({"Path", "PurePath", "PosixPath", "WindowsPath", "PurePosixPath",
                            "AsyncPath", "joinpath", "resolve", "absolute", "with_name",
                            "with_suffix", "with_stem", "expanduser"})
-# Reduce a name to its last component, or vet it whole. Escaping for HTML or URLs
-# leaves ``../`` as it is.
-PATH_SANITISERS = (SANITISERS - {"escape", "clean", "quote", "urlencode",
-                                 "conditional_escape", "strip_tags"}) | {
-    "basename", "token_hex", "token_urlsafe", "get_available_name"}
 
 
 class FilePathFromRequest(TaintedSinkCheck):
     rule_id = "BA805"
-    sanitisers = PATH_SANITISERS
+    spec = PATH
 
     def sink_args(self, call: cst.Call) -> list[cst.BaseExpression]:
         func = call.func
@@ -63,22 +55,22 @@ class FilePathFromRequest(TaintedSinkCheck):
             return [func.value]
         return []
 
-    def taint(self, at: cst.CSTNode) -> Taint:
-        taint = super().taint(at)
+    def input_params(self, at: cst.CSTNode) -> set[str]:
+        params = route_input_params(self.ctx)
         # One URL segment is never ``a/b``: at most ``..``, one level up, to a fixed name.
         # Removing a whole tree one level up is still harmful.
         if not (isinstance(at, cst.Call) and
                 self.ctx.imports.qualname(at.func) == "shutil.rmtree"):
-            taint.params -= single_segment_params(self.ctx)
-        return taint
+            params -= single_segment_params(self.ctx)
+        return params
 
     def sanitising_attribute(self, attr: cst.Attribute, flow: Flow) -> bool:
         """``Path(name).name`` is the last component only."""
         return attr.attr.value in ("name", "stem", "suffix") and is_path_object(attr.value, flow)
 
-    def accept(self, arg: cst.BaseExpression, source: cst.BaseExpression) -> bool:
+    def accept(self, arg: cst.BaseExpression, source: cst.BaseExpression | None) -> bool:
         # Upload filenames written to disk are BA1201's finding; do not report twice.
-        return not mentions_client_filename(arg, self.ctx.flow())
+        return not mentions_client_filename(self.ctx, arg)
 
 
 def is_path_object(expr: cst.BaseExpression, flow: Flow, depth: int = 0,

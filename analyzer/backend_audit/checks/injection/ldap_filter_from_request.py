@@ -14,8 +14,9 @@ import re
 import libcst as cst
 
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
-from backend_audit.flow.checked_input import GuardedTaint
 from backend_audit.flow.locals import is_dynamic_string
+from backend_audit.flow.specs import LDAP
+from backend_audit.flow.taint import Taint
 from backend_audit.visitor import Check
 
 # ldap3: Connection.search(search_base, search_filter, ...) and the paged variant.
@@ -23,8 +24,6 @@ _LDAP3_METHODS = frozenset({"search", "paged_search"})
 # python-ldap: LDAPObject.search*(base, scope, filterstr, ...).
 _PYTHON_LDAP_METHODS = frozenset({"search", "search_s", "search_st", "search_ext",
                                   "search_ext_s"})
-# ``escape_filter_chars`` (ldap3 and python-ldap), ``filter_format``, a helper of one's own.
-_ESCAPES = re.compile(r"(?i)escape|filter_format|sanitiz|sanitis|quote")
 # Names of values that hold what a user typed as their login.
 _LOGIN_NAME = re.compile(r"(?i)^_?(user_?name|login(_?name)?|uid|e?mail(_address)?|principal|"
                          r"account_?name|sam_?account_?name|user_?principal_?name)$")
@@ -51,7 +50,7 @@ class LdapFilterFromRequest(Check):
             arg = get_arg(node, "filterstr", 2)
         if arg is None:
             return
-        taint = GuardedTaint(self.ctx, escapes=_ESCAPES)
+        taint = Taint(self.ctx, LDAP)
         if taint.source(arg.value) is not None:
             self.report(node)
         elif self._login_name_formatted(arg.value, taint.guarded):

@@ -6,6 +6,7 @@ import libcst as cst
 
 from backend_audit.appmodel.names import get_arg
 from backend_audit.appmodel.requests import request_input
+from backend_audit.flow.specs import NOSQL
 from backend_audit.flow.taint import Taint
 from backend_audit.visitor import Check
 
@@ -38,7 +39,7 @@ class NosqlFilterFromRequest(Check):
 
     def _raw_json(self, expr: cst.BaseExpression) -> bool:
         """The filter (or one of its values) is a JSON document straight from the client."""
-        taint = Taint(self.ctx)
+        taint = Taint(self.ctx, NOSQL)
         flow = self.ctx.flow()
         candidates: list[cst.BaseExpression] = [expr]
         if isinstance(expr, cst.Name):

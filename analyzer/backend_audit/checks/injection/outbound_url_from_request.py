@@ -18,8 +18,8 @@ import libcst as cst
 
 from backend_audit.appmodel.names import get_arg, last_name, string_value
 from backend_audit.engines.walk import descendants
-from backend_audit.flow.checked_input import GuardedTaint
-from backend_audit.flow.taint import single_segment_params
+from backend_audit.flow.specs import OUTBOUND
+from backend_audit.flow.taint import Taint, single_segment_params
 from backend_audit.visitor import Check
 
 HIGH, MEDIUM, LOW = 3, 2, 1
@@ -174,7 +174,7 @@ class _UrlReader:
     def __init__(self, check: OutboundUrlFromRequest) -> None:
         self.check = check
         self.ctx = check.ctx
-        self.taint = GuardedTaint(check.ctx)
+        self.taint = Taint(check.ctx, OUTBOUND)
         self.flow = self.ctx.flow()
         self.segments = single_segment_params(check.ctx)
         self.budget = _BUDGET

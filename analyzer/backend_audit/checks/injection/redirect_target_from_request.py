@@ -7,8 +7,9 @@ import libcst as cst
 from backend_audit.appmodel.names import get_arg, last_name, string_value
 from backend_audit.checks.injection._redirect_guards import NO_GUARDS, RedirectGuards, guards_in
 from backend_audit.flow.branches import constant_truth
+from backend_audit.flow.budget import Budget
 from backend_audit.flow.reflected import ReflectedTaint, code_key, fixes_origin
-from backend_audit.flow.taint import MAX_DEPTH, PASSTHROUGH, SANITISERS
+from backend_audit.flow.specs import REDIRECT, REDIRECT_ANY
 from backend_audit.visitor import Check
 
 # Qualified redirect callables -> keyword of their target argument (else the first).
@@ -29,12 +30,6 @@ REDIRECTS = {
 }
 # Methods of Django class-based views whose result the view redirects to as it is.
 DJANGO_REDIRECT_METHODS = frozenset({"get_success_url", "get_redirect_url"})
-# Escaping HTML keeps ``https://evil.example`` intact (and quoting ``//evil.example``):
-# they neither protect a redirect nor stop following the value.
-_HTML_ESCAPES = frozenset({"escape", "conditional_escape", "strip_tags", "clean",
-                           "escape_for_html", "html_escape"})
-REDIRECT_SANITISERS = SANITISERS - _HTML_ESCAPES - {"quote"}
-REDIRECT_PASSTHROUGH = PASSTHROUGH | _HTML_ESCAPES
 _HEADER_METHODS = frozenset({"set", "add", "setdefault", "add_header", "__setitem__"})
 _WEAK_MESSAGE = ("A redirect's target comes from the request and is only checked to start "
                  "with '/', which '//evil.example' passes (open redirect).")
@@ -111,15 +106,14 @@ class RedirectTargetFromRequest(Check):
     # ---------------------------------------------------------------- taint
     def _check(self, node: cst.CSTNode, target: cst.BaseExpression) -> None:
         guards = self._guards_here()
-        taint = ReflectedTaint(self.ctx, guards.checked, REDIRECT_SANITISERS,
-                               REDIRECT_PASSTHROUGH, ignore_referer=True)
+        taint = ReflectedTaint(self.ctx, guards.checked, REDIRECT, REDIRECT_ANY)
         source = self._origin_any(target, taint)
         if source is None:
             return
         confidence = taint.confidence(source)
         if guards.weakly_checked and self._origin_any(target, ReflectedTaint(
-                self.ctx, guards.checked | guards.weakly_checked, REDIRECT_SANITISERS,
-                REDIRECT_PASSTHROUGH, ignore_referer=True)) is None:
+                self.ctx, guards.checked | guards.weakly_checked, REDIRECT,
+                REDIRECT_ANY)) is None:
             self.report(node, message=_WEAK_MESSAGE, confidence=confidence or "medium")
             return
         self.report(node, confidence=confidence)
@@ -127,49 +121,50 @@ class RedirectTargetFromRequest(Check):
     def _origin_any(self, target: cst.BaseExpression,
                     taint: ReflectedTaint) -> cst.BaseExpression | None:
         """``_origin`` of link-borne input, else of a header or cookie."""
-        found = self._origin(target, taint)
+        found = self._origin(target, taint, Budget())
         if found is None:
             taint.linkable_only = False
             try:
-                found = self._origin(target, taint)
+                found = self._origin(target, taint, Budget())
             finally:
                 taint.linkable_only = True
         return found
 
-    def _origin(self, expr: cst.BaseExpression, taint: ReflectedTaint, depth: int = 0,
+    def _origin(self, expr: cst.BaseExpression, taint: ReflectedTaint, budget: Budget,
                 seen: frozenset[str] = frozenset()) -> cst.BaseExpression | None:
         """The client input that decides where ``expr`` points: its scheme and host, or
         the whole URL. Input after a fixed path (``f"/orders/{x}"``) or host
         (``"https://example.com/" + x``) cannot send the browser elsewhere."""
-        if depth > MAX_DEPTH or code_key(self.ctx, expr) in taint.cleared:
+        if budget.exhausted or code_key(self.ctx, expr) in taint.cleared:
             return None
+        budget = budget.deeper()
         if isinstance(expr, cst.Name):
             if taint.reassigned_clean(expr.value):
                 return None
             if expr.value in seen:
                 return None
-            if not taint.flow.values_of(expr.value):
+            values = taint.values_at(expr.value, expr)
+            if not values:
                 return taint.source(expr)  # a parameter or a global
-            values = taint.live_values(expr.value)
             for value in values:
-                found = self._origin(value, taint, depth + 1, seen | {expr.value})
+                found = self._origin(value, taint, budget, seen | {expr.value})
                 if found is not None:
                     return found
             return None
         if isinstance(expr, cst.IfExp):
             truth = constant_truth(expr.test, taint.flow)
             if truth is not None:
-                return self._origin(expr.body if truth else expr.orelse, taint, depth + 1, seen)
-            return self._origin(expr.body, taint, depth + 1, seen) or \
-                self._origin(expr.orelse, taint, depth + 1, seen)
+                return self._origin(expr.body if truth else expr.orelse, taint, budget, seen)
+            return self._origin(expr.body, taint, budget, seen) or \
+                self._origin(expr.orelse, taint, budget, seen)
         if isinstance(expr, cst.BooleanOperation):
-            return self._origin(expr.left, taint, depth + 1, seen) or \
-                self._origin(expr.right, taint, depth + 1, seen)
+            return self._origin(expr.left, taint, budget, seen) or \
+                self._origin(expr.right, taint, budget, seen)
         if isinstance(expr, cst.Call) and last_name(expr.func) == "urljoin" and expr.args:
             # an absolute second argument replaces the base altogether
-            return (self._origin(expr.args[1].value, taint, depth + 1, seen)
+            return (self._origin(expr.args[1].value, taint, budget, seen)
                     if len(expr.args) > 1 else None) or \
-                self._origin(expr.args[0].value, taint, depth + 1, seen)
+                self._origin(expr.args[0].value, taint, budget, seen)
         parts = _sequence(expr)
         if parts is None:
             return taint.source(expr)
@@ -180,7 +175,7 @@ class RedirectTargetFromRequest(Check):
                 continue
             if fixes_origin(prefix):
                 return None
-            return self._origin(part, taint, depth + 1, seen)
+            return self._origin(part, taint, budget, seen)
         return None
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from backend_audit.appmodel.names import get_arg, last_name
-from backend_audit.flow.taint import TaintedSinkCheck
+from backend_audit.flow.specs import DESERIALIZATION
+from backend_audit.flow.tainted_sink import TaintedSinkCheck
 
 _PICKLES = ("pickle", "cPickle", "_pickle", "dill", "cloudpickle", "six.moves.cPickle")
 UNSAFE_LOADERS = frozenset({
@@ -24,6 +25,7 @@ def last_name_of(dotted: str | None) -> str | None:
 
 class RequestDataDeserialized(TaintedSinkCheck):
     rule_id = "BA806"
+    spec = DESERIALIZATION
 
     def sink_args(self, call: cst.Call) -> list[cst.BaseExpression]:
         qual = self.ctx.imports.qualname(call.func)

@@ -7,7 +7,8 @@ import re
 import libcst as cst
 
 from backend_audit.appmodel.names import get_arg, string_value
-from backend_audit.flow.taint import SANITISERS, TaintedSinkCheck
+from backend_audit.flow.specs import COMMAND
+from backend_audit.flow.tainted_sink import TaintedSinkCheck
 
 # Always run their argument through a shell.
 SHELL_CALLS = frozenset({
@@ -39,15 +40,11 @@ WINDOWS_SHELLS = frozenset({"cmd", "cmd.exe", "powershell", "powershell.exe", "p
 COMMAND_FLAGS = frozenset({"-c", "/c", "/C", "/k", "/K", "-Command", "-command"})
 # ``sh -ec``, ``bash -lc``: short options bundled with ``c``.
 SHORT_FLAGS = re.compile(r"-[a-zA-Z]{0,3}c[a-zA-Z]{0,3}")
-# For a command line, HTML escaping is no sanitiser; quoting for the shell is.
-SHELL_SANITISERS = (SANITISERS - {"escape", "clean", "conditional_escape", "strip_tags"}) | {
-    "quote_plus", "ip_address", "ip_network", "ip_interface", "IPv4Address", "IPv6Address"}
 
 
 class ShellCommandFromRequest(TaintedSinkCheck):
     rule_id = "BA804"
-    sanitisers = SHELL_SANITISERS
-    sanitiser_qualnames = frozenset({"shlex.join", "shlex.quote", "pipes.quote"})
+    spec = COMMAND
 
     def sink_args(self, call: cst.Call) -> list[cst.BaseExpression]:
         qual = self.ctx.imports.qualname(call.func)

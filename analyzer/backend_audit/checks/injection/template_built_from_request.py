@@ -7,7 +7,8 @@ import re
 import libcst as cst
 
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name
-from backend_audit.flow.taint import TaintedSinkCheck
+from backend_audit.flow.specs import TEMPLATE
+from backend_audit.flow.tainted_sink import TaintedSinkCheck
 
 # Qualified callables whose first argument is template source text.
 TEMPLATE_SOURCES = frozenset({
@@ -19,6 +20,7 @@ TEMPLATE_SOURCES = frozenset({
 
 class TemplateBuiltFromRequest(TaintedSinkCheck):
     rule_id = "BA801"
+    spec = TEMPLATE
 
     def sink_args(self, call: cst.Call) -> list[cst.BaseExpression]:
         qual = self.ctx.imports.qualname(call.func)

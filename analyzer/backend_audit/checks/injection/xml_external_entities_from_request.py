@@ -17,8 +17,9 @@ import libcst as cst
 from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.names import dotted_name, get_arg, string_value
 from backend_audit.engines.walk import descendants
-from backend_audit.flow.checked_input import GuardedTaint
 from backend_audit.flow.locals import Flow
+from backend_audit.flow.specs import XML
+from backend_audit.flow.taint import Taint
 from backend_audit.visitor import Check
 
 HIGH, MEDIUM, LOW = 3, 2, 1
@@ -49,7 +50,6 @@ _MESSAGES = {
          "external entities before lxml 5.0 (XXE); use defusedxml or "
          "resolve_entities=False.",
 }
-_WRAPPERS = frozenset({"BytesIO", "StringIO", "BufferedReader", "TextIOWrapper"})
 _MAX_DEPTH = 4
 
 
@@ -66,9 +66,8 @@ class XmlExternalEntitiesFromRequest(Check):
         if found is None:
             return
         source, level = found
-        # Checking the document's content does not stop its entities: no guards here.
-        taint = GuardedTaint(self.ctx, _WRAPPERS, guards=False)
-        if taint.source(source) is not None:
+        # Checking the document's content does not stop its entities (``XML``: no guards).
+        if Taint(self.ctx, XML).source(source) is not None:
             self.report(node, message=_MESSAGES.get(level), confidence=_LEVEL_NAMES[level])
 
     def _sink(self, call: cst.Call) -> tuple[cst.BaseExpression, int] | None:

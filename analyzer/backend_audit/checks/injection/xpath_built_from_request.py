@@ -15,7 +15,8 @@ import re
 import libcst as cst
 
 from backend_audit.appmodel.names import get_arg, last_name, string_value
-from backend_audit.flow.checked_input import GuardedTaint
+from backend_audit.flow.specs import XPATH
+from backend_audit.flow.taint import Taint
 from backend_audit.visitor import Check
 
 _XPATH_CLASSES = frozenset({"lxml.etree.XPath", "lxml.etree.ETXPath"})
@@ -23,7 +24,6 @@ _ELEMENTPATH_METHODS = frozenset({"find", "findall", "findtext", "iterfind"})
 _XML_PACKAGES = ("lxml", "xml.etree", "defusedxml")
 # Text of an ElementPath expression: a step, a predicate or an attribute test.
 _PATH_SYNTAX = re.compile(r"[/\[@]|^\.")
-_ESCAPES = re.compile(r"(?i)escape|quote|sanitiz|sanitis|xpath_literal|xpath_string")
 _XML_RESULTS = frozenset({"parse", "fromstring", "XML", "getroot", "fromstringlist", "findall",
                           "iter", "iterfind",
                           "Element", "SubElement", "find", "getroottree"})
@@ -51,7 +51,7 @@ class XpathBuiltFromRequest(Check):
                     expr, confidence = arg.value, "medium"
         if expr is None:
             return
-        if GuardedTaint(self.ctx, escapes=_ESCAPES, stops=_drops_quotes).source(expr) is not None:
+        if Taint(self.ctx, XPATH).source(expr) is not None:
             self.report(node, confidence=confidence)
 
     def _xml_module(self) -> bool:
@@ -87,14 +87,6 @@ class XpathBuiltFromRequest(Check):
                 self.ctx.flow(self.ctx.module).values_of(expr.value)
             return any(self._xml_receiver(v, depth + 1) for v in values)
         return False
-
-
-def _drops_quotes(call: cst.Call) -> bool:
-    """``name.replace("'", "")``: the value can no longer close a quoted XPath literal."""
-    if not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "replace"):
-        return False
-    old = string_value(call.args[0].value) if call.args else None
-    return old is not None and ("'" in old or '"' in old)
 
 
 def _literal_texts(expr: cst.BaseExpression) -> list[str]:

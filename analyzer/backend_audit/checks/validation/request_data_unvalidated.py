@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import libcst as cst
 
+from backend_audit.appmodel import graphql as gql
 from backend_audit.appmodel.auth import admin_only, admin_view_class
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.checks.validation._report import report_unvalidated, resolve_unvalidated
@@ -34,7 +37,27 @@ class RequestDataUnvalidated(Check):
         # class whose permission classes may admit administrators only.
         admin = admin_only(route) if route is not None else bool(
             self.ctx.class_stack) and admin_view_class(self.ctx.class_stack[-1])
+        if route is not None and route.graphql is not None:
+            self._resolver(node, route.graphql, admin)
+            return
         report_unvalidated(self, PayloadFlow(self.ctx, node, {}), MESSAGE, audit_only=admin)
+
+    def _resolver(self, node: cst.FunctionDef, field: gql.GraphqlField, admin: bool) -> None:
+        """A GraphQL resolver: its arguments the schema leaves unchecked (``String``,
+        ``JSONString``...) are its payloads. Free structure is held to a whole body's
+        standard; free text to a named form field's (medium at most, and at the audit
+        level where it only selects rows as a bound lookup)."""
+        pf = PayloadFlow(self.ctx, node, gql.argument_payloads(field))
+        start = len(self.candidates)
+        report_unvalidated(self, pf, MESSAGE, audit_only=admin)
+        lookups = {id(s.node) for s in pf.sinks if s.lookup}
+        for i in range(start, len(self.candidates)):
+            at, cand = self.candidates[i]
+            if gql.FREE_STRUCTURE in (cand.message or ""):
+                continue
+            level = "low" if cand.node_key in lookups else \
+                "medium" if cand.confidence == "high" else cand.confidence
+            self.candidates[i] = (at, replace(cand, confidence=level))
 
     def _may_read_request(self, node: cst.FunctionDef) -> bool:
         """Helpers outside routes that read the request: Flask's global or a request param."""

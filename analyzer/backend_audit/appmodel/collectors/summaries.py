@@ -1,0 +1,137 @@
+"""Records function summaries for the taint evaluator across modules.
+
+Fact ``taint-returns``: ``{"name": "app.wrappers.RequestArgs.get", "source": bool,
+"needs": [need...], "clean_for": [spec names]}`` for every top-level function and method
+whose result carries client input (``source``) or would under ``needs`` (its own
+parameters: "returns what parameter k holds"; other modules' functions).
+
+Fact ``taint-call``: ``{"callee": "app.services.ping.run", "index": k | None,
+"keyword": name | None, "source": bool, "needs": [...], "clean_for": [...]}`` for every
+argument of a call to a project function (of this module or, through an import,
+another) that carries client input or would under ``needs``.
+
+``clean_for`` names the specs (flow/specs.py) under which the value is found clean, so
+a value ``shlex.quote``-d before it is passed on does not count for command injection
+and still counts for the others. Settled by flow/needs.py.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from backend_audit.engines.walk import descendants
+from backend_audit.flow.calls import local_callee
+from backend_audit.flow.specs import CROSS_MODULE, SUMMARY, Guarding
+from backend_audit.flow.taint import (
+    Reach,
+    Taint,
+    module_indexes,
+    outside_callee,
+    qualified_name,
+)
+from backend_audit.visitor import Collector
+
+# Fact keys this collector produces (read by flow/needs.py).
+RETURNS_FACT = "taint-returns"
+CALL_FACT = "taint-call"
+
+
+def _needs_json(found: Reach) -> list[dict]:
+    return [n.to_json() for n in sorted(
+        found.needs, key=lambda n: (n.kind, n.function, n.index or 0, n.name or ""))]
+
+
+class TaintSummaries(Collector):
+    words = ("def ",)
+    skips_migrations = True  # no handler calls a migration's functions
+    source_pattern = r"(?:^|\r)\ufeff?[ \t\f]*(?:async(?:\s|\\)+)?def(?:\s|\\)"
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        # The engine has already pushed ``node`` on the function stack.
+        ctx = self.ctx
+        if len(ctx.function_stack) > 1 or len(ctx.class_stack) > 1:
+            return
+        indexes = module_indexes(ctx)
+        owner = indexes.functions.owner(node)
+        if ctx.class_stack and owner is None:
+            return
+        if ctx.routes.route_for(node) is None:
+            self._returns(node, qualified_name(ctx, node, owner))
+        self._calls(node)
+
+    def _returns(self, fn: cst.FunctionDef, name: str) -> None:
+        flow = self.ctx.flow(fn)
+        found: list[Reach] = []
+        clean: set[str] | None = None
+        for value in flow.returns:
+            taint = Taint(self.ctx, SUMMARY, scope=fn, at=value)
+            reach = taint.reach(value)
+            if reach:
+                found.append(reach)
+                here = set(self._clean_for(fn, value, value, taint))
+                clean = here if clean is None else clean & here
+        if not found:
+            return
+        source = any(r.source is not None for r in found)
+        needs = Reach(None, frozenset(n for r in found for n in r.needs))
+        self.ctx.add_fact(RETURNS_FACT, {
+            "name": name, "source": source, "needs": _needs_json(needs),
+            "clean_for": sorted(clean or ()),
+        })
+
+    def _calls(self, fn: cst.FunctionDef) -> None:
+        ctx = self.ctx
+        indexes = module_indexes(ctx)
+        loose = Taint(ctx, SUMMARY, scope=fn)
+        nested = {id(c) for inner in descendants(fn, cst.FunctionDef, cst.Lambda)
+                  if inner is not fn for c in descendants(inner, cst.Call)}
+        for call in descendants(fn, cst.Call):
+            if id(call) in nested or not call.args:
+                continue
+            callee = local_callee(call, indexes.functions, indexes.functions.owner(fn),
+                                  indexes.within(fn))
+            if callee is not None:
+                name = qualified_name(ctx, callee.function, callee.owner)
+            else:
+                name = outside_callee(loose, call)
+            if name is None:
+                continue
+            tainted = [(i, a) for i, a in enumerate(call.args)
+                       if not a.star and loose.reach(a.value)]
+            if not tainted:
+                continue
+            taint = Taint(ctx, SUMMARY, scope=fn, at=call)
+            for index, arg in tainted:
+                found = taint.reach(arg.value)
+                if not found:
+                    continue
+                keyword = arg.keyword.value if arg.keyword is not None else None
+                ctx.add_fact(CALL_FACT, {
+                    "callee": name, "index": index if keyword is None else None,
+                    "keyword": keyword, "source": found.source is not None,
+                    "needs": _needs_json(found),
+                    "clean_for": self._clean_for(fn, arg.value, call, taint),
+                })
+
+    def _clean_for(self, fn: cst.FunctionDef, value: cst.BaseExpression, at: cst.CSTNode,
+                   summary: Taint) -> list[str]:
+        """The specs under which ``value`` is clean though the summary's is not: only
+        asked of a spec when the summary's walk met something that spec may clean with
+        (one of its sanitisers, or a name its guards check)."""
+        calls, names = summary.seen_calls, summary.seen_names
+        clean: list[str] = []
+        for spec in CROSS_MODULE:
+            maybe = bool(calls & (spec.sanitisers | _last_names(spec.sanitiser_qualnames)))
+            maybe = maybe or (spec.sanitiser_pattern is not None and
+                              any(spec.sanitiser_pattern.search(c) for c in calls))
+            maybe = maybe or (bool(spec.stops) and "replace" in calls)
+            if spec.guards is Guarding.ANYWHERE and not maybe:
+                maybe = bool(names & module_indexes(self.ctx).guards(
+                    self.ctx, spec.guards, fn, at, self.ctx.flow(fn)))
+            if maybe and not Taint(self.ctx, spec, scope=fn, at=at).reach(value):
+                clean.append(spec.name)
+        return clean
+
+
+def _last_names(qualnames: frozenset[str]) -> frozenset[str]:
+    return frozenset(q.rsplit(".", 1)[-1] for q in qualnames)

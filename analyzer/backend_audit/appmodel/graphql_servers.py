@@ -1,0 +1,194 @@
+"""How a project serves GraphQL: the views and apps that answer it and how they are set.
+
+A *server* is the call that puts a schema on the web: graphene-django's
+``GraphQLView.as_view(...)``, strawberry's ``GraphQLView.as_view(schema=...)`` /
+``GraphQLRouter(schema)`` / ``GraphQL(schema)``, ariadne's ``GraphQL(schema)`` and
+``GraphQLView.as_view(schema=...)``, Flask's and aiohttp's graphene views. For each one this
+module reads what a reviewer asks about:
+
+- the in-browser IDE and introspection: graphene's views serve GraphiQL only when
+  ``graphiql=True``; strawberry serves GraphiQL unless ``graphql_ide=None`` (or
+  ``graphiql=False``); ariadne answers introspection queries (and serves its explorer)
+  unless ``introspection=False``;
+- query batching (``batch=True``: graphene's views run every operation of a list, with
+  no cap on its length);
+- a depth or cost limit (strawberry's ``QueryDepthLimiter``/``MaxTokensLimiter``,
+  graphene's ``depth_limit_validator``, ariadne's ``cost_validator``, graphql-core's
+  ``max_depth``...), wherever the project names one.
+
+A setting given by anything but a literal (``graphiql=settings.DEBUG``) is the
+deployment's decision and counts as off.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+import libcst as cst
+
+from backend_audit.appmodel.imports import ImportMap
+from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
+
+# Server classes and factories, by qualified-name prefix, and their library.
+SERVERS = {
+    "graphene_django.views.GraphQLView": "graphene",
+    "graphene_file_upload.django.FileUploadGraphQLView": "graphene",
+    "flask_graphql.GraphQLView": "graphene",
+    "graphql_server.flask.GraphQLView": "graphene",
+    "graphql_server.aiohttp.GraphQLView": "graphene",
+    "graphql_server.sanic.GraphQLView": "graphene",
+    "graphql_server.webob.GraphQLView": "graphene",
+    "aiohttp_graphql.GraphQLView": "graphene",
+    "sanic_graphql.GraphQLView": "graphene",
+    "starlette_graphene3.GraphQLApp": "graphene",
+    "strawberry.django.views.GraphQLView": "strawberry",
+    "strawberry.django.views.AsyncGraphQLView": "strawberry",
+    "strawberry.flask.views.GraphQLView": "strawberry",
+    "strawberry.flask.views.AsyncGraphQLView": "strawberry",
+    "strawberry.aiohttp.views.GraphQLView": "strawberry",
+    "strawberry.sanic.views.GraphQLView": "strawberry",
+    "strawberry.quart.views.GraphQLView": "strawberry",
+    "strawberry.chalice.views.GraphQLView": "strawberry",
+    "strawberry.litestar.make_graphql_controller": "strawberry",
+    "strawberry.fastapi.GraphQLRouter": "strawberry",
+    "strawberry.asgi.GraphQL": "strawberry",
+    "ariadne.asgi.GraphQL": "ariadne",
+    "ariadne.wsgi.GraphQL": "ariadne",
+    "ariadne.wsgi.GraphQLMiddleware": "ariadne",
+    "ariadne_django.views.GraphQLView": "ariadne",
+    "ariadne.contrib.django.views.GraphQLView": "ariadne",
+    "ariadne.contrib.django.views.GraphQLAsyncView": "ariadne",
+}
+# Keywords that set the IDE/introspection, per library.
+IDE_KEYWORDS = {"graphene": ("graphiql",), "strawberry": ("graphql_ide", "graphiql"),
+                "ariadne": ("introspection",)}
+# Names of depth, token and cost limits (a validation rule, an extension, a keyword).
+LIMIT_NAME = re.compile(r"depth_limit|DepthLimit|MaxTokens|max_tokens|max_depth|query_depth|"
+                        r"cost_validator|QueryCost|query_cost|max_cost|complexity_limit|"
+                        r"query_complexity|QueryComplexity|max_complexity|MaxComplexity|"
+                        r"depth_validator|DepthValidator")
+# Rules and extensions that turn introspection off.
+INTROSPECTION_OFF = re.compile(r"DisableIntrospection|NoSchemaIntrospection|"
+                               r"disable_introspection")
+# Packages whose import makes a module GraphQL code (where a limit's name means a limit).
+GRAPHQL_PACKAGES = frozenset({"graphene", "graphene_django", "strawberry", "strawberry_django",
+                              "ariadne", "ariadne_django", "graphql", "graphql_server",
+                              "flask_graphql", "aiohttp_graphql", "sanic_graphql"})
+SCHEMA_BUILDERS = {"strawberry.Schema": "strawberry", "strawberry.federation.Schema":
+                   "strawberry", "graphene.Schema": "graphene",
+                   "ariadne.make_executable_schema": "ariadne"}
+
+
+class Ide(Enum):
+    EXPLICIT = "explicit"  # turned on by a literal
+    DEFAULT = "default"  # on because the library serves it unless told not to
+    OFF = "off"  # off, or left to the deployment (a non-literal value)
+
+
+# Libraries whose servers answer with the IDE/introspection when not told otherwise.
+ON_BY_DEFAULT = frozenset({"strawberry", "ariadne"})
+
+
+@dataclass(frozen=True)
+class Server:
+    library: str | None  # None: a project class whose library another module tells
+    view: str | None  # the project class's qualified name, when the server is one
+    ide: Ide | None  # None: not set here (the class or the library decides)
+    batch: bool
+
+
+def server_library(qual: str | None) -> str | None:
+    if not qual:
+        return None
+    for prefix, library in SERVERS.items():
+        if qual == prefix or qual.startswith(prefix + "."):
+            return library
+    return None
+
+
+def _ide_value(node: cst.BaseExpression) -> Ide:
+    name = dotted_name(node)
+    text = string_value(node)
+    if name == "True" or text in ("graphiql", "apollo-sandbox", "pathfinder", "playground"):
+        return Ide.EXPLICIT
+    return Ide.OFF  # False, None, or a value the deployment decides
+
+
+def ide_setting(call: cst.Call, library: str | None) -> Ide | None:
+    keywords = IDE_KEYWORDS.get(library or "", ("graphiql", "graphql_ide", "introspection"))
+    for keyword in keywords:
+        arg = get_arg(call, keyword)
+        if arg is not None:
+            return _ide_value(arg.value)
+    return None
+
+
+def batch_setting(call: cst.Call) -> bool:
+    arg = get_arg(call, "batch")
+    return arg is not None and dotted_name(arg.value) == "True"
+
+
+def server_call(call: cst.Call, imports: ImportMap) -> Server | None:
+    """The server a call creates: ``View.as_view(...)``, ``GraphQL(schema, ...)``,
+    ``GraphQLRouter(schema)``, or a project subclass's ``MyGraphQLView.as_view(...)``."""
+    func = call.func
+    target = func.value if isinstance(func, cst.Attribute) and func.attr.value == "as_view" \
+        else func
+    qual = imports.qualname(target) or dotted_name(target)
+    library = server_library(imports.qualname(target))
+    if library is None:
+        name = last_name(target) or ""
+        if "graphql" not in name.lower() or not (
+                target is not func or get_arg(call, "schema") is not None):
+            return None
+        view = qual
+    else:
+        view = None
+    return Server(library, view, ide_setting(call, library), batch_setting(call))
+
+
+def server_class(node: cst.ClassDef, imports: ImportMap) -> str | None:
+    """The library of a project class deriving from a server view, if it does."""
+    for base in node.bases:
+        library = server_library(imports.qualname(base.value))
+        if library is not None:
+            return library
+    return None
+
+
+def class_settings(node: cst.ClassDef, library: str) -> tuple[Ide | None, bool]:
+    """(IDE setting, batching) a server subclass sets on itself
+    (``graphiql = True``, ``graphql_ide = None``, ``batch = True``)."""
+    ide: Ide | None = None
+    batch = False
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    for stmt in body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if not isinstance(small, (cst.Assign, cst.AnnAssign)) or small.value is None:
+                continue
+            targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) \
+                else [small.target]
+            for target in targets:
+                name = target.value if isinstance(target, cst.Name) else None
+                if name in IDE_KEYWORDS.get(library, ()):
+                    ide = _ide_value(small.value)
+                elif name == "batch":
+                    batch = dotted_name(small.value) == "True"
+    return ide, batch
+
+
+def effective_ide(library: str | None, ide: Ide | None) -> Ide:
+    if ide is not None:
+        return ide
+    return Ide.DEFAULT if library in ON_BY_DEFAULT else Ide.OFF
+
+
+def names_class(fact_name: str, view: str) -> bool:
+    """Does a view-class fact's qualified name match ``view`` as a module imports it
+    (``.views.MyView`` from a sibling module, ``pkg.views.MyView``, ``MyView`` locally)?"""
+    bare = view.lstrip(".")
+    return fact_name == bare or fact_name.endswith("." + bare)

@@ -1,0 +1,412 @@
+"""What counts as a source, a sanitiser and a propagator: data for the one taint evaluator.
+
+Defines no rule. A ``Spec`` is the taint evaluator's (flow/taint.py) whole configuration
+for one kind of question, in the spirit of CodeQL's ``*Customizations`` modules: its
+sources (``Sources``: client input read from the request; the client-chosen name of an
+uploaded file; an uploaded file itself; a value named like a secret), the calls that
+clean a value for that question (``sanitisers`` by name or qualified name, a
+``sanitiser_pattern`` over callee names, ``stops`` for shapes such as
+``Markup("<b>{}</b>").format(x)``), the calls that hand a value on (``passthrough``,
+``wrappers``) and which guards count (``Guarding``). The per-vulnerability specs are
+at the end of this module; sink tables live with their vulnerability in
+``flow/sinks.py``.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from backend_audit.appmodel.imports import ImportMap
+from backend_audit.appmodel.names import last_name, name_words, string_value
+from backend_audit.appmodel.requests import request_input
+
+if TYPE_CHECKING:
+    from backend_audit.flow.taint import Taint
+
+# ---------------------------------------------------------------------- propagators
+# Calls whose result no longer carries the raw input for any sink we check.
+SANITISERS = frozenset({
+    "secure_filename", "safe_join", "escape", "clean", "quote", "int", "float", "bool", "uuid4",
+    "uuid1", "basename_safe", "get_valid_filename", "slugify", "len", "hexdigest",
+    "conditional_escape", "strip_tags", "urlencode",
+})
+# Sanitisers that hold for every sink: numbers, digests, identifiers, filenames of
+# letters and digits (used where the sink is not known yet: function summaries).
+UNIVERSAL_SANITISERS = frozenset({
+    "secure_filename", "int", "float", "bool", "uuid4", "uuid1", "get_valid_filename",
+    "slugify", "len", "hexdigest",
+})
+# HTML escaping: it cleans for a page and nothing else.
+HTML_ESCAPES = frozenset({"escape", "clean", "conditional_escape", "strip_tags",
+                          "escape_for_html", "html_escape"})
+# Calls that hand (part of) an argument or their receiver through to their result.
+PASSTHROUGH = frozenset({
+    "str", "join", "format", "Path", "PurePath", "abspath", "normpath", "realpath",
+    "expanduser", "lower", "upper", "strip", "lstrip", "rstrip", "replace", "decode",
+    "encode", "b64decode", "urlsafe_b64decode", "unquote", "loads", "get", "getlist",
+    "dict", "list", "tuple", "bytes", "split", "read", "resolve", "joinpath",
+    "with_suffix", "format_map", "model_dump", "items", "values",
+    # decoding and encoding
+    "b64encode", "urlsafe_b64encode", "b32decode", "b32encode", "b16decode", "b16encode",
+    "a85decode", "b85decode", "decodestring", "decodebytes", "encodestring", "encodebytes",
+    "unquote_plus", "unquote_to_bytes", "unhexlify", "a2b_base64", "fromhex", "bytearray",
+    "quote_from_bytes",
+    # string and path shaping
+    "removeprefix", "removesuffix", "casefold", "title", "capitalize", "zfill", "rsplit",
+    "partition", "rpartition", "splitlines", "dirname", "fspath", "fsdecode", "fsencode",
+    "absolute", "with_name", "with_stem", "as_posix", "expandvars", "PurePosixPath",
+    "PosixPath", "WindowsPath", "PureWindowsPath", "pop", "setdefault", "keys", "copy",
+    "to_dict", "getvalue", "ljust", "rjust", "center", "sub", "translate", "sorted",
+    "reversed", "set", "frozenset", "deepcopy", "getone", "popitem",
+})
+# Methods whose result comes from their receiver, not from their arguments:
+# ``Doc.query.get(doc_id)`` is a row, not the id (``get``/``pop`` also return a default).
+RECEIVER_ONLY = frozenset({
+    "get", "getlist", "pop", "setdefault", "items", "values", "keys", "copy", "to_dict",
+    "read", "split", "rsplit", "partition", "rpartition", "splitlines", "lower", "upper",
+    "strip", "lstrip", "rstrip", "decode", "encode", "getvalue", "casefold", "title",
+    "capitalize", "removeprefix", "removesuffix", "zfill", "ljust", "rjust", "center",
+    "translate", "getone", "popitem",
+})
+# Of those, the ones whose second argument is a default the result may be.
+WITH_DEFAULT = frozenset({"get", "pop", "setdefault", "getone"})
+# ``[^A-Za-z0-9_.-]+``: a negated class of word characters, dots and dashes only (no
+# ``/``, no ``\s``, no ``$``).
+_KEEP_ONLY = re.compile(r"\[\^(?:\\[wd]|[A-Za-z0-9_. -])+\][+*]?")
+
+
+def allow_list_substitution(call: cst.Call, imports: ImportMap) -> bool:
+    """``re.sub(r"[^A-Za-z0-9_.-]", "", name)``: every character outside an allow-list
+    is dropped (a pattern listing bad characters instead is no sanitiser)."""
+    if imports.qualname(call.func) != "re.sub" or len(call.args) < 3:
+        return False
+    pattern = string_value(call.args[0].value)
+    return pattern is not None and _KEEP_ONLY.fullmatch(pattern) is not None and \
+        string_value(call.args[1].value) in ("", "_", "-")
+
+
+# Third-party packages whose functions are not the project's: a call of one is no
+# function summary to look for (the standard library is never the project's either).
+LIBRARY_PACKAGES = frozenset({
+    "flask", "quart", "werkzeug", "jinja2", "markupsafe", "itsdangerous", "django",
+    "rest_framework", "ninja", "fastapi", "starlette", "pydantic", "aiohttp", "sanic",
+    "tornado", "falcon", "pyramid", "bottle", "litestar", "sqlalchemy", "sqlmodel",
+    "alembic", "flask_sqlalchemy", "flask_login", "flask_wtf", "wtforms", "flask_restful",
+    "flask_restx", "flask_smorest", "marshmallow", "webargs", "celery", "kombu", "redis",
+    "requests", "httpx", "urllib3", "boto3", "botocore", "structlog", "sentry_sdk", "jwt",
+    "passlib", "bcrypt", "argon2", "cryptography", "yaml", "orjson", "ujson", "simplejson",
+    "dateutil", "pytz", "arrow", "pendulum", "attr", "attrs", "click", "typer", "numpy",
+    "pandas", "PIL", "lxml", "defusedxml", "ldap3", "ldap", "pymongo", "motor", "bson",
+    "psycopg2", "psycopg", "asyncpg", "pymysql", "MySQLdb", "aiosqlite", "graphene",
+    "strawberry", "ariadne", "stripe", "babel", "flask_babel", "six", "typing_extensions",
+    "opentelemetry", "prometheus_client", "tenacity", "pytest", "mock",
+})
+
+
+# ---------------------------------------------------------------------- sources
+class Verdict(enum.Enum):
+    SOURCE = "source"  # the expression is a source
+    CLEAN = "clean"  # the expression carries nothing: do not look inside it
+
+
+class Sources:
+    """Decides, before the evaluator looks inside an expression, whether it is a source
+    (``Verdict.SOURCE``), known clean (``Verdict.CLEAN``) or neither (None)."""
+
+    #: Parameters of route handlers are client input (request sources only).
+    route_params: bool = False
+
+    def match(self, expr: cst.BaseExpression, taint: Taint) -> Verdict | None:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class RequestSources(Sources):
+    """Client input read from the request (``request.args["x"]``, ``await
+    request.json()``, ``request.query_string``...) and route parameters. ``stop_kinds``:
+    parts of the request that do not count (headers and cookies, which no link sets);
+    ``stop_referer``: a ``Referer`` header does not count either."""
+
+    stop_kinds: frozenset[str] = frozenset()
+    stop_referer: bool = False
+    route_params: bool = True
+
+    def match(self, expr: cst.BaseExpression, taint: Taint) -> Verdict | None:
+        kind = request_input(expr, taint.ctx.imports)
+        if kind is None:
+            return Verdict.SOURCE if query_string_read(expr) else None
+        if kind in self.stop_kinds or (self.stop_referer and _names_referer(expr)):
+            return Verdict.CLEAN
+        return Verdict.SOURCE
+
+
+def query_string_read(expr: cst.BaseExpression) -> bool:
+    """``request.rel_url.query.get("x")`` / ``request.url.query`` (aiohttp, Starlette) and
+    ``request.query_string`` (Flask, raw bytes): query-string reads ``request_input``
+    does not list."""
+    while isinstance(expr, (cst.Subscript, cst.Call)):
+        if isinstance(expr, cst.Call):
+            if not (isinstance(expr.func, cst.Attribute) and expr.func.attr.value in (
+                    "get", "getone", "getall", "getlist", "decode")):
+                return False
+            expr = expr.func.value
+        else:
+            expr = expr.value
+    if not (isinstance(expr, cst.Attribute) and expr.attr.value in ("query", "query_string")):
+        return False
+    owner = expr.value
+    if isinstance(owner, cst.Attribute) and owner.attr.value in ("rel_url", "url"):
+        owner = owner.value
+    elif expr.attr.value != "query_string":
+        return False  # ``request.query`` is already a source (aiohttp)
+    return isinstance(owner, cst.Name) and owner.value in ("request", "req")
+
+
+def _names_referer(expr: cst.BaseExpression) -> bool:
+    """``request.headers.get("Referer")`` / ``request.META["HTTP_REFERER"]``."""
+    from backend_audit.engines.walk import descendants
+
+    return any("referer" in (string_value(node) or "").lower()
+               for node in descendants(expr, cst.SimpleString))
+
+
+def upload_read(expr: cst.BaseExpression, imports: ImportMap) -> bool:
+    """``request.files["doc"]``, ``request.FILES.get("doc")``, Tornado's
+    ``self.request.files["doc"][0]``: an uploaded file read from the request."""
+    if request_input(expr, imports) == "files":
+        return True
+    while isinstance(expr, cst.Subscript):
+        expr = expr.value
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
+            expr.func.attr.value in ("get", "getlist"):
+        expr = expr.func.value
+    return isinstance(expr, cst.Attribute) and expr.attr.value in ("FILES", "files")
+
+
+@dataclass(frozen=True)
+class UploadSources(Sources):
+    """An uploaded file: read from the request (see ``upload_read``); parameters typed
+    as an upload are the evaluator's (``Taint(params=...)``)."""
+
+    def match(self, expr: cst.BaseExpression, taint: Taint) -> Verdict | None:
+        return Verdict.SOURCE if upload_read(expr, taint.ctx.imports) else None
+
+
+def _holds_upload(expr: cst.BaseExpression, taint: Taint) -> bool:
+    """Is ``expr`` (following names) an uploaded file read from the request?"""
+    from backend_audit.flow.taint import Taint
+
+    return Taint(taint.ctx, UPLOAD, params=(), scope=taint.root.fn).source(expr) is not None
+
+
+@dataclass(frozen=True)
+class FilenameSources(Sources):
+    """The name the client gave an uploaded file: ``FileStorage.filename`` (Flask,
+    Quart), ``UploadFile.filename`` (FastAPI, Starlette, Litestar), Bottle's
+    ``raw_filename``, ``UploadedFile.name`` of Django's ``request.FILES`` (and Sanic's
+    ``File.name``), Tornado's ``self.request.files["f"][0]["filename"]``. Any other
+    attribute or item is something else (``upload.content_type``)."""
+
+    def match(self, expr: cst.BaseExpression, taint: Taint) -> Verdict | None:
+        if isinstance(expr, cst.Attribute):
+            if expr.attr.value in ("filename", "raw_filename"):
+                return Verdict.SOURCE
+            if expr.attr.value == "name" and _holds_upload(expr.value, taint):
+                return Verdict.SOURCE
+            return Verdict.CLEAN
+        if isinstance(expr, cst.Subscript):
+            index = expr.slice[0].slice if len(expr.slice) == 1 else None
+            if isinstance(index, cst.Index) and string_value(index.value) == "filename" and \
+                    _holds_upload(expr.value, taint):
+                return Verdict.SOURCE
+            return Verdict.CLEAN
+        return None
+
+
+SECRET_WORDS = frozenset({"password", "passwd", "pwd", "secret", "token", "apikey",
+                          "authorization", "credentials", "passphrase", "otp", "cvv",
+                          "pin"})
+KEY_QUALIFIERS = frozenset({"api", "secret", "private", "signing", "access"})
+
+
+def is_secret_name(name: str) -> bool:
+    words = name_words(name)
+    if not words:
+        return False
+    return words[-1] in SECRET_WORDS or (
+        words[-1] == "key" and len(words) > 1 and words[-2] in KEY_QUALIFIERS)
+
+
+@dataclass(frozen=True)
+class SecretSources(Sources):
+    """A value named like a secret: a variable, attribute, dictionary key or call
+    (``create_access_token(user)``, ``headers.get("Authorization")``). Other
+    attributes and items of an object are other values (``user.email``)."""
+
+    def match(self, expr: cst.BaseExpression, taint: Taint) -> Verdict | None:
+        if isinstance(expr, cst.Name):
+            return Verdict.SOURCE if is_secret_name(expr.value) else None
+        if isinstance(expr, cst.Attribute):
+            return Verdict.SOURCE if is_secret_name(expr.attr.value) else Verdict.CLEAN
+        if isinstance(expr, cst.Subscript):
+            if len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index):
+                key = string_value(expr.slice[0].slice.value)
+                if key is not None:
+                    return Verdict.SOURCE if is_secret_name(key) else Verdict.CLEAN
+            return Verdict.CLEAN
+        if isinstance(expr, cst.Call):
+            callee = last_name(expr.func) or ""
+            if callee and is_secret_name(callee):
+                return Verdict.SOURCE  # create_access_token(user), user.rotate_api_key()
+            if callee == "get" and expr.args and \
+                    is_secret_name(string_value(expr.args[0].value) or ""):
+                return Verdict.SOURCE  # headers.get("Authorization")
+        return None
+
+
+# ---------------------------------------------------------------------- the spec
+class Guarding(enum.Enum):
+    DOMINATING = "dominating"  # a guard before the sink on its path (flow/guards.py)
+    ANYWHERE = "anywhere"  # a check of the value anywhere in the function
+    NONE = "none"  # checking the value does not make it safe (an XML document)
+
+
+class Calls(enum.Enum):
+    PROJECT = "project"  # follow functions of the project; any other call stops
+    ARGUMENTS = "arguments"  # any call's result carries its arguments
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One question's sources, sanitisers and propagators."""
+
+    name: str
+    sources: Sources = field(default_factory=RequestSources)
+    sanitisers: frozenset[str] = SANITISERS
+    sanitiser_qualnames: frozenset[str] = frozenset()
+    sanitiser_pattern: re.Pattern[str] | None = None
+    # Shapes that clean what they hold (``Markup("<b>{}</b>").format(x)``).
+    stops: tuple[Callable[[cst.BaseExpression], bool], ...] = ()
+    passthrough: frozenset[str] = PASSTHROUGH
+    receiver_only: frozenset[str] = RECEIVER_ONLY
+    wrappers: frozenset[str] = frozenset()  # calls whose result holds their arguments
+    guards: Guarding = Guarding.DOMINATING
+    calls: Calls = Calls.PROJECT
+    attributes: frozenset[str] | None = None  # None: any attribute of a source is one
+    string_building: bool = True
+    # ``name = escape(name)`` anywhere in the function replaces the name's value.
+    replaced_by_transform: bool = False
+    # Project functions of other modules may carry the value (function summaries).
+    across_modules: bool = True
+
+    def but(self, **changes: object) -> Spec:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _markup_escaped(expr: cst.BaseExpression) -> bool:
+    """``Markup("<b>{}</b>").format(x)``, ``Markup("<b>%s</b>") % x`` and
+    ``Markup("<b>") + x`` escape ``x``: Markup's operators escape their operands."""
+    def is_markup(e: cst.BaseExpression) -> bool:
+        return isinstance(e, cst.Call) and last_name(e.func) in ("Markup", "SafeString",
+                                                                  "SafeText")
+
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
+            expr.func.attr.value in ("format", "format_map", "join"):
+        return is_markup(expr.func.value)
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
+        return is_markup(expr.left)
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        return is_markup(expr.left) or is_markup(expr.right)
+    return False
+
+
+def _drops_quotes(expr: cst.BaseExpression) -> bool:
+    """``name.replace("'", "")``: the value can no longer close a quoted XPath literal."""
+    if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and
+            expr.func.attr.value == "replace"):
+        return False
+    old = string_value(expr.args[0].value) if expr.args else None
+    return old is not None and ("'" in old or '"' in old)
+
+
+# ---------------------------------------------------------------------- per vulnerability
+# Any client input, default sanitisers: the base every injection spec narrows.
+INJECTION = Spec("injection")
+# What function summaries record: cleaned only by what cleans for every sink.
+SUMMARY = Spec("summary", sanitisers=UNIVERSAL_SANITISERS)
+COMMAND = Spec(
+    "command",
+    sanitisers=(SANITISERS - HTML_ESCAPES) | {
+        "quote_plus", "ip_address", "ip_network", "ip_interface", "IPv4Address",
+        "IPv6Address"},
+    sanitiser_qualnames=frozenset({"shlex.join", "shlex.quote", "pipes.quote"}))
+# Reduce a name to its last component, or vet it whole. Escaping for HTML or URLs
+# leaves ``../`` as it is.
+PATH = Spec("path", sanitisers=(SANITISERS - HTML_ESCAPES - {"quote", "urlencode"}) | {
+    "basename", "token_hex", "token_urlsafe", "get_available_name"})
+# Escaping for HTML does not stop ``__import__("os").system(...)``.
+CODE = Spec("code", sanitisers=SANITISERS - HTML_ESCAPES)
+TEMPLATE = Spec("template")
+DESERIALIZATION = Spec("deserialization")
+NOSQL = Spec("nosql")
+# Reflected XSS: input a link or a cross-site form can carry; headers and cookies only
+# through ``any_source`` (flow/reflected.py).
+_UNLINKABLE = frozenset({"headers", "cookies", "files"})
+HTML = Spec("html", sources=RequestSources(stop_kinds=_UNLINKABLE), stops=(_markup_escaped,),
+            passthrough=PASSTHROUGH | {"urljoin", "urljoin_rfc"},
+            replaced_by_transform=True, across_modules=False)
+HTML_ANY = HTML.but(name="html-any", sources=RequestSources())
+# Escaping HTML keeps ``https://evil.example`` intact (and quoting ``//evil.example``).
+REDIRECT = HTML.but(name="redirect", sanitisers=SANITISERS - HTML_ESCAPES - {"quote"},
+                    passthrough=HTML.passthrough | HTML_ESCAPES)
+REDIRECT_ANY = REDIRECT.but(name="redirect-any", sources=RequestSources(stop_referer=True))
+# Server-side request forgery, LDAP and XPath injection: a check of the value anywhere
+# in the function counts (``if host not in ALLOWED_HOSTS: abort(400)``).
+OUTBOUND = Spec("outbound-url", guards=Guarding.ANYWHERE, across_modules=False)
+LDAP = Spec("ldap", guards=Guarding.ANYWHERE,
+            sanitiser_pattern=re.compile(r"(?i)escape|filter_format|sanitiz|sanitis|quote"))
+XPATH = Spec("xpath", guards=Guarding.ANYWHERE, stops=(_drops_quotes,),
+             sanitiser_pattern=re.compile(
+                 r"(?i)escape|quote|sanitiz|sanitis|xpath_literal|xpath_string"))
+# Checking an XML document's content does not stop its entities.
+XML = Spec("xml", guards=Guarding.NONE,
+           wrappers=frozenset({"BytesIO", "StringIO", "BufferedReader", "TextIOWrapper"}))
+# The client's name for an uploaded file, as far as a path built from it.
+FILENAME_SANITISERS = frozenset({
+    "secure_filename", "get_valid_filename", "basename", "uuid4", "uuid1", "token_hex",
+    "token_urlsafe", "slugify", "get_available_name", "generate_filename", "hexdigest",
+})
+FILENAME = Spec(
+    "client-filename", sources=FilenameSources(), sanitisers=FILENAME_SANITISERS,
+    passthrough=frozenset({"join", "Path", "PurePath", "joinpath", "str", "format", "lower",
+                           "strip", "replace", "abspath", "normpath", "expanduser",
+                           "resolve"}),
+    receiver_only=frozenset(), guards=Guarding.NONE, across_modules=False)
+# An uploaded file (its stream, its chunks, its bytes).
+UPLOAD = Spec("upload", sources=UploadSources(), sanitisers=frozenset(),
+              passthrough=frozenset({"read", "chunks"}), attributes=frozenset({"file"}),
+              receiver_only=frozenset({"read", "chunks"}), guards=Guarding.NONE,
+              string_building=False, across_modules=False)
+# A secret on its way to a log line: any call carries its arguments, except those that
+# reduce a secret to something safe to show.
+SECRET = Spec(
+    "secret", sources=SecretSources(),
+    sanitisers=frozenset({"len", "bool", "mask", "redact", "hash", "type", "hexdigest",
+                          "sha256", "fingerprint", "mask_token", "mask_secret", "obfuscate",
+                          "isinstance"}),
+    calls=Calls.ARGUMENTS, guards=Guarding.NONE, across_modules=False)
+
+# The questions a value handed to another module's function may end in: a call site or
+# result records which of them its sanitisers answer (appmodel/collectors/summaries.py).
+CROSS_MODULE = tuple(spec for spec in (INJECTION, COMMAND, PATH, CODE, TEMPLATE,
+                                       DESERIALIZATION, NOSQL, LDAP, XPATH, XML)
+                     if spec.across_modules)
+# Callee names that clean a value for one of those questions and not for every one.
+SOMETIMES_SANITISING = frozenset().union(
+    *(spec.sanitisers for spec in CROSS_MODULE)) - SUMMARY.sanitisers
