@@ -219,6 +219,29 @@ def test_ariadne_arguments_come_from_sdl_in_the_module() -> None:
     assert found["resolve_post"][3] == {"id": ArgKind.IDENTIFIER}
 
 
+def test_what_a_field_returns() -> None:
+    strawberry = _resolvers(STRAWBERRY)
+    assert strawberry["one"][4] is False  # ``-> Book``
+    ariadne = _resolvers(ARIADNE)
+    assert ariadne["resolve_posts"][4] is True  # ``[Post!]!`` in the SDL
+    assert ariadne["resolve_post"][4] is False  # ``Post``
+    unknown = _resolvers("""
+        import graphene
+        from graphene_django import DjangoObjectType
+
+        class UserType(DjangoObjectType):
+            friends = FriendsField(UserType)
+
+            def resolve_friends(self, info):
+                return self.friends.all()
+
+            def resolve_groups(self, info):
+                return self.groups.all()
+    """)
+    assert unknown["resolve_friends"][4] is None  # a project's own field class
+    assert unknown["resolve_groups"][4] is None  # derived from the model: not in view
+
+
 def test_ariadne_arguments_are_unknown_without_sdl() -> None:
     found = _resolvers("""
         from ariadne import QueryType, load_schema_from_path
@@ -242,7 +265,9 @@ def test_resolvers_are_routes_with_graphql_methods() -> None:
     assert routes["mutate"].methods == frozenset({"POST"}) and routes["mutate"].is_mutating
     assert routes["mutate"].view_class is not None
     assert routes["mutate"].graphql is not None and routes["mutate"].graphql.library == "graphene"
-    assert methods_for(routes["resolve_user"].graphql) == frozenset({"GET"})
+    # a field declared to return one object is no collection route
+    assert methods_for(routes["resolve_user"].graphql) == frozenset()
+    assert routes["resolve_user"].graphql.returns_list is False
 
 
 @pytest.mark.parametrize(("source", "kind"), [

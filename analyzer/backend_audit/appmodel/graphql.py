@@ -78,7 +78,7 @@ class GraphqlField:
     type_name: str  # ``Query``, ``UserType``, ``CreateUser``
     field: str  # empty for a graphene mutation: the class is the field's type
     arguments: tuple[Argument, ...]  # the resolver parameters the client fills
-    returns_list: bool = False
+    returns_list: bool | None = None  # None: the declaration is not in view
     paginated: bool = False  # a connection or a paginated field pages what it returns
 
     @property
@@ -398,10 +398,11 @@ class _Graphene:
                     declared[key] = self.decl.graphene_kind(el.value)
         return declared
 
-    def _shape(self, call: cst.Call | None) -> tuple[bool, bool]:
-        """(returns a list, pages what it returns) for a field declaration."""
+    def _shape(self, call: cst.Call | None) -> tuple[bool | None, bool]:
+        """(returns a list, pages what it returns) for a field declaration; whether a
+        field of a project's own class returns a list is not known here."""
         if call is None:
-            return False, False
+            return None, False
         name = last_name(call.func) or ""
         if _PAGED.search(name):
             return True, True
@@ -409,7 +410,10 @@ class _Graphene:
             return True, False
         if name == "NonNull" and call.args and isinstance(call.args[0].value, cst.Call):
             return self._shape(call.args[0].value)
-        return False, False
+        if name in ("Field", "Argument") or _scalar_kind(name) is not None or \
+                self.decl._qual(call.func).startswith("graphene"):
+            return False, False
+        return None, False
 
     def _type_resolvers(self, cls: cst.ClassDef) -> Iterator[Resolver]:
         attrs = _class_attrs(cls)
@@ -550,9 +554,11 @@ class _Strawberry:
                             tuple(arguments), returns_list, paginated)
 
 
-def _annotation_shape(node: cst.BaseExpression | None) -> tuple[bool, bool]:
+def _annotation_shape(node: cst.BaseExpression | None) -> tuple[bool | None, bool]:
     """(a list, a page) for a return annotation: ``list[User]``, ``Optional[List[T]]``,
-    ``Connection[User]``, ``OffsetPaginated[T]``."""
+    ``Connection[User]``, ``OffsetPaginated[T]``; no annotation says nothing."""
+    if node is None:
+        return None, False
     for _ in range(6):
         if node is None:
             return False, False
@@ -598,13 +604,15 @@ class _Sdl:
         self.scalars = set(re.findall(r"scalar\s+(\w+)", text))
         self.inputs: dict[str, list[str]] = {}
         self.fields: dict[tuple[str, str], dict[str, str]] = {}
+        self.returns: dict[tuple[str, str], str] = {}  # field -> its type (``[Post!]!``)
         for kind, type_name, body in _SDL_TYPE.findall(text):
             if kind == "input":
                 self.inputs[type_name] = [t for _, _, t in _SDL_FIELD.findall(body)]
                 continue
-            for field, args, _ in _SDL_FIELD.findall(body):
+            for field, args, returns in _SDL_FIELD.findall(body):
                 self.fields[(type_name, _norm(field))] = {
                     _norm(n): t for n, t in _SDL_ARG.findall(args or "")}
+                self.returns[(type_name, _norm(field))] = returns
 
     def kind(self, type_name: str, depth: int = 0) -> tuple[ArgKind, str | None]:
         base = type_name.strip("[]!")
@@ -713,7 +721,10 @@ class _Ariadne:
             rest = [k for n, (k, _) in declared.items() if n not in named]
             kind = max(rest, key=lambda k: _RISK[k]) if rest else ArgKind.UNKNOWN
             arguments.append(Argument(star, kind))
-        return GraphqlField("ariadne", operation, type_name, field, tuple(arguments))
+        returns = self.sdl.returns.get((type_name, _norm(field))) if self.sdl is not None \
+            else None
+        return GraphqlField("ariadne", operation, type_name, field, tuple(arguments),
+                            returns.startswith("[") if returns else None)
 
 
 def _set_field_calls(module: cst.Module) -> list[cst.Call]:
@@ -743,11 +754,13 @@ def find_resolvers(module: cst.Module, imports: ImportMap) -> list[Resolver]:
 
 def methods_for(field: GraphqlField) -> frozenset[str]:
     """What a field reads like to the HTTP-shaped rules: a mutation changes state (POST),
-    a query reads (GET); a connection or paginated field pages what its resolver returns,
-    so it answers as no collection route at all; a subscription streams."""
+    a query that may return a list reads like a GET collection route; a field declared to
+    return one object (the library narrows a queryset to it), a connection or a paginated
+    field (they page what the resolver returns) and a subscription (it streams) answer as
+    no collection route at all."""
     if field.operation == "mutation":
         return frozenset({"POST"})
-    if field.operation == "subscription" or field.paginated:
+    if field.operation == "subscription" or field.paginated or field.returns_list is False:
         return frozenset()
     return frozenset({"GET"})
 
@@ -767,3 +780,8 @@ FREE_STRUCTURE = "(free structure)"
 def argument_key(name: str, kind: ArgKind) -> str:
     return f"GraphQL argument `{name}` " + ("(free text)" if kind is ArgKind.TEXT
                                            else FREE_STRUCTURE)
+
+
+def free_structure(keys: set[str] | frozenset[str]) -> bool:
+    """Does any of these payload keys name an argument of free structure?"""
+    return any(FREE_STRUCTURE in k for k in keys)

@@ -253,7 +253,7 @@ class RouteFinder:
             field = found.field
             self._add(Route(found.function, field.library, gql.methods_for(field), field.path,
                             found.owner, _decorator_names(found.function, self.imports),
-                            is_list_action=field.returns_list and not field.paginated,
+                            is_list_action=bool(field.returns_list) and not field.paginated,
                             graphql=field))
 
     def _declared(self, module: cst.Module,

@@ -45,19 +45,17 @@ class RequestDataUnvalidated(Check):
     def _resolver(self, node: cst.FunctionDef, field: gql.GraphqlField, admin: bool) -> None:
         """A GraphQL resolver: its arguments the schema leaves unchecked (``String``,
         ``JSONString``...) are its payloads. Free structure is held to a whole body's
-        standard; free text to a named form field's (medium at most, and at the audit
-        level where it only selects rows as a bound lookup)."""
+        standard; free text to a named form field's (medium at most). Free text that only
+        selects rows as a bound lookup (``Conference.objects.get(code=code)``) is what the
+        schema let through on purpose, a string: nothing is left to validate."""
         pf = PayloadFlow(self.ctx, node, gql.argument_payloads(field))
+        pf.sinks = [s for s in pf.sinks if not s.lookup or gql.free_structure(s.keys)]
         start = len(self.candidates)
         report_unvalidated(self, pf, MESSAGE, audit_only=admin)
-        lookups = {id(s.node) for s in pf.sinks if s.lookup}
         for i in range(start, len(self.candidates)):
             at, cand = self.candidates[i]
-            if gql.FREE_STRUCTURE in (cand.message or ""):
-                continue
-            level = "low" if cand.node_key in lookups else \
-                "medium" if cand.confidence == "high" else cand.confidence
-            self.candidates[i] = (at, replace(cand, confidence=level))
+            if cand.confidence == "high" and gql.FREE_STRUCTURE not in (cand.message or ""):
+                self.candidates[i] = (at, replace(cand, confidence="medium"))
 
     def _may_read_request(self, node: cst.FunctionDef) -> bool:
         """Helpers outside routes that read the request: Flask's global or a request param."""
