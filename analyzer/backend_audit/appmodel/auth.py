@@ -376,8 +376,14 @@ def dependency_facts(ctx: ModuleContext) -> list[dict]:
             for p in (*params.params, *params.kwonly_params))
         body = ctx.module.code_for_node(stmt.body)
         direct = direct or bool(_REFUSES.search(body) or MANUAL_AUTH.search(body))
-        out.append({"name": f"{module}.{stmt.name.value}" if module else stmt.name.value,
-                    "direct": direct, "deps": parameter_dependencies(stmt, ctx, aliases)})
+        deps = parameter_dependencies(stmt, ctx, aliases)
+        # A function that neither authenticates nor takes a dependency is no evidence
+        # (its plain annotations, ``request: Request``, are no dependencies).
+        takes = re.search(r"\b(Depends|Security)\(|Annotated\[",
+                          ctx.module.code_for_node(stmt.params))
+        if direct or deps and (takes or any(n.rsplit(".", 1)[-1] in aliases for n in deps)):
+            out.append({"name": f"{module}.{stmt.name.value}" if module else stmt.name.value,
+                        "direct": direct, "deps": deps})
     for name, value in aliases.items():
         if isinstance(value, cst.Subscript) and last_name(value.value) == "Annotated":
             deps = dependency_targets(value, ctx, {})

@@ -12,8 +12,14 @@ from backend_audit.visitor import Collector
 
 class AuthDependencyFacts(Collector):
     requires_frameworks = frozenset({"fastapi", "starlette"})
-    words = ("Depends", "Security", "Annotated", "HTTPException", "401", "403", "uthoriz",
-             "orbidden", "current_user", "is_authenticated")
+    # Everything that can make a function a dependency (``Depends``/``Security``) or an
+    # authenticating one (appmodel.auth's _REFUSES and MANUAL_AUTH).
+    words = ("Depends", "Security", "401", "403", "uthoriz", "UTHORIZ", "orbidden",
+             "NotAuthenticated", "current_user", "is_authenticated", "jwt", "g.user",
+             "request.user", "has_perm", "PermissionDenied", "check_permission", "uthenticate",
+             "require_user", "verify_token", "decode_token", "request.auth",
+             "check_authorized", "authorized_userid", "pi-key", "PI-Key", "PI-KEY", "earer",
+             "APIKey", "HTTPBasic")
     skips_migrations = True
 
     def visit_Module(self, node: cst.Module) -> None:

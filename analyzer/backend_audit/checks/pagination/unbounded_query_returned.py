@@ -26,6 +26,7 @@ from dataclasses import replace
 import libcst as cst
 
 from backend_audit.appmodel.auth import admin_only
+from backend_audit.appmodel.model_growth import growth
 from backend_audit.appmodel.names import dotted_name, get_arg
 from backend_audit.appmodel.project import Fact, ProjectFacts
 from backend_audit.appmodel.routes import Route
@@ -89,7 +90,7 @@ class UnboundedQueryReturned(Check):
             if hit.query.kind == "via" and not hit.query.applied:
                 self.ctx.add_fact("route-rows-function", {
                     "via": hit.query.via, "route": route.name, "path": route.path or "",
-                    "doubts": _doubts(hit) + admin_doubts,
+                    "doubts": _doubts(hit) + admin_doubts, "admin": bool(admin_doubts),
                     "through": list(hit.through)})
                 continue
             where = f" ({route.path})" if route.path else ""
@@ -100,7 +101,8 @@ class UnboundedQueryReturned(Check):
             doubts = _doubts(hit) + int(hit.query.kind == "via") + admin_doubts
             self.report(hit.node, message=message, confidence=_confidence(doubts),
                         through=list(hit.through), eq_columns=list(hit.query.eq_columns),
-                        model=hit.query.model, via=hit.query.via)
+                        model=hit.query.model, via=hit.query.via, doubts=doubts,
+                        admin=bool(admin_doubts))
 
     def _function(self, node: cst.FunctionDef) -> None:
         class_name = self.ctx.class_stack[-1].name.value if self.ctx.class_stack else None
@@ -136,7 +138,8 @@ class UnboundedQueryReturned(Check):
             return None
         function = data.get("function")
         if function is None:
-            return candidate
+            return _weigh_growth(candidate, data.get("doubts"), project,
+                                 admin=data.get("admin", False))
         routes = _routes_returning(data["module"], function, index)
         if not routes:
             return None
@@ -151,7 +154,8 @@ class UnboundedQueryReturned(Check):
                    f"{fact.module}{others} returns them; page the query (limit/offset, "
                    "cursor or page size).")
         doubts = data["doubts"] + route["doubts"] + int(chain > 0)
-        return replace(candidate, message=message, confidence=_confidence(doubts))
+        return _weigh_growth(replace(candidate, message=message), doubts, project,
+                             admin=route.get("admin", False))
 
 
 class _FactIndex:
@@ -269,6 +273,24 @@ def _doubts(hit: Hit) -> int:
     parent's children, one user's rows) count twice: on the judged real-code corpus such
     sets were bounded in practice every time."""
     return len(set(hit.doubts)) + 2 * int(hit.query.filtered)
+
+
+def _weigh_growth(candidate: Candidate, doubts: int | None,
+                  project: ProjectFacts, admin: bool = False) -> Candidate:
+    """Whether the table grows with use. On the judged corpus every table whose rows only
+    administrators add (challenges, settings groups, plugins) or that no route in view
+    adds rows to (fixtures, signals, a serializer's generic save) was bounded in practice:
+    two more doubts. A table an ordinary client's route adds rows to (sign-up, posting a
+    book) grows: one doubt fewer, never above medium (how fast is not in view)."""
+    if doubts is None:
+        return candidate
+    grows = growth(candidate.data.get("model"), project)
+    admin_doubts = 2 if admin else 0  # an admin-only route's doubts stay whatever grows
+    if grows == "client":
+        doubts = max(doubts - admin_doubts - 1, 1) + admin_doubts
+    else:
+        doubts += 2
+    return replace(candidate, confidence=_confidence(doubts))
 
 
 def _confidence(doubts: int) -> str:

@@ -1,0 +1,25 @@
+"""Records the models each state-changing route creates (fact ``model.created``)."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from backend_audit.appmodel.auth import admin_only, effectively_mutating
+from backend_audit.appmodel.model_growth import FACT_MODEL_CREATED, models_created
+from backend_audit.visitor import Collector
+
+
+class ModelGrowthFacts(Collector):
+    requires_frameworks = frozenset({"flask", "fastapi", "django", "drf", "starlette",
+                                     "aiohttp", "quart", "sanic", "litestar", "ninja",
+                                     "bottle", "falcon", "pyramid", "tornado"})
+    words = ("create", ".add(", ".add_all(", ".save(", "insert", ".merge(")
+    skips_migrations = True
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        for route in self.ctx.routes.routes:
+            if not effectively_mutating(route, self.ctx):
+                continue
+            admin = admin_only(route)
+            for model in sorted(models_created(route.function)):
+                self.ctx.add_fact(FACT_MODEL_CREATED, {"model": model, "admin": admin})

@@ -1,0 +1,98 @@
+"""Which models grow through the application's own routes.
+
+A query returning every row of a table matters when the table grows with use: users
+registering, customers posting orders. It does not when only administrators add rows
+(challenges of a CTF, settings groups, forum categories) or nothing serves their
+creation at all (audit rows written by signals). This module finds, in one route's body,
+the models it creates; the facts say whether some route an ordinary client reaches
+creates each model, so the unbounded-query rule can weigh its finding.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from backend_audit.appmodel.names import dotted_name, last_name
+
+# Fact ``model.created``: {"model": class name, "admin": bool} for a model that a
+# state-changing route creates in its own body (``admin``: only administrators reach it).
+FACT_MODEL_CREATED = "model.created"
+_CREATE_METHODS = frozenset({"create", "get_or_create", "update_or_create", "bulk_create",
+                             "create_one", "insert"})
+_PERSIST_METHODS = frozenset({"add", "add_all", "save", "merge", "insert_one", "persist"})
+
+
+def _model_name(node: cst.BaseExpression) -> str | None:
+    name = last_name(node)
+    return name if name and name[:1].isupper() and not name.isupper() else None
+
+
+class _Creations(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.constructed: dict[str, str] = {}  # variable -> model of ``v = Model(...)``
+        self.models: set[str] = set()
+        self.persisted_names: set[str] = set()
+        self.inline: set[str] = set()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if isinstance(node.value, cst.Call):
+            model = _model_name(node.value.func)
+            if model and isinstance(node.value.func, (cst.Name, cst.Attribute)):
+                for target in node.targets:
+                    name = dotted_name(target.target)
+                    if name:
+                        self.constructed[name] = model
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not isinstance(func, cst.Attribute):
+            return
+        method = func.attr.value
+        if method in _CREATE_METHODS:
+            owner = func.value
+            if isinstance(owner, cst.Attribute) and owner.attr.value == "objects":
+                owner = owner.value  # Django: Model.objects.create(...)
+            model = _model_name(owner)
+            if model:
+                self.models.add(model)
+        elif method in _PERSIST_METHODS:
+            if method == "save" and not node.args:
+                name = dotted_name(func.value)  # obj.save()
+                if name:
+                    self.persisted_names.add(name)
+            for arg in node.args:  # session.add(obj) / session.add(Model(...))
+                value = arg.value
+                if isinstance(value, cst.Call):
+                    model = _model_name(value.func)
+                    if model:
+                        self.inline.add(model)
+                name = dotted_name(value)
+                if name:
+                    self.persisted_names.add(name)
+
+
+def models_created(fn: cst.FunctionDef) -> set[str]:
+    """Models a handler's body creates: ``Model.objects.create(...)``, ``session.add(
+    Model(...))``, or ``m = Model(...)`` later added to a session or saved."""
+    found = _Creations()
+    fn.body.visit(found)
+    return found.models | found.inline | {model for name, model in found.constructed.items()
+                                          if name in found.persisted_names}
+
+
+def growth(model: str | None, project) -> str | None:
+    """"client" when a route an ordinary client reaches creates ``model``; "admin" when
+    only administrators' routes do; None when no route in view creates it."""
+    if not model:
+        return None
+    index = project.memo.get(FACT_MODEL_CREATED)
+    if index is None:
+        index = {}
+        for fact in project.values(FACT_MODEL_CREATED):
+            admin = index.get(fact["model"], True)
+            index[fact["model"]] = admin and bool(fact["admin"])
+        project.memo[FACT_MODEL_CREATED] = index
+    short = model.split(".")[-1]
+    if short not in index:
+        return None
+    return "admin" if index[short] else "client"
