@@ -777,11 +777,21 @@ def argument_payloads(field: GraphqlField) -> dict[str, str]:
 FREE_STRUCTURE = "(free structure)"
 
 
+TEXT_KEY = "(free text)"
+
+
 def argument_key(name: str, kind: ArgKind) -> str:
-    return f"GraphQL argument `{name}` " + ("(free text)" if kind is ArgKind.TEXT
+    return f"GraphQL argument `{name}` " + (TEXT_KEY if kind is ArgKind.TEXT
                                            else FREE_STRUCTURE)
 
 
 def free_structure(keys: set[str] | frozenset[str]) -> bool:
     """Does any of these payload keys name an argument of free structure?"""
     return any(FREE_STRUCTURE in k for k in keys)
+
+
+def fields_of_text_only(keys: set[str] | frozenset[str]) -> bool:
+    """Are these payload keys all named fields of free-text arguments? A string has no
+    named fields: ``conference.pretix_event_id`` after ``conference =
+    Conference.objects.get(code=conference)`` is a column of the row the text selected."""
+    return bool(keys) and all(f"{TEXT_KEY}#" in k for k in keys)
