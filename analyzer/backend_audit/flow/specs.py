@@ -340,18 +340,22 @@ def _drops_quotes(expr: cst.BaseExpression) -> bool:
 INJECTION = Spec("injection")
 # What function summaries record: cleaned only by what cleans for every sink.
 SUMMARY = Spec("summary", sanitisers=UNIVERSAL_SANITISERS)
+# HTML escaping keeps ``;``, ``|``, ``$(...)`` and ``../``: for a command line, a path or
+# code it hands the value on as it is.
 COMMAND = Spec(
     "command",
     sanitisers=(SANITISERS - HTML_ESCAPES) | {
         "quote_plus", "ip_address", "ip_network", "ip_interface", "IPv4Address",
         "IPv6Address"},
-    sanitiser_qualnames=frozenset({"shlex.join", "shlex.quote", "pipes.quote"}))
+    sanitiser_qualnames=frozenset({"shlex.join", "shlex.quote", "pipes.quote"}),
+    passthrough=PASSTHROUGH | HTML_ESCAPES)
 # Reduce a name to its last component, or vet it whole. Escaping for HTML or URLs
 # leaves ``../`` as it is.
 PATH = Spec("path", sanitisers=(SANITISERS - HTML_ESCAPES - {"quote", "urlencode"}) | {
-    "basename", "token_hex", "token_urlsafe", "get_available_name"})
+    "basename", "token_hex", "token_urlsafe", "get_available_name"},
+    passthrough=PASSTHROUGH | HTML_ESCAPES)
 # Escaping for HTML does not stop ``__import__("os").system(...)``.
-CODE = Spec("code", sanitisers=SANITISERS - HTML_ESCAPES)
+CODE = Spec("code", sanitisers=SANITISERS - HTML_ESCAPES, passthrough=PASSTHROUGH | HTML_ESCAPES)
 TEMPLATE = Spec("template")
 DESERIALIZATION = Spec("deserialization")
 NOSQL = Spec("nosql")

@@ -18,6 +18,13 @@ import libcst as cst
 
 from backend_audit.appmodel.names import get_arg, last_name, string_value
 from backend_audit.engines.walk import descendants
+from backend_audit.flow.sinks import (
+    CLIENT_FACTORIES,
+    CLIENT_METHODS,
+    URL_FUNCTIONS,
+    URL_WRAPPERS,
+    URLJOIN,
+)
 from backend_audit.flow.specs import OUTBOUND
 from backend_audit.flow.taint import Taint, single_segment_params
 from backend_audit.visitor import Check
@@ -31,31 +38,6 @@ _MESSAGES = {
     LOW: "Client input fills a path segment of an outbound HTTP request to a fixed host, "
          "so the client can reach other paths of that service.",
 }
-_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
-# Module-level functions: qualified name -> position of the URL argument.
-_FUNCTIONS: dict[str, int] = {
-    **{f"{pkg}.{verb}": 0 for pkg in ("requests", "requests.api", "httpx") for verb in _VERBS},
-    "requests.request": 1, "requests.api.request": 1, "httpx.request": 1, "httpx.stream": 1,
-    "urllib.request.urlopen": 0, "urllib.request.urlretrieve": 0, "urllib2.urlopen": 0,
-    "urllib3.request": 1, "aiohttp.request": 1,
-}
-# Calls that make a client object whose methods send requests.
-_CLIENT_FACTORIES = frozenset({
-    "requests.Session", "requests.session", "requests.sessions.Session", "httpx.Client",
-    "httpx.AsyncClient", "aiohttp.ClientSession", "aiohttp.client.ClientSession",
-    "urllib3.PoolManager", "urllib3.ProxyManager", "urllib3.poolmanager.PoolManager",
-})
-# Client methods: name -> position of the URL argument.
-_CLIENT_METHODS: dict[str, int] = {
-    **{verb: 0 for verb in _VERBS}, "request": 1, "stream": 1, "urlopen": 1,
-    "request_encode_url": 1, "build_request": 1, "ws_connect": 0,
-}
-# Objects that carry a URL to a sender: qualified name -> position of the URL.
-_URL_WRAPPERS: dict[str, int] = {
-    "urllib.request.Request": 0, "urllib2.Request": 0, "requests.Request": 1,
-    "httpx.Request": 1, "httpx.URL": 0, "yarl.URL": 0,
-}
-_URLJOIN = frozenset({"urllib.parse.urljoin", "urlparse.urljoin", "requests.compat.urljoin"})
 _UNKNOWN = "\x00"  # text we cannot read (a setting, an environment variable...)
 _MAX_DEPTH = 12
 _BUDGET = 400  # parts read per URL: names with many values multiply the readings
@@ -80,10 +62,10 @@ class OutboundUrlFromRequest(Check):
         qual = imports.qualname(call.func)
         position: int | None = None
         if qual is not None:
-            position = _FUNCTIONS.get(qual)
+            position = URL_FUNCTIONS.get(qual)
         elif isinstance(call.func, cst.Attribute) and \
-                call.func.attr.value in _CLIENT_METHODS and self._is_client(call.func.value):
-            position = _CLIENT_METHODS[call.func.attr.value]
+                call.func.attr.value in CLIENT_METHODS and self._is_client(call.func.value):
+            position = CLIENT_METHODS[call.func.attr.value]
         if position is None:
             return None
         arg = get_arg(call, "url", position)
@@ -95,7 +77,7 @@ class OutboundUrlFromRequest(Check):
         if isinstance(expr, cst.Await):
             return self._is_client(expr.expression, depth + 1)
         if isinstance(expr, cst.Call):
-            return self.ctx.imports.qualname(expr.func) in _CLIENT_FACTORIES
+            return self.ctx.imports.qualname(expr.func) in CLIENT_FACTORIES
         if isinstance(expr, cst.Name):
             values = self.values_of(expr.value)
             if any(self._is_client(v, depth + 1) for v in values):
@@ -117,7 +99,7 @@ class OutboundUrlFromRequest(Check):
                 if isinstance(ann, cst.Subscript) and last_name(ann.value) == "Annotated":
                     first = ann.slice[0].slice
                     ann = first.value if isinstance(first, cst.Index) else ann
-                return self.ctx.imports.qualname(ann) in _CLIENT_FACTORIES
+                return self.ctx.imports.qualname(ann) in CLIENT_FACTORIES
         return False
 
     def _client_attribute(self, cls: cst.ClassDef, attr: str) -> bool:
@@ -125,7 +107,7 @@ class OutboundUrlFromRequest(Check):
         imports = self.ctx.imports
         for node in descendants(cls, cst.Assign):
             if isinstance(node.value, cst.Call) and \
-                    imports.qualname(node.value.func) in _CLIENT_FACTORIES:
+                    imports.qualname(node.value.func) in CLIENT_FACTORIES:
                 for t in node.targets:
                     target = t.target
                     if isinstance(target, cst.Attribute) and target.attr.value == attr and \
@@ -238,11 +220,11 @@ class _UrlReader:
             return max(levels) if levels else None
         if isinstance(expr, cst.Call):
             qual = self.ctx.imports.qualname(expr.func)
-            if qual in _URL_WRAPPERS:
-                arg = get_arg(expr, "url", _URL_WRAPPERS[qual])
+            if qual in URL_WRAPPERS:
+                arg = get_arg(expr, "url", URL_WRAPPERS[qual])
                 return self._parts([arg.value, *rest], prefix, depth + 1, active) \
                     if arg is not None else None
-            if qual in _URLJOIN or (qual is None and last_name(expr.func) == "urljoin"):
+            if qual in URLJOIN or (qual is None and last_name(expr.func) == "urljoin"):
                 return self._urljoin(expr, prefix, depth, active)
         source = self.taint.source(expr)
         if source is None:

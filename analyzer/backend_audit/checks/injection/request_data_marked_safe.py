@@ -9,30 +9,9 @@ from backend_audit.appmodel.requests import request_input
 from backend_audit.engines.walk import walk
 from backend_audit.flow.locals import is_dynamic_string
 from backend_audit.flow.reflected import ReflectedTaint
+from backend_audit.flow.sinks import FORMAT_HTML, HTML_RESPONSES, MARK_SAFE, TYPED_RESPONSES
 from backend_audit.visitor import Check
 
-# Wrappers that switch autoescaping off for their argument.
-MARK_SAFE = frozenset({
-    "markupsafe.Markup", "flask.Markup", "jinja2.Markup", "django.utils.safestring.mark_safe",
-    "django.utils.safestring.SafeString", "django.utils.safestring.SafeText",
-})
-# ``format_html(format_string, *args)`` escapes the args but trusts the format string.
-FORMAT_HTML = frozenset({"django.utils.html.format_html"})
-# Responses whose body is served as text/html unless another type is given.
-HTML_RESPONSES = frozenset({
-    "django.http.HttpResponse", "django.http.HttpResponseBadRequest",
-    "django.http.HttpResponseNotFound", "django.http.HttpResponseForbidden",
-    "django.http.HttpResponseServerError",
-    "django.http.response.HttpResponse", "fastapi.responses.HTMLResponse",
-    "starlette.responses.HTMLResponse", "flask.make_response", "flask.Response",
-    "flask.wrappers.Response", "werkzeug.Response", "werkzeug.wrappers.Response",
-    "werkzeug.wrappers.response.Response",
-})
-# Responses that are HTML only when told so (``media_type="text/html"``).
-TYPED_RESPONSES = frozenset({
-    "starlette.responses.Response", "fastapi.responses.Response", "fastapi.Response",
-    "aiohttp.web.Response", "aiohttp.web_response.Response",
-})
 _TYPE_KEYWORDS = ("content_type", "mimetype", "media_type")
 _LINKABLE_SCALARS = frozenset({"query", "form", "path"})
 FORMATTED, RAW = "formatted", "raw"

@@ -15,12 +15,11 @@ import re
 import libcst as cst
 
 from backend_audit.appmodel.names import get_arg, last_name, string_value
+from backend_audit.flow.sinks import ELEMENTPATH_METHODS, XPATH_CLASSES
 from backend_audit.flow.specs import XPATH
 from backend_audit.flow.taint import Taint
 from backend_audit.visitor import Check
 
-_XPATH_CLASSES = frozenset({"lxml.etree.XPath", "lxml.etree.ETXPath"})
-_ELEMENTPATH_METHODS = frozenset({"find", "findall", "findtext", "iterfind"})
 _XML_PACKAGES = ("lxml", "xml.etree", "defusedxml")
 # Text of an ElementPath expression: a step, a predicate or an attribute test.
 _PATH_SYNTAX = re.compile(r"[/\[@]|^\.")
@@ -36,7 +35,7 @@ class XpathBuiltFromRequest(Check):
         qual = self.ctx.imports.qualname(node.func)
         expr: cst.BaseExpression | None = None
         confidence: str | None = None
-        if qual in _XPATH_CLASSES:
+        if qual in XPATH_CLASSES:
             arg = get_arg(node, "path", 0)
             expr = arg.value if arg is not None else None
         elif qual is None and isinstance(node.func, cst.Attribute):
@@ -44,7 +43,7 @@ class XpathBuiltFromRequest(Check):
             if method == "xpath":
                 arg = get_arg(node, "_path", 0) or get_arg(node, "query", 0)
                 expr = arg.value if arg is not None else None
-            elif method in _ELEMENTPATH_METHODS and self._xml_module():
+            elif method in ELEMENTPATH_METHODS and self._xml_module():
                 arg = get_arg(node, "path", 0)
                 if arg is not None and (self._path_text(arg.value) or
                                         self._xml_receiver(node.func.value)):
