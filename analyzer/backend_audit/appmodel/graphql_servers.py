@@ -192,3 +192,12 @@ def names_class(fact_name: str, view: str) -> bool:
     (``.views.MyView`` from a sibling module, ``pkg.views.MyView``, ``MyView`` locally)?"""
     bare = view.lstrip(".")
     return fact_name == bare or fact_name.endswith("." + bare)
+
+
+# Folders whose code serves operators, not the public (``misago/graphql/admin/``).
+ADMIN_DIRS = frozenset({"admin", "backoffice", "staff"})
+
+
+def admin_path(path: str) -> bool:
+    """Code in an admin area: an endpoint only trusted operators reach."""
+    return bool(ADMIN_DIRS & set(path.split("/")[:-1]))

@@ -28,6 +28,12 @@ def _message(library: str, ide: servers.Ide) -> str:
     return MESSAGE.format(library=library, what=WHAT.get(library, "GraphiQL"), how=how)
 
 
+def _confidence(ide: servers.Ide, path: str) -> str:
+    """medium when turned on by a literal; low when on by default (many such APIs are
+    public on purpose) or served from an admin area."""
+    return "medium" if ide is servers.Ide.EXPLICIT and not servers.admin_path(path) else "low"
+
+
 class GraphqlIdeOrIntrospectionEnabled(Check):
     rule_id = "BA704"
 
@@ -56,7 +62,7 @@ class GraphqlIdeOrIntrospectionEnabled(Check):
         ide = servers.effective_ide(server.library, server.ide)
         if ide is not servers.Ide.OFF:
             self.report(node, message=_message(server.library, ide),
-                        confidence="medium" if ide is servers.Ide.EXPLICIT else "low",
+                        confidence=_confidence(ide, self.ctx.path),
                         default=ide is servers.Ide.DEFAULT)
 
     @classmethod
@@ -76,7 +82,7 @@ class GraphqlIdeOrIntrospectionEnabled(Check):
             if ide is servers.Ide.OFF:
                 return None
             candidate = replace(candidate, message=_message(library, ide),
-                                confidence="medium" if ide is servers.Ide.EXPLICIT else "low",
+                                confidence=_confidence(ide, candidate.path),
                                 data={**data, "default": ide is servers.Ide.DEFAULT})
         if candidate.data.get("default") and project.has(FACT_GRAPHQL_INTROSPECTION_OFF):
             return None  # introspection is turned off: the IDE has no schema to show
