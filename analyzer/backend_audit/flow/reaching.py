@@ -93,8 +93,10 @@ class Scope:
             i -= 1
         return -1
 
-    def same_loop(self, a: int, b: int) -> bool:
-        return any(s <= a < e and s <= b < e for s, e in self.loops)
+    def same_loop(self, defined: int, use: int) -> bool:
+        """A definition (taking effect at ``defined``, just past its value) and a read at
+        ``use`` inside one loop: the next round of the loop brings the value back."""
+        return any(s < defined <= e and s <= use < e for s, e in self.loops)
 
     def definitions(self, name: str) -> list[Definition]:
         out = [Definition(v, self.end(v), self.replacing.get(id(v)))
@@ -123,8 +125,8 @@ class Scope:
         if last is None:
             return reach, True
         kept = [d for d in reach if d is last or last.position < d.position <= pos or
-                (d.position > pos and any(s <= d.position < e and s <= pos < e and
-                                          s > last.position for s, e in self.loops))]
+                (d.position > pos and any(s < d.position <= e and s <= pos < e and
+                                          s >= last.position for s, e in self.loops))]
         return kept, False
 
 

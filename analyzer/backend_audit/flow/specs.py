@@ -243,6 +243,9 @@ def is_secret_name(name: str) -> bool:
         words[-1] == "key" and len(words) > 1 and words[-2] in KEY_QUALIFIERS)
 
 
+_FIELD_READS = frozenset({"get", "pop", "getlist", "setdefault", "getone"})
+
+
 @dataclass(frozen=True)
 class SecretSources(Sources):
     """A value named like a secret: a variable, attribute, dictionary key or call
@@ -264,9 +267,12 @@ class SecretSources(Sources):
             callee = last_name(expr.func) or ""
             if callee and is_secret_name(callee):
                 return Verdict.SOURCE  # create_access_token(user), user.rotate_api_key()
-            if callee == "get" and expr.args and \
-                    is_secret_name(string_value(expr.args[0].value) or ""):
-                return Verdict.SOURCE  # headers.get("Authorization")
+            key = string_value(expr.args[0].value) if expr.args else None
+            if isinstance(expr.func, cst.Attribute) and callee in _FIELD_READS and \
+                    key is not None:
+                # ``headers.get("Authorization")`` is one; ``credentials.get("username")``
+                # is another field of a secret-named mapping, not the secret
+                return Verdict.SOURCE if is_secret_name(key) else Verdict.CLEAN
         return None
 
 
