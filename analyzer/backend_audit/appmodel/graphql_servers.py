@@ -191,7 +191,9 @@ def names_class(fact_name: str, view: str) -> bool:
     """Does a view-class fact's qualified name match ``view`` as a module imports it
     (``.views.MyView`` from a sibling module, ``pkg.views.MyView``, ``MyView`` locally)?"""
     bare = view.lstrip(".")
-    return fact_name == bare or fact_name.endswith("." + bare)
+    # ``nautobot.core.views.X`` imported absolutely, recorded as ``core.views.X`` when the
+    # scan starts inside the package
+    return fact_name == bare or fact_name.endswith("." + bare) or bare.endswith("." + fact_name)
 
 
 # Folders whose code serves operators, not the public (``misago/graphql/admin/``).
