@@ -84,6 +84,9 @@ def test_carries_input(body: str) -> None:
     'job = Job()\njob.label = request.form["c"]\nsink(job.cmd)',
     'a, b = request.json["a"], "fixed"\nsink(b)',
     'opts = {"level": "info"}\nnote = request.json["note"]\nsink(opts.pop("level", "warn"))',
+    # a lookup that must find a row before the value is used
+    'name = request.args["n"]\nrow = db.fetchone(SQL, {"id": name})\nif not row:\n'
+    '    raise LookupError(name)\nsink(name)',
     # branches that never run
     'n = 106\nif 7 * 42 - n > 200:\n    x = request.args["p"]\nelse:\n    x = "fixed"\nsink(x)',
     'x = request.args["p"] if 3 > 5 else "fixed"\nsink(x)',
@@ -100,6 +103,8 @@ def test_stopped(body: str) -> None:
     'p = request.args["p"]\nif not os.path.exists(p):\n    abort(404)\nsink(p)',
     # the guard's body is the rejected case, and the sink is inside it
     'name = request.args["n"]\nif ".." in name:\n    sink(name)',
+    # a value looked up, where the lookup's receiver is the request: no allow-list
+    'row = request.args.get("n")\nif row is None:\n    abort(400)\nsink(row)',
     # startswith on a path that was never normalised
     'p = os.path.join(BASE, request.args["p"])\n'
     'if not p.startswith(BASE):\n    abort(403)\nsink(p)',

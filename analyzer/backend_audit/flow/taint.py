@@ -62,7 +62,6 @@ from backend_audit.flow.specs import (
     INJECTION,
     LIBRARY_PACKAGES,
     WITH_DEFAULT,
-    Calls,
     Guarding,
     Spec,
     Verdict,
@@ -236,26 +235,28 @@ class ModuleIndexes:
         self.functions = ModuleFunctions(module)
         self.scopes: dict[int, Scope] = {}
         self.fields: dict[int, dict[str, list[tuple[cst.FunctionDef, cst.BaseExpression]]]] = {}
-        self._guards: dict[tuple[int, int], frozenset[str]] = {}
+        self._guards: dict[tuple[int, int, tuple[str, ...]], frozenset[str]] = {}
         self._nests: dict[int, bool] = {}
 
-    def guards(self, ctx: ModuleContext, kind: Guarding, node: cst.FunctionDef | cst.Module,
+    def guards(self, ctx: ModuleContext, spec: Spec, node: cst.FunctionDef | cst.Module,
                at: cst.CSTNode | None, flow: Flow) -> frozenset[str]:
         """The names guards vet (flow/guards.py) for a sink at ``at``: the same for every
         sink of one statement."""
+        kind = spec.guards
         if kind is Guarding.NONE or (kind is Guarding.DOMINATING and at is None):
             return frozenset()
         if kind is Guarding.ANYWHERE:
-            key: tuple[int, int] = (id(node), -1)
+            key: tuple[int, int, tuple[str, ...]] = (id(node), -1, ())
         else:
             assert at is not None
             scope = self.scope(node, flow)
             pos = scope.position(at)
-            key = (id(node), scope.statement_at(pos) if pos is not None else -2 - id(at))
+            key = (id(node), scope.statement_at(pos) if pos is not None else -2 - id(at),
+                   spec.guard_fragments)
         found = self._guards.get(key)
         if found is None:
             found = checked_names(node, flow) if kind is Guarding.ANYWHERE else \
-                guarded_names(node, at, flow, ctx.imports)
+                guarded_names(node, at, flow, ctx.imports, spec.guard_fragments)
             self._guards[key] = found
         return found
 
@@ -382,7 +383,7 @@ class Taint:
 
     def _guards(self, node: cst.FunctionDef | cst.Module, at: cst.CSTNode | None,
                 flow: Flow) -> frozenset[str]:
-        return self.indexes.guards(self.ctx, self.spec.guards, node, at, flow)
+        return self.indexes.guards(self.ctx, self.spec, node, at, flow)
 
     # ------------------------------------------------------------------ questions
     def source(self, expr: cst.BaseExpression) -> cst.BaseExpression | None:
@@ -587,8 +588,6 @@ class Taint:
             if isinstance(call.func, cst.Attribute):
                 parts = [call.func.value, *parts]
             return self._any(parts, frame, budget, path)
-        if spec.calls is Calls.ARGUMENTS:
-            return self._any(args, frame, budget, path)
         return self._project_call(call, frame, budget, path)
 
     def _project_call(self, call: cst.Call, frame: _Frame, budget: Budget,
@@ -638,7 +637,7 @@ class Taint:
         qual = qualified_name(self.ctx, fn, callee.owner)
         results: list[Reach | None] = []
         for value in flow.returns:
-            guarded = self.indexes.guards(self.ctx, self.spec.guards, fn, value, flow)
+            guarded = self.indexes.guards(self.ctx, self.spec, fn, value, flow)
             inner = _Frame(scope, fn, callee.owner, qual, frozenset(), guarded, binding,
                            frame, instance, functions=frame.functions | {id(fn)})
             found = self._walk(value, inner, budget.fresh_depth(), path)

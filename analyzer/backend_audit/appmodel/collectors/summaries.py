@@ -127,7 +127,7 @@ class TaintSummaries(Collector):
             maybe = maybe or (bool(spec.stops) and "replace" in calls)
             if spec.guards is Guarding.ANYWHERE and not maybe:
                 maybe = bool(names & module_indexes(self.ctx).guards(
-                    self.ctx, spec.guards, fn, at, self.ctx.flow(fn)))
+                    self.ctx, spec, fn, at, self.ctx.flow(fn)))
             if maybe and not Taint(self.ctx, spec, scope=fn, at=at).reach(value):
                 clean.append(spec.name)
         return clean
