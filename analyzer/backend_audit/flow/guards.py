@@ -33,6 +33,7 @@ import libcst as cst
 from backend_audit.appmodel.imports import ImportMap
 from backend_audit.appmodel.names import last_name, string_value
 from backend_audit.engines.walk import contains, descendants, walk
+from backend_audit.flow.budget import Budget
 from backend_audit.flow.locals import Flow
 
 # ``".." in name``: the literals whose presence people test for before using a value, as
@@ -276,16 +277,18 @@ def _call_names(call: cst.Call, vet: _Vet) -> set[str]:
     return set()
 
 
-def _normalised(expr: cst.BaseExpression, flow: Flow, depth: int = 0) -> bool:
+def _normalised(expr: cst.BaseExpression, flow: Flow, budget: Budget | None = None) -> bool:
     """``realpath(p)``, ``p.resolve()``, ``str(p.resolve())`` or a name holding one."""
-    if depth > 6:
+    budget = budget or Budget()
+    if budget.exhausted:
         return False
+    budget = budget.deeper()
     for call in descendants(expr, cst.Call):
         if last_name(call.func) in _NORMALISERS:
             return True
     for name in descendants(expr, cst.Name):
         for value in flow.values_of(name.value):
-            if _normalised(value, flow, depth + 1):
+            if _normalised(value, flow, budget):
                 return True
     return False
 
@@ -368,19 +371,21 @@ def _scheme_only(args: list[cst.Arg]) -> bool:
     return bool(values) and all(_SCHEME_ONLY.match(t) for t in values)
 
 
-def _fixed_collection(expr: cst.BaseExpression, depth: int = 0) -> bool:
+def _fixed_collection(expr: cst.BaseExpression, budget: Budget | None = None) -> bool:
     """An allow-list: a literal collection, a constant or a name that says it is one
     (``ALLOWED_HOSTS``, ``settings.webhook_domains``), not a cache or a request field."""
-    if depth > 3:
+    budget = budget or Budget()
+    if budget.exhausted:
         return False
+    budget = budget.deeper()
     if isinstance(expr, (cst.Set, cst.List, cst.Tuple, cst.Dict)):
         return True
     if isinstance(expr, cst.Call):
         func = expr.func
         if isinstance(func, cst.Attribute) and func.attr.value in ("keys", "values"):
-            return _fixed_collection(func.value, depth + 1)
+            return _fixed_collection(func.value, budget)
         if last_name(func) in ("frozenset", "set", "tuple", "list") and expr.args:
-            return _fixed_collection(expr.args[0].value, depth + 1)
+            return _fixed_collection(expr.args[0].value, budget)
         return False
     name = last_name(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else None
     if not name:
@@ -427,27 +432,29 @@ def _subjects(test: cst.BaseExpression) -> list[cst.BaseExpression]:
     return out
 
 
-def _root_names(expr: cst.BaseExpression, depth: int = 0) -> set[str]:
+def _root_names(expr: cst.BaseExpression, budget: Budget | None = None) -> set[str]:
     """Names a checked expression speaks for: ``url`` in ``urlparse(url).hostname``,
     ``host`` in ``host.lower()``; not ``data`` in ``data["kind"]`` (one field of it)."""
-    if depth > 8:
+    budget = budget or Budget()
+    if budget.exhausted:
         return set()
+    budget = budget.deeper()
     if isinstance(expr, cst.Name):
         return {expr.value}
     if isinstance(expr, cst.Attribute):
-        return _root_names(expr.value, depth + 1)
+        return _root_names(expr.value, budget)
     if isinstance(expr, cst.Await):
-        return _root_names(expr.expression, depth + 1)
+        return _root_names(expr.expression, budget)
     if isinstance(expr, cst.BooleanOperation):  # ``urlparse(url).hostname or ""``
-        return _root_names(expr.left, depth + 1) | _root_names(expr.right, depth + 1)
+        return _root_names(expr.left, budget) | _root_names(expr.right, budget)
     if isinstance(expr, cst.Call):
         if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _FIELD_READS:
             return set()  # ``data.get("kind")``: one field says nothing of the others
         found: set[str] = set()
         if isinstance(expr.func, cst.Attribute):
-            found |= _root_names(expr.func.value, depth + 1)
+            found |= _root_names(expr.func.value, budget)
         for arg in expr.args:
-            found |= _root_names(arg.value, depth + 1)
+            found |= _root_names(arg.value, budget)
         return found
     return set()
 

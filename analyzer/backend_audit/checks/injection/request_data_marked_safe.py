@@ -7,6 +7,7 @@ import libcst as cst
 from backend_audit.appmodel.names import get_arg, last_name, string_value
 from backend_audit.appmodel.requests import request_input
 from backend_audit.engines.walk import walk
+from backend_audit.flow.budget import Budget
 from backend_audit.flow.locals import is_dynamic_string
 from backend_audit.flow.reflected import ReflectedTaint
 from backend_audit.flow.sinks import FORMAT_HTML, HTML_RESPONSES, MARK_SAFE, TYPED_RESPONSES
@@ -79,7 +80,7 @@ class RequestDataMarkedSafe(Check):
         built by formatting or as one raw query/form/path value (an echo such as a
         webhook's challenge reply, reported at medium confidence)."""
         taint = ReflectedTaint(self.ctx)
-        shape = self._html_text(body, taint, 0, frozenset()) if formatted_only else FORMATTED
+        shape = self._html_text(body, taint, Budget(), frozenset()) if formatted_only else FORMATTED
         if shape is None:
             return
         source = taint.any_source(body)
@@ -90,12 +91,13 @@ class RequestDataMarkedSafe(Check):
             confidence = "medium"
         self.report(node, confidence=confidence)
 
-    def _html_text(self, expr: cst.BaseExpression, taint: ReflectedTaint, depth: int,
+    def _html_text(self, expr: cst.BaseExpression, taint: ReflectedTaint, budget: Budget,
                    seen: frozenset[str]) -> str | None:
         """What kind of string ``expr`` (following local names) is: ``FORMATTED`` text,
         one ``RAW`` value, or None (not text we know of)."""
-        if depth > 8:
+        if budget.exhausted:
             return None
+        budget = budget.deeper()
         if is_dynamic_string(expr):
             return FORMATTED
         parts: list[cst.BaseExpression] = []
@@ -112,7 +114,7 @@ class RequestDataMarkedSafe(Check):
             seen = seen | {expr.value}
         elif _scalar_read(expr) and request_input(expr, self.ctx.imports) in _LINKABLE_SCALARS:
             return RAW
-        shapes = {self._html_text(p, taint, depth + 1, seen) for p in parts}
+        shapes = {self._html_text(p, taint, budget, seen) for p in parts}
         return FORMATTED if FORMATTED in shapes else RAW if RAW in shapes else None
 
     # ---------------------------------------------------------------- content types

@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from backend_audit.appmodel.names import get_arg, string_value
+from backend_audit.flow.budget import Budget
 from backend_audit.flow.sinks import (
     COMMAND_FLAGS,
     EXEC_CALLS,
@@ -55,22 +56,25 @@ class ShellCommandFromRequest(TaintedSinkCheck):
             payload = self._shell_payload([positional[program], *argv[1:]])
         return payload
 
-    def _argv(self, expr: cst.BaseExpression, depth: int = 0) -> list[cst.BaseExpression] | None:
+    def _argv(self, expr: cst.BaseExpression,
+              budget: Budget | None = None) -> list[cst.BaseExpression] | None:
         """The items of an argv list literal (``["sh", "-c", cmd]``, a name holding one,
         or lists joined with ``+``); None when it is no list we can read."""
-        if depth > 4:
+        budget = budget or Budget()
+        if budget.exhausted:
             return None
+        budget = budget.deeper()
         if isinstance(expr, (cst.List, cst.Tuple)):
             if any(isinstance(e, cst.StarredElement) for e in expr.elements):
                 return None
             return [e.value for e in expr.elements]
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
-            left, right = self._argv(expr.left, depth + 1), self._argv(expr.right, depth + 1)
+            left, right = self._argv(expr.left, budget), self._argv(expr.right, budget)
             return left + right if left is not None and right is not None else None
         if isinstance(expr, cst.Name):
             values = self.ctx.flow().values_of(expr.value)
             if len(values) == 1 and not self.ctx.flow().items_of(expr.value):
-                return self._argv(values[0], depth + 1)
+                return self._argv(values[0], budget)
         return None
 
     def _shell_payload(self, argv: list[cst.BaseExpression]) -> list[cst.BaseExpression]:
