@@ -56,3 +56,26 @@ def test_a_depth_limit_anywhere_in_the_application_clears_its_schemas(tmp_path: 
         EXTENSIONS = [QueryDepthLimiter(max_depth=10)]
     """})
     assert not any(rule == "BA503" for rule, _, _ in found)
+
+
+def test_an_ide_served_only_to_signed_in_users_is_at_the_audit_level(tmp_path: Path) -> None:
+    found = _findings(tmp_path, {
+        "site/views.py": """
+            from django.contrib.auth.mixins import LoginRequiredMixin
+            from graphene_django.views import GraphQLView
+
+            class InternalGraphQLView(LoginRequiredMixin, GraphQLView):
+                pass
+        """,
+        "site/urls.py": """
+            from django.contrib.auth.decorators import login_required
+            from graphene_django.views import GraphQLView
+            from site.views import InternalGraphQLView
+
+            internal = InternalGraphQLView.as_view(graphiql=True)
+            wrapped = login_required(GraphQLView.as_view(graphiql=True))
+            public = GraphQLView.as_view(graphiql=True)
+        """,
+    })
+    ide = {line: level for (rule, path, line), level in found.items() if rule == "BA704"}
+    assert ide == {6: "low", 7: "low", 8: "medium"}

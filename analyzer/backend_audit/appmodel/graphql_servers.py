@@ -28,6 +28,7 @@ from enum import Enum
 
 import libcst as cst
 
+from backend_audit.appmodel.auth import AUTH_MIXIN
 from backend_audit.appmodel.imports import ImportMap
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
 
@@ -203,3 +204,9 @@ ADMIN_DIRS = frozenset({"admin", "backoffice", "staff"})
 def admin_path(path: str) -> bool:
     """Code in an admin area: an endpoint only trusted operators reach."""
     return bool(ADMIN_DIRS & set(path.split("/")[:-1]))
+
+
+def class_protected(node: cst.ClassDef) -> bool:
+    """A server subclass that only signed-in users reach (``LoginRequiredMixin``...)."""
+    return any(AUTH_MIXIN.search((dotted_name(b.value) or "").rsplit(".", 1)[-1])
+               for b in node.bases)
