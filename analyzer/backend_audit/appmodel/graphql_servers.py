@@ -210,3 +210,33 @@ def class_protected(node: cst.ClassDef) -> bool:
     """A server subclass that only signed-in users reach (``LoginRequiredMixin``...)."""
     return any(AUTH_MIXIN.search((dotted_name(b.value) or "").rsplit(".", 1)[-1])
                for b in node.bases)
+
+
+def error_formatter_param(fn: cst.FunctionDef, owner: cst.ClassDef | None,
+                          formatters: frozenset[str], imports: ImportMap) -> str | None:
+    """The error parameter of a GraphQL error formatter: a function given as ariadne's
+    ``error_formatter=`` (``def format_error(error, debug=False)``) or the
+    ``format_error`` override of a graphene view subclass. What it returns is what every
+    client sees for every error, unexpected ones included."""
+    if owner is not None:
+        if fn.name.value != "format_error" or server_class(owner, imports) is None:
+            return None
+    elif fn.name.value not in formatters:
+        return None
+    params = [p.name.value for p in (*fn.params.posonly_params, *fn.params.params)]
+    params = [p for p in params if p not in ("self", "cls")]
+    return params[0] if params else None
+
+
+def formatter_names(module: cst.Module) -> frozenset[str]:
+    """Functions a module hands to a server as ``error_formatter=``."""
+    found: set[str] = set()
+
+    class _Find(cst.CSTVisitor):
+        def visit_Arg(self, node: cst.Arg) -> None:
+            if node.keyword is not None and node.keyword.value == "error_formatter" and \
+                    isinstance(node.value, cst.Name):
+                found.add(node.value.value)
+
+    module.visit(_Find())
+    return frozenset(found)
