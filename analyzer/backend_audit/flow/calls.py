@@ -204,9 +204,10 @@ def callee_name(call: cst.Call, imports: ImportMap, path: str) -> str | None:
 
 
 def names_match(defined: str, called: str) -> bool:
-    """Whether a function recorded as ``defined`` (``pkg.db.run``, named after the
-    scanned file) is the one a call names as ``called`` (``pkg.db.run``, or a dotted
-    suffix or extension of it where the scan root and the import root differ)."""
+    """Whether a function, class or module recorded in a fact as ``defined``
+    (``pkg.db.run``, named after the scanned file) is the one code names as ``called``
+    (``pkg.db.run``, or a dotted suffix or extension of it where the scan root and the
+    import root differ)."""
     return defined == called or defined.endswith("." + called) or \
         called.endswith("." + defined)
 

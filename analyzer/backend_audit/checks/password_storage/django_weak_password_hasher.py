@@ -14,6 +14,7 @@ from backend_audit.appmodel.names import dotted_name, int_value, string_value
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.appmodel.test_context import TestAwareCheck, is_test_path
 from backend_audit.flow.budget import Budget
+from backend_audit.flow.calls import names_match
 from backend_audit.visitor import Candidate
 
 WEAK_HASHERS = frozenset({"MD5PasswordHasher", "SHA1PasswordHasher", "UnsaltedMD5PasswordHasher",
@@ -112,6 +113,6 @@ class DjangoWeakPasswordHasher(TestAwareCheck):
 def _custom(candidate: Candidate, path: str, project: ProjectFacts) -> Candidate | None:
     for fact in project.values("password.hasher-class"):
         defined = fact.get("path", "")
-        if defined == path or defined.endswith("." + path) or path.endswith("." + defined):
+        if names_match(defined, path):
             return candidate if fact.get("weak") else None
     return None
