@@ -275,3 +275,27 @@ def test_join_of_a_comprehension_reads_like_one_element() -> None:
     assert join_pieces(Shape(text=", ", pieces=(", ",)), None, element) == (":", COMPUTED)
     items = [Shape(text="a", pieces=("a",)), COMPUTED]
     assert join_pieces(Shape(text=", ", pieces=(", ",)), items, None) == ("a, ", COMPUTED)
+
+
+# ---------------------------------------------------------------------- on fixtures
+def test_confidence_of_parsed_sql_findings() -> None:
+    from pathlib import Path
+
+    from backend_audit.config import Config
+    from backend_audit.pipeline import ScanOptions, scan
+
+    fixture = Path(__file__).parent / "fixtures" / "sql-injection" / "flask_reports_parsed.py"
+    report = scan([fixture], Config(min_confidence="low"), ScanOptions(select=("BA301",),
+                                                                        jobs=1))
+    found = {f.region.start_line: str(f.confidence) for f in report.findings}
+    lines = fixture.read_text(encoding="utf-8").splitlines()
+
+    def line_of(text: str) -> int:
+        return next(n for n, line in enumerate(lines, 1) if text in line)
+
+    # A sort key, a table, a schema name the client picks: high, like a value it picks.
+    assert found[line_of("ORDER BY {sort}")] == "high"
+    assert found[line_of("DROP TABLE IF EXISTS {table}")] == "high"
+    assert found[line_of("SET search_path TO {tenant}")] == "high"
+    # A function's argument the parser cannot class keeps the reading without it.
+    assert found[line_of("pg_terminate_backend({pid})")] == "low"
