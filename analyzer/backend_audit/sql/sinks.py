@@ -359,7 +359,7 @@ class SqlSinkCheck(Check):
 
     def _check_sink(self, node: cst.Call, sink: Sink) -> None:
         scope = self.values.current_scope()
-        shapes = [seal(self.values.shape(arg, scope), sink.statement) for arg in sink.args]
+        shapes = [self.values.statement(arg, scope, sink.statement) for arg in sink.args]
         built = [s for s in shapes if s.built or s.raw_request]
         if built:
             shape = built[0]
@@ -386,7 +386,7 @@ class SqlSinkCheck(Check):
                 return
             arg = wrapper.argument(node, target)
             if arg is not None:
-                shape = seal(self.values.shape(arg, scope), statement=True)
+                shape = self.values.statement(arg, scope)
                 if shape.built or shape.raw_request:
                     self._report(node, shape)
             return
@@ -395,7 +395,7 @@ class SqlSinkCheck(Check):
         arg = _sql_arg(node)
         if arg is None or not _mentions_sql(arg, scope.flow):
             return
-        shape = seal(self.values.shape(arg, scope), statement=True)
+        shape = self.values.statement(arg, scope)
         if not (shape.built and shape.has_sql_words):
             return
         qual = self.ctx.imports.qualname(node.func)

@@ -41,6 +41,7 @@ from backend_audit.sql.shape import (
     in_value_slot,
     join,
     pieces_of,
+    seal,
     template_value_slot,
     unsafe,
 )
@@ -200,6 +201,22 @@ class SqlValues:
         if cacheable and not budget.exhausted:
             self._shapes[key] = result
         return result
+
+    def statement(self, expr: cst.BaseExpression, scope: Scope, whole: bool = True) -> Shape:
+        """The shape of the SQL text a call runs, read by the SQL parser (``seal``):
+        ``whole``, the text is a statement. A name given one of several statements
+        (``if ...: sql = "DESCRIBE ..." else: sql = "DESCRIBE ..."``) has each read as a
+        whole statement."""
+        if whole and isinstance(expr, cst.Name) and expr.value not in scope.guarded and \
+                expr.value not in scope.locals:
+            name = expr.value
+            values = scope.flow.values_of(name)
+            if len(values) > 1 and not scope.flow.items_of(name) and \
+                    not scope.flow.is_augmented(name) and \
+                    not any(_mentions(v, name) for v in values):
+                return join([seal(self._bound_value(name, v, scope, Budget(), frozenset({name})),
+                                  statement=True) for v in values])
+        return seal(self.shape(expr, scope), whole)
 
     def _shape(self, expr: cst.BaseExpression, scope: Scope, budget: Budget,
                seen: frozenset[str]) -> Shape:
