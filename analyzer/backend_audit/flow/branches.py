@@ -3,8 +3,8 @@ on a string the code fixed itself.
 
 Defines no rule. Used by the taint evaluator (flow/taint.py, flow/reaching.py) so that a
 value assigned only in a branch that can never run (``num = 106`` above the test) does
-not count as reaching a sink. Only integer arithmetic over literals and local names bound once to a literal is
-evaluated; anything else is unknown and both branches count.
+not count as reaching a sink. Only integer arithmetic over literals and local names
+bound once to a literal is evaluated; anything else is unknown and both branches count.
 """
 
 from __future__ import annotations

@@ -277,21 +277,21 @@ def _call_names(call: cst.Call, vet: _Vet) -> set[str]:
     return set()
 
 
-def _normalised(expr: cst.BaseExpression, flow: Flow, budget: Budget | None = None) -> bool:
+def _normalised(expr: cst.BaseExpression, flow: Flow) -> bool:
     """``realpath(p)``, ``p.resolve()``, ``str(p.resolve())`` or a name holding one."""
-    budget = budget or Budget()
-    if budget.exhausted:
-        return False
-    budget = budget.deeper()
-    for call in descendants(expr, cst.Call):
-        if last_name(call.func) in _NORMALISERS:
-            return True
-    for name in descendants(expr, cst.Name):
-        for value in flow.values_of(name.value):
-            if _normalised(value, flow, budget):
+    budget, seen = Budget(), set()
+    todo = [expr]
+    while todo and not budget.exhausted:
+        budget = budget.deeper()
+        expr = todo.pop()
+        for call in descendants(expr, cst.Call):
+            if last_name(call.func) in _NORMALISERS:
                 return True
+        for name in descendants(expr, cst.Name):
+            if name.value not in seen:
+                seen.add(name.value)
+                todo.extend(flow.values_of(name.value))
     return False
-
 
 def _arg_names(call: cst.Call, vet: _Vet) -> set[str]:
     return {n for a in call.args for n in _names_in(a.value, vet)}
