@@ -81,14 +81,14 @@ def guarded_names(scope: cst.CSTNode, sink: cst.CSTNode, flow: Flow, imports: Im
         return frozenset()
     vet = _Vet(flow, imports, fragments)
     found: set[str] = set()
-    statements = scope.body if isinstance(scope, cst.Module) else _statements(scope.body)
-    _scan_block(statements, sink, vet, found)
+    body = scope.body if isinstance(scope, cst.Module) else statements(scope.body)
+    _scan_block(body, sink, vet, found)
     return frozenset(found)
 
 
-def _scan_block(statements: Sequence[cst.CSTNode], sink: cst.CSTNode, vet: _Vet,
+def _scan_block(body: Sequence[cst.CSTNode], sink: cst.CSTNode, vet: _Vet,
                 found: set[str]) -> None:
-    for stmt in statements:
+    for stmt in body:
         if not contains(stmt, sink):
             found.update(_preceding_guard(stmt, vet))
             continue
@@ -106,7 +106,7 @@ def _enter(stmt: cst.CSTNode, sink: cst.CSTNode, vet: _Vet,
         if contains(stmt.body, sink):
             if not _looks_for_bad(stmt.test, vet):
                 found.update(names)
-            _scan_block(_statements(stmt.body), sink, vet, found)
+            _scan_block(statements(stmt.body), sink, vet, found)
         elif stmt.orelse is not None and contains(stmt.orelse, sink):
             if _leaves(stmt.body):
                 found.update(names)
@@ -114,16 +114,23 @@ def _enter(stmt: cst.CSTNode, sink: cst.CSTNode, vet: _Vet,
             if isinstance(orelse, cst.If):
                 _enter(orelse, sink, vet, found)
             else:
-                _scan_block(_statements(orelse.body), sink, vet, found)
+                _scan_block(statements(orelse.body), sink, vet, found)
         return
-    for suite in _suites(stmt):
+    for suite in blocks(stmt):
         if contains(suite, sink):
-            _scan_block(_statements(suite), sink, vet, found)
+            _scan_block(statements(suite), sink, vet, found)
             return
 
 
-def _suites(stmt: cst.CSTNode) -> Iterator[cst.BaseSuite]:
-    if isinstance(stmt, (cst.For, cst.While, cst.With)):
+def blocks(stmt: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The blocks a compound statement holds: its bodies, branches and handlers (an
+    ``elif`` is its own ``If``, a block of one statement). Nested functions and classes
+    hold none: they are other scopes."""
+    if isinstance(stmt, cst.If):
+        yield stmt.body
+        if stmt.orelse is not None:
+            yield stmt.orelse if isinstance(stmt.orelse, cst.If) else stmt.orelse.body
+    elif isinstance(stmt, (cst.For, cst.While, cst.With)):
         yield stmt.body
         orelse = getattr(stmt, "orelse", None)
         if orelse is not None:
@@ -141,9 +148,13 @@ def _suites(stmt: cst.CSTNode) -> Iterator[cst.BaseSuite]:
             yield case.body
 
 
-def _statements(suite: cst.BaseSuite) -> Sequence[cst.CSTNode]:
-    return suite.body if isinstance(suite, (cst.IndentedBlock, cst.SimpleStatementSuite)) \
-        else ()
+def statements(block: cst.CSTNode) -> Sequence[cst.CSTNode]:
+    """The statements of a block (see ``blocks``)."""
+    if isinstance(block, cst.If):
+        return (block,)
+    if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+        return block.body
+    return ()
 
 
 def _preceding_guard(stmt: cst.CSTNode, vet: _Vet) -> set[str]:
@@ -176,7 +187,7 @@ def _preceding_guard(stmt: cst.CSTNode, vet: _Vet) -> set[str]:
 
 def _leaves(suite: cst.BaseSuite) -> bool:
     """The branch ends the request or the loop iteration."""
-    for stmt in _statements(suite):
+    for stmt in statements(suite):
         smalls = stmt.body if isinstance(stmt, cst.SimpleStatementLine) else [stmt]
         for small in smalls:
             if isinstance(small, (cst.Return, cst.Raise, cst.Continue, cst.Break)):

@@ -56,7 +56,7 @@ from backend_audit.flow.calls import (
     param_index,
 )
 from backend_audit.flow.guards import checked_names, guarded_names
-from backend_audit.flow.locals import Flow
+from backend_audit.flow.locals import Flow, string_parts
 from backend_audit.flow.reaching import Definition, Scope, build_scope, field_key
 from backend_audit.flow.specs import (
     INJECTION,
@@ -695,24 +695,11 @@ _SHAPING = frozenset({"join", "format", "strip", "lower", "upper", "replace", "s
 
 def _built_from(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
     """The direct parts of a string or container an expression builds."""
-    if isinstance(expr, cst.FormattedString):
-        return [p.expression for p in expr.parts if isinstance(p, cst.FormattedStringExpression)]
-    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Add, cst.Modulo)):
-        return [expr.left, expr.right]
-    if isinstance(expr, cst.ConcatenatedString):
-        return [expr.left, expr.right]
-    if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
-        return [e.value for e in expr.elements]
-    if isinstance(expr, cst.Dict):
-        return [e.value for e in expr.elements
-                if isinstance(e, (cst.DictElement, cst.StarredDictElement))]
-    if isinstance(expr, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
-        return [expr.elt]
     if isinstance(expr, cst.DictComp):
         return [expr.key, expr.value]
     if isinstance(expr, cst.StarredElement):
         return [expr.value]
-    return []
+    return [p for p in string_parts(expr) if p is not expr]
 
 
 def project_function(qual: str) -> bool:
