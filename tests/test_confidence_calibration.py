@@ -25,8 +25,6 @@ def _confidences(unit: str, rule: str) -> dict[int, str]:
 
 
 @pytest.mark.parametrize(("unit", "rule", "line", "confidence"), [
-    # SQL from ORM metadata and server-side ids: audit level only.
-    ("sql-injection/django_tracker_annotations", "BA302", 13, "low"),
     # An identifier from a parameter (``ORDER BY {column}``): audit level; a value
     # spliced between quotes from a parameter whose callers are not known: reported.
     ("sql-injection/django_tracker_annotations", "BA302", 18, "low"),

@@ -12,11 +12,16 @@ from backend_audit.flow.budget import Budget
 from backend_audit.flow.calls import (
     ModuleFunctions,
     absolute_name,
+    argument_slots,
     bind_arguments,
+    callee_name,
     imported_callee,
     local_callee,
+    names_match,
     param_index,
     param_names,
+    positional_names,
+    recorded_param,
 )
 
 SERVICE = textwrap.dedent('''
@@ -229,11 +234,13 @@ def test_binding_posonly_by_keyword_goes_to_kwargs_and_unpacking_is_uncertain():
     assert spread.argument("x").value == "first"
     assert spread.argument("y") is None
     assert [e.value for e in spread.unpacked] == ["rest", "last"]
-    assert [e.value for e in spread.sources("z")] == ["rest", "last", "None"]
+    assert [e.value for e in spread.sources("z")] == ["rest", "last"]
+    assert spread.value("z").value == "None"
     # ``**mapping`` may fill any keyword not given.
     mapped = bind_arguments(_fn("def h(name, email=''): ..."), _call("h(name, **form)"))
     assert mapped.argument("name").value == "name"
-    assert [e.value for e in mapped.sources("email")] == ["form", "''"]
+    assert [e.value for e in mapped.sources("email")] == ["form"]
+    assert mapped.value("email").value == "''"
 
 
 def test_binding_guesses_the_bound_self():
@@ -266,3 +273,72 @@ def test_budget_depth_calls_and_shared_work(monkeypatch):
         wide.deeper()  # siblings: each one step deep, all drawing on one allowance
     assert wide.spent == 6 and wide.exhausted and wide.deeper().exhausted
     assert not Budget().exhausted  # a new question starts with a full allowance
+
+
+def test_callee_name_prefers_the_import_then_the_written_name(module):
+    imports = collect_imports(module)
+    calls = _calls(module)
+    path = "shop/api/orders.py"
+    assert callee_name(calls['sa.text("select 1")'], imports, path) == "sqlalchemy.text"
+    assert callee_name(calls["self.repo.find(order_id)"], imports, path) == "self.repo.find"
+    assert callee_name(calls["super().respond(data)"], imports, path) == "respond"
+    assert callee_name(_call("factory()(x)"), imports, path) is None
+
+
+def test_names_match_across_scan_and_import_roots():
+    assert names_match("backend.shop.db.run", "shop.db.run")  # scanned one folder up
+    assert names_match("db.run", "shop.db.run")  # scanned one folder down
+    assert not names_match("shop.db.run", "shop.db.rerun")
+    assert not names_match("shop.mydb.run", "db.run")  # a suffix of a name, not a path
+
+
+def test_argument_slots_and_recorded_parameters():
+    slots = [(a.value.value, where) for a, where in
+             argument_slots(_call("save(order, *rest, late, commit=True, **extra)"))]
+    assert slots == [("order", 0), ("rest", None), ("late", None), ("True", "commit"),
+                     ("extra", None)]
+    params = positional_names(_fn("def save(self, order, note='', *, commit=False): ..."),
+                              bound=True)
+    assert params == ["order", "note"]
+    assert recorded_param(params, 1) == "note"
+    assert recorded_param(params, 2) is None  # beyond the positional parameters
+    assert recorded_param(params, "commit") == "commit"
+
+
+def test_context_resolves_from_a_helper_scope():
+    from backend_audit.appmodel.context import ModuleContext
+    from backend_audit.config import Config
+
+    source = textwrap.dedent('''
+        class Repo:
+            def add(self, row):
+                return self.clean(row)
+
+            def clean(self, row):
+                return row
+
+
+        def clean(row):
+            return row
+    ''')
+    ctx = ModuleContext("shop/repo.py", source, cst.parse_module(source), Config())
+    add = ctx.module_functions["Repo.add"]
+    call = _calls(add)["self.clean(row)"]
+    # Seen from the method (not where the traversal stands), ``self`` is a Repo.
+    assert ctx.local_function(call, add) is ctx.module_functions["Repo.clean"]
+    assert ctx.local_function(call) is None  # the traversal is at module level
+    assert ctx.local_function(_call("clean(x)")) is ctx.module_functions["clean"]
+    assert ctx.local_function(_call("Repo(x)")) is None  # a constructor is no function
+    assert ctx.local_callee(_call("Repo(x)")) is None  # Repo has no __init__
+
+
+def test_budget_closures_and_fresh_scopes(monkeypatch):
+    monkeypatch.setattr(budget_module, "MAX_WORK", 5)
+    budget = Budget().call().deeper()  # two steps spent
+    inner = budget.fresh_depth()
+    assert (inner.depth, inner.calls) == (0, 1)
+    for _ in range(3):
+        inner.spend()
+    assert not budget.exhausted
+    inner.spend()
+    assert budget.exhausted  # the caller's question shares the work spent inside

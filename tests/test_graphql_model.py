@@ -314,4 +314,8 @@ def test_a_project_view_is_a_server_its_class_describes() -> None:
     server = _server("from .views import ShopGraphQLView\nShopGraphQLView.as_view()")
     assert server is not None and server.library is None and server.view == ".views.ShopGraphQLView"
     assert servers.names_class("shop.views.ShopGraphQLView", server.view)
+    # a scan rooted inside the package records the class without the package's name
+    assert servers.names_class("core.views.CustomGraphQLView",
+                               "nautobot.core.views.CustomGraphQLView")
+    assert not servers.names_class("core.views.CustomGraphQLView", "other.CustomGraphQLView")
     assert _server("from .views import ReportView\nReportView.as_view()") is None

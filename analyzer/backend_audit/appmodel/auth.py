@@ -22,6 +22,8 @@ from backend_audit.appmodel.names import (
     last_name,
 )
 from backend_audit.appmodel.routes import Route
+from backend_audit.flow.budget import Budget
+from backend_audit.flow.calls import names_match
 
 AUTH_DECORATOR = re.compile(
     r"(login_required|auth|jwt_required|token_required|permission|roles?_(required|accepted)|"
@@ -394,10 +396,6 @@ def dependency_facts(ctx: ModuleContext) -> list[dict]:
     return out
 
 
-def _suffix_match(a: str, b: str) -> bool:
-    return a == b or a.endswith("." + b) or b.endswith("." + a)
-
-
 def dependencies_authenticate(names: list[str], project) -> bool:
     """Whether any of ``names`` (qualified) is, or transitively takes, a dependency that
     authenticates, judged from the ``auth.dependency`` facts of the whole project."""
@@ -408,16 +406,17 @@ def dependencies_authenticate(names: list[str], project) -> bool:
             index.setdefault(fact["name"].rsplit(".", 1)[-1], []).append(fact)
         project.memo[FACT_AUTH_DEPENDENCY] = index
     seen: set[str] = set()
-    todo = list(names)
-    while todo and len(seen) < 200:
+    todo, budget = list(names), Budget()
+    while todo and not budget.exhausted:
         name = todo.pop()
         if name in seen:
             continue
         seen.add(name)
+        budget.spend()
         if AUTH_DEPENDENCY.search(name.rsplit(".", 1)[-1]):
             return True
         for fact in index.get(name.rsplit(".", 1)[-1], []):
-            if not _suffix_match(fact["name"], name):
+            if not names_match(fact["name"], name):
                 continue
             if fact["direct"]:
                 return True

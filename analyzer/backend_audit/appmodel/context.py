@@ -11,6 +11,7 @@ from backend_audit.appmodel.imports import ImportMap, collect_imports, module_na
 from backend_audit.appmodel.openapi import routes_of_module
 from backend_audit.appmodel.routes import Route, RouteFinder
 from backend_audit.config import Config
+from backend_audit.flow.calls import Callee, ModuleFunctions, imported_callee, local_callee
 from backend_audit.flow.locals import Flow
 
 
@@ -27,7 +28,7 @@ class ModuleContext:
     function_stack: list[cst.FunctionDef] = field(default_factory=list)
     class_stack: list[cst.ClassDef] = field(default_factory=list)
     _flows: dict[int, Flow] = field(default_factory=dict)
-    _module_functions: dict[str, cst.FunctionDef] | None = None
+    _functions: ModuleFunctions | None = None
 
     def __post_init__(self) -> None:
         self.imports = collect_imports(self.module)
@@ -64,29 +65,37 @@ class ModuleContext:
         return self._flows[key]
 
     @property
+    def functions(self) -> ModuleFunctions:
+        """The functions and classes this module defines (see ``flow.calls``)."""
+        if self._functions is None:
+            self._functions = ModuleFunctions(self.module)
+        return self._functions
+
+    @property
     def module_functions(self) -> dict[str, cst.FunctionDef]:
         """Top-level functions by name, and methods as ``Class.method``."""
-        if self._module_functions is None:
-            found: dict[str, cst.FunctionDef] = {}
-            for stmt in self.module.body:
-                if isinstance(stmt, cst.FunctionDef):
-                    found[stmt.name.value] = stmt
-                elif isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
-                    for inner in stmt.body.body:
-                        if isinstance(inner, cst.FunctionDef):
-                            found[f"{stmt.name.value}.{inner.name.value}"] = inner
-            self._module_functions = found
-        return self._module_functions
+        return self.functions.functions
 
-    def local_function(self, call: cst.Call) -> cst.FunctionDef | None:
-        """The same-module function a call goes to (``helper(x)`` or ``self.helper(x)``)."""
-        func = call.func
-        if isinstance(func, cst.Name):
-            return self.module_functions.get(func.value)
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
-                func.value.value in ("self", "cls") and self.class_stack:
-            return self.module_functions.get(f"{self.class_stack[-1].name.value}.{func.attr.value}")
-        return None
+    def local_callee(self, call: cst.Call | cst.BaseExpression,
+                     scope: cst.FunctionDef | None = None) -> Callee | None:
+        """The same-module function ``call`` reaches (``flow.calls.local_callee``), seen
+        from ``scope`` (a function analysed on its own, such as a helper), by default
+        from where the traversal is."""
+        if scope is None or scope is self.current_function:
+            cls = self.class_stack[-1] if self.class_stack else None
+            return local_callee(call, self.functions, cls, self.function_stack)
+        return local_callee(call, self.functions, self.functions.owner(scope), (scope,))
+
+    def local_function(self, call: cst.Call | cst.BaseExpression,
+                       scope: cst.FunctionDef | None = None) -> cst.FunctionDef | None:
+        """The same-module function a call runs, constructors aside (``helper(x)``,
+        ``self.helper(x)``, a nested ``helper``)."""
+        callee = self.local_callee(call, scope)
+        return callee.function if callee is not None and not callee.constructor else None
+
+    def imported_callee(self, call: cst.Call | cst.BaseExpression) -> str | None:
+        """The absolute qualified name of an imported callee (``flow.calls``)."""
+        return imported_callee(call, self.imports, self.path)
 
     def add_fact(self, key: str, value: Any) -> None:
         """Record an app-wide fact (JSON-serialisable value) for the project phase."""

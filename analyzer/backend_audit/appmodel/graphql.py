@@ -34,6 +34,7 @@ import libcst as cst
 from backend_audit.appmodel.closed_types import module_closed_types
 from backend_audit.appmodel.imports import ImportMap
 from backend_audit.appmodel.names import (
+    block_assignments,
     decorator_call,
     dotted_name,
     get_arg,
@@ -272,19 +273,7 @@ def _positional_inputs(fn: cst.FunctionDef) -> list[cst.Param]:
 
 
 def _class_attrs(cls: cst.ClassDef) -> dict[str, cst.BaseExpression]:
-    out: dict[str, cst.BaseExpression] = {}
-    body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
-    for stmt in body:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                if isinstance(small, cst.Assign):
-                    for t in small.targets:
-                        if isinstance(t.target, cst.Name):
-                            out[t.target.value] = small.value
-                elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-                    out[small.target.value] = small.value if small.value is not None \
-                        else small.annotation.annotation
-    return out
+    return block_assignments(cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ())
 
 
 def _methods(cls: cst.ClassDef) -> list[cst.FunctionDef]:
@@ -777,11 +766,21 @@ def argument_payloads(field: GraphqlField) -> dict[str, str]:
 FREE_STRUCTURE = "(free structure)"
 
 
+TEXT_KEY = "(free text)"
+
+
 def argument_key(name: str, kind: ArgKind) -> str:
-    return f"GraphQL argument `{name}` " + ("(free text)" if kind is ArgKind.TEXT
+    return f"GraphQL argument `{name}` " + (TEXT_KEY if kind is ArgKind.TEXT
                                            else FREE_STRUCTURE)
 
 
 def free_structure(keys: set[str] | frozenset[str]) -> bool:
     """Does any of these payload keys name an argument of free structure?"""
     return any(FREE_STRUCTURE in k for k in keys)
+
+
+def fields_of_text_only(keys: set[str] | frozenset[str]) -> bool:
+    """Are these payload keys all named fields of free-text arguments? A string has no
+    named fields: ``conference.pretix_event_id`` after ``conference =
+    Conference.objects.get(code=conference)`` is a column of the row the text selected."""
+    return bool(keys) and all(f"{TEXT_KEY}#" in k for k in keys)

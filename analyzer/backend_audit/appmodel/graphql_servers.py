@@ -28,6 +28,7 @@ from enum import Enum
 
 import libcst as cst
 
+from backend_audit.appmodel.auth import AUTH_MIXIN
 from backend_audit.appmodel.imports import ImportMap
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
 
@@ -191,4 +192,51 @@ def names_class(fact_name: str, view: str) -> bool:
     """Does a view-class fact's qualified name match ``view`` as a module imports it
     (``.views.MyView`` from a sibling module, ``pkg.views.MyView``, ``MyView`` locally)?"""
     bare = view.lstrip(".")
-    return fact_name == bare or fact_name.endswith("." + bare)
+    # ``nautobot.core.views.X`` imported absolutely, recorded as ``core.views.X`` when the
+    # scan starts inside the package
+    return fact_name == bare or fact_name.endswith("." + bare) or bare.endswith("." + fact_name)
+
+
+# Folders whose code serves operators, not the public (``misago/graphql/admin/``).
+ADMIN_DIRS = frozenset({"admin", "backoffice", "staff"})
+
+
+def admin_path(path: str) -> bool:
+    """Code in an admin area: an endpoint only trusted operators reach."""
+    return bool(ADMIN_DIRS & set(path.split("/")[:-1]))
+
+
+def class_protected(node: cst.ClassDef) -> bool:
+    """A server subclass that only signed-in users reach (``LoginRequiredMixin``...)."""
+    return any(AUTH_MIXIN.search((dotted_name(b.value) or "").rsplit(".", 1)[-1])
+               for b in node.bases)
+
+
+def error_formatter_param(fn: cst.FunctionDef, owner: cst.ClassDef | None,
+                          formatters: frozenset[str], imports: ImportMap) -> str | None:
+    """The error parameter of a GraphQL error formatter: a function given as ariadne's
+    ``error_formatter=`` (``def format_error(error, debug=False)``) or the
+    ``format_error`` override of a graphene view subclass. What it returns is what every
+    client sees for every error, unexpected ones included."""
+    if owner is not None:
+        if fn.name.value != "format_error" or server_class(owner, imports) is None:
+            return None
+    elif fn.name.value not in formatters:
+        return None
+    params = [p.name.value for p in (*fn.params.posonly_params, *fn.params.params)]
+    params = [p for p in params if p not in ("self", "cls")]
+    return params[0] if params else None
+
+
+def formatter_names(module: cst.Module) -> frozenset[str]:
+    """Functions a module hands to a server as ``error_formatter=``."""
+    found: set[str] = set()
+
+    class _Find(cst.CSTVisitor):
+        def visit_Arg(self, node: cst.Arg) -> None:
+            if node.keyword is not None and node.keyword.value == "error_formatter" and \
+                    isinstance(node.value, cst.Name):
+                found.add(node.value.value)
+
+    module.visit(_Find())
+    return frozenset(found)

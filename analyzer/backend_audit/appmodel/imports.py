@@ -66,9 +66,6 @@ class ImportMap:
             return f"{base}.{node.attr.value}" if base else None
         return None
 
-    def callee(self, call: cst.Call) -> str | None:
-        return self.qualname(call.func)
-
     def is_from(self, node: cst.BaseExpression | None, *prefixes: str) -> bool:
         q = self.qualname(node)
         return q is not None and any(q == p or q.startswith(p + ".") for p in prefixes)

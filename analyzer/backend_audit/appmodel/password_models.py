@@ -20,7 +20,8 @@ from backend_audit.appmodel.names import (
 )
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.engines.walk import descendants
-from backend_audit.flow.passwords import callee_name, is_hasher_name
+from backend_audit.flow.budget import Budget
+from backend_audit.flow.passwords import hasher_call
 
 _MODEL_BASES = frozenset({"Model", "Base", "DeclarativeBase", "AbstractUser", "AbstractBaseUser",
                           "Document", "DynamicDocument", "EmbeddedDocument", "Table"})
@@ -168,8 +169,7 @@ def _descriptor_hashing(small: cst.BaseSmallStatement, methods: dict[str, cst.Fu
 
 def _calls_hasher(fn: cst.FunctionDef, ctx: ModuleContext) -> bool:
     """A call that hashes, by its name (``generate_password_hash``, ``target.hash_password()``)."""
-    return any(is_hasher_name(callee_name(call, ctx), ctx)
-               for call in descendants(fn, cst.Call))
+    return any(hasher_call(call, ctx) for call in descendants(fn, cst.Call))
 
 
 def _schema_password_fields(node: cst.ClassDef) -> tuple[list[str], list[str]]:
@@ -237,11 +237,12 @@ def _lineage(project: ProjectFacts, model: str) -> set[str]:
     bases: dict[str, list[str]] = {}
     for v in project.values("password.orm-model"):
         bases.setdefault(v.get("name"), []).extend(v.get("bases") or [])
-    out, todo = set(), [model]
-    while todo and len(out) < 32:
+    out, todo, budget = set(), [model], Budget()
+    while todo and not budget.exhausted:
         name = todo.pop()
         if name not in out:
             out.add(name)
+            budget.spend()
             todo.extend(bases.get(name, []))
     return out
 

@@ -1,10 +1,10 @@
 """Branches whose test is a constant: ``x if 7 * 18 + num > 200 else param``, ``match``
 on a string the code fixed itself.
 
-Defines no rule. Used by ``injection_reflected_input`` so that a value assigned only in
-a branch that can never run (``num = 106`` above the test) does not count as reaching a
-sink. Only integer arithmetic over literals and local names bound once to a literal is
-evaluated; anything else is unknown and both branches count.
+Defines no rule. Used by the taint evaluator (flow/taint.py, flow/reaching.py) so that a
+value assigned only in a branch that can never run (``num = 106`` above the test) does
+not count as reaching a sink. Only integer arithmetic over literals and local names
+bound once to a literal is evaluated; anything else is unknown and both branches count.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import libcst as cst
 
 from backend_audit.appmodel.names import int_value, string_value
 from backend_audit.engines.walk import descendants
+from backend_audit.flow.budget import Budget
 from backend_audit.flow.locals import Flow
 
 _ARITHMETIC: dict[type, Callable[[int, int], int]] = {
@@ -34,7 +35,7 @@ def constant_truth(test: cst.BaseExpression, flow: Flow) -> bool | None:
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
         comp = test.comparisons[0]
         compare = _COMPARE.get(type(comp.operator))
-        left, right = _number(test.left, flow, 0), _number(comp.comparator, flow, 0)
+        left, right = _number(test.left, flow, Budget()), _number(comp.comparator, flow, Budget())
         if compare is not None and left is not None and right is not None:
             return compare(left, right)
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
@@ -52,9 +53,10 @@ def _only_value(name: cst.Name, flow: Flow) -> cst.BaseExpression | None:
     return None
 
 
-def _number(expr: cst.BaseExpression, flow: Flow, depth: int) -> int | None:
-    if depth > 8:
+def _number(expr: cst.BaseExpression, flow: Flow, budget: Budget) -> int | None:
+    if budget.exhausted:
         return None
+    budget = budget.deeper()
     value = int_value(expr)
     if value is not None:
         return value
@@ -63,7 +65,7 @@ def _number(expr: cst.BaseExpression, flow: Flow, depth: int) -> int | None:
         return int_value(only) if only is not None else None
     if isinstance(expr, cst.BinaryOperation):
         apply = _ARITHMETIC.get(type(expr.operator))
-        left, right = _number(expr.left, flow, depth + 1), _number(expr.right, flow, depth + 1)
+        left, right = _number(expr.left, flow, budget), _number(expr.right, flow, budget)
         if apply is None or left is None or right is None:
             return None
         try:
@@ -85,7 +87,7 @@ def dead_values(scope: cst.CSTNode, flow: Flow) -> frozenset[int]:
         if branch is not None:
             _assigned_in(branch, dead)
     for match in descendants(scope, cst.Match):
-        subject = _text(match.subject, flow, 0)
+        subject = _text(match.subject, flow, Budget())
         if subject is None:
             continue
         taken = False
@@ -110,20 +112,21 @@ def _assigned_in(branch: cst.CSTNode, dead: set[int]) -> None:
             dead.add(id(assign.value))
 
 
-def _text(expr: cst.BaseExpression, flow: Flow, depth: int) -> str | None:
+def _text(expr: cst.BaseExpression, flow: Flow, budget: Budget) -> str | None:
     """A string the expression always holds (``possible[1]`` with ``possible = "ABC"``)."""
-    if depth > 8:
+    if budget.exhausted:
         return None
+    budget = budget.deeper()
     value = string_value(expr)
     if value is not None:
         return value
     if isinstance(expr, cst.Name):
         only = _only_value(expr, flow)
-        return _text(only, flow, depth + 1) if only is not None else None
+        return _text(only, flow, budget) if only is not None else None
     if isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and \
             isinstance(expr.slice[0].slice, cst.Index):
-        whole = _text(expr.value, flow, depth + 1)
-        index = _number(expr.slice[0].slice.value, flow, depth + 1)
+        whole = _text(expr.value, flow, budget)
+        index = _number(expr.slice[0].slice.value, flow, budget)
         if whole is not None and index is not None and -len(whole) <= index < len(whole):
             return whole[index]
     return None

@@ -8,15 +8,19 @@ a value into a call asks here:
   enclosing class (same-module base classes included), a method of a same-module class
   called on the class, or a class's ``__init__`` for a constructor call.
 - ``imported_callee`` / ``absolute_name``: the qualified name of an imported callee,
-  relative imports resolved against the calling module's package.
-- ``param_index``: the position a parameter takes among a call's positional arguments.
+  relative imports resolved against the calling module's package; ``callee_name`` the
+  name a callee goes by (qualified when imported, else as written); ``names_match``
+  whether a function recorded in a fact under its module's name is one a call names.
+- ``param_index``: the position a parameter takes among a call's positional arguments;
+  ``recorded_param`` the same for a function known only by a fact's parameter list.
 - ``bind_arguments``: which argument of a call fills which parameter (positional,
-  keyword, defaults, ``*args``/``**kwargs``, the bound ``self``/``cls``).
+  keyword, defaults, ``*args``/``**kwargs``, the bound ``self``/``cls``);
+  ``argument_slots`` where each argument goes when the callee is known only by name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -100,13 +104,14 @@ class Callee:
     constructor: bool = False  # ``Class(...)`` reaching ``Class.__init__``
 
 
-def local_callee(call: cst.Call, functions: ModuleFunctions,
+def local_callee(call: cst.Call | cst.BaseExpression, functions: ModuleFunctions,
                  cls: cst.ClassDef | None = None,
                  within: Sequence[cst.FunctionDef] = ()) -> Callee | None:
-    """The same-module function ``call`` reaches. ``cls`` is the class the call is made
-    in (for ``self.``/``cls.``/``super().``); ``within`` the functions enclosing the call,
-    outermost first (their nested functions shadow the module's)."""
-    func = call.func
+    """The same-module function ``call`` (or a callee expression, such as a decorator)
+    reaches. ``cls`` is the class the call is made in (for ``self.``/``cls.``/
+    ``super().``); ``within`` the functions enclosing the call, outermost first (their
+    nested functions shadow the module's)."""
+    func = call.func if isinstance(call, cst.Call) else call
     if isinstance(func, cst.Name):
         name = func.value
         for outer in reversed(within):
@@ -190,12 +195,43 @@ def imported_callee(call: cst.Call | cst.BaseExpression, imports: ImportMap,
     return absolute_name(qual, path) if qual else None
 
 
+def callee_name(call: cst.Call, imports: ImportMap, path: str) -> str | None:
+    """The name a callee goes by: qualified when imported (``hashlib.md5``), else as
+    written (``self.hasher.hash``), else its last name."""
+    func = call.func
+    return imported_callee(func, imports, path) or dotted_name(func) or (
+        func.attr.value if isinstance(func, cst.Attribute) else None)
+
+
+def names_match(defined: str, called: str) -> bool:
+    """Whether a function, class or module recorded in a fact as ``defined``
+    (``pkg.db.run``, named after the scanned file) is the one code names as ``called``
+    (``pkg.db.run``, or a dotted suffix or extension of it where the scan root and the
+    import root differ)."""
+    return defined == called or defined.endswith("." + called) or \
+        called.endswith("." + defined)
+
+
 # ---------------------------------------------------------------------- parameters
 def _positional(fn: cst.FunctionDef, bound: bool) -> list[cst.Param]:
     params = [*fn.params.posonly_params, *fn.params.params]
     if bound and params and method_kind(fn) != "staticmethod":
         params = params[1:]
     return params
+
+
+def positional_names(fn: cst.FunctionDef, bound: bool = False) -> list[str]:
+    """The parameters a call may fill by position, in order (see ``param_index``)."""
+    return [p.name.value for p in _positional(fn, bound)]
+
+
+def recorded_param(params: Sequence[str], where: int | str) -> str | None:
+    """For a function known by the names of its positional parameters (a fact from
+    another module): the parameter a call's argument fills, the argument given by its
+    position or its keyword."""
+    if isinstance(where, str):
+        return where
+    return params[where] if 0 <= where < len(params) else None
 
 
 def param_names(fn: cst.FunctionDef, bound: bool = False) -> list[str]:
@@ -244,15 +280,16 @@ class Binding:
         return self.arguments.get(param, self.defaults.get(param))
 
     def sources(self, param: str) -> tuple[cst.BaseExpression, ...]:
-        """Every expression of the call (or default) that may flow into ``param``."""
+        """Every expression of the call that may flow into ``param``: its argument, what
+        ``*args``/``**kwargs`` collect, or the call's unpacked arguments. Never the
+        default, which belongs to the callee's scope (see ``value``)."""
         if param in self.arguments:
             return (self.arguments[param],)
         if param == self.star_name:
             return self.star + self.unpacked
         if param == self.double_star_name:
             return (*self.double_star.values(), *self.unpacked)
-        default = self.defaults.get(param)
-        return self.unpacked + ((default,) if default is not None else ())
+        return self.unpacked
 
 
 def bind_arguments(fn: cst.FunctionDef, call: cst.Call,
@@ -272,21 +309,16 @@ def bind_arguments(fn: cst.FunctionDef, call: cst.Call,
     star: list[cst.BaseExpression] = []
     extra: dict[str, cst.BaseExpression] = {}
     unpacked: list[cst.BaseExpression] = []
-    slot = 0
-    for arg in call.args:
-        if arg.star:
-            unpacked.append(arg.value)
-        elif arg.keyword is not None:
-            name = arg.keyword.value
-            if name in by_keyword:
-                arguments[name] = arg.value
+    for arg, slot in argument_slots(call):
+        if isinstance(slot, str):
+            if slot in by_keyword:
+                arguments[slot] = arg.value
             elif kwargs_name is not None:
-                extra[name] = arg.value
-        elif any(a.star == "*" for a in unpacked_args(call, arg)):
-            unpacked.append(arg.value)  # its position depends on the unpacked sequence
+                extra[slot] = arg.value
+        elif slot is None:
+            unpacked.append(arg.value)
         elif slot < len(positional):
             arguments[positional[slot].name.value] = arg.value
-            slot += 1
         elif star_name is not None:
             star.append(arg.value)
     defaults = {param.name.value: param.default
@@ -296,10 +328,20 @@ def bind_arguments(fn: cst.FunctionDef, call: cst.Call,
                    tuple(unpacked))
 
 
-def unpacked_args(call: cst.Call, before: cst.Arg) -> Iterable[cst.Arg]:
-    """The ``*seq``/``**mapping`` arguments of ``call`` written before ``before``."""
+def argument_slots(call: cst.Call) -> list[tuple[cst.Arg, int | str | None]]:
+    """Each argument of ``call`` with where it goes: its keyword, its position among the
+    positional arguments, or None for ``*seq``/``**mapping`` and for a positional
+    argument after a ``*seq`` (its position depends on the sequence)."""
+    out: list[tuple[cst.Arg, int | str | None]] = []
+    position: int | None = 0
     for arg in call.args:
-        if arg is before:
-            return
         if arg.star:
-            yield arg
+            out.append((arg, None))
+            if arg.star == "*":
+                position = None
+        elif arg.keyword is not None:
+            out.append((arg, arg.keyword.value))
+        else:
+            out.append((arg, position))
+            position = None if position is None else position + 1
+    return out

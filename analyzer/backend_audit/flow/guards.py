@@ -26,16 +26,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import libcst as cst
 
 from backend_audit.appmodel.imports import ImportMap
 from backend_audit.appmodel.names import last_name, string_value
 from backend_audit.engines.walk import contains, descendants, walk
+from backend_audit.flow.budget import Budget
 from backend_audit.flow.locals import Flow
 
-# ``".." in name``: the literals whose presence people test for before using a value.
-_BAD_FRAGMENTS = ("..", "/", "\\", ";", "|", "&", "$", "`", "\x00", "~", "\n")
+# ``".." in name``: the literals whose presence people test for before using a value, as
+# a path (``..``) or a command line (``;``).
+PATH_FRAGMENTS = ("..", "/", "\\", "\x00", "~")
+SHELL_FRAGMENTS = (";", "|", "&", "$", "`", "\n")
+BAD_FRAGMENTS = PATH_FRAGMENTS + SHELL_FRAGMENTS
 # Methods that check a value's whole shape.
 _SHAPE_METHODS = frozenset({"isalnum", "isdigit", "isdecimal", "isnumeric", "isidentifier",
                             "isalpha"})
@@ -53,59 +58,79 @@ _VERDICT_IN_TEST = re.compile(r"^_*(check|verify|ensure)_", re.IGNORECASE)
 _STRICT_PARSERS = frozenset({"ip_address", "ip_network", "ip_interface", "IPv4Address",
                              "IPv6Address", "UUID", "int", "float", "fromisoformat",
                              "strptime", "validate_email", "fullmatch"})
+# Calls that look one row up by the values they are given (``if not row: abort(404)``).
+_LOOKUPS = frozenset({"fetchone", "fetch_one", "fetchrow", "first", "one_or_none",
+                      "scalar_one_or_none", "get_or_none", "find_one", "first_or_404"})
 # Calls that end the request when a guard's branch reaches them.
 _EXITS = frozenset({"abort", "exit", "_exit", "abort_with", "forbidden", "deny"})
 
 
-def guarded_names(scope: cst.CSTNode, sink: cst.CSTNode, flow: Flow,
-                  imports: ImportMap) -> frozenset[str]:
-    """Names that a guard in ``scope`` vets before ``sink`` runs."""
+@dataclass(frozen=True)
+class _Vet:
+    flow: Flow
+    imports: ImportMap
+    fragments: tuple[str, ...]
+
+
+def guarded_names(scope: cst.CSTNode, sink: cst.CSTNode, flow: Flow, imports: ImportMap,
+                  fragments: tuple[str, ...] = BAD_FRAGMENTS) -> frozenset[str]:
+    """Names that a guard in ``scope`` vets before ``sink`` runs. ``fragments``: the
+    literals whose presence a test may look for to vet a value for this sink (``..``
+    vets a path, not a command line)."""
     if not isinstance(scope, (cst.FunctionDef, cst.Module)) or not contains(scope, sink):
         return frozenset()
+    vet = _Vet(flow, imports, fragments)
     found: set[str] = set()
-    statements = scope.body if isinstance(scope, cst.Module) else _statements(scope.body)
-    _scan_block(statements, sink, flow, imports, found)
+    body = scope.body if isinstance(scope, cst.Module) else statements(scope.body)
+    _scan_block(body, sink, vet, found)
     return frozenset(found)
 
 
-def _scan_block(statements: Sequence[cst.CSTNode], sink: cst.CSTNode, flow: Flow,
-                imports: ImportMap, found: set[str]) -> None:
-    for stmt in statements:
+def _scan_block(body: Sequence[cst.CSTNode], sink: cst.CSTNode, vet: _Vet,
+                found: set[str]) -> None:
+    for stmt in body:
         if not contains(stmt, sink):
-            found.update(_preceding_guard(stmt, flow, imports))
+            found.update(_preceding_guard(stmt, vet))
             continue
-        _enter(stmt, sink, flow, imports, found)
+        _enter(stmt, sink, vet, found)
         return
 
 
-def _enter(stmt: cst.CSTNode, sink: cst.CSTNode, flow: Flow, imports: ImportMap,
+def _enter(stmt: cst.CSTNode, sink: cst.CSTNode, vet: _Vet,
            found: set[str]) -> None:
     """Descend into the statement that holds the sink."""
     if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
         return
     if isinstance(stmt, cst.If):
-        names = _test_names(stmt.test, flow, imports)
+        names = _test_names(stmt.test, vet)
         if contains(stmt.body, sink):
-            if not _looks_for_bad(stmt.test):
+            if not _looks_for_bad(stmt.test, vet):
                 found.update(names)
-            _scan_block(_statements(stmt.body), sink, flow, imports, found)
+            _scan_block(statements(stmt.body), sink, vet, found)
         elif stmt.orelse is not None and contains(stmt.orelse, sink):
             if _leaves(stmt.body):
                 found.update(names)
             orelse = stmt.orelse
             if isinstance(orelse, cst.If):
-                _enter(orelse, sink, flow, imports, found)
+                _enter(orelse, sink, vet, found)
             else:
-                _scan_block(_statements(orelse.body), sink, flow, imports, found)
+                _scan_block(statements(orelse.body), sink, vet, found)
         return
-    for suite in _suites(stmt):
+    for suite in blocks(stmt):
         if contains(suite, sink):
-            _scan_block(_statements(suite), sink, flow, imports, found)
+            _scan_block(statements(suite), sink, vet, found)
             return
 
 
-def _suites(stmt: cst.CSTNode) -> Iterator[cst.BaseSuite]:
-    if isinstance(stmt, (cst.For, cst.While, cst.With)):
+def blocks(stmt: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The blocks a compound statement holds: its bodies, branches and handlers (an
+    ``elif`` is its own ``If``, a block of one statement). Nested functions and classes
+    hold none: they are other scopes."""
+    if isinstance(stmt, cst.If):
+        yield stmt.body
+        if stmt.orelse is not None:
+            yield stmt.orelse if isinstance(stmt.orelse, cst.If) else stmt.orelse.body
+    elif isinstance(stmt, (cst.For, cst.While, cst.With)):
         yield stmt.body
         orelse = getattr(stmt, "orelse", None)
         if orelse is not None:
@@ -123,42 +148,46 @@ def _suites(stmt: cst.CSTNode) -> Iterator[cst.BaseSuite]:
             yield case.body
 
 
-def _statements(suite: cst.BaseSuite) -> Sequence[cst.CSTNode]:
-    return suite.body if isinstance(suite, (cst.IndentedBlock, cst.SimpleStatementSuite)) \
-        else ()
+def statements(block: cst.CSTNode) -> Sequence[cst.CSTNode]:
+    """The statements of a block (see ``blocks``)."""
+    if isinstance(block, cst.If):
+        return (block,)
+    if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+        return block.body
+    return ()
 
 
-def _preceding_guard(stmt: cst.CSTNode, flow: Flow, imports: ImportMap) -> set[str]:
+def _preceding_guard(stmt: cst.CSTNode, vet: _Vet) -> set[str]:
     """Names vetted by a statement that runs (and completes) before the sink's."""
     names: set[str] = set()
     if isinstance(stmt, cst.If):
         branch: cst.If | cst.Else | None = stmt
         while isinstance(branch, cst.If):
             if _leaves(branch.body):
-                names.update(_test_names(branch.test, flow, imports))
+                names.update(_test_names(branch.test, vet))
             branch = branch.orelse
         if isinstance(branch, cst.Else) and _leaves(branch.body):
-            names.update(_test_names(stmt.test, flow, imports))
+            names.update(_test_names(stmt.test, vet))
     elif isinstance(stmt, cst.SimpleStatementLine):
         for small in stmt.body:
             if isinstance(small, cst.Assert):
-                names.update(_test_names(small.test, flow, imports))
+                names.update(_test_names(small.test, vet))
             elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and \
                     _VERDICT.search(last_name(small.value.func) or ""):
                 # ``validate_filename(name)`` raising on a bad value.
-                names.update(_arg_names(small.value, flow, imports))
+                names.update(_arg_names(small.value, vet))
     elif isinstance(stmt, (cst.Try, cst.TryStar)) and \
             any(_leaves(h.body) for h in stmt.handlers):
         for call in descendants(stmt.body, cst.Call):
             name = last_name(call.func) or ""
             if name in _CONTAINMENT or name in _STRICT_PARSERS or _VERDICT.search(name):
-                names.update(_names_in(call, flow, imports))
+                names.update(_names_in(call, vet))
     return names
 
 
 def _leaves(suite: cst.BaseSuite) -> bool:
     """The branch ends the request or the loop iteration."""
-    for stmt in _statements(suite):
+    for stmt in statements(suite):
         smalls = stmt.body if isinstance(stmt, cst.SimpleStatementLine) else [stmt]
         for small in smalls:
             if isinstance(small, (cst.Return, cst.Raise, cst.Continue, cst.Break)):
@@ -169,104 +198,126 @@ def _leaves(suite: cst.BaseSuite) -> bool:
     return False
 
 
-def _looks_for_bad(test: cst.BaseExpression) -> bool:
+def _looks_for_bad(test: cst.BaseExpression, vet: _Vet) -> bool:
     """``if ".." in name:`` - the body is the rejected case, not the vetted one."""
     return isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
-        isinstance(test.comparisons[0].operator, cst.In) and _bad_fragment(test.left)
+        isinstance(test.comparisons[0].operator, cst.In) and _bad_fragment(test.left, vet)
 
 
-def _bad_fragment(expr: cst.BaseExpression) -> bool:
+def _bad_fragment(expr: cst.BaseExpression, vet: _Vet) -> bool:
     value = string_value(expr)
-    return value is not None and any(f in value for f in _BAD_FRAGMENTS)
+    return value is not None and any(f in value for f in vet.fragments)
 
 
-def _test_names(test: cst.BaseExpression, flow: Flow, imports: ImportMap) -> set[str]:
+def _test_names(test: cst.BaseExpression, vet: _Vet) -> set[str]:
     """Names a test vets (empty when the test is no guard: ``if not name``)."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        return _test_names(test.expression, flow, imports)
+        return _test_names(test.expression, vet)
     if isinstance(test, cst.BooleanOperation):
-        return _test_names(test.left, flow, imports) | _test_names(test.right, flow, imports)
+        return _test_names(test.left, vet) | _test_names(test.right, vet)
     if isinstance(test, cst.Comparison):
-        return _comparison_names(test, flow, imports)
+        return _comparison_names(test, vet)
     if isinstance(test, cst.Call):
-        return _call_names(test, flow, imports)
+        return _call_names(test, vet)
+    if isinstance(test, cst.Name):
+        return _looked_up(test, vet)
     return set()
 
 
-def _comparison_names(test: cst.Comparison, flow: Flow, imports: ImportMap) -> set[str]:
+def _looked_up(name: cst.Name, vet: _Vet) -> set[str]:
+    """``row = db.fetchone(SQL, {"id": ext_id})`` then ``if not row: raise``: the
+    values the lookup was made with name a row that exists (an allow-list kept in the
+    database). Only the lookup's arguments count, never its receiver."""
+    values = vet.flow.values_of(name.value)
+    if len(values) != 1:
+        return set()
+    value = values[0].expression if isinstance(values[0], cst.Await) else values[0]
+    if not isinstance(value, cst.Call) or last_name(value.func) not in _LOOKUPS:
+        return set()
+    return _arg_names(value, vet)
+
+
+def _comparison_names(test: cst.Comparison, vet: _Vet) -> set[str]:
     names: set[str] = set()
     left = test.left
+    if len(test.comparisons) == 1 and isinstance(left, cst.Name) and \
+            isinstance(test.comparisons[0].operator, (cst.Is, cst.IsNot)) and \
+            isinstance(test.comparisons[0].comparator, cst.Name) and \
+            test.comparisons[0].comparator.value == "None":
+        return _looked_up(left, vet)  # ``if row is None: raise``
     for comp in test.comparisons:
         right = comp.comparator
         if isinstance(comp.operator, (cst.In, cst.NotIn)):
-            if _bad_fragment(left):
-                names.update(_names_in(right, flow, imports))  # ".." in name
+            if _bad_fragment(left, vet):
+                names.update(_names_in(right, vet))  # ".." in name
             elif string_value(right) is None and not isinstance(right, cst.FormattedString):
-                names.update(_names_in(left, flow, imports))  # name not in ALLOWED
+                names.update(_names_in(left, vet))  # name not in ALLOWED
         elif any(last_name(c.func) in _CONTAINMENT
                  for side in (left, right) for c in descendants(side, cst.Call)):
-            names.update(_names_in(left, flow, imports) | _names_in(right, flow, imports))
+            names.update(_names_in(left, vet) | _names_in(right, vet))
         else:
             for side in (left, right):
                 if isinstance(side, cst.Call):
-                    names.update(_call_names(side, flow, imports))
+                    names.update(_call_names(side, vet))
         left = right
     return names
 
 
-def _call_names(call: cst.Call, flow: Flow, imports: ImportMap) -> set[str]:
+def _call_names(call: cst.Call, vet: _Vet) -> set[str]:
     name = last_name(call.func) or ""
     receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
     if name in _SHAPE_METHODS and receiver is not None:
-        return _names_in(receiver, flow, imports)
+        return _names_in(receiver, vet)
     if name in _REGEX_METHODS and call.args:
         # ``re.fullmatch(PATTERN, value)`` / ``PATTERN.fullmatch(value)``
-        qual = imports.qualname(call.func) or ""
+        qual = vet.imports.qualname(call.func) or ""
         args = call.args[1:] if qual.startswith(("re.", "regex.")) else call.args
-        return {n for a in args for n in _names_in(a.value, flow, imports)}
+        return {n for a in args for n in _names_in(a.value, vet)}
     if name in _CONTAINMENT:
-        return _names_in(call, flow, imports)
-    if name == "startswith" and receiver is not None and _normalised(receiver, flow):
-        return _names_in(receiver, flow, imports)
+        return _names_in(call, vet)
+    if name == "startswith" and receiver is not None and _normalised(receiver, vet.flow):
+        return _names_in(receiver, vet)
     if name in ("any", "all") and call.args and isinstance(call.args[0].value, cst.GeneratorExp):
         gen = call.args[0].value
         if isinstance(gen.elt, cst.Comparison) and isinstance(
                 gen.elt.comparisons[0].operator, (cst.In, cst.NotIn)):
-            return _names_in(gen.elt, flow, imports) | _names_in(gen.for_in.iter, flow, imports)
+            return _names_in(gen.elt, vet) | _names_in(gen.for_in.iter, vet)
     if _VERDICT.search(name) or _VERDICT_IN_TEST.search(name) or \
-            (imports.qualname(call.func) or "").startswith("validators."):
-        return _arg_names(call, flow, imports)
+            (vet.imports.qualname(call.func) or "").startswith("validators."):
+        return _arg_names(call, vet)
     return set()
 
 
-def _normalised(expr: cst.BaseExpression, flow: Flow, depth: int = 0) -> bool:
+def _normalised(expr: cst.BaseExpression, flow: Flow) -> bool:
     """``realpath(p)``, ``p.resolve()``, ``str(p.resolve())`` or a name holding one."""
-    if depth > 6:
-        return False
-    for call in descendants(expr, cst.Call):
-        if last_name(call.func) in _NORMALISERS:
-            return True
-    for name in descendants(expr, cst.Name):
-        for value in flow.values_of(name.value):
-            if _normalised(value, flow, depth + 1):
+    budget, seen = Budget(), set()
+    todo = [expr]
+    while todo and not budget.exhausted:
+        budget = budget.deeper()
+        expr = todo.pop()
+        for call in descendants(expr, cst.Call):
+            if last_name(call.func) in _NORMALISERS:
                 return True
+        for name in descendants(expr, cst.Name):
+            if name.value not in seen:
+                seen.add(name.value)
+                todo.extend(flow.values_of(name.value))
     return False
 
+def _arg_names(call: cst.Call, vet: _Vet) -> set[str]:
+    return {n for a in call.args for n in _names_in(a.value, vet)}
 
-def _arg_names(call: cst.Call, flow: Flow, imports: ImportMap) -> set[str]:
-    return {n for a in call.args for n in _names_in(a.value, flow, imports)}
 
-
-def _names_in(expr: cst.CSTNode, flow: Flow, imports: ImportMap) -> set[str]:
+def _names_in(expr: cst.CSTNode, vet: _Vet) -> set[str]:
     """Local names (variables and parameters) an expression reads."""
     skip = {id(c.func) for c in descendants(expr, cst.Call)}
     skip.update(id(a.attr) for a in descendants(expr, cst.Attribute))
     skip.update(id(a.keyword) for a in descendants(expr, cst.Arg) if a.keyword is not None)
     out = set()
     for name in descendants(expr, cst.Name):
-        if id(name) in skip or name.value in imports.names:
+        if id(name) in skip or name.value in vet.imports.names:
             continue
-        if name.value in flow.values or name.value in flow.params:
+        if name.value in vet.flow.values or name.value in vet.flow.params:
             out.add(name.value)
     return out
 
@@ -331,19 +382,21 @@ def _scheme_only(args: list[cst.Arg]) -> bool:
     return bool(values) and all(_SCHEME_ONLY.match(t) for t in values)
 
 
-def _fixed_collection(expr: cst.BaseExpression, depth: int = 0) -> bool:
+def _fixed_collection(expr: cst.BaseExpression, budget: Budget | None = None) -> bool:
     """An allow-list: a literal collection, a constant or a name that says it is one
     (``ALLOWED_HOSTS``, ``settings.webhook_domains``), not a cache or a request field."""
-    if depth > 3:
+    budget = budget or Budget()
+    if budget.exhausted:
         return False
+    budget = budget.deeper()
     if isinstance(expr, (cst.Set, cst.List, cst.Tuple, cst.Dict)):
         return True
     if isinstance(expr, cst.Call):
         func = expr.func
         if isinstance(func, cst.Attribute) and func.attr.value in ("keys", "values"):
-            return _fixed_collection(func.value, depth + 1)
+            return _fixed_collection(func.value, budget)
         if last_name(func) in ("frozenset", "set", "tuple", "list") and expr.args:
-            return _fixed_collection(expr.args[0].value, depth + 1)
+            return _fixed_collection(expr.args[0].value, budget)
         return False
     name = last_name(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else None
     if not name:
@@ -390,27 +443,29 @@ def _subjects(test: cst.BaseExpression) -> list[cst.BaseExpression]:
     return out
 
 
-def _root_names(expr: cst.BaseExpression, depth: int = 0) -> set[str]:
+def _root_names(expr: cst.BaseExpression, budget: Budget | None = None) -> set[str]:
     """Names a checked expression speaks for: ``url`` in ``urlparse(url).hostname``,
     ``host`` in ``host.lower()``; not ``data`` in ``data["kind"]`` (one field of it)."""
-    if depth > 8:
+    budget = budget or Budget()
+    if budget.exhausted:
         return set()
+    budget = budget.deeper()
     if isinstance(expr, cst.Name):
         return {expr.value}
     if isinstance(expr, cst.Attribute):
-        return _root_names(expr.value, depth + 1)
+        return _root_names(expr.value, budget)
     if isinstance(expr, cst.Await):
-        return _root_names(expr.expression, depth + 1)
+        return _root_names(expr.expression, budget)
     if isinstance(expr, cst.BooleanOperation):  # ``urlparse(url).hostname or ""``
-        return _root_names(expr.left, depth + 1) | _root_names(expr.right, depth + 1)
+        return _root_names(expr.left, budget) | _root_names(expr.right, budget)
     if isinstance(expr, cst.Call):
         if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _FIELD_READS:
             return set()  # ``data.get("kind")``: one field says nothing of the others
         found: set[str] = set()
         if isinstance(expr.func, cst.Attribute):
-            found |= _root_names(expr.func.value, depth + 1)
+            found |= _root_names(expr.func.value, budget)
         for arg in expr.args:
-            found |= _root_names(arg.value, depth + 1)
+            found |= _root_names(arg.value, budget)
         return found
     return set()
 

@@ -15,8 +15,7 @@ import libcst as cst
 
 from backend_audit.appmodel.names import string_value
 from backend_audit.engines.walk import walk
-
-MAX_DEPTH = 12
+from backend_audit.flow.budget import Budget
 
 
 class _AssignCollector(cst.CSTVisitor):
@@ -130,15 +129,17 @@ class Flow:
     def is_augmented(self, name: str) -> bool:
         return ("__aug__" + name) in self.values
 
-    def leaves(self, expr: cst.BaseExpression, depth: int = 0,
+    def leaves(self, expr: cst.BaseExpression, budget: Budget | None = None,
                seen: set[str] | None = None) -> Iterator[cst.BaseExpression]:
         """Yield the expressions ``expr`` is built from, following local names.
 
         A Name with no local assignment (a parameter, a global) is yielded itself.
         Calls are yielded whole (callers decide what a call means), as are literals.
+        So is whatever lies beyond the budget.
         """
         seen = set() if seen is None else seen
-        if depth > MAX_DEPTH:
+        budget = budget or Budget()
+        if budget.exhausted:
             yield expr
             return
         if isinstance(expr, cst.Name):
@@ -150,13 +151,13 @@ class Flow:
                 return
             seen = seen | {expr.value}
             for v in vals:
-                yield from self.leaves(v, depth + 1, seen)
+                yield from self.leaves(v, budget.deeper(), seen)
             return
         for part in string_parts(expr):
             if part is expr:
                 yield expr
             else:
-                yield from self.leaves(part, depth + 1, seen)
+                yield from self.leaves(part, budget.deeper(), seen)
 
 
 def string_parts(expr: cst.BaseExpression) -> list[cst.BaseExpression]:

@@ -17,7 +17,9 @@ import re
 import libcst as cst
 
 from backend_audit.appmodel.context import ModuleContext
-from backend_audit.appmodel.names import dotted_name, get_arg, is_password_name, string_value
+from backend_audit.appmodel.names import get_arg, is_password_name, last_name, string_value
+from backend_audit.flow.budget import Budget
+from backend_audit.flow.calls import callee_name
 from backend_audit.flow.locals import Flow
 
 # A call whose last name contains one of these transforms the password into something
@@ -76,16 +78,9 @@ def is_hasher_name(name: str | None, ctx: ModuleContext) -> bool:
     return any(w in low for w in _HASHER_WORDS) or low == "set_password"
 
 
-def callee_name(call: cst.Call, ctx: ModuleContext) -> str | None:
-    return ctx.imports.qualname(call.func) or dotted_name(call.func) or _last(call.func)
-
-
-def _last(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Attribute):
-        return node.attr.value
-    if isinstance(node, cst.Name):
-        return node.value
-    return None
+def hasher_call(call: cst.Call, ctx: ModuleContext) -> bool:
+    """``call`` hashes (``is_hasher_name`` of what it calls)."""
+    return is_hasher_name(callee_name(call, ctx.imports, ctx.path), ctx)
 
 
 def subscript_key(node: cst.Subscript) -> str | None:
@@ -102,16 +97,17 @@ class PasswordValues:
 
     def kind(self, expr: cst.BaseExpression, flow: Flow | None = None) -> Kind | None:
         """PLAIN / WRAPPED / HASHED for a password-carrying value, None if it carries none."""
-        return self._kind(expr, flow or self.ctx.flow(), 0, frozenset())
+        return self._kind(expr, flow or self.ctx.flow(), Budget(), frozenset())
 
-    def _kind(self, expr: cst.BaseExpression, flow: Flow, depth: int,
+    def _kind(self, expr: cst.BaseExpression, flow: Flow, budget: Budget,
               seen: frozenset[str]) -> Kind | None:
-        if depth > 12:
+        if budget.exhausted:
             return None
+        deeper = budget.deeper()
         if isinstance(expr, cst.Await):
-            return self._kind(expr.expression, flow, depth + 1, seen)
+            return self._kind(expr.expression, flow, deeper, seen)
         if isinstance(expr, cst.Name):
-            return self._name(expr.value, flow, depth, seen)
+            return self._name(expr.value, flow, budget, seen)
         if isinstance(expr, cst.Attribute):
             if expr.attr.value == "data" and isinstance(expr.value, cst.Attribute) and \
                     is_password_value_name(expr.value.attr.value):
@@ -121,24 +117,25 @@ class PasswordValues:
             key = subscript_key(expr)
             if key is not None:
                 return Kind.PLAIN if is_password_value_name(key) else None
-            return self._kind(expr.value, flow, depth + 1, seen) if isinstance(
+            return self._kind(expr.value, flow, deeper, seen) if isinstance(
                 expr.value, cst.Name) and is_password_value_name(expr.value.value) else None
         if isinstance(expr, cst.Call):
-            return self._call(expr, flow, depth, seen)
+            return self._call(expr, flow, budget, seen)
         if isinstance(expr, (cst.FormattedString, cst.BinaryOperation, cst.IfExp,
                              cst.ConcatenatedString)):
             parts = _parts(expr)
-            kinds = [self._kind(p, flow, depth + 1, seen) for p in parts]
+            kinds = [self._kind(p, flow, deeper, seen) for p in parts]
             return _strongest(kinds)
         return None
 
-    def _name(self, name: str, flow: Flow, depth: int, seen: frozenset[str]) -> Kind | None:
+    def _name(self, name: str, flow: Flow, budget: Budget,
+              seen: frozenset[str]) -> Kind | None:
         if name in seen:
             return None
         values = flow.values_of(name)
         if not values:
             return Kind.PLAIN if is_password_value_name(name) else None
-        kinds = [self._kind(v, flow, depth + 1, seen | {name}) for v in values]
+        kinds = [self._kind(v, flow, budget.deeper(), seen | {name}) for v in values]
         if Kind.HASHED in kinds:
             return Kind.HASHED  # reassigned from a hasher somewhere: give it the benefit
         if is_password_value_name(name):
@@ -149,16 +146,20 @@ class PasswordValues:
             return Kind.PLAIN
         return _strongest(kinds)
 
-    def _call(self, call: cst.Call, flow: Flow, depth: int,
+    def _call(self, call: cst.Call, flow: Flow, budget: Budget,
               seen: frozenset[str]) -> Kind | None:
-        name = callee_name(call, self.ctx)
-        last = _last(call.func)
-        helper = self.ctx.local_function(call)
-        if helper is not None and depth < 6:
+        name = callee_name(call, self.ctx.imports, self.ctx.path)
+        last = last_name(call.func) if isinstance(call.func, (cst.Name, cst.Attribute)) \
+            else None
+        scope = flow.scope if isinstance(flow.scope, cst.FunctionDef) else None
+        helper = self.ctx.local_function(call, scope)
+        deeper = budget.deeper()
+        if helper is not None and budget.may_call:
             # Trust what a same-module helper returns over its name: a "hash" helper that
             # returns ``"fakehashed" + password`` is not a hasher.
             helper_flow = self.ctx.flow(helper)
-            found = _strongest([self._kind(r, helper_flow, depth + 1, frozenset())
+            inside = budget.call()
+            found = _strongest([self._kind(r, helper_flow, inside, frozenset())
                                 for r in helper_flow.returns])
             if found is not None:
                 return found
@@ -166,7 +167,7 @@ class PasswordValues:
             return Kind.HASHED
         if isinstance(call.func, cst.Attribute):
             if last in _PASSTHROUGH_METHODS:
-                return self._kind(call.func.value, flow, depth + 1, seen)
+                return self._kind(call.func.value, flow, deeper, seen)
             if last in _LOOKUP_METHODS and call.args:
                 key = string_value(call.args[0].value)
                 return Kind.PLAIN if is_password_value_name(key) else None
@@ -175,12 +176,12 @@ class PasswordValues:
         if last == "getattr" and len(call.args) >= 2:
             return Kind.PLAIN if is_password_value_name(string_value(call.args[1].value)) else None
         if last in _PASSTHROUGH_FUNCS and call.args:
-            return self._kind(call.args[0].value, flow, depth + 1, seen)
+            return self._kind(call.args[0].value, flow, deeper, seen)
         if helper is not None:
             return None
         if _PREDICATES.search(last or ""):
             return None
-        inner = [self._kind(a.value, flow, depth + 1, seen) for a in call.args]
+        inner = [self._kind(a.value, flow, deeper, seen) for a in call.args]
         return Kind.WRAPPED if Kind.PLAIN in inner or Kind.WRAPPED in inner else None
 
     def is_plain(self, expr: cst.BaseExpression, flow: Flow | None = None) -> bool:
@@ -235,17 +236,18 @@ def kwarg(call: cst.Call, name: str) -> cst.BaseExpression | None:
 
 
 def string_constant(ctx: ModuleContext, expr: cst.BaseExpression,
-                    depth: int = 0) -> tuple[str | None, str | None]:
+                    budget: Budget | None = None) -> tuple[str | None, str | None]:
     """``(value, None)`` for a literal or a constant of this module; ``(None, name)`` for a
     setting or imported constant to look up in the project facts; ``(None, None)`` else."""
+    budget = budget or Budget()
     text = string_value(expr)
-    if text is not None or depth > 4:
+    if text is not None or budget.exhausted:
         return text, None
     if isinstance(expr, cst.Name):
         for flow in (ctx.flow(), ctx.flow(ctx.module)):
             values = flow.values_of(expr.value)
             if len(values) == 1:
-                return string_constant(ctx, values[0], depth + 1)
+                return string_constant(ctx, values[0], budget.deeper())
         return (None, expr.value) if expr.value in ctx.imports.names else (None, None)
     if isinstance(expr, cst.Attribute) and expr.attr.value.isupper():
         return None, expr.attr.value

@@ -39,6 +39,15 @@ from backend_audit.appmodel.requests import (
     request_input,
 )
 from backend_audit.flow import payload_vocab as V
+from backend_audit.flow.budget import Budget
+from backend_audit.flow.calls import (
+    Callee,
+    absolute_name,
+    argument_slots,
+    bind_arguments,
+    param_names,
+    positional_names,
+)
 from backend_audit.flow.locals import Flow, is_literal
 from backend_audit.flow.payload_shapes import (
     FunctionBody,
@@ -65,7 +74,6 @@ from backend_audit.flow.payload_shapes import (
 # key (``query#sort``), so evidence about one field does not clear its siblings.
 Taint = frozenset[tuple[str, bool]]
 EMPTY: Taint = frozenset()
-MAX_HELPER_DEPTH = 2
 CONSTRUCTED = -1  # forward position: the parameter builds an instance of the callee
 SKIP_PARAMS = frozenset({"self", "cls", "request", "req"})
 
@@ -90,28 +98,10 @@ def _literal_key(node: cst.BaseExpression | None) -> str | None:
     return value if value and value.isidentifier() else None
 
 
-def absolute_name(qual: str, ctx: ModuleContext) -> str:
-    """``.validation.check`` seen from ``app/api/users.py`` -> ``app.api.validation.check``."""
-    if not qual.startswith("."):
-        return qual
-    dots = len(qual) - len(qual.lstrip("."))
-    package = ctx.module_name.split(".")
-    if not ctx.path.endswith("__init__.py"):
-        package = package[:-1]
-    package = package[: max(0, len(package) - (dots - 1))]
-    rest = qual.lstrip(".")
-    return ".".join([*package, rest]) if rest else ".".join(package)
-
-
-def qualified(node: cst.BaseExpression, ctx: ModuleContext) -> str | None:
-    q = ctx.imports.qualname(node)
-    return absolute_name(q, ctx) if q else None
-
-
 def matches_config(names: tuple[str, ...], node: cst.BaseExpression, ctx: ModuleContext) -> bool:
     if not names:
         return False
-    candidates = {dotted_name(node), last_name(node), qualified(node, ctx)}
+    candidates = {dotted_name(node), last_name(node), ctx.imported_callee(node)}
     return any(n in candidates or (n.rsplit(".", 1)[-1] == last_name(node) and "." not in n)
                for n in names)
 
@@ -155,16 +145,17 @@ class ClassInfo:
     qualname: str | None  # absolute name, for facts from other modules
 
 
-def class_info(ctx: ModuleContext, func: cst.BaseExpression, depth: int = 0) -> ClassInfo:
+def class_info(ctx: ModuleContext, func: cst.BaseExpression,
+               budget: Budget | None = None) -> ClassInfo:
     """What a CapWords callee is: a schema, a model, something else, or unknown."""
     name = last_name(func)
     if isinstance(func, cst.Name):
-        local = local_classes(ctx).get(func.value)
+        local = ctx.functions.classes.get(func.value)
         if local is not None:
-            return _local_class_info(ctx, local, depth)
+            return _local_class_info(ctx, local, budget)
         if _is_model_factory_result(ctx, func.value):
             return ClassInfo("model", f"{ctx.module_name}.{func.value}")
-    qual = qualified(func, ctx)
+    qual = ctx.imported_callee(func)
     if name in V.QUERY_EXPRESSIONS and (qual or "").startswith("django"):
         return ClassInfo("other", qual)
     if qual is None:
@@ -202,41 +193,36 @@ _THIRD_PARTY_OTHER = frozenset({
 })
 
 
-def local_classes(ctx: ModuleContext) -> dict[str, cst.ClassDef]:
-    cache = ctx.__dict__.setdefault("_validation_local_classes", None)
-    if cache is None:
-        cache = {s.name.value: s for s in ctx.module.body if isinstance(s, cst.ClassDef)}
-        ctx.__dict__["_validation_local_classes"] = cache
-    return cache
-
-
 def class_bases(ctx: ModuleContext, node: cst.ClassDef) -> list[str]:
     out = []
     for base in node.bases:
-        out.append(qualified(base.value, ctx) or dotted_name(base.value) or "")
+        out.append(ctx.imported_callee(base.value) or dotted_name(base.value) or "")
     return out
 
 
-def local_class_kind(ctx: ModuleContext, node: cst.ClassDef, depth: int = 0) -> str | None:
+def local_class_kind(ctx: ModuleContext, node: cst.ClassDef,
+                     budget: Budget | None = None) -> str | None:
     """Kind of a class defined in this module, following local base classes."""
-    if depth > 6:
+    budget = budget or Budget()
+    if budget.exhausted:
         return None
     for kw in node.keywords:
         if kw.keyword and kw.keyword.value == "table" and dotted_name(kw.value) == "True":
             return "model"  # SQLModel(table=True)
-    locals_ = local_classes(ctx)
+    locals_ = ctx.functions.classes
     for base in node.bases:
         if isinstance(base.value, cst.Name) and base.value.value in locals_ and \
                 locals_[base.value.value] is not node:
-            kind = local_class_kind(ctx, locals_[base.value.value], depth + 1)
+            kind = local_class_kind(ctx, locals_[base.value.value], budget.deeper())
             if kind:
                 return kind
     return classify_bases(class_bases(ctx, node))
 
 
-def _local_class_info(ctx: ModuleContext, node: cst.ClassDef, depth: int) -> ClassInfo:
+def _local_class_info(ctx: ModuleContext, node: cst.ClassDef,
+                      budget: Budget | None) -> ClassInfo:
     qual = f"{ctx.module_name}.{node.name.value}"
-    return ClassInfo(local_class_kind(ctx, node, depth), qual)
+    return ClassInfo(local_class_kind(ctx, node, budget), qual)
 
 
 @dataclass
@@ -263,32 +249,32 @@ class Sink:
 class FunctionSummary:
     validates: bool
     stores: frozenset[str]  # parameter names whose value reaches storage or SQL text
-    params: tuple[str, ...]
+    params: tuple[str, ...]  # every named parameter, a method's ``self``/``cls`` aside
     lookups: frozenset[str] = frozenset()  # ... that only reach a query as a bound value
     # Parameters handed to a function of another module: (param, callee, position,
     # keyword), settled in ``resolve`` once that function's facts are known.
     forwards: tuple[tuple[str, str, int | None, str | None], ...] = ()
+    positional: tuple[str, ...] = ()  # the parameters a call fills by position, in order
 
 
-def function_params(fn: cst.FunctionDef) -> tuple[str, ...]:
-    p = fn.params
-    return tuple(x.name.value for x in (*p.posonly_params, *p.params, *p.kwonly_params)
-                 if x.name.value not in ("self", "cls"))
-
-
-def summarize(ctx: ModuleContext, fn: cst.FunctionDef, depth: int = 0,
+def summarize(ctx: ModuleContext, fn: cst.FunctionDef, budget: Budget | None = None,
               owner: cst.ClassDef | None = None) -> FunctionSummary:
     """Does ``fn`` validate what it gets, and which of its parameters does it store?
-    ``owner`` is the class ``fn`` is a method of, when known."""
+    ``owner`` is the class ``fn`` is a method of (by default the top-level class of
+    this module it is defined in); ``budget`` the one of the flow inside ``fn``."""
     key = ("_validation_summary", id(fn))
     cached = ctx.__dict__.setdefault("_validation_summaries", {}).get(key)
     if cached is not None:
         return cached
-    params = function_params(fn)
-    ctx.__dict__["_validation_summaries"][key] = FunctionSummary(False, frozenset(), params)
+    owner = owner or ctx.functions.owner(fn)
+    params = tuple(param_names(fn, bound=owner is not None))
+    positional = tuple(positional_names(fn, bound=owner is not None))
+    ctx.__dict__["_validation_summaries"][key] = FunctionSummary(False, frozenset(), params,
+                                                                 positional=positional)
     model_self = owner is not None and local_class_kind(ctx, owner) == "model"
     flow = PayloadFlow(ctx, fn, {p: f"param:{p}" for p in params if p not in SKIP_PARAMS},
-                       depth=depth + 1, model_self=model_self)
+                       budget if budget is not None else Budget().call(),
+                       model_self=model_self)
     # A check on one parameter (``if balance < amount: raise``) does not make the function
     # a validator of the others: every parameter it takes needs evidence of its own.
     checked = {base_key(k) for k in flow.validated}
@@ -302,7 +288,7 @@ def summarize(ctx: ModuleContext, fn: cst.FunctionDef, depth: int = 0,
 
     stores = reached(False)
     summary = FunctionSummary(validates, stores, params, reached(True) - stores,
-                              _forwards(flow))
+                              _forwards(flow), positional)
     ctx.__dict__["_validation_summaries"][key] = summary
     return summary
 
@@ -326,13 +312,11 @@ def _forwards(flow: PayloadFlow) -> tuple[tuple[str, str, int | None, str | None
             continue
         if req["type"] != "stores":
             continue
-        positional = [a for a in call.args if a.keyword is None and not a.star]
-        for i, arg in enumerate(positional):
-            out += [(p, req["name"], i, None) for p in sorted(params_in(arg.value))]
-        for arg in call.args:
-            if arg.keyword is not None:
-                out += [(p, req["name"], None, arg.keyword.value)
-                        for p in sorted(params_in(arg.value))]
+        for arg, slot in argument_slots(call):
+            if isinstance(slot, int):
+                out += [(p, req["name"], slot, None) for p in sorted(params_in(arg.value))]
+            elif isinstance(slot, str):
+                out += [(p, req["name"], None, slot) for p in sorted(params_in(arg.value))]
     return tuple(out)
 
 
@@ -347,7 +331,7 @@ def _calls_a_validator(ctx: ModuleContext, fn: cst.FunctionDef) -> bool:
 
 
 def _is_validator_like(ctx: ModuleContext, call: cst.Call) -> bool:
-    qual = qualified(call.func, ctx) or ""
+    qual = ctx.imported_callee(call.func) or ""
     if qual.split(".")[0] in V.NOT_VALIDATOR_MODULES:
         return False
     name = last_name(call.func)
@@ -363,7 +347,7 @@ class PayloadFlow:
     ctx: ModuleContext
     fn: cst.FunctionDef
     params: dict[str, str]  # parameter name -> payload key
-    depth: int = 0
+    budget: Budget = field(default_factory=Budget)  # its calls: helpers this deep
     model_self: bool = False  # a method of a model: ``self.x = ...`` writes a row
     validated: set[str] = field(default_factory=set)
     validated_all: bool = False
@@ -400,7 +384,8 @@ class PayloadFlow:
         names = self.body.names
         if not names.isdisjoint(_INPUT_NAMES) or not names.isdisjoint(_request_aliases(self.ctx)):
             return True
-        return any(self.ctx.local_function(call) is not None for call in self.body.all_calls)
+        return any(self.ctx.local_function(call, self.fn) is not None
+                   for call in self.body.all_calls)
 
     # ------------------------------------------------------------ taint
     def taint(self, expr: cst.BaseExpression) -> Taint:
@@ -487,7 +472,7 @@ class PayloadFlow:
     def _call_taint(self, call: cst.Call) -> Taint:
         func = call.func
         name = last_name(func)
-        qual = qualified(func, self.ctx) or ""
+        qual = self.ctx.imported_callee(func) or ""
         if isinstance(func, cst.Attribute) and (name in REQUEST_READERS or
                                                 name in TORNADO_READERS):
             kind = request_input(call, self.ctx.imports)
@@ -531,18 +516,18 @@ class PayloadFlow:
                 return EMPTY
             # An object built from raw fields (``StockItem(**row)``) carries them on.
             return _field(frozenset().union(*(self.taint(a.value) for a in call.args)))
-        helper = self.ctx.local_function(call)
-        if helper is not None and self.depth < MAX_HELPER_DEPTH and \
+        helper = self.ctx.local_function(call, self.fn)
+        if helper is not None and self.budget.may_call and \
                 not any(self.taint(a.value) for a in call.args):
             # ``filters = read_filters(request)``: a helper that reads the request itself.
-            return _returned_input(self.ctx, helper, self.depth + 1)
+            return _returned_input(self.ctx, helper, self.budget.call())
         return EMPTY
 
     # ------------------------------------------------------------ validators
     def is_validator_call(self, call: cst.Call) -> bool:
         func = call.func
         name = last_name(func)
-        qual = qualified(func, self.ctx) or ""
+        qual = self.ctx.imported_callee(func) or ""
         if qual.split(".")[0] in V.NOT_VALIDATOR_MODULES:
             return False
         if matches_config(self.ctx.config.validators, func, self.ctx):
@@ -556,9 +541,9 @@ class PayloadFlow:
             return info.kind == "validator" or (
                 info.kind is None and info.qualname is not None and
                 guess_kind_by_name(info.qualname) == "validator")
-        helper = self.ctx.local_function(call)
-        if helper is not None and helper is not self.fn and self.depth < MAX_HELPER_DEPTH:
-            return summarize(self.ctx, helper, self.depth).validates
+        helper = self.ctx.local_function(call, self.fn)
+        if helper is not None and helper is not self.fn and self.budget.may_call:
+            return summarize(self.ctx, helper, self.budget.call()).validates
         return False
 
     def consumed(self, call: cst.Call) -> Taint:
@@ -605,24 +590,24 @@ def is_restx_payload(expr: cst.Attribute, ctx: ModuleContext) -> bool:
         return False
     for value in ctx.flow(ctx.module).values_of(owner.value):
         if isinstance(value, cst.Call) and last_name(value.func) in ("Namespace", "Api") and \
-                (qualified(value.func, ctx) or "").startswith(RESTX_PACKAGES):
+                (ctx.imported_callee(value.func) or "").startswith(RESTX_PACKAGES):
             return True
     qual = ctx.imports.qualname(owner)
     return qual is not None and not qual.startswith(RESTX_PACKAGES) and \
-        not is_third_party(absolute_name(qual, ctx)) and _uses_restx(ctx)
+        not is_third_party(absolute_name(qual, ctx.path)) and _uses_restx(ctx)
 
 
 def _uses_restx(ctx: ModuleContext) -> bool:
     return any(q.startswith(RESTX_PACKAGES) for q in ctx.imports.names.values())
 
 
-def _returned_input(ctx: ModuleContext, helper: cst.FunctionDef, depth: int) -> Taint:
+def _returned_input(ctx: ModuleContext, helper: cst.FunctionDef, budget: Budget) -> Taint:
     """Client input a helper reads by itself and returns unvalidated (cached per helper)."""
     cache = ctx.__dict__.setdefault("_validation_returns", {})
-    key = (id(helper), depth)
+    key = (id(helper), budget.calls)
     if key not in cache:
         cache[key] = EMPTY  # recursion guard
-        inner = PayloadFlow(ctx, helper, {}, depth)
+        inner = PayloadFlow(ctx, helper, {}, budget)
         cache[key] = EMPTY if not inner.reads_input or inner.validated or \
             inner.validated_all else \
             frozenset().union(*(inner.taint(r) for r in inner.flow.returns))
@@ -681,13 +666,13 @@ class _Walker:
                     dotted_name((get_arg(expr, "validate") or _NO).value) == "True":
                 self.pf.validated_all = True
             else:
-                helper = self.ctx.module_functions.get(name) if isinstance(
+                helper = self.ctx.local_function(callee, self.pf.fn) if isinstance(
                     callee, cst.Name) else None
                 if helper is not None and helper is not self.pf.fn:
                     if _calls_a_validator(self.ctx, helper):
                         self.pf.validated_all = True
                 elif isinstance(callee, (cst.Name, cst.Attribute)):
-                    qual = qualified(callee, self.ctx)
+                    qual = self.ctx.imported_callee(callee)
                     if qual:
                         self.pf.unless.append(qual)
 
@@ -705,13 +690,13 @@ class _Walker:
             if pf.is_validator_call(call):
                 pf.validated.update(k for k, _ in self._validated_by(call, consumed))
             elif isinstance(call.func, (cst.Name, cst.Attribute)) and \
-                    self.ctx.local_function(call) is None:
-                qual = qualified(call.func, self.ctx)
+                    self.ctx.local_function(call, pf.fn) is None:
+                qual = self.ctx.imported_callee(call.func)
                 if qual and not is_third_party(qual):
                     pf.unless.append(qual)
         for test, node in self.guards:
             if pf.body.guard_exits(node):
-                pf.validated.update(self._checked_keys(test, 0))
+                pf.validated.update(self._checked_keys(test, Budget()))
         # ``if status in STATES: qs = qs.filter(status=status)``: an allow-list, pattern or
         # type test constrains the value whether or not it exits.
         for test in [*(t for t, _ in self.guards), *self.tests]:
@@ -748,11 +733,11 @@ class _Walker:
                 out |= self.pf.taint(arg.value)
         return frozenset(out)
 
-    def _checked_keys(self, test: cst.BaseExpression, depth: int) -> set[str]:
+    def _checked_keys(self, test: cst.BaseExpression, budget: Budget) -> set[str]:
         """Payload keys whose shape ``test`` inspects (bare ``if not data`` does not count)."""
         pf = self.pf
         if isinstance(test, cst.BooleanOperation):
-            return self._checked_keys(test.left, depth) | self._checked_keys(test.right, depth)
+            return self._checked_keys(test.left, budget) | self._checked_keys(test.right, budget)
         inner = test.expression if isinstance(test, cst.UnaryOperation) else test
         if isinstance(inner, cst.Comparison) and all(
                 isinstance(c.operator, (cst.Is, cst.IsNot)) for c in inner.comparisons):
@@ -765,7 +750,7 @@ class _Walker:
         for node in expressions_in(test):
             t = pf.taint(node)
             keys |= {k for k, _ in t}
-            if not t and isinstance(node, cst.Name) and depth < 2:
+            if not t and isinstance(node, cst.Name) and not budget.exhausted:
                 for value in pf.flow.values_of(node.value):
                     if isinstance(value, (cst.ListComp, cst.SetComp, cst.GeneratorExp,
                                           cst.DictComp, cst.BinaryOperation, cst.Comparison,
@@ -773,7 +758,7 @@ class _Walker:
                             isinstance(value, cst.Call) and
                             not is_lookup_name(last_name(value.func)) and
                             not pf.is_validator_call(value)):
-                        keys |= self._checked_keys(value, depth + 1)
+                        keys |= self._checked_keys(value, budget.deeper())
         return keys
 
     # sinks ----------------------------------------------------------------
@@ -848,19 +833,19 @@ class _Walker:
         if qual is not None:
             return qual in V.DANGEROUS_CALLS
         return isinstance(call.func, cst.Name) and call.func.value in V.DANGEROUS_BUILTINS \
-            and call.func.value not in self.ctx.module_functions
+            and self.ctx.local_callee(call, self.pf.fn) is None
 
     def _helper_sink(self, call: cst.Call, taint: Taint, what: str, name: str) -> None:
         pf = self.pf
         if name in V.PERSIST_METHODS:
             return  # session.add(obj): the object's construction is the sink
-        helper = self.ctx.local_function(call)
-        if helper is not None:
-            if helper is pf.fn or pf.depth >= MAX_HELPER_DEPTH:
+        helper = self.ctx.local_callee(call, pf.fn)
+        if helper is not None and not helper.constructor:
+            if helper.function is pf.fn or not pf.budget.may_call:
                 return
-            summary = summarize(self.ctx, helper, pf.depth)
-            looked_up = _without_path(self._stored_args(call, summary, summary.lookups))
-            stored = self._stored_args(call, summary, summary.stores)
+            summary = summarize(self.ctx, helper.function, pf.budget.call())
+            looked_up = _without_path(self._stored_args(call, helper, summary.lookups))
+            stored = self._stored_args(call, helper, summary.stores)
             if stored:
                 self._add(call, stored | looked_up, what, True)
             elif looked_up:
@@ -875,18 +860,17 @@ class _Walker:
         if name == "delay" and isinstance(callee, cst.Attribute):
             callee = callee.value  # a Celery task runs its function with the same arguments
             name = last_name(callee) or name
-        qual = qualified(callee, self.ctx) or self._method_name(callee)
+        qual = self.ctx.imported_callee(callee) or self._method_name(callee)
         whole = _whole_args(pf, call)
         if qual and not is_third_party(qual):
-            positional = [a for a in call.args if a.keyword is None and not a.star]
+            slots = argument_slots(call)
             self._add(call, taint, what, False, {
                 "type": "stores", "name": qual, "verb": is_verb_name(name) and bool(whole),
-                "positions": [i for i, a in enumerate(positional) if self._open(a.value)],
-                "keywords": [a.keyword.value for a in call.args
-                             if a.keyword is not None and self._open(a.value)],
-                "lookup_positions": [i for i, a in enumerate(positional)
-                                     if self._open(a.value, lookup=True)],
-                "lookup_keywords": [a.keyword.value for a in call.args if a.keyword is not None
+                "positions": [i for a, i in slots if isinstance(i, int) and self._open(a.value)],
+                "keywords": [k for a, k in slots if isinstance(k, str) and self._open(a.value)],
+                "lookup_positions": [i for a, i in slots if isinstance(i, int)
+                                     and self._open(a.value, lookup=True)],
+                "lookup_keywords": [k for a, k in slots if isinstance(k, str)
                                     and self._open(a.value, lookup=True)],
                 "star": any(a.star == "**" and self._open(a.value) for a in call.args)})
         elif is_verb_name(name) and whole:
@@ -912,8 +896,9 @@ class _Walker:
             if not isinstance(leaf, cst.Call) or pf.is_validator_call(leaf) or \
                     last_name(leaf.func) in V.CONVERTERS:
                 continue
-            qual = qualified(leaf.func, self.ctx)
-            if self.ctx.local_function(leaf) is not None or (qual and not is_third_party(qual)):
+            qual = self.ctx.imported_callee(leaf.func)
+            if self.ctx.local_function(leaf, pf.fn) is not None or (
+                    qual and not is_third_party(qual)):
                 out |= _field(pf.consumed(leaf))
         return frozenset(out)
 
@@ -933,7 +918,7 @@ class _Walker:
         if isinstance(owner, cst.Name):
             values = self.pf.flow.values_of(owner.value)
             if not values and owner.value not in self.pf.params and \
-                    owner.value not in function_params(self.pf.fn):
+                    owner.value not in self.pf.flow.params:
                 # ``repo = AccountRepository()`` at module level, shared by the handlers.
                 values = self.ctx.flow(self.ctx.module).values_of(owner.value)
             built = [v for v in values if isinstance(v, cst.Call)]
@@ -946,18 +931,13 @@ class _Walker:
         info = class_info(self.ctx, owner)
         return f"{info.qualname}.{func.attr.value}" if info.qualname else None
 
-    def _stored_args(self, call: cst.Call, summary: FunctionSummary,
-                     reached: frozenset[str]) -> Taint:
+    def _stored_args(self, call: cst.Call, helper: Callee, reached: frozenset[str]) -> Taint:
+        """What the arguments bound to the helper's ``reached`` parameters carry."""
+        binding = bind_arguments(helper.function, call, helper.bound)
         out: set[tuple[str, bool]] = set()
-        positional = [a for a in call.args if a.keyword is None and not a.star]
-        for i, arg in enumerate(positional):
-            if i < len(summary.params) and summary.params[i] in reached:
-                out |= self.pf.taint(arg.value)
-        for arg in call.args:
-            if arg.keyword is not None and arg.keyword.value in reached:
-                out |= self.pf.taint(arg.value)
-            elif arg.star == "**" and reached:
-                out |= self.pf.taint(arg.value)
+        for param in reached:
+            for arg in binding.sources(param):
+                out |= self.pf.taint(arg)
         return frozenset(out)
 
     def _constructor_sink(self, call: cst.Call, taint: Taint, what: str) -> None:

@@ -17,6 +17,7 @@ from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.names import last_name, string_value
 from backend_audit.engines.walk import child_fields
 from backend_audit.flow import payload_vocab as V
+from backend_audit.flow.budget import Budget
 from backend_audit.flow.locals import Flow
 
 # Nodes that hold only whitespace, comments or punctuation: no expression or statement
@@ -204,8 +205,10 @@ def first_arg_is_class(call: cst.Call) -> bool:
         isinstance(first, (cst.Name, cst.Attribute)) and is_capword(last_name(first)))
 
 
-def looks_like_sql(expr: cst.BaseExpression, flow: Flow, depth: int = 0) -> bool:
+def looks_like_sql(expr: cst.BaseExpression, flow: Flow, budget: Budget | None = None,
+                   seen: frozenset[str] = frozenset()) -> bool:
     """Some literal text the expression is built from reads as SQL (f-strings included)."""
+    budget = budget or Budget()
     for node in preorder(expr):
         kind = type(node)
         if kind is cst.SimpleString:
@@ -217,8 +220,9 @@ def looks_like_sql(expr: cst.BaseExpression, flow: Flow, depth: int = 0) -> bool
         elif kind is cst.Call:
             if last_name(node.func) in ("text", "SQL", "select"):
                 return True
-        elif kind is cst.Name and depth < 3 and any(
-                looks_like_sql(v, flow, depth + 1) for v in flow.values_of(node.value)):
+        elif kind is cst.Name and node.value not in seen and not budget.exhausted and any(
+                looks_like_sql(v, flow, budget.deeper(), seen | {node.value})
+                for v in flow.values_of(node.value)):
             return True
     return False
 

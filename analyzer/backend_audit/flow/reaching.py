@@ -30,6 +30,7 @@ import libcst as cst
 
 from backend_audit.engines.walk import ModuleIndex, descendants, index_of
 from backend_audit.flow.branches import dead_values
+from backend_audit.flow.guards import blocks, statements
 from backend_audit.flow.locals import Flow
 
 # ``parts.append(x)``: methods that put their argument into the container they are
@@ -73,28 +74,28 @@ class Scope:
         pos = self.index.position(node)
         return self.index.ends[pos] if pos is not None else len(self.index.order)
 
-    def chain_at(self, pos: int) -> Chain:
-        """The chain of the innermost statement holding position ``pos``."""
+    def _innermost(self, pos: int) -> tuple[int, int, Chain] | None:
+        """(start, end, chain) of the innermost statement holding position ``pos``."""
         i = bisect_right(self.starts, pos) - 1
         while i >= 0:
-            start, end, chain = self.chains[i]
-            if start <= pos < end:
-                return chain
+            if self.chains[i][0] <= pos < self.chains[i][1]:
+                return self.chains[i]
             i -= 1
-        return ()
+        return None
+
+    def chain_at(self, pos: int) -> Chain:
+        found = self._innermost(pos)
+        return found[2] if found is not None else ()
 
     def statement_at(self, pos: int) -> int:
-        """The start of the innermost statement holding position ``pos`` (-1: none)."""
-        i = bisect_right(self.starts, pos) - 1
-        while i >= 0:
-            start, end, _ = self.chains[i]
-            if start <= pos < end:
-                return start
-            i -= 1
-        return -1
+        """The start of the innermost statement holding ``pos`` (-1: none)."""
+        found = self._innermost(pos)
+        return found[0] if found is not None else -1
 
-    def same_loop(self, a: int, b: int) -> bool:
-        return any(s <= a < e and s <= b < e for s, e in self.loops)
+    def same_loop(self, defined: int, use: int) -> bool:
+        """A definition (taking effect at ``defined``, just past its value) and a read at
+        ``use`` inside one loop: the next round of the loop brings the value back."""
+        return any(s < defined <= e and s <= use < e for s, e in self.loops)
 
     def definitions(self, name: str) -> list[Definition]:
         out = [Definition(v, self.end(v), self.replacing.get(id(v)))
@@ -123,8 +124,8 @@ class Scope:
         if last is None:
             return reach, True
         kept = [d for d in reach if d is last or last.position < d.position <= pos or
-                (d.position > pos and any(s <= d.position < e and s <= pos < e and
-                                          s > last.position for s, e in self.loops))]
+                (d.position > pos and any(s < d.position <= e and s <= pos < e and
+                                          s >= last.position for s, e in self.loops))]
         return kept, False
 
 
@@ -158,9 +159,8 @@ def build_scope(node: cst.FunctionDef | cst.Module, flow: Flow) -> Scope:
     return scope
 
 
-def _block(scope: Scope, statements: Sequence[cst.CSTNode], chain: Chain,
-           block: int) -> None:
-    for i, stmt in enumerate(statements):
+def _block(scope: Scope, body: Sequence[cst.CSTNode], chain: Chain, block: int) -> None:
+    for i, stmt in enumerate(body):
         here = (*chain, (block, i))
         pos = scope.position(stmt)
         if pos is None:
@@ -176,42 +176,8 @@ def _block(scope: Scope, statements: Sequence[cst.CSTNode], chain: Chain,
             for item in stmt.items:
                 if item.asname is not None:
                     scope.replacing[id(item.item)] = (*here, (id(stmt.body), -1))
-        for suite in _suites(stmt):
-            _block(scope, _statements(suite), here, id(suite))
-
-
-def _suites(stmt: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-        return
-    if isinstance(stmt, cst.If):
-        yield stmt.body
-        if stmt.orelse is not None:
-            yield stmt.orelse if isinstance(stmt.orelse, cst.If) else stmt.orelse.body
-        return
-    if isinstance(stmt, (cst.For, cst.While, cst.With)):
-        yield stmt.body
-        orelse = getattr(stmt, "orelse", None)
-        if orelse is not None:
-            yield orelse.body
-    elif isinstance(stmt, (cst.Try, cst.TryStar)):
-        yield stmt.body
-        for handler in stmt.handlers:
-            yield handler.body
-        if stmt.orelse is not None:
-            yield stmt.orelse.body
-        if stmt.finalbody is not None:
-            yield stmt.finalbody.body
-    elif isinstance(stmt, cst.Match):
-        for case in stmt.cases:
-            yield case.body
-
-
-def _statements(suite: cst.CSTNode) -> Sequence[cst.CSTNode]:
-    if isinstance(suite, cst.If):
-        return (suite,)  # an ``elif``: a block of one statement
-    if isinstance(suite, (cst.IndentedBlock, cst.SimpleStatementSuite)):
-        return suite.body
-    return ()
+        for suite in blocks(stmt):
+            _block(scope, statements(suite), here, id(suite))
 
 
 def _collect_mutations(scope: Scope, node: cst.CSTNode) -> None:

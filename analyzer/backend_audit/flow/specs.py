@@ -25,6 +25,7 @@ import libcst as cst
 from backend_audit.appmodel.imports import ImportMap
 from backend_audit.appmodel.names import last_name, name_words, string_value
 from backend_audit.appmodel.requests import request_input
+from backend_audit.flow.guards import BAD_FRAGMENTS, PATH_FRAGMENTS, SHELL_FRAGMENTS
 
 if TYPE_CHECKING:
     from backend_audit.flow.taint import Taint
@@ -243,6 +244,9 @@ def is_secret_name(name: str) -> bool:
         words[-1] == "key" and len(words) > 1 and words[-2] in KEY_QUALIFIERS)
 
 
+_FIELD_READS = frozenset({"get", "pop", "getlist", "setdefault", "getone"})
+
+
 @dataclass(frozen=True)
 class SecretSources(Sources):
     """A value named like a secret: a variable, attribute, dictionary key or call
@@ -264,9 +268,14 @@ class SecretSources(Sources):
             callee = last_name(expr.func) or ""
             if callee and is_secret_name(callee):
                 return Verdict.SOURCE  # create_access_token(user), user.rotate_api_key()
-            if callee == "get" and expr.args and \
-                    is_secret_name(string_value(expr.args[0].value) or ""):
-                return Verdict.SOURCE  # headers.get("Authorization")
+            if isinstance(expr.func, cst.Attribute) and callee in _FIELD_READS:
+                # ``headers.get("Authorization")`` is one; ``credentials.get("username")``
+                # or a claim of a token (``id_token.get(CLAIM)``) is another value
+                key = string_value(expr.args[0].value) if expr.args else None
+                return Verdict.SOURCE if key is not None and is_secret_name(key) else \
+                    Verdict.CLEAN
+            if isinstance(expr.func, cst.Attribute) and callee == "keys":
+                return Verdict.CLEAN  # the field names of a token, not its value
         return None
 
 
@@ -275,11 +284,6 @@ class Guarding(enum.Enum):
     DOMINATING = "dominating"  # a guard before the sink on its path (flow/guards.py)
     ANYWHERE = "anywhere"  # a check of the value anywhere in the function
     NONE = "none"  # checking the value does not make it safe (an XML document)
-
-
-class Calls(enum.Enum):
-    PROJECT = "project"  # follow functions of the project; any other call stops
-    ARGUMENTS = "arguments"  # any call's result carries its arguments
 
 
 @dataclass(frozen=True)
@@ -297,7 +301,8 @@ class Spec:
     receiver_only: frozenset[str] = RECEIVER_ONLY
     wrappers: frozenset[str] = frozenset()  # calls whose result holds their arguments
     guards: Guarding = Guarding.DOMINATING
-    calls: Calls = Calls.PROJECT
+    # What a test may look for in a value to vet it (``".." in name``: a path).
+    guard_fragments: tuple[str, ...] = BAD_FRAGMENTS
     attributes: frozenset[str] | None = None  # None: any attribute of a source is one
     string_building: bool = True
     # ``name = escape(name)`` anywhere in the function replaces the name's value.
@@ -340,18 +345,22 @@ def _drops_quotes(expr: cst.BaseExpression) -> bool:
 INJECTION = Spec("injection")
 # What function summaries record: cleaned only by what cleans for every sink.
 SUMMARY = Spec("summary", sanitisers=UNIVERSAL_SANITISERS)
+# HTML escaping keeps ``;``, ``|``, ``$(...)`` and ``../``: for a command line, a path or
+# code it hands the value on as it is.
 COMMAND = Spec(
     "command",
     sanitisers=(SANITISERS - HTML_ESCAPES) | {
         "quote_plus", "ip_address", "ip_network", "ip_interface", "IPv4Address",
         "IPv6Address"},
-    sanitiser_qualnames=frozenset({"shlex.join", "shlex.quote", "pipes.quote"}))
+    sanitiser_qualnames=frozenset({"shlex.join", "shlex.quote", "pipes.quote"}),
+    passthrough=PASSTHROUGH | HTML_ESCAPES, guard_fragments=SHELL_FRAGMENTS)
 # Reduce a name to its last component, or vet it whole. Escaping for HTML or URLs
 # leaves ``../`` as it is.
 PATH = Spec("path", sanitisers=(SANITISERS - HTML_ESCAPES - {"quote", "urlencode"}) | {
-    "basename", "token_hex", "token_urlsafe", "get_available_name"})
+    "basename", "token_hex", "token_urlsafe", "get_available_name"},
+    passthrough=PASSTHROUGH | HTML_ESCAPES, guard_fragments=PATH_FRAGMENTS)
 # Escaping for HTML does not stop ``__import__("os").system(...)``.
-CODE = Spec("code", sanitisers=SANITISERS - HTML_ESCAPES)
+CODE = Spec("code", sanitisers=SANITISERS - HTML_ESCAPES, passthrough=PASSTHROUGH | HTML_ESCAPES)
 TEMPLATE = Spec("template")
 DESERIALIZATION = Spec("deserialization")
 NOSQL = Spec("nosql")
@@ -393,14 +402,16 @@ UPLOAD = Spec("upload", sources=UploadSources(), sanitisers=frozenset(),
               passthrough=frozenset({"read", "chunks"}), attributes=frozenset({"file"}),
               receiver_only=frozenset({"read", "chunks"}), guards=Guarding.NONE,
               string_building=False, across_modules=False)
-# A secret on its way to a log line: any call carries its arguments, except those that
-# reduce a secret to something safe to show.
+# A secret on its way to a log line: written out as it is, formatted or serialised; a
+# call that only uses it (``client.fetch(token)``) returns something else, and some
+# reduce it to something safe to show.
 SECRET = Spec(
     "secret", sources=SecretSources(),
     sanitisers=frozenset({"len", "bool", "mask", "redact", "hash", "type", "hexdigest",
                           "sha256", "fingerprint", "mask_token", "mask_secret", "obfuscate",
                           "isinstance"}),
-    calls=Calls.ARGUMENTS, guards=Guarding.NONE, across_modules=False)
+    passthrough=PASSTHROUGH | {"dumps", "repr", "pformat", "model_dump_json", "to_json"},
+    guards=Guarding.NONE, across_modules=False)
 
 # The questions a value handed to another module's function may end in: a call site or
 # result records which of them its sanitisers answer (appmodel/collectors/summaries.py).

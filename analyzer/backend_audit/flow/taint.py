@@ -56,13 +56,12 @@ from backend_audit.flow.calls import (
     param_index,
 )
 from backend_audit.flow.guards import checked_names, guarded_names
-from backend_audit.flow.locals import Flow
+from backend_audit.flow.locals import Flow, string_parts
 from backend_audit.flow.reaching import Definition, Scope, build_scope, field_key
 from backend_audit.flow.specs import (
     INJECTION,
     LIBRARY_PACKAGES,
     WITH_DEFAULT,
-    Calls,
     Guarding,
     Spec,
     Verdict,
@@ -236,26 +235,28 @@ class ModuleIndexes:
         self.functions = ModuleFunctions(module)
         self.scopes: dict[int, Scope] = {}
         self.fields: dict[int, dict[str, list[tuple[cst.FunctionDef, cst.BaseExpression]]]] = {}
-        self._guards: dict[tuple[int, int], frozenset[str]] = {}
+        self._guards: dict[tuple[int, int, tuple[str, ...]], frozenset[str]] = {}
         self._nests: dict[int, bool] = {}
 
-    def guards(self, ctx: ModuleContext, kind: Guarding, node: cst.FunctionDef | cst.Module,
+    def guards(self, ctx: ModuleContext, spec: Spec, node: cst.FunctionDef | cst.Module,
                at: cst.CSTNode | None, flow: Flow) -> frozenset[str]:
         """The names guards vet (flow/guards.py) for a sink at ``at``: the same for every
         sink of one statement."""
+        kind = spec.guards
         if kind is Guarding.NONE or (kind is Guarding.DOMINATING and at is None):
             return frozenset()
         if kind is Guarding.ANYWHERE:
-            key: tuple[int, int] = (id(node), -1)
+            key: tuple[int, int, tuple[str, ...]] = (id(node), -1, ())
         else:
             assert at is not None
             scope = self.scope(node, flow)
             pos = scope.position(at)
-            key = (id(node), scope.statement_at(pos) if pos is not None else -2 - id(at))
+            key = (id(node), scope.statement_at(pos) if pos is not None else -2 - id(at),
+                   spec.guard_fragments)
         found = self._guards.get(key)
         if found is None:
             found = checked_names(node, flow) if kind is Guarding.ANYWHERE else \
-                guarded_names(node, at, flow, ctx.imports)
+                guarded_names(node, at, flow, ctx.imports, spec.guard_fragments)
             self._guards[key] = found
         return found
 
@@ -382,7 +383,7 @@ class Taint:
 
     def _guards(self, node: cst.FunctionDef | cst.Module, at: cst.CSTNode | None,
                 flow: Flow) -> frozenset[str]:
-        return self.indexes.guards(self.ctx, self.spec.guards, node, at, flow)
+        return self.indexes.guards(self.ctx, self.spec, node, at, flow)
 
     # ------------------------------------------------------------------ questions
     def source(self, expr: cst.BaseExpression) -> cst.BaseExpression | None:
@@ -587,8 +588,6 @@ class Taint:
             if isinstance(call.func, cst.Attribute):
                 parts = [call.func.value, *parts]
             return self._any(parts, frame, budget, path)
-        if spec.calls is Calls.ARGUMENTS:
-            return self._any(args, frame, budget, path)
         return self._project_call(call, frame, budget, path)
 
     def _project_call(self, call: cst.Call, frame: _Frame, budget: Budget,
@@ -638,7 +637,7 @@ class Taint:
         qual = qualified_name(self.ctx, fn, callee.owner)
         results: list[Reach | None] = []
         for value in flow.returns:
-            guarded = self.indexes.guards(self.ctx, self.spec.guards, fn, value, flow)
+            guarded = self.indexes.guards(self.ctx, self.spec, fn, value, flow)
             inner = _Frame(scope, fn, callee.owner, qual, frozenset(), guarded, binding,
                            frame, instance, functions=frame.functions | {id(fn)})
             found = self._walk(value, inner, budget.fresh_depth(), path)
@@ -696,24 +695,11 @@ _SHAPING = frozenset({"join", "format", "strip", "lower", "upper", "replace", "s
 
 def _built_from(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
     """The direct parts of a string or container an expression builds."""
-    if isinstance(expr, cst.FormattedString):
-        return [p.expression for p in expr.parts if isinstance(p, cst.FormattedStringExpression)]
-    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Add, cst.Modulo)):
-        return [expr.left, expr.right]
-    if isinstance(expr, cst.ConcatenatedString):
-        return [expr.left, expr.right]
-    if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
-        return [e.value for e in expr.elements]
-    if isinstance(expr, cst.Dict):
-        return [e.value for e in expr.elements
-                if isinstance(e, (cst.DictElement, cst.StarredDictElement))]
-    if isinstance(expr, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
-        return [expr.elt]
     if isinstance(expr, cst.DictComp):
         return [expr.key, expr.value]
     if isinstance(expr, cst.StarredElement):
         return [expr.value]
-    return []
+    return [p for p in string_parts(expr) if p is not expr]
 
 
 def project_function(qual: str) -> bool:

@@ -20,8 +20,10 @@ from backend_audit.appmodel.closed_types import FACT_CLOSED_TYPE
 from backend_audit.appmodel.context import ModuleContext, module_name
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name
 from backend_audit.appmodel.project import ProjectFacts
+from backend_audit.flow.calls import Callee, bind_arguments
 from backend_audit.flow.locals import Flow
-from backend_audit.sql.values import SQL_STATEMENT, Shape, SqlValues
+from backend_audit.sql.shape import SQL_STATEMENT, Shape, seal
+from backend_audit.sql.values import SqlValues
 from backend_audit.visitor import Candidate, Check
 
 DB_API = "BA301"
@@ -67,6 +69,9 @@ class Sink:
     strict: bool  # the call takes SQL for sure; loose calls need SQL words in the text
     db_receiver: bool = False  # called on something named like a cursor or connection
     fragments: bool = False  # takes SQL fragments (``extra(where=...)``), not statements
+    # What it runs is a whole statement (``text()`` mostly is too); Django's ``extra`` and
+    # ``RawSQL`` take pieces of one.
+    statement: bool = True
 
 
 def sqlalchemy_text(call: cst.Call, values: SqlValues) -> bool:
@@ -115,7 +120,8 @@ def find_sink(call: cst.Call, values: SqlValues) -> Sink | None:
         return Sink(SQLALCHEMY_TEXT, (arg,), True, fragments=True) if arg is not None else None
     if name == "RawSQL":
         arg = _sql_arg(call)
-        return Sink(DJANGO_RAW, (arg,), True, fragments=True) if arg is not None else None
+        return Sink(DJANGO_RAW, (arg,), True, fragments=True, statement=False) \
+            if arg is not None else None
     if name == "raw" and receiver is not None:
         arg = _sql_arg(call) or (get_arg(call, "raw_query").value
                                  if get_arg(call, "raw_query") else None)
@@ -124,7 +130,7 @@ def find_sink(call: cst.Call, values: SqlValues) -> Sink | None:
         parts = tuple(part for a in call.args
                       if a.keyword is not None and a.keyword.value in EXTRA_SQL_KEYWORDS
                       for part in _extra_sql_parts(a.keyword.value, a.value))
-        return Sink(DJANGO_RAW, parts, True, fragments=True) if parts else None
+        return Sink(DJANGO_RAW, parts, True, fragments=True, statement=False) if parts else None
     if _user_sink(call, values):
         arg = _sql_arg(call)
         return Sink(DB_API, (arg,), True, True, True) if arg is not None else None
@@ -145,8 +151,11 @@ def find_sink(call: cst.Call, values: SqlValues) -> Sink | None:
 @dataclass(frozen=True)
 class Wrapper:
     function: cst.FunctionDef
-    param: str
-    index: int | None  # positional index as called (``self`` not counted)
+    param: str  # the parameter that is the SQL text
+
+    def argument(self, call: cst.Call, callee: Callee) -> cst.BaseExpression | None:
+        """What ``call`` (reaching the wrapper as ``callee``) passes as the SQL text."""
+        return bind_arguments(self.function, call, callee.bound).argument(self.param)
 
 
 def _direct_param(expr: cst.BaseExpression, fn: cst.FunctionDef, values: SqlValues,
@@ -190,8 +199,7 @@ def find_wrappers(values: SqlValues) -> dict[int, Wrapper]:
                 arg = _wrapped_arg(call, fn, values, wrappers)
                 param = _direct_param(arg, fn, values) if arg is not None else None
                 if param is not None:
-                    bound = values.class_of(fn) is not None
-                    wrappers[id(fn)] = Wrapper(fn, param, _index(fn, param, bound))
+                    wrappers[id(fn)] = Wrapper(fn, param)
                     changed = True
                     break
         if not changed:
@@ -204,31 +212,10 @@ def _wrapped_arg(call: cst.Call, fn: cst.FunctionDef, values: SqlValues,
     sink = find_sink(call, values)
     if sink is not None:
         return sink.args[0] if len(sink.args) == 1 else None
-    target = local_callee(call, values, values.class_of(fn))
-    if target is not None and id(target) in wrappers:
-        w = wrappers[id(target)]
-        arg = get_arg(call, w.param, w.index)
-        return arg.value if arg is not None else None
+    target = values.local_callee(call, values.class_of(fn))
+    if target is not None and id(target.function) in wrappers:
+        return wrappers[id(target.function)].argument(call, target)
     return None
-
-
-def local_callee(call: cst.Call, values: SqlValues,
-                 cls: cst.ClassDef | None) -> cst.FunctionDef | None:
-    func = call.func
-    functions = values.ctx.module_functions
-    if isinstance(func, cst.Name):
-        return functions.get(func.value)
-    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
-            func.value.value in ("self", "cls") and cls is not None:
-        return functions.get(f"{cls.name.value}.{func.attr.value}")
-    return None
-
-
-def _index(fn: cst.FunctionDef, param: str, bound: bool) -> int | None:
-    positional = [p.name.value for p in (*fn.params.posonly_params, *fn.params.params)]
-    if bound and positional and positional[0] in ("self", "cls"):
-        positional = positional[1:]
-    return positional.index(param) if param in positional else None
 
 
 # ---------------------------------------------------------------------- the checks
@@ -372,7 +359,7 @@ class SqlSinkCheck(Check):
 
     def _check_sink(self, node: cst.Call, sink: Sink) -> None:
         scope = self.values.current_scope()
-        shapes = [self.values.shape(arg, scope) for arg in sink.args]
+        shapes = [self.values.statement(arg, scope, sink.statement) for arg in sink.args]
         built = [s for s in shapes if s.built or s.raw_request]
         if built:
             shape = built[0]
@@ -392,14 +379,14 @@ class SqlSinkCheck(Check):
 
     def _check_wrapper_call(self, node: cst.Call) -> None:
         scope = self.values.current_scope()
-        target = local_callee(node, self.values, scope.class_def)
+        target = self.values.local_callee(node, scope.class_def)
         if target is not None:
-            wrapper = self.wrappers.get(id(target))
-            if wrapper is None or target is scope.function:
+            wrapper = self.wrappers.get(id(target.function))
+            if wrapper is None or target.function is scope.function:
                 return
-            arg = get_arg(node, wrapper.param, wrapper.index)
+            arg = wrapper.argument(node, target)
             if arg is not None:
-                shape = self.values.shape(arg.value, scope)
+                shape = self.values.statement(arg, scope)
                 if shape.built or shape.raw_request:
                     self._report(node, shape)
             return
@@ -408,7 +395,7 @@ class SqlSinkCheck(Check):
         arg = _sql_arg(node)
         if arg is None or not _mentions_sql(arg, scope.flow):
             return
-        shape = self.values.shape(arg, scope)
+        shape = self.values.statement(arg, scope)
         if not (shape.built and shape.has_sql_words):
             return
         qual = self.ctx.imports.qualname(node.func)
@@ -425,7 +412,8 @@ class SqlSinkCheck(Check):
 
     def _report(self, node: cst.CSTNode, shape: Shape, **data: object) -> None:
         self.report(node, confidence=confidence(shape), calls=sorted(shape.calls),
-                    params=sorted(shape.params), other=shape.other, **data)
+                    params=sorted(shape.params), other=shape.other,
+                    names_only=shape.names_only, **data)
 
     def _record_call(self, node: cst.Call) -> None:
         """What this module passes to a function of another project module, for that
@@ -457,8 +445,8 @@ class SqlSinkCheck(Check):
             if id(fn) in wrappers:
                 fact["wrapper"] = True
             if self.values.scope(fn).flow.returns:
-                shape = self.values.shape_of_returns(fn)
-                if shape.built and shape.has_sql_words:
+                shape = seal(self.values.shape_of_returns(fn))
+                if shape.built and shape.has_sql_words and not shape.names_only:
                     fact["returns"] = "built"
                 elif shape.safe and shape.text:
                     fact["returns"] = "safe"
@@ -496,6 +484,7 @@ class SqlSinkCheck(Check):
         for call in data.get("calls") or []:
             decided_unsafe |= not returns(call, "safe")
         request = False
+        callers_known = bool(data.get("params"))
         module = module_name(candidate.path)
         closed = closed_type_names(project)
         for key in data.get("params") or []:
@@ -509,6 +498,7 @@ class SqlSinkCheck(Check):
             if not kinds or any(k is None or k != "safe" for k in kinds):
                 decided_unsafe = True
             request |= "request" in kinds
-        if not decided_unsafe:
-            return None
+            callers_known = callers_known and bool(kinds)
+        if not decided_unsafe or data.get("names_only") and callers_known and not request:
+            return None  # names (``FROM {table}``) that callers here compute are not input
         return replace(candidate, confidence="high") if request else candidate

@@ -21,20 +21,29 @@ from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
 from backend_audit.appmodel.requests import request_input
 from backend_audit.engines.walk import walk
+from backend_audit.flow.budget import Budget
+from backend_audit.flow.calls import (
+    Callee,
+    ModuleFunctions,
+    bind_arguments,
+    local_callee,
+    param_index,
+)
 from backend_audit.flow.locals import Flow, checked_in_test
-
-MAX_DEPTH = 24
-MAX_HELPER_DEPTH = 4
-# Nodes one evaluation may visit; past it the rest counts as unknown (never as safe).
-BUDGET = 3000
-
-# A built string needs at least one of these to be taken for SQL by a loose sink.
-SQL_STATEMENT = re.compile(
-    r"\b(select|insert\s+into|update|delete\s+from|where|order\s+by|group\s+by|values|join|"
-    r"(create|drop|alter|truncate)\s+(table|index|view|schema|database|unique)|truncate|"
-    r"pragma|vacuum|analyze|copy\s+\S+\s+(from|to)|set\s+\w+\s*=|i?like|limit\s+\d|having|"
-    r"returning)\b",
-    re.IGNORECASE,
+from backend_audit.sql.pyformat import format_pieces, join_pieces, percent_pieces
+from backend_audit.sql.shape import (
+    PASSED_IN,
+    SAFE,
+    Shape,
+    binds_only,
+    compose,
+    concat,
+    in_value_slot,
+    join,
+    pieces_of,
+    seal,
+    template_value_slot,
+    unsafe,
 )
 
 # Calls whose result cannot carry SQL syntax whatever their argument.
@@ -70,105 +79,14 @@ REQUEST_GLOBALS = frozenset({"flask.g", "flask.session", "flask_login.current_us
                              "flask.request"})
 IDENTIFIER_ATTRS = frozenset({"db_table", "__tablename__", "__name__", "model_name",
                               "table_name", "tablename"})
+# ``queryset.query.sql_with_params()``, ``compiler.as_sql()``, ``where.as_sql(...)``: SQL
+# text Django compiled, with every value a placeholder and the values returned apart.
+ORM_COMPILED = frozenset({"as_sql", "sql_with_params"})
+# Primary keys of records (not of request payloads, which stay client input).
+PRIMARY_KEYS = frozenset({"id", "pk"})
 # Django/DRF class-based views keep the URL's captured values here.
 URL_KWARGS = frozenset({"self.kwargs", "self.args"})
 _FLASK_SAFE_CONVERTER = re.compile(r"<(int|float|uuid):(\w+)>")
-
-
-@dataclass(frozen=True)
-class Shape:
-    """What a value is made of, for SQL purposes."""
-
-    safe: bool = True  # carries no text chosen by anyone but the code's author
-    built: bool = False  # assembled by formatting with a part that is not safe
-    request: bool = False  # a part that is not safe comes from the client
-    text: str = ""  # literal text seen while assembling it
-    # Imported calls (qualified names) whose results are the parts that are not safe.
-    calls: frozenset[str] = frozenset()
-    # Parameters (``function|param|index|annotation``) of this module's functions that no
-    # call in this module passes: what callers in other modules pass decides, unless the
-    # annotation names a closed type defined in another module.
-    params: frozenset[str] = frozenset()
-    other: bool = False  # some part that is not safe is neither such a call nor parameter
-    # A part that is not safe is a value handed in from outside this code: a parameter
-    # no caller here settles, or a free variable of an enclosing function. On real code
-    # SQL built only from computed parts (attributes of ORM metadata, results of the
-    # project's own helpers, loop variables) is almost never injectable.
-    passed_in: bool = False
-    # A part that is not safe fills a value position of the SQL (inside quotes, after a
-    # comparison or ``IN (``), where only a bound parameter belongs; in an identifier
-    # or clause position (``FROM {table}``, ``{where}``) code-chosen text is the norm.
-    value_slot: bool = False
-    # The value is client input itself, used as SQL text without any formatting.
-    raw_request: bool = False
-
-    @property
-    def has_sql_words(self) -> bool:
-        return bool(SQL_STATEMENT.search(self.text))
-
-
-SAFE = Shape()
-
-
-def join(shapes: list[Shape]) -> Shape:
-    """A value that may be any of ``shapes`` (or is made of all of them)."""
-    if not shapes:
-        return SAFE
-    return Shape(
-        safe=all(s.safe for s in shapes),
-        built=any(s.built for s in shapes),
-        request=any(s.request for s in shapes),
-        text=" ".join(s.text for s in shapes if s.text)[:2000],
-        calls=frozenset().union(*(s.calls for s in shapes)),
-        params=frozenset().union(*(s.params for s in shapes)),
-        other=any(s.other for s in shapes),
-        passed_in=any(s.passed_in for s in shapes),
-        value_slot=any(s.value_slot for s in shapes),
-        raw_request=any(s.raw_request for s in shapes),
-    )
-
-
-# Literal text right before a placeholder that makes it a value position.
-_VALUE_BEFORE = re.compile(r"""('|[=<>]|\b(like|ilike|in\s*\(|between|values\s*\())\s*$""",
-                           re.IGNORECASE)
-# Placeholders of str.format and %-formatting.
-_PLACEHOLDER = re.compile(r"\{[^{}]*\}|%(\([^)]*\))?[-#0 +]*\d*(\.\d+)?[sr]")
-
-
-def in_value_slot(before: str) -> bool:
-    return bool(_VALUE_BEFORE.search(before))
-
-
-# Text made only of bind markers (``:name``, ``?``, ``%s``, ``$1``) and separators.
-_BIND_MARKERS = re.compile(r"(?:[\s,:?()]|%s|\$\d*)*")
-
-
-def binds_only(part: Shape) -> bool:
-    """``VALUES ({placeholders})`` where the part joins ``:field`` markers."""
-    return bool(part.text) and bool(_BIND_MARKERS.fullmatch(part.text))
-
-
-def template_value_slot(template: str) -> bool:
-    """Does a ``format``/``%`` template put any placeholder in a value position?"""
-    return any(in_value_slot(template[:m.start()]) for m in _PLACEHOLDER.finditer(template))
-
-
-def compose(parts: list[Shape], literal_text: str = "", value_slot: bool = False) -> Shape:
-    """A string formatted or concatenated from ``parts`` (and some literal text);
-    ``value_slot``: an unsafe part sits in a value position of the SQL."""
-    joined = join(parts)
-    text = (literal_text + " " + joined.text).strip()
-    return replace(joined, text=text, built=joined.built or not joined.safe, raw_request=False,
-                   value_slot=joined.value_slot or (value_slot and not joined.safe))
-
-
-def unsafe(reason_call: str | None = None, request: bool = False) -> Shape:
-    if reason_call is not None and not request:
-        return Shape(safe=False, calls=frozenset({reason_call}))
-    return Shape(safe=False, request=request, other=True, raw_request=request)
-
-
-PASSED_IN = Shape(safe=False, other=True, passed_in=True)
 
 
 @dataclass
@@ -178,7 +96,6 @@ class Scope:
     class_def: cst.ClassDef | None
     bindings: dict[str, Shape] = field(default_factory=dict)
     guarded: set[str] = field(default_factory=set)
-    helper_depth: int = 0
     # Comprehension variables: scoped to their comprehension, unlike the flow's names.
     locals: dict[str, Shape] = field(default_factory=dict)
 
@@ -199,7 +116,7 @@ class SqlValues:
         self._module_scope: Scope | None = None
         self._param_cache: dict[tuple[int, str], Shape] = {}
         self._shapes: dict[tuple[int, int], Shape] = {}
-        self._budget = BUDGET
+        self._functions: ModuleFunctions | None = None
         self._active_params: set[tuple[int, str]] = set()
         self.closed_types = module_closed_types(ctx.module)
 
@@ -265,47 +182,69 @@ class SqlValues:
 
     # ------------------------------------------------------------------ shapes
     def shape(self, expr: cst.BaseExpression, scope: Scope | None = None,
-              depth: int = 0, seen: frozenset[str] = frozenset()) -> Shape:
+              budget: Budget | None = None, seen: frozenset[str] = frozenset()) -> Shape:
+        """What ``expr`` is made of. ``budget``: where the question stands (None starts
+        one); past it the rest counts as unknown (never as safe)."""
         scope = scope or self.current_scope()
-        if depth == 0:
-            self._budget = BUDGET
-        self._budget -= 1
-        if depth > MAX_DEPTH or self._budget < 0:
+        budget = Budget() if budget is None else budget
+        if budget.exhausted:
             return unsafe()
-        # Only the long-lived scopes of functions and the module are safe to key by id.
-        cacheable = not seen and (scope is self._module_scope or
-                                  self._scopes.get(id(scope.function)) is scope)
+        budget.spend()
+        # Only the long-lived scopes of functions and the module are safe to key by id,
+        # and only for answers found without crossing into a helper.
+        cacheable = not seen and budget.calls == 0 and (
+            scope is self._module_scope or self._scopes.get(id(scope.function)) is scope)
         key = (id(expr), id(scope))
         if cacheable and key in self._shapes:
             return self._shapes[key]
-        result = self._shape(expr, scope, depth, seen)
-        if cacheable and self._budget >= 0:
+        result = self._shape(expr, scope, budget, seen)
+        if cacheable and not budget.exhausted:
             self._shapes[key] = result
         return result
 
-    def _shape(self, expr: cst.BaseExpression, scope: Scope, depth: int,
+    def statement(self, expr: cst.BaseExpression, scope: Scope, whole: bool = True) -> Shape:
+        """The shape of the SQL text a call runs, read by the SQL parser (``seal``):
+        ``whole``, the text is a statement. A name given one of several statements
+        (``if ...: sql = "DESCRIBE ..." else: sql = "DESCRIBE ..."``) has each read as a
+        whole statement."""
+        if whole and isinstance(expr, cst.Name) and expr.value not in scope.guarded and \
+                expr.value not in scope.locals:
+            name = expr.value
+            values = scope.flow.values_of(name)
+            if len(values) > 1 and not scope.flow.items_of(name) and \
+                    not scope.flow.is_augmented(name) and \
+                    not any(_mentions(v, name) for v in values):
+                return join([seal(self._bound_value(name, v, scope, Budget(), frozenset({name})),
+                                  statement=True) for v in values])
+        return seal(self.shape(expr, scope), whole)
+
+    def _shape(self, expr: cst.BaseExpression, scope: Scope, budget: Budget,
                seen: frozenset[str]) -> Shape:
         s = string_value(expr)
         if s is not None:
-            return Shape(text=s)
+            return Shape(text=s, pieces=(s,))
         if isinstance(expr, (cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis)):
             return SAFE
-        d = depth + 1
+        d = budget.deeper()
         if isinstance(expr, cst.FormattedString):
             text = "".join(p.value for p in expr.parts if isinstance(p, cst.FormattedStringText))
             parts, before, slot = [], "", False
+            groups: list[tuple[str | Shape, ...] | None] = []
             for p in expr.parts:
                 if isinstance(p, cst.FormattedStringText):
                     before += p.value
+                    groups.append((p.value,))
                     continue
                 part = self._fstring_part(p, scope, d, seen)
                 slot |= not part.safe and in_value_slot(before) and not binds_only(part)
                 parts.append(part)
+                groups.append(pieces_of(part))
                 before = ""
-            return compose(parts, text, slot)
+            return compose(parts, text, slot, pieces=concat(*groups))
         if isinstance(expr, cst.ConcatenatedString):
-            return compose([self.shape(expr.left, scope, d, seen),
-                            self.shape(expr.right, scope, d, seen)])
+            left = self.shape(expr.left, scope, d, seen)
+            right = self.shape(expr.right, scope, d, seen)
+            return compose([left, right], pieces=concat(pieces_of(left), pieces_of(right)))
         if isinstance(expr, cst.BinaryOperation):
             return self._binary(expr, scope, d, seen)
         if isinstance(expr, cst.Name):
@@ -348,41 +287,43 @@ class SqlValues:
             return self.shape(expr.value, scope, d, seen)
         return unsafe()
 
-    def _fstring_part(self, part: cst.FormattedStringExpression, scope: Scope, depth: int,
+    def _fstring_part(self, part: cst.FormattedStringExpression, scope: Scope, budget: Budget,
                       seen: frozenset[str]) -> Shape:
         spec = "".join(p.value for p in (part.format_spec or [])
                        if isinstance(p, cst.FormattedStringText))
         if spec and spec[-1] in "dfieEgGxXob%":
             return SAFE  # ``{limit:d}`` raises on anything but a number
-        return self.shape(part.expression, scope, depth, seen)
+        return self.shape(part.expression, scope, budget, seen)
 
-    def _binary(self, expr: cst.BinaryOperation, scope: Scope, depth: int,
+    def _binary(self, expr: cst.BinaryOperation, scope: Scope, budget: Budget,
                 seen: frozenset[str]) -> Shape:
         op = expr.operator
         if isinstance(op, cst.Multiply):
             # ``"?" * len(ids)`` / ``["%s"] * n``: the count cannot add text.
             for side in (expr.left, expr.right):
                 if isinstance(side, (cst.SimpleString, cst.List, cst.Tuple)):
-                    return self.shape(side, scope, depth, seen)
+                    return self.shape(side, scope, budget, seen)
             return SAFE
         if isinstance(op, cst.Modulo):
-            left = self.shape(expr.left, scope, depth, seen)
+            left = self.shape(expr.left, scope, budget, seen)
             if not left.text and not left.built:
                 return SAFE  # arithmetic
             if _numeric_directives_only(expr.left):
                 return left
-            return compose([left, self.shape(expr.right, scope, depth, seen)],
-                           value_slot=template_value_slot(left.text))
+            right = self.shape(expr.right, scope, budget, seen)
+            return compose([left, right], value_slot=template_value_slot(left.text),
+                           pieces=self._percent(left, expr.right, right, scope, budget, seen))
         if isinstance(op, cst.Add):
-            left = self.shape(expr.left, scope, depth, seen)
-            right = self.shape(expr.right, scope, depth, seen)
+            left = self.shape(expr.left, scope, budget, seen)
+            right = self.shape(expr.right, scope, budget, seen)
             if not (left.text or right.text or left.built or right.built):
                 return join([left, right])  # perhaps numbers; nothing string-like seen
-            return compose([left, right], value_slot=not right.safe and in_value_slot(left.text))
+            return compose([left, right], value_slot=not right.safe and in_value_slot(left.text),
+                           pieces=concat(pieces_of(left), pieces_of(right)))
         return SAFE  # other arithmetic yields numbers
 
     def _comprehension(self, comp: cst.BaseExpression, elt: cst.BaseExpression,
-                       scope: Scope, depth: int, seen: frozenset[str]) -> Shape:
+                       scope: Scope, budget: Budget, seen: frozenset[str]) -> Shape:
         # Each ``for`` binds its targets for this comprehension only; ``if`` filters guard.
         inner = scope
         node = comp.for_in  # type: ignore[attr-defined]
@@ -390,7 +331,7 @@ class SqlValues:
             bound = dict(inner.locals)
             targets = node.target.elements if isinstance(node.target, cst.Tuple) else \
                 [cst.Element(node.target)]
-            iterable = self.shape(node.iter, inner, depth, seen)
+            iterable = self.shape(node.iter, inner, budget, seen)
             numbered = isinstance(node.iter, cst.Call) and last_name(node.iter.func) in (
                 "range", "enumerate")
             for index, element in enumerate(targets):
@@ -399,16 +340,16 @@ class SqlValues:
                     bound[element.value.value] = SAFE if numeric else replace(
                         iterable, built=False)
             inner = Scope(inner.flow, inner.function, inner.class_def, inner.bindings,
-                          inner.guarded, inner.helper_depth, bound)
+                          inner.guarded, bound)
             checked: set[str] = set()
             for cond in node.ifs:
                 checked |= checked_in_test(cond.test, self.is_constant_collection)
             if checked:
                 inner = _with_guards(inner, checked)
             node = node.inner_for_in
-        return self.shape(elt, inner, depth, seen)
+        return self.shape(elt, inner, budget, seen)
 
-    def _name(self, name: str, scope: Scope, depth: int, seen: frozenset[str]) -> Shape:
+    def _name(self, name: str, scope: Scope, budget: Budget, seen: frozenset[str]) -> Shape:
         if name in scope.guarded or name in ("None", "True", "False"):
             return SAFE
         if name in scope.locals:
@@ -417,53 +358,86 @@ class SqlValues:
         if values and name not in seen:
             # A reassigned parameter (``limit = int(limit)``) is judged by what it now holds.
             inner = seen | {name}
-            return join([self._bound_value(name, v, scope, depth, inner) for v in values])
+            grown = self._grown(name, values, scope, budget, inner)
+            if grown is not None:
+                return grown
+            return join([self._bound_value(name, v, scope, budget, inner) for v in values])
         if name in scope.bindings:
             return scope.bindings[name]
         if name in scope.flow.params:
             return self._param(name, scope)
         if values:
             return SAFE  # ``q = q + ...``: the other assignments decide
-        return self._global(name, scope, depth, seen)
+        return self._global(name, scope, budget, seen)
 
-    def _bound_value(self, name: str, value: cst.BaseExpression, scope: Scope, depth: int,
+    def _grown(self, name: str, values: list[cst.BaseExpression], scope: Scope, budget: Budget,
+               seen: frozenset[str]) -> Shape | None:
+        """A string assigned once, then grown or rewritten from itself
+        (``q = "SELECT ..."; q += " WHERE ..."``, ``sql = sql.format(...)``,
+        ``q = q + " AND ..."``): its text in order, read as if every step ran (where a
+        hole sits does not depend on which optional clauses are there). None unless the
+        name is one string so built."""
+        appended = {id(v) for v in scope.flow.values_of("__aug__" + name)}
+        if len(values) < 2 or scope.flow.items_of(name) or id(values[0]) in appended or \
+                _mentions(values[0], name):
+            return None
+        current = self._bound_value(name, values[0], scope, budget, seen)
+        for value in values[1:]:
+            if current.pieces is None or not current.text:
+                return None
+            if id(value) in appended:
+                part = self._bound_value(name, value, scope, budget, seen)
+                current = compose([current, part],
+                                  pieces=concat(current.pieces, pieces_of(part)))
+            elif _mentions(value, name):
+                inner = Scope(scope.flow, scope.function, scope.class_def, scope.bindings,
+                              scope.guarded, {**scope.locals, name: current})
+                current = self.shape(value, inner, budget, seen)
+            else:
+                return None
+        return current
+
+    def _bound_value(self, name: str, value: cst.BaseExpression, scope: Scope, budget: Budget,
                      seen: frozenset[str]) -> Shape:
         # ``for i in range(n)`` / ``for i, col in enumerate(cols)`` bind numbers.
         if isinstance(value, cst.Call) and last_name(value.func) == "range":
             return SAFE
         index = scope.flow.position_in(name, value)
         if index is not None:
-            return self._element(value, index, scope, depth, seen)
-        return self.shape(value, scope, depth, seen)
+            return self._element(value, index, scope, budget, seen)
+        return self.shape(value, scope, budget, seen)
 
-    def _element(self, value: cst.BaseExpression, index: int, scope: Scope, depth: int,
+    def _element(self, value: cst.BaseExpression, index: int, scope: Scope, budget: Budget,
                  seen: frozenset[str]) -> Shape:
         """``sql, params = build(...)``: ``sql`` is the first element of what build returns."""
         if isinstance(value, cst.Call) and last_name(value.func) == "enumerate" and index == 0:
             return SAFE
         if isinstance(value, cst.Call):
             helper = self._local_helper(value, scope)
-            if helper is not None and scope.helper_depth < MAX_HELPER_DEPTH:
-                inner = self._helper_scope(helper, value, scope, depth, seen)
+            if helper is not None and budget.may_call:
+                inner = self._helper_scope(helper, value, scope, budget, seen)
+                called = budget.call()
                 shapes = []
                 for ret in inner.flow.returns:
                     if isinstance(ret, (cst.Tuple, cst.List)) and index < len(ret.elements):
-                        shapes.append(self.shape(ret.elements[index].value, inner, depth))
+                        shapes.append(self.shape(ret.elements[index].value, inner, called))
                     else:
-                        shapes.append(self.shape(ret, inner, depth))
+                        shapes.append(self.shape(ret, inner, called))
                 return join(shapes)
         if isinstance(value, (cst.Tuple, cst.List)) and index < len(value.elements):
-            return self.shape(value.elements[index].value, scope, depth, seen)
-        return self.shape(value, scope, depth, seen)
+            return self.shape(value.elements[index].value, scope, budget, seen)
+        return self.shape(value, scope, budget, seen)
 
-    def _global(self, name: str, scope: Scope, depth: int, seen: frozenset[str]) -> Shape:
+    def _global(self, name: str, scope: Scope, budget: Budget, seen: frozenset[str]) -> Shape:
         if _is_constant_name(name):
             # Safe whatever it holds; its text still tells whether a template is SQL.
             values = self.scope(None).flow.values_of(name)
             if values and name not in seen and scope.function is not None:
-                held = join([self.shape(v, self.scope(None), depth, seen | {name})
+                held = join([self.shape(v, self.scope(None), budget, seen | {name})
                              for v in values])
-                return Shape(text=held.text)
+                known = held.pieces is not None and all(
+                    isinstance(p, str) or p.safe for p in held.pieces)
+                return Shape(text=held.text, pieces=held.pieces if known else None)
             return SAFE
         qual = self.ctx.imports.names.get(name)
         if qual is not None:
@@ -473,7 +447,7 @@ class SqlValues:
         module_scope = self.scope(None)
         values = module_scope.flow.values_of(name)
         if values and name not in seen:
-            return join([self.shape(v, module_scope, depth, seen | {name}) for v in values])
+            return join([self.shape(v, module_scope, budget, seen | {name}) for v in values])
         if name in self.ctx.module_functions:
             return SAFE  # a function object
         return PASSED_IN  # a free variable: a closure's enclosing parameter, say
@@ -511,7 +485,7 @@ class SqlValues:
         """A helper's parameter is what its same-module callers pass (if there are any)."""
         sites = self.call_sites(fn)
         bound = self.class_of(fn) is not None
-        index = _param_index(fn, name, bound=bound)
+        index = param_index(fn, name, bound)
         if not sites and not bound and fn in self.ctx.module_functions.values():
             param = _find_param(fn, name)
             typed = annotation_name(param.annotation) if param is not None else None
@@ -525,10 +499,10 @@ class SqlValues:
             if arg is None:
                 p = _find_param(fn, name)
                 if p is not None and p.default is not None:
-                    shapes.append(self.shape(p.default, self.scope(fn), 1))
+                    shapes.append(self.shape(p.default, self.scope(fn), Budget()))
                     continue
                 return PASSED_IN  # passed through *args/**kwargs: cannot tell
-            shapes.append(self.shape(arg.value, self.scope(caller), 1))
+            shapes.append(self.shape(arg.value, self.scope(caller), Budget()))
         result = join(shapes)
         # What the callers pass is a value, not a string built here (nor read here).
         return replace(result, built=False, raw_request=False)
@@ -555,17 +529,17 @@ class SqlValues:
         return join([self.shape(r, inner) for r in base.flow.returns])
 
     # ------------------------------------------------------------------ other nodes
-    def _subscript(self, expr: cst.Subscript, scope: Scope, depth: int,
+    def _subscript(self, expr: cst.Subscript, scope: Scope, budget: Budget,
                    seen: frozenset[str]) -> Shape:
         if request_input(expr, self.ctx.imports) or dotted_name(expr.value) in URL_KWARGS:
             return unsafe(request=True)
         base = expr.value
         if self.is_constant_collection(base) or dotted_name(base) in CONFIG_ROOTS:
             return SAFE  # a lookup in a fixed mapping yields one of its values
-        base_shape = self.shape(base, scope, depth, seen)
+        base_shape = self.shape(base, scope, budget, seen)
         return replace(base_shape, built=False)
 
-    def _attribute(self, expr: cst.Attribute, scope: Scope, depth: int,
+    def _attribute(self, expr: cst.Attribute, scope: Scope, budget: Budget,
                    seen: frozenset[str]) -> Shape:
         if request_input(expr, self.ctx.imports):
             return unsafe(request=True)
@@ -578,24 +552,35 @@ class SqlValues:
         qual = self.ctx.imports.qualname(expr.value)
         if qual is not None and (qual in REQUEST_GLOBALS or qual.startswith("flask.g")):
             return unsafe()
-        if self.ctx.imports.qualname(expr) in OUTSIDE_INPUT:
-            return unsafe()  # command-line arguments are input, not constants
+        if self.ctx.imports.qualname(expr) in OUTSIDE_INPUT or \
+                self._command_line(expr.value, scope):
+            return COMMAND_LINE  # ``sys.argv``, ``args.table`` of ``parser.parse_args()``
         root = expr.value
         if isinstance(root, cst.Name) and root.value in ("self", "cls"):
-            return self._class_attribute(attr, scope, depth, seen)
+            return self._class_attribute(attr, scope, budget, seen)
         if isinstance(root, cst.Attribute) and _is_constant_name(root.attr.value) and \
                 attr in ("value", "name"):
             return SAFE  # ``Status.ACTIVE.value``
-        base = self.shape(root, scope, depth, seen)
+        base = self.shape(root, scope, budget, seen)
         if base.safe:
             return SAFE  # a module, a constant object, a column of a model's table
         if base.request:
             return replace(base, built=False)  # a field of a request model or payload
         if base.params and not base.other and attr in ("value", "name"):
             return base  # ``status.value`` of an enumeration parameter: its callers decide
+        if attr in PRIMARY_KEYS:
+            return SAFE  # ``user.id`` of a record: a number or a UUID, not text
         return unsafe()
 
-    def _class_attribute(self, attr: str, scope: Scope, depth: int,
+    def _command_line(self, expr: cst.BaseExpression, scope: Scope) -> bool:
+        """``args`` of ``args = parser.parse_args()``."""
+        if not isinstance(expr, cst.Name):
+            return False
+        values = scope.flow.values_of(expr.value)
+        return bool(values) and all(isinstance(v, cst.Call) and isinstance(v.func, cst.Attribute)
+                                    and v.func.attr.value in ARGUMENT_PARSING for v in values)
+
+    def _class_attribute(self, attr: str, scope: Scope, budget: Budget,
                          seen: frozenset[str]) -> Shape:
         """``self.attr``: what the class body, or its methods' ``self.attr = ...``, assign."""
         cls = scope.class_def
@@ -609,20 +594,24 @@ class SqlValues:
             if isinstance(stmt, cst.SimpleStatementLine):
                 for target, value in _assignments(stmt):
                     if isinstance(target, cst.Name) and target.value == attr:
-                        shapes.append(self.shape(value, module_scope, depth, seen))
+                        shapes.append(self.shape(value, module_scope, budget, seen))
             elif isinstance(stmt, cst.FunctionDef):
                 method_scope = self.scope(stmt)
                 for target, value in self.index.self_assignments.get(id(stmt), []):
                     if target == attr:
-                        shapes.append(replace(self.shape(value, method_scope, depth, seen),
+                        shapes.append(replace(self.shape(value, method_scope, budget, seen),
                                               built=False, raw_request=False))
         return join(shapes) if shapes else unsafe()
 
-    def _call(self, call: cst.Call, scope: Scope, depth: int, seen: frozenset[str]) -> Shape:
+    def _call(self, call: cst.Call, scope: Scope, budget: Budget, seen: frozenset[str]) -> Shape:
         func = call.func
         name = last_name(func) or ""
         if name in COERCIONS or name in QUOTING:
             return SAFE
+        if name in ARGUMENT_PARSING and isinstance(func, cst.Attribute):
+            return COMMAND_LINE
+        if name in ORM_COMPILED and isinstance(func, cst.Attribute):
+            return SAFE  # Django's compiled SQL: values are placeholders, returned apart
         if name == "escape" and isinstance(func, cst.Attribute) and \
                 (last_name(func.value) or "").lower().endswith(DB_ESCAPERS):
             return SAFE
@@ -630,7 +619,7 @@ class SqlValues:
             mapper = last_name(call.args[0].value)
             if mapper in COERCIONS:
                 return SAFE  # ``map(int, ids)``
-            return self.shape(call.args[1].value, scope, depth, seen)
+            return self.shape(call.args[1].value, scope, budget, seen)
         coerced = get_arg(call, "type")
         if name in LOOKUPS and coerced is not None and last_name(coerced.value) in COERCIONS:
             return SAFE  # Werkzeug's ``request.args.get("page", 1, type=int)``
@@ -644,22 +633,21 @@ class SqlValues:
         if isinstance(func, cst.Attribute):
             receiver = func.value
             if name in ("format", "format_map"):
-                template = self.shape(receiver, scope, depth, seen)
-                return compose([template, *(self.shape(a, scope, depth, seen) for a in args)],
-                               value_slot=template_value_slot(template.text))
-            if name == "join" and args:
-                return compose([self.shape(receiver, scope, depth, seen),
-                                self.shape(args[0], scope, depth, seen)])
+                return self._format(call, name, receiver, scope, budget, seen)
+            if name == "join" and len(args) == 1 and call.args[0].keyword is None and \
+                    not call.args[0].star:
+                # ``str.join`` takes one iterable (SQLAlchemy's ``select.join`` takes more)
+                return self._join(receiver, args[0], scope, budget, seen)
             if name in LOOKUPS:
                 if self.is_constant_collection(receiver) or dotted_name(receiver) in CONFIG_ROOTS:
-                    default = [self.shape(a, scope, depth, seen) for a in args[1:2]]
+                    default = [self.shape(a, scope, budget, seen) for a in args[1:2]]
                     return join(default)
                 if qual in CONFIG_CALLS or dotted in CONFIG_CALLS:
                     return SAFE
                 if isinstance(receiver, cst.Name) and receiver.value not in \
                         self.ctx.imports.names:
                     # ``filters.get("status")`` on a local dict or payload
-                    return replace(self.shape(receiver, scope, depth, seen), built=False)
+                    return replace(self.shape(receiver, scope, budget, seen), built=False)
         if qual in CONFIG_CALLS or dotted in CONFIG_CALLS:
             return SAFE
         if qual is not None and qual.startswith(("sqlalchemy", "django.db")):
@@ -668,52 +656,115 @@ class SqlValues:
             positional = [a.value for a in call.args if a.keyword is None and not a.star]
             if isinstance(func, cst.Attribute) and name != "SQL":
                 # ``x.strip()``, ``x.replace(a, b)``: the receiver, and what replaces
-                parts = [self.shape(func.value, scope, depth, seen)]
+                parts = [self.shape(func.value, scope, budget, seen)]
                 if name == "replace":
-                    parts += [self.shape(a, scope, depth, seen) for a in positional[1:2]]
+                    parts += [self.shape(a, scope, budget, seen) for a in positional[1:2]]
                 return join(parts)
-            return join([self.shape(a, scope, depth, seen) for a in positional[:1]])
+            return join([self.shape(a, scope, budget, seen) for a in positional[:1]])
         helper = self._local_helper(call, scope)
         if helper is not None:
-            return self._helper_result(helper, call, scope, depth, seen)
+            return self._helper_result(helper, call, scope, budget, seen)
         if qual is not None and not qual.startswith(("flask", "django", "fastapi")):
             return unsafe(reason_call=qual)
         return unsafe()
 
-    def _local_helper(self, call: cst.Call, scope: Scope) -> cst.FunctionDef | None:
-        func = call.func
-        functions = self.ctx.module_functions
-        if isinstance(func, cst.Name):
-            return functions.get(func.value)
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
-                func.value.value in ("self", "cls") and scope.class_def is not None:
-            return functions.get(f"{scope.class_def.name.value}.{func.attr.value}")
-        return None
+    def _format(self, call: cst.Call, method: str, receiver: cst.BaseExpression,
+                scope: Scope, budget: Budget, seen: frozenset[str]) -> Shape:
+        template = self.shape(receiver, scope, budget, seen)
+        positional: list[Shape] = []
+        keywords: dict[str, Shape] = {}
+        rest: list[Shape] = []
+        for arg in call.args:
+            shape = self.shape(arg.value, scope, budget, seen)
+            if method == "format_map" and isinstance(arg.value, cst.Dict):
+                for element in arg.value.elements:
+                    key = string_value(element.key) if isinstance(
+                        element, cst.DictElement) else None
+                    if key is None:
+                        rest.append(self.shape(element.value, scope, budget, seen))
+                    else:
+                        keywords[key] = self.shape(element.value, scope, budget, seen)
+            elif arg.star or method == "format_map":
+                rest.append(shape)
+            elif arg.keyword is not None:
+                keywords[arg.keyword.value] = shape
+            else:
+                positional.append(shape)
+        parts = [*positional, *keywords.values(), *rest]
+        pieces = None
+        if template.pieces is not None:
+            pieces = format_pieces(template.pieces, positional, keywords,
+                                   join(rest) if rest else None)
+        return compose([template, *parts], value_slot=template_value_slot(template.text),
+                       pieces=pieces)
 
-    def _helper_scope(self, helper: cst.FunctionDef, call: cst.Call, scope: Scope,
-                      depth: int, seen: frozenset[str]) -> Scope:
+    def _percent(self, left: Shape, right_expr: cst.BaseExpression, right: Shape,
+                 scope: Scope, budget: Budget, seen: frozenset[str]
+                 ) -> tuple[str | Shape, ...] | None:
+        """The pieces of ``template % args`` (see ``percent_pieces``)."""
+        if left.pieces is None:
+            return None
+        args: list[Shape] | dict[str, Shape] | Shape = right
+        if isinstance(right_expr, cst.Tuple) and not any(
+                isinstance(e, cst.StarredElement) for e in right_expr.elements):
+            args = [self.shape(e.value, scope, budget, seen) for e in right_expr.elements]
+        elif isinstance(right_expr, cst.Dict):
+            mapping: dict[str, Shape] = {}
+            for element in right_expr.elements:
+                key = string_value(element.key) if isinstance(element, cst.DictElement) \
+                    else None
+                if key is None:
+                    return None
+                mapping[key] = self.shape(element.value, scope, budget, seen)
+            args = mapping
+        return percent_pieces(left.pieces, args)
+
+    def _join(self, receiver: cst.BaseExpression, iterable: cst.BaseExpression, scope: Scope,
+              budget: Budget, seen: frozenset[str]) -> Shape:
+        separator = self.shape(receiver, scope, budget, seen)
+        if isinstance(iterable, (cst.List, cst.Tuple, cst.Set)) and not any(
+                isinstance(e, cst.StarredElement) for e in iterable.elements):
+            items = [self.shape(e.value, scope, budget, seen) for e in iterable.elements]
+            return compose([separator, *items], pieces=join_pieces(separator, items, None))
+        element = self.shape(iterable, scope, budget, seen)
+        return compose([separator, element], pieces=join_pieces(separator, None, element))
+
+    @property
+    def functions(self) -> ModuleFunctions:
+        if self._functions is None:
+            self._functions = ModuleFunctions(self.ctx.module)
+        return self._functions
+
+    def local_callee(self, call: cst.Call, cls: cst.ClassDef | None) -> Callee | None:
+        """The module's function or method ``call`` runs (a constructor is not followed:
+        ``__init__`` returns no text)."""
+        callee = local_callee(call, self.functions, cls)
+        return None if callee is None or callee.constructor else callee
+
+    def _local_helper(self, call: cst.Call, scope: Scope) -> Callee | None:
+        return self.local_callee(call, scope.class_def)
+
+    def _helper_scope(self, helper: Callee, call: cst.Call, scope: Scope,
+                      budget: Budget, seen: frozenset[str]) -> Scope:
         """The helper's scope with the caller's arguments bound to its parameters."""
-        base = self.scope(helper)
+        base = self.scope(helper.function)
         bindings: dict[str, Shape] = {}
-        bound = self.class_of(helper) is not None
+        binding = bind_arguments(helper.function, call, helper.bound)
         for pname in base.flow.params:
-            if pname in ("self", "cls"):
-                continue
-            index = _param_index(helper, pname, bound=bound)
-            arg = get_arg(call, pname, index)
-            if arg is not None:
-                bindings[pname] = replace(self.shape(arg.value, scope, depth, seen), built=False)
-        return Scope(base.flow, helper, base.class_def, bindings, base.guarded,
-                     scope.helper_depth + 1)
+            arg = binding.argument(pname)
+            if arg is not None and pname not in ("self", "cls"):
+                bindings[pname] = replace(self.shape(arg, scope, budget, seen), built=False)
+        return Scope(base.flow, helper.function, base.class_def, bindings, base.guarded)
 
-    def _helper_result(self, helper: cst.FunctionDef, call: cst.Call, scope: Scope,
-                       depth: int, seen: frozenset[str]) -> Shape:
-        if scope.helper_depth >= MAX_HELPER_DEPTH or helper is scope.function:
+    def _helper_result(self, helper: Callee, call: cst.Call, scope: Scope,
+                       budget: Budget, seen: frozenset[str]) -> Shape:
+        if not budget.may_call or helper.function is scope.function:
             return unsafe()
-        inner = self._helper_scope(helper, call, scope, depth, seen)
+        inner = self._helper_scope(helper, call, scope, budget, seen)
         if not inner.flow.returns:
             return SAFE
-        return join([self.shape(r, inner, depth) for r in inner.flow.returns])
+        called = budget.call()
+        return join([self.shape(r, inner, called) for r in inner.flow.returns])
 
 
 # ---------------------------------------------------------------------- helpers
@@ -730,6 +781,9 @@ def _assignments(
 
 
 OUTSIDE_INPUT = frozenset({"sys.argv", "sys.stdin"})
+ARGUMENT_PARSING = frozenset({"parse_args", "parse_known_args", "parse_intermixed_args"})
+# Command-line input: not a constant, and handed in from outside the program.
+COMMAND_LINE = Shape(safe=False, other=True, passed_in=True)
 
 
 def _is_constant_name(name: str) -> bool:
@@ -739,7 +793,23 @@ def _is_constant_name(name: str) -> bool:
 
 def _with_guards(scope: Scope, names: set[str]) -> Scope:
     return Scope(scope.flow, scope.function, scope.class_def, scope.bindings,
-                 scope.guarded | names, scope.helper_depth, scope.locals)
+                 scope.guarded | names, scope.locals)
+
+
+def _mentions(expr: cst.BaseExpression, name: str) -> bool:
+    """Does ``expr`` read the local ``name`` (outside nested functions)?"""
+    found = False
+
+    class _Reads(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            nonlocal found
+            found = found or node.value == name
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+    expr.visit(_Reads())
+    return found
 
 
 def _numeric_directives_only(fmt: cst.BaseExpression) -> bool:
@@ -757,13 +827,6 @@ def _find_param(fn: cst.FunctionDef, name: str) -> cst.Param | None:
         if param.name.value == name:
             return param
     return None
-
-
-def _param_index(fn: cst.FunctionDef, name: str, bound: bool) -> int | None:
-    positional = [p.name.value for p in (*fn.params.posonly_params, *fn.params.params)]
-    if bound and positional and positional[0] in ("self", "cls"):
-        positional = positional[1:]
-    return positional.index(name) if name in positional else None
 
 
 def _safe_annotation(annotation: cst.Annotation | None,

@@ -9,9 +9,10 @@ Facts:
   a cross-site request to it changes nothing.
 - ``graphql-server``: ``{"library", "view"}`` for every call that serves a schema (see
   ``appmodel.graphql_servers``), outside tests.
-- ``graphql-view-class``: ``{"name", "library", "ide", "batch"}`` for a project class
-  deriving from a library's view (``class MyView(GraphQLView): graphiql = True``), so a
-  module that serves ``MyView.as_view()`` knows what it serves.
+- ``graphql-view-class``: ``{"name", "library", "ide", "batch", "protected"}`` for a
+  project class deriving from a library's view (``class MyView(LoginRequiredMixin,
+  GraphQLView): graphiql = True``), so a module that serves ``MyView.as_view()`` knows
+  what it serves and whether only signed-in users reach it.
 - ``graphql-limit``: ``{"name"}`` for a depth, token or cost limit the project names.
 - ``graphql-introspection-off``: ``{"name"}`` for a rule or extension that turns
   introspection off.
@@ -59,7 +60,7 @@ class GraphqlFacts(Collector):
         self.ctx.add_fact(FACT_GRAPHQL_VIEW_CLASS, {
             "name": f"{module}.{node.name.value}" if module else node.name.value,
             "library": library, "ide": ide.value if ide is not None else None,
-            "batch": batch})
+            "batch": batch, "protected": servers.class_protected(node)})
 
     def visit_Name(self, node: cst.Name) -> None:
         if self._graphql_module():

@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import libcst as cst
 
+from backend_audit.appmodel.context import ModuleContext
+from backend_audit.appmodel.test_context import is_test_path
 from backend_audit.engines.walk import descendants
 from backend_audit.flow.calls import local_callee
+from backend_audit.flow.locals import is_literal
 from backend_audit.flow.specs import CROSS_MODULE, SUMMARY, Guarding
 from backend_audit.flow.taint import (
     Reach,
@@ -46,10 +49,15 @@ class TaintSummaries(Collector):
     skips_migrations = True  # no handler calls a migration's functions
     source_pattern = r"(?:^|\r)\ufeff?[ \t\f]*(?:async(?:\s|\\)+)?def(?:\s|\\)"
 
+    def __init__(self, ctx: ModuleContext) -> None:
+        super().__init__(ctx)
+        # A test calls the project's functions with values of its own, never a request's.
+        self.skip = is_test_path(ctx.path)
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         # The engine has already pushed ``node`` on the function stack.
         ctx = self.ctx
-        if len(ctx.function_stack) > 1 or len(ctx.class_stack) > 1:
+        if self.skip or len(ctx.function_stack) > 1 or len(ctx.class_stack) > 1:
             return
         indexes = module_indexes(ctx)
         owner = indexes.functions.owner(node)
@@ -63,7 +71,10 @@ class TaintSummaries(Collector):
         flow = self.ctx.flow(fn)
         found: list[Reach] = []
         clean: set[str] | None = None
+        loose = Taint(self.ctx, SUMMARY, scope=fn)
         for value in flow.returns:
+            if is_literal(value) or not loose.reach(value):
+                continue
             taint = Taint(self.ctx, SUMMARY, scope=fn, at=value)
             reach = taint.reach(value)
             if reach:
@@ -85,11 +96,11 @@ class TaintSummaries(Collector):
         loose = Taint(ctx, SUMMARY, scope=fn)
         nested = {id(c) for inner in descendants(fn, cst.FunctionDef, cst.Lambda)
                   if inner is not fn for c in descendants(inner, cst.Call)}
+        owner, within = indexes.functions.owner(fn), indexes.within(fn)
         for call in descendants(fn, cst.Call):
-            if id(call) in nested or not call.args:
+            if id(call) in nested or all(a.star or is_literal(a.value) for a in call.args):
                 continue
-            callee = local_callee(call, indexes.functions, indexes.functions.owner(fn),
-                                  indexes.within(fn))
+            callee = local_callee(call, indexes.functions, owner, within)
             if callee is not None:
                 name = qualified_name(ctx, callee.function, callee.owner)
             else:
@@ -127,7 +138,7 @@ class TaintSummaries(Collector):
             maybe = maybe or (bool(spec.stops) and "replace" in calls)
             if spec.guards is Guarding.ANYWHERE and not maybe:
                 maybe = bool(names & module_indexes(self.ctx).guards(
-                    self.ctx, spec.guards, fn, at, self.ctx.flow(fn)))
+                    self.ctx, spec, fn, at, self.ctx.flow(fn)))
             if maybe and not Taint(self.ctx, spec, scope=fn, at=at).reach(value):
                 clean.append(spec.name)
         return clean

@@ -6,11 +6,12 @@ another module can tell a schema (``UserIn(**data)`` validates) from a model
 (``User(**data)`` stores).
 
 Fact ``validation-callable``: ``{"name": "app.validation.validate_json", "validates": bool,
-"stores": [param names], "lookups": [param names], "params": [names], "forwards":
-[[param, callee, position, keyword]]}`` for every top-level function and method of a
-top-level class: does it validate its input (decorators such as ``@validate_json(SCHEMA)``
-included), which parameters does it store or splice into SQL, which only select rows
-with, and which does it hand on to functions of other modules.
+"stores": [param names], "lookups": [param names], "params": [the names a call fills by
+position, a method's ``self`` aside], "forwards": [[param, callee, position, keyword]]}``
+for every top-level function and method of a top-level class: does it validate its
+input (decorators such as ``@validate_json(SCHEMA)`` included), which parameters does it
+store or splice into SQL, which only select rows with, and which does it hand on to
+functions of other modules.
 """
 
 from __future__ import annotations
@@ -65,6 +66,6 @@ class ValidatorFacts(Collector):
             "validates": summary.validates,
             "stores": sorted(summary.stores),
             "lookups": sorted(summary.lookups),
-            "params": list(summary.params),
+            "params": list(summary.positional),
             "forwards": [list(f) for f in summary.forwards],
         })

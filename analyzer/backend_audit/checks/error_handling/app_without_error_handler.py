@@ -20,6 +20,7 @@ from backend_audit.appmodel.error_handling import (
 from backend_audit.appmodel.names import dotted_name
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.engines.walk import walk
+from backend_audit.flow.calls import names_match
 from backend_audit.visitor import Candidate, Check
 
 # Attributes used on an application object that is wired up to serve requests.
@@ -195,16 +196,12 @@ def _setting(project: ProjectFacts, name: str):
     return None
 
 
-def _same_module(module: str, dotted: str) -> bool:
-    return module == dotted or module.endswith("." + dotted) or dotted.endswith("." + module)
-
-
 def _is_root_urlconf(module: str, project: ProjectFacts) -> bool:
     root = _setting(project, "ROOT_URLCONF")
     if isinstance(root, str) and not root.startswith("<"):
-        return _same_module(module, root)
+        return names_match(module, root)
     # Without settings, the root URLconf is the one no other URLconf includes.
-    return not any(_same_module(module, inc.get("target", ""))
+    return not any(names_match(module, inc.get("target", ""))
                    for inc in project.values("url_include"))
 
 

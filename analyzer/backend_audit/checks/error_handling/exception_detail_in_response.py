@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import libcst as cst
 
+from backend_audit.appmodel import graphql_servers
 from backend_audit.appmodel.error_handling import (
     exposure,
     handler_key_exposure,
@@ -17,6 +18,15 @@ from backend_audit.appmodel.imports import ImportMap
 from backend_audit.appmodel.names import dotted_name, get_arg
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.engines.walk import walk
+from backend_audit.flow.budget import Budget
+from backend_audit.flow.calls import (
+    argument_slots,
+    bind_arguments,
+    names_match,
+    param_names,
+    positional_names,
+    recorded_param,
+)
 from backend_audit.flow.locals import Flow
 from backend_audit.visitor import Candidate, Check
 
@@ -39,7 +49,10 @@ QUALIFIED_SINKS = ("flask.abort", "werkzeug.exceptions.abort", "flask_restful.ab
                    "falcon.HTTP", "falcon.errors.", "pyramid.httpexceptions.",
                    "pyramid.response.", "bottle.abort", "bottle.HTTPError",
                    "bottle.HTTPResponse", "ninja.errors.HttpError", "litestar.exceptions.",
-                   "litestar.response.")
+                   "litestar.response.",
+                   # a GraphQL error's message is what the client receives
+                   "graphql.GraphQLError", "graphql.error.GraphQLError",
+                   "graphql.error.graphql_error.GraphQLError")
 # Tornado ``RequestHandler`` methods that send to the client.
 TORNADO_SENDS = frozenset({"write", "finish", "render"})
 # Attributes of a Falcon response that become its body (``resp.media = {...}``).
@@ -52,7 +65,8 @@ NON_BODY_ARGS = frozenset({"status", "status_code", "headers", "media_type", "mi
 # Attributes of an exception that carry its raw text.
 LEAKY_ATTRS = frozenset({"args", "message", "msg", "orig", "pgerror", "pgcode", "strerror",
                          "original_exception", "stderr", "output", "__traceback__",
-                         "__cause__", "__context__", "diag", "statement", "params"})
+                         "__cause__", "__context__", "diag", "statement", "params",
+                         "original_error"})
 TRACEBACK_CALLS = frozenset({"format_exc", "format_exception", "format_tb", "format_stack",
                              "extract_tb", "format_exception_only", "exc_info"})
 # Calls that pass their arguments' text straight through.
@@ -116,11 +130,6 @@ class _Sinks(cst.CSTVisitor):
 
 def _is_body_arg(arg: cst.Arg) -> bool:
     return arg.keyword is None or arg.keyword.value not in NON_BODY_ARGS
-
-
-def _params(fn: cst.FunctionDef) -> list[str]:
-    p = fn.params
-    return [param.name.value for param in (*p.posonly_params, *p.params)]
 
 
 class ExceptionDetailInResponse(Check):
@@ -194,7 +203,7 @@ class ExceptionDetailInResponse(Check):
 
     def _error_handler_param(self, fn: cst.FunctionDef) -> tuple[str | None, str | None]:
         """The exception parameter of an error handler and what its text may reveal."""
-        params = _params(fn)
+        params = positional_names(fn)
         if not params:
             return None, None
         key: cst.BaseExpression | None = None
@@ -206,6 +215,12 @@ class ExceptionDetailInResponse(Check):
         if key is None:
             key = self.registered.get(fn.name.value)
         if key is None:
+            graphql = self._graphql_formatter_param(fn)
+            if graphql is not None:
+                # The formatted error's message is what every GraphQL server sends anyway;
+                # its original exception and traceback are what a formatter adds.
+                return graphql, None
+        if key is None:
             # DRF: ``def custom_exception_handler(exc, context)`` gets every exception.
             if params[:2] == ["exc", "context"]:
                 return "exc", "high"
@@ -214,6 +229,16 @@ class ExceptionDetailInResponse(Check):
         param = params[1] if asgi and len(params) >= 2 else params[0]
         level = handler_key_exposure(key, "asgi" if asgi else self.family, self.ctx.imports)
         return param, level
+
+    def _graphql_formatter_param(self, fn: cst.FunctionDef) -> str | None:
+        if "format_error" not in self.ctx.source and "error_formatter" not in self.ctx.source:
+            return None
+        if "_graphql_formatters" not in self.__dict__:
+            self.__dict__["_graphql_formatters"] = graphql_servers.formatter_names(
+                self.ctx.module)
+        owner = self.ctx.class_stack[-1] if self.ctx.class_stack else None
+        return graphql_servers.error_formatter_param(
+            fn, owner, self.__dict__["_graphql_formatters"], self.ctx.imports)
 
     # -- sinks ---------------------------------------------------------------------
     def _is_sink(self, call: cst.Call) -> bool:
@@ -256,13 +281,14 @@ class ExceptionDetailInResponse(Check):
             level = None
             for arg in node.args:
                 if _is_body_arg(arg):
-                    level = _stronger(level, self._taint(arg.value, flow, tainted, 0))
+                    level = _stronger(level, self._taint(arg.value, flow, tainted, Budget()))
             if level:
                 self._report(node, level)
             return
         helper = self.ctx.local_function(node)
         if helper is not None and helper is not fn:
-            level = self._helper_taint(node, helper, flow, tainted, sinks_only=True, depth=0)
+            level = self._helper_taint(node, helper, flow, tainted, sinks_only=True,
+                                       budget=Budget())
             if level:
                 self._report(node, level)
             return
@@ -284,7 +310,7 @@ class ExceptionDetailInResponse(Check):
         route = self.ctx.current_route()
         if route is None or route.framework != "falcon":
             return
-        params = _params(route.function)
+        params = positional_names(route.function)
         resp = params[2] if len(params) >= 3 else "resp"
         if not any(isinstance(t.target, cst.Attribute) and
                    isinstance(t.target.value, cst.Name) and t.target.value.value == resp
@@ -293,7 +319,7 @@ class ExceptionDetailInResponse(Check):
         tainted = self._tainted_names(fn)
         if not tainted and not self._traceback_named:
             return
-        level = self._taint(node.value, self.ctx.flow(), tainted, 0)
+        level = self._taint(node.value, self.ctx.flow(), tainted, Budget())
         if level:
             self._report(node, level)
 
@@ -308,7 +334,7 @@ class ExceptionDetailInResponse(Check):
         tainted = self._tainted_names(fn)
         if not tainted and not self._traceback_named:
             return
-        level = self._taint(node.value, flow, tainted, 0, follow_helpers=True)
+        level = self._taint(node.value, flow, tainted, Budget(), follow_helpers=True)
         if level:
             self._report(node, level)
 
@@ -317,33 +343,34 @@ class ExceptionDetailInResponse(Check):
 
     # -- taint ---------------------------------------------------------------------
     def _taint(self, expr: cst.BaseExpression, flow: Flow, tainted: dict[str, str | None],
-               depth: int, follow_helpers: bool = False) -> str | None:
+               budget: Budget, follow_helpers: bool = False) -> str | None:
         """How much exception text the value of ``expr`` may carry (None: none)."""
-        if depth > 4:
+        if budget.exhausted:
             return None
         level: str | None = None
-        for leaf in self._with_stored_items(expr, flow):
-            level = _stronger(level, self._leaf_taint(leaf, flow, tainted, depth,
+        for leaf in self._with_stored_items(expr, flow, budget):
+            level = _stronger(level, self._leaf_taint(leaf, flow, tainted, budget,
                                                       follow_helpers))
             if level == "high":
                 break
         return level
 
-    def _with_stored_items(self, expr: cst.BaseExpression,
-                           flow: Flow) -> list[cst.BaseExpression]:
+    def _with_stored_items(self, expr: cst.BaseExpression, flow: Flow,
+                           budget: Budget) -> list[cst.BaseExpression]:
         """The leaves of ``expr``, plus what was stored into the containers it is built
         from (``body["detail"] = msg``, ``body.update(detail=msg)``)."""
         stored = self._stored_items(flow)
-        leaves = list(flow.leaves(expr))
+        leaves = list(flow.leaves(expr, budget))
         if not stored:
             return leaves
         names: set[str] = set()
         todo = [expr]
-        while todo and len(names) < 50:
+        while todo and not budget.exhausted:
             node = todo.pop()
             if isinstance(node, cst.Name):
                 if node.value not in names:
                     names.add(node.value)
+                    budget.spend()
                     todo.extend(flow.values_of(node.value))
             elif isinstance(node, cst.BaseExpression):
                 todo.extend(c for c in node.children if isinstance(c, cst.BaseExpression))
@@ -351,7 +378,7 @@ class ExceptionDetailInResponse(Check):
                             if isinstance(c, (cst.Arg, cst.Element, cst.DictElement)))
         for name in names & stored.keys():
             for value in stored[name]:
-                leaves.extend(flow.leaves(value))
+                leaves.extend(flow.leaves(value, budget))
         return leaves
 
     def _stored_items(self, flow: Flow) -> dict[str, list[cst.BaseExpression]]:
@@ -382,7 +409,7 @@ class ExceptionDetailInResponse(Check):
         return self._stores[key]
 
     def _leaf_taint(self, leaf: cst.BaseExpression, flow: Flow,
-                    tainted: dict[str, str | None], depth: int,
+                    tainted: dict[str, str | None], budget: Budget,
                     follow_helpers: bool) -> str | None:
         if isinstance(leaf, cst.Name):
             return tainted.get(leaf.value)
@@ -390,14 +417,14 @@ class ExceptionDetailInResponse(Check):
             base = leaf.value
             if isinstance(base, cst.Name) and base.value in tainted and \
                     leaf.attr.value in LEAKY_ATTRS:
-                if leaf.attr.value == "original_exception":
+                if leaf.attr.value in ("original_exception", "original_error"):
                     return "high"
                 return tainted[base.value]
             if isinstance(base, cst.Attribute):
-                return self._leaf_taint(base, flow, tainted, depth, follow_helpers)
+                return self._leaf_taint(base, flow, tainted, budget, follow_helpers)
             return None
         if isinstance(leaf, cst.Subscript):
-            return self._taint(leaf.value, flow, tainted, depth + 1, follow_helpers)
+            return self._taint(leaf.value, flow, tainted, budget.deeper(), follow_helpers)
         if isinstance(leaf, cst.Call):
             func = leaf.func
             last = func.attr.value if isinstance(func, cst.Attribute) else \
@@ -414,50 +441,44 @@ class ExceptionDetailInResponse(Check):
             if last in TRANSPARENT_CALLS or last in ("str", "repr", "format"):
                 level = None
                 for arg in leaf.args:
-                    level = _stronger(level, self._taint(arg.value, flow, tainted, depth + 1,
-                                                         follow_helpers))
+                    level = _stronger(level, self._taint(arg.value, flow, tainted,
+                                                         budget.deeper(), follow_helpers))
                 return level
             if follow_helpers:
                 helper = self.ctx.local_function(leaf)
                 if helper is not None and helper is not self.ctx.current_function:
                     return self._helper_taint(leaf, helper, flow, tainted, sinks_only=False,
-                                              depth=depth + 1)
+                                              budget=budget)
         return None
 
     def _helper_taint(self, call: cst.Call, helper: cst.FunctionDef, flow: Flow,
                       tainted: dict[str, str | None], sinks_only: bool,
-                      depth: int) -> str | None:
+                      budget: Budget) -> str | None:
         """Exception text passed into a same-module helper that puts it in a response
         (``sinks_only``) or returns it."""
-        if depth > 3:
+        if not budget.may_call:
             return None
-        params = _params(helper)
-        if params and params[0] in ("self", "cls"):
-            params = params[1:]
+        binding = bind_arguments(helper, call)
         helper_taint: dict[str, str | None] = {}
-        for i, arg in enumerate(call.args):
-            if arg.star:
-                continue
-            name = arg.keyword.value if arg.keyword is not None else \
-                params[i] if i < len(params) else None
-            if name is None:
-                continue
-            level = self._taint(arg.value, flow, tainted, depth + 1)
-            if level:
-                helper_taint[name] = level
+        for name in (*param_names(helper), binding.star_name, binding.double_star_name):
+            for arg in binding.sources(name) if name is not None else ():
+                level = self._taint(arg, flow, tainted, budget.deeper())
+                if level:
+                    helper_taint[name] = _stronger(helper_taint.get(name), level)
         if not helper_taint:
             return None
-        return self._reach(helper, helper_taint, sinks_only, depth)
+        return self._reach(helper, helper_taint, sinks_only, budget.call())
 
     def _reach(self, helper: cst.FunctionDef, helper_taint: dict[str, str | None],
-               sinks_only: bool, depth: int) -> str | None:
+               sinks_only: bool, budget: Budget) -> str | None:
         """How much of ``helper_taint`` (param -> level) reaches the helper's response
         calls (``sinks_only``) or its return values."""
         helper_flow = self.ctx.flow(helper)
         exprs = self._sink_exprs(helper) if sinks_only else list(helper_flow.returns)
         level = None
         for expr in exprs:
-            level = _stronger(level, self._taint(expr, helper_flow, helper_taint, depth + 1,
+            level = _stronger(level, self._taint(expr, helper_flow, helper_taint,
+                                                 budget.deeper(),
                                                  follow_helpers=not sinks_only))
         return level
 
@@ -475,15 +496,15 @@ class ExceptionDetailInResponse(Check):
         if self.ctx.class_stack or len(self.ctx.function_stack) != 1 or \
                 is_test_path(self.ctx.path):
             return
-        params = _params(node)
+        params = positional_names(node)
         sink_params, return_params = [], []
         if not self._sink_exprs(node) and not self.ctx.flow(node).returns:
             return
-        for i, name in enumerate(params):
-            if self._reach(node, {name: "high"}, sinks_only=True, depth=0):
-                sink_params.append(i)
-            if self._reach(node, {name: "high"}, sinks_only=False, depth=0):
-                return_params.append(i)
+        for name in params:
+            if self._reach(node, {name: "high"}, sinks_only=True, budget=Budget().call()):
+                sink_params.append(name)
+            if self._reach(node, {name: "high"}, sinks_only=False, budget=Budget().call()):
+                return_params.append(name)
         if sink_params or return_params:
             self.ctx.add_fact("response_helper", {
                 "function": node.name.value, "params": params,
@@ -493,21 +514,20 @@ class ExceptionDetailInResponse(Check):
         """The dotted name of a function imported from another module of the project."""
         if not isinstance(call.func, (cst.Name, cst.Attribute)):
             return None
-        qual = self.ctx.imports.qualname(call.func)
+        qual = self.ctx.imported_callee(call.func)
         if not qual or self._is_sink(call) or self.ctx.local_function(call) is not None:
             return None
-        return qual.lstrip(".")
+        return qual
 
     def _pending_options(self, call: cst.Call, flow: Flow,
                          tainted: dict[str, str | None], nested: bool = False) -> list[dict]:
         """Arguments of a call to an imported helper that carry exception text, directly
         or through another imported helper's return value (one level deep)."""
         options: list[dict] = []
-        for i, arg in enumerate(call.args):
-            if arg.star:
+        for arg, where in argument_slots(call):
+            if where is None:
                 continue
-            where = arg.keyword.value if arg.keyword is not None else i
-            level = self._taint(arg.value, flow, tainted, 0)
+            level = self._taint(arg.value, flow, tainted, Budget())
             if level:
                 options.append({"arg": where, "level": level})
                 continue
@@ -549,12 +569,13 @@ class ExceptionDetailInResponse(Check):
 
 def _find_helper(helpers: dict[str, dict], dotted: str) -> dict | None:
     for name, value in helpers.items():
-        if name == dotted or name.endswith("." + dotted) or dotted.endswith("." + name):
+        if names_match(name, dotted):
             return value
     return None
 
 
 def _reaches(helper: dict, where: int | str, kinds: tuple[str, ...]) -> bool:
-    params = helper.get("params", [])
-    index = params.index(where) if isinstance(where, str) and where in params else where
-    return any(index in helper.get(kind, []) for kind in kinds)
+    """The argument at ``where`` (position or keyword) fills a parameter the fact
+    ``response_helper`` says reaches a response (``sink_params``) or the return value."""
+    param = recorded_param(helper.get("params", []), where)
+    return any(param in helper.get(kind, []) for kind in kinds)

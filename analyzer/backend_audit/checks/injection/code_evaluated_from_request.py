@@ -5,10 +5,9 @@ from __future__ import annotations
 import libcst as cst
 
 from backend_audit.appmodel.names import get_arg
+from backend_audit.flow.sinks import CODE_BUILTINS
 from backend_audit.flow.specs import CODE
 from backend_audit.flow.tainted_sink import TaintedSinkCheck
-
-CODE_BUILTINS = frozenset({"eval", "exec", "compile"})
 
 
 class CodeEvaluatedFromRequest(TaintedSinkCheck):

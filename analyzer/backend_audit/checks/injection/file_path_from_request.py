@@ -6,34 +6,19 @@ import libcst as cst
 
 from backend_audit.appmodel.names import get_arg, last_name
 from backend_audit.appmodel.uploads import mentions_client_filename
+from backend_audit.engines.walk import descendants
+from backend_audit.flow.budget import Budget
 from backend_audit.flow.locals import Flow
+from backend_audit.flow.sinks import (
+    PATH_BUILDERS,
+    PATH_METHODS,
+    PATH_PROBE_METHODS,
+    PATH_PROBES,
+    PATH_SINKS,
+)
 from backend_audit.flow.specs import PATH
 from backend_audit.flow.taint import route_input_params, single_segment_params
 from backend_audit.flow.tainted_sink import TaintedSinkCheck
-
-# Qualified callables and the parameters (keyword, position) that take a path they read,
-# write, serve or remove.
-PATH_SINKS: dict[str, tuple[tuple[str, int], ...]] = {
-    **{q: (("path_or_file", 0), ("filename_or_fp", 0)) for q in (
-        "flask.send_file", "flask.helpers.send_file", "quart.send_file",
-        "quart.helpers.send_file", "werkzeug.utils.send_file")},
-    **{q: (("path", 0),) for q in (
-        "fastapi.responses.FileResponse", "starlette.responses.FileResponse",
-        "aiohttp.web.FileResponse", "os.remove", "os.unlink", "os.rmdir", "os.removedirs",
-        "shutil.rmtree", "os.open", "aiofiles.os.remove", "aiofiles.os.unlink")},
-    **{q: (("file", 0),) for q in ("aiofiles.open", "anyio.open_file", "io.open")},
-    "codecs.open": (("filename", 0),),
-    **{q: (("src", 0), ("dst", 1)) for q in (
-        "shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree", "shutil.move",
-        "os.rename", "os.replace")},
-}
-# Methods of a ``pathlib.Path`` that read, write or remove the file it names.
-PATH_METHODS = frozenset({"open", "read_text", "read_bytes", "write_text", "write_bytes",
-                          "unlink", "rmdir", "rename", "symlink_to", "hardlink_to"})
-# Calls whose result is a ``Path`` built from their receiver or arguments.
-PATH_BUILDERS = frozenset({"Path", "PurePath", "PosixPath", "WindowsPath", "PurePosixPath",
-                           "AsyncPath", "joinpath", "resolve", "absolute", "with_name",
-                           "with_suffix", "with_stem", "expanduser"})
 
 
 class FilePathFromRequest(TaintedSinkCheck):
@@ -50,10 +35,39 @@ class FilePathFromRequest(TaintedSinkCheck):
         if qual in PATH_SINKS:
             found = (get_arg(call, kw, pos) for kw, pos in PATH_SINKS[qual])
             return [a.value for a in found if a is not None]
-        if isinstance(func, cst.Attribute) and func.attr.value in PATH_METHODS and \
-                qual is None and is_path_object(func.value, self.ctx.flow()):
+        if qual in PATH_PROBES:
+            arg = get_arg(call, "path", 0)
+            return [arg.value] if arg is not None and not self._used_later(call, arg.value) \
+                else []
+        if isinstance(func, cst.Attribute) and qual is None and \
+                func.attr.value in PATH_METHODS | PATH_PROBE_METHODS and \
+                is_path_object(func.value, self.ctx.flow()):
+            if func.attr.value in PATH_PROBE_METHODS and self._used_later(call, func.value):
+                return []
             return [func.value]
         return []
+
+    def _used_later(self, probe: cst.Call, path: cst.BaseExpression) -> bool:
+        """``if not os.path.exists(path): abort(404)`` before ``send_file(path)``: the
+        file is then served, and that is the finding (one per path)."""
+        fn = self.ctx.current_function
+        if fn is None or not isinstance(path, cst.Name):
+            return False
+        seen = False
+        for call in descendants(fn, cst.Call):
+            if not seen:
+                seen = call is probe
+                continue
+            qual = self.ctx.imports.qualname(call.func)
+            args: list[cst.BaseExpression] = []
+            if qual in PATH_SINKS or (isinstance(call.func, cst.Name) and
+                                      call.func.value == "open"):
+                args = [a.value for a in call.args]
+            elif isinstance(call.func, cst.Attribute) and call.func.attr.value in PATH_METHODS:
+                args = [call.func.value]
+            if any(isinstance(a, cst.Name) and a.value == path.value for a in args):
+                return True
+        return False
 
     def input_params(self, at: cst.CSTNode) -> set[str]:
         params = route_input_params(self.ctx)
@@ -73,18 +87,20 @@ class FilePathFromRequest(TaintedSinkCheck):
         return not mentions_client_filename(self.ctx, arg)
 
 
-def is_path_object(expr: cst.BaseExpression, flow: Flow, depth: int = 0,
+def is_path_object(expr: cst.BaseExpression, flow: Flow, budget: Budget | None = None,
                    seen: frozenset[str] = frozenset()) -> bool:
     """``Path(x)``, ``base / x``, ``p.joinpath(x)``, ``p.parent`` or a name holding one."""
-    if depth > 6:
+    budget = budget or Budget()
+    if budget.exhausted:
         return False
+    budget = budget.deeper()
     if isinstance(expr, cst.Call):
         return last_name(expr.func) in PATH_BUILDERS
     if isinstance(expr, cst.BinaryOperation):
         return isinstance(expr.operator, cst.Divide)
     if isinstance(expr, cst.Attribute) and expr.attr.value == "parent":
-        return is_path_object(expr.value, flow, depth + 1, seen)
+        return is_path_object(expr.value, flow, budget, seen)
     if isinstance(expr, cst.Name) and expr.value not in seen:
-        return any(is_path_object(v, flow, depth + 1, seen | {expr.value})
+        return any(is_path_object(v, flow, budget, seen | {expr.value})
                    for v in flow.values_of(expr.value))
     return False

@@ -15,15 +15,11 @@ import libcst as cst
 
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
 from backend_audit.flow.locals import is_dynamic_string
+from backend_audit.flow.sinks import LDAP3_METHODS, PYTHON_LDAP_METHODS
 from backend_audit.flow.specs import LDAP
 from backend_audit.flow.taint import Taint
 from backend_audit.visitor import Check
 
-# ldap3: Connection.search(search_base, search_filter, ...) and the paged variant.
-_LDAP3_METHODS = frozenset({"search", "paged_search"})
-# python-ldap: LDAPObject.search*(base, scope, filterstr, ...).
-_PYTHON_LDAP_METHODS = frozenset({"search", "search_s", "search_st", "search_ext",
-                                  "search_ext_s"})
 # Names of values that hold what a user typed as their login.
 _LOGIN_NAME = re.compile(r"(?i)^_?(user_?name|login(_?name)?|uid|e?mail(_address)?|principal|"
                          r"account_?name|sam_?account_?name|user_?principal_?name)$")
@@ -44,9 +40,9 @@ class LdapFilterFromRequest(Check):
         method = node.func.attr.value
         packages = self.ctx.imports.top_packages
         arg: cst.Arg | None = None
-        if "ldap3" in packages and method in _LDAP3_METHODS:
+        if "ldap3" in packages and method in LDAP3_METHODS:
             arg = get_arg(node, "search_filter", 1)
-        elif "ldap" in packages and method in _PYTHON_LDAP_METHODS:
+        elif "ldap" in packages and method in PYTHON_LDAP_METHODS:
             arg = get_arg(node, "filterstr", 2)
         if arg is None:
             return

@@ -6,18 +6,11 @@ import libcst as cst
 
 from backend_audit.appmodel.names import get_arg
 from backend_audit.appmodel.requests import request_input
+from backend_audit.flow.sinks import FILTER_METHODS, MONGO_PACKAGES
 from backend_audit.flow.specs import NOSQL
 from backend_audit.flow.taint import Taint
 from backend_audit.visitor import Check
 
-# Collection methods whose first argument is a query filter (pymongo, motor).
-FILTER_METHODS = frozenset({
-    "find", "find_one", "find_one_and_update", "find_one_and_delete", "find_one_and_replace",
-    "update_one", "update_many", "delete_one", "delete_many", "count_documents", "replace_one",
-    "distinct",
-})
-MONGO_PACKAGES = frozenset({"pymongo", "motor", "flask_pymongo", "mongoengine", "bson",
-                            "beanie", "odmantic"})
 # Wrapping a value in these forces a scalar: ``{"$ne": None}`` can no longer get through.
 SCALAR_CASTS = frozenset({"str", "int", "float", "bool", "ObjectId", "escape"})
 

@@ -18,6 +18,14 @@ import libcst as cst
 
 from backend_audit.appmodel.names import get_arg, last_name, string_value
 from backend_audit.engines.walk import descendants
+from backend_audit.flow.budget import Budget
+from backend_audit.flow.sinks import (
+    CLIENT_FACTORIES,
+    CLIENT_METHODS,
+    URL_FUNCTIONS,
+    URL_WRAPPERS,
+    URLJOIN,
+)
 from backend_audit.flow.specs import OUTBOUND
 from backend_audit.flow.taint import Taint, single_segment_params
 from backend_audit.visitor import Check
@@ -31,34 +39,7 @@ _MESSAGES = {
     LOW: "Client input fills a path segment of an outbound HTTP request to a fixed host, "
          "so the client can reach other paths of that service.",
 }
-_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
-# Module-level functions: qualified name -> position of the URL argument.
-_FUNCTIONS: dict[str, int] = {
-    **{f"{pkg}.{verb}": 0 for pkg in ("requests", "requests.api", "httpx") for verb in _VERBS},
-    "requests.request": 1, "requests.api.request": 1, "httpx.request": 1, "httpx.stream": 1,
-    "urllib.request.urlopen": 0, "urllib.request.urlretrieve": 0, "urllib2.urlopen": 0,
-    "urllib3.request": 1, "aiohttp.request": 1,
-}
-# Calls that make a client object whose methods send requests.
-_CLIENT_FACTORIES = frozenset({
-    "requests.Session", "requests.session", "requests.sessions.Session", "httpx.Client",
-    "httpx.AsyncClient", "aiohttp.ClientSession", "aiohttp.client.ClientSession",
-    "urllib3.PoolManager", "urllib3.ProxyManager", "urllib3.poolmanager.PoolManager",
-})
-# Client methods: name -> position of the URL argument.
-_CLIENT_METHODS: dict[str, int] = {
-    **{verb: 0 for verb in _VERBS}, "request": 1, "stream": 1, "urlopen": 1,
-    "request_encode_url": 1, "build_request": 1, "ws_connect": 0,
-}
-# Objects that carry a URL to a sender: qualified name -> position of the URL.
-_URL_WRAPPERS: dict[str, int] = {
-    "urllib.request.Request": 0, "urllib2.Request": 0, "requests.Request": 1,
-    "httpx.Request": 1, "httpx.URL": 0, "yarl.URL": 0,
-}
-_URLJOIN = frozenset({"urllib.parse.urljoin", "urlparse.urljoin", "requests.compat.urljoin"})
 _UNKNOWN = "\x00"  # text we cannot read (a setting, an environment variable...)
-_MAX_DEPTH = 12
-_BUDGET = 400  # parts read per URL: names with many values multiply the readings
 _FORMAT_SPEC = re.compile(r"%(?:\(([^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?([a-zA-Z%])")
 
 Part = str | cst.BaseExpression
@@ -80,25 +61,27 @@ class OutboundUrlFromRequest(Check):
         qual = imports.qualname(call.func)
         position: int | None = None
         if qual is not None:
-            position = _FUNCTIONS.get(qual)
+            position = URL_FUNCTIONS.get(qual)
         elif isinstance(call.func, cst.Attribute) and \
-                call.func.attr.value in _CLIENT_METHODS and self._is_client(call.func.value):
-            position = _CLIENT_METHODS[call.func.attr.value]
+                call.func.attr.value in CLIENT_METHODS and self._is_client(call.func.value):
+            position = CLIENT_METHODS[call.func.attr.value]
         if position is None:
             return None
         arg = get_arg(call, "url", position)
         return arg.value if arg is not None else None
 
-    def _is_client(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
-        if depth > 4:
+    def _is_client(self, expr: cst.BaseExpression, budget: Budget | None = None) -> bool:
+        budget = budget or Budget()
+        if budget.exhausted:
             return False
+        budget = budget.deeper()
         if isinstance(expr, cst.Await):
-            return self._is_client(expr.expression, depth + 1)
+            return self._is_client(expr.expression, budget)
         if isinstance(expr, cst.Call):
-            return self.ctx.imports.qualname(expr.func) in _CLIENT_FACTORIES
+            return self.ctx.imports.qualname(expr.func) in CLIENT_FACTORIES
         if isinstance(expr, cst.Name):
             values = self.values_of(expr.value)
-            if any(self._is_client(v, depth + 1) for v in values):
+            if any(self._is_client(v, budget) for v in values):
                 return True
             return self._client_param(expr.value)
         if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and \
@@ -117,7 +100,7 @@ class OutboundUrlFromRequest(Check):
                 if isinstance(ann, cst.Subscript) and last_name(ann.value) == "Annotated":
                     first = ann.slice[0].slice
                     ann = first.value if isinstance(first, cst.Index) else ann
-                return self.ctx.imports.qualname(ann) in _CLIENT_FACTORIES
+                return self.ctx.imports.qualname(ann) in CLIENT_FACTORIES
         return False
 
     def _client_attribute(self, cls: cst.ClassDef, attr: str) -> bool:
@@ -125,7 +108,7 @@ class OutboundUrlFromRequest(Check):
         imports = self.ctx.imports
         for node in descendants(cls, cst.Assign):
             if isinstance(node.value, cst.Call) and \
-                    imports.qualname(node.value.func) in _CLIENT_FACTORIES:
+                    imports.qualname(node.value.func) in CLIENT_FACTORIES:
                 for t in node.targets:
                     target = t.target
                     if isinstance(target, cst.Attribute) and target.attr.value == attr and \
@@ -177,43 +160,42 @@ class _UrlReader:
         self.taint = Taint(check.ctx, OUTBOUND)
         self.flow = self.ctx.flow()
         self.segments = single_segment_params(check.ctx)
-        self.budget = _BUDGET
 
     def level(self, url: cst.BaseExpression) -> int | None:
-        return self._parts([url], "", 0, frozenset())
+        return self._parts([url], "", Budget(), frozenset())
 
-    def _parts(self, parts: list[Part | _Before], prefix: str, depth: int,
+    def _parts(self, parts: list[Part | _Before], prefix: str, budget: Budget,
                active: frozenset[int]) -> int | None:
         """The level of the first client value in ``parts`` read after ``prefix``."""
         for i, part in enumerate(parts):
             if isinstance(part, str):
                 prefix += part
                 continue
-            self.budget -= 1
-            if depth > _MAX_DEPTH or self.budget <= 0:
+            if budget.exhausted:
                 return None
+            step = budget.deeper()
             rest = parts[i + 1:]
             if isinstance(part, _Before):
                 values = [v for v in self.check.values_of(part.name)
                           if id(v) not in part.exclude and id(v) not in active]
                 if values:
-                    return self._branches(values, part.name, rest, prefix, depth, active)
+                    return self._branches(values, part.name, rest, prefix, step, active)
                 part = cst.Name(part.name)
             built = _ordered_parts(part)
             if built is not None:
-                return self._parts([*built, *rest], prefix, depth + 1, active)
+                return self._parts([*built, *rest], prefix, step, active)
             if isinstance(part, cst.Name) and part.value not in self.taint.guarded:
                 values = [v for v in self.check.values_of(part.value) if id(v) not in active]
                 if values:
-                    return self._branches(values, part.value, rest, prefix, depth, active)
-            found = self._opaque(part, rest, prefix, depth, active)
+                    return self._branches(values, part.value, rest, prefix, step, active)
+            found = self._opaque(part, rest, prefix, step, active)
             if found is not None:
                 return found
             prefix += _UNKNOWN
         return None
 
     def _branches(self, values: list[cst.BaseExpression], name: str,
-                  rest: list[Part | _Before], prefix: str, depth: int,
+                  rest: list[Part | _Before], prefix: str, budget: Budget,
                   active: frozenset[int]) -> int | None:
         """The worst level over the values a name may hold, each followed by ``rest``."""
         augmented = frozenset(id(v) for v in self.flow.values_of("__aug__" + name))
@@ -222,28 +204,28 @@ class _UrlReader:
             head: list[Part | _Before] = [value]
             if id(value) in augmented:
                 head = [_Before(name, augmented), value]
-            found = self._parts([*head, *rest], prefix, depth + 1, active | {id(value)})
+            found = self._parts([*head, *rest], prefix, budget, active | {id(value)})
             if found is not None and (best is None or found > best):
                 best = found
         return best
 
     def _opaque(self, expr: cst.BaseExpression, rest: list[Part | _Before], prefix: str,
-                depth: int, active: frozenset[int]) -> int | None:
+                budget: Budget, active: frozenset[int]) -> int | None:
         """A part we cannot read as text: a choice, a wrapper, a call, client input."""
         if isinstance(expr, (cst.IfExp, cst.BooleanOperation)):
             branches = [expr.body, expr.orelse] if isinstance(expr, cst.IfExp) else \
                 [expr.left, expr.right]
             levels = [lv for b in branches
-                      if (lv := self._parts([b, *rest], prefix, depth + 1, active))]
+                      if (lv := self._parts([b, *rest], prefix, budget, active))]
             return max(levels) if levels else None
         if isinstance(expr, cst.Call):
             qual = self.ctx.imports.qualname(expr.func)
-            if qual in _URL_WRAPPERS:
-                arg = get_arg(expr, "url", _URL_WRAPPERS[qual])
-                return self._parts([arg.value, *rest], prefix, depth + 1, active) \
+            if qual in URL_WRAPPERS:
+                arg = get_arg(expr, "url", URL_WRAPPERS[qual])
+                return self._parts([arg.value, *rest], prefix, budget, active) \
                     if arg is not None else None
-            if qual in _URLJOIN or (qual is None and last_name(expr.func) == "urljoin"):
-                return self._urljoin(expr, prefix, depth, active)
+            if qual in URLJOIN or (qual is None and last_name(expr.func) == "urljoin"):
+                return self._urljoin(expr, prefix, budget, active)
         source = self.taint.source(expr)
         if source is None:
             return None
@@ -253,12 +235,12 @@ class _UrlReader:
             return None
         return level
 
-    def _urljoin(self, call: cst.Call, prefix: str, depth: int,
+    def _urljoin(self, call: cst.Call, prefix: str, budget: Budget,
                  active: frozenset[int]) -> int | None:
         base = get_arg(call, "base", 0)
         rel = get_arg(call, "url", 1)
         if base is not None:
-            found = self._parts([base.value], prefix, depth + 1, active)
+            found = self._parts([base.value], prefix, budget, active)
             if found is not None:
                 return found
         if rel is None or self.taint.source(rel.value) is None:

@@ -9,27 +9,10 @@ from backend_audit.checks.injection._redirect_guards import NO_GUARDS, RedirectG
 from backend_audit.flow.branches import constant_truth
 from backend_audit.flow.budget import Budget
 from backend_audit.flow.reflected import ReflectedTaint, code_key, fixes_origin
+from backend_audit.flow.sinks import DJANGO_REDIRECT_METHODS, REDIRECTS
 from backend_audit.flow.specs import REDIRECT, REDIRECT_ANY
 from backend_audit.visitor import Check
 
-# Qualified redirect callables -> keyword of their target argument (else the first).
-REDIRECTS = {
-    "flask.redirect": "location", "flask.helpers.redirect": "location",
-    "werkzeug.utils.redirect": "location", "werkzeug.redirect": "location",
-    "quart.redirect": "location",
-    "django.shortcuts.redirect": "to",
-    "django.http.HttpResponseRedirect": "redirect_to",
-    "django.http.HttpResponsePermanentRedirect": "redirect_to",
-    "django.http.response.HttpResponseRedirect": "redirect_to",
-    "django.http.response.HttpResponsePermanentRedirect": "redirect_to",
-    "starlette.responses.RedirectResponse": "url", "fastapi.responses.RedirectResponse": "url",
-    "fastapi.RedirectResponse": "url",
-    **{f"aiohttp.{mod}.{cls}": "location" for mod in ("web", "web_exceptions") for cls in (
-        "HTTPFound", "HTTPSeeOther", "HTTPMovedPermanently", "HTTPTemporaryRedirect",
-        "HTTPPermanentRedirect", "HTTPMultipleChoices")},
-}
-# Methods of Django class-based views whose result the view redirects to as it is.
-DJANGO_REDIRECT_METHODS = frozenset({"get_success_url", "get_redirect_url"})
 _HEADER_METHODS = frozenset({"set", "add", "setdefault", "add_header", "__setitem__"})
 _WEAK_MESSAGE = ("A redirect's target comes from the request and is only checked to start "
                  "with '/', which '//evil.example' passes (open redirect).")

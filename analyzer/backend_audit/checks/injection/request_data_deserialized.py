@@ -5,18 +5,9 @@ from __future__ import annotations
 import libcst as cst
 
 from backend_audit.appmodel.names import get_arg, last_name
+from backend_audit.flow.sinks import SAFE_YAML_LOADERS, UNSAFE_LOADERS, YAML_LOADS
 from backend_audit.flow.specs import DESERIALIZATION
 from backend_audit.flow.tainted_sink import TaintedSinkCheck
-
-_PICKLES = ("pickle", "cPickle", "_pickle", "dill", "cloudpickle", "six.moves.cPickle")
-UNSAFE_LOADERS = frozenset({
-    *(f"{m}.{f}" for m in _PICKLES for f in ("loads", "load", "Unpickler")),
-    "marshal.loads", "marshal.load", "jsonpickle.decode", "jsonpickle.unpickler.decode",
-    "shelve.open", "yaml.unsafe_load", "yaml.unsafe_load_all", "yaml.full_load",
-    "yaml.full_load_all", "pandas.read_pickle", "joblib.load", "torch.load",
-})
-YAML_LOADS = frozenset({"yaml.load", "yaml.load_all"})
-SAFE_YAML_LOADERS = frozenset({"SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader"})
 
 
 def last_name_of(dotted: str | None) -> str | None:

@@ -7,32 +7,12 @@ import libcst as cst
 from backend_audit.appmodel.names import get_arg, last_name, string_value
 from backend_audit.appmodel.requests import request_input
 from backend_audit.engines.walk import walk
+from backend_audit.flow.budget import Budget
 from backend_audit.flow.locals import is_dynamic_string
 from backend_audit.flow.reflected import ReflectedTaint
+from backend_audit.flow.sinks import FORMAT_HTML, HTML_RESPONSES, MARK_SAFE, TYPED_RESPONSES
 from backend_audit.visitor import Check
 
-# Wrappers that switch autoescaping off for their argument.
-MARK_SAFE = frozenset({
-    "markupsafe.Markup", "flask.Markup", "jinja2.Markup", "django.utils.safestring.mark_safe",
-    "django.utils.safestring.SafeString", "django.utils.safestring.SafeText",
-})
-# ``format_html(format_string, *args)`` escapes the args but trusts the format string.
-FORMAT_HTML = frozenset({"django.utils.html.format_html"})
-# Responses whose body is served as text/html unless another type is given.
-HTML_RESPONSES = frozenset({
-    "django.http.HttpResponse", "django.http.HttpResponseBadRequest",
-    "django.http.HttpResponseNotFound", "django.http.HttpResponseForbidden",
-    "django.http.HttpResponseServerError",
-    "django.http.response.HttpResponse", "fastapi.responses.HTMLResponse",
-    "starlette.responses.HTMLResponse", "flask.make_response", "flask.Response",
-    "flask.wrappers.Response", "werkzeug.Response", "werkzeug.wrappers.Response",
-    "werkzeug.wrappers.response.Response",
-})
-# Responses that are HTML only when told so (``media_type="text/html"``).
-TYPED_RESPONSES = frozenset({
-    "starlette.responses.Response", "fastapi.responses.Response", "fastapi.Response",
-    "aiohttp.web.Response", "aiohttp.web_response.Response",
-})
 _TYPE_KEYWORDS = ("content_type", "mimetype", "media_type")
 _LINKABLE_SCALARS = frozenset({"query", "form", "path"})
 FORMATTED, RAW = "formatted", "raw"
@@ -100,7 +80,7 @@ class RequestDataMarkedSafe(Check):
         built by formatting or as one raw query/form/path value (an echo such as a
         webhook's challenge reply, reported at medium confidence)."""
         taint = ReflectedTaint(self.ctx)
-        shape = self._html_text(body, taint, 0, frozenset()) if formatted_only else FORMATTED
+        shape = self._html_text(body, taint, Budget(), frozenset()) if formatted_only else FORMATTED
         if shape is None:
             return
         source = taint.any_source(body)
@@ -111,12 +91,13 @@ class RequestDataMarkedSafe(Check):
             confidence = "medium"
         self.report(node, confidence=confidence)
 
-    def _html_text(self, expr: cst.BaseExpression, taint: ReflectedTaint, depth: int,
+    def _html_text(self, expr: cst.BaseExpression, taint: ReflectedTaint, budget: Budget,
                    seen: frozenset[str]) -> str | None:
         """What kind of string ``expr`` (following local names) is: ``FORMATTED`` text,
         one ``RAW`` value, or None (not text we know of)."""
-        if depth > 8:
+        if budget.exhausted:
             return None
+        budget = budget.deeper()
         if is_dynamic_string(expr):
             return FORMATTED
         parts: list[cst.BaseExpression] = []
@@ -133,7 +114,7 @@ class RequestDataMarkedSafe(Check):
             seen = seen | {expr.value}
         elif _scalar_read(expr) and request_input(expr, self.ctx.imports) in _LINKABLE_SCALARS:
             return RAW
-        shapes = {self._html_text(p, taint, depth + 1, seen) for p in parts}
+        shapes = {self._html_text(p, taint, budget, seen) for p in parts}
         return FORMATTED if FORMATTED in shapes else RAW if RAW in shapes else None
 
     # ---------------------------------------------------------------- content types

@@ -2,44 +2,21 @@
 
 from __future__ import annotations
 
-import re
-
 import libcst as cst
 
 from backend_audit.appmodel.names import get_arg, string_value
+from backend_audit.flow.budget import Budget
+from backend_audit.flow.sinks import (
+    COMMAND_FLAGS,
+    EXEC_CALLS,
+    SHELL_CALLS,
+    SHELL_OPTIONAL,
+    SHELLS,
+    SHORT_FLAGS,
+    WINDOWS_SHELLS,
+)
 from backend_audit.flow.specs import COMMAND
 from backend_audit.flow.tainted_sink import TaintedSinkCheck
-
-# Always run their argument through a shell.
-SHELL_CALLS = frozenset({
-    "os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput",
-    "asyncio.create_subprocess_shell", "commands.getoutput", "commands.getstatusoutput",
-    "platform.popen",
-})
-# Run through a shell only with ``shell=True``; otherwise their argv runs as it is.
-SHELL_OPTIONAL = frozenset({
-    "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
-    "subprocess.Popen",
-})
-# Program-and-argv calls: (index of the program, index where argv starts, argv is a list).
-EXEC_CALLS = {
-    "os.execv": (0, 1, True), "os.execve": (0, 1, True), "os.execvp": (0, 1, True),
-    "os.execvpe": (0, 1, True), "os.execl": (0, 1, False), "os.execle": (0, 1, False),
-    "os.execlp": (0, 1, False), "os.execlpe": (0, 1, False),
-    "os.spawnv": (1, 2, True), "os.spawnve": (1, 2, True), "os.spawnvp": (1, 2, True),
-    "os.spawnvpe": (1, 2, True), "os.spawnl": (1, 2, False), "os.spawnle": (1, 2, False),
-    "os.spawnlp": (1, 2, False), "os.spawnlpe": (1, 2, False),
-    "os.posix_spawn": (0, 1, True), "os.posix_spawnp": (0, 1, True),
-    "asyncio.create_subprocess_exec": (0, 0, False), "pty.spawn": (0, 0, True),
-}
-# Programs that run the argument after their command flag as a command line.
-SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "ash", "csh", "tcsh", "fish", "busybox",
-                    "cmd", "cmd.exe", "powershell", "powershell.exe", "pwsh", "pwsh.exe"})
-WINDOWS_SHELLS = frozenset({"cmd", "cmd.exe", "powershell", "powershell.exe", "pwsh",
-                            "pwsh.exe"})
-COMMAND_FLAGS = frozenset({"-c", "/c", "/C", "/k", "/K", "-Command", "-command"})
-# ``sh -ec``, ``bash -lc``: short options bundled with ``c``.
-SHORT_FLAGS = re.compile(r"-[a-zA-Z]{0,3}c[a-zA-Z]{0,3}")
 
 
 class ShellCommandFromRequest(TaintedSinkCheck):
@@ -79,22 +56,25 @@ class ShellCommandFromRequest(TaintedSinkCheck):
             payload = self._shell_payload([positional[program], *argv[1:]])
         return payload
 
-    def _argv(self, expr: cst.BaseExpression, depth: int = 0) -> list[cst.BaseExpression] | None:
+    def _argv(self, expr: cst.BaseExpression,
+              budget: Budget | None = None) -> list[cst.BaseExpression] | None:
         """The items of an argv list literal (``["sh", "-c", cmd]``, a name holding one,
         or lists joined with ``+``); None when it is no list we can read."""
-        if depth > 4:
+        budget = budget or Budget()
+        if budget.exhausted:
             return None
+        budget = budget.deeper()
         if isinstance(expr, (cst.List, cst.Tuple)):
             if any(isinstance(e, cst.StarredElement) for e in expr.elements):
                 return None
             return [e.value for e in expr.elements]
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
-            left, right = self._argv(expr.left, depth + 1), self._argv(expr.right, depth + 1)
+            left, right = self._argv(expr.left, budget), self._argv(expr.right, budget)
             return left + right if left is not None and right is not None else None
         if isinstance(expr, cst.Name):
             values = self.ctx.flow().values_of(expr.value)
             if len(values) == 1 and not self.ctx.flow().items_of(expr.value):
-                return self._argv(values[0], depth + 1)
+                return self._argv(values[0], budget)
         return None
 
     def _shell_payload(self, argv: list[cst.BaseExpression]) -> list[cst.BaseExpression]:

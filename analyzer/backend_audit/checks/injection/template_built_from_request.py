@@ -7,15 +7,9 @@ import re
 import libcst as cst
 
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name
+from backend_audit.flow.sinks import TEMPLATE_SOURCES
 from backend_audit.flow.specs import TEMPLATE
 from backend_audit.flow.tainted_sink import TaintedSinkCheck
-
-# Qualified callables whose first argument is template source text.
-TEMPLATE_SOURCES = frozenset({
-    "flask.render_template_string", "flask.templating.render_template_string",
-    "jinja2.Template", "jinja2.environment.Template", "django.template.Template",
-    "django.template.base.Template", "mako.template.Template",
-})
 
 
 class TemplateBuiltFromRequest(TaintedSinkCheck):

@@ -17,6 +17,7 @@ import libcst as cst
 from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.names import dotted_name, get_arg, string_value
 from backend_audit.engines.walk import descendants
+from backend_audit.flow.budget import Budget
 from backend_audit.flow.locals import Flow
 from backend_audit.flow.specs import XML
 from backend_audit.flow.taint import Taint
@@ -50,7 +51,6 @@ _MESSAGES = {
          "external entities before lxml 5.0 (XXE); use defusedxml or "
          "resolve_entities=False.",
 }
-_MAX_DEPTH = 4
 
 
 class XmlExternalEntitiesFromRequest(Check):
@@ -100,14 +100,15 @@ class XmlExternalEntitiesFromRequest(Check):
     def _lxml_parser_level(self, arg: cst.Arg | None, explicit_only: bool = False) -> int | None:
         if arg is None or (isinstance(arg.value, cst.Name) and arg.value.value == "None"):
             return None if explicit_only else self._default_parser_level()
-        return self._parser_expr_level(arg.value, 0)
+        return self._parser_expr_level(arg.value, Budget())
 
-    def _parser_expr_level(self, expr: cst.BaseExpression, depth: int,
+    def _parser_expr_level(self, expr: cst.BaseExpression, budget: Budget,
                            flow: Flow | None = None) -> int | None:
         """The level of a parser expression; names are read in ``flow`` (default: the
         current function's, then the module's)."""
-        if depth > _MAX_DEPTH:
+        if budget.exhausted:
             return None
+        budget = budget.deeper()
         if isinstance(expr, cst.Call):
             if self.ctx.imports.qualname(expr.func) in _LXML_PARSERS:
                 return _options_level(expr)
@@ -115,13 +116,13 @@ class XmlExternalEntitiesFromRequest(Check):
             if factory is None:
                 return None
             inner = self.ctx.flow(factory)
-            levels = [self._parser_expr_level(v, depth + 1, inner) for v in inner.returns]
+            levels = [self._parser_expr_level(v, budget, inner) for v in inner.returns]
             known = [lv for lv in levels if lv is not None]
             return max(known) if known else None
         if isinstance(expr, cst.Name):
             values = flow.values_of(expr.value) if flow is not None else []
             values = values or self._values_of(expr.value)
-            levels = [self._parser_expr_level(v, depth + 1, flow) for v in values]
+            levels = [self._parser_expr_level(v, budget, flow) for v in values]
             known = [lv for lv in levels if lv is not None]
             return max(known) if known else None
         return None  # ``self.parser``, a factory: not ours to guess
@@ -133,7 +134,8 @@ class XmlExternalEntitiesFromRequest(Check):
             for node in _calls(self.ctx.module):
                 if self.ctx.imports.qualname(node.func) in _SET_DEFAULT:
                     parser = get_arg(node, "parser", 0)
-                    level = LOW if parser is None else self._parser_expr_level(parser.value, 0)
+                    level = LOW if parser is None else \
+                        self._parser_expr_level(parser.value, Budget())
             self._default_level = (level,)
         return self._default_level[0]
 

@@ -15,12 +15,12 @@ import re
 import libcst as cst
 
 from backend_audit.appmodel.names import get_arg, last_name, string_value
+from backend_audit.flow.budget import Budget
+from backend_audit.flow.sinks import ELEMENTPATH_METHODS, XPATH_CLASSES
 from backend_audit.flow.specs import XPATH
 from backend_audit.flow.taint import Taint
 from backend_audit.visitor import Check
 
-_XPATH_CLASSES = frozenset({"lxml.etree.XPath", "lxml.etree.ETXPath"})
-_ELEMENTPATH_METHODS = frozenset({"find", "findall", "findtext", "iterfind"})
 _XML_PACKAGES = ("lxml", "xml.etree", "defusedxml")
 # Text of an ElementPath expression: a step, a predicate or an attribute test.
 _PATH_SYNTAX = re.compile(r"[/\[@]|^\.")
@@ -36,7 +36,7 @@ class XpathBuiltFromRequest(Check):
         qual = self.ctx.imports.qualname(node.func)
         expr: cst.BaseExpression | None = None
         confidence: str | None = None
-        if qual in _XPATH_CLASSES:
+        if qual in XPATH_CLASSES:
             arg = get_arg(node, "path", 0)
             expr = arg.value if arg is not None else None
         elif qual is None and isinstance(node.func, cst.Attribute):
@@ -44,7 +44,7 @@ class XpathBuiltFromRequest(Check):
             if method == "xpath":
                 arg = get_arg(node, "_path", 0) or get_arg(node, "query", 0)
                 expr = arg.value if arg is not None else None
-            elif method in _ELEMENTPATH_METHODS and self._xml_module():
+            elif method in ELEMENTPATH_METHODS and self._xml_module():
                 arg = get_arg(node, "path", 0)
                 if arg is not None and (self._path_text(arg.value) or
                                         self._xml_receiver(node.func.value)):
@@ -68,24 +68,26 @@ class XpathBuiltFromRequest(Check):
             texts.extend(_literal_texts(expr))
         return any(_PATH_SYNTAX.search(t) for t in texts)
 
-    def _xml_receiver(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
+    def _xml_receiver(self, expr: cst.BaseExpression, budget: Budget | None = None) -> bool:
         """``root`` from ``etree.parse(...)``/``ET.fromstring(...)``/``.getroot()``."""
-        if depth > 4:
+        budget = budget or Budget()
+        if budget.exhausted:
             return False
+        budget = budget.deeper()
         if isinstance(expr, cst.Call):
             qual = self.ctx.imports.qualname(expr.func)
             if qual is not None:
                 return qual.startswith(_XML_PACKAGES)
             if isinstance(expr.func, cst.Attribute) and \
                     expr.func.attr.value in _XML_RESULTS:
-                return self._xml_receiver(expr.func.value, depth + 1)
+                return self._xml_receiver(expr.func.value, budget)
             return False
         if isinstance(expr, cst.Name):
             if self.ctx.imports.qualname(expr) is not None:
                 return False
             values = self.ctx.flow().values_of(expr.value) or \
                 self.ctx.flow(self.ctx.module).values_of(expr.value)
-            return any(self._xml_receiver(v, depth + 1) for v in values)
+            return any(self._xml_receiver(v, budget) for v in values)
         return False
 
 

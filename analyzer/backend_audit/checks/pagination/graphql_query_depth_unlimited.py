@@ -21,7 +21,9 @@ class GraphqlQueryDepthUnlimited(Check):
             return
         if servers.LIMIT_NAME.search(self.ctx.module.code_for_node(node)):
             return  # ``extensions=[QueryDepthLimiter(max_depth=10)]``
-        self.report(node, library=library)
+        # An admin area's schema: only trusted operators can send it a query.
+        self.report(node, confidence="low" if servers.admin_path(self.ctx.path) else None,
+                    library=library)
 
     @classmethod
     def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:

@@ -13,6 +13,8 @@ import libcst as cst
 from backend_audit.appmodel.names import dotted_name, int_value, string_value
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.appmodel.test_context import TestAwareCheck, is_test_path
+from backend_audit.flow.budget import Budget
+from backend_audit.flow.calls import names_match
 from backend_audit.visitor import Candidate
 
 WEAK_HASHERS = frozenset({"MD5PasswordHasher", "SHA1PasswordHasher", "UnsaltedMD5PasswordHasher",
@@ -59,7 +61,7 @@ class DjangoWeakPasswordHasher(TestAwareCheck):
     def _hashers(self, node: cst.Assign, value: cst.BaseExpression) -> None:
         if self.tests.active(node):
             return
-        first = self._first(value, 0)
+        first = self._first(value, Budget())
         if first is None:
             return
         kind, text = first
@@ -72,22 +74,22 @@ class DjangoWeakPasswordHasher(TestAwareCheck):
         elif not text.startswith("django."):
             self.report(node, confidence="medium", custom=text)
 
-    def _first(self, value: cst.BaseExpression, depth: int) -> tuple[str, str] | None:
+    def _first(self, value: cst.BaseExpression, budget: Budget) -> tuple[str, str] | None:
         """(``"path"``, dotted path) of the leading hasher, or (``"ref"``, name) to look up."""
-        if depth > 4:
+        if budget.exhausted:
             return None
         if isinstance(value, (cst.List, cst.Tuple)) and value.elements:
             head = value.elements[0]
             if isinstance(head, cst.StarredElement):
-                return self._first(head.value, depth + 1)
+                return self._first(head.value, budget.deeper())
             text = string_value(head.value)
             return ("path", text) if text else None
         if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add):
-            return self._first(value.left, depth + 1)
+            return self._first(value.left, budget.deeper())
         if isinstance(value, cst.Name):
             values = self.ctx.flow(self.ctx.module).values_of(value.value)
             if values:
-                return self._first(values[0], depth + 1)
+                return self._first(values[0], budget.deeper())
             return ("ref", value.value)
         return None
 
@@ -111,6 +113,6 @@ class DjangoWeakPasswordHasher(TestAwareCheck):
 def _custom(candidate: Candidate, path: str, project: ProjectFacts) -> Candidate | None:
     for fact in project.values("password.hasher-class"):
         defined = fact.get("path", "")
-        if defined == path or defined.endswith("." + path) or path.endswith("." + defined):
+        if names_match(defined, path):
             return candidate if fact.get("weak") else None
     return None

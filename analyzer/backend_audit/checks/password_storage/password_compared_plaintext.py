@@ -11,7 +11,8 @@ from backend_audit.appmodel.names import dotted_name, string_value
 from backend_audit.appmodel.requests import request_input
 from backend_audit.appmodel.test_context import is_test_double
 from backend_audit.flow.locals import Flow
-from backend_audit.flow.passwords import Kind, PasswordValues, subscript_key
+from backend_audit.flow.passwords import Kind, PasswordValues, is_password_column, subscript_key
+from backend_audit.sql.columns import compared_columns
 from backend_audit.visitor import Check
 
 # Objects that carry what the client just sent (forms, bodies, schemas, serializers).
@@ -49,6 +50,23 @@ class PasswordComparedPlaintext(Check):
                     self.report(node, confidence=verdict)
                     return
             left = target.comparator
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """``cur.execute("SELECT ... WHERE username = %s AND password = %s", (u, pw))``:
+        the database compares a password column with what the client typed, so the
+        column holds the password in plaintext."""
+        if any(is_test_double(c.name.value) for c in self.ctx.class_stack):
+            return
+        flow = self.ctx.flow()
+        compared = compared_columns(node, (flow, self.ctx.flow(self.ctx.module)))
+        for column, value in compared or ():
+            if not is_password_column(column) or self._role(value, flow) != "input":
+                continue
+            kind = self.values.kind(value, flow)
+            if kind in (Kind.PLAIN, Kind.WRAPPED):
+                self.report(node, confidence="high" if kind is Kind.PLAIN else "medium",
+                            column=column)
+                return
 
     def _verdict(self, a: cst.BaseExpression, b: cst.BaseExpression) -> str | None:
         flow = self.ctx.flow()

@@ -8,10 +8,10 @@ import libcst as cst
 from backend_audit.appmodel.names import dotted_name, get_arg, string_list, string_value
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.engines.walk import contains, descendants
+from backend_audit.flow.calls import callee_name
 from backend_audit.flow.passwords import (
     Kind,
     PasswordValues,
-    callee_name,
     is_hasher_name,
     setting_strings,
     string_constant,
@@ -103,7 +103,7 @@ class PasswordFastHash(Check):
                              "high" if kind is Kind.PLAIN else "low"))
 
     def _weak_scheme(self, node: cst.Call) -> None:
-        qual = callee_name(node, self.ctx) or ""
+        qual = callee_name(node, self.ctx.imports, self.ctx.path) or ""
         last = qual.rsplit(".", 1)[-1]
         if last == "generate_password_hash" and "bcrypt" not in qual.lower():
             method = get_arg(node, "method", 1)
@@ -133,7 +133,7 @@ class PasswordFastHash(Check):
 
     def _is_kdf(self, call: cst.Call) -> bool:
         """A password hasher proper (not ``.hexdigest()``, not another fast digest)."""
-        name = callee_name(call, self.ctx) or ""
+        name = callee_name(call, self.ctx.imports, self.ctx.path) or ""
         last = name.rsplit(".", 1)[-1].lower()
         if self._fast_digest(call) or "digest" in last:
             return False

@@ -15,8 +15,9 @@ from backend_audit.appmodel.names import (
 )
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.appmodel.test_context import TestAwareCheck
+from backend_audit.flow.budget import Budget
+from backend_audit.flow.calls import callee_name
 from backend_audit.flow.passwords import (
-    callee_name,
     setting_strings,
     string_constant,
     subscript_key,
@@ -51,7 +52,7 @@ class PasswordHashWeakCost(TestAwareCheck):
     # -- calls -----------------------------------------------------------------------
 
     def visit_Call(self, node: cst.Call) -> None:
-        qual = callee_name(node, self.ctx) or ""
+        qual = callee_name(node, self.ctx.imports, self.ctx.path) or ""
         last = qual.rsplit(".", 1)[-1]
         if last == "gensalt" and "bcrypt" in qual:
             self._cost(node, get_arg(node, "rounds", 0) or get_arg(node, "log_rounds"),
@@ -161,21 +162,23 @@ class PasswordHashWeakCost(TestAwareCheck):
     def _report(self, at: cst.CSTNode, number: int, minimum: int) -> None:
         self.report(at, confidence="high", value=number, minimum=minimum)
 
-    def _number(self, expr: cst.BaseExpression, depth: int = 0) -> int | None:
+    def _number(self, expr: cst.BaseExpression, budget: Budget | None = None) -> int | None:
+        budget = budget or Budget()
         value = int_value(expr)
-        if value is not None or depth > 4:
+        if value is not None or budget.exhausted:
             return value
+        deeper = budget.deeper()
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Power):
-            base, exp = self._number(expr.left, depth + 1), self._number(expr.right, depth + 1)
+            base, exp = self._number(expr.left, deeper), self._number(expr.right, deeper)
             return base ** exp if base is not None and exp is not None and exp < 64 else None
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Multiply):
-            a, b = self._number(expr.left, depth + 1), self._number(expr.right, depth + 1)
+            a, b = self._number(expr.left, deeper), self._number(expr.right, deeper)
             return a * b if a is not None and b is not None else None
         if isinstance(expr, cst.Name):
             for flow in (self.ctx.flow(), self.ctx.flow(self.ctx.module)):
                 values = flow.values_of(expr.value)
                 if len(values) == 1:
-                    return self._number(values[0], depth + 1)
+                    return self._number(values[0], deeper)
                 if values:
                     return None
         return None

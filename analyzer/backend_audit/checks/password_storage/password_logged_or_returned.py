@@ -9,6 +9,7 @@ import libcst as cst
 from backend_audit.appmodel.names import dotted_name, get_arg, is_password_name, string_value
 from backend_audit.appmodel.password_models import record_model_facts
 from backend_audit.appmodel.project import ProjectFacts
+from backend_audit.flow.budget import Budget
 from backend_audit.flow.passwords import (
     Kind,
     PasswordValues,
@@ -76,17 +77,19 @@ class PasswordLoggedOrReturned(Check):
                 self.report(node, confidence="high")
                 return
 
-    def _dict_leaks(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
+    def _dict_leaks(self, expr: cst.BaseExpression, budget: Budget | None = None) -> bool:
         """A dict literal (possibly behind a local name or nested) with a password key."""
-        if depth > 4:
+        budget = budget or Budget()
+        if budget.exhausted:
             return False
+        deeper = budget.deeper()
         if isinstance(expr, cst.Name):
-            return any(self._dict_leaks(v, depth + 1)
+            return any(self._dict_leaks(v, deeper)
                        for v in self.ctx.flow().values_of(expr.value))
         if isinstance(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
-            return self._dict_leaks(expr.elt, depth + 1)  # ``[{... "password": u.password}]``
+            return self._dict_leaks(expr.elt, deeper)  # ``[{... "password": u.password}]``
         if isinstance(expr, (cst.List, cst.Tuple)):
-            return any(self._dict_leaks(el.value, depth + 1) for el in expr.elements)
+            return any(self._dict_leaks(el.value, deeper) for el in expr.elements)
         if isinstance(expr, cst.Call) and dotted_name(expr.func) == "dict":
             return any(a.keyword is not None and is_password_column(a.keyword.value)
                        and _not_literal(a.value) for a in expr.args)
@@ -94,7 +97,7 @@ class PasswordLoggedOrReturned(Check):
             return False
         if any(_not_literal(el.value) for el, _ in dict_password_values(expr)):
             return True
-        return any(self._dict_leaks(el.value, depth + 1) for el in expr.elements
+        return any(self._dict_leaks(el.value, deeper) for el in expr.elements
                    if isinstance(el, cst.DictElement) and
                    isinstance(el.value, (cst.Dict, cst.Name)))
 

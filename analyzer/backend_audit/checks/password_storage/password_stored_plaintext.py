@@ -23,6 +23,7 @@ from backend_audit.flow.passwords import (
     is_password_column,
     subscript_key,
 )
+from backend_audit.sql.columns import RUNNERS, written_columns
 from backend_audit.visitor import Candidate, Check
 
 # ORM/ODM calls that write their keyword arguments or dict arguments to the database.
@@ -100,11 +101,8 @@ class PasswordStoredPlaintext(Check):
             if is_password_column(string_value(node.args[1].value)):
                 self._value(node, node.args[2].value, None, string_value(node.args[1].value))
             return
-        if last in ("execute", "executemany") and node.args:
-            if len(node.args) >= 2:
-                self._raw_sql(node)
-            else:
-                self._formatted_sql(node)
+        if last in RUNNERS and node.args:
+            self._sql_write(node, last)
             return
         model = self._model_of_constructor(func)
         if model is not None:
@@ -280,6 +278,26 @@ class PasswordStoredPlaintext(Check):
                               code))
 
     # -- raw SQL --------------------------------------------------------------------
+
+    def _sql_write(self, call: cst.Call, method: str) -> None:
+        """``INSERT``/``UPDATE`` SQL that writes a password column straight from a
+        parameter or an interpolated value, read by the SQL parser; SQL it cannot read
+        (built elsewhere, or not parseable) keeps the reading by keywords below."""
+        written = written_columns(call, (self.ctx.flow(), self.ctx.flow(self.ctx.module)))
+        if written is None:
+            if method not in ("execute", "executemany"):
+                return
+            if len(call.args) >= 2:
+                self._raw_sql(call)
+            else:
+                self._formatted_sql(call)
+            return
+        for column, value in written:
+            if is_password_column(column):
+                kind = self.values.kind(value)
+                if kind in (Kind.PLAIN, Kind.WRAPPED):
+                    self._report(call, None, column, kind)
+                    return
 
     def _formatted_sql(self, call: cst.Call) -> None:
         """``cur.execute(f"INSERT INTO users VALUES ('{name}', '{password}')")``."""

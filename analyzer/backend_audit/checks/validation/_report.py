@@ -17,6 +17,8 @@ from typing import Any
 
 from backend_audit.appmodel.collectors.validators import CALLABLE_FACT, CLASS_FACT
 from backend_audit.appmodel.project import ProjectFacts
+from backend_audit.flow.budget import Budget
+from backend_audit.flow.calls import names_match, recorded_param
 from backend_audit.flow.payload import (
     CONSTRUCTED,
     PayloadFlow,
@@ -29,7 +31,6 @@ from backend_audit.visitor import Candidate, Check
 
 SOURCE_NAMES = {"body": "the request body", "form": "form data", "query": "query parameters",
                 "path": "path parameters"}
-MAX_FORWARDS = 4  # service -> repository -> ... hops followed across modules
 
 
 def describe_sources(keys: set[str]) -> str:
@@ -112,7 +113,7 @@ class _Index:
     def _lookup(self, table: dict[str, dict[str, Any]], name: str) -> dict[str, Any] | None:
         if name in table:
             return table[name]
-        hits = [v for k, v in table.items() if k.endswith("." + name) or name.endswith("." + k)]
+        hits = [v for k, v in table.items() if names_match(k, name)]
         if len(hits) == 1:
             return hits[0]
         if name.split(".")[0] in self.tops:  # a re-export through a package __init__
@@ -122,14 +123,15 @@ class _Index:
                 return hits[0]
         return None
 
-    def class_kind(self, name: str, depth: int = 0) -> str | None:
+    def class_kind(self, name: str, budget: Budget | None = None) -> str | None:
+        budget = budget or Budget()
         entry = self._lookup(self.classes, name)
-        if entry is None or depth > 8:
+        if entry is None or budget.exhausted:
             return None
         if entry.get("kind"):
             return entry["kind"]
         for base in entry.get("bases", []):
-            kind = self.class_kind(base, depth + 1) or classify_bases([base])
+            kind = self.class_kind(base, budget.deeper()) or classify_bases([base])
             if kind:
                 return kind
         return None
@@ -143,7 +145,10 @@ class _Index:
             return bool(fn.get("validates"))
         return self.class_kind(name) == "validator"
 
-    def confirms(self, req: dict[str, Any], depth: int = 0) -> bool:
+    def confirms(self, req: dict[str, Any], budget: Budget | None = None) -> bool:
+        """Facts confirm the requirement; ``budget`` counts the service -> repository ->
+        ... hops followed across modules."""
+        budget = budget or Budget()
         name = req["name"]
         if req["type"] in ("model", "not-validator"):
             kind = self.class_kind(name) or guess_kind_by_name(name)
@@ -155,17 +160,16 @@ class _Index:
             return False
         params, stores = fn.get("params", []), set(fn.get("stores", []))
         lookups = set(fn.get("lookups", []))
-        if any(i < len(params) and params[i] in stores for i in req.get("positions", [])):
+        if any(recorded_param(params, i) in stores for i in req.get("positions", [])):
             return True
-        if any(i < len(params) and params[i] in lookups
-               for i in req.get("lookup_positions", [])):
+        if any(recorded_param(params, i) in lookups for i in req.get("lookup_positions", [])):
             return True
         if stores & set(req.get("keywords", [])) or (stores and req.get("star")):
             return True
         if lookups & set(req.get("lookup_keywords", [])):
             return True
-        if depth < MAX_FORWARDS and any(self.confirms(sub, depth + 1)
-                                        for sub in _forwarded(req, fn)):
+        if budget.may_call and any(self.confirms(sub, budget.call())
+                                   for sub in _forwarded(req, fn)):
             return True
         return bool(req.get("verb")) and not fn.get("checked_all")
 
@@ -175,8 +179,8 @@ def _forwarded(req: dict[str, Any], fn: dict[str, Any]) -> list[dict[str, Any]]:
     module (a service passing a value to its repository), as requirements of their own."""
     params = fn.get("params", [])
 
-    def named(positions: list[int], keywords: list[str]) -> set[str]:
-        return {params[i] for i in positions if i < len(params)} | set(keywords)
+    def named(positions: list[int], keywords: list[str]) -> set[str | None]:
+        return {recorded_param(params, i) for i in positions} | set(keywords)
 
     plain = named(req.get("positions", []), req.get("keywords", []))
     bound = named(req.get("lookup_positions", []), req.get("lookup_keywords", []))

@@ -10,6 +10,7 @@ from backend_audit.appmodel import graphql as gql
 from backend_audit.appmodel.auth import admin_only, admin_view_class
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.checks.validation._report import report_unvalidated, resolve_unvalidated
+from backend_audit.flow.calls import positional_names
 from backend_audit.flow.payload import PayloadFlow
 from backend_audit.visitor import Candidate, Check
 
@@ -49,7 +50,8 @@ class RequestDataUnvalidated(Check):
         selects rows as a bound lookup (``Conference.objects.get(code=code)``) is what the
         schema let through on purpose, a string: nothing is left to validate."""
         pf = PayloadFlow(self.ctx, node, gql.argument_payloads(field))
-        pf.sinks = [s for s in pf.sinks if not s.lookup or gql.free_structure(s.keys)]
+        pf.sinks = [s for s in pf.sinks if (not s.lookup or gql.free_structure(s.keys))
+                    and not gql.fields_of_text_only(s.keys)]
         start = len(self.candidates)
         report_unvalidated(self, pf, MESSAGE, audit_only=admin)
         for i in range(start, len(self.candidates)):
@@ -62,7 +64,7 @@ class RequestDataUnvalidated(Check):
         if self.ctx.routes.frameworks & TYPED_SIGNATURES and \
                 not self.ctx.routes.frameworks & REQUEST_OBJECTS:
             return False
-        params = [p.name.value for p in node.params.params]
+        params = positional_names(node)
         if params[:2] and ({"request", "req"} & set(params[:2])):
             return True
         if params[:1] == ["self"] and self.ctx.class_stack and \
