@@ -22,9 +22,9 @@ import libcst as cst
 from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
 from backend_audit.engines.walk import descendants, walk
+from backend_audit.flow import calls
+from backend_audit.flow.budget import MAX_CALLS, MAX_DEPTH
 from backend_audit.flow.locals import Flow, is_literal
-
-MAX_DEPTH = 14
 
 # Methods that return one row, a number or a window of rows.
 BOUNDING_METHODS = frozenset({
@@ -252,10 +252,8 @@ def is_lookup_model(model: str | None) -> bool:
 def helper_matches(qualname: str, configured: tuple[str, ...]) -> bool:
     """``app.db.paged`` matches a configured ``paged`` or ``app.db.paged``."""
     bare = qualname.lstrip(".")
-    for name in configured:
-        if bare == name or bare.endswith("." + name) or bare.split(".")[-1] == name:
-            return True
-    return False
+    return any(calls.names_match(bare, name) or bare.split(".")[-1] == name
+               for name in configured)
 
 
 def _has_slice(sub: cst.Subscript) -> bool:
@@ -355,7 +353,7 @@ class QueryAnalyzer:
 
     def _classify(self, expr: cst.BaseExpression, scope: Scope,
                   seen: frozenset[str]) -> Query | None:
-        if scope.depth > MAX_DEPTH:
+        if scope.depth > MAX_CALLS:
             return None
         if isinstance(expr, cst.Await):
             return self.classify(expr.expression, scope, seen)
@@ -436,7 +434,7 @@ class QueryAnalyzer:
     def _local_function(self, call: cst.Call, scope: Scope) -> cst.FunctionDef | None:
         """A same-module function, method of ``self``, or method of a same-module class
         instance (``repo = ItemRepo(db)`` or a parameter annotated ``repo: ItemRepo``)."""
-        helper = self.ctx.local_function(call)
+        helper = self.ctx.local_function(call, scope.fn)
         if helper is not None or not isinstance(call.func, cst.Attribute):
             return helper
         recv = call.func.value
@@ -466,13 +464,13 @@ class QueryAnalyzer:
         if isinstance(node, cst.Name):
             if node.value.lower().endswith(("collection", "_coll")):
                 return True
-            return depth < 3 and any(self._mongo_collection(v, scope, depth + 1)
+            return depth < MAX_CALLS - 1 and any(self._mongo_collection(v, scope, depth + 1)
                                      for v in scope.flow.values_of(node.value))
         if isinstance(node, cst.Attribute) and dotted_name(node.value) == "self":
             # a repository holding its collection: ``self.collection = db["readings"]``
             attr = node.attr.value
             return attr.lower().endswith(("collection", "_coll")) or (
-                depth < 3 and any(self._mongo_collection(v, scope, depth + 1)
+                depth < MAX_CALLS - 1 and any(self._mongo_collection(v, scope, depth + 1)
                                   for v in self._self_values(scope.class_name, attr)))
         return False
 
@@ -679,7 +677,7 @@ class QueryAnalyzer:
 
     def sql_text(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
         """The literal text of SQL given as a string, a name of one, or ``text("...")``."""
-        if depth > 4:
+        if depth > MAX_CALLS:  # pieces of one SQL text: few
             return None
         value = string_value(expr)
         if value is not None:
@@ -702,7 +700,7 @@ class QueryAnalyzer:
         return None
 
     def _helper(self, call: cst.Call, helper: cst.FunctionDef, scope: Scope) -> Query | None:
-        if scope.depth >= 4:
+        if scope.depth >= MAX_CALLS:
             return None
         inner = Scope(helper, self.ctx.flow(helper), scope.class_name,
                       bind_arguments(helper, call, scope), scope.depth + 1)
@@ -762,7 +760,7 @@ class QueryAnalyzer:
               doubts: tuple[str, ...] = (), seen: frozenset[str] = frozenset()
               ) -> Iterator[Hit]:
         """Unbounded queries whose rows ``expr`` (a response or returned value) carries."""
-        if scope.depth > MAX_DEPTH or len(seen) > 40:
+        if scope.depth > MAX_CALLS or len(seen) > MAX_DEPTH:
             return
         if isinstance(expr, cst.Name):
             yield from self._reach_name(expr, scope, through, doubts, seen)
@@ -910,7 +908,7 @@ class QueryAnalyzer:
         if helper_matches(qual or name, self.ctx.config.pagination_helpers):
             return
         helper = self._local_function(call, scope)
-        if helper is not None and scope.depth < 4:
+        if helper is not None and scope.depth < MAX_CALLS:
             inner = Scope(helper, self.ctx.flow(helper), scope.class_name,
                           bind_arguments(helper, call, scope), scope.depth + 1)
             for ret in inner.flow.returns:
@@ -1020,17 +1018,10 @@ def sql_query(text: str) -> Query | None:
 
 def bind_arguments(fn: cst.FunctionDef, call: cst.Call,
                    caller: Scope) -> dict[str, tuple[cst.BaseExpression, Scope]]:
-    params = [p.name.value for p in (*fn.params.posonly_params, *fn.params.params)]
-    if params and params[0] in ("self", "cls") and isinstance(call.func, cst.Attribute):
-        params = params[1:]
-    bound: dict[str, tuple[cst.BaseExpression, Scope]] = {}
-    positional = [a for a in call.args if a.keyword is None and not a.star]
-    for pname, arg in zip(params, positional, strict=False):
-        bound[pname] = (arg.value, caller)
-    for arg in call.args:
-        if arg.keyword is not None:
-            bound[arg.keyword.value] = (arg.value, caller)
-    return bound
+    """The arguments ``call`` gives ``fn``'s parameters (``flow.calls``), each read in the
+    caller's scope."""
+    binding = calls.bind_arguments(fn, call)
+    return {name: (value, caller) for name, value in binding.arguments.items()}
 
 
 def _param_annotation(fn: cst.FunctionDef | None, name: str) -> cst.BaseExpression | None:

@@ -30,6 +30,8 @@ from backend_audit.appmodel.model_growth import growth
 from backend_audit.appmodel.names import dotted_name, get_arg
 from backend_audit.appmodel.project import Fact, ProjectFacts
 from backend_audit.appmodel.routes import Route
+from backend_audit.flow.budget import MAX_CALLS
+from backend_audit.flow.calls import names_match
 from backend_audit.sql.bounds import (
     PAGE_TYPES,
     Hit,
@@ -44,8 +46,6 @@ _KIND_TEXT = {
     "sqlalchemy": "a SQLAlchemy query", "django": "a Django queryset", "mongo": "a Mongo find()",
     "sql": "a SQL SELECT", "paged": "a query", "tortoise": "a Tortoise ORM query",
 }
-# How far a chain of functions (route -> service -> repository) is followed.
-_MAX_CHAIN = 4
 
 
 class UnboundedQueryReturned(Check):
@@ -212,7 +212,7 @@ def _routes_returning(module: str, function: dict, index: _FactIndex
     while pos < len(targets) and len(targets) < 50:
         depth, mod, value = targets[pos]
         pos += 1
-        if depth >= _MAX_CHAIN:
+        if depth >= MAX_CALLS:
             continue
         for fact in index.named("rows-function", value["name"]):
             key = (fact.module, fact.value["class"], fact.value["name"])
@@ -255,7 +255,7 @@ def _fact_matches(qual: str, module: str, value: dict) -> bool:
     bare = qual.lstrip(".")
     if "." not in bare:
         return False
-    return full == bare or full.endswith("." + bare) or (
+    return names_match(full, bare) or (
         # ``from .services import Svc`` seen from a sibling package resolves shorter
         bare.split(".")[-2:] == full.split(".")[-2:])
 
