@@ -91,10 +91,12 @@ class UnboundedQueryReturned(Check):
                 self.ctx.add_fact("route-rows-function", {
                     "via": hit.query.via, "route": route.name, "path": route.path or "",
                     "doubts": _doubts(hit) + admin_doubts, "admin": bool(admin_doubts),
+                    "kind": _kind(route),
                     "through": list(hit.through)})
                 continue
             where = f" ({route.path})" if route.path else ""
-            message = (f"GET route '{route.name}'{where} returns every row of {_what(hit)} "
+            message = (f"{_kind(route)} '{route.name}'{where} returns every row of "
+                       f"{_what(hit)} "
                        "with no limit, slice or pagination; page it (limit/offset, cursor "
                        "or page size).")
             # rows completed here from another module's query: its body is not in view
@@ -150,7 +152,8 @@ class UnboundedQueryReturned(Check):
         where = f" ({route['path']})" if route["path"] else ""
         qualified = ".".join(p for p in (function.get("class"), function["name"]) if p)
         message = (f"{qualified}() returns every row of {data['what']} with no limit, slice "
-                   f"or pagination, and GET route '{route['route']}'{where} in "
+                   f"or pagination, and {route.get('kind', 'GET route')} "
+                   f"'{route['route']}'{where} in "
                    f"{fact.module}{others} returns them; page the query (limit/offset, "
                    "cursor or page size).")
         doubts = data["doubts"] + route["doubts"] + int(chain > 0)
@@ -258,6 +261,11 @@ def _fact_matches(qual: str, module: str, value: dict) -> bool:
     return names_match(full, bare) or (
         # ``from .services import Svc`` seen from a sibling package resolves shorter
         bare.split(".")[-2:] == full.split(".")[-2:])
+
+
+def _kind(route: Route) -> str:
+    """How the message names the endpoint: a GraphQL field is no GET route."""
+    return "GraphQL field" if route.graphql is not None else "GET route"
 
 
 def _what(hit: Hit) -> str:
