@@ -20,6 +20,7 @@ from backend_audit.appmodel.closed_types import FACT_CLOSED_TYPE
 from backend_audit.appmodel.context import ModuleContext, module_name
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name
 from backend_audit.appmodel.project import ProjectFacts
+from backend_audit.flow.budget import Budget
 from backend_audit.flow.calls import Callee, bind_arguments
 from backend_audit.flow.locals import Flow
 from backend_audit.sql.shape import SQL_STATEMENT, Shape, seal
@@ -159,28 +160,29 @@ class Wrapper:
 
 
 def _direct_param(expr: cst.BaseExpression, fn: cst.FunctionDef, values: SqlValues,
-                  depth: int = 0) -> str | None:
+                  budget: Budget | None = None) -> str | None:
     """The parameter of ``fn`` that *is* the SQL text ``expr`` (not merely a part of it)."""
-    if depth > 6:
+    budget = Budget() if budget is None else budget
+    if budget.exhausted:
         return None
     flow = values.scope(fn).flow
     if isinstance(expr, cst.Name):
         if expr.value in flow.params and not flow.values_of(expr.value):
             return expr.value if expr.value not in ("self", "cls") else None
         for v in flow.values_of(expr.value):
-            found = _direct_param(v, fn, values, depth + 1)
+            found = _direct_param(v, fn, values, budget.deeper())
             if found:
                 return found
         return None
     if isinstance(expr, cst.Call):
         name = last_name(expr.func)
         if name in ("text", "SQL", "str") and expr.args:
-            return _direct_param(expr.args[0].value, fn, values, depth + 1)
+            return _direct_param(expr.args[0].value, fn, values, budget.deeper())
         if name in ("strip", "rstrip") and isinstance(expr.func, cst.Attribute):
-            return _direct_param(expr.func.value, fn, values, depth + 1)
+            return _direct_param(expr.func.value, fn, values, budget.deeper())
         return None
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
-        return _direct_param(expr.left, fn, values, depth + 1)
+        return _direct_param(expr.left, fn, values, budget.deeper())
     return None
 
 

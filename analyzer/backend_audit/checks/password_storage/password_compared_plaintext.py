@@ -10,6 +10,7 @@ import libcst as cst
 from backend_audit.appmodel.names import dotted_name, string_value
 from backend_audit.appmodel.requests import request_input
 from backend_audit.appmodel.test_context import is_test_double
+from backend_audit.flow.budget import Budget
 from backend_audit.flow.locals import Flow
 from backend_audit.flow.passwords import Kind, PasswordValues, is_password_column, subscript_key
 from backend_audit.sql.columns import compared_columns
@@ -94,9 +95,11 @@ class PasswordComparedPlaintext(Check):
             isinstance(expr.slice[0].slice, cst.Index) and \
             isinstance(expr.slice[0].slice.value, cst.Integer)
 
-    def _role(self, expr: cst.BaseExpression, flow: Flow, depth: int = 0) -> str | None:
+    def _role(self, expr: cst.BaseExpression, flow: Flow,
+              budget: Budget | None = None) -> str | None:
         """``input`` (typed by the client), ``stored``/``config`` or ``literal``."""
-        if depth > 8:
+        budget = Budget() if budget is None else budget
+        if budget.exhausted:
             return None
         text = string_value(expr)
         if text is not None:
@@ -106,7 +109,7 @@ class PasswordComparedPlaintext(Check):
                 return None
             values = flow.values_of(expr.value)
             if values:
-                roles = [self._role(v, flow, depth + 1) for v in values]
+                roles = [self._role(v, flow, budget.deeper()) for v in values]
                 return next((r for r in ("stored", "config", "input") if r in roles), None)
             if expr.value.isupper():
                 return "config"
@@ -130,9 +133,9 @@ class PasswordComparedPlaintext(Check):
                     "get", "strip", "encode", "decode", "lower", "upper"):
                 if func.attr.value == "get" and isinstance(func.value, (cst.Name, cst.Attribute)):
                     return self._base_role(func.value)
-                return self._role(func.value, flow, depth + 1)
+                return self._role(func.value, flow, budget.deeper())
         if isinstance(expr, cst.Await):
-            return self._role(expr.expression, flow, depth + 1)
+            return self._role(expr.expression, flow, budget.deeper())
         return None
 
     def _base_role(self, base: cst.BaseExpression) -> str:
