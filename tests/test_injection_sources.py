@@ -84,6 +84,9 @@ def test_carries_input(body: str) -> None:
     'job = Job()\njob.label = request.form["c"]\nsink(job.cmd)',
     'a, b = request.json["a"], "fixed"\nsink(b)',
     'opts = {"level": "info"}\nnote = request.json["note"]\nsink(opts.pop("level", "warn"))',
+    # equal to a value the server chose
+    'token = request.args["t"]\nif token != settings.VERIFY_TOKEN:\n    abort(404)\nsink(token)',
+    'mode = request.args["m"]\nif mode == "csv":\n    sink(mode)',
     # a lookup that must find a row before the value is used
     'name = request.args["n"]\nrow = db.fetchone(SQL, {"id": name})\nif not row:\n'
     '    raise LookupError(name)\nsink(name)',
@@ -103,6 +106,10 @@ def test_stopped(body: str) -> None:
     'p = request.args["p"]\nif not os.path.exists(p):\n    abort(404)\nsink(p)',
     # the guard's body is the rejected case, and the sink is inside it
     'name = request.args["n"]\nif ".." in name:\n    sink(name)',
+    # equal where the branch that leaves is the equal one, or to another client value
+    'mode = request.args["m"]\nif mode == "csv":\n    abort(400)\nsink(mode)',
+    'a = request.args["a"]\nif a != request.args["b"]:\n    abort(400)\nsink(a)',
+    'a = request.args["a"]\nif a != "":\n    sink(a)',
     # a value looked up, where the lookup's receiver is the request: no allow-list
     'row = request.args.get("n")\nif row is None:\n    abort(400)\nsink(row)',
     # startswith on a path that was never normalised

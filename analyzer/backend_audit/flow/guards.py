@@ -32,6 +32,7 @@ import libcst as cst
 
 from backend_audit.appmodel.imports import ImportMap
 from backend_audit.appmodel.names import last_name, string_value
+from backend_audit.appmodel.requests import request_input
 from backend_audit.engines.walk import contains, descendants, walk
 from backend_audit.flow.budget import Budget
 from backend_audit.flow.locals import Flow
@@ -106,10 +107,12 @@ def _enter(stmt: cst.CSTNode, sink: cst.CSTNode, vet: _Vet,
         if contains(stmt.body, sink):
             if not _looks_for_bad(stmt.test, vet):
                 found.update(names)
+            found.update(_equal_names(stmt.test, vet, equal=True))
             _scan_block(statements(stmt.body), sink, vet, found)
         elif stmt.orelse is not None and contains(stmt.orelse, sink):
             if _leaves(stmt.body):
                 found.update(names)
+            found.update(_equal_names(stmt.test, vet, equal=False))
             orelse = stmt.orelse
             if isinstance(orelse, cst.If):
                 _enter(orelse, sink, vet, found)
@@ -165,9 +168,11 @@ def _preceding_guard(stmt: cst.CSTNode, vet: _Vet) -> set[str]:
         while isinstance(branch, cst.If):
             if _leaves(branch.body):
                 names.update(_test_names(branch.test, vet))
+                names.update(_equal_names(branch.test, vet, equal=False))
             branch = branch.orelse
         if isinstance(branch, cst.Else) and _leaves(branch.body):
             names.update(_test_names(stmt.test, vet))
+            names.update(_equal_names(stmt.test, vet, equal=True))
     elif isinstance(stmt, cst.SimpleStatementLine):
         for small in stmt.body:
             if isinstance(small, cst.Assert):
@@ -222,6 +227,40 @@ def _test_names(test: cst.BaseExpression, vet: _Vet) -> set[str]:
     if isinstance(test, cst.Name):
         return _looked_up(test, vet)
     return set()
+
+
+def _equal_names(test: cst.BaseExpression, vet: _Vet, equal: bool) -> set[str]:
+    """Names a test shows to hold a value the server chose, on the side where the test
+    is ``equal``: ``x == y`` true, or ``x != y`` false (``if token != settings.TOKEN:
+    raise Http404``). The other side must be no empty value, no request read and no
+    parameter of the function (an equal client value proves nothing)."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _equal_names(test.expression, vet, not equal)
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return set()
+    operator = test.comparisons[0].operator
+    if not isinstance(operator, cst.Equal if equal else cst.NotEqual):
+        return set()
+    left, right = test.left, test.comparisons[0].comparator
+    names: set[str] = set()
+    for side, other in ((left, right), (right, left)):
+        if _server_value(other, vet):
+            names.update(_names_in(side, vet))
+    return names
+
+
+def _server_value(expr: cst.BaseExpression, vet: _Vet) -> bool:
+    value = string_value(expr)
+    if value is not None:
+        return value != ""
+    if isinstance(expr, (cst.Integer, cst.Float)):
+        return True
+    if isinstance(expr, cst.Name) and (expr.value in ("None", "True", "False") or
+                                       expr.value in vet.flow.params):
+        return False
+    if request_input(expr, vet.imports) is not None:
+        return False
+    return isinstance(expr, (cst.Name, cst.Attribute, cst.Call, cst.Subscript))
 
 
 def _looked_up(name: cst.Name, vet: _Vet) -> set[str]:

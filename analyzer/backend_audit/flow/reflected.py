@@ -19,7 +19,7 @@ import libcst as cst
 from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.names import last_name
 from backend_audit.appmodel.requests import request_input
-from backend_audit.flow.specs import HTML, HTML_ANY, Spec, query_string_read
+from backend_audit.flow.specs import HTML, HTML_ANY, Spec, fixes_origin, query_string_read
 from backend_audit.flow.taint import Taint, code_key, route_input_params
 
 # Request parts a link or a cross-site form cannot set.
@@ -28,10 +28,6 @@ UNLINKABLE_KINDS = frozenset({"headers", "cookies", "files"})
 WEAK_KINDS = frozenset({"body"})
 # Django route parameters by these names hold primary keys (``<int:pk>``, ``<uuid:id>``).
 _KEY_PARAM = re.compile(r"^(pk|id|uuid)$|_(pk|id|uuid)$")
-# A URL scheme still being written: ``"http" + x`` becomes ``https://...``.
-_SCHEME_SO_FAR = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-_HOST_ENDED = re.compile(r"[/\\]{2}[^/\\?#@]+[/\\?#]")
 _TEXT_TYPES = frozenset({"Optional", "Union", "Literal", "Any", "AnyStr", "AnyUrl", "HttpUrl",
                          "AnyHttpUrl", "Path", "PurePath", "EmailStr", "SecretStr"})
 
@@ -47,12 +43,13 @@ class ReflectedTaint:
     """
 
     def __init__(self, ctx: ModuleContext, cleared: frozenset[str] = frozenset(),
-                 spec: Spec = HTML, any_spec: Spec = HTML_ANY) -> None:
+                 spec: Spec = HTML, any_spec: Spec = HTML_ANY,
+                 at: cst.CSTNode | None = None) -> None:
         self.ctx = ctx
         self.cleared = cleared
         self.params = {p for p in route_input_params(ctx) if not _KEY_PARAM.search(p)}
-        self._linkable = Taint(ctx, spec, params=self.params, cleared=cleared)
-        self._any = Taint(ctx, any_spec, params=self.params, cleared=cleared)
+        self._linkable = Taint(ctx, spec, params=self.params, cleared=cleared, at=at)
+        self._any = Taint(ctx, any_spec, params=self.params, cleared=cleared, at=at)
         self.flow = self._linkable.flow
         self.linkable_only = True
 
@@ -89,25 +86,6 @@ class ReflectedTaint:
         if kind in UNLINKABLE_KINDS:
             return "low"
         return "medium" if kind in WEAK_KINDS else None
-
-
-def fixes_origin(prefix: str) -> bool:
-    """Does a URL starting with this literal text stay on a host chosen by the code?"""
-    if not prefix:
-        return False
-    if prefix[0] in "/\\":
-        return len(prefix) >= 2 and prefix[1] not in "/\\"  # a path, not ``//host``
-    if prefix[0] in "?#":
-        return True
-    if _SCHEME_SO_FAR.fullmatch(prefix):
-        return False  # ``"http" + x``: x may finish the scheme
-    scheme = _SCHEME.match(prefix)
-    if scheme is None:
-        return True  # a relative path (``orders/``, ``page?x=``)
-    rest = prefix[scheme.end():]
-    if rest[:1] in ("/", "\\"):
-        return bool(_HOST_ENDED.match(rest))  # ``https://example.com/`` but not ``https://``
-    return bool(rest)  # ``mailto:x`` ...; a bare ``https:`` takes ``//host`` next
 
 
 def _param_kind(fn: cst.FunctionDef | None, name: str) -> str:

@@ -340,6 +340,51 @@ def _drops_quotes(expr: cst.BaseExpression) -> bool:
     return old is not None and ("'" in old or '"' in old)
 
 
+# A URL scheme still being written: ``"http" + x`` becomes ``https://...``.
+_SCHEME_SO_FAR = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_HOST_ENDED = re.compile(r"[/\\]{2}[^/\\?#@]+[/\\?#]")
+
+
+def fixes_origin(prefix: str) -> bool:
+    """Does a URL starting with this literal text stay on a host chosen by the code?"""
+    if not prefix:
+        return False
+    if prefix[0] in "/\\":
+        return len(prefix) >= 2 and prefix[1] not in "/\\"  # a path, not ``//host``
+    if prefix[0] in "?#":
+        return True
+    if _SCHEME_SO_FAR.fullmatch(prefix):
+        return False  # ``"http" + x``: x may finish the scheme
+    scheme = _SCHEME.match(prefix)
+    if scheme is None:
+        return True  # a relative path (``orders/``, ``page?x=``)
+    rest = prefix[scheme.end():]
+    if rest[:1] in ("/", "\\"):
+        return bool(_HOST_ENDED.match(rest))  # ``https://example.com/`` but not ``https://``
+    return bool(rest)  # ``mailto:x`` ...; a bare ``https:`` takes ``//host`` next
+
+
+def _origin_fixed(expr: cst.BaseExpression) -> bool:
+    """``f"/orders/{x}"``, ``"?cursor=" + x``: text whose literal start keeps a URL on a
+    host the code chose, whatever follows (an open redirect needs the scheme or host)."""
+    while isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        expr = expr.left
+    if isinstance(expr, cst.FormattedString):
+        first = expr.parts[0] if expr.parts else None
+        prefix = first.value if isinstance(first, cst.FormattedStringText) else None
+    elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
+            expr.func.attr.value == "format":
+        template = string_value(expr.func.value)
+        prefix = template.split("{", 1)[0] if template is not None else None
+    elif isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
+        template = string_value(expr.left)
+        prefix = template.split("%", 1)[0] if template is not None else None
+    else:
+        prefix = string_value(expr)
+    return prefix is not None and fixes_origin(prefix)
+
+
 # ---------------------------------------------------------------------- per vulnerability
 # Any client input, default sanitisers: the base every injection spec narrows.
 INJECTION = Spec("injection")
@@ -369,11 +414,12 @@ NOSQL = Spec("nosql")
 _UNLINKABLE = frozenset({"headers", "cookies", "files"})
 HTML = Spec("html", sources=RequestSources(stop_kinds=_UNLINKABLE), stops=(_markup_escaped,),
             passthrough=PASSTHROUGH | {"urljoin", "urljoin_rfc"},
+            guard_fragments=("<", ">", '"', "'"),
             replaced_by_transform=True, across_modules=False)
 HTML_ANY = HTML.but(name="html-any", sources=RequestSources())
 # Escaping HTML keeps ``https://evil.example`` intact (and quoting ``//evil.example``).
 REDIRECT = HTML.but(name="redirect", sanitisers=SANITISERS - HTML_ESCAPES - {"quote"},
-                    passthrough=HTML.passthrough | HTML_ESCAPES)
+                    passthrough=HTML.passthrough | HTML_ESCAPES, stops=(_origin_fixed,))
 REDIRECT_ANY = REDIRECT.but(name="redirect-any", sources=RequestSources(stop_referer=True))
 # Server-side request forgery, LDAP and XPath injection: a check of the value anywhere
 # in the function counts (``if host not in ALLOWED_HOSTS: abort(400)``).

@@ -79,7 +79,7 @@ class RequestDataMarkedSafe(Check):
         """Report when ``body`` carries client input; for a response body, only as text
         built by formatting or as one raw query/form/path value (an echo such as a
         webhook's challenge reply, reported at medium confidence)."""
-        taint = ReflectedTaint(self.ctx)
+        taint = ReflectedTaint(self.ctx, at=node)
         shape = self._html_text(body, taint, Budget(), frozenset()) if formatted_only else FORMATTED
         if shape is None:
             return
