@@ -45,7 +45,8 @@ def needs_data(found: Iterable[Reach], spec: Spec) -> dict[str, Any]:
 
 
 def settle(candidate: Candidate, project: ProjectFacts) -> Candidate | None:
-    """Keep a candidate without needs; keep one with needs when a need holds."""
+    """Keep a candidate without needs; keep one with needs when a need holds, else at
+    the confidence it carries as ``otherwise`` (if any)."""
     raw = candidate.data.get("needs")
     if not raw:
         return candidate
@@ -53,9 +54,12 @@ def settle(candidate: Candidate, project: ProjectFacts) -> Candidate | None:
     if index is None:
         index = project.memo[_MEMO_KEY] = SummaryIndex(project)
     spec = candidate.data.get("spec", "")
+    data = {k: v for k, v in candidate.data.items() if k not in ("needs", "spec", "otherwise")}
     if any(index.holds(Need.from_json(n), spec) for n in raw):
-        return replace(candidate, data={k: v for k, v in candidate.data.items()
-                                        if k not in ("needs", "spec")})
+        return replace(candidate, data=data)
+    otherwise = candidate.data.get("otherwise")
+    if otherwise:  # what the check reports without the other functions' help
+        return replace(candidate, confidence=otherwise, data=data)
     return None
 
 

@@ -464,6 +464,3 @@ SECRET = Spec(
 CROSS_MODULE = tuple(spec for spec in (INJECTION, COMMAND, PATH, CODE, TEMPLATE,
                                        DESERIALIZATION, NOSQL, LDAP, XPATH, XML)
                      if spec.across_modules)
-# Callee names that clean a value for one of those questions and not for every one.
-SOMETIMES_SANITISING = frozenset().union(
-    *(spec.sanitisers for spec in CROSS_MODULE)) - SUMMARY.sanitisers

@@ -57,7 +57,7 @@ from backend_audit.flow.calls import (
 )
 from backend_audit.flow.guards import checked_names, guarded_names
 from backend_audit.flow.locals import Flow, string_parts
-from backend_audit.flow.reaching import Definition, Scope, build_scope, field_key
+from backend_audit.flow.reaching import Scope, build_scope, field_key
 from backend_audit.flow.specs import (
     INJECTION,
     LIBRARY_PACKAGES,
@@ -372,10 +372,6 @@ class Taint:
         # What the walks so far looked at (a cheap hint for what a spec may clean).
         self.seen_calls: set[str] = set()
         self.seen_names: set[str] = set()
-
-    @property
-    def params(self) -> frozenset[str]:
-        return self.root.inputs
 
     @property
     def guarded(self) -> frozenset[str]:
@@ -720,9 +716,3 @@ def outside_callee(taint: Taint, call: cst.Call) -> str | None:
     if callee is None:
         return None
     return qualified_name(taint.ctx, callee.function, callee.owner)
-
-
-def reached_definitions(taint: Taint, name: str, use: cst.CSTNode) -> list[Definition]:
-    """The values of ``name`` that reach ``use`` in ``taint``'s function."""
-    scope = taint.root.scope
-    return scope.reaching(scope.definitions(name), use)[0]

@@ -1,10 +1,11 @@
 """BA811: an LDAP search filter is built from client input without escaping (LDAP injection).
 
-Request data reaching the filter is the finding at high confidence. LDAP filters are
-mostly built at login, in a provider class or helper the route calls with the login
-form, where the shared (intra-procedural) taint cannot see the request; there a filter
-string formatted with an unescaped value named like a login (``self.data.username``,
-``login``, ``email``) that is not a setting is reported at medium confidence.
+Request data reaching the filter is the finding at high confidence, also when the
+filter is built in a provider class or helper of another module that a route calls
+with the login form (function summaries, flow/needs.py). Where no such caller is
+found, a filter string formatted with an unescaped value named like a login
+(``self.data.username``, ``login``, ``email``) that is not a setting is reported at
+medium confidence.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import re
 import libcst as cst
 
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
+from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.flow.locals import is_dynamic_string
+from backend_audit.flow.needs import needs_data, settle
 from backend_audit.flow.sinks import LDAP3_METHODS, PYTHON_LDAP_METHODS
 from backend_audit.flow.specs import LDAP
 from backend_audit.flow.taint import Taint
-from backend_audit.visitor import Check
+from backend_audit.visitor import Candidate, Check
 
 # Names of values that hold what a user typed as their login.
 _LOGIN_NAME = re.compile(r"(?i)^_?(user_?name|login(_?name)?|uid|e?mail(_address)?|principal|"
@@ -47,10 +50,20 @@ class LdapFilterFromRequest(Check):
         if arg is None:
             return
         taint = Taint(self.ctx, LDAP)
-        if taint.source(arg.value) is not None:
+        found = taint.reach(arg.value)
+        login = self._login_name_formatted(arg.value, taint.guarded)
+        if found.source is not None:
             self.report(node)
-        elif self._login_name_formatted(arg.value, taint.guarded):
+        elif found.needs:
+            # a caller in another module passes the login form: high; else the name alone
+            self.report(node, otherwise="medium" if login else None,
+                        **needs_data([found], LDAP))
+        elif login:
             self.report(node, confidence="medium")
+
+    @classmethod
+    def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:
+        return settle(candidate, project)
 
     def _login_name_formatted(self, expr: cst.BaseExpression, guarded: frozenset[str]) -> bool:
         """A filter string formatted with an unescaped, unchecked login-like value."""

@@ -16,12 +16,14 @@ import libcst as cst
 
 from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.names import dotted_name, get_arg, string_value
+from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.engines.walk import descendants
 from backend_audit.flow.budget import Budget
 from backend_audit.flow.locals import Flow
+from backend_audit.flow.needs import needs_data, settle
 from backend_audit.flow.specs import XML
 from backend_audit.flow.taint import Taint
-from backend_audit.visitor import Check
+from backend_audit.visitor import Candidate, Check
 
 HIGH, MEDIUM, LOW = 3, 2, 1
 _LEVEL_NAMES = {HIGH: "high", MEDIUM: "medium", LOW: "low"}
@@ -67,8 +69,16 @@ class XmlExternalEntitiesFromRequest(Check):
             return
         source, level = found
         # Checking the document's content does not stop its entities (``XML``: no guards).
-        if Taint(self.ctx, XML).source(source) is not None:
+        found = Taint(self.ctx, XML).reach(source)
+        if found.source is not None:
             self.report(node, message=_MESSAGES.get(level), confidence=_LEVEL_NAMES[level])
+        elif found.needs:
+            self.report(node, message=_MESSAGES.get(level), confidence=_LEVEL_NAMES[level],
+                        **needs_data([found], XML))
+
+    @classmethod
+    def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:
+        return settle(candidate, project)
 
     def _sink(self, call: cst.Call) -> tuple[cst.BaseExpression, int] | None:
         """(the XML source argument, the parser's level) when ``call`` parses XML with

@@ -15,11 +15,13 @@ import re
 import libcst as cst
 
 from backend_audit.appmodel.names import get_arg, last_name, string_value
+from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.flow.budget import Budget
+from backend_audit.flow.needs import needs_data, settle
 from backend_audit.flow.sinks import ELEMENTPATH_METHODS, XPATH_CLASSES
 from backend_audit.flow.specs import XPATH
 from backend_audit.flow.taint import Taint
-from backend_audit.visitor import Check
+from backend_audit.visitor import Candidate, Check
 
 _XML_PACKAGES = ("lxml", "xml.etree", "defusedxml")
 # Text of an ElementPath expression: a step, a predicate or an attribute test.
@@ -51,8 +53,15 @@ class XpathBuiltFromRequest(Check):
                     expr, confidence = arg.value, "medium"
         if expr is None:
             return
-        if Taint(self.ctx, XPATH).source(expr) is not None:
+        found = Taint(self.ctx, XPATH).reach(expr)
+        if found.source is not None:
             self.report(node, confidence=confidence)
+        elif found.needs:
+            self.report(node, confidence=confidence, **needs_data([found], XPATH))
+
+    @classmethod
+    def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:
+        return settle(candidate, project)
 
     def _xml_module(self) -> bool:
         return any(m == p or m.startswith(p + ".") for m in self.ctx.imports.modules
