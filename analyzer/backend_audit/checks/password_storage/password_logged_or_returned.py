@@ -6,6 +6,7 @@ import re
 
 import libcst as cst
 
+from backend_audit.appmodel.logging_scope import SCRIPT_DIRS, SCRIPT_FILES, is_cli_function
 from backend_audit.appmodel.names import dotted_name, get_arg, is_password_name, string_value
 from backend_audit.appmodel.password_models import record_model_facts
 from backend_audit.appmodel.project import ProjectFacts
@@ -51,7 +52,7 @@ class PasswordLoggedOrReturned(Check):
                 _LOGGER.search(dotted_name(func.value) or ""):
             self._logged(node)
         elif isinstance(func, cst.Name) and func.value == "print" and \
-                "print" not in self.ctx.imports.names:
+                "print" not in self.ctx.imports.names and not self._terminal():
             self._logged(node)  # a server's stdout is its log (containers, systemd)
         elif last in _RESPONSES:
             for arg in node.args:
@@ -59,6 +60,16 @@ class PasswordLoggedOrReturned(Check):
                         _not_literal(arg.value) or self._dict_leaks(arg.value):
                     self.report(node, confidence=self._response_confidence())
                     return
+
+    def _terminal(self) -> bool:
+        """``print`` that writes to whoever ran a script or command, not to a server's
+        log: an executable script (``#!``), a module body with no routes, a file in a
+        scripts/commands folder, or a CLI command function."""
+        parts = self.ctx.path.split("/")
+        return self.ctx.source.startswith("#!") or \
+            (not self.ctx.function_stack and not self.ctx.routes.routes) or \
+            parts[-1] in SCRIPT_FILES or any(p in SCRIPT_DIRS for p in parts[:-1]) or \
+            any(is_cli_function(fn) for fn in self.ctx.function_stack)
 
     def _response_confidence(self) -> str:
         """An endpoint whose name says it hands out a stored credential (``RoleView
