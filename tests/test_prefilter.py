@@ -170,10 +170,45 @@ def test_gates_on_lower_cased_text_answer_as_the_patterns_themselves(
     extra = ["SECRET_KEY = 'x'\n", "ApiKey = 1\n", "headers['X-Frame-Options'] = 'DENY'\n",
              "log.info('PASSWORD %s', Authorization)\n", "X-FRAME-OPTIONS\nuserPin = 1\n",
              "from rest_framework import views\nclass LoginView(View): pass\n",
-             "app.config['DEBUG'] = True\n", "limiter = Limiter(THROTTLE)\n", ""]
+             "app.config['DEBUG'] = True\n", "limiter = Limiter(THROTTLE)\n", "",
+             # one side of a "mentions a and b" gate only, then both far apart
+             "def view(req):\n    return 1\n", "TOKEN_TTL = 60\n",
+             "def view(req):\n" + "    pass\n" * 50 + "SIGN_IN = 1\n",
+             # the plain run an expression needs, without and with the expression
+             "db.texts\n", "sa .\\\n text(q)\n", "context = db.text\n"]
     for _rel, text, _module in fixtures:
         for sample in (text, *extra):
             gates = _Text(sample)
             for source in sources:
                 expected = re.search(source, sample, re.MULTILINE) is not None
                 assert gates.matches(source) is expected, (source, sample[:80])
+
+
+@pytest.mark.parametrize(("pattern", "sample"), [
+    (r"\A(?=[\s\S]*?(?:req|View))(?=[\s\S]*?(?i:log_?in|token))|(?i:limit)", "View\nLOGIN"),
+    (r"\A(?=[\s\S]*?(?:req|View))(?=[\s\S]*?(?i:log_?in|token))|(?i:limit)", "a req"),
+    (r"\A(?=[\s\S]*?(?:req|View))(?=[\s\S]*?(?i:log_?in|token))|(?i:limit)", "token req"),
+    (r"\A(?=[\s\S]*?a)x", "a x"),  # not only lookaheads: one expression
+    (r"\A(?=[\s\S]*?a)(?=[\s\S]*?b)", "ba"),
+    (r"\b(?:db|sa)[\s\\]*\.[\s\\]*text\b", "sa.text"),
+    (r"\b(?:db|sa)[\s\\]*\.[\s\\]*text\b", "sa.texts db. text"),
+    (r"(?i)Foo(?-i:Bar)", "fooBar"),
+    (r"(?i)Foo(?-i:Bar)", "foobar"),
+    (r"ab(?i:C)d", "abcd"),
+    (r"x(?:ab)?y", "xy"),
+])
+def test_split_and_prefiltered_gates_answer_as_re_search(pattern: str, sample: str) -> None:
+    expected = re.search(pattern, sample, re.MULTILINE) is not None
+    assert _Text(sample).matches(pattern) is expected
+
+
+def test_a_gate_reads_the_plain_run_an_expression_needs() -> None:
+    from backend_audit.engines.gates import _conjunction, _required_run
+
+    assert _required_run(re.compile(r"\b(?:db|sa)[\s\\]*\.[\s\\]*text\b")) == "text"
+    assert _required_run(re.compile(r"ab(?:cd)ef|x")) == ""  # an alternation: none certain
+    assert _required_run(re.compile(r"(?i)abc")) == ""
+    assert _required_run(re.compile(r"ab(?i:c)def")) == "def"
+    assert _conjunction(r"\A(?=[\s\S]*?a|b)(?=[\s\S]*?(c))") == ["a|b", "(c)"]
+    assert _conjunction(r"\A(?=[\s\S]*?a)b") is None
+    assert _conjunction(r"\A(?=a)") is None

@@ -1,4 +1,4 @@
-"""Prefilter gates: does a file's text match a rule's pattern, as cheaply as possible.
+r"""Prefilter gates: does a file's text match a rule's pattern, as cheaply as possible.
 
 A gate is a regular expression searched in a file before it is parsed. Python's ``re``
 tries every branch of an alternation at every position of the text, which for
@@ -7,8 +7,13 @@ per file. A search for an alternation is the same as a search for any one of its
 branches, so a gate is split at its top-level ``|`` (also inside a branch that is one
 whole ``(?:...)`` or ``(?i:...)`` group); a branch that is a plain word becomes a
 substring test (on the lower-cased text when case does not matter), and only the
-others stay regular expressions. The answers are exactly ``re.search``'s
-(tests/test_prefilter.py compares them on every fixture).
+others stay regular expressions. A branch that is a conjunction of lookaheads from the
+start of the text (``\A(?=[\s\S]*?a)(?=[\s\S]*?b)``: "mentions a and b") is the same
+as searching for each of them, so each is split the same way instead of the engine trying
+the lookahead's alternation at every position. A regular expression that holds a run of
+plain characters every match must contain is only tried on texts holding that run. The
+answers are exactly ``re.search``'s (tests/test_prefilter.py compares them on every
+fixture).
 """
 
 from __future__ import annotations
@@ -16,10 +21,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from re import _constants as _sre  # the parsed form of a pattern, as ``re`` itself reads it
+from re import _parser as _sre_parser
 
 # A plain word in a pattern: letters, digits, ``_``, ``-``, space, or an escaped dot.
 _WORD = re.compile(r"(?:[A-Za-z0-9_\- ]|\\\.)+")
 _UPPER_OUTSIDE_ESCAPES = re.compile(r"(?<!\\)[A-Z]")
+
+
+#: A conjunct of a gate: ``\A(?=[\s\S]*?<pattern>)``, "the text mentions <pattern>".
+_MENTIONS = "(?=[\\s\\S]*?"
 
 
 @dataclass(frozen=True)
@@ -27,15 +38,22 @@ class _Branch:
     words: tuple[str, ...] = ()  # any of these substrings ...
     regex: re.Pattern[str] | None = None  # ... or this expression
     lowered: bool = False  # tested on the lower-cased text
+    #: ... or every one of these gates (each a tuple of branches, any of which decides)
+    all_of: tuple[tuple[_Branch, ...], ...] = ()
+    #: characters every match of ``regex`` contains ("": none known)
+    needs: str = ""
 
 
 @cache
 def compile_gate(source: str) -> tuple[_Branch, ...]:
     ignore_case = source.startswith("(?i)")
     body = source[4:] if ignore_case else source
-    branches = _branches(body, ignore_case)
+    return _cheap_first(_branches(body, ignore_case))
+
+
+def _cheap_first(branches: list[_Branch]) -> tuple[_Branch, ...]:
     # substring tests first: any branch decides, the cheap ones usually do
-    return tuple(sorted(branches, key=lambda b: b.regex is not None))
+    return tuple(sorted(branches, key=lambda b: b.regex is not None or bool(b.all_of)))
 
 
 def _branches(body: str, ignore_case: bool) -> list[_Branch]:
@@ -52,6 +70,9 @@ def _branches(body: str, ignore_case: bool) -> list[_Branch]:
             word = part.replace("\\.", ".")
             out.append(_Branch(words=(word.lower() if ignore_case else word,),
                                lowered=ignore_case))
+        elif (mentions := _conjunction(part)) is not None:
+            out.append(_Branch(all_of=tuple(_cheap_first(_branches(m, ignore_case))
+                                            for m in mentions)))
         else:
             out.append(_regex(part, ignore_case))
     return out
@@ -59,9 +80,60 @@ def _branches(body: str, ignore_case: bool) -> list[_Branch]:
 
 def _regex(part: str, ignore_case: bool) -> _Branch:
     if ignore_case and not _UPPER_OUTSIDE_ESCAPES.search(part):
-        return _Branch(regex=re.compile(part, re.MULTILINE), lowered=True)
+        regex = re.compile(part, re.MULTILINE)
+        return _Branch(regex=regex, lowered=True, needs=_required_run(regex))
     flags = re.MULTILINE | (re.IGNORECASE if ignore_case else 0)
-    return _Branch(regex=re.compile(part, flags))
+    regex = re.compile(part, flags)
+    return _Branch(regex=regex, needs=_required_run(regex))
+
+
+def _conjunction(part: str) -> list[str] | None:
+    """The patterns of ``\\A(?=[\\s\\S]*?p1)(?=[\\s\\S]*?p2)...``, or None when ``part`` is
+    not only such lookaheads from the start. A lookahead at the start that may skip any
+    characters matches exactly when its pattern is found somewhere in the text."""
+    if not part.startswith("\\A"):
+        return None
+    rest = part[2:]
+    marks = _structure(rest)
+    if not rest or marks is None:
+        return None
+    opens = [i for i, char, depth in marks if char == "(" and depth == 0]
+    closes = [i for i, char, depth in marks if char == ")" and depth == 0]
+    if not opens or opens[0] != 0 or closes[-1] != len(rest) - 1 or \
+            any(o != c + 1 for c, o in zip(closes, opens[1:], strict=False)):
+        return None
+    groups = [rest[o:c + 1] for o, c in zip(opens, closes, strict=True)]
+    if not all(g.startswith(_MENTIONS) for g in groups):
+        return None
+    return [g[len(_MENTIONS):-1] for g in groups]
+
+
+def _required_run(regex: re.Pattern[str]) -> str:
+    """The longest run of characters that every match of ``regex`` contains, read off its
+    parsed form: consecutive literals of its top-level sequence (and of plain groups in
+    it). "" when the expression ignores case or no such run is certain."""
+    try:
+        parsed = _sre_parser.parse(regex.pattern, regex.flags)
+    except (re.error, RecursionError):  # pragma: no cover - it compiled above
+        return ""
+    if parsed.state.flags & re.IGNORECASE:
+        return ""
+    runs: list[str] = []
+    run: list[str] = []
+
+    def sequence(items: object) -> None:
+        for op, arg in items:  # type: ignore[attr-defined]
+            if op is _sre.LITERAL:
+                run.append(chr(arg))
+            elif op is _sre.SUBPATTERN and not arg[1] & re.IGNORECASE:
+                sequence(arg[3])  # (group, add flags, del flags, items)
+            else:
+                runs.append("".join(run))
+                run.clear()
+
+    sequence(parsed)
+    runs.append("".join(run))
+    return max(runs, key=len)
 
 
 def _structure(pattern: str) -> list[tuple[int, str, int]] | None:
@@ -157,5 +229,9 @@ class GateText:
             subject = self._lower
         if branch.words:
             return any(w in subject for w in branch.words)
+        if branch.all_of:
+            return all(any(self._branch(b) for b in gate) for gate in branch.all_of)
         assert branch.regex is not None
+        if branch.needs and branch.needs not in subject:
+            return False
         return branch.regex.search(subject) is not None

@@ -21,6 +21,7 @@ from backend_audit.catalogue import load_catalogue
 from backend_audit.checks import check_classes, collector_classes
 from backend_audit.config import Config
 from backend_audit.engines.gates import GateText as _Text
+from backend_audit.engines.node_classes import plain_node_checks
 from backend_audit.engines.positions import (
     Positions,
     Range,
@@ -33,6 +34,9 @@ from backend_audit.engines.workers import Failure, Limits, run_isolated
 from backend_audit.findings import Notification, NotificationLevel
 from backend_audit.suppress import directive_notifications, known_rule_names
 from backend_audit.visitor import Candidate, Check
+
+# Before any worker is forked: every isinstance on a libcst node in the checks is cheaper.
+plain_node_checks()
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -19,7 +20,7 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState
 from libcst.metadata.position_provider import NEWLINE_RE
 
-from backend_audit.engines.walk import contains
+from backend_audit.engines.walk import TOKEN_TYPES, contains, index_of
 
 #: (start line, start column, end line, end column): lines 1-based, columns 0-based.
 Range = tuple[int, int, int, int]
@@ -91,7 +92,9 @@ class _RangeState(CodegenState):
         key = id(node)
         if key not in self.ranges:  # a syntactic position recorded inside wins
             self.ranges[key] = (line, column, self.line, self.column)
-        if isinstance(node, cst.SimpleStatementLine):
+        # ``type() is``: libcst's ABC isinstance costs more than the rest of this call,
+        # and SimpleStatementLine has no subclasses
+        if type(node) is cst.SimpleStatementLine:
             self.statement_keys.append(key)
 
     def record_syntactic_position(self, node: cst.CSTNode, *,  # type: ignore[override]
@@ -163,13 +166,13 @@ class _Emitter:
         lines = _first_lines(stmts, trees)
         if lines is None:
             return False
-        for stmt, (line, tree) in zip(stmts, lines, strict=True):
-            held = [n for n in wanted if contains(stmt, n)]
+        for stmt, (line, tree), held in zip(stmts, lines, _held_by(self.module, stmts, wanted),
+                                            strict=True):
             if not held:
                 continue
             inner = _inner_block(stmt, tree)
-            if inner is not None and all(
-                    any(contains(s, n) for s in inner.body) for n in held):
+            if inner is not None and \
+                    sum(map(len, _held_by(self.module, inner.body, held))) == len(held):
                 indent = inner.indent if inner.indent is not None else self.module.default_indent
                 if not self.block(inner.body, tree.body, [*indents, indent], held):
                     return False
@@ -197,6 +200,30 @@ class _Emitter:
         nl = self.module.default_newline
         return not self.module.has_trailing_newline and code.endswith(nl) and \
             self.text[offset:] == code[:-len(nl)]
+
+
+def _held_by(module: cst.Module, stmts: Sequence[cst.BaseStatement],
+             nodes: list[cst.CSTNode]) -> list[list[cst.CSTNode]]:
+    """``[[n for n in nodes if contains(s, n)] for s in stmts]`` for the statements of one
+    block, from the module's index in one pass: a block's statements are disjoint
+    subtrees in preorder, so each node lies in the one that starts last before it, if
+    in any. (Asking ``contains`` for every pair made positions of a file with a few
+    hundred findings cost more than its parse.)"""
+    index = index_of(module)
+    starts = [index.position(s) for s in stmts]
+    ends = index.ends
+    if any(type(n) in TOKEN_TYPES for n in nodes) or None in starts or any(
+            ends[a] > b for a, b in zip(starts, starts[1:], strict=False)):  # type: ignore[index]
+        return [[n for n in nodes if contains(s, n)] for s in stmts]
+    held: list[list[cst.CSTNode]] = [[] for _ in stmts]
+    for node in nodes:
+        pos = index.position(node)
+        if pos is None:
+            continue
+        i = bisect_right(starts, pos) - 1  # type: ignore[type-var]
+        if i >= 0 and pos < ends[starts[i]]:  # type: ignore[index]
+            held[i].append(node)
+    return held
 
 
 def _inner_block(stmt: cst.BaseStatement, tree: ast.stmt) -> cst.IndentedBlock | None:

@@ -132,7 +132,7 @@ class ModuleIndex:
         The index holds its nodes alive, so no other object can share one's ``id``.
         """
         if self._pos is None:
-            self._pos = {id(n): i for i, n in enumerate(self.order)}
+            self._pos = dict(zip(map(id, self.order), range(len(self.order)), strict=True))
         return self._pos.get(id(node))
 
 

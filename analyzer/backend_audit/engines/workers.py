@@ -233,10 +233,11 @@ def run_isolated(tasks: Sequence[T], work: Callable[[T], R],
                 _in_process(tasks, work, queue, results, done, None)
                 break
             failures = 0
+            _hand_out(pool, queue)
             if started is not None:
+                # After the first tasks are out: the workers start on them meanwhile.
                 started()
                 started = None
-            _hand_out(pool, queue)
             _collect(pool, results, done)
     finally:
         pool.close()
