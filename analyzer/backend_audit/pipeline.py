@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +29,9 @@ from backend_audit.cache import (
 from backend_audit.catalogue import Rule, load_catalogue, select_rules
 from backend_audit.config import Config
 from backend_audit.discover import Discovery, discover
+from backend_audit.engines import timings
 from backend_audit.engines.source import read_source, source_lines
+from backend_audit.engines.timings import CHECK, Timings
 from backend_audit.findings import (
     Confidence,
     Finding,
@@ -126,23 +130,35 @@ class _Lines:
         return self.lines(path, n).get(n, "")
 
 
+def _untimed(name: str) -> AbstractContextManager[None]:
+    return nullcontext()
+
+
 def scan(paths: list[Path], config: Config, options: ScanOptions = ScanOptions(),
          semgrep_runner: SemgrepRunner | None = None,
          discovery: Discovery | None = None) -> Report:
     started = time.perf_counter()
     started_at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    rules = enabled_rules(config, options)
-    found = discovery or discover(paths, config.exclude or None, config.extend_exclude,
-                                  skip_tests=not config.include_tests)
-    declared = declared_routes(found.root, found.files)
+    clock = Timings() if timings.wanted() else None
+    phase = clock.phase if clock is not None else _untimed
+    if clock is not None:
+        clock.cpu["phase:start-up (interpreter, imports)"] = time.process_time()
+    with phase("rules"):
+        rules = enabled_rules(config, options)
+    with phase("discover"):
+        found = discovery or discover(paths, config.exclude or None, config.extend_exclude,
+                                      skip_tests=not config.include_tests)
+        declared = declared_routes(found.root, found.files)
     if declared:
         config = config.with_overrides(declared_routes=declared)
-    cached = _CachedScan.open(options.cache_dir, rules, config, found)
-    memo = cached.memo()
+    with phase("cache keys"):
+        cached = _CachedScan.open(options.cache_dir, rules, config, found)
+        memo = cached.memo()
     # Notes about this run (its workers), never remembered with its findings.
     run_notes: list[Notification] = []
     if memo is None:
-        memo = _analyse(found, rules, config, options, semgrep_runner, cached, run_notes)
+        memo = _analyse(found, rules, config, options, semgrep_runner, cached, run_notes,
+                        clock)
     notifications = sorted({*found.notifications, *memo.notifications, *cached.notifications(),
                             *run_notes}, key=Notification.sort_key)
     stats = ScanStats(
@@ -150,6 +166,8 @@ def scan(paths: list[Path], config: Config, options: ScanOptions = ScanOptions()
         duration_seconds=round(time.perf_counter() - started, 3),
         lines_scanned=memo.lines_scanned,
     )
+    if clock is not None:
+        sys.stderr.write(timings.render(clock, timings.children_cpu()) + "\n")
     floor = Confidence.parse(config.min_confidence)
     shown = tuple(f for f in memo.findings if f.confidence >= floor)
     return Report(root=str(found.root), findings=shown,
@@ -162,19 +180,22 @@ def scan(paths: list[Path], config: Config, options: ScanOptions = ScanOptions()
 
 def _analyse(found: Discovery, rules: tuple[Rule, ...], config: Config, options: ScanOptions,
              semgrep_runner: SemgrepRunner | None, cached: _CachedScan,
-             run_notes: list[Notification]) -> ScanMemo:
+             run_notes: list[Notification], clock: Timings | None = None) -> ScanMemo:
     """Findings, notifications (other than discovery's and ``run_notes``) and line count
     of a scan."""
-    from backend_audit.checks import check_classes
-    from backend_audit.engines.libcst_engine import FileTask, run_libcst
-    from backend_audit.engines.semgrep_engine import SemgrepResult, SemgrepRun
-    from backend_audit.engines.workers import clamp_jobs
+    phase = clock.phase if clock is not None else _untimed
+    with phase("import checks"):
+        from backend_audit.checks import check_classes
+        from backend_audit.engines.libcst_engine import FileTask, record_timings, run_libcst
+        from backend_audit.engines.semgrep_engine import SemgrepResult, SemgrepRun
+        from backend_audit.engines.workers import clamp_jobs
 
     by_id = {r.id: r for r in rules}
     semgrep_rules = [r for r in rules if r.engine == "semgrep"]
     libcst_ids = frozenset(r.id for r in rules if r.engine == "libcst")
 
-    cached.load()
+    with phase("cache load"):
+        cached.load()
     sg_files = [f for f in found.files if f[1] not in cached.semgrep]
     running: SemgrepRun | None = None
 
@@ -183,73 +204,89 @@ def _analyse(found: Discovery, rules: tuple[Rule, ...], config: Config, options:
         # then overlaps their work instead of delaying it.
         nonlocal running
         if semgrep_runner is None and running is None:
-            running = SemgrepRun(semgrep_rules, sg_files, options.semgrep_timeout,
-                                 max_bytes=config.max_file_bytes,
-                                 file_timeout=config.file_timeout)
+            with phase("semgrep start"):
+                running = SemgrepRun(semgrep_rules, sg_files, options.semgrep_timeout,
+                                     max_bytes=config.max_file_bytes,
+                                     file_timeout=config.file_timeout)
 
     tasks = [FileTask(a, r) for a, r in found.files if r not in cached.libcst]
     results = list(cached.libcst.values())
     jobs, clamped = clamp_jobs(options.jobs or config.jobs)
     if clamped is not None and tasks:
         run_notes.append(Notification(clamped, NotificationLevel.NOTE, None, None, "jobs"))
-    fresh = run_libcst(tasks, config, libcst_ids, _words(rules), jobs,
-                       _progress_counter(options.progress, len(found.files), len(results)),
-                       start_semgrep, run_notes.append)
+    record_timings(clock is not None)
+    with phase("workers (main side: start, hand out, receive)"):
+        fresh = run_libcst(tasks, config, libcst_ids, _words(rules), jobs,
+                           _progress_counter(options.progress, len(found.files), len(results)),
+                           start_semgrep, run_notes.append)
+    if clock is not None:
+        for res in fresh:
+            clock.add_file(res.timings)
+            res.timings = {}
     results.extend(fresh)
     results.sort(key=lambda r: r.path)
-    fresh_sg = running.result() if running is not None else \
-        semgrep_runner(semgrep_rules, sg_files)
+    with phase("semgrep wait"):
+        fresh_sg = running.result() if running is not None else \
+            semgrep_runner(semgrep_rules, sg_files)
     sg = SemgrepResult(hits=[h for part in cached.semgrep.values() for h in part.hits],
                        notifications=[n for part in cached.semgrep.values()
                                       for n in part.notifications])
     sg.hits.extend(fresh_sg.hits)
     sg.notifications.extend(fresh_sg.notifications)
-    complete = cached.store(fresh, fresh_sg, sg_files, bool(semgrep_rules))
+    with phase("cache store"):
+        complete = cached.store(fresh, fresh_sg, sg_files, bool(semgrep_rules))
 
-    project = _merge_facts(results, config)
-    scoped = ScopedFacts(project, (rel for _, rel in found.files))
+    with phase("merge facts"):
+        project = _merge_facts(results, config)
+        scoped = ScopedFacts(project, (rel for _, rel in found.files))
     classes = check_classes()
+    resolvers = {rid: cls.resolve if clock is None else clock.wrap(cls.resolve, CHECK + rid)
+                 for rid, cls in classes.items()}
     lines = _Lines(dict((r, a) for a, r in found.files), results, config.max_file_bytes)
     raw: list[Finding] = []
-    for res in results:
-        for cand in res.candidates:
-            cls = classes.get(cand.rule_id)
-            kept = cls.resolve(cand, scoped.for_path(cand.path)) if cls is not None else cand
-            if kept is None:
-                continue
-            rule = by_id[kept.rule_id]
-            region = Region(kept.start_line, kept.start_column, kept.end_line, kept.end_column)
-            message = kept.message
-            scope = scoped.scope_of(kept.path) if cls is not None and cls.app_level else None
-            if scope is not None:
-                message = f"{message or rule.message} (application in {scope}/)"
-            raw.append(replace(_finding(rule, kept.path, region, message, kept.confidence),
-                               fix=_substitution_fix(kept.data.get("fix"), kept.path, region,
-                                                     lines),
-                               application=scoped.application_of(kept.path)))
-    for hit in sg.hits:
-        rule = by_id.get(hit.rule_id)
-        if rule is not None:
-            region = Region(hit.start_line, hit.start_column, hit.end_line, hit.end_column)
-            raw.append(replace(_finding(rule, hit.path, region, hit.message, None),
-                               fix=_range_fix(hit.fix, hit.path, region, lines),
-                               application=scoped.application_of(hit.path)))
+    with phase("resolve"):
+        for res in results:
+            for cand in res.candidates:
+                cls = classes.get(cand.rule_id)
+                kept = resolvers[cand.rule_id](cand, scoped.for_path(cand.path)) \
+                    if cls is not None else cand
+                if kept is None:
+                    continue
+                rule = by_id[kept.rule_id]
+                region = Region(kept.start_line, kept.start_column, kept.end_line, kept.end_column)
+                message = kept.message
+                scope = scoped.scope_of(kept.path) if cls is not None and cls.app_level else None
+                if scope is not None:
+                    message = f"{message or rule.message} (application in {scope}/)"
+                raw.append(replace(_finding(rule, kept.path, region, message, kept.confidence),
+                                   fix=_substitution_fix(kept.data.get("fix"), kept.path, region,
+                                                         lines),
+                                   application=scoped.application_of(kept.path)))
+        for hit in sg.hits:
+            rule = by_id.get(hit.rule_id)
+            if rule is not None:
+                region = Region(hit.start_line, hit.start_column, hit.end_line, hit.end_column)
+                raw.append(replace(_finding(rule, hit.path, region, hit.message, None),
+                                   fix=_range_fix(hit.fix, hit.path, region, lines),
+                                   application=scoped.application_of(hit.path)))
 
     findings = []
-    for f in raw:
-        file_lines = lines.lines(f.path, f.region.start_line)
-        snippet_end = min(f.region.end_line, f.region.start_line + 5)
-        snippet = "\n".join(lines.line(f.path, n)
-                            for n in range(f.region.start_line, snippet_end + 1))
-        directive = find_directive(file_lines, f.region.start_line, f.rule_id, f.rule_name)
-        supp = Suppression(directive.reason, directive.line) if directive else None
-        findings.append(replace(f, snippet=snippet, suppression=supp))
-    findings = _dedupe(assign_fingerprints(findings, lines.line))
+    with phase("snippets, suppressions, fingerprints"):
+        for f in raw:
+            file_lines = lines.lines(f.path, f.region.start_line)
+            snippet_end = min(f.region.end_line, f.region.start_line + 5)
+            snippet = "\n".join(lines.line(f.path, n)
+                                for n in range(f.region.start_line, snippet_end + 1))
+            directive = find_directive(file_lines, f.region.start_line, f.rule_id, f.rule_name)
+            supp = Suppression(directive.reason, directive.line) if directive else None
+            findings.append(replace(f, snippet=snippet, suppression=supp))
+        findings = _dedupe(assign_fingerprints(findings, lines.line))
 
     notifications = sorted({*sg.notifications, *(n for r in results for n in r.notifications)},
                            key=Notification.sort_key)
     memo = ScanMemo("", findings, notifications, sum(r.line_count for r in results))
-    cached.finish(memo if complete else None)
+    with phase("cache finish"):
+        cached.finish(memo if complete else None)
     return memo
 
 

@@ -9,7 +9,7 @@ import re
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import cache, partial
 from typing import Any
@@ -29,7 +29,8 @@ from backend_audit.engines.positions import (
     statement_positions,
 )
 from backend_audit.engines.source import line_count, read_source, source_lines
-from backend_audit.engines.walk import walk_batched
+from backend_audit.engines.timings import CHECK, Timings
+from backend_audit.engines.walk import batched_names, walk_batched
 from backend_audit.engines.workers import Failure, Limits, run_isolated
 from backend_audit.findings import Notification, NotificationLevel
 from backend_audit.suppress import directive_notifications, known_rule_names
@@ -49,6 +50,8 @@ class FileResult:
     line_count: int = 0
     lines: dict[int, str] = field(default_factory=dict)  # lines needed for snippets
     parsed: bool = False
+    #: CPU seconds by phase and check (engines/timings.py), only when they are recorded.
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -209,29 +212,48 @@ def _syntax_message(exc: cst.ParserSyntaxError) -> str:
     return f"does not parse as Python 3 (line {exc.raw_line}): {first}"
 
 
+#: Whether analyses record where their time goes (``record_timings``).
+_timing = False
+
+
+def record_timings(on: bool) -> None:
+    """Record each file's CPU seconds by phase and check in ``FileResult.timings`` (set
+    before workers are forked, so they inherit it)."""
+    global _timing
+    _timing = on
+
+
+def _untimed(name: str) -> AbstractContextManager[None]:
+    return nullcontext()
+
+
 def analyse_source(rel_path: str, text: str, config: Config,
-                   rule_ids: frozenset[str], words: dict[str, tuple[str, ...]]) -> FileResult:
+                   rule_ids: frozenset[str], words: dict[str, tuple[str, ...]],
+                   clock: Timings | None = None) -> FileResult:
     try:
-        return _analyse_text(rel_path, text, config, rule_ids, words)
+        return _analyse_text(rel_path, text, config, rule_ids, words, clock)
     except RecursionError:
         return FileResult(rel_path, line_count=line_count(text), notifications=[Notification(
             "is nested too deeply to analyse; skipped", NotificationLevel.ERROR, rel_path,
             None, "parse-error")])
 
 
-def _analyse_text(rel_path: str, text: str, config: Config,
-                  rule_ids: frozenset[str], words: dict[str, tuple[str, ...]]) -> FileResult:
+def _analyse_text(rel_path: str, text: str, config: Config, rule_ids: frozenset[str],
+                  words: dict[str, tuple[str, ...]], clock: Timings | None) -> FileResult:
+    phase = clock.phase if clock is not None else _untimed
     result = FileResult(rel_path, line_count=line_count(text))
     classes = [cls for rid, cls in check_classes().items() if rid in rule_ids]
     collectors = list(collector_classes())
-    migration = is_migration(rel_path, text)
-    gates = _Text(text)
-    wanted = [c for c in (*collectors, *classes)
-              if not (migration and c.skips_migrations) and _wants(c, gates, words, config)]
+    with phase("gates"):
+        migration = is_migration(rel_path, text)
+        gates = _Text(text)
+        wanted = [c for c in (*collectors, *classes)
+                  if not (migration and c.skips_migrations) and _wants(c, gates, words, config)]
     # The stdlib parser first, for every file: it is ten times cheaper than libcst and
     # refuses what libcst would choke on (libcst's native parser overflows its stack on
     # thousands of nested brackets and is superlinear on long operator chains).
-    problem = python_parse_problem(rel_path, text)
+    with phase("stdlib parse"):
+        problem = python_parse_problem(rel_path, text)
     if problem is not None and (not wanted or problem.kind == "too-complex"):
         result.notifications.append(problem)
         return result
@@ -242,7 +264,8 @@ def _analyse_text(rel_path: str, text: str, config: Config,
         return result
     # A file the running Python rejects may still be newer Python that libcst reads.
     try:
-        module = parse_trusted(text)
+        with phase("libcst parse"):
+            module = parse_trusted(text)
     except cst.ParserSyntaxError as exc:
         result.notifications.append(Notification(
             _syntax_message(exc), NotificationLevel.ERROR, rel_path, exc.raw_line, "parse-error"))
@@ -253,22 +276,38 @@ def _analyse_text(rel_path: str, text: str, config: Config,
             None, "parse-error"))
         return result
     result.parsed = True
-    ctx = ModuleContext(rel_path, text, module, config)
-    result.frameworks = sorted(ctx.frameworks)
-    visitors: list[Check] = [c(ctx) for c in wanted if c.applies_to(ctx)]
-    if visitors:
-        _traverse(module, ctx, visitors)
-    result.facts = list(ctx.facts)
+    with phase("module context"):
+        ctx = ModuleContext(rel_path, text, module, config)
+        result.frameworks = sorted(ctx.frameworks)
+    with phase("traverse"):
+        if clock is None:
+            visitors: list[Check] = [c(ctx) for c in wanted if c.applies_to(ctx)]
+        else:
+            visitors = [clock.wrap(c, CHECK + _key(c))(ctx) for c in wanted
+                        if c.applies_to(ctx)]
+            _time_callbacks(visitors, clock)
+        if visitors:
+            _traverse(module, ctx, visitors)
+        result.facts = list(ctx.facts)
     pending = [pair for v in visitors for pair in v.candidates]
     if pending:
-        result.candidates = _with_positions(module, text, pending)
-        src_lines = source_lines(text)
-        for cand in result.candidates:
-            last = min(cand.end_line, cand.start_line + 8)
-            for n in range(max(1, cand.start_line - 1), last + 1):
-                if n <= len(src_lines):
-                    result.lines[n] = src_lines[n - 1]
+        with phase("positions"):
+            result.candidates = _with_positions(module, text, pending)
+            src_lines = source_lines(text)
+            for cand in result.candidates:
+                last = min(cand.end_line, cand.start_line + 8)
+                for n in range(max(1, cand.start_line - 1), last + 1):
+                    if n <= len(src_lines):
+                        result.lines[n] = src_lines[n - 1]
     return result
+
+
+def _time_callbacks(visitors: list[Check], clock: Timings) -> None:
+    """Count each visitor's callbacks (and what they call) towards its check."""
+    for visitor in visitors:
+        key = CHECK + _key(type(visitor))
+        for name in batched_names(type(visitor), visitor):
+            setattr(visitor, name, clock.wrap(getattr(visitor, name), key))
 
 
 def _key(cls: type[Check]) -> str:
@@ -403,14 +442,20 @@ def analyse_file(task: FileTask, config: Config, rule_ids: frozenset[str],
 
 def _analyse_file(task: FileTask, config: Config, rule_ids: frozenset[str],
                   words: dict[str, tuple[str, ...]]) -> FileResult:
-    src = read_source(task.abs_path, config.max_file_bytes)
+    clock = Timings() if _timing else None
+    phase = clock.phase if clock is not None else _untimed
+    with phase("read"):
+        src = read_source(task.abs_path, config.max_file_bytes)
     if src.text is None:
         return FileResult(task.rel_path, notifications=[Notification(
             f"{src.error}", NotificationLevel.ERROR, task.rel_path, None, "unreadable")])
-    result = analyse_source(task.rel_path, src.text, config, rule_ids, words)
+    result = analyse_source(task.rel_path, src.text, config, rule_ids, words, clock)
     # Blanket ignores are refused; an id or name that is no rule suppresses nothing.
-    result.notifications.extend(directive_notifications(
-        task.rel_path, src.text, known_rule_names(config.team_rules)))
+    with phase("suppression comments"):
+        result.notifications.extend(directive_notifications(
+            task.rel_path, src.text, known_rule_names(config.team_rules)))
+    if clock is not None:
+        result.timings = dict(clock.cpu)
     return result
 
 

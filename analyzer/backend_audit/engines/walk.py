@@ -107,10 +107,12 @@ _TOKEN_NAMES = {"Comma", "Dot", "Semicolon", "Colon", "AssignEqual", "ImportStar
 #: Whitespace, comments, operators and punctuation: two thirds of a tree's nodes, which
 #: hold nothing but more of the same and which no check looks for. The index leaves
 #: them out; a visitor with a callback for one of them gets the direct traversal.
+# Read off each class's MRO: libcst's classes are ABCs whose issubclass() answers the same
+# (they register no virtual subclasses) through a slow search of every subclass.
 TOKEN_TYPES: frozenset[type] = frozenset(
     obj for name, obj in vars(cst).items()
-    if isinstance(obj, type) and issubclass(obj, cst.CSTNode) and
-    (issubclass(obj, _TOKEN_BASES) or name in _TOKEN_NAMES))
+    if isinstance(obj, type) and cst.CSTNode in obj.__mro__ and
+    (any(base in obj.__mro__ for base in _TOKEN_BASES) or name in _TOKEN_NAMES))
 _TOKEN_TYPE_NAMES = frozenset(t.__name__ for t in TOKEN_TYPES)
 
 
@@ -380,7 +382,8 @@ def _walk_custom(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
 _BATCHED_NAMES: dict[type, tuple[str, ...]] = {}
 
 
-def _batched_names(kind: type, visitor: cst.BatchableCSTVisitor) -> tuple[str, ...]:
+def batched_names(kind: type, visitor: cst.BatchableCSTVisitor) -> tuple[str, ...]:
+    """The callbacks of ``visitor`` (of class ``kind``) that a batched walk calls."""
     # get_visitors() inspects every member of the instance; the answer depends only on
     # the class, and computing it per file and per check was a visible share of a scan.
     names = _BATCHED_NAMES.get(kind)
@@ -402,7 +405,7 @@ def walk_batched(node: cst.CSTNode, visitors: Iterable[cst.BatchableCSTVisitor],
     visitors = list(visitors)
     methods: dict[str, list[VisitorMethod]] = {}
     for v in visitors:
-        for name in _batched_names(type(v), v):
+        for name in batched_names(type(v), v):
             methods.setdefault(name, []).append(getattr(v, name))
     if _has_attribute_methods(methods):
         cst.visit_batched(node, visitors, before_visit=before_visit, after_leave=after_leave)
