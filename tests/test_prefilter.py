@@ -212,3 +212,20 @@ def test_a_gate_reads_the_plain_run_an_expression_needs() -> None:
     assert _conjunction(r"\A(?=[\s\S]*?a|b)(?=[\s\S]*?(c))") == ["a|b", "(c)"]
     assert _conjunction(r"\A(?=[\s\S]*?a)b") is None
     assert _conjunction(r"\A(?=a)") is None
+
+
+def test_words_are_found_exactly_as_substrings(
+        fixtures: list[tuple[str, str, cst.Module]]) -> None:
+    """Words of word characters are looked for among a file's runs of them (engines/
+    gates.py); the answer is still ``word in text``, also for words across punctuation,
+    parts of identifiers and non-ASCII letters."""
+    words = sorted({w for ws in WORDS.values() for w in ws} |
+                   {"def ", "os.path", "X-Frame", "pass", "assw", "_id", "ü", "straße", "", "a\nb"})
+    samples = [text for _rel, text, _module in fixtures[::4]] + [
+        "größe = straße_id\n", "class A(B):\n    pass  # X-Frame\n", "a\nb os.path"]
+    for text in samples:
+        gates = _Text(text)
+        for word in words:
+            assert gates.has_any((word,)) is (word in text), (word, text[:60])
+    lowered = _Text("Token = SECRET_Key\n")
+    assert lowered.matches("(?i)secret_key|passw") and not lowered.matches("(?i)passw")
