@@ -11,19 +11,18 @@ from backend_audit.engines.timings import ENV_VAR, Timings, render
 from backend_audit.pipeline import ScanOptions, scan
 
 VIEW = '''\
-import sqlite3
+import psycopg2
+from flask import Blueprint, request
 
-from flask import Flask, request
-
-app = Flask(__name__)
+reports = Blueprint("reports", __name__)
 
 
-@app.get("/orders")
-def list_orders():
-    status = request.args.get("status", "open")
-    cur = sqlite3.connect("shop.db").cursor()
-    cur.execute(f"SELECT id, total FROM orders WHERE status = '{status}'")
-    return {"orders": cur.fetchall()}
+@reports.route("/reports/by-region")
+def by_region():
+    region = request.args["region"]
+    with psycopg2.connect("dbname=sales") as conn, conn.cursor() as cur:
+        cur.execute("SELECT name, total FROM reports WHERE region = '" + region + "'")
+        return {"rows": cur.fetchall()}
 '''
 
 
