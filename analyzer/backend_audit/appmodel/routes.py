@@ -212,12 +212,41 @@ def _methods_of(node: cst.ClassDef) -> list[cst.FunctionDef]:
     return [s for s in body if isinstance(s, cst.FunctionDef)]
 
 
+def _allows_none(annotation: cst.BaseExpression) -> bool:
+    """``X | None``, ``Optional[X]``, ``None``."""
+    if isinstance(annotation, cst.Name):
+        return annotation.value == "None"
+    if isinstance(annotation, cst.BinaryOperation) and \
+            isinstance(annotation.operator, cst.BitOr):
+        return _allows_none(annotation.left) or _allows_none(annotation.right)
+    if isinstance(annotation, cst.Subscript):
+        kind = dotted_name(annotation.value).rsplit(".", 1)[-1]
+        return kind == "Optional" or kind == "Union" and any(
+            isinstance(e.slice, cst.Index) and _allows_none(e.slice.value)
+            for e in annotation.slice)
+    return False
+
+
+def _may_answer_nothing(fn: cst.FunctionDef) -> bool:
+    """A function declared or written to return ``None`` on some path is not a view:
+    Django refuses a view that does not return a response. A helper such as
+    ``def moderation_response(request, result) -> HttpResponse | None`` is."""
+    if fn.returns is not None and _allows_none(fn.returns.annotation):
+        return True
+    nested = {id(r) for inner in descendants(fn.body, cst.FunctionDef, cst.Lambda)
+              for r in descendants(inner, cst.Return)}
+    return any(id(r) not in nested and (r.value is None or
+                                        isinstance(r.value, cst.Name) and
+                                        r.value.value == "None")
+               for r in descendants(fn.body, cst.Return))
+
+
 def _looks_like_django_view(fn: cst.FunctionDef) -> bool:
     params = fn.params.params
     # Django always passes the request; ``def f(request=None)`` is a helper that may
     # be called without one.
     return bool(params) and params[0].name.value in ("request", "req") and \
-        params[0].default is None
+        params[0].default is None and not _may_answer_nothing(fn)
 
 
 class RouteFinder:

@@ -208,4 +208,10 @@ def _not_literal(expr: cst.BaseExpression) -> bool:
         return False
     if isinstance(expr, cst.Call) and dotted_name(expr.func) in ("bool", "len"):
         return False
+    if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+        # ``"password": []`` filled with the password rules shown on a sign-up form: a
+        # password is one string, not a collection of them.
+        return any(_not_literal(el.value) for el in expr.elements)
+    if isinstance(expr, cst.Dict):
+        return False  # its own keys are looked at by _dict_leaks
     return True
