@@ -71,3 +71,55 @@ def test_critical_only_where_the_check_is_certain(confidence: str | None,
     assert str(rule.severity) == "critical" and str(rule.confidence) == "high"
     finding = _finding(rule, "app.py", Region(3, 1, 3, 20), None, confidence)
     assert str(finding.severity) == severity
+
+
+# Local-development stand-ins turn every request away unless the app runs in debug mode.
+DEV_VIEWS = '''
+from django.conf import settings
+from django.http import HttpResponse, Http404
+from django.views.decorators.csrf import csrf_exempt
+
+from uploads.models import StoredFile
+
+
+@csrf_exempt
+def local_file_upload(request, file_id):
+    """Stands in for the S3 presigned upload while developing."""
+    if not settings.DEBUG:
+        return HttpResponse(status=400)
+    stored = StoredFile.objects.get(id=file_id)
+    stored.file = request.FILES["file"]
+    stored.save()
+    return HttpResponse(status=204)
+
+
+@csrf_exempt
+def local_file_replace(request, file_id):
+    if settings.DEBUG is False:
+        raise Http404()
+    stored = StoredFile.objects.get(id=file_id)
+    stored.file = request.FILES["file"]
+    stored.save()
+    return HttpResponse(status=204)
+
+
+@csrf_exempt
+def file_upload(request, file_id):
+    stored = StoredFile.objects.get(id=file_id)
+    if not settings.DEBUG:
+        stored.scan_requested = True
+    stored.file = request.FILES["file"]
+    stored.save()
+    return HttpResponse(status=204)
+'''
+
+
+def test_handlers_serving_only_in_debug_mode_are_reported_at_the_audit_level(
+        tmp_path: Path) -> None:
+    (tmp_path / "views.py").write_text(DEV_VIEWS, encoding="utf-8")
+    result = CliRunner().invoke(main, [str(tmp_path), "-f", "json", "--no-cache", "-q",
+                                       "--fail-on", "never", "--min-confidence", "low",
+                                       "--select", "BA605"])
+    found = {f["start_line"]: f["confidence"] for f in json.loads(result.output)["findings"]}
+    # the decorators of the two development stand-ins, then the view that always serves
+    assert found == {9: "low", 20: "low", 30: "medium"}

@@ -65,6 +65,8 @@ class Check(cst.BatchableCSTVisitor):
     def report(self, node: cst.CSTNode, message: str | None = None,
                confidence: str | None = None, **data: Any) -> None:
         assert self.rule_id is not None, "collectors do not report"
+        if self.ctx.in_debug_only_handler():
+            confidence = "low"  # a development stand-in never serves production traffic
         cand = Candidate(self.rule_id, self.ctx.path, id(node), message, confidence, data)
         self.candidates.append((node, cand))
 

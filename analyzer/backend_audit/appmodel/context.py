@@ -7,6 +7,7 @@ from typing import Any
 
 import libcst as cst
 
+from backend_audit.appmodel.dev_scope import answers_only_in_debug
 from backend_audit.appmodel.imports import ImportMap, collect_imports, module_name
 from backend_audit.appmodel.openapi import routes_of_module
 from backend_audit.appmodel.routes import Route, RouteFinder
@@ -29,6 +30,7 @@ class ModuleContext:
     class_stack: list[cst.ClassDef] = field(default_factory=list)
     _flows: dict[int, Flow] = field(default_factory=dict)
     _functions: ModuleFunctions | None = None
+    _debug_only: dict[int, bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.imports = collect_imports(self.module)
@@ -55,6 +57,16 @@ class ModuleContext:
             if route is not None:
                 return route
         return None
+
+    def in_debug_only_handler(self) -> bool:
+        """Is the current node inside a handler that serves only in debug mode?"""
+        for fn in self.function_stack:
+            key = id(fn)
+            if key not in self._debug_only:
+                self._debug_only[key] = answers_only_in_debug(fn)
+            if self._debug_only[key]:
+                return True
+        return False
 
     def flow(self, scope: cst.FunctionDef | cst.Module | None = None) -> Flow:
         """Flow of ``scope`` (default: the innermost enclosing function, else the module)."""

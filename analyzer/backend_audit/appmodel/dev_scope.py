@@ -1,13 +1,17 @@
-"""Which modules hold secrets or settings that never reach production. Defines no rule.
+"""Which modules and handlers never reach production. Defines no rule.
 
 Development and test settings (``settings/dev.py``, ``local_settings.py``,
 ``settings_test.py``) and test code legitimately carry throw-away keys and
-``DEBUG = True``; reporting them would bury the real findings.
+``DEBUG = True``; reporting them would bury the real findings. A handler that turns
+every request away unless the app runs in debug mode is a development stand-in: what
+it does is reported at the audit level only (``visitor.Check.report``).
 """
 
 from __future__ import annotations
 
 import re
+
+import libcst as cst
 
 DEV_ONLY_STEMS = re.compile(
     r"^(dev|devel|development|local|local_settings|test|tests|testing|ci|e2e|"
@@ -23,3 +27,60 @@ def is_dev_only(path: str) -> bool:
     stem = parts[-1].removesuffix(".py")
     return bool(DEV_ONLY_STEMS.match(stem) or TEST_FILE.match(stem)) or \
         any(p in TEST_DIRS for p in parts[:-1])
+
+
+# ``settings.DEBUG``, ``app.debug``, ``current_app.config["DEBUG"]``, ``request.app.debug``
+_DEBUG_NAMES = frozenset({"DEBUG", "debug"})
+
+
+def _is_debug_flag(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value in _DEBUG_NAMES
+    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and \
+            isinstance(expr.slice[0].slice, cst.Index):
+        key = expr.slice[0].slice.value
+        return isinstance(key, cst.SimpleString) and key.value.strip("\"'") == "DEBUG"
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
+            expr.func.attr.value == "get" and expr.args:
+        key = expr.args[0].value  # ``app.config.get("DEBUG")``
+        return isinstance(key, cst.SimpleString) and key.value.strip("\"'") == "DEBUG"
+    return False
+
+
+def _leaves(block: cst.BaseSuite) -> bool:
+    """A block that ends the request: ``return ...`` or ``raise ...`` (``abort(404)``)."""
+    body = block.body if isinstance(block, cst.IndentedBlock) else (block,)
+    last = body[-1] if body else None
+    smalls = last.body if isinstance(last, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) \
+        else ()
+    return any(isinstance(s, (cst.Return, cst.Raise)) or
+               isinstance(s, cst.Expr) and isinstance(s.value, cst.Call) and
+               isinstance(s.value.func, cst.Name) and s.value.func.value == "abort"
+               for s in smalls)
+
+
+def answers_only_in_debug(fn: cst.FunctionDef) -> bool:
+    """A handler that turns every request away unless the app runs in debug mode
+    (``if not settings.DEBUG: return HttpResponse(status=400)`` first thing): a local
+    development stand-in (an upload endpoint replacing S3, a test-login page) that never
+    serves anyone in production."""
+    body = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else ()
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine) and all(
+                isinstance(s, cst.Expr) and isinstance(s.value, (cst.SimpleString,
+                                                                 cst.ConcatenatedString))
+                for s in stmt.body):
+            continue  # the docstring
+        if not isinstance(stmt, cst.If) or stmt.orelse is not None:
+            return False
+        test = stmt.test
+        negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
+        if negated:
+            test = test.expression  # type: ignore[attr-defined]
+        elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
+                isinstance(test.comparisons[0].operator, (cst.Is, cst.Equal)) and \
+                isinstance(test.comparisons[0].comparator, cst.Name) and \
+                test.comparisons[0].comparator.value == "False":
+            test, negated = test.left, True
+        return negated and _is_debug_flag(test) and _leaves(stmt.body)
+    return False
