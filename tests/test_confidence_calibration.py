@@ -46,6 +46,9 @@ def _confidences(unit: str, rule: str) -> dict[int, str]:
     # Input stored by a handler only instance administrators reach: audit level; the
     # same store by any member: reported.
     ("validation/drf_instance_admin.py", "BA101", 20, "low"),
+    # A custom page of a Django ModelAdmin (staff only) and a public view beside it.
+    ("validation/django_admin_custom_views.py", "BA101", 22, "low"),
+    ("validation/django_admin_custom_views.py", "BA101", 32, "medium"),
     ("validation/drf_instance_admin.py", "BA101", 28, "medium"),
     ("validation/drf_instance_admin.py", "BA101", 40, "low"),
     # A FastAPI parameter with no annotation handed to a lookup helper: reported (a typed

@@ -288,8 +288,17 @@ def admin_only(route: Route) -> bool:
                                     for seg in route.path.split("/") if seg)
 
 
+# Django admin classes (``ModelAdmin``, ``AdminSite``, inlines and the mixins and
+# subclasses named after them): ``admin_site.admin_view`` serves their views, to staff.
+_ADMIN_CLASS = re.compile(r"Admin(Site|Mixin)?$|^Admin|^(Tabular|Stacked)Inline$")
+
+
 def admin_view_class(node: cst.ClassDef) -> bool:
-    """A class-based view whose ``permission_classes`` admit administrators only."""
+    """A class-based view whose ``permission_classes`` admit administrators only, or a
+    Django admin class whose custom views (``get_urls``) the admin site serves."""
+    if any(_ADMIN_CLASS.search(n.split(".")[-1]) for base in node.bases
+           for n in _names_in(base.value)):
+        return True
     body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
     perms = block_assignments(body).get("permission_classes")
     elements = [e.value for e in perms.elements] \
