@@ -119,3 +119,82 @@ def test_every_finding_carries_its_application_in_json_and_sarif(tmp_path: Path)
     report = scan([tmp_path / "services" / "django_blog" / "newsroom"],
                   Config(min_confidence="low"), ScanOptions(jobs=1))
     assert {f.application for f in report.findings} == {"."}
+
+
+def test_shared_code_is_judged_in_each_application_that_reaches_it(tmp_path: Path) -> None:
+    # common/accounts.py is registered by the shop (default limits) and the kiosk (none);
+    # common/staff.py only by the shop.
+    tree = Path(__file__).parent / "fixtures" / "rate-limiting" / "shared_login_two_apps"
+    options = ScanOptions(select=("BA1001",), jobs=1)
+    report = scan([tree], Config(min_confidence="low"), options)
+    assert [(f.path, f.application) for f in report.findings] == [("common/accounts.py",
+                                                                   "kiosk")]
+    assert report.findings[0].message.endswith("(application in kiosk/; not shop/)")
+    # each application alone with the shared modules it imports: the finding is the kiosk's
+    reaches = {"kiosk": ["__init__.py", "accounts.py", "db.py"],
+               "shop": ["__init__.py", "accounts.py", "db.py", "staff.py"]}
+    for app, expected in (("kiosk", [("common/accounts.py", 14)]), ("shop", [])):
+        shutil.copytree(tree / app, tmp_path / app / app)
+        (tmp_path / app / "common").mkdir()
+        for name in reaches[app]:
+            shutil.copy(tree / "common" / name, tmp_path / app / "common" / name)
+        alone = scan([tmp_path / app], Config(min_confidence="low"), options)
+        assert [(f.path, f.region.start_line) for f in alone.findings] == expected
+
+
+def _two_services(texts: dict[str, str]) -> ScopedFacts:
+    project = ProjectFacts(Config())
+    for app in ("billing", "notify"):
+        project.add("web_app", f"{app}/main.py", f"{app}.main", {"framework": "flask"})
+    project.add("error_handler", "billing/main.py", "billing.main", {"family": "flask"})
+    return ScopedFacts(project, sorted(texts), read=texts.get)
+
+
+def test_shared_module_reached_through_imports_relative_ones_and_other_shared_modules() -> None:
+    scoped = _two_services({
+        "billing/main.py": "from lib.web import views\nfrom lib import reports\n",
+        "notify/main.py": "import lib.hooks as hooks\n",
+        "lib/__init__.py": "",
+        "lib/web/__init__.py": "",
+        "lib/web/views.py": "from ..helpers import (\n    slugify,\n)\n",
+        "lib/helpers.py": "",
+        "lib/hooks.py": "from .helpers import slugify\n",
+        "lib/reports.py": "",
+        "lib/unused.py": "",
+    })
+    assert scoped.reached_by("lib/web/views.py") == ("billing",)
+    assert scoped.reached_by("lib/reports.py") == ("billing",)
+    assert scoped.reached_by("lib/hooks.py") == ("notify",)
+    assert scoped.reached_by("lib/helpers.py") == ("billing", "notify")
+    assert scoped.reached_by("lib/unused.py") == ()
+    assert scoped.application_of("lib/web/views.py") == "billing"
+    assert scoped.application_of("lib/helpers.py") is None
+
+
+def test_a_verdict_holds_where_the_applications_facts_leave_it_standing() -> None:
+    scoped = _two_services({
+        "billing/main.py": "from lib import views, helpers\n",
+        "notify/main.py": "from lib import views\n",
+        "lib/views.py": "", "lib/helpers.py": "", "lib/unused.py": "",
+    })
+
+    def unhandled(facts: ProjectFacts) -> str | None:
+        return None if facts.has("error_handler") else "no handler"
+
+    # reached by both: holds only in the application without a handler, and says so
+    verdict = scoped.judge("lib/views.py", unhandled)
+    assert verdict is not None
+    assert (verdict.kept, verdict.application, verdict.note) == (
+        "no handler", "notify", "(application in notify/; not billing/)")
+    # reached by the application with a handler only: judged there, nothing holds
+    assert scoped.judge("lib/helpers.py", unhandled) is None
+    # reached by none: judged in each, holds in the one without
+    verdict = scoped.judge("lib/unused.py", unhandled)
+    assert verdict is not None and verdict.application == "notify"
+    # a finding whatever the facts: shared by both, no single application
+    verdict = scoped.judge("lib/views.py", lambda facts: "always")
+    assert verdict is not None and (verdict.application, verdict.note) == (None, None)
+    # code of one application is judged in that application only
+    assert scoped.judge("billing/main.py", unhandled) is None
+    verdict = scoped.judge("notify/main.py", unhandled)
+    assert verdict is not None and (verdict.application, verdict.note) == ("notify", None)

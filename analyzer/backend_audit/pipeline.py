@@ -238,7 +238,9 @@ def _analyse(found: Discovery, rules: tuple[Rule, ...], config: Config, options:
 
     with phase("merge facts"):
         project = _merge_facts(results, config)
-        scoped = ScopedFacts(project, (rel for _, rel in found.files))
+        sources = {rel: abs_path for abs_path, rel in found.files}
+        scoped = ScopedFacts(project, sources, read=lambda rel: read_source(
+            sources[rel], config.max_file_bytes).text)
     classes = check_classes()
     resolvers = {rid: cls.resolve if clock is None else clock.wrap(cls.resolve, CHECK + rid)
                  for rid, cls in classes.items()}
@@ -248,20 +250,24 @@ def _analyse(found: Discovery, rules: tuple[Rule, ...], config: Config, options:
         for res in results:
             for cand in res.candidates:
                 cls = classes.get(cand.rule_id)
-                kept = resolvers[cand.rule_id](cand, scoped.for_path(cand.path)) \
-                    if cls is not None else cand
-                if kept is None:
+                # judged in each application the file belongs to (shared code: several)
+                verdict = scoped.judge(cand.path, (lambda facts, c=cand: resolvers[c.rule_id](
+                    c, facts)) if cls is not None else (lambda _, c=cand: c))
+                if verdict is None:
                     continue
+                kept = verdict.kept
                 rule = by_id[kept.rule_id]
                 region = Region(kept.start_line, kept.start_column, kept.end_line, kept.end_column)
                 message = kept.message
                 scope = scoped.scope_of(kept.path) if cls is not None and cls.app_level else None
                 if scope is not None:
                     message = f"{message or rule.message} (application in {scope}/)"
+                if verdict.note is not None:
+                    message = f"{message or rule.message} {verdict.note}"
                 raw.append(replace(_finding(rule, kept.path, region, message, kept.confidence),
                                    fix=_substitution_fix(kept.data.get("fix"), kept.path, region,
                                                          lines),
-                                   application=scoped.application_of(kept.path)))
+                                   application=verdict.application))
         for hit in sg.hits:
             rule = by_id.get(hit.rule_id)
             if rule is not None:

@@ -91,6 +91,11 @@ class GraphqlField:
         name = f"{self.type_name}.{self.field}" if self.field else self.type_name
         return name + (f"({', '.join(typed)})" if typed else "")
 
+    def argument_names(self) -> frozenset[str]:
+        """The resolver parameters the schema's arguments fill: the parent object
+        (``root``/``parent``/``self``/``obj``) and ``info`` are the server's."""
+        return frozenset(a.name for a in self.arguments)
+
     def unchecked_inputs(self) -> dict[str, ArgKind]:
         return {a.name: a.kind for a in self.arguments if a.kind in UNCHECKED}
 

@@ -197,3 +197,26 @@ PYTHON_LDAP_METHODS = frozenset({"search", "search_s", "search_st", "search_ext"
 # ---------------------------------------- XPath injection (BA812)
 XPATH_CLASSES = frozenset({"lxml.etree.XPath", "lxml.etree.ETXPath"})
 ELEMENTPATH_METHODS = frozenset({"find", "findall", "findtext", "iterfind"})
+
+
+# ---------------------------------------- Predictable secrets (BA607)
+# Last words of a name that hold a secret on their own (``reset_token``, ``otp``, ``salt``).
+SECRET_VALUE_WORDS = frozenset({
+    "token", "password", "passwd", "pwd", "passphrase", "passcode", "secret", "nonce", "salt",
+    "otp", "totp", "hotp", "pin", "sid", "sessionid", "apikey", "csrf", "xsrf",
+})
+# ``code``, ``key`` and ``id`` hold a secret after one of these words (``reset_code``,
+# ``api_key``, ``session_id``); ``country_code``, ``cache_key`` and ``user_id`` do not.
+SECRET_QUALIFIERS = {
+    "code": frozenset({"reset", "verification", "verify", "confirm", "confirmation",
+                       "activation", "activate", "otp", "auth", "login", "invite",
+                       "invitation", "recovery", "security", "sms", "magic", "backup",
+                       "access", "mfa", "2fa", "twofa", "pairing", "unlock", "secret", "pin",
+                       "one", "email", "phone", "signup", "registration", "redeem"}),
+    "key": frozenset({"api", "secret", "private", "signing", "access", "session", "auth",
+                      "encryption", "hmac", "activation", "reset", "invite", "confirmation",
+                      "verification", "recovery", "license", "master", "app"}),
+    "id": frozenset({"session"}),
+}
+# ``generate_code()`` / ``make_code()``: a function that makes a bare code.
+MAKER_VERBS = frozenset({"generate", "gen", "make", "create", "new", "random", "issue"})

@@ -464,3 +464,190 @@ SECRET = Spec(
 CROSS_MODULE = tuple(spec for spec in (INJECTION, COMMAND, PATH, CODE, TEMPLATE,
                                        DESERIALIZATION, NOSQL, LDAP, XPATH, XML)
                      if spec.across_modules)
+
+
+# ---------------------------------------------------------------------- predictable values
+# Module-level functions and ``random.Random`` methods of the Mersenne Twister: from a few
+# outputs the rest, past and future, can be computed.
+RANDOM_METHODS = frozenset({"random", "randint", "randrange", "choice", "choices", "sample",
+                            "getrandbits", "randbytes", "uniform", "triangular"})
+PREDICTABLE_CALLS = frozenset({
+    *(f"random.{name}" for name in RANDOM_METHODS),
+    *(f"numpy.random.{name}" for name in ("rand", "randint", "choice", "bytes", "random")),
+    "uuid.uuid1",  # the host's MAC address and the clock
+})
+# Generators seeded from the operating system's CSPRNG.
+UNPREDICTABLE_GENERATORS = frozenset({"random.SystemRandom", "secrets.SystemRandom"})
+# Reads of the clock: a value made only of them is guessed by trying nearby instants.
+CLOCK_CALLS = frozenset({
+    "time.time", "time.time_ns", "time.monotonic", "time.perf_counter", "datetime.datetime.now",
+    "datetime.datetime.utcnow", "datetime.datetime.today", "django.utils.timezone.now",
+})
+_CLOCK_SHAPING = frozenset({"str", "int", "float", "repr", "hex", "encode", "format",
+                            "timestamp", "isoformat", "strftime", "md5", "sha1", "sha224",
+                            "sha256", "sha384", "sha512", "hexdigest", "digest"})
+
+
+def _generator_call(expr: cst.BaseExpression, imports: ImportMap) -> str | None:
+    """The qualified class a ``random.Random(...)``-like constructor call builds."""
+    if isinstance(expr, cst.Call):
+        qual = imports.qualname(expr.func)
+        if qual in UNPREDICTABLE_GENERATORS or qual == "random.Random":
+            return qual
+    return None
+
+
+def _clock_only(expr: cst.BaseExpression, imports: ImportMap) -> bool | None:
+    """True: built from reads of the clock and literals only; None: from literals only;
+    False: something else goes in."""
+    if isinstance(expr, (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString)):
+        return None
+    if isinstance(expr, cst.Call):
+        if imports.qualname(expr.func) in CLOCK_CALLS:
+            return True
+        name = last_name(expr.func) or ""
+        if name not in _CLOCK_SHAPING:
+            return False
+        parts = [a.value for a in expr.args]
+        if isinstance(expr.func, cst.Attribute) and \
+                imports.qualname(expr.func.value) != "hashlib":
+            parts.append(expr.func.value)  # ``str(now).encode()``, not ``hashlib``
+        return _all_clock(parts, imports)
+    if isinstance(expr, cst.BinaryOperation):
+        return _all_clock([expr.left, expr.right], imports)
+    if isinstance(expr, cst.FormattedString):
+        return _all_clock([p.expression for p in expr.parts
+                           if isinstance(p, cst.FormattedStringExpression)], imports)
+    return False
+
+
+def _all_clock(parts: list[cst.BaseExpression], imports: ImportMap) -> bool | None:
+    found: bool | None = None
+    for part in parts:
+        verdict = _clock_only(part, imports)
+        if verdict is False:
+            return False
+        found = found or verdict
+    return found
+
+
+@dataclass(frozen=True)
+class PredictableSources(Sources):
+    """Values an attacker can predict: the ``random`` module's functions and
+    ``random.Random`` objects (not ``SystemRandom``), ``uuid1``, and text or digests made
+    of the clock alone (``md5(str(time.time()))``)."""
+
+    def match(self, expr: cst.BaseExpression, taint: Taint) -> Verdict | None:
+        if isinstance(expr, cst.BinaryOperation) and not isinstance(
+                expr.operator, (cst.Add, cst.Modulo, cst.Divide)):
+            # ``random.random() * 10**6``: arithmetic keeps what the generator gave
+            return _either_side(expr, taint)
+        if not isinstance(expr, cst.Call):
+            return None
+        imports = taint.ctx.imports
+        qual = imports.qualname(expr.func)
+        if qual in PREDICTABLE_CALLS:
+            return Verdict.SOURCE
+        if qual in UNPREDICTABLE_GENERATORS or (qual or "").startswith(("secrets.", "os.urandom")):
+            return Verdict.CLEAN
+        func = expr.func
+        if isinstance(func, cst.Attribute) and func.attr.value in RANDOM_METHODS:
+            made = _generator_of(func.value, taint)
+            if made == "random.Random":
+                return Verdict.SOURCE
+            if made is not None:
+                return Verdict.CLEAN
+        if (qual or "").startswith("hashlib.") and _clock_only(expr, imports):
+            return Verdict.SOURCE  # a digest of the clock alone
+        return None
+
+
+def _either_side(expr: cst.BinaryOperation, taint: Taint) -> Verdict | None:
+    sources = taint.spec.sources
+    for side in (expr.left, expr.right):
+        if sources.match(side, taint) is Verdict.SOURCE:
+            return Verdict.SOURCE
+    return None
+
+
+def _generator_of(receiver: cst.BaseExpression, taint: Taint) -> str | None:
+    """``random.Random(seed)`` / ``SystemRandom()`` a method's receiver holds: built in
+    place, or given to a name of the function or the module."""
+    imports = taint.ctx.imports
+    made = _generator_call(receiver, imports)
+    if made is not None or not isinstance(receiver, cst.Name):
+        return made
+    for flow in (taint.flow, taint.ctx.flow(taint.ctx.module)):
+        for value in flow.values_of(receiver.value):
+            made = _generator_call(value, imports)
+            if made is not None:
+                return made
+    return None
+
+
+# A predictable value on its way to a secret: hashing, encoding or formatting it keeps
+# it predictable; keyed hashing (``hmac``) or any other call of a library makes something
+# else (the evaluator does not enter calls it does not know).
+PREDICTABLE = Spec(
+    "predictable", sources=PredictableSources(), sanitisers=frozenset({"len", "bool"}),
+    passthrough=PASSTHROUGH | {"hex", "hexdigest", "digest", "md5", "sha1", "sha224",
+                               "sha256", "sha384", "sha512", "abs", "round", "repr", "chr",
+                               "int", "float", "zfill"},
+    guards=Guarding.NONE, across_modules=False)
+
+
+# ---------------------------------------------------------------------- credentials
+# Calls whose result is a credential: issued tokens and random secrets.
+CREDENTIAL_CALLS = frozenset({
+    "jwt.encode", "jose.jwt.encode", "authlib.jose.jwt.encode", "secrets.token_hex",
+    "secrets.token_urlsafe", "secrets.token_bytes",
+    "django.contrib.auth.tokens.default_token_generator.make_token",
+})
+# Last words (or word pairs) of names that hold a session or a credential.
+CREDENTIAL_NAME_PAIRS = frozenset({("session", "id"), ("session", "key"), ("auth", "key"),
+                                   ("api", "key"), ("access", "key"), ("login", "key")})
+CREDENTIAL_NAME_WORDS = frozenset({"jwt", "sid", "sessionid", "session", "token", "apikey",
+                                   "secret", "credentials"})
+
+
+def is_credential_name(name: str) -> bool:
+    words = name_words(name)
+    if not words or any(w in ("csrf", "xsrf") for w in words):
+        return False
+    return words[-1] in CREDENTIAL_NAME_WORDS or tuple(words[-2:]) in CREDENTIAL_NAME_PAIRS
+
+
+@dataclass(frozen=True)
+class CredentialSources(Sources):
+    """A session or credential: a JWT or random token just issued (``jwt.encode``,
+    ``secrets.token_urlsafe``, ``create_access_token(user)``), or a name, attribute, key
+    or call result named like one (``session.session_key``, ``token.key``,
+    ``user.api_token``). CSRF tokens, which pages read on purpose, are not."""
+
+    def match(self, expr: cst.BaseExpression, taint: Taint) -> Verdict | None:
+        if isinstance(expr, cst.Name):
+            return Verdict.SOURCE if is_credential_name(expr.value) else None
+        if isinstance(expr, cst.Attribute):
+            if is_credential_name(expr.attr.value) or (
+                    expr.attr.value in ("key", "id", "value", "hex") and
+                    isinstance(expr.value, cst.Name) and is_credential_name(expr.value.value)):
+                return Verdict.SOURCE  # ``token.key`` (DRF's Token model), ``session.id``
+            return Verdict.CLEAN
+        if isinstance(expr, cst.Subscript):
+            index = expr.slice[0].slice if len(expr.slice) == 1 else None
+            key = string_value(index.value) if isinstance(index, cst.Index) else None
+            if key is not None:
+                return Verdict.SOURCE if is_credential_name(key) else Verdict.CLEAN
+            return None
+        if isinstance(expr, cst.Call):
+            if taint.ctx.imports.qualname(expr.func) in CREDENTIAL_CALLS:
+                return Verdict.SOURCE
+            callee = last_name(expr.func) or ""
+            if is_credential_name(callee) and not callee.startswith(("get_csrf", "csrf")):
+                return Verdict.SOURCE  # create_access_token(user), new_session(user)
+        return None
+
+
+# A credential on its way to a cookie's value.
+CREDENTIAL = Spec("credential", sources=CredentialSources(), sanitisers=frozenset(),
+                  guards=Guarding.NONE, across_modules=False)

@@ -163,6 +163,8 @@ def route_input_params(ctx: ModuleContext, fn: cst.FunctionDef | None = None) ->
         if param.annotation is not None and _not_free_text(param.annotation.annotation):
             continue
         out.add(name)
+    if route.graphql is not None:
+        out &= route.graphql.argument_names()  # only schema-declared arguments are the client's
     # Flask converters such as ``<int:order_id>`` only ever hold numbers, as do typed
     # segments of Litestar/Falcon/Ninja paths (``{order_id:int}``).
     for converter, name in re.findall(r"<(\w+):(\w+)>", route.path or ""):
