@@ -1,5 +1,10 @@
 """BA902: an application sets no security headers anywhere (no Talisman, no
-SecurityMiddleware, no after-request hook or middleware adding them)."""
+SecurityMiddleware, no after-request hook or middleware adding them).
+
+Flask and Django apps serve pages and are reported whenever no header layer is found.
+FastAPI, Starlette and aiohttp apps are reported only when the application renders HTML
+pages (Jinja2 templates, ``HTMLResponse``, aiohttp-jinja2): the headers protect what a
+browser renders, and a JSON API's clients do not frame or sniff it."""
 
 from __future__ import annotations
 
@@ -19,6 +24,16 @@ HEADER_LIBRARIES = ("flask_talisman", "talisman", "secure", "flask_seasurf",
                     "starlette_securityheaders", "django_csp")
 SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
 FACT = "cors-headers.header-layer"
+# The application renders HTML pages for browsers (fact value: where).
+FACT_HTML_PAGES = "cors-headers.html-pages"
+ASGI_APPS = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette",
+                       "aiohttp.web.Application", "aiohttp.web_app.Application"})
+# Page renderers of FastAPI, Starlette and aiohttp.
+HTML_RENDERERS = frozenset({
+    "fastapi.templating.Jinja2Templates", "starlette.templating.Jinja2Templates",
+    "fastapi.responses.HTMLResponse", "starlette.responses.HTMLResponse",
+    "aiohttp_jinja2.template", "aiohttp_jinja2.render_template",
+    "aiohttp_jinja2.render_string", "aiohttp_jinja2.setup"})
 
 
 def _from_config(expr: cst.BaseExpression) -> bool:
@@ -45,6 +60,13 @@ class SecurityHeadersMissing(Check):
         if qual == "flask.Flask" and not self.skip:
             self.report(node, kind="flask")
             return
+        if qual in ASGI_APPS and not self.skip:
+            self.report(node, kind="pages")
+            return
+        if not self.skip and (qual in HTML_RENDERERS or any(
+                a.keyword is not None and a.keyword.value == "response_class" and
+                self.ctx.imports.qualname(a.value) in HTML_RENDERERS for a in node.args)):
+            self.ctx.add_fact(FACT_HTML_PAGES, self.ctx.path)
         # response.headers.setdefault("X-Frame-Options", "DENY") / headers.update({...})
         if isinstance(node.func, cst.Attribute) and node.func.attr.value in (
                 "setdefault", "update", "add", "set") and \
@@ -106,6 +128,8 @@ class SecurityHeadersMissing(Check):
         layers = set(project.values(FACT))
         if candidate.data.get("kind") == "django":
             return None if "django" in layers or "library" in layers else candidate
+        if candidate.data.get("kind") == "pages" and not any(project.values(FACT_HTML_PAGES)):
+            return None  # a JSON API: no page for a browser to frame or sniff
         return None if layers else candidate
 
 
