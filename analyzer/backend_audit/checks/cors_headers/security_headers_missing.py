@@ -64,8 +64,8 @@ class SecurityHeadersMissing(Check):
             self.report(node, kind="pages")
             return
         if not self.skip and (qual in HTML_RENDERERS or any(
-                a.keyword is not None and a.keyword.value == "response_class" and
-                self.ctx.imports.qualname(a.value) in HTML_RENDERERS for a in node.args)):
+                a.keyword is not None and _html_keyword(a, self.ctx.imports.qualname)
+                for a in node.args)):
             self.ctx.add_fact(FACT_HTML_PAGES, self.ctx.path)
         # response.headers.setdefault("X-Frame-Options", "DENY") / headers.update({...})
         if isinstance(node.func, cst.Attribute) and node.func.attr.value in (
@@ -131,6 +131,17 @@ class SecurityHeadersMissing(Check):
         if candidate.data.get("kind") == "pages" and not any(project.values(FACT_HTML_PAGES)):
             return None  # a JSON API: no page for a browser to frame or sniff
         return None if layers else candidate
+
+
+def _html_keyword(arg: cst.Arg, qualname) -> bool:
+    """``response_class=HTMLResponse``, ``content_type="text/html"`` (aiohttp),
+    ``media_type="text/html"`` (Starlette)."""
+    key = arg.keyword.value if arg.keyword is not None else ""
+    if key == "response_class":
+        return qualname(arg.value) in HTML_RENDERERS
+    if key in ("content_type", "media_type"):
+        return (string_value(arg.value) or "").startswith("text/html")
+    return False
 
 
 def _uses_header_library(packages: set[str]) -> bool:
