@@ -319,3 +319,52 @@ def test_a_project_view_is_a_server_its_class_describes() -> None:
                                "nautobot.core.views.CustomGraphQLView")
     assert not servers.names_class("core.views.CustomGraphQLView", "other.CustomGraphQLView")
     assert _server("from .views import ReportView\nReportView.as_view()") is None
+
+
+@pytest.mark.parametrize(("source", "protected"), [
+    ("class V(LoginRequiredMixin, GraphQLView): pass", True),
+    ("@method_decorator(login_required, name='dispatch')\nclass V(GraphQLView): pass", True),
+    ("class V(GraphQLView, APIView):\n    permission_classes = [IsAuthenticated]", True),
+    ("class V(GraphQLView, APIView):\n    permission_classes = [AllowAny]", False),
+    # strawberry's get_context refusing anonymous callers runs before every operation
+    ("class V(GraphQLView):\n    def get_context(self, request, response):\n"
+     "        if not request.user.is_authenticated:\n            raise PermissionDenied()\n"
+     "        return {'request': request}", True),
+    # a context that only carries the user along refuses nobody
+    ("class V(GraphQLView):\n    def get_context(self, request, response):\n"
+     "        return {'request': request, 'user': request.user}", False),
+    ("class V(GraphQLView):\n    @classmethod\n    def as_view(cls, **kw):\n"
+     "        view = super().as_view(**kw)\n"
+     "        view = authentication_classes([TokenAuthentication])(view)\n"
+     "        return api_view(['POST'])(view)", False),
+    ("class V(GraphQLView):\n    @classmethod\n    def as_view(cls, **kw):\n"
+     "        return permission_classes((IsAuthenticated,))(super().as_view(**kw))", True),
+])
+def test_a_server_class_only_signed_in_callers_reach(source: str, protected: bool) -> None:
+    module = cst.parse_module(source)
+    cls = next(s for s in module.body if isinstance(s, cst.ClassDef))
+    assert servers.class_protected(cls, module) is protected
+
+
+def test_the_graphql_of_an_application_is_signed_in_only_when_every_server_is() -> None:
+    from backend_audit.appmodel.collectors.graphql import (
+        FACT_GRAPHQL_SERVER,
+        FACT_GRAPHQL_VIEW_CLASS,
+        served_to_signed_in_only,
+    )
+    from backend_audit.appmodel.project import ProjectFacts
+    from backend_audit.config import Config
+
+    project = ProjectFacts(Config())
+    assert not served_to_signed_in_only(project)  # served nowhere in view: nothing known
+    project.add(FACT_GRAPHQL_SERVER, "api/urls.py", "api.urls",
+                {"library": "strawberry", "view": None, "protected": True})
+    assert served_to_signed_in_only(project)
+    project.add(FACT_GRAPHQL_SERVER, "api/urls.py", "api.urls",
+                {"library": None, "view": ".views.PrivateView", "protected": False})
+    project.add(FACT_GRAPHQL_VIEW_CLASS, "api/views.py", "api.views",
+                {"name": "api.views.PrivateView", "library": "graphene", "protected": True})
+    assert served_to_signed_in_only(project)  # the class it serves is protected
+    project.add(FACT_GRAPHQL_SERVER, "public/urls.py", "public.urls",
+                {"library": "ariadne", "view": None, "protected": False})
+    assert not served_to_signed_in_only(project)

@@ -35,3 +35,19 @@ def test_models_created_by_a_handler() -> None:
     # built but never stored, or a constant-like name: nothing is created
     assert _created("def f():\n    p = Preview(body=b)\n    return p.render()\n") == set()
     assert _created("def f():\n    HTTP_OK.create()\n") == set()
+
+
+BOARD = Path(__file__).parent / "fixtures" / "pagination" / "django_task_board"
+
+
+def test_modelform_saves_and_own_rows_weigh_a_rendered_queryset() -> None:
+    """A table grown by a ModelForm's save() in a client's route counts as growing; rows
+    scoped to the requesting user alone are doubted once, one parent's children twice."""
+    report = scan([BOARD], Config(min_confidence="low"), ScanOptions(select=("BA501",), jobs=1))
+    by_route = {f.message.split("'")[1]: str(f.confidence) for f in report.findings}
+    assert by_route == {"my_cards": "medium", "members": "medium",
+                        "board_cards": "low", "stickers": "low"}
+
+
+def test_create_user_creates_a_row() -> None:
+    assert _created("def f():\n    User.objects.create_user(name, mail, pw)\n") == {"User"}

@@ -29,12 +29,14 @@ def _line(fixture: str, text: str) -> int:
 
 
 @pytest.mark.parametrize(("text", "confidence"), [
-    ("hmac.new(secret.encode(), msg=body, digestmod=hashlib.sha1)", "medium"),
+    # HMAC-SHA1 is deprecated, not forgeable; HMAC-MD5 is for nothing new (RFC 6151)
+    ("hmac.new(secret.encode(), msg=body, digestmod=hashlib.sha1)", "low"),
     ('hmac.new(key, body, "md5")', "medium"),
     # the other party fixes the algorithm: GitHub's legacy header, RFC 6238 codes
     ('expected = "sha1=" + hmac.new(secret, request.body', "low"),
     ("digest = hmac.new(key, counter.to_bytes(8", "low"),
-    ("md5(f\"{settings.SECRET_KEY}:{user_id}\"", "high"),
+    ("md5(f\"{settings.SECRET_KEY}:{user_id}\"", "medium"),  # the secret first: extensible
+    ("sha1(f\"{user.id}:{user.email}:{settings.SECRET_KEY}\"", "low"),  # the secret last
 ])
 def test_weak_signature_confidence(tmp_path: Path, text: str, confidence: str) -> None:
     fixture = "auth/webhook_signatures.py"

@@ -322,6 +322,13 @@ _REFUSES = re.compile(r"HTTP_40[13]_|status_code\s*=\s*40[13]\b|HTTPException\(\
                       re.IGNORECASE)
 
 
+def refuses_caller(code: str) -> bool:
+    """Does this code turn an unauthenticated caller away (answers 401/403, raises
+    ``PermissionDenied``/``NotAuthenticated``, or raises after reading who is signed in)?"""
+    return bool(_REFUSES.search(code) or
+                re.search(r"\braise\b", code) and MANUAL_AUTH.search(code))
+
+
 def dependency_targets(expr: cst.BaseExpression | None, ctx: ModuleContext,
                        aliases: dict[str, cst.BaseExpression]) -> list[str]:
     """Qualified names of what ``Depends(...)``/``Annotated[..., Depends(...)]`` in

@@ -28,7 +28,12 @@ from enum import Enum
 
 import libcst as cst
 
-from backend_audit.appmodel.auth import AUTH_MIXIN
+from backend_audit.appmodel.auth import (
+    AUTH_DECORATOR,
+    AUTH_MIXIN,
+    dependency_authenticates,
+    refuses_caller,
+)
 from backend_audit.appmodel.imports import ImportMap
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
 
@@ -206,10 +211,91 @@ def admin_path(path: str) -> bool:
     return bool(ADMIN_DIRS & set(path.split("/")[:-1]))
 
 
-def class_protected(node: cst.ClassDef) -> bool:
-    """A server subclass that only signed-in users reach (``LoginRequiredMixin``...)."""
-    return any(AUTH_MIXIN.search((dotted_name(b.value) or "").rsplit(".", 1)[-1])
-               for b in node.bases)
+# Methods of a server subclass that run before every operation it answers: refusing the
+# caller there refuses every query and mutation.
+GATE_METHODS = frozenset({"dispatch", "get_context", "get_root_value", "execute_operation",
+                          "execute_graphql_request", "get_response", "process_request"})
+
+
+def _refusing_names(names: list[str]) -> bool:
+    short = [n.rsplit(".", 1)[-1] for n in names if n]
+    return bool(short) and not all(n == "AllowAny" for n in short)
+
+
+def class_protected(node: cst.ClassDef, module: cst.Module | None = None) -> bool:
+    """A server subclass that only signed-in users reach: an auth mixin
+    (``LoginRequiredMixin``), ``@method_decorator(login_required, name="dispatch")``, DRF
+    ``permission_classes`` (a graphene view mixed with ``APIView``), or a method run for
+    every operation (``dispatch``, strawberry's ``get_context``) refusing anonymous
+    callers."""
+    if any(AUTH_MIXIN.search((dotted_name(b.value) or "").rsplit(".", 1)[-1])
+           for b in node.bases):
+        return True
+    for dec in node.decorators:
+        call = dec.decorator
+        parts = [call.func, *(a.value for a in call.args)] if isinstance(call, cst.Call) \
+            else [call]
+        if any(AUTH_DECORATOR.search(last_name(p) or "") for p in parts):
+            return True
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign) and any(
+                        isinstance(t.target, cst.Name) and
+                        t.target.value == "permission_classes" for t in small.targets) and \
+                        isinstance(small.value, (cst.List, cst.Tuple)) and _refusing_names(
+                            [dotted_name(e.value) or "" for e in small.value.elements]):
+                    return True
+        elif isinstance(stmt, cst.FunctionDef) and stmt.name.value in GATE_METHODS and \
+                module is not None and refuses_caller(module.code_for_node(stmt.body)):
+            return True
+        elif isinstance(stmt, cst.FunctionDef) and stmt.name.value == "as_view" and \
+                _wraps_with_auth(stmt):
+            return True
+    return False
+
+
+def _wraps_with_auth(fn: cst.FunctionDef) -> bool:
+    """An ``as_view`` override wrapping the view it builds in a refusing wrapper:
+    ``view = permission_classes((IsAuthenticated,))(view)`` (graphene-django's recipe for
+    DRF authentication), ``return login_required(view)``."""
+    found = False
+
+    class _Find(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            nonlocal found
+            name = last_name(node.func) or ""
+            if name == "permission_classes":
+                found = found or any(_refusing_names(
+                    [dotted_name(e.value) or "" for e in a.value.elements]
+                    if isinstance(a.value, (cst.List, cst.Tuple)) else
+                    [dotted_name(a.value) or ""]) for a in node.args)
+            elif AUTH_DECORATOR.search(name) and "authentication" not in name:
+                found = True
+
+    fn.body.visit(_Find())
+    return found
+
+
+def call_protected(call: cst.Call, ctx) -> bool:
+    """A server call that refuses anonymous callers itself: FastAPI's
+    ``GraphQLRouter(schema, dependencies=[Depends(current_user)])``, or a
+    ``context_getter=`` built from an authenticating dependency or refusing the caller."""
+    deps = get_arg(call, "dependencies")
+    if deps is not None and dependency_authenticates(deps.value, ctx, {}):
+        return True
+    getter = get_arg(call, "context_getter") or get_arg(call, "get_context")
+    if getter is None or not isinstance(getter.value, cst.Name):
+        return False
+    for stmt in ctx.module.body:
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == getter.value.value:
+            params = [*stmt.params.params, *stmt.params.kwonly_params]
+            return any(p.default is not None and dependency_authenticates(p.default, ctx, {})
+                       or p.annotation is not None and dependency_authenticates(
+                           p.annotation.annotation, ctx, {}) for p in params) or \
+                refuses_caller(ctx.module.code_for_node(stmt.body))
+    return False
 
 
 def error_formatter_param(fn: cst.FunctionDef, owner: cst.ClassDef | None,

@@ -16,9 +16,14 @@ from backend_audit.appmodel.names import dotted_name, last_name
 
 # Fact ``model.created``: {"model": class name, "admin": bool} for a model that a
 # state-changing route creates in its own body (``admin``: only administrators reach it).
+# The class name may be a Django ModelForm's (``form = SignupForm(request.POST)`` then
+# ``form.save()``): ``model.form`` facts say which model the form saves.
 FACT_MODEL_CREATED = "model.created"
+# Fact ``model.form``: {"form": class name, "model": class name} for a Django ModelForm
+# whose ``Meta.model`` names the model it saves.
+FACT_MODEL_FORM = "model.form"
 _CREATE_METHODS = frozenset({"create", "get_or_create", "update_or_create", "bulk_create",
-                             "create_one", "insert"})
+                             "create_one", "insert", "create_user"})
 _PERSIST_METHODS = frozenset({"add", "add_all", "save", "merge", "insert_one", "persist"})
 
 
@@ -87,12 +92,33 @@ def growth(model: str | None, project) -> str | None:
         return None
     index = project.memo.get(FACT_MODEL_CREATED)
     if index is None:
+        forms: dict[str, set[str]] = {}
+        for fact in project.values(FACT_MODEL_FORM):
+            forms.setdefault(fact["form"], set()).add(fact["model"])
         index = {}
         for fact in project.values(FACT_MODEL_CREATED):
-            admin = index.get(fact["model"], True)
-            index[fact["model"]] = admin and bool(fact["admin"])
+            for created in forms.get(fact["model"], set()) | {fact["model"]}:
+                admin = index.get(created, True)
+                index[created] = admin and bool(fact["admin"])
         project.memo[FACT_MODEL_CREATED] = index
     short = model.split(".")[-1]
     if short not in index:
         return None
     return "admin" if index[short] else "client"
+
+
+def model_form_model(cls: cst.ClassDef) -> str | None:
+    """The model a Django ModelForm saves: ``class Meta: model = User`` in a class deriving
+    from ``ModelForm`` (or a project form whose name ends so)."""
+    if not any((last_name(base.value) or "").endswith("ModelForm") for base in cls.bases):
+        return None
+    for stmt in cls.body.body:
+        if isinstance(stmt, cst.ClassDef) and stmt.name.value == "Meta":
+            for line in stmt.body.body:
+                if not isinstance(line, cst.SimpleStatementLine):
+                    continue
+                for small in line.body:
+                    if isinstance(small, cst.Assign) and any(
+                            dotted_name(t.target) == "model" for t in small.targets):
+                        return _model_name(small.value)
+    return None

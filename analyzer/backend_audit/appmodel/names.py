@@ -64,6 +64,19 @@ def int_value(node: cst.BaseExpression | None) -> int | None:
     return None
 
 
+def target_name(target: cst.BaseExpression) -> str | None:
+    """The name an assignment target stores under: ``token``, ``user.token``,
+    ``data["token"]``."""
+    if isinstance(target, cst.Name):
+        return target.value
+    if isinstance(target, cst.Attribute):
+        return target.attr.value
+    if isinstance(target, cst.Subscript) and len(target.slice) == 1 and \
+            isinstance(target.slice[0].slice, cst.Index):
+        return string_value(target.slice[0].slice.value)
+    return None
+
+
 def get_arg(call: cst.Call, keyword: str | None = None,
             position: int | None = None) -> cst.Arg | None:
     """The argument passed by keyword, or else at a positional index."""

@@ -64,7 +64,7 @@ NON_ROW_METHODS = frozenset({
     "update", "delete", "bulk_create", "bulk_update", "insert", "insert_one", "insert_many",
     "update_one", "update_many", "delete_one", "delete_many", "replace_one", "create", "save",
     "get_or_create", "update_or_create", "explain", "add", "merge", "commit", "flush",
-    "drop", "create_index", "bulk_write", "watch", "rename",
+    "drop", "create_index", "bulk_write", "watch", "rename", "create_user", "create_superuser",
 })
 # Methods that only shape rows already selected: the query itself is where they came from.
 SHAPING_METHODS = frozenset({"scalars", "all", "unique", "mappings", "tuples", "fetchall",
@@ -80,6 +80,9 @@ QUERY_WORDS = frozenset({
     "query", "objects", "queryset", "select", "get_queryset", "filter_queryset", "raw",
     "find", "find_all", "fetchall", "fetchmany", "fetchone",
 }) | EXEC_METHODS | RELATED_QUERY_METHODS
+# The user a request is made by, as the frameworks and their extensions name it.
+REQUEST_USERS = frozenset({"request.user", "self.request.user", "current_user", "g.user",
+                           "info.context.user", "info.context.request.user"})
 # Columns that identify one row whatever the model.
 UNIQUE_COLUMNS = frozenset({"id", "pk", "_id", "uuid", "slug", "email", "username"})
 # Enumeration-like reference tables: small by nature, listed whole in dropdowns.
@@ -158,6 +161,7 @@ class Query:
     valued: bool = False  # Django ``values(...)``: a following ``annotate`` groups by them
     applied: bool = False  # a "via" whose result got ``.all()``/``.filter()`` here
     collection: bool = False  # a Mongo collection object: rows only once find() runs
+    owned: bool = False  # ``filtered`` only by the requesting user: that user's own rows
 
     def bound(self) -> Query:
         return replace(self, bounded=True)
@@ -525,7 +529,8 @@ class QueryAnalyzer:
         if method in RELATED_QUERY_METHODS and isinstance(recv, cst.Attribute) and \
                 self._one_row(recv.value, scope, seen):
             return Query("django" if "django" in self.ctx.frameworks else "sqlalchemy", False,
-                         model=recv.attr.value, filtered=True)
+                         model=recv.attr.value, filtered=True,
+                         owned=self._requesting_user(recv.value, scope))
         if method == "query" and call.args and self._modelish(call.args[0].value):
             first = call.args[0].value
             model = _capitalised(first) or _capitalised(getattr(first, "value", None))
@@ -608,7 +613,7 @@ class QueryAnalyzer:
             query = sql_query(text) if text is not None else None
             return replace(query, model=inner.model) if query is not None else None
         if method in FILTER_METHODS:
-            return self._filtered(inner, method, call)
+            return self._filtered(inner, method, call, scope)
         # A grouped aggregate returns one row per group (per month, per status): a
         # reviewer reads it as a report, not as a listing of the table.
         if method == "group_by" or (method == "annotate" and inner.valued):
@@ -619,11 +624,15 @@ class QueryAnalyzer:
             return inner
         return None  # some attribute of one row (row.to_dict(), row.save())
 
-    def _filtered(self, query: Query, method: str, call: cst.Call) -> Query:
+    def _filtered(self, query: Query, method: str, call: cst.Call,
+                  scope: Scope | None = None) -> Query:
         """Apply filter arguments: one row when a unique column is compared for equality.
 
         A query scoped to a request value (``owner_id=user.id``) is marked ``filtered``:
         still unbounded, but usually smaller, so findings on it get a lower confidence.
+        It is ``owned`` while every such value is the requesting user: one user's own
+        rows (orders, tasks, messages) grow with that user's use, unlike the children
+        of one parent object.
         """
         columns: list[tuple[str, bool, cst.BaseExpression | None]] = []  # column, eq, value
         for arg in call.args:
@@ -650,9 +659,25 @@ class QueryAnalyzer:
         if any(eq and col in UNIQUE_COLUMNS for col, eq, _ in columns):
             return query.bound()
         eq = tuple(col for col, is_eq, _ in columns if is_eq and col)
-        scoped = any(is_eq and v is not None and not is_literal(v) for _, is_eq, v in columns)
-        return replace(query, filtered=query.filtered or scoped,
-                       eq_columns=query.eq_columns + eq)
+        values = [v for _, is_eq, v in columns if is_eq and v is not None and not is_literal(v)]
+        if not values:
+            return replace(query, eq_columns=query.eq_columns + eq)
+        owned = (query.owned or not query.filtered) and scope is not None and all(
+            self._requesting_user(v, scope) for v in values)
+        return replace(query, filtered=True, owned=owned, eq_columns=query.eq_columns + eq)
+
+    def _requesting_user(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
+        """``request.user``, ``current_user.id``, or a local name holding one of them."""
+        if isinstance(expr, cst.Attribute) and expr.attr.value in ("id", "pk"):
+            expr = expr.value
+        name = dotted_name(expr)
+        if name in REQUEST_USERS:
+            return True
+        if isinstance(expr, cst.Name) and depth < MAX_CALLS and name not in scope.bindings:
+            values = scope.flow.values_of(expr.value)
+            return bool(values) and all(self._requesting_user(v, scope, depth + 1)
+                                        for v in values)
+        return False
 
     def _select(self, call: cst.Call) -> Query:
         if not call.args:

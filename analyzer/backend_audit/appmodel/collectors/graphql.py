@@ -7,8 +7,11 @@ Facts:
   ``graphene.Schema(...)``, ariadne's ``make_executable_schema``; ariadne's mutations live
   in SDL text, so its schemas count as mutating). A schema without mutations only reads:
   a cross-site request to it changes nothing.
-- ``graphql-server``: ``{"library", "view"}`` for every call that serves a schema (see
-  ``appmodel.graphql_servers``), outside tests.
+- ``graphql-server``: ``{"library", "view", "protected"}`` for every call that serves a
+  schema (see ``appmodel.graphql_servers``), outside tests; ``protected`` when only
+  signed-in callers reach it (``login_required(GraphQLView.as_view(...))`` in a URLconf or
+  a Flask ``view_func=``, ``GraphQLRouter(schema, dependencies=[Depends(auth)])``, a
+  ``context_getter`` that authenticates). Read with ``served_to_signed_in_only``.
 - ``graphql-view-class``: ``{"name", "library", "ide", "batch", "protected"}`` for a
   project class deriving from a library's view (``class MyView(LoginRequiredMixin,
   GraphQLView): graphiql = True``), so a module that serves ``MyView.as_view()`` knows
@@ -23,8 +26,10 @@ from __future__ import annotations
 import libcst as cst
 
 from backend_audit.appmodel import graphql_servers as servers
+from backend_audit.appmodel.auth import is_auth_name
 from backend_audit.appmodel.dev_scope import is_dev_only
-from backend_audit.appmodel.names import get_arg
+from backend_audit.appmodel.names import dotted_name, get_arg
+from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.visitor import Collector
 
 FACT_GRAPHQL_SCHEMA = "graphql-schema"
@@ -37,7 +42,15 @@ FACT_GRAPHQL_INTROSPECTION_OFF = "graphql-introspection-off"
 class GraphqlFacts(Collector):
     words = ("strawberry", "graphene", "ariadne", "graphql", "GraphQL")
 
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        # calls inside an auth wrapper (``login_required(csrf_exempt(View.as_view()))``)
+        self._signed_in: set[int] = set()
+
     def visit_Call(self, node: cst.Call) -> None:
+        wrapper = dotted_name(node.func)
+        if id(node) in self._signed_in or wrapper and is_auth_name(wrapper, self.ctx):
+            self._signed_in.update(id(a.value) for a in node.args)
         library = servers.SCHEMA_BUILDERS.get(self.ctx.imports.qualname(node.func) or "")
         if library is not None:
             mutation = library == "ariadne" or get_arg(node, "mutation") is not None or \
@@ -48,8 +61,10 @@ class GraphqlFacts(Collector):
             return
         server = servers.server_call(node, self.ctx.imports)
         if server is not None:
-            self.ctx.add_fact(FACT_GRAPHQL_SERVER, {"library": server.library,
-                                                    "view": server.view})
+            self.ctx.add_fact(FACT_GRAPHQL_SERVER, {
+                "library": server.library, "view": server.view,
+                "protected": id(node) in self._signed_in or
+                servers.call_protected(node, self.ctx)})
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         library = servers.server_class(node, self.ctx.imports)
@@ -60,7 +75,7 @@ class GraphqlFacts(Collector):
         self.ctx.add_fact(FACT_GRAPHQL_VIEW_CLASS, {
             "name": f"{module}.{node.name.value}" if module else node.name.value,
             "library": library, "ide": ide.value if ide is not None else None,
-            "batch": batch, "protected": servers.class_protected(node)})
+            "batch": batch, "protected": servers.class_protected(node, self.ctx.module)})
 
     def visit_Name(self, node: cst.Name) -> None:
         if self._graphql_module():
@@ -89,3 +104,18 @@ class GraphqlFacts(Collector):
         elif servers.INTROSPECTION_OFF.search(name):
             self.ctx.add_fact(FACT_GRAPHQL_INTROSPECTION_OFF, {"name": name})
 
+
+
+def served_to_signed_in_only(project: ProjectFacts) -> bool:
+    """Does only a signed-in caller reach the application's GraphQL? Every server of it
+    is protected, itself or by the project view class it serves; then every resolver
+    answers authenticated requests, whatever the resolver checks itself."""
+    classes = [f.value for f in project.get(FACT_GRAPHQL_VIEW_CLASS)]
+    found = False
+    for server in project.values(FACT_GRAPHQL_SERVER):
+        found = True
+        view = server.get("view")
+        if not server.get("protected") and not (view and any(
+                c.get("protected") and servers.names_class(c["name"], view) for c in classes)):
+            return False
+    return found

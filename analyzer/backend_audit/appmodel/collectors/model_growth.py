@@ -1,11 +1,17 @@
-"""Records the models each state-changing route creates (fact ``model.created``)."""
+"""Records the models each state-changing route creates (fact ``model.created``) and the
+model each Django ModelForm saves (fact ``model.form``)."""
 
 from __future__ import annotations
 
 import libcst as cst
 
 from backend_audit.appmodel.auth import admin_only, effectively_mutating
-from backend_audit.appmodel.model_growth import FACT_MODEL_CREATED, models_created
+from backend_audit.appmodel.model_growth import (
+    FACT_MODEL_CREATED,
+    FACT_MODEL_FORM,
+    model_form_model,
+    models_created,
+)
 from backend_audit.visitor import Collector
 
 
@@ -13,8 +19,13 @@ class ModelGrowthFacts(Collector):
     requires_frameworks = frozenset({"flask", "fastapi", "django", "drf", "starlette",
                                      "aiohttp", "quart", "sanic", "litestar", "ninja",
                                      "bottle", "falcon", "pyramid", "tornado"})
-    words = ("create", ".add(", ".add_all(", ".save(", "insert", ".merge(")
+    words = ("create", ".add(", ".add_all(", ".save(", "insert", ".merge(", "ModelForm")
     skips_migrations = True
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        model = model_form_model(node)
+        if model is not None:
+            self.ctx.add_fact(FACT_MODEL_FORM, {"form": node.name.value, "model": model})
 
     def leave_Module(self, original_node: cst.Module) -> None:
         for route in self.ctx.routes.routes:

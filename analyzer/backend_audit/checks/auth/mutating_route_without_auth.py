@@ -17,6 +17,8 @@ from backend_audit.appmodel.auth import (
     parameter_dependencies,
 )
 from backend_audit.appmodel.collectors.apps import FACT_AUTH_MIDDLEWARE
+from backend_audit.appmodel.collectors.graphql import served_to_signed_in_only
+from backend_audit.appmodel.graphql import LIBRARIES as GRAPHQL_LIBRARIES
 from backend_audit.appmodel.names import decorator_call, dotted_name, get_arg, last_name
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.appmodel.routes import DRF_GENERIC_METHODS, MUTATING, Route
@@ -129,6 +131,8 @@ class MutatingRouteWithoutAuth(Check):
         if siblings is not None and not dependencies_authenticate(siblings, project):
             return None  # no sibling authenticates either: nothing says this one should
         framework = candidate.data.get("framework")
+        if framework in GRAPHQL_LIBRARIES and served_to_signed_in_only(project):
+            return None  # the GraphQL endpoint itself answers signed-in callers only
         if framework in ("django", "drf"):
             if not candidate.data.get("login_not_required") and _login_required_site(project):
                 return None  # Django's LoginRequiredMiddleware (5.1) or a custom one

@@ -67,7 +67,10 @@ class SignatureWithWeakHash(Check):
             algo = self._weak_digest(arg.value) if arg is not None else None
             if algo is not None:
                 dictated = self._dictated()
-                self.report(node, confidence="low" if dictated else "medium", message=(
+                # HMAC-SHA1 is no forgeable MAC today, only a deprecated one; HMAC-MD5
+                # is not to be used in anything new (RFC 6151)
+                confidence = "medium" if algo == "md5" and not dictated else "low"
+                self.report(node, confidence=confidence, message=(
                     f"HMAC with {algo.upper()}: "
                     + ("the other party's protocol fixes the algorithm; prefer its "
                        "SHA-256 variant where it offers one." if dictated else
@@ -79,10 +82,16 @@ class SignatureWithWeakHash(Check):
                 data = get_arg(node, "data", 1)
             else:
                 data = get_arg(node, "data", 0) or get_arg(node, "string")
-            if algo in MERKLE_DAMGARD and data is not None and self._keyed(data.value):
-                self.report(node, confidence="high", message=(
-                    f"A secret is hashed together with the message ({algo}(secret + msg)) "
-                    "to sign it: open to length extension and forgery; use "
+            keyed = self._keyed(data.value) if algo in MERKLE_DAMGARD and data is not None \
+                and self.ctx.current_function is not None else None
+            if keyed is not None:
+                # a secret first lets anyone extend the message; a secret last leaves
+                # collisions of the digest, and may be no signature at all
+                shape, weakness = ("secret + msg", "length extension") if keyed else \
+                    ("msg + secret", "collisions of the digest")
+                self.report(node, confidence="medium" if keyed else "low", message=(
+                    f"A secret is hashed together with the message ({algo}({shape})) to "
+                    f"sign it, a MAC open to {weakness}; use "
                     "hmac.new(secret, msg, hashlib.sha256)."))
 
     # ------------------------------------------------------------------ hmac
@@ -127,12 +136,15 @@ class SignatureWithWeakHash(Check):
                     _INCOMING.search(text))
 
     # ------------------------------------------------------------------ secret + message
-    def _keyed(self, data: cst.BaseExpression) -> bool:
-        """Is the hashed text a secret key together with something else?"""
-        parts = self._parts(data, 0)
+    def _keyed(self, data: cst.BaseExpression) -> bool | None:
+        """Is the hashed text a secret key together with something else? True when the
+        key comes first, False when it comes later, None when there is no key or
+        nothing else."""
+        parts = [p for p in self._parts(data, 0) if not is_literal(p)]
         keys = [p for p in parts if _names_a_key(p)]
-        others = [p for p in parts if not is_literal(p) and not _names_a_key(p)]
-        return bool(keys) and bool(others)
+        if not keys or len(keys) == len(parts):
+            return None
+        return _names_a_key(parts[0])
 
     def _parts(self, expr: cst.BaseExpression, depth: int) -> list[cst.BaseExpression]:
         while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \

@@ -7,7 +7,7 @@ import re
 
 import libcst as cst
 
-from backend_audit.appmodel.names import get_arg, name_words, string_value
+from backend_audit.appmodel.names import get_arg, name_words, string_value, target_name
 from backend_audit.flow.sinks import MAKER_VERBS, SECRET_QUALIFIERS, SECRET_VALUE_WORDS
 from backend_audit.flow.specs import PREDICTABLE
 from backend_audit.flow.taint import Taint
@@ -39,17 +39,6 @@ def makes_a_secret(function: str) -> bool:
         len(words) == 2 and words[0] in MAKER_VERBS and words[1] == "code")
 
 
-def _target_name(target: cst.BaseExpression) -> str | None:
-    if isinstance(target, cst.Name):
-        return target.value
-    if isinstance(target, cst.Attribute):
-        return target.attr.value
-    if isinstance(target, cst.Subscript) and len(target.slice) == 1 and \
-            isinstance(target.slice[0].slice, cst.Index):
-        return string_value(target.slice[0].slice.value)
-    return None
-
-
 class TokenFromPredictableRandom(Check):
     rule_id = "BA607"
     skips_migrations = True
@@ -62,13 +51,13 @@ class TokenFromPredictableRandom(Check):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         if node.name.value.endswith(("Factory", "Fixture", "Seeder")) or any(
-                (name := _target_name(b.value)) and name.endswith("Factory")
+                (name := target_name(b.value)) and name.endswith("Factory")
                 for b in node.bases):
             self.factories += 1
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         if original_node.name.value.endswith(("Factory", "Fixture", "Seeder")) or any(
-                (name := _target_name(b.value)) and name.endswith("Factory")
+                (name := target_name(b.value)) and name.endswith("Factory")
                 for b in original_node.bases):
             self.factories -= 1
 
@@ -92,13 +81,13 @@ class TokenFromPredictableRandom(Check):
     # ------------------------------------------------------------------ destinations
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
-            name = _target_name(target.target)
+            name = target_name(target.target)
             if name and names_a_secret(name):
                 self._check(node.value, f"`{name}`")
                 return
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        name = _target_name(node.target)
+        name = target_name(node.target)
         if name and names_a_secret(name):
             self._check(node.value, f"`{name}`")
 

@@ -29,6 +29,9 @@ _NOT_CREDENTIAL = re.compile(
     r"sidebar|timezone|\btz\b|currency|expir|last_|seen|count")
 
 
+_ANTI_FORGERY = re.compile(r"(?i)csrf|xsrf")
+
+
 class CredentialCookieWithoutFlags(Check):
     rule_id = "BA904"
 
@@ -52,7 +55,11 @@ class CredentialCookieWithoutFlags(Check):
         if not missing:
             return
         key = get_arg(node, "key", 0)
-        name = string_value(key.value) if key is not None else None
+        name = self._cookie_name(key.value) if key is not None else None
+        fn = self.ctx.current_function
+        if key is not None and _ANTI_FORGERY.search(self.ctx.module.code_for_node(key.value)) \
+                or fn is not None and _ANTI_FORGERY.search(fn.name.value):
+            return  # ``CSRF_COOKIE_NAME``, a CSRF middleware: pages read it on purpose
         value = get_arg(node, "value", 1)
         if value is None or _constant(value.value):
             return  # a constant, or deleting the cookie (``set_cookie("sid", "")``)
@@ -60,8 +67,8 @@ class CredentialCookieWithoutFlags(Check):
             return
         named = name is not None and bool(_CREDENTIAL_COOKIE.search(name))
         source = Taint(self.ctx, CREDENTIAL, params=()).source(value.value)
-        carried = source is not None and not re.search(
-            r"(?i)csrf|xsrf", self.ctx.module.code_for_node(source))
+        carried = source is not None and not _ANTI_FORGERY.search(
+            self.ctx.module.code_for_node(source))
         if not named and not carried:
             return
         what = f"`{name}`" if name else "A"
@@ -74,6 +81,17 @@ class CredentialCookieWithoutFlags(Check):
         confidence = None if named and carried else "medium"
         data = {} if self.ctx.frameworks & INSECURE_DEFAULTS else {"needs_framework": True}
         self.report(node, message=message, confidence=confidence, **data)
+
+    def _cookie_name(self, expr: cst.BaseExpression) -> str | None:
+        """The cookie's name: a literal, or a constant of the function or module."""
+        text = string_value(expr)
+        if text is not None or not isinstance(expr, cst.Name):
+            return text
+        for flow in (self.ctx.flow(), self.ctx.flow(self.ctx.module)):
+            values = flow.values_of(expr.value)
+            if len(values) == 1:
+                return string_value(values[0])
+        return None
 
     @classmethod
     def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:

@@ -161,6 +161,67 @@ def _swallow_kind(body: cst.BaseSuite) -> str | None:
     return kind
 
 
+def _answers_blindly(body: cst.BaseSuite) -> bool:
+    """A fixed answer and nothing else: simple statements that return a value (a canned
+    response, an error text) or assign defaults, with no raise and no call outside the
+    returned value, so nothing records what went wrong."""
+    statements = body.body if isinstance(body, cst.IndentedBlock) else [body]
+    answered = False
+    for stmt in statements:
+        if not isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            return False
+        for small in stmt.body:
+            if isinstance(small, cst.Return):
+                answered = True
+            elif isinstance(small, (cst.Assign, cst.AnnAssign)):
+                if small.value is None or not _is_default_value(small.value):
+                    return False
+            elif not isinstance(small, cst.Pass):
+                return False
+    return answered
+
+
+def _returns_exception(handler: cst.ExceptHandler) -> bool:
+    """``except Exception as e: return e``: the error object handed back as a result."""
+    body = handler.body
+    if handler.name is None or not isinstance(handler.name.name, cst.Name) or \
+            not isinstance(body, cst.IndentedBlock) or len(body.body) != 1:
+        return False
+    stmt = body.body[0]
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return False
+    ret = stmt.body[0]
+    return isinstance(ret, cst.Return) and isinstance(ret.value, cst.Name) and \
+        ret.value.value == handler.name.name.value
+
+
+def _status_results(function: cst.FunctionDef, handler: cst.ExceptHandler) -> bool:
+    """Does the function otherwise return only flags (``return True``)? Then an exception
+    object in their place is a result-or-error protocol its callers test with
+    isinstance()."""
+    own = set(map(id, _returns_in(handler.body)))
+    returns = [r for r in _returns_in(function.body) if r.value is not None and id(r) not in own]
+    return bool(returns) and all(isinstance(r.value, cst.Name) and
+                                 r.value.value in ("True", "False", "None") for r in returns)
+
+
+def _returns_in(node: cst.CSTNode) -> list[cst.Return]:
+    found: list[cst.Return] = []
+
+    class _Returns(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_Return(self, node: cst.Return) -> None:
+            found.append(node)
+
+    walk(node, _Returns())
+    return found
+
+
 def _only_imports(body: cst.BaseSuite) -> bool:
     """An optional-dependency probe: ``try: import ujson`` needs no logging."""
     statements = body.body if isinstance(body, cst.IndentedBlock) else [body]
@@ -254,7 +315,13 @@ class BroadExceptSwallowed(Check):
         for handler in node.handlers:
             if not is_broad(handler):
                 continue
+            if _returns_exception(handler):
+                self._report_returned(handler)
+                continue
+            bare = handler.type is None
             kind = _swallow_kind(handler.body)
+            if kind is None and bare and _answers_blindly(handler.body):
+                kind = "answer"
             if kind is None or self._uses_exception(handler):
                 continue
             # A comment that explains the fallback, or a probe/parser whose answer to any
@@ -264,10 +331,17 @@ class BroadExceptSwallowed(Check):
             # it hides failures that matter.
             if operates is None:
                 operates = _operates(self.ctx.module.code_for_node(node.body))
-            deliberate = _documented(handler) or bool(_PROBE_NAME.match(function)) or \
-                not operates or self._system_check()
-            what = "A bare except:" if handler.type is None else "A broad except"
-            if kind == "silent":
+            # A bare ``except:`` that answers with a value also catches KeyboardInterrupt
+            # and SystemExit: no convention excuses it, only a comment that explains it.
+            deliberate = _documented(handler) or (
+                not (bare and kind != "silent") and (
+                    bool(_PROBE_NAME.match(function)) or not operates or self._system_check()))
+            what = "A bare except:" if bare else "A broad except"
+            if kind == "answer":
+                message = (f"{what} answers every error (KeyboardInterrupt and SystemExit "
+                           "included) with a fixed result and records nothing: no log, no "
+                           "re-raise, so the cause of a failure is lost.")
+            elif kind == "silent":
                 message = (f"{what} discards every error silently: nothing is logged or "
                            "re-raised, so failures (bugs included) vanish without a trace.")
             else:
@@ -277,6 +351,17 @@ class BroadExceptSwallowed(Check):
             self.report(handler, message=message,
                         confidence="low" if deliberate else
                         "high" if kind == "silent" else "medium")
+
+    def _report_returned(self, handler: cst.ExceptHandler) -> None:
+        """The exception object returned in place of a result: callers that expect a
+        value (a token, a record) carry on with an error object, and nothing is logged.
+        Where the try returns only flags, an exception for "False" is usually a protocol
+        its callers test with isinstance(): reported at the audit level only."""
+        protocol = _status_results(self.ctx.function_stack[-1], handler)
+        self.report(handler, confidence="low" if protocol or _documented(handler) else "medium",
+                    message="A broad except returns the exception object as the function's "
+                            "result instead of raising or logging it, so callers use an "
+                            "error where they expect a value.")
 
     def _system_check(self) -> bool:
         for fn in self.ctx.function_stack:

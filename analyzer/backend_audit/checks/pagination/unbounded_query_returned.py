@@ -278,9 +278,12 @@ def _what(hit: Hit) -> str:
 def _doubts(hit: Hit) -> int:
     """Reasons to doubt the finding: an unknown helper or a template between the query
     and the response; rows scoped by an equality filter on a value of the request (one
-    parent's children, one user's rows) count twice: on the judged real-code corpus such
-    sets were bounded in practice every time."""
-    return len(set(hit.doubts)) + 2 * int(hit.query.filtered)
+    parent's children) count twice: on the judged real-code corpus such sets were bounded
+    in practice every time. Rows scoped only by the requesting user (their tasks, their
+    orders) count once: they grow with that user's own use."""
+    if not hit.query.filtered:
+        return len(set(hit.doubts))
+    return len(set(hit.doubts)) + (1 if hit.query.owned else 2)
 
 
 def _weigh_growth(candidate: Candidate, doubts: int | None,

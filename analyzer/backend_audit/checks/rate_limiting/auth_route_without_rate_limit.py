@@ -13,6 +13,8 @@ from backend_audit.appmodel.auth import (
     effectively_mutating,
     is_serializer_or_helper,
 )
+from backend_audit.appmodel.collectors.graphql import served_to_signed_in_only
+from backend_audit.appmodel.graphql import LIBRARIES as GRAPHQL_LIBRARIES
 from backend_audit.appmodel.names import decorator_call, dotted_name, get_arg
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.appmodel.routes import DRF_GENERIC_METHODS, MUTATING, Route
@@ -109,6 +111,8 @@ class AuthRouteWithoutRateLimit(Check):
         if candidate.data.get("exempt"):
             return candidate
         framework = candidate.data.get("framework")
+        if framework in GRAPHQL_LIBRARIES and served_to_signed_in_only(project):
+            return None  # only signed-in callers reach the GraphQL endpoint at all
         for value in project.values(GLOBAL_FACT):
             if value.get("kind") in ("default-limits", "middleware") and \
                     framework in ("flask", "fastapi", "starlette"):

@@ -7,7 +7,7 @@ import re
 import libcst as cst
 
 from backend_audit.appmodel.dev_scope import is_dev_only
-from backend_audit.appmodel.names import get_arg, name_words, string_value
+from backend_audit.appmodel.names import get_arg, name_words, string_value, target_name
 from backend_audit.visitor import Check
 
 # Words a secret's name ends with; ``key`` needs a qualifier (SECRET_KEY, API_KEY).
@@ -74,11 +74,11 @@ class HardcodedSecret(Check):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
-            self._check(_target_name(target.target), node.value)
+            self._check(target_name(target.target), node.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
-            self._check(_target_name(node.target), node.value)
+            self._check(target_name(node.target), node.value)
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         self._check(string_value(node.key), node.value)
@@ -100,14 +100,3 @@ class HardcodedSecret(Check):
     def visit_Param(self, node: cst.Param) -> None:
         if node.default is not None:
             self._check(node.name.value, node.default)
-
-
-def _target_name(target: cst.BaseExpression) -> str | None:
-    if isinstance(target, cst.Name):
-        return target.value
-    if isinstance(target, cst.Attribute):
-        return target.attr.value
-    if isinstance(target, cst.Subscript) and len(target.slice) == 1 and \
-            isinstance(target.slice[0].slice, cst.Index):
-        return string_value(target.slice[0].slice.value)
-    return None
