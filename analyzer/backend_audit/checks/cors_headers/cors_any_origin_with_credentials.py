@@ -9,7 +9,13 @@ from backend_audit.appmodel.names import get_arg, literal_value
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.visitor import Candidate, Check
 
-FLASK_CORS = frozenset({"flask_cors.CORS", "flask_cors.cross_origin"})
+# flask-cors and its Sanic port take the same arguments.
+FLASK_CORS = frozenset({"flask_cors.CORS", "flask_cors.cross_origin", "sanic_cors.CORS",
+                        "sanic_cors.cross_origin"})
+QUART_CORS = frozenset({"quart_cors.cors", "quart_cors.route_cors", "quart_cors.websocket_cors"})
+LITESTAR_CORS = frozenset({"litestar.config.cors.CORSConfig", "litestar.config.CORSConfig",
+                           "litestar.CORSConfig"})
+AIOHTTP_OPTIONS = "aiohttp_cors.ResourceOptions"
 ANY_ORIGIN_REGEXES = frozenset({".*", ".+", "^.*$", "https?://.*", "https://.*", "http.*"})
 DJANGO_ALLOW_ALL = frozenset({"CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL"})
 
@@ -38,6 +44,13 @@ class CorsAnyOriginWithCredentials(Check):
         if qual in FLASK_CORS:
             self._flask_cors(node)
             return
+        if qual in QUART_CORS or qual in LITESTAR_CORS:
+            # quart-cors defaults to any origin; Litestar's CORSConfig too (["*"])
+            origins = get_arg(node, "allow_origin") or get_arg(node, "allow_origins")
+            if _is_true(get_arg(node, "allow_credentials")) and (
+                    origins is None or _any_origin(literal_value(origins.value))):
+                self.report(node)
+            return
         middleware = None
         if qual.endswith(("Middleware", "add_middleware")) or (
                 isinstance(node.func, cst.Attribute) and node.func.attr.value == "add_middleware"):
@@ -54,6 +67,19 @@ class CorsAnyOriginWithCredentials(Check):
         if (origins is not None and _any_origin(literal_value(origins.value))) or (
                 regex is not None and literal_value(regex.value) in ANY_ORIGIN_REGEXES):
             self.report(node)
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        """aiohttp-cors: ``{"*": ResourceOptions(allow_credentials=True, ...)}`` given to
+        ``aiohttp_cors.setup(app, defaults=...)`` or ``cors.add(route, ...)``: the key is
+        the origin the options apply to."""
+        if self.skip:
+            return
+        for el in node.elements:
+            if isinstance(el, cst.DictElement) and literal_value(el.key) == "*" and \
+                    isinstance(el.value, cst.Call) and \
+                    self.ctx.imports.qualname(el.value.func) == AIOHTTP_OPTIONS and \
+                    _is_true(get_arg(el.value, "allow_credentials")):
+                self.report(el)
 
     def _flask_cors(self, node: cst.Call) -> None:
         if not _is_true(get_arg(node, "supports_credentials")):
