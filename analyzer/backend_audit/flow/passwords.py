@@ -1,12 +1,17 @@
-"""What a password-storage check needs to know about a value: is it a plaintext password,
-a hash, or something else? Shared by the BA2xx checks (not a check itself).
+"""Password values as data for the one taint evaluator (flow/taint.py): is a value a
+plaintext password? Shared by the BA2xx checks (not a check itself).
 
-A value is *plaintext* when, following local assignments, string methods and
-same-module helpers, it reaches a password-like name, a ``["password"]`` /
-``.get("password")`` lookup or a ``.password`` attribute without passing through a
-hasher. A hasher is any call whose name says it hashes (``generate_password_hash``,
-``make_password``, ``pwd_context.hash``, ``bcrypt.hashpw``, ``ph.hash``...) or one the
-user taught through ``Config.password_hashers``.
+Two specs over the one walk. ``PLAINTEXT``: a password-like name (a parameter, a local
+given a value that is not a placeholder, a global), a ``["password"]`` /
+``.get("password")`` / ``getenv("DB_PASSWORD")`` lookup or a ``.password`` attribute
+is a source; string methods hand it on (``strip``, ``encode``...), same-module helpers
+are followed with their parameters bound, and a call nothing describes hands it on
+*wrapped* (``Kind.WRAPPED``: the check lowers its confidence). A hasher cleans it: a
+call whose name says it hashes (``generate_password_hash``, ``make_password``,
+``pwd_context.hash``, ``bcrypt.hashpw``...) or one the user taught through
+``Config.password_hashers``; so does a predicate (``check_password(pw)``), and a
+name given a hash anywhere in its function (``password = hash(password)``, also
+through a helper: ``HASH_OF`` answers that) holds no plaintext.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ import libcst as cst
 from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.names import get_arg, is_password_name, last_name, string_value
 from backend_audit.flow.budget import Budget
-from backend_audit.flow.calls import callee_name
+from backend_audit.flow.calls import callee_name, local_callee
 from backend_audit.flow.locals import Flow
+from backend_audit.flow.specs import Guarding, Sources, Spec, Verdict
+from backend_audit.flow.taint import Taint
 
 # A call whose last name contains one of these transforms the password into something
 # that is not the password (a hash, a ciphertext, a derived key).
@@ -42,12 +49,14 @@ _NOT_A_COLUMN = ("reset", "forgot", "token", "salt", "policy", "length", "change
 # Names of flags and counters about a password, not the password itself.
 _NOT_A_VALUE = re.compile(r"(^|_)(min|max|is|has|ok|valid|matches|match|needs|must|should|can|"
                           r"was|enabled|count|len)(_|$)")
+# Calls that answer a question about a password (a flag, a length), not the password.
+_PREDICATES = re.compile(r"(?i)check|verify|validate|len|compare|match|strength|"
+                         r"is_|has_|authenticate|login")
 
 
 class Kind(enum.Enum):
     PLAIN = "plain"  # a plaintext password for sure
     WRAPPED = "wrapped"  # a plaintext password passed through an unknown call
-    HASHED = "hashed"
 
 
 def is_password_column(name: str | None) -> bool:
@@ -89,107 +98,13 @@ def subscript_key(node: cst.Subscript) -> str | None:
     return None
 
 
-class PasswordValues:
-    """Classifies expressions of one module as plaintext passwords or hashes."""
-
-    def __init__(self, ctx: ModuleContext) -> None:
-        self.ctx = ctx
-
-    def kind(self, expr: cst.BaseExpression, flow: Flow | None = None) -> Kind | None:
-        """PLAIN / WRAPPED / HASHED for a password-carrying value, None if it carries none."""
-        return self._kind(expr, flow or self.ctx.flow(), Budget(), frozenset())
-
-    def _kind(self, expr: cst.BaseExpression, flow: Flow, budget: Budget,
-              seen: frozenset[str]) -> Kind | None:
-        if budget.exhausted:
-            return None
-        deeper = budget.deeper()
-        if isinstance(expr, cst.Await):
-            return self._kind(expr.expression, flow, deeper, seen)
-        if isinstance(expr, cst.Name):
-            return self._name(expr.value, flow, budget, seen)
-        if isinstance(expr, cst.Attribute):
-            if expr.attr.value == "data" and isinstance(expr.value, cst.Attribute) and \
-                    is_password_value_name(expr.value.attr.value):
-                return Kind.PLAIN  # WTForms: form.password.data
-            return Kind.PLAIN if is_password_value_name(expr.attr.value) else None
-        if isinstance(expr, cst.Subscript):
-            key = subscript_key(expr)
-            if key is not None:
-                return Kind.PLAIN if is_password_value_name(key) else None
-            return self._kind(expr.value, flow, deeper, seen) if isinstance(
-                expr.value, cst.Name) and is_password_value_name(expr.value.value) else None
-        if isinstance(expr, cst.Call):
-            return self._call(expr, flow, budget, seen)
-        if isinstance(expr, (cst.FormattedString, cst.BinaryOperation, cst.IfExp,
-                             cst.ConcatenatedString)):
-            parts = _parts(expr)
-            kinds = [self._kind(p, flow, deeper, seen) for p in parts]
-            return _strongest(kinds)
-        return None
-
-    def _name(self, name: str, flow: Flow, budget: Budget,
-              seen: frozenset[str]) -> Kind | None:
-        if name in seen:
-            return None
-        values = flow.values_of(name)
-        if not values:
-            return Kind.PLAIN if is_password_value_name(name) else None
-        kinds = [self._kind(v, flow, budget.deeper(), seen | {name}) for v in values]
-        if Kind.HASHED in kinds:
-            return Kind.HASHED  # reassigned from a hasher somewhere: give it the benefit
-        if is_password_value_name(name):
-            # A password-named local holds a password (even a generated one) unless every
-            # assignment is an empty placeholder.
-            if all(_is_placeholder(v) for v in values):
-                return None
-            return Kind.PLAIN
-        return _strongest(kinds)
-
-    def _call(self, call: cst.Call, flow: Flow, budget: Budget,
-              seen: frozenset[str]) -> Kind | None:
-        name = callee_name(call, self.ctx.imports, self.ctx.path)
-        last = last_name(call.func) if isinstance(call.func, (cst.Name, cst.Attribute)) \
-            else None
-        scope = flow.scope if isinstance(flow.scope, cst.FunctionDef) else None
-        helper = self.ctx.local_function(call, scope)
-        deeper = budget.deeper()
-        if helper is not None and budget.may_call:
-            # Trust what a same-module helper returns over its name: a "hash" helper that
-            # returns ``"fakehashed" + password`` is not a hasher.
-            helper_flow = self.ctx.flow(helper)
-            inside = budget.call()
-            found = _strongest([self._kind(r, helper_flow, inside, frozenset())
-                                for r in helper_flow.returns])
-            if found is not None:
-                return found
-        if is_hasher_name(name, self.ctx):
-            return Kind.HASHED
-        if isinstance(call.func, cst.Attribute):
-            if last in _PASSTHROUGH_METHODS:
-                return self._kind(call.func.value, flow, deeper, seen)
-            if last in _LOOKUP_METHODS and call.args:
-                key = string_value(call.args[0].value)
-                return Kind.PLAIN if is_password_value_name(key) else None
-        if last == "getenv" and call.args:
-            return Kind.PLAIN if is_password_value_name(string_value(call.args[0].value)) else None
-        if last == "getattr" and len(call.args) >= 2:
-            return Kind.PLAIN if is_password_value_name(string_value(call.args[1].value)) else None
-        if last in _PASSTHROUGH_FUNCS and call.args:
-            return self._kind(call.args[0].value, flow, deeper, seen)
-        if helper is not None:
-            return None
-        if _PREDICATES.search(last or ""):
-            return None
-        inner = [self._kind(a.value, flow, deeper, seen) for a in call.args]
-        return Kind.WRAPPED if Kind.PLAIN in inner or Kind.WRAPPED in inner else None
-
-    def is_plain(self, expr: cst.BaseExpression, flow: Flow | None = None) -> bool:
-        return self.kind(expr, flow) in (Kind.PLAIN, Kind.WRAPPED)
-
-
-_PREDICATES = re.compile(r"(?i)check|verify|validate|len|compare|match|strength|"
-                                  r"is_|has_|authenticate|login")
+def _project_helper(call: cst.Call, taint: Taint) -> bool:
+    """``call`` runs a function of the module the evaluator follows (bound parameters and
+    all): what it returns says more than its name."""
+    frame = taint.frame
+    callee = local_callee(call, taint.indexes.functions, frame.owner,
+                          taint.indexes.within(frame.fn))
+    return callee is not None and not callee.constructor
 
 
 def _is_placeholder(expr: cst.BaseExpression) -> bool:
@@ -198,25 +113,130 @@ def _is_placeholder(expr: cst.BaseExpression) -> bool:
     return string_value(expr) == ""
 
 
-def _parts(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
-    if isinstance(expr, cst.FormattedString):
-        return [p.expression for p in expr.parts if isinstance(p, cst.FormattedStringExpression)]
-    if isinstance(expr, cst.BinaryOperation):
-        return [expr.left, expr.right]
-    if isinstance(expr, cst.IfExp):
-        return [expr.body, expr.orelse]
-    return []
+def _lookup_key(call: cst.Call, last: str | None) -> tuple[bool, str | None]:
+    """(is a lookup by key, the key) for ``x.get("password")``, ``os.getenv("DB_PASSWORD")``
+    and ``getattr(obj, "password")``."""
+    if last in _LOOKUP_METHODS and isinstance(call.func, cst.Attribute) and call.args:
+        return True, string_value(call.args[0].value)
+    if last == "getenv" and call.args:
+        return True, string_value(call.args[0].value)
+    if last == "getattr" and len(call.args) >= 2:
+        return True, string_value(call.args[1].value)
+    return False, None
 
 
-def _strongest(kinds: list[Kind | None]) -> Kind | None:
-    for k in (Kind.PLAIN, Kind.WRAPPED, Kind.HASHED):
-        if k in kinds:
-            return k
-    return None
+def _named(name: str | None) -> Verdict:
+    return Verdict.SOURCE if is_password_value_name(name) else Verdict.CLEAN
 
 
-def confidence_of(kind: Kind) -> str:
-    return "high" if kind is Kind.PLAIN else "low"
+class PlaintextSources(Sources):
+    """A plaintext password (see the module docstring)."""
+
+    def match(self, expr: cst.BaseExpression, taint: Taint) -> Verdict | None:
+        if isinstance(expr, cst.Name):
+            return self._name(expr.value, taint)
+        if isinstance(expr, cst.Attribute):
+            if expr.attr.value == "data" and isinstance(expr.value, cst.Attribute) and \
+                    is_password_value_name(expr.value.attr.value):
+                return Verdict.SOURCE  # WTForms: form.password.data
+            return _named(expr.attr.value)
+        if isinstance(expr, cst.Subscript):
+            key = subscript_key(expr)
+            if key is not None:
+                return _named(key)
+            named = isinstance(expr.value, cst.Name) and is_password_value_name(expr.value.value)
+            return None if named else Verdict.CLEAN  # ``passwords[i]``: the list's values
+        if isinstance(expr, cst.Call):
+            return self._call(expr, taint)
+        return None
+
+    @staticmethod
+    def _name(name: str, taint: Taint) -> Verdict | None:
+        values = taint.frame.scope.flow.values_of(name)
+        if any(_hashed(v, taint) for v in values):
+            return Verdict.CLEAN  # given a hash somewhere: give it the benefit of the doubt
+        if not is_password_value_name(name):
+            return None  # follow what it was given
+        # A password-named local holds a password (even a generated one) unless every
+        # assignment is an empty placeholder.
+        if values and all(_is_placeholder(v) for v in values):
+            return Verdict.CLEAN
+        return Verdict.SOURCE
+
+    @staticmethod
+    def _call(call: cst.Call, taint: Taint) -> Verdict | None:
+        if _project_helper(call, taint):
+            return None  # a "hash" helper that returns ``"fakehashed" + pw`` hashes nothing
+        if is_hasher_name(callee_name(call, taint.ctx.imports, taint.ctx.path), taint.ctx):
+            return Verdict.CLEAN
+        last = last_name(call.func) if isinstance(call.func, (cst.Name, cst.Attribute)) \
+            else None
+        if isinstance(call.func, cst.Attribute) and last in _PASSTHROUGH_METHODS:
+            return None
+        lookup, key = _lookup_key(call, last)
+        if lookup:
+            return _named(key)
+        if last in _PASSTHROUGH_FUNCS and call.args:
+            return None
+        if _PREDICATES.search(last or ""):
+            return Verdict.CLEAN
+        return None
+
+
+class HashSources(Sources):
+    """A hash of a password: what a hasher returns, through names, string methods and
+    helpers of the module."""
+
+    def match(self, expr: cst.BaseExpression, taint: Taint) -> Verdict | None:
+        if isinstance(expr, cst.Call):
+            if _project_helper(expr, taint):
+                return None
+            if is_hasher_name(callee_name(expr, taint.ctx.imports, taint.ctx.path), taint.ctx):
+                return Verdict.SOURCE
+            return None if last_name(expr.func) in PLAINTEXT.passthrough else Verdict.CLEAN
+        if isinstance(expr, (cst.Attribute, cst.Subscript)):
+            return Verdict.CLEAN
+        return None
+
+
+PLAINTEXT = Spec(
+    "password-plaintext", sources=PlaintextSources(), sanitisers=frozenset(),
+    passthrough=_PASSTHROUGH_METHODS | _PASSTHROUGH_FUNCS, receiver_only=_PASSTHROUGH_METHODS,
+    guards=Guarding.NONE, across_modules=False, opaque_calls=True, containers=False)
+HASH_OF = PLAINTEXT.but(name="password-hash", sources=HashSources(), opaque_calls=False)
+
+
+def _hashed(value: cst.BaseExpression, taint: Taint) -> bool:
+    """Is ``value`` (given to a name in the function the walk is in) a hash?"""
+    key = ("hashed", id(value))
+    found = taint.memo.get(key)
+    if found is None:
+        found = taint.memo[key] = Taint(taint.ctx, HASH_OF, params=(),
+                                        scope=taint.frame.fn).source(value) is not None
+    return bool(found)
+
+
+class PasswordValues:
+    """Asks the taint evaluator, for expressions of one module, whether they hold a
+    plaintext password (``PLAINTEXT``)."""
+
+    def __init__(self, ctx: ModuleContext) -> None:
+        self.ctx = ctx
+        self._taints: dict[int, Taint] = {}
+
+    def kind(self, expr: cst.BaseExpression, flow: Flow | None = None) -> Kind | None:
+        """PLAIN / WRAPPED for a value that holds a plaintext password, else None.
+        ``flow``: the function (or module body) ``expr`` is read in (default: where the
+        traversal is)."""
+        scope = flow.scope if flow is not None else self.ctx.current_function
+        fn = scope if isinstance(scope, cst.FunctionDef) else None
+        taint = self._taints.get(id(fn))
+        if taint is None:
+            taint = self._taints[id(fn)] = Taint(self.ctx, PLAINTEXT, params=(), scope=fn)
+        found = taint.reach(expr)
+        if found.source is None:
+            return None
+        return Kind.WRAPPED if found.wrapped else Kind.PLAIN
 
 
 def dict_password_values(node: cst.Dict) -> list[tuple[cst.DictElement, str]]:

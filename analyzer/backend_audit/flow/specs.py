@@ -309,6 +309,12 @@ class Spec:
     replaced_by_transform: bool = False
     # Project functions of other modules may carry the value (function summaries).
     across_modules: bool = True
+    # A call nothing above describes hands its arguments on, as a weaker reach
+    # (``Reach.wrapped``): ``store(encrypt_legacy(password))`` still holds the password.
+    opaque_calls: bool = False
+    # List, tuple, set and dict displays and comprehensions hold what their items hold
+    # (a password's tuple of token seeds is no password).
+    containers: bool = True
 
     def but(self, **changes: object) -> Spec:
         return replace(self, **changes)  # type: ignore[arg-type]

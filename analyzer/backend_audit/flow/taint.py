@@ -27,6 +27,21 @@ expression found or the needs that would make the value tainted; flow/needs.py s
 needs against the function summaries of the whole scan. Guards (flow/guards.py) vet the
 names they test; sanitisers stop the walk. One ``Budget`` (flow/budget.py) bounds each
 question.
+
+Value domains (issue 11 item 2). The walk is the same for every question; what a value
+*is* for a question is its spec's sources: client input, an uploaded file, a secret, a
+plaintext password (flow/passwords.py ``PLAINTEXT``), a password's hash (``HASH_OF``).
+A check that tells several kinds apart asks one spec per kind over the one walk. The
+answer is graded: a source reached directly (``Reach.final``), only through a call the
+spec knows nothing of (``Reach.wrapped``, for specs with ``opaque_calls``: the password
+check's lower confidence), or under needs. Sources may read the assignments of the
+function the walk is in (``Taint.frame``: "a password-named local given a hash anywhere
+holds a hash") and keep answers for the question in ``Taint.memo``. Walkers still
+apart: payload flow (flow/payload*.py: sources the request body, sanitisers the
+validators), SQL text shapes (sql/values.py) and query bounds (sql/bounds.py); SQL
+shapes compute text rather than find a source, so folding them needs ``Reach`` to carry
+a value built by the spec (a leaf per source, a join per string building) -- the next
+step, not taken yet.
 """
 
 from __future__ import annotations
@@ -118,26 +133,39 @@ class Reach:
 
     source: cst.BaseExpression | None = None
     needs: frozenset[Need] = frozenset()
+    # The source reaches only through a call the spec knows nothing of
+    # (``Spec.opaque_calls``): a weaker answer, kept while a direct one may follow.
+    wrapped: bool = False
 
     def __bool__(self) -> bool:
         return self.source is not None or bool(self.needs)
+
+    @property
+    def final(self) -> bool:
+        """A source reached directly: no other path can say more."""
+        return self.source is not None and not self.wrapped
 
 
 NOTHING = Reach()
 
 
 def _either(results: Iterable[Reach | None]) -> Reach:
-    """The first source among ``results``, else all their needs (bounded)."""
+    """The first direct source among ``results``, else the first wrapped one, else all
+    their needs (bounded)."""
     needs: set[Need] = set()
+    wrapped: Reach | None = None
     for result in results:
         if result is None:
             continue
-        if result.source is not None:
+        if result.final:
             return result
+        if result.source is not None:
+            wrapped = wrapped or result
+            continue
         for need in result.needs:
             if len(needs) < MAX_NEEDS:
                 needs.add(need)
-    return Reach(None, frozenset(needs))
+    return wrapped or Reach(None, frozenset(needs))
 
 
 # ---------------------------------------------------------------------- route inputs
@@ -371,6 +399,10 @@ class Taint:
             open_params=spec.across_modules and fn is not None and not is_route,
             functions=frozenset({id(fn)}) if fn is not None else frozenset())
         self._transformed: dict[str, bool] = {}
+        # The frame the walk is in when it asks ``spec.sources`` (sources that read a
+        # name's assignments read them in that function), and their per-question memo.
+        self.frame = self.root
+        self.memo: dict[object, object] = {}
         # What the walks so far looked at (a cheap hint for what a spec may clean).
         self.seen_calls: set[str] = set()
         self.seen_names: set[str] = set()
@@ -405,6 +437,7 @@ class Taint:
             self.seen_calls.add(last_name(expr.func) or "")
             if self._sanitiser(expr):  # before the sources: ``request_input`` reads
                 return None  # through ``int(...)``
+        self.frame = frame
         verdict = spec.sources.match(expr, self)
         if verdict is Verdict.SOURCE:
             return Reach(expr)
@@ -434,7 +467,7 @@ class Taint:
             return self._any([expr.body, expr.orelse], frame, budget, path)
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
             return self._any([expr.left, expr.right], frame, budget, path)  # Path / name
-        if not spec.string_building:
+        if not spec.string_building or not spec.containers and isinstance(expr, _CONTAINERS):
             return None
         return self._any(_built_from(expr), frame, budget, path)
 
@@ -465,7 +498,7 @@ class Taint:
         results: list[Reach | None] = []
         if entry and name in scope.flow.params:
             results.append(self._param(name, use, frame, budget, path))
-            if results[-1] is not None and results[-1].source is not None:
+            if results[-1] is not None and results[-1].final:
                 return results[-1]
         augmented = {id(v) for v in scope.flow.values_of("__aug__" + name)}
         for d in defs:
@@ -473,10 +506,10 @@ class Taint:
                 continue
             inner = path | {id(d.value)}
             found = self._walk(d.value, frame, budget, inner)
-            if id(d.value) in augmented and not (found and found.source is not None):
+            if id(d.value) in augmented and not (found and found.final):
                 # ``s += x``: ``s`` also keeps what it held before
                 found = _either([found, self._name(name, d.value, frame, budget, inner)])
-            if found is not None and found.source is not None:
+            if found is not None and found.final:
                 return found
             results.append(found)
         return _either(results) or None
@@ -591,7 +624,7 @@ class Taint:
     def _project_call(self, call: cst.Call, frame: _Frame, budget: Budget,
                       path: frozenset[int]) -> Reach | None:
         if not budget.may_call:
-            return None
+            return self._opaque(call, frame, budget, path)
         functions = self.indexes.functions
         callee = local_callee(call, functions, frame.owner, self.indexes.within(frame.fn))
         instance = frame.instance if callee is not None and callee.owner is frame.owner \
@@ -599,11 +632,11 @@ class Taint:
         if callee is None:
             callee, instance = self._object_method(call, frame)
         if callee is not None:
-            if callee.constructor:
-                return None  # the object as a whole is no value a sink takes
+            if callee.constructor:  # the object as a whole is no value a sink takes
+                return self._opaque(call, frame, budget, path)
             return self._inline(callee, call, frame, budget.call(), path, instance)
         if not self.spec.across_modules:
-            return None
+            return self._opaque(call, frame, budget, path)
         qual = imported_callee(call, self.ctx.imports, self.ctx.path) or \
             self._imported_method(call, frame)
         if qual is None or not project_function(qual):
@@ -623,6 +656,17 @@ class Taint:
                 break
         return Reach(needs=frozenset(list(needs)[:MAX_NEEDS]))
 
+    def _opaque(self, call: cst.Call, frame: _Frame, budget: Budget,
+                path: frozenset[int]) -> Reach | None:
+        """A call the spec knows nothing of: what its arguments carry, wrapped, when the
+        spec says such calls hand their arguments on (``Spec.opaque_calls``)."""
+        if not self.spec.opaque_calls:
+            return None
+        found = self._any([a.value for a in call.args], frame, budget, path)
+        if found is None or found.source is None:
+            return None
+        return Reach(found.source, wrapped=True)
+
     def _inline(self, callee: Callee, call: cst.Call, frame: _Frame, budget: Budget,
                 path: frozenset[int], instance: _Instance | None) -> Reach | None:
         """What a function of the module returns, its parameters bound to ``call``."""
@@ -639,7 +683,7 @@ class Taint:
             inner = _Frame(scope, fn, callee.owner, qual, frozenset(), guarded, binding,
                            frame, instance, functions=frame.functions | {id(fn)})
             found = self._walk(value, inner, budget.fresh_depth(), path)
-            if found is not None and found.source is not None:
+            if found is not None and found.final:
                 return found
             results.append(found)
         return _either(results) or None
@@ -689,6 +733,10 @@ class Taint:
 # Calls that reshape a value but keep what it says (``x = x.strip()``, ``"".join(x)``).
 _SHAPING = frozenset({"join", "format", "strip", "lower", "upper", "replace", "str",
                       "unquote", "unquote_plus", "decode", "encode", "urljoin"})
+
+
+_CONTAINERS = (cst.Tuple, cst.List, cst.Set, cst.Dict, cst.ListComp, cst.SetComp,
+               cst.DictComp, cst.GeneratorExp, cst.StarredElement)
 
 
 def _built_from(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
