@@ -5,6 +5,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+#: A candidate's ``data`` key: the first line of the statement spanning several lines
+#: that holds the finding, where a suppression comment may also go (set by the engine).
+STATEMENT_LINE = "statement_line"
+
 
 class Severity(enum.IntEnum):
     LOW = 1

@@ -33,6 +33,7 @@ from backend_audit.engines import timings
 from backend_audit.engines.source import read_source, source_lines
 from backend_audit.engines.timings import CHECK, Timings
 from backend_audit.findings import (
+    STATEMENT_LINE,
     Confidence,
     Finding,
     Fix,
@@ -246,6 +247,7 @@ def _analyse(found: Discovery, rules: tuple[Rule, ...], config: Config, options:
                  for rid, cls in classes.items()}
     lines = _Lines(dict((r, a) for a, r in found.files), results, config.max_file_bytes)
     raw: list[Finding] = []
+    statement_of: dict[int, int] = {}  # id(finding): first line of its statement
     with phase("resolve"):
         for res in results:
             for cand in res.candidates:
@@ -264,10 +266,13 @@ def _analyse(found: Discovery, rules: tuple[Rule, ...], config: Config, options:
                     message = f"{message or rule.message} (application in {scope}/)"
                 if verdict.note is not None:
                     message = f"{message or rule.message} {verdict.note}"
-                raw.append(replace(_finding(rule, kept.path, region, message, kept.confidence),
-                                   fix=_substitution_fix(kept.data.get("fix"), kept.path, region,
-                                                         lines),
-                                   application=verdict.application))
+                found = replace(_finding(rule, kept.path, region, message, kept.confidence),
+                                fix=_substitution_fix(kept.data.get("fix"), kept.path, region,
+                                                      lines),
+                                application=verdict.application)
+                if STATEMENT_LINE in kept.data:
+                    statement_of[id(found)] = kept.data[STATEMENT_LINE]
+                raw.append(found)
         for hit in sg.hits:
             rule = by_id.get(hit.rule_id)
             if rule is not None:
@@ -283,7 +288,8 @@ def _analyse(found: Discovery, rules: tuple[Rule, ...], config: Config, options:
             snippet_end = min(f.region.end_line, f.region.start_line + 5)
             snippet = "\n".join(lines.line(f.path, n)
                                 for n in range(f.region.start_line, snippet_end + 1))
-            directive = find_directive(file_lines, f.region.start_line, f.rule_id, f.rule_name)
+            directive = find_directive(file_lines, f.region.start_line, f.rule_id, f.rule_name,
+                                       statement_of.get(id(f)))
             supp = Suppression(directive.reason, directive.line) if directive else None
             findings.append(replace(f, snippet=snippet, suppression=supp))
         findings = _dedupe(assign_fingerprints(findings, lines.line))

@@ -40,14 +40,17 @@ def parse_directive(text: str, line: int) -> Directive | None:
 
 
 def find_directive(lines: dict[int, str], start_line: int, rule_id: str,
-                   rule_name: str) -> Directive | None:
-    """A matching directive on the finding's first line, or alone on the line above."""
+                   rule_name: str, statement_line: int | None = None) -> Directive | None:
+    """A matching directive on the finding's first line, or alone on the line above; for
+    a finding inside a statement spanning several lines, also on the statement's first
+    line or alone above it."""
     wanted = {rule_id.upper(), rule_name.lower()}
-    for n in (start_line, start_line - 1):
+    ends = (start_line, statement_line) if statement_line else (start_line,)
+    for n in (m for end in ends for m in (end, end - 1)):
         text = lines.get(n)
         if text is None:
             continue
-        if n != start_line and not text.lstrip().startswith("#"):
+        if n not in ends and not text.lstrip().startswith("#"):
             continue
         d = parse_directive(text, n)
         if d is not None and not d.blanket:

@@ -10,7 +10,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, partial
 from typing import Any
 
@@ -32,7 +32,7 @@ from backend_audit.engines.source import line_count, read_source, source_lines
 from backend_audit.engines.timings import CHECK, Timings
 from backend_audit.engines.walk import batched_names, walk_batched
 from backend_audit.engines.workers import Failure, Limits, run_isolated
-from backend_audit.findings import Notification, NotificationLevel
+from backend_audit.findings import STATEMENT_LINE, Notification, NotificationLevel
 from backend_audit.suppress import directive_notifications, known_rule_names
 from backend_audit.visitor import Candidate, Check
 
@@ -296,7 +296,9 @@ def _analyse_text(rel_path: str, text: str, config: Config, rule_ids: frozenset[
             src_lines = source_lines(text)
             for cand in result.candidates:
                 last = min(cand.end_line, cand.start_line + 8)
-                for n in range(max(1, cand.start_line - 1), last + 1):
+                first = cand.data.get(STATEMENT_LINE, cand.start_line)
+                for n in (*range(max(1, first - 1), first + 1),
+                          *range(max(1, cand.start_line - 1), last + 1)):
                     if n <= len(src_lines):
                         result.lines[n] = src_lines[n - 1]
     return result
@@ -348,7 +350,9 @@ def _with_positions(module: cst.Module, text: str,
         start_line, start_col, end_line, end_col = rng
         outer = _enclosing_statement(statements, rng) if start_line > 1 else None
         if outer is not None:
-            start_line, start_col = outer
+            # The finding stays on the line of its node (the query, not ``ctx = {`` ten
+            # lines above it); a suppression comment may also go where the statement starts.
+            cand = replace(cand, data={**cand.data, STATEMENT_LINE: outer[0]})
         out.append(cand.with_region(start_line, start_col + 1, end_line, end_col + 1))
     return out
 
@@ -360,8 +364,7 @@ def _multiline_statements(positions: Positions) -> list[tuple[int, int, int]]:
 
 def _enclosing_statement(statements: list[tuple[int, int, int]],
                          rng: Range) -> tuple[int, int] | None:
-    """A finding inside a statement that spans several lines starts where the statement
-    starts: that is the line a reviewer points at and where a suppression comment goes."""
+    """Where the innermost statement that spans several lines around ``rng`` starts."""
     best = None
     for start, col, end in statements:
         if start > rng[0]:
