@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from backend_audit import __version__
 from backend_audit.catalogue import load_catalogue
 from backend_audit.cli import main
@@ -181,3 +182,40 @@ def test_explicit_file_is_always_scanned(tmp_path: Path) -> None:
     (tmp_path / ".gitignore").write_text("generated/\n")
     result = run(str(target), "--select", "BA301", "-j", "1")
     assert result.exit_code == 1
+
+
+REPORT_VIEW = '''
+from flask import Flask, request
+from sqlalchemy import text
+
+from .db import engine
+
+app = Flask(__name__)
+
+
+@app.get("/report")
+def report():
+    region = request.args["region"]
+    with engine.connect() as conn:
+        rows = conn.execute({marker}
+            text(f"SELECT id, total FROM orders WHERE region = '{{region}}'"),{inner}
+        ).all()
+    return {{"rows": [dict(r._mapping) for r in rows]}}
+'''
+
+
+@pytest.mark.parametrize(("marker", "inner", "suppressed"), [
+    ("", "", False),
+    ("  # backend-audit: ignore[BA303] -- regions come from a fixed list", "", True),
+    ("", "  # backend-audit: ignore[BA303] -- regions come from a fixed list", True),
+])
+def test_a_finding_inside_a_long_statement_is_on_its_own_line_and_suppressible_at_either(
+        tmp_path: Path, marker: str, inner: str, suppressed: bool) -> None:
+    (tmp_path / "app.py").write_text(REPORT_VIEW.format(marker=marker, inner=inner),
+                                     encoding="utf-8")
+    out = tmp_path / "r.json"
+    run(str(tmp_path), "--select", "BA303", "-f", "json", "-o", str(out), "-j", "1",
+        "--fail-on", "never", "--min-confidence", "low")
+    [finding] = json.loads(out.read_text())["findings"]
+    assert finding["start_line"] == 15  # the text(...) line, not "rows = conn.execute("
+    assert finding["suppressed"] is suppressed
