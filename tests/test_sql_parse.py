@@ -171,6 +171,8 @@ def test_columns_compared(sql: str, compared: tuple) -> None:
     ("SELECT * FROM t WHERE ROWNUM <= 10", False),
     ("SELECT count(*) FROM t", False),
     ("SELECT max(a), min(a) FROM t", False),
+    ("SELECT 1 FROM t", True),  # a row per row of t, not an aggregate
+    ("SELECT ? FROM books WHERE author_id = %s", True),  # an interpolated column list
     ("SELECT EXISTS (SELECT 1 FROM t WHERE a = ?)", False),
     ("SELECT now()", False),
     ("INSERT INTO t (a) VALUES (1)", None),

@@ -37,11 +37,13 @@ spec knows nothing of (``Reach.wrapped``, for specs with ``opaque_calls``: the p
 check's lower confidence), or under needs. Sources may read the assignments of the
 function the walk is in (``Taint.frame``: "a password-named local given a hash anywhere
 holds a hash") and keep answers for the question in ``Taint.memo``. Walkers still
-apart: payload flow (flow/payload*.py: sources the request body, sanitisers the
-validators), SQL text shapes (sql/values.py) and query bounds (sql/bounds.py); SQL
-shapes compute text rather than find a source, so folding them needs ``Reach`` to carry
-a value built by the spec (a leaf per source, a join per string building) -- the next
-step, not taken yet.
+apart: payload flow (flow/payload*.py), SQL text shapes (sql/values.py) and query
+bounds (sql/bounds.py). They answer with more than one source: the set of payloads a
+value carries, whole or one field (``("body", True)``, ``("query#sort", False)``), the
+shape of SQL text built from parts, the queries a response holds. Folding them needs
+``Reach`` to carry a value the spec builds (a leaf per source, a join for string
+building and containers, a field step for ``.get("k")``/subscripts) in place of the
+first source found: the next step, not taken yet.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from backend_audit.engines.walk import descendants, walk
 from backend_audit.flow import calls
 from backend_audit.flow.budget import MAX_CALLS, MAX_DEPTH
 from backend_audit.flow.locals import Flow, is_literal
+from backend_audit.sql.parse import unbounded_rows
 
 # Methods that return one row, a number or a window of rows.
 BOUNDING_METHODS = frozenset({
@@ -1029,7 +1030,12 @@ def sql_query(text: str) -> Query | None:
         return None
     table = _SQL_TABLE.search(text)
     model = table.group(1) if table else None
-    if _SQL_BOUND.search(text) or _SQL_AGGREGATE.search(text):
+    # The SQL parser's reading where a dialect reads the text (a LIMIT inside a subquery
+    # or OFFSET alone bounds nothing, ``SELECT EXISTS (...)`` is one row); the keywords
+    # where none does.
+    rows = unbounded_rows(text)
+    if rows is False or rows is None and (_SQL_BOUND.search(text) or
+                                          _SQL_AGGREGATE.search(text)):
         return Query("sql", True, model=model)
     if _SQL_GROUP.search(text):
         return Query("sql", True, model=model, grouped=True)  # see ``_apply``: a report

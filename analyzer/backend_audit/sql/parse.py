@@ -568,8 +568,9 @@ def unbounded_rows(sql: str) -> bool | None:
     if projections and all(isinstance(p, exp.Exists) for p in projections):
         return False
     if query.args.get("group") is None and projections and all(
-            _aggregate(p) for p in projections):
-        return False
+            _aggregate(p) for p in projections) and any(
+            p.find(exp.AggFunc) is not None for p in projections):
+        return False  # (``SELECT 1 FROM t``, ``SELECT ? FROM t``: a row per row of t)
     return True
 
 
