@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import libcst as cst
 
@@ -17,20 +18,48 @@ from backend_audit.appmodel.collectors.graphql import served_to_signed_in_only
 from backend_audit.appmodel.graphql import LIBRARIES as GRAPHQL_LIBRARIES
 from backend_audit.appmodel.names import decorator_call, dotted_name, get_arg
 from backend_audit.appmodel.project import ProjectFacts
+from backend_audit.appmodel.route_tables import FACT_TABLE_ROUTE, served_by_table, table_entry
 from backend_audit.appmodel.routes import DRF_GENERIC_METHODS, MUTATING, Route
 from backend_audit.visitor import Candidate, Check
 
 AUTH_ENDPOINT = re.compile(
-    r"(login|log_in|logon|sign_?in|token|authenticate|password|passwd|reset|forgot|"
+    r"(login|log_in|logon|sign_?in|token|authenticate|password|passwd|forgot|"
     r"register|sign_?up|otp|two_factor|2fa|mfa|verify_code|magic_link)", re.IGNORECASE)
+# "reset" names a password reset only beside an account word (``/auth/reset``,
+# ``reset_credentials``); alone it resets a DNS plugin, a dashboard or a webhook secret.
+RESET = re.compile(r"reset", re.IGNORECASE)
+ACCOUNT_WORD = re.compile(r"pass|pwd|forgot|account|auth|credential|login", re.IGNORECASE)
 LIMIT_NAME = re.compile(r"(limit|throttl|ratelimit)", re.IGNORECASE)
 LIMIT_IN_BODY = re.compile(r"(rate_?limit|limiter\.|throttl|is_ratelimited|TooManyRequests|429)")
+# A middleware (or middleware factory) that limits every request: slowapi's, asgi-ratelimit's
+# ``RateLimitMiddleware``, ``rate_limit.get_middleware``, an aiohttp ``throttle_middleware``.
+LIMITER_MIDDLEWARE = re.compile(r"(?i)rate_?limit|throttl|slowapi|limiter")
+# Sign-in proper: what an account lockout after repeated failures protects.
+SIGN_IN = re.compile(r"(login|log_in|logon|sign_?in|token|authenticat)", re.IGNORECASE)
+# The handler itself stops after repeated failures (or answers the lockout it meets).
+LOCKOUT_IN_BODY = re.compile(r"(?i)locked_?out|is_locked|lock_(user|account)|HTTP_423|"
+                             r"max_(login_)?attempts|(attem|tries|fail)\w*\s*\+=")
+# A counter of failed sign-ins incremented anywhere in the app (``user.login_attempts += 1``,
+# ``profile.failed_logins += 1``): the app locks accounts (fact LOCKOUT_FACT).
+FAILURE_COUNTER = re.compile(r"(?i)(login|signin|sign_in|password|auth)_?\w*(attem|tries|fail)|"
+                             r"fail\w*_(login|attempt|signin|auth)|failed_?attempts")
+_TABLE_OR_COUNTER = re.compile(r"\.add_(post|put|patch|delete|route)\(|\.incr(by)?\(|"
+                               r"(?i:attem|tries|fail)\w*\s*\+=")
 GLOBAL_FACT = "rate-limiting.global"
+LOCKOUT_FACT = "rate-limiting.lockout"
+REQUEST_PARAMS = frozenset({"request", "req"})
 
 
 class AuthRouteWithoutRateLimit(Check):
     rule_id = "BA1001"
-    requires_frameworks = frozenset({"flask", "fastapi", "django", "drf", "starlette", "aiohttp"})
+    # Not ``requires_frameworks``: a module of routing tables (``app.router.add_post(...)``)
+    # or an account-lockout counter need not import a framework (``applies_to``).
+    frameworks_served = frozenset({"flask", "fastapi", "django", "drf", "starlette", "aiohttp"})
+
+    @classmethod
+    def applies_to(cls, ctx) -> bool:
+        return bool(cls.frameworks_served & ctx.frameworks) or \
+            bool(_TABLE_OR_COUNTER.search(ctx.source))
 
     def visit_Call(self, node: cst.Call) -> None:
         """Record limits that cover every route: default limits, middleware, blueprints."""
@@ -39,9 +68,18 @@ class AuthRouteWithoutRateLimit(Check):
         if last == "Limiter" and (get_arg(node, "default_limits") or
                                   get_arg(node, "application_limits")):
             self.ctx.add_fact(GLOBAL_FACT, {"kind": "default-limits"})
-        elif last == "add_middleware" and node.args and \
-                re.search(r"SlowAPI|RateLimit|Throttl", dotted_name(node.args[0].value) or ""):
+        elif last in ("add_middleware", "Middleware") and node.args and \
+                LIMITER_MIDDLEWARE.search(dotted_name(node.args[0].value) or ""):
             # slowapi's middleware, or the app's own (``RateLimitMiddleware``)
+            self.ctx.add_fact(GLOBAL_FACT, {"kind": "middleware"})
+        elif last == "Application" and "aiohttp" in self.ctx.frameworks:
+            middlewares = get_arg(node, "middlewares")
+            if middlewares is not None and any(
+                    LIMITER_MIDDLEWARE.search(dotted_name(m) or "") for m in
+                    _elements(middlewares.value)):
+                self.ctx.add_fact(GLOBAL_FACT, {"kind": "middleware"})
+        elif last == "append" and (dotted_name(node.func) or "").endswith("middlewares.append") \
+                and node.args and LIMITER_MIDDLEWARE.search(dotted_name(node.args[0].value) or ""):
             self.ctx.add_fact(GLOBAL_FACT, {"kind": "middleware"})
         elif isinstance(node.func, cst.Call) and LIMIT_NAME.search(
                 dotted_name(node.func.func) or "") and node.args:
@@ -50,6 +88,24 @@ class AuthRouteWithoutRateLimit(Check):
             if target:
                 self.ctx.add_fact(GLOBAL_FACT, {"kind": "blueprint", "name": target})
                 self.__dict__.setdefault("_limited_here", set()).add(target)
+        entry = table_entry(node, self.ctx)
+        if entry is not None and set(entry.methods) & (MUTATING | {"*"}):
+            self.ctx.add_fact(FACT_TABLE_ROUTE, {
+                "handler": entry.handler, "package": entry.package,
+                "methods": list(entry.methods), "path": entry.path, "wrapper": entry.wrapper})
+            self.__dict__.setdefault("_table_paths", {}).setdefault(entry.handler, entry.path)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        """An aiohttp middleware that counts or paces requests limits every route."""
+        if any(dotted_name(decorator_call(d)[0]) in ("web.middleware", "middleware")
+               for d in node.decorators) and self._limits(node.body):
+            self.ctx.add_fact(GLOBAL_FACT, {"kind": "middleware"})
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        target = dotted_name(node.target) or ""
+        if isinstance(node.operator, cst.AddAssign) and \
+                FAILURE_COUNTER.search(target.split(".")[-1]):
+            self.ctx.add_fact(LOCKOUT_FACT, {"counter": target})
 
     def leave_Module(self, original_node: cst.Module) -> None:
         covered: set[int] = set()
@@ -61,25 +117,33 @@ class AuthRouteWithoutRateLimit(Check):
                       if isinstance(value, cst.Call) and
                       (dotted_name(value.func) or "").endswith("Blueprint")}
         whole_module = bool(limited_here) and blueprints <= limited_here
+        # ``app.router.add_post("/auth/token", issue)`` here: the path the model leaves out
+        paths = self.__dict__.get("_table_paths", {})
         for route in self.ctx.routes.routes:
             if route.view_class is not None:
                 covered.add(id(route.view_class))
+            label = _label(route)
+            if route.path is None and route.view_class is None:
+                label += " " + (paths.get(f"{self.ctx.module_name}.{route.function.name.value}")
+                                or "")
             if not effectively_mutating(route, self.ctx) or \
                     is_serializer_or_helper(route.view_class, self.ctx) or \
-                    _acts_on_one_object(route) or not AUTH_ENDPOINT.search(_label(route)) or \
+                    _acts_on_one_object(route) or not _auth_endpoint(label) or \
                     _secret_in_path(route) or _signed_in_only(route, self.ctx):
                 continue
             exempt = any(d.endswith("exempt") and "csrf" not in d for d in route.decorators)
             if not exempt and (self._limited(route) or whole_module and
-                               _receiver(route) in (None, *limited_here)):
+                               _receiver(route) in (None, *limited_here) or
+                               self._locks_out(route.function, label)):
                 continue
             self.report(route.function.name, framework=route.framework, exempt=exempt,
-                        receiver=_receiver(route))
+                        receiver=_receiver(route), signin=bool(SIGN_IN.search(label)))
+        self._table_handlers()
         for view in self.ctx.routes.view_classes:
             # DRF generic views (CreateAPIView subclasses) that define no handler method.
             if id(view.node) in covered or view.framework != "drf" or \
                     is_serializer_or_helper(view.node, self.ctx) or \
-                    not AUTH_ENDPOINT.search(view.node.name.value):
+                    not _auth_endpoint(view.node.name.value):
                 continue
             methods = set().union(*(DRF_GENERIC_METHODS.get(b.split(".")[-1], set())
                                     for b in view.bases))
@@ -87,6 +151,48 @@ class AuthRouteWithoutRateLimit(Check):
             if methods & MUTATING and not re.search(r"\b(throttle_classes|throttle_scope)\s*=",
                                                     code):
                 self.report(view.node.name, framework="drf", exempt=False, receiver=None)
+
+    def _table_handlers(self) -> None:
+        """aiohttp / Starlette handlers no route of this module serves: a routing table
+        in another module (or a ``web.post(...)`` entry here) may; ``resolve`` decides."""
+        frameworks = {"aiohttp", "starlette"} & self.ctx.frameworks
+        if not frameworks or not _auth_endpoint(self.ctx.source):
+            return  # the table's path may name it, but no sign-in handler lives here
+        framework = "aiohttp" if "aiohttp" in frameworks else "starlette"
+        module = self.ctx.module_name
+        for cls, fn in _plain_handlers(self.ctx.module):
+            if self.ctx.routes.route_for(fn) is not None:
+                continue
+            owner = f"{cls.name.value}." if cls is not None else ""
+            label = f"{owner}{fn.name.value}"
+            if self._limited_function(fn) or self._locks_out(fn, label) or \
+                    decorators_authenticate(fn.decorators, self.ctx) or cls is not None and \
+                    decorators_authenticate(cls.decorators, self.ctx):
+                continue
+            self.report(fn.name, framework=framework, exempt=False, receiver=None,
+                        handler=f"{module}.{label}", module=module, label=label)
+
+    def _limits(self, body: cst.CSTNode) -> bool:
+        code = self.ctx.module.code_for_node(body)
+        if LIMIT_IN_BODY.search(code) or re.search(r"\.incr(by)?\(", code) and \
+                re.search(r"\b(429|TooMany|HTTPTooManyRequests)", code):
+            return True
+        limiters = self.__dict__.get("_limiters")
+        if limiters is None:
+            # ``login_limiter = AsyncLimiter(5, 60)`` (aiolimiter) and the like
+            limiters = self.__dict__["_limiters"] = {
+                name for name, value in ProtectionFinder(self.ctx).assignments.items()
+                if isinstance(value, cst.Call) and
+                re.search(r"(?i)limiter", dotted_name(value.func) or "")}
+        return any(re.search(rf"\b{re.escape(n)}\b", code) for n in limiters)
+
+    def _limited_function(self, fn: cst.FunctionDef) -> bool:
+        names = [dotted_name(decorator_call(d)[0]) or "" for d in fn.decorators]
+        return any(LIMIT_NAME.search(n) for n in names) or self._limits(fn.body)
+
+    def _locks_out(self, fn: cst.FunctionDef, label: str) -> bool:
+        return bool(SIGN_IN.search(label) and
+                    LOCKOUT_IN_BODY.search(self.ctx.module.code_for_node(fn.body)))
 
     def _limited(self, route: Route) -> bool:
         names = list(route.decorators)
@@ -104,18 +210,24 @@ class AuthRouteWithoutRateLimit(Check):
                 return True
         if any(LIMIT_NAME.search(n) for n in names):
             return True
-        return bool(LIMIT_IN_BODY.search(self.ctx.module.code_for_node(route.function.body)))
+        return self._limits(route.function.body)
 
     @classmethod
     def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:
+        if candidate.data.get("handler"):
+            candidate = _served(candidate, project)
+            if candidate is None:
+                return None
         if candidate.data.get("exempt"):
             return candidate
+        if candidate.data.get("signin") and project.has(LOCKOUT_FACT):
+            return None  # the application locks an account after repeated failures
         framework = candidate.data.get("framework")
         if framework in GRAPHQL_LIBRARIES and served_to_signed_in_only(project):
             return None  # only signed-in callers reach the GraphQL endpoint at all
         for value in project.values(GLOBAL_FACT):
             if value.get("kind") in ("default-limits", "middleware") and \
-                    framework in ("flask", "fastapi", "starlette"):
+                    framework in ("flask", "fastapi", "starlette", "aiohttp"):
                 return None
             if value.get("kind") == "blueprint" and value.get("name") == candidate.data.get(
                     "receiver"):
@@ -164,6 +276,55 @@ def _signed_in_only(route: Route, ctx) -> bool:
 def _label(route: Route) -> str:
     cls = route.view_class.name.value if route.view_class is not None else ""
     return f"{cls} {route.function.name.value} {route.path or ''}"
+
+
+def _auth_endpoint(label: str) -> bool:
+    return bool(AUTH_ENDPOINT.search(label) or RESET.search(label) and
+                ACCOUNT_WORD.search(label))
+
+
+def _served(candidate: Candidate, project: ProjectFacts) -> Candidate | None:
+    """A handler routed by a table: kept when a table entry (only those answering a
+    state-changing method are recorded) serves it on a sign-in-like path (or under a
+    sign-in-like name), with no limiter wrapped around it."""
+    entries = served_by_table(candidate.data["handler"], candidate.data["module"], project)
+    if not entries or any(e.wrapper and LIMIT_NAME.search(e.wrapper) for e in entries):
+        return None
+    label = " ".join([candidate.data["label"], *(e.path or "" for e in entries)])
+    if not _auth_endpoint(label) or \
+            all(e.path and _SECRET_SEGMENT.search(e.path) for e in entries):
+        return None
+    return replace(candidate, data={**candidate.data, "signin": bool(SIGN_IN.search(label))})
+
+
+def _elements(value: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The items of a list/tuple literal, unwrapping ``Middleware(X, ...)``."""
+    items = [e.value for e in value.elements] if isinstance(value, (cst.List, cst.Tuple)) \
+        else []
+    return [i.args[0].value if isinstance(i, cst.Call) and i.args else i for i in items]
+
+
+def _plain_handlers(module: cst.Module
+                    ) -> list[tuple[cst.ClassDef | None, cst.FunctionDef]]:
+    """Module-level functions and methods of module-level classes that take the request
+    as their first argument (``async def login(request)``, ``async def auth(self,
+    request: web.Request)``)."""
+    out: list[tuple[cst.ClassDef | None, cst.FunctionDef]] = []
+    for stmt in module.body:
+        if isinstance(stmt, cst.FunctionDef):
+            out.append((None, stmt))
+        elif isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
+            out.extend((stmt, s) for s in stmt.body.body if isinstance(s, cst.FunctionDef))
+    return [(cls, fn) for cls, fn in out if _takes_request(fn, bound=cls is not None)]
+
+
+def _takes_request(fn: cst.FunctionDef, bound: bool) -> bool:
+    params = list(fn.params.params)[1 if bound else 0:]
+    if not params:
+        return False
+    first = params[0]
+    annotation = dotted_name(first.annotation.annotation) if first.annotation else ""
+    return first.name.value in REQUEST_PARAMS or (annotation or "").endswith("Request")
 
 
 def _receiver(route: Route) -> str | None:
