@@ -17,6 +17,7 @@ from backend_audit.appmodel.password_models import (
 )
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.appmodel.test_context import TestContext
+from backend_audit.flow.calls import bind_arguments
 from backend_audit.visitor import Candidate, Check
 
 # Calls that set the password of an account, and where the password goes positionally.
@@ -143,6 +144,19 @@ class PasswordHardcodedDefault(Check):
                                                       "crypt_context")):
             arg = get_arg(node, "secret", 0)
             return arg.value if arg is not None else None
+        return self._account_helper_argument(node)
+
+    def _account_helper_argument(self, node: cst.Call) -> cst.BaseExpression | None:
+        """``User.register_user("admin", "pass1", ...)``: the project's own account-creating
+        function (same module), given the password positionally."""
+        callee = self.ctx.local_callee(node)
+        if callee is None or not (_ACCOUNT_FUNCTION.search(callee.function.name.value) or
+                                  _CREATOR.match(callee.function.name.value)):
+            return None
+        binding = bind_arguments(callee.function, node, callee.bound)
+        for param, value in binding.arguments.items():
+            if is_password_name(param):
+                return value
         return None
 
     def _is_model(self, name: str) -> bool:
