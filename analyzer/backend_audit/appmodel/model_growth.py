@@ -13,14 +13,16 @@ from __future__ import annotations
 import libcst as cst
 
 from backend_audit.appmodel.names import dotted_name, last_name
+from backend_audit.engines.walk import descendants
 
 # Fact ``model.created``: {"model": class name, "admin": bool} for a model that a
 # state-changing route creates in its own body (``admin``: only administrators reach it).
 # The class name may be a Django ModelForm's (``form = SignupForm(request.POST)`` then
 # ``form.save()``): ``model.form`` facts say which model the form saves.
 FACT_MODEL_CREATED = "model.created"
-# Fact ``model.form``: {"form": class name, "model": class name} for a Django ModelForm
-# whose ``Meta.model`` names the model it saves.
+# Fact ``model.form``: {"form": class name, "model": class name, "raw_password": bool}
+# for a Django ModelForm whose ``Meta.model`` names the model it saves; ``raw_password``:
+# the form writes the user's password field as typed (``model_form_writes_raw_password``).
 FACT_MODEL_FORM = "model.form"
 _CREATE_METHODS = frozenset({"create", "get_or_create", "update_or_create", "bulk_create",
                              "create_one", "insert", "create_user"})
@@ -122,3 +124,55 @@ def model_form_model(cls: cst.ClassDef) -> str | None:
                             dotted_name(t.target) == "model" for t in small.targets):
                         return _model_name(small.value)
     return None
+
+
+def _meta(cls: cst.ClassDef) -> dict[str, cst.BaseExpression]:
+    for stmt in cls.body.body:
+        if isinstance(stmt, cst.ClassDef) and stmt.name.value == "Meta":
+            return {dotted_name(t.target) or "": small.value
+                    for line in stmt.body.body if isinstance(line, cst.SimpleStatementLine)
+                    for small in line.body if isinstance(small, cst.Assign)
+                    for t in small.targets}
+    return {}
+
+
+def _strings(expr: cst.BaseExpression | None) -> list[str] | None:
+    if not isinstance(expr, (cst.List, cst.Tuple)):
+        return None
+    out = []
+    for el in expr.elements:
+        if not isinstance(el.value, cst.SimpleString):
+            return None
+        out.append(el.value.evaluated_value)
+    return out
+
+
+_HASHING = frozenset({"set_password", "make_password", "hash_password"})
+
+
+def model_form_writes_raw_password(cls: cst.ClassDef) -> bool:
+    """A ModelForm of the user model whose fields take in ``password`` (``"__all__"``, a
+    list naming it, or an ``exclude`` list that leaves it in) and that never hashes it
+    itself (no ``set_password``/``make_password`` in the form): ``form.save()`` writes the
+    password as the client typed it. Django's ``UserCreationForm`` and its subclasses
+    hash it, and are not ModelForms by name."""
+    meta = _meta(cls)
+    model = meta.get("model")
+    user_model = model is not None and (
+        (last_name(model) or "").endswith("User") or
+        isinstance(model, cst.Call) and last_name(model.func) == "get_user_model")
+    fields, exclude = meta.get("fields"), _strings(meta.get("exclude"))
+    named = _strings(fields)
+    if named is not None:
+        takes = "password" in named
+    elif isinstance(fields, cst.SimpleString):
+        takes = fields.evaluated_value == "__all__" and user_model
+    else:
+        takes = fields is None and exclude is not None and "password" not in exclude and \
+            user_model
+    if not takes:
+        return False
+    return not any(isinstance(call.func, (cst.Name, cst.Attribute)) and
+                   last_name(call.func) in _HASHING
+                   for call in descendants(cls, cst.Call))
+

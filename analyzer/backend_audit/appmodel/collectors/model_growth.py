@@ -10,6 +10,7 @@ from backend_audit.appmodel.model_growth import (
     FACT_MODEL_CREATED,
     FACT_MODEL_FORM,
     model_form_model,
+    model_form_writes_raw_password,
     models_created,
 )
 from backend_audit.visitor import Collector
@@ -25,7 +26,9 @@ class ModelGrowthFacts(Collector):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         model = model_form_model(node)
         if model is not None:
-            self.ctx.add_fact(FACT_MODEL_FORM, {"form": node.name.value, "model": model})
+            self.ctx.add_fact(FACT_MODEL_FORM, {
+                "form": node.name.value, "model": model,
+                "raw_password": model_form_writes_raw_password(node)})
 
     def leave_Module(self, original_node: cst.Module) -> None:
         for route in self.ctx.routes.routes:

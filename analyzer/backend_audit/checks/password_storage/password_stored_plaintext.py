@@ -6,7 +6,14 @@ import re
 
 import libcst as cst
 
-from backend_audit.appmodel.names import dotted_name, is_password_name, string_value
+from backend_audit.appmodel.model_growth import FACT_MODEL_FORM
+from backend_audit.appmodel.names import (
+    dotted_name,
+    get_arg,
+    is_password_name,
+    last_name,
+    string_value,
+)
 from backend_audit.appmodel.password_models import (
     bound_to_model_factory,
     hashes_on_assign,
@@ -78,6 +85,11 @@ def _loads_row(expr: cst.BaseExpression) -> bool:
         any(m in chain for m in (*_QUERY_MARKERS, "session", "db", "scalars"))
 
 
+FORM_MESSAGE = ("This ModelForm takes the user's password field as typed, so save() writes "
+                "the plaintext password to the database; save(commit=False) and "
+                "set_password() first, or derive the form from UserCreationForm.")
+
+
 class PasswordStoredPlaintext(Check):
     rule_id = "BA201"
 
@@ -121,6 +133,23 @@ class PasswordStoredPlaintext(Check):
             self._written_args(node, None)
         elif last == "save" and chain and "serializer" in chain[-1].lower():
             self._written_args(node, None)  # DRF serializer.save(password=...)
+        elif last == "save" and isinstance(func.value, cst.Name):
+            self._form_save(node, func.value.value)
+
+    def _form_save(self, call: cst.Call, name: str) -> None:
+        """``user_form.save()`` of a ModelForm that takes in the user's password field
+        as typed (decided once the project's forms are known: fact ``model.form``)."""
+        commit = get_arg(call, "commit")
+        if commit is not None and isinstance(commit.value, cst.Name) and \
+                commit.value.value == "False":
+            return  # the view hashes before it saves
+        if not self.ctx.function_stack:
+            return
+        for value in self.ctx.flow().values_of(name):
+            form = last_name(value.func) if isinstance(value, cst.Call) else None
+            if form and form[:1].isupper() and form.endswith("Form"):
+                self.report(call, FORM_MESSAGE, confidence="medium", form=form)
+                return
 
     def _model_of_constructor(self, func: cst.BaseExpression) -> str | None:
         """Class name when ``func`` constructs a (possible) model: ``User``, ``models.User``,
@@ -419,6 +448,9 @@ class PasswordStoredPlaintext(Check):
     @classmethod
     def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:
         data = candidate.data
+        if "form" in data:
+            return candidate if any(f.get("form") == data["form"] and f.get("raw_password")
+                                    for f in project.values(FACT_MODEL_FORM)) else None
         model = data.get("model")
         if model == "self.model":
             model = None
