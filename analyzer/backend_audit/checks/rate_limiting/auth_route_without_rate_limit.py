@@ -129,7 +129,8 @@ class AuthRouteWithoutRateLimit(Check):
             if not effectively_mutating(route, self.ctx) or \
                     is_serializer_or_helper(route.view_class, self.ctx) or \
                     _acts_on_one_object(route) or not _auth_endpoint(label) or \
-                    _secret_in_path(route) or _signed_in_only(route, self.ctx):
+                    _secret_in_path(route) or _signed_in_only(route, self.ctx) or \
+                    _checks_mailed_token(route, label, self.ctx):
                 continue
             exempt = any(d.endswith("exempt") and "csrf" not in d for d in route.decorators)
             if not exempt and (self._limited(route) or whole_module and
@@ -256,8 +257,31 @@ _SECRET_SEGMENT = re.compile(r"[<{(][^>})]*\b(token|key|uid|code|signature)\w*[>
                              re.IGNORECASE)
 
 
+# A Django view's parameters after the request are its URL's parts
+# (``def reset(request, uidb64, token)``).
+_SECRET_PARAM = re.compile(r"^(token|\w+_token|key|\w+_key|uidb64|signature)$", re.IGNORECASE)
+# A reset or activation handler that checks a server-issued token the client brings in
+# its body (``payload.token``, ``data["token"]``): a mailed high-entropy secret, not a
+# short code, so repeating the request guesses nothing.
+_BODY_TOKEN = re.compile(r"\.token\b|\[\s*[\"']token[\"']\s*\]|get\(\s*[\"']token[\"']")
+
+
 def _secret_in_path(route: Route) -> bool:
-    return bool(route.path and _SECRET_SEGMENT.search(route.path))
+    if route.path and _SECRET_SEGMENT.search(route.path):
+        return True
+    if route.framework not in ("django", "drf") or route.path is not None:
+        return False
+    params = [p.name.value for p in route.function.params.params]
+    return any(_SECRET_PARAM.match(name) for name in params[1:]
+               if name not in ("self", "request"))
+
+
+def _checks_mailed_token(route: Route, label: str, ctx) -> bool:
+    """A password-reset or activation handler (not a sign-in: a password is guessable)
+    that reads a token from the request body."""
+    if SIGN_IN.search(label):
+        return False
+    return bool(_BODY_TOKEN.search(ctx.module.code_for_node(route.function.body)))
 
 
 def _signed_in_only(route: Route, ctx) -> bool:
