@@ -54,6 +54,17 @@ def _confidences(unit: str, rule: str) -> dict[int, str]:
     # A FastAPI parameter with no annotation handed to a lookup helper: reported (a typed
     # or Any/dict one handed to a helper stays at the audit level).
     ("validation/fastapi_unannotated_params", "BA102", 14, "medium"),
+    # ... also when the handler then tests what a delete or store helper did with it.
+    ("validation/fastapi_unannotated_params", "BA102", 41, "medium"),
+    ("validation/fastapi_unannotated_params", "BA102", 48, "medium"),
+    # A raw form value as the key of a Django single-row .get() nothing catches: a bad
+    # value is a 500, reported; the same fetch inside a try that answers DoesNotExist,
+    # or a .filter().first() whose None is tested: a bound lookup, audit level.
+    ("validation/django_roster", "BA101", 20, "medium"),
+    ("validation/django_roster", "BA101", 21, "medium"),
+    ("validation/django_roster", "BA101", 30, "low"),
+    ("validation/django_roster", "BA101", 42, "low"),
+    ("validation/django_roster", "BA101", 52, "low"),
     # An endpoint named for handing out a stored credential does so on purpose: audit
     # level; the same password in an ordinary response: reported.
     ("password-storage/drf_mail_accounts.py", "BA206", 64, "low"),

@@ -61,11 +61,14 @@ from backend_audit.flow.payload_shapes import (
     fetched_class,
     first_arg_is_class,
     function_body,
+    handles_missing_row,
     is_capword,
     is_lookup_name,
     is_plain_container,
     is_query_receiver,
+    is_write_name,
     looks_like_sql,
+    row_key_args,
     sql_text_arg,
     subscripts_in,
 )
@@ -235,6 +238,9 @@ class Sink:
     lookup: bool = False  # the value only selects rows (a bound query parameter)
     target: str | None = None  # the object whose attributes are set, one write per object
     origin: cst.CSTNode | None = None  # the call or assignment itself (``node`` is its line)
+    # A lookup by a raw primary key that raises, uncaught, when the value matches no row
+    # or is no key at all: bad input is a server error, whatever the ORM binds.
+    raises: bool = False
 
     @property
     def whole(self) -> bool:
@@ -740,6 +746,11 @@ class _Walker:
             return self._checked_keys(test.left, budget) | self._checked_keys(test.right, budget)
         inner = test.expression if isinstance(test, cst.UnaryOperation) else test
         if isinstance(inner, cst.Comparison) and all(
+                isinstance(c.operator, (cst.Equal, cst.NotEqual)) for c in inner.comparisons) \
+                and all(pf.taint(o) for o in (inner.left, *(c.comparator for c in
+                                                            inner.comparisons))):
+            return set()  # ``password != confirmation``: the two agree, neither is checked
+        if isinstance(inner, cst.Comparison) and all(
                 isinstance(c.operator, (cst.Is, cst.IsNot)) for c in inner.comparisons):
             inner = inner.left
         if isinstance(inner, (cst.Name, cst.Attribute, cst.Call)):
@@ -747,7 +758,18 @@ class _Walker:
             if t and all(w for _, w in t):
                 return set()  # only "is there a payload at all"
         keys: set[str] = set()
-        for node in expressions_in(test):
+        nodes = expressions_in(test)
+        # ``data.get("x")`` and ``data["x"]`` test the field: ``data`` is not tested whole.
+        read_from: set[int] = set()
+        for n in nodes:
+            if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and \
+                    n.func.attr.value in V.FIELD_METHODS:
+                read_from |= {id(n.func), id(n.func.value)}
+            elif isinstance(n, cst.Subscript):
+                read_from.add(id(n.value))
+        for node in nodes:
+            if id(node) in read_from:
+                continue
             t = pf.taint(node)
             keys |= {k for k, _ in t}
             if not t and isinstance(node, cst.Name) and not budget.exhausted:
@@ -757,6 +779,7 @@ class _Walker:
                                           cst.BooleanOperation)) or (
                             isinstance(value, cst.Call) and
                             not is_lookup_name(last_name(value.func)) and
+                            not is_write_name(last_name(value.func)) and
                             not pf.is_validator_call(value)):
                         keys |= self._checked_keys(value, budget.deeper())
         return keys
@@ -824,6 +847,12 @@ class _Walker:
                     and not first_arg_is_class(call):
                 return  # MAPPING.get(key): a dictionary lookup, not a query
             self._add(call, taint, what, True, lookup=True)
+            keys = row_key_args(call)
+            if keys and self.pf.sinks and self.pf.sinks[-1].origin is call and \
+                    any(_without_path(pf.taint(k)) for k in keys) and \
+                    not handles_missing_row(call, self.tries):
+                self.pf.sinks[-1].raises = True
+                self.pf.sinks[-1].what += " (uncaught when the key matches no row)"
             return
         self._helper_sink(call, taint, what, name)
 

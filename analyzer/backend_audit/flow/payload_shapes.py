@@ -181,6 +181,14 @@ def is_lookup_name(name: str | None) -> bool:
     return name in V.LOOKUP_METHODS or name in V.SQL_RUNNERS or first in V.LOOKUP_VERBS
 
 
+def is_write_name(name: str | None) -> bool:
+    """A call that stores or removes what it is given (``delete_item_by_id``,
+    ``add_to_cart``): testing its result tells what became of the row, after the value
+    reached the database; it says nothing about the value's shape."""
+    first = (name or "").lower().lstrip("_").split("_")[0]
+    return first in V.SERVICE_VERBS or first in V.DELETE_VERBS
+
+
 # Keywords under which SQL runners take the statement text rather than its parameters.
 _SQL_TEXT_KEYWORDS = frozenset({"sql", "query", "statement", "stmt", "where", "select",
                                 "tables", "order_by", "raw_query", "operation"})
@@ -234,7 +242,7 @@ def expressions_in(test: cst.BaseExpression) -> list[cst.BaseExpression]:
     def go(node: cst.CSTNode) -> None:
         kind = type(node)
         if kind is cst.Call:
-            if chain_has(node.func, _GUARD_LOOKUPS):
+            if chain_has(node.func, _GUARD_LOOKUPS) or is_write_name(last_name(node.func)):
                 return
             out.append(node)
         elif kind is cst.Name or kind is cst.Attribute or kind is cst.Subscript:
@@ -286,6 +294,43 @@ def catches_bad_input(node: cst.Try) -> bool:
         names = {last_name(e.value) for e in handler.type.elements} if isinstance(
             handler.type, cst.Tuple) else {last_name(handler.type)}
         if names & _BAD_INPUT_ERRORS and _exits(handler.body):
+            return True
+    return False
+
+
+# What a single-row fetch raises on a key that matches nothing or is not of the key's
+# type, and the broader classes a handler catches them by.
+_MISSING_ROW_ERRORS = frozenset({"DoesNotExist", "ObjectDoesNotExist", "ValueError",
+                                 "ValidationError", "TypeError", "Exception", "BaseException",
+                                 "Http404", "MultipleObjectsReturned"})
+_MANAGERS = frozenset({"objects"})
+_KEY_WORDS = frozenset({"pk", "id", "pk__exact", "id__exact"})
+
+
+def row_key_args(call: cst.Call) -> list[cst.BaseExpression]:
+    """The primary-key values of a Django single-row fetch (``Task.objects.get(pk=x)``,
+    ``User.objects.get(id=x)``, ``Task.objects.get(project_id=x)``)."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "get" and
+            chain_has(func.value, _MANAGERS)):
+        return []
+    return [a.value for a in call.args if a.keyword is not None and (
+        a.keyword.value in _KEY_WORDS or a.keyword.value.endswith("_id"))]
+
+
+def handles_missing_row(call: cst.Call, tries: list[cst.Try]) -> bool:
+    """``call`` sits in the body of a ``try`` whose handlers answer a missing row or a
+    malformed key (``except Task.DoesNotExist``, ``except (ValueError, ...)``, bare)."""
+    for node in tries:
+        names: set[str | None] = set()
+        for handler in node.handlers:
+            if handler.type is None:
+                names.add("BaseException")
+            elif isinstance(handler.type, cst.Tuple):
+                names |= {last_name(e.value) for e in handler.type.elements}
+            else:
+                names.add(last_name(handler.type))
+        if names & _MISSING_ROW_ERRORS and any(n is call for n in preorder(node.body)):
             return True
     return False
 

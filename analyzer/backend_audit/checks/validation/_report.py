@@ -79,10 +79,11 @@ def report_unvalidated(check: Check, pf: PayloadFlow, message: str,
             # A FastAPI parameter with no annotation at all: the framework checks nothing
             # and the fix is one word, wherever the value goes next.
             confidence = "medium"
-        elif sink.lookup and not whole:
+        elif sink.lookup and not whole and not sink.raises:
             # A field only selects rows as a bound query parameter: the ORM escapes it
             # and a bad value finds nothing. On the judged real-code corpus such
-            # findings were rarely acted on, so they are reported at the audit level.
+            # findings were rarely acted on, so they are reported at the audit level;
+            # unless the lookup raises, uncaught, on a key that matches nothing.
             confidence = "low"
         elif sink.definite:
             confidence = "high" if whole else "medium"
