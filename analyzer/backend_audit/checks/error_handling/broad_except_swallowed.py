@@ -302,8 +302,26 @@ class _NameUse(cst.CSTVisitor):
             self.used = True
 
 
+def _reraises(handler: cst.ExceptHandler) -> bool:
+    """The handler ends by raising (the error it caught, or another)."""
+    body = handler.body.body if isinstance(handler.body, cst.IndentedBlock) else ()
+    last = body[-1] if body else None
+    return isinstance(last, cst.SimpleStatementLine) and \
+        any(isinstance(s, cst.Raise) for s in last.body)
+
+
 class BroadExceptSwallowed(Check):
     rule_id = "BA402"
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self._handlers: list[cst.ExceptHandler] = []
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self._handlers.append(node)
+
+    def leave_ExceptHandler(self, original_node: cst.ExceptHandler) -> None:
+        self._handlers.pop()
 
     def visit_Try(self, node: cst.Try) -> None:
         if is_test_path(self.ctx.path) or _only_imports(node.body):
@@ -333,7 +351,10 @@ class BroadExceptSwallowed(Check):
                 operates = _operates(self.ctx.module.code_for_node(node.body))
             # A bare ``except:`` that answers with a value also catches KeyboardInterrupt
             # and SystemExit: no convention excuses it, only a comment that explains it.
-            deliberate = _documented(handler) or (
+            # Best-effort clean-up while the error that entered an outer handler is
+            # re-raised (removing a temporary upload): that error is the one reported.
+            cleanup = bool(self._handlers) and _reraises(self._handlers[-1])
+            deliberate = _documented(handler) or cleanup or (
                 not (bare and kind != "silent") and (
                     bool(_PROBE_NAME.match(function)) or not operates or self._system_check()))
             what = "A bare except:" if bare else "A broad except"
