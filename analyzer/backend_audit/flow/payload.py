@@ -69,6 +69,7 @@ from backend_audit.flow.payload_shapes import (
     is_write_name,
     looks_like_sql,
     row_key_args,
+    row_written,
     sql_text_arg,
     subscripts_in,
 )
@@ -848,8 +849,10 @@ class _Walker:
                 return  # MAPPING.get(key): a dictionary lookup, not a query
             self._add(call, taint, what, True, lookup=True)
             keys = row_key_args(call)
+            row = self.assigned_to.get(id(call))
             if keys and self.pf.sinks and self.pf.sinks[-1].origin is call and \
                     any(_without_path(pf.taint(k)) for k in keys) and \
+                    row is not None and row_written(row, self.calls) and \
                     not handles_missing_row(call, self.tries):
                 self.pf.sinks[-1].raises = True
                 self.pf.sinks[-1].what += " (uncaught when the key matches no row)"

@@ -186,7 +186,7 @@ def is_write_name(name: str | None) -> bool:
     ``add_to_cart``): testing its result tells what became of the row, after the value
     reached the database; it says nothing about the value's shape."""
     first = (name or "").lower().lstrip("_").split("_")[0]
-    return first in V.SERVICE_VERBS or first in V.DELETE_VERBS
+    return first in V.ROW_WRITE_VERBS
 
 
 # Keywords under which SQL runners take the statement text rather than its parameters.
@@ -316,6 +316,28 @@ def row_key_args(call: cst.Call) -> list[cst.BaseExpression]:
         return []
     return [a.value for a in call.args if a.keyword is not None and (
         a.keyword.value in _KEY_WORDS or a.keyword.value.endswith("_id"))]
+
+
+# Calls that write a row or a relation of it (``team.members.add(member)``, ``row.save()``).
+_ROW_WRITES = V.PERSIST_METHODS | {"add", "remove", "set", "save", "delete", "clear"}
+
+
+def _root_name(node: cst.BaseExpression) -> str | None:
+    while isinstance(node, (cst.Attribute, cst.Call)):
+        node = node.value if isinstance(node, cst.Attribute) else node.func
+    return node.value if isinstance(node, cst.Name) else None
+
+
+def row_written(name: str, calls: list[cst.Call]) -> bool:
+    """The row bound to ``name`` is saved, deleted, or linked to or from another row."""
+    for call in calls:
+        func = call.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in _ROW_WRITES:
+            continue
+        if _root_name(func.value) == name or any(
+                isinstance(a.value, cst.Name) and a.value.value == name for a in call.args):
+            return True
+    return False
 
 
 def handles_missing_row(call: cst.Call, tries: list[cst.Try]) -> bool:

@@ -116,8 +116,10 @@ SERVICE_VERBS = frozenset({
     "patch", "edit", "modify", "set", "bulk", "sync", "ingest", "new", "signup", "book",
     "post", "append", "push",
 })
-# First word of a helper's name that says it removes the rows it is given.
-DELETE_VERBS = frozenset({"delete", "remove", "destroy", "drop", "purge", "erase", "del"})
+# First word of a helper's name that says it stores or removes the rows it is given.
+ROW_WRITE_VERBS = frozenset({"create", "add", "insert", "update", "save", "store", "persist",
+                             "upsert", "register", "delete", "remove", "destroy", "drop",
+                             "purge", "erase", "del"})
 # Statements that end a guard clause with an error.
 ERROR_CALLS = frozenset({"abort", "flash", "HttpResponseBadRequest", "HTTPException",
                          "ValidationError", "BadRequest", "HTTPBadRequest",
