@@ -27,7 +27,7 @@ from backend_audit.reporters import render
 from backend_audit.reporters.escape import markdown_code, markdown_text, terminal_text
 from backend_audit.suppress import blanket_directives
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.flawed_app import FLAWED
@@ -185,6 +185,7 @@ def test_markdown_text_renders_as_exactly_its_characters(text: str) -> None:
 
 
 @given(_TRICKY)
+@example(" \t\n")  # a tab is content: the renderer drops a space at each end then
 def test_markdown_code_is_one_code_span_with_exactly_the_text(text: str) -> None:
     md = _markdown()
     rendered = md.render("x " + markdown_code(text))

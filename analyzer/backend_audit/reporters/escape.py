@@ -95,8 +95,9 @@ def markdown_code(text: str) -> str:
     longest = max((len(run) for run in re.findall("`+", line)), default=0)
     ticks = "`" * (longest + 1)
     # One space inside each end is dropped by the renderer when both are there and the
-    # text is not all spaces; an empty span cannot be written, so it shows one space.
-    pad = " " if line.strip() and (line[0] in "` " or line[-1] in "` ") else ""
+    # text is not all spaces (U+0020 only: a tab counts as content); an empty span cannot
+    # be written, so it shows one space.
+    pad = " " if line.strip(" ") and (line[0] in "` " or line[-1] in "` ") else ""
     line = line or " "
     # @ is not a mention inside code on GitHub, but a zero-width joiner costs nothing.
     return f"{ticks}{pad}{line.replace('@', '@' + _ZWJ)}{pad}{ticks}"
