@@ -36,14 +36,15 @@ answer is graded: a source reached directly (``Reach.final``), only through a ca
 spec knows nothing of (``Reach.wrapped``, for specs with ``opaque_calls``: the password
 check's lower confidence), or under needs. Sources may read the assignments of the
 function the walk is in (``Taint.frame``: "a password-named local given a hash anywhere
-holds a hash") and keep answers for the question in ``Taint.memo``. Walkers still
-apart: payload flow (flow/payload*.py), SQL text shapes (sql/values.py) and query
-bounds (sql/bounds.py). They answer with more than one source: the set of payloads a
-value carries, whole or one field (``("body", True)``, ``("query#sort", False)``), the
-shape of SQL text built from parts, the queries a response holds. Folding them needs
-``Reach`` to carry a value the spec builds (a leaf per source, a join for string
-building and containers, a field step for ``.get("k")``/subscripts) in place of the
-first source found: the next step, not taken yet.
+holds a hash") and keep answers for the question in ``Taint.memo``.
+
+Some questions need the value itself, built from its parts, not the first source: the
+SQL text a query runs. flow/fold.py is the evaluator's second answer: a ``Domain``
+(sql/values.py for SQL text) builds the value from the parts a ``Walk`` resolves with
+this module's machinery (``module_indexes``: source-order scopes, the module's
+functions and class fields; flow/calls.py binding; one budget). Walkers still apart:
+payload flow (flow/payload*.py: the payloads a value carries, whole or one field) and
+query bounds (sql/bounds.py: the queries a response holds); both fit a ``Domain``.
 """
 
 from __future__ import annotations
