@@ -71,6 +71,9 @@ def _confidences(unit: str, rule: str) -> dict[int, str]:
     ("validation/django_roster", "BA101", 42, "low"),
     ("validation/django_roster", "BA101", 52, "low"),
     ("validation/django_roster", "BA101", 93, "low"),
+    # A JSON field stored after a truthiness test only (it may be a number, a list or an
+    # object): reported.
+    ("validation/flask_profile_fields.py", "BA101", 39, "medium"),
     # An endpoint named for handing out a stored credential does so on purpose: audit
     # level; the same password in an ordinary response: reported.
     ("password-storage/drf_mail_accounts.py", "BA206", 64, "low"),

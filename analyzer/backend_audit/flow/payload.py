@@ -758,6 +758,10 @@ class _Walker:
             t = pf.taint(inner)
             if t and all(w for _, w in t):
                 return set()  # only "is there a payload at all"
+            if t and all(base_key(k) == "body" for k, _ in t):
+                # ``if data.get("password"):``: a JSON value is there and truthy, and may
+                # still be a number, a list or an object.
+                return set()
         keys: set[str] = set()
         nodes = expressions_in(test)
         # ``data.get("x")`` and ``data["x"]`` test the field: ``data`` is not tested whole.
@@ -769,9 +773,9 @@ class _Walker:
             elif isinstance(n, cst.Subscript):
                 read_from.add(id(n.value))
         for node in nodes:
-            if id(node) in read_from:
-                continue
             t = pf.taint(node)
+            if t and id(node) in read_from:
+                continue
             keys |= {k for k, _ in t}
             if not t and isinstance(node, cst.Name) and not budget.exhausted:
                 for value in pf.flow.values_of(node.value):
