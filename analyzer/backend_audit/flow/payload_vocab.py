@@ -77,9 +77,14 @@ WHOLE_METHODS = frozenset({"copy", "dict", "to_dict", "items", "values", "keys",
 TEXT_METHODS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "title", "split",
                           "replace", "capitalize", "casefold", "encode", "decode", "format"})
 PASS_FUNCTIONS = frozenset({"dict", "list", "tuple", "set", "sorted", "frozenset",
-                            "OrderedDict", "MultiDict", "deepcopy", "copy"})
+                            "OrderedDict", "MultiDict", "deepcopy", "copy", "bytes",
+                            "bytearray"})
+# Calls that decode their argument: what comes out is still what the client sent.
 LOADERS = ("json.loads", "orjson.loads", "ujson.loads", "simplejson.loads",
-           "tornado.escape.json_decode")
+           "tornado.escape.json_decode", "base64.b64decode", "base64.urlsafe_b64decode",
+           "base64.standard_b64decode", "base64.decodebytes", "base64.decodestring",
+           "binascii.unhexlify", "binascii.a2b_base64", "codecs.decode",
+           "urllib.parse.unquote", "urllib.parse.unquote_plus")
 
 # Storage calls: every tainted argument is stored.
 STORE_METHODS = frozenset({
