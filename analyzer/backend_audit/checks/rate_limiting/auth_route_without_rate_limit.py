@@ -170,8 +170,11 @@ class AuthRouteWithoutRateLimit(Check):
                     decorators_authenticate(fn.decorators, self.ctx) or cls is not None and \
                     decorators_authenticate(cls.decorators, self.ctx):
                 continue
+            code = self.ctx.module.code_for_node(fn.body)
             self.report(fn.name, framework=framework, exempt=False, receiver=None,
-                        handler=f"{module}.{label}", module=module, label=label)
+                        handler=f"{module}.{label}", module=module, label=label,
+                        body_token=bool(_BODY_TOKEN.search(code)),
+                        guessable=bool(_GUESSABLE.search(code)))
 
     def _limits(self, body: cst.CSTNode) -> bool:
         code = self.ctx.module.code_for_node(body)
@@ -276,12 +279,29 @@ def _secret_in_path(route: Route) -> bool:
                if name not in ("self", "request"))
 
 
+# What a reset handler could be made to guess: a token, a code, the current password.
+_GUESSABLE = re.compile(r"(?i)token|code|otp|old_?pass|current_?pass|secret|signature|"
+                        r"verif|check_|confirm|key\b")
+# Requests for a reset mail, sign-ups: abused by repetition whatever they check.
+_REQUEST_OR_SIGN_UP = re.compile(r"(?i)forgot|request|send|mail|register|sign_?up")
+
+
 def _checks_mailed_token(route: Route, label: str, ctx) -> bool:
+    code = ctx.module.code_for_node(route.function.body)
+    return _nothing_to_guess(label, bool(_BODY_TOKEN.search(code)),
+                             bool(_GUESSABLE.search(code)))
+
+
+def _nothing_to_guess(label: str, body_token: bool, guessable: bool) -> bool:
     """A password-reset or activation handler (not a sign-in: a password is guessable)
-    that reads a token from the request body."""
+    that reads a mailed token from the request body; or a reset that checks no secret at
+    all (``change_password(body["username"], body["password"])``): repeating it guesses
+    nothing, whoever may call it (a caller the app lets in sets any password: the
+    authorisation question is BA603's)."""
     if SIGN_IN.search(label):
         return False
-    return bool(_BODY_TOKEN.search(ctx.module.code_for_node(route.function.body)))
+    return body_token or bool(RESET.search(label)) and \
+        not _REQUEST_OR_SIGN_UP.search(label) and not guessable
 
 
 def _signed_in_only(route: Route, ctx) -> bool:
@@ -316,7 +336,9 @@ def _served(candidate: Candidate, project: ProjectFacts) -> Candidate | None:
         return None
     label = " ".join([candidate.data["label"], *(e.path or "" for e in entries)])
     if not _auth_endpoint(label) or \
-            all(e.path and _SECRET_SEGMENT.search(e.path) for e in entries):
+            all(e.path and _SECRET_SEGMENT.search(e.path) for e in entries) or \
+            _nothing_to_guess(label, candidate.data.get("body_token", False),
+                              candidate.data.get("guessable", True)):
         return None
     return replace(candidate, data={**candidate.data, "signin": bool(SIGN_IN.search(label))})
 
