@@ -10,6 +10,7 @@ from backend_audit.engines.walk import (
     contains,
     descendants,
     forget_indexes,
+    own_returns,
     walk,
     walk_batched,
 )
@@ -171,3 +172,15 @@ def test_visitors_of_tokens_and_containment_of_tokens() -> None:
     assert contains(fn, call) and not contains(call, fn)
     assert contains(call, call.args[0].comma)
     assert [n.value for n in descendants(call, cst.Name)] == ["g", "a", "b"]
+
+
+def test_own_returns_leaves_out_the_returns_of_nested_functions() -> None:
+    module = cst.parse_module(
+        "def view(request):\n"
+        "    def helper():\n"
+        "        return None\n"
+        "    if request:\n"
+        "        return 1\n"
+        "    return\n")
+    fn = module.body[0]
+    assert [r.value.value if r.value else None for r in own_returns(fn.body)] == ["1", None]

@@ -22,7 +22,7 @@ from backend_audit.appmodel.names import (
     string_list,
     string_value,
 )
-from backend_audit.engines.walk import descendants, walk
+from backend_audit.engines.walk import descendants, own_returns, walk
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -233,12 +233,8 @@ def _may_answer_nothing(fn: cst.FunctionDef) -> bool:
     ``def moderation_response(request, result) -> HttpResponse | None`` is."""
     if fn.returns is not None and _allows_none(fn.returns.annotation):
         return True
-    nested = {id(r) for inner in descendants(fn.body, cst.FunctionDef, cst.Lambda)
-              for r in descendants(inner, cst.Return)}
-    return any(id(r) not in nested and (r.value is None or
-                                        isinstance(r.value, cst.Name) and
-                                        r.value.value == "None")
-               for r in descendants(fn.body, cst.Return))
+    return any(r.value is None or isinstance(r.value, cst.Name) and r.value.value == "None"
+               for r in own_returns(fn.body))
 
 
 def _looks_like_django_view(fn: cst.FunctionDef) -> bool:

@@ -247,6 +247,14 @@ def descendants(node: cst.CSTNode, *types: type[NodeT]) -> Iterator[NodeT]:
     return (cast(NodeT, order[i]) for i in found)
 
 
+def own_returns(body: cst.CSTNode) -> list[cst.Return]:
+    """The ``return`` statements of a function's body (or a block of it), not those of
+    the functions defined inside it, in source order."""
+    nested = {id(r) for fn in descendants(body, cst.FunctionDef)
+              for r in descendants(fn, cst.Return)}
+    return [r for r in descendants(body, cst.Return) if id(r) not in nested]
+
+
 class _Finder(cst.CSTVisitor):
     def __init__(self, node: cst.CSTNode) -> None:
         self.node = node

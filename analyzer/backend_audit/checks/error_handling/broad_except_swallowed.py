@@ -7,7 +7,7 @@ import re
 import libcst as cst
 
 from backend_audit.appmodel.error_handling import is_broad, is_test_path
-from backend_audit.engines.walk import walk
+from backend_audit.engines.walk import own_returns, walk
 from backend_audit.visitor import Check
 
 # Calls that only build an empty default value, not handling of any kind.
@@ -199,27 +199,10 @@ def _status_results(function: cst.FunctionDef, handler: cst.ExceptHandler) -> bo
     """Does the function otherwise return only flags (``return True``)? Then an exception
     object in their place is a result-or-error protocol its callers test with
     isinstance()."""
-    own = set(map(id, _returns_in(handler.body)))
-    returns = [r for r in _returns_in(function.body) if r.value is not None and id(r) not in own]
+    own = set(map(id, own_returns(handler.body)))
+    returns = [r for r in own_returns(function.body) if r.value is not None and id(r) not in own]
     return bool(returns) and all(isinstance(r.value, cst.Name) and
                                  r.value.value in ("True", "False", "None") for r in returns)
-
-
-def _returns_in(node: cst.CSTNode) -> list[cst.Return]:
-    found: list[cst.Return] = []
-
-    class _Returns(cst.CSTVisitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
-
-        def visit_Return(self, node: cst.Return) -> None:
-            found.append(node)
-
-    walk(node, _Returns())
-    return found
 
 
 def _only_imports(body: cst.BaseSuite) -> bool:
