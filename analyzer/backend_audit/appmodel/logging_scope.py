@@ -16,10 +16,15 @@ WEB_FRAMEWORKS = frozenset({"flask", "fastapi", "django", "drf", "starlette", "a
 CLI_DECORATORS = ("command", "group", "callback")
 
 
+def is_script_file(path: str) -> bool:
+    """A script, command or entry-point file (``manage.py``, ``scripts/seed.py``)."""
+    parts = path.split("/")
+    return parts[-1] in SCRIPT_FILES or any(p in SCRIPT_DIRS for p in parts[:-1])
+
+
 def is_server_module(ctx: ModuleContext) -> bool:
     parts = ctx.path.split("/")
-    if is_dev_only(ctx.path) or parts[-1] in SCRIPT_FILES or \
-            any(p in SCRIPT_DIRS for p in parts[:-1]):
+    if is_dev_only(ctx.path) or is_script_file(ctx.path):
         return False
     if ctx.routes.routes or ctx.routes.view_classes:
         return True

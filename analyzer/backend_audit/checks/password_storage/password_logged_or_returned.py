@@ -6,7 +6,7 @@ import re
 
 import libcst as cst
 
-from backend_audit.appmodel.logging_scope import SCRIPT_DIRS, SCRIPT_FILES, is_cli_function
+from backend_audit.appmodel.logging_scope import is_cli_function, is_script_file
 from backend_audit.appmodel.names import dotted_name, get_arg, is_password_name, string_value
 from backend_audit.appmodel.password_models import record_model_facts
 from backend_audit.appmodel.project import ProjectFacts
@@ -65,10 +65,9 @@ class PasswordLoggedOrReturned(Check):
         """``print`` that writes to whoever ran a script or command, not to a server's
         log: an executable script (``#!``), a module body with no routes, a file in a
         scripts/commands folder, or a CLI command function."""
-        parts = self.ctx.path.split("/")
         return self.ctx.source.startswith("#!") or \
             (not self.ctx.function_stack and not self.ctx.routes.routes) or \
-            parts[-1] in SCRIPT_FILES or any(p in SCRIPT_DIRS for p in parts[:-1]) or \
+            is_script_file(self.ctx.path) or \
             any(is_cli_function(fn) for fn in self.ctx.function_stack)
 
     def _response_confidence(self) -> str:
