@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from backend_audit.appmodel.names import dotted_name, last_name
+from backend_audit.appmodel.names import dotted_name, last_name, string_list, string_value
 from backend_audit.engines.walk import descendants
 
 # Fact ``model.created``: {"model": class name, "admin": bool} for a model that a
@@ -114,19 +114,12 @@ def model_form_model(cls: cst.ClassDef) -> str | None:
     from ``ModelForm`` (or a project form whose name ends so)."""
     if not any((last_name(base.value) or "").endswith("ModelForm") for base in cls.bases):
         return None
-    for stmt in cls.body.body:
-        if isinstance(stmt, cst.ClassDef) and stmt.name.value == "Meta":
-            for line in stmt.body.body:
-                if not isinstance(line, cst.SimpleStatementLine):
-                    continue
-                for small in line.body:
-                    if isinstance(small, cst.Assign) and any(
-                            dotted_name(t.target) == "model" for t in small.targets):
-                        return _model_name(small.value)
-    return None
+    model = _meta(cls).get("model")
+    return _model_name(model) if model is not None else None
 
 
 def _meta(cls: cst.ClassDef) -> dict[str, cst.BaseExpression]:
+    """The assignments of a class's ``class Meta:`` (the last one of a name wins)."""
     for stmt in cls.body.body:
         if isinstance(stmt, cst.ClassDef) and stmt.name.value == "Meta":
             return {dotted_name(t.target) or "": small.value
@@ -134,17 +127,6 @@ def _meta(cls: cst.ClassDef) -> dict[str, cst.BaseExpression]:
                     for small in line.body if isinstance(small, cst.Assign)
                     for t in small.targets}
     return {}
-
-
-def _strings(expr: cst.BaseExpression | None) -> list[str] | None:
-    if not isinstance(expr, (cst.List, cst.Tuple)):
-        return None
-    out = []
-    for el in expr.elements:
-        if not isinstance(el.value, cst.SimpleString):
-            return None
-        out.append(el.value.evaluated_value)
-    return out
 
 
 _HASHING = frozenset({"set_password", "make_password", "hash_password"})
@@ -161,12 +143,12 @@ def model_form_writes_raw_password(cls: cst.ClassDef) -> bool:
     user_model = model is not None and (
         (last_name(model) or "").endswith("User") or
         isinstance(model, cst.Call) and last_name(model.func) == "get_user_model")
-    fields, exclude = meta.get("fields"), _strings(meta.get("exclude"))
-    named = _strings(fields)
+    fields, exclude = meta.get("fields"), string_list(meta.get("exclude"))
+    named = string_list(fields)
     if named is not None:
         takes = "password" in named
-    elif isinstance(fields, cst.SimpleString):
-        takes = fields.evaluated_value == "__all__" and user_model
+    elif fields is not None and string_value(fields) is not None:
+        takes = string_value(fields) == "__all__" and user_model
     else:
         takes = fields is None and exclude is not None and "password" not in exclude and \
             user_model
@@ -175,4 +157,3 @@ def model_form_writes_raw_password(cls: cst.ClassDef) -> bool:
     return not any(isinstance(call.func, (cst.Name, cst.Attribute)) and
                    last_name(call.func) in _HASHING
                    for call in descendants(cls, cst.Call))
-
