@@ -13,6 +13,8 @@ import re
 
 import libcst as cst
 
+from backend_audit.appmodel.names import string_value
+
 DEV_ONLY_STEMS = re.compile(
     r"^(dev|devel|development|local|local_settings|test|tests|testing|ci|e2e|"
     r"(settings|config)_(dev|local|test|testing|ci)|(dev|local|test|testing|ci)_(settings|config)"
@@ -38,12 +40,10 @@ def _is_debug_flag(expr: cst.BaseExpression) -> bool:
         return expr.attr.value in _DEBUG_NAMES
     if isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and \
             isinstance(expr.slice[0].slice, cst.Index):
-        key = expr.slice[0].slice.value
-        return isinstance(key, cst.SimpleString) and key.value.strip("\"'") == "DEBUG"
+        return string_value(expr.slice[0].slice.value) == "DEBUG"
     if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
             expr.func.attr.value == "get" and expr.args:
-        key = expr.args[0].value  # ``app.config.get("DEBUG")``
-        return isinstance(key, cst.SimpleString) and key.value.strip("\"'") == "DEBUG"
+        return string_value(expr.args[0].value) == "DEBUG"  # ``app.config.get("DEBUG")``
     return False
 
 
