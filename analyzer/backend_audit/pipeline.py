@@ -6,7 +6,6 @@ import hashlib
 import sys
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +30,7 @@ from backend_audit.config import Config
 from backend_audit.discover import Discovery, discover
 from backend_audit.engines import timings
 from backend_audit.engines.source import read_source, source_lines
-from backend_audit.engines.timings import CHECK, Timings
+from backend_audit.engines.timings import CHECK, Timings, phase_of
 from backend_audit.findings import (
     STATEMENT_LINE,
     Confidence,
@@ -131,17 +130,13 @@ class _Lines:
         return self.lines(path, n).get(n, "")
 
 
-def _untimed(name: str) -> AbstractContextManager[None]:
-    return nullcontext()
-
-
 def scan(paths: list[Path], config: Config, options: ScanOptions = ScanOptions(),
          semgrep_runner: SemgrepRunner | None = None,
          discovery: Discovery | None = None) -> Report:
     started = time.perf_counter()
     started_at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     clock = Timings() if timings.wanted() else None
-    phase = clock.phase if clock is not None else _untimed
+    phase = phase_of(clock)
     if clock is not None:
         clock.cpu["phase:start-up (interpreter, imports)"] = time.process_time()
     with phase("rules"):
@@ -184,7 +179,7 @@ def _analyse(found: Discovery, rules: tuple[Rule, ...], config: Config, options:
              run_notes: list[Notification], clock: Timings | None = None) -> ScanMemo:
     """Findings, notifications (other than discovery's and ``run_notes``) and line count
     of a scan."""
-    phase = clock.phase if clock is not None else _untimed
+    phase = phase_of(clock)
     with phase("import checks"):
         from backend_audit.checks import check_classes
         from backend_audit.engines.libcst_engine import FileTask, record_timings, run_libcst

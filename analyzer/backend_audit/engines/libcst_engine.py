@@ -9,7 +9,7 @@ import re
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cache, partial
 from typing import Any
@@ -29,7 +29,7 @@ from backend_audit.engines.positions import (
     statement_positions,
 )
 from backend_audit.engines.source import line_count, read_source, source_lines
-from backend_audit.engines.timings import CHECK, Timings
+from backend_audit.engines.timings import CHECK, Timings, phase_of
 from backend_audit.engines.walk import batched_names, walk_batched
 from backend_audit.engines.workers import Failure, Limits, run_isolated
 from backend_audit.findings import STATEMENT_LINE, Notification, NotificationLevel
@@ -223,10 +223,6 @@ def record_timings(on: bool) -> None:
     _timing = on
 
 
-def _untimed(name: str) -> AbstractContextManager[None]:
-    return nullcontext()
-
-
 def analyse_source(rel_path: str, text: str, config: Config,
                    rule_ids: frozenset[str], words: dict[str, tuple[str, ...]],
                    clock: Timings | None = None) -> FileResult:
@@ -240,7 +236,7 @@ def analyse_source(rel_path: str, text: str, config: Config,
 
 def _analyse_text(rel_path: str, text: str, config: Config, rule_ids: frozenset[str],
                   words: dict[str, tuple[str, ...]], clock: Timings | None) -> FileResult:
-    phase = clock.phase if clock is not None else _untimed
+    phase = phase_of(clock)
     result = FileResult(rel_path, line_count=line_count(text))
     classes = [cls for rid, cls in check_classes().items() if rid in rule_ids]
     collectors = list(collector_classes())
@@ -446,7 +442,7 @@ def analyse_file(task: FileTask, config: Config, rule_ids: frozenset[str],
 def _analyse_file(task: FileTask, config: Config, rule_ids: frozenset[str],
                   words: dict[str, tuple[str, ...]]) -> FileResult:
     clock = Timings() if _timing else None
-    phase = clock.phase if clock is not None else _untimed
+    phase = phase_of(clock)
     with phase("read"):
         src = read_source(task.abs_path, config.max_file_bytes)
     if src.text is None:

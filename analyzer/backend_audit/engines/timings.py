@@ -16,7 +16,7 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 ENV_VAR = "BACKEND_AUDIT_TIMINGS"
@@ -30,6 +30,15 @@ CHECK = "check:"
 
 def wanted() -> bool:
     return os.environ.get(ENV_VAR, "") not in ("", "0")
+
+
+def _untimed(name: str) -> AbstractContextManager[None]:
+    return nullcontext()
+
+
+def phase_of(clock: Timings | None) -> Callable[[str], AbstractContextManager[None]]:
+    """``clock.phase``, or a phase that times nothing when no clock runs."""
+    return clock.phase if clock is not None else _untimed
 
 
 class Timings:
