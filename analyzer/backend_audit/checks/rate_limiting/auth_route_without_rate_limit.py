@@ -130,7 +130,7 @@ class AuthRouteWithoutRateLimit(Check):
                     is_serializer_or_helper(route.view_class, self.ctx) or \
                     _acts_on_one_object(route) or not _auth_endpoint(label) or \
                     _secret_in_path(route) or _signed_in_only(route, self.ctx) or \
-                    _checks_mailed_token(route, label, self.ctx):
+                    self._nothing_to_guess_in(route.function, label):
                 continue
             exempt = any(d.endswith("exempt") and "csrf" not in d for d in route.decorators)
             if not exempt and (self._limited(route) or whole_module and
@@ -170,14 +170,22 @@ class AuthRouteWithoutRateLimit(Check):
                     decorators_authenticate(fn.decorators, self.ctx) or cls is not None and \
                     decorators_authenticate(cls.decorators, self.ctx):
                 continue
-            code = self.ctx.module.code_for_node(fn.body)
+            code = self._code(fn.body)
             self.report(fn.name, framework=framework, exempt=False, receiver=None,
                         handler=f"{module}.{label}", module=module, label=label,
                         body_token=bool(_BODY_TOKEN.search(code)),
                         guessable=bool(_GUESSABLE.search(code)))
 
+    def _code(self, node: cst.CSTNode) -> str:
+        """The source of ``node``, generated once (a handler's body is read by several
+        of the questions below)."""
+        memo = self.__dict__.setdefault("_code_memo", {})
+        if id(node) not in memo:
+            memo[id(node)] = self.ctx.module.code_for_node(node)
+        return memo[id(node)]
+
     def _limits(self, body: cst.CSTNode) -> bool:
-        code = self.ctx.module.code_for_node(body)
+        code = self._code(body)
         if LIMIT_IN_BODY.search(code) or re.search(r"\.incr(by)?\(", code) and \
                 re.search(r"\b(429|TooMany|HTTPTooManyRequests)", code):
             return True
@@ -194,9 +202,14 @@ class AuthRouteWithoutRateLimit(Check):
         names = [dotted_name(decorator_call(d)[0]) or "" for d in fn.decorators]
         return any(LIMIT_NAME.search(n) for n in names) or self._limits(fn.body)
 
+    def _nothing_to_guess_in(self, fn: cst.FunctionDef, label: str) -> bool:
+        code = self._code(fn.body)
+        return _nothing_to_guess(label, bool(_BODY_TOKEN.search(code)),
+                                 bool(_GUESSABLE.search(code)))
+
     def _locks_out(self, fn: cst.FunctionDef, label: str) -> bool:
         return bool(SIGN_IN.search(label) and
-                    LOCKOUT_IN_BODY.search(self.ctx.module.code_for_node(fn.body)))
+                    LOCKOUT_IN_BODY.search(self._code(fn.body)))
 
     def _limited(self, route: Route) -> bool:
         names = list(route.decorators)
@@ -284,12 +297,6 @@ _GUESSABLE = re.compile(r"(?i)token|code|otp|old_?pass|current_?pass|secret|sign
                         r"verif|check_|confirm|key\b")
 # Requests for a reset mail, sign-ups: abused by repetition whatever they check.
 _REQUEST_OR_SIGN_UP = re.compile(r"(?i)forgot|request|send|mail|register|sign_?up")
-
-
-def _checks_mailed_token(route: Route, label: str, ctx) -> bool:
-    code = ctx.module.code_for_node(route.function.body)
-    return _nothing_to_guess(label, bool(_BODY_TOKEN.search(code)),
-                             bool(_GUESSABLE.search(code)))
 
 
 def _nothing_to_guess(label: str, body_token: bool, guessable: bool) -> bool:
