@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from backend_audit import __version__
 from backend_audit.appmodel.applications import ScopedFacts
+from backend_audit.appmodel.class_tables import class_routes
 from backend_audit.appmodel.openapi import declared_routes
 from backend_audit.cache import (
     Entry,
@@ -90,7 +91,7 @@ def _words(rules: tuple[Rule, ...]) -> dict[str, tuple[str, ...]]:
 
 
 def _merge_facts(results: list[FileResult], config: Config) -> ProjectFacts:
-    from backend_audit.appmodel.context import module_name
+    from backend_audit.appmodel.module_names import module_name
     from backend_audit.appmodel.project import ProjectFacts
 
     project = ProjectFacts(config)
@@ -144,7 +145,7 @@ def scan(paths: list[Path], config: Config, options: ScanOptions = ScanOptions()
     with phase("discover"):
         found = discovery or discover(paths, config.exclude or None, config.extend_exclude,
                                       skip_tests=not config.include_tests)
-        declared = declared_routes(found.root, found.files)
+        declared = declared_routes(found.root, found.files) + class_routes(found.files)
     if declared:
         config = config.with_overrides(declared_routes=declared)
     with phase("cache keys"):

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from backend_audit.appmodel.module_names import module_name
 from backend_audit.appmodel.project import ProjectFacts
 
 T = TypeVar("T")
@@ -205,10 +206,6 @@ class ScopedFacts:
     def _reach(self) -> dict[str, tuple[str, ...]]:
         if not self.scopes or self.read is None:
             return {}
-        # imported here: appmodel.imports needs libcst, which a scan answered from the
-        # cache never loads
-        from backend_audit.appmodel.imports import module_name
-
         by_module = {module_name(rel): rel for rel in self.files if rel.endswith(".py")}
         suffixes: dict[str, list[str]] = {}
         for module, rel in by_module.items():

@@ -23,7 +23,7 @@ from backend_audit.appmodel.names import (
 )
 from backend_audit.appmodel.routes import Route
 from backend_audit.flow.budget import Budget
-from backend_audit.flow.calls import names_match
+from backend_audit.flow.calls import imported_callee, names_match
 
 AUTH_DECORATOR = re.compile(
     r"(login_required|auth|jwt_required|token_required|permission|roles?_(required|accepted)|"
@@ -34,6 +34,11 @@ AUTH_DEPENDENCY = re.compile(
     r"guard|require|staff|role|credential|bearer)", re.IGNORECASE)
 AUTH_MIXIN = re.compile(r"(LoginRequired|PermissionRequired|UserPassesTest|AccessMixin|"
                         r"Auth\w*Mixin|Staff\w*Mixin|Admin\w*Mixin|Permission\w*Mixin)")
+# Methods of a view or request-handler class that check the caller before it answers:
+# DRF's ``get_permissions``/``check_permissions``, Django's ``dispatch``/``test_func``, a
+# request-handler class's ``_check_access``/``_check_auth``/``check_permission``.
+ACCESS_HOOK = re.compile(r"get_permissions|_?check_(access|auth\w*|permissions?|protection)|"
+                         r"dispatch|test_func")
 # Calls/names in a handler body that show it authenticates the caller itself.
 MANUAL_AUTH = re.compile(
     r"(current_user|is_authenticated|verify_jwt_in_request|get_jwt_identity|get_jwt\(|"
@@ -48,6 +53,9 @@ class Protection(Enum):
     AUTHENTICATED = "authenticated"
     PUBLIC_BY_CHOICE = "public-by-choice"  # DRF AllowAny and the like: a decision, not a miss
     DRF_DEFAULT = "drf-default"  # no permission_classes: DEFAULT_PERMISSION_CLASSES decides
+    # A request-handler class whose access check, if any, is in a base class of another
+    # module: not seen, so neither protected nor a miss.
+    INHERITED = "inherited"
     NONE = "none"
 
 
@@ -120,6 +128,7 @@ class ProtectionFinder:
         self.ctx = ctx
         self.assignments = module_assignments(ctx.module)
         self.guarded_receivers = self._guarded_receivers()
+        self._classes: dict[str, cst.ClassDef] | None = None
 
     def _guarded_receivers(self) -> set[str]:
         """Routers/apps created with auth dependencies, and blueprints with an auth
@@ -150,6 +159,8 @@ class ProtectionFinder:
             return Protection.AUTHENTICATED
         if route.view_class is not None:
             found = self.class_protection(route.view_class)
+            if found is Protection.NONE and route.class_handler:
+                found = self._handler_class_protection(route.view_class)
             if found is not Protection.NONE:
                 return found
         if route.framework == "drf" and route.view_class is None:
@@ -184,9 +195,7 @@ class ProtectionFinder:
         if any(key in attrs and any(is_auth_name(n, self.ctx) for n in _names_in(attrs[key]))
                for key in ("method_decorators", "decorators")):
             return Protection.AUTHENTICATED
-        if any(isinstance(s, cst.FunctionDef) and s.name.value in (
-                "get_permissions", "check_permissions", "dispatch", "test_func")
-               for s in _class_body(cls)):
+        if own_access_check(cls):
             return Protection.AUTHENTICATED
         bases = [dotted_name(b.value) or "" for b in cls.bases]
         if any("rest_framework" in (self.ctx.imports.qualname(b.value) or "") or
@@ -194,6 +203,44 @@ class ProtectionFinder:
                                                                                   strict=True)):
             return Protection.DRF_DEFAULT
         return Protection.NONE
+
+    def _handler_class_protection(self, cls: cst.ClassDef, depth: int = 0) -> Protection:
+        """A request-handler class inherits its access check: from a base class of this
+        module (followed), or from one imported from another module (``INHERITED``:
+        ``inherited_bases`` names them, for the project's facts to answer)."""
+        local = self._local_classes()
+        for base in cls.bases:
+            name = dotted_name(base.value) or ""
+            if name in local and depth < 8:
+                found = self.class_protection(local[name])
+                if found is Protection.NONE:
+                    found = self._handler_class_protection(local[name], depth + 1)
+                if found is not Protection.NONE:
+                    return found
+        return Protection.INHERITED if self.inherited_bases(cls) else Protection.NONE
+
+    def inherited_bases(self, cls: cst.ClassDef, depth: int = 0) -> list[str]:
+        """The base classes, imported from other modules, that ``cls`` inherits from
+        directly or through base classes of this module (absolute names)."""
+        local = self._local_classes()
+        out: list[str] = []
+        for base in cls.bases:
+            name = dotted_name(base.value) or ""
+            if name in local:
+                if depth < 8:
+                    out.extend(self.inherited_bases(local[name], depth + 1))
+            elif name and name != "object":
+                qual = imported_callee(base.value, self.ctx.imports, self.ctx.path)
+                if qual and qual.split(".")[0] not in ("flask", "quart", "werkzeug", "typing",
+                                                       "abc"):
+                    out.append(qual)
+        return sorted(set(out))
+
+    def _local_classes(self) -> dict[str, cst.ClassDef]:
+        if self._classes is None:
+            self._classes = {s.name.value: s for s in self.ctx.module.body
+                             if isinstance(s, cst.ClassDef)}
+        return self._classes
 
     def _params_authenticate(self, fn: cst.FunctionDef) -> bool:
         params = fn.params
@@ -208,6 +255,41 @@ class ProtectionFinder:
 
     def _body_authenticates(self, fn: cst.FunctionDef) -> bool:
         return bool(MANUAL_AUTH.search(self.ctx.module.code_for_node(fn.body)))
+
+
+def own_access_check(cls: cst.ClassDef) -> bool:
+    """Does the class's own body check the caller: an access hook (``ACCESS_HOOK``) that
+    is decorated or does something? ``def _check_access(self): pass`` in a base class,
+    or an override that only calls ``super()``, checks nothing of its own."""
+    return any(isinstance(s, cst.FunctionDef) and ACCESS_HOOK.fullmatch(s.name.value) and
+               (s.decorators or not all(_does_nothing(b) for b in _statements(s)))
+               for s in _class_body(cls))
+
+
+def _statements(fn: cst.FunctionDef) -> list[cst.BaseSmallStatement | cst.BaseStatement]:
+    if not isinstance(fn.body, cst.IndentedBlock):
+        return list(fn.body.body)
+    out: list[cst.BaseSmallStatement | cst.BaseStatement] = []
+    for stmt in fn.body.body:
+        out.extend(stmt.body if isinstance(stmt, cst.SimpleStatementLine) else [stmt])
+    return out
+
+
+def _does_nothing(stmt: cst.BaseSmallStatement | cst.BaseStatement) -> bool:
+    """``pass``, ``...``, a docstring, ``return``/``return None``/``return True``, or a
+    call to the overridden method (``return super()._check_access()``)."""
+    if isinstance(stmt, cst.Pass):
+        return True
+    value = stmt.value if isinstance(stmt, (cst.Expr, cst.Return)) else False
+    if value is False:
+        return False
+    if value is None or isinstance(value, (cst.SimpleString, cst.Ellipsis)) or \
+            isinstance(value, cst.Name) and value.value in ("None", "True"):
+        return True
+    if isinstance(value, cst.Await):
+        value = value.expression
+    return isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
+        isinstance(value.func.value, cst.Call) and dotted_name(value.func.value.func) == "super"
 
 
 def _permission_level(names: list[str]) -> Protection:

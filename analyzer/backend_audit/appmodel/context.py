@@ -8,7 +8,8 @@ from typing import Any
 import libcst as cst
 
 from backend_audit.appmodel.dev_scope import answers_only_in_debug
-from backend_audit.appmodel.imports import ImportMap, collect_imports, module_name
+from backend_audit.appmodel.imports import ImportMap, collect_imports
+from backend_audit.appmodel.module_names import module_name
 from backend_audit.appmodel.openapi import routes_of_module
 from backend_audit.appmodel.routes import Route, RouteFinder
 from backend_audit.config import Config

@@ -8,14 +8,6 @@ from backend_audit.appmodel.names import dotted_name
 from backend_audit.engines.walk import walk
 
 
-def module_name(relpath: str) -> str:
-    """``app/api/users.py`` -> ``app.api.users``; ``pkg/__init__.py`` -> ``pkg``."""
-    parts = relpath[:-3].split("/") if relpath.endswith(".py") else relpath.split("/")
-    if parts and parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(parts)
-
-
 class ImportMap:
     """Maps names bound by imports to dotted qualified names.
 

@@ -13,6 +13,8 @@ import libcst as cst
 
 from backend_audit.appmodel import graphql as gql
 from backend_audit.appmodel import microframeworks as micro
+from backend_audit.appmodel.class_handlers import answering_methods
+from backend_audit.appmodel.class_tables import ANY_HANDLER
 from backend_audit.appmodel.imports import ImportMap
 from backend_audit.appmodel.names import (
     block_assignments,
@@ -59,6 +61,9 @@ class Route:
     # A GraphQL resolver: the field it answers (``methods`` from ``graphql.methods_for``,
     # ``path`` the field with its numeric arguments, ``view_class`` its schema type).
     graphql: gql.GraphqlField | None = None
+    # A method a request-handler class answers in (``_process``), the class routed by a
+    # URL table (``appmodel.class_handlers``); its base classes may check access.
+    class_handler: bool = False
 
     @property
     def name(self) -> str:
@@ -203,6 +208,11 @@ def _view_framework(bases: list[str], frameworks: set[str]) -> str | None:
     return None
 
 
+def _plain_view(bases: list[str]) -> bool:
+    """A Flask/Quart ``View`` (not a ``MethodView``, which answers in ``get``/``post``)."""
+    return any(b in ("flask.views.View", "quart.views.View") for b in bases)
+
+
 def _class_attributes(node: cst.ClassDef) -> dict[str, cst.BaseExpression]:
     return block_assignments(node.body.body if isinstance(node.body, cst.IndentedBlock) else ())
 
@@ -295,8 +305,14 @@ class RouteFinder:
             elif isinstance(stmt, cst.ClassDef):
                 for fn in _methods_of(stmt):
                     tops[f"{stmt.name.value}.{fn.name.value}"] = fn
+        classes = {stmt.name.value: stmt for stmt in module.body
+                   if isinstance(stmt, cst.ClassDef)}
         added = False
         for name, (methods, url) in sorted(declared.items()):
+            owner, _, last = name.rpartition(".")
+            if last == ANY_HANDLER and owner in classes:
+                added |= self._class_handler(classes[owner], methods, url or None)
+                continue
             fn = tops.get(name)
             if fn is not None and id(fn) not in self._by_function:
                 self._add(Route(fn, framework, methods, url,
@@ -304,6 +320,21 @@ class RouteFinder:
                 added = True
         if added:
             self.frameworks.add(framework)
+
+    def _class_handler(self, cls: cst.ClassDef, methods: frozenset[str],
+                       url: str | None) -> bool:
+        """Routes on the methods a URL table's request-handler class answers in."""
+        bases = _class_bases(cls, self.imports)
+        answering = answering_methods(cls, methods)
+        if answering:
+            self.frameworks.add("flask")
+            self.view_classes.append(ViewClass(cls, "flask", bases, _class_attributes(cls)))
+        decorators = _decorator_names(cls, self.imports)
+        for fn, verbs in answering:
+            self._add(Route(fn, "flask", verbs, url, cls,
+                            decorators + _decorator_names(fn, self.imports),
+                            class_handler=True))
+        return bool(answering)
 
     def _drop_django_helpers(self, module: cst.Module) -> None:
         """An undecorated ``def x(request, ...)`` in a views module that the module's
@@ -386,7 +417,13 @@ class RouteFinder:
         for method in _methods_of(node):
             name = method.name.value
             decorators = class_decorators + _decorator_names(method, self.imports)
-            if name in HTTP_METHODS:
+            if name == "dispatch_request" and fw in ("flask", "quart") and \
+                    _plain_view(bases):
+                # A Flask ``View`` answers every method it lists in ``dispatch_request``.
+                listed = string_list(attrs["methods"]) if "methods" in attrs else None
+                self._add(Route(method, fw, frozenset(m.upper() for m in listed or ("GET",)),
+                                None, node, decorators))
+            elif name in HTTP_METHODS:
                 is_list = fw == "drf" and any(b.endswith("ListAPIView") or
                                               b.endswith("ListCreateAPIView") for b in bases)
                 path = self._served_classes.get(node.name.value, ("", None))[1] \

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from backend_audit.appmodel.imports import ImportMap, module_name
+from backend_audit.appmodel.imports import ImportMap
+from backend_audit.appmodel.module_names import absolute_name
 from backend_audit.appmodel.names import dotted_name
 
 SELF_NAMES = frozenset({"self", "cls"})
@@ -165,27 +166,6 @@ def method_kind(fn: cst.FunctionDef) -> str:
 
 
 # ---------------------------------------------------------------------- imported callees
-def package_of(path: str) -> list[str]:
-    """The package a module at ``path`` (relative POSIX) resolves relative imports in."""
-    package = module_name(path).split(".") if path else []
-    if not path.endswith("__init__.py"):
-        package = package[:-1]
-    return [p for p in package if p]
-
-
-def absolute_name(qual: str, path: str) -> str:
-    """``.validation.check`` imported in ``app/api/users.py`` is
-    ``app.api.validation.check``; ``..db.run`` is ``app.db.run``. Absolute names are
-    returned as they are."""
-    if not qual.startswith("."):
-        return qual
-    dots = len(qual) - len(qual.lstrip("."))
-    package = package_of(path)
-    package = package[: max(0, len(package) - (dots - 1))]
-    rest = qual.lstrip(".")
-    return ".".join([*package, rest]) if rest else ".".join(package)
-
-
 def imported_callee(call: cst.Call | cst.BaseExpression, imports: ImportMap,
                     path: str) -> str | None:
     """The absolute qualified name of what ``call`` (or a callee expression) calls,

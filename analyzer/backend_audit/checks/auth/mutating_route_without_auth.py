@@ -16,6 +16,7 @@ from backend_audit.appmodel.auth import (
     is_serializer_or_helper,
     parameter_dependencies,
 )
+from backend_audit.appmodel.class_handlers import inherited_check
 from backend_audit.appmodel.collectors.apps import FACT_AUTH_MIDDLEWARE
 from backend_audit.appmodel.collectors.graphql import served_to_signed_in_only
 from backend_audit.appmodel.graphql import LIBRARIES as GRAPHQL_LIBRARIES
@@ -52,13 +53,19 @@ class MutatingRouteWithoutAuth(Check):
         frameworks: dict[int, str] = {}
         public: dict[int, bool] = {}
         covered: set[int] = set()
+        # Request-handler classes whose access check is in a base class of another
+        # module: the project's facts say whether one of those bases checks the caller.
+        inherits: dict[int, list[str]] = {}
         for route in self.ctx.routes.routes:
             if route.view_class is not None:
                 covered.add(id(route.view_class))
             if is_serializer_or_helper(route.view_class, self.ctx):
                 continue
+            protection = finder.protection(route)
             endpoints.append((route.function.name, effectively_mutating(route, self.ctx),
-                              finder.protection(route), _label(route)))
+                              protection, _label(route)))
+            if protection is Protection.INHERITED and route.view_class is not None:
+                inherits[id(route.function.name)] = finder.inherited_bases(route.view_class)
             deps[id(route.function.name)] = _route_dependencies(route, finder, self.ctx)
             frameworks[id(route.function.name)] = route.framework
             public[id(route.function.name)] = _marked_public(
@@ -76,7 +83,7 @@ class MutatingRouteWithoutAuth(Check):
         # The rule needs a sibling that authenticates: seen here, or (resolved against
         # the project's facts) through a dependency defined in another module.
         sibling_auth = any(p is Protection.AUTHENTICATED for _, _, p, _ in endpoints)
-        if not sibling_auth and not any(deps.values()):
+        if not sibling_auth and not any(deps.values()) and not inherits:
             return
         reported: set[int] = set()
         receivers = {id(r.function.name): _receiver(r, self.ctx) for r in self.ctx.routes.routes}
@@ -84,7 +91,7 @@ class MutatingRouteWithoutAuth(Check):
             if not mutating or id(node) in reported or PUBLIC_BY_NATURE.search(label) or \
                     READ_ONLY_BY_NATURE.search(label):
                 continue
-            if protection in (Protection.NONE, Protection.DRF_DEFAULT):
+            if protection in (Protection.NONE, Protection.DRF_DEFAULT, Protection.INHERITED):
                 reported.add(id(node))
                 self.report(node, drf_default=protection is Protection.DRF_DEFAULT,
                             receiver=receivers.get(id(node)), deps=deps.get(id(node), []),
@@ -92,7 +99,11 @@ class MutatingRouteWithoutAuth(Check):
                             login_not_required=public.get(id(node), False),
                             sibling_deps=None if sibling_auth else sorted(
                                 {d for key, names in deps.items() if key != id(node)
-                                 for d in names}))
+                                 for d in names}),
+                            inherits=inherits.get(id(node)),
+                            sibling_inherits=None if sibling_auth else [
+                                bases for key, bases in sorted(inherits.items())
+                                if key != id(node)])
 
     def visit_Call(self, node: cst.Call) -> None:
         """``app.include_router(router)`` on an app or router that authenticates, or with
@@ -127,8 +138,13 @@ class MutatingRouteWithoutAuth(Check):
             return None  # included by an app or router whose dependencies authenticate
         if dependencies_authenticate(candidate.data.get("deps", []), project):
             return None  # a dependency defined elsewhere, or its sub-dependency, does
+        inherits = candidate.data.get("inherits")
+        if inherits is not None and inherited_check(inherits, project) is not False:
+            return None  # a base class checks the caller, or is not known to the scan
         siblings = candidate.data.get("sibling_deps")
-        if siblings is not None and not dependencies_authenticate(siblings, project):
+        if siblings is not None and not dependencies_authenticate(siblings, project) and \
+                not any(inherited_check(bases, project)
+                        for bases in candidate.data.get("sibling_inherits") or ()):
             return None  # no sibling authenticates either: nothing says this one should
         framework = candidate.data.get("framework")
         if framework in GRAPHQL_LIBRARIES and served_to_signed_in_only(project):
