@@ -304,6 +304,7 @@ def start(ctx: ModuleContext, domain: Domain[V],
 
 
 _STATES: list[_Module] = []  # type: ignore[type-arg]
+_KEPT_STATES = 4
 
 
 def _state(ctx: ModuleContext, domain: Domain[V]) -> _Module[V]:
@@ -312,5 +313,7 @@ def _state(ctx: ModuleContext, domain: Domain[V]) -> _Module[V]:
             return state
     state = _Module(ctx, domain, module_indexes(ctx))
     _STATES.insert(0, state)
-    del _STATES[1:]
+    # Several domains walk the same module in one traversal (SQL text, payloads): keep
+    # each one's state while the module is being checked.
+    del _STATES[_KEPT_STATES:]
     return state

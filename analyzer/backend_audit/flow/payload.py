@@ -4,10 +4,11 @@
 (``request.get_json()``, ``request.POST``, ``await request.json()``, a FastAPI
 parameter typed ``dict``...) identified by a key (``body``, ``form``, ``query``,
 ``path`` or ``param:<name>``); a field read by a literal name gets its own key
-(``query#sort``). Expressions are tainted by the payloads they are built from,
-following local names, ``.get``/subscripts, loops and comprehensions, ``dict(...)``/
-``{**x}``, string building, query expressions and same-module helpers; type
-conversion, mapping lookups and validator calls stop the taint.
+(``query#sort``). Which payloads an expression carries is the evaluator's value walk
+(flow/fold.py) read with the payload domain (flow/payload_values.py): local names in
+source order, ``.get``/subscripts, loops and comprehensions, ``dict(...)``/``{**x}``,
+string building, query expressions and same-module helpers; type conversion, mapping
+lookups and validator calls (``validator_call``, below) carry nothing.
 
 Validation evidence for a payload or a field: a validating decorator, a validator
 consuming it (schema ``load``, pydantic model, serializer/form, ``jsonschema.validate``,
@@ -31,10 +32,8 @@ from typing import Any
 import libcst as cst
 
 from backend_audit.appmodel.context import ModuleContext
-from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
+from backend_audit.appmodel.names import dotted_name, get_arg, last_name
 from backend_audit.appmodel.requests import (
-    FIELD_READERS,
-    REQUEST_READERS,
     TORNADO_READERS,
     request_input,
 )
@@ -42,20 +41,18 @@ from backend_audit.flow import payload_vocab as V
 from backend_audit.flow.budget import Budget
 from backend_audit.flow.calls import (
     Callee,
-    absolute_name,
     argument_slots,
     bind_arguments,
     param_names,
     positional_names,
 )
-from backend_audit.flow.locals import Flow, is_literal
+from backend_audit.flow.fold import Walk
+from backend_audit.flow.locals import Flow
 from backend_audit.flow.payload_shapes import (
     FunctionBody,
     calls_in,
     catches_bad_input,
     chain_has,
-    comp_fors,
-    comp_tests,
     constrained,
     expressions_in,
     fetched_class,
@@ -73,18 +70,18 @@ from backend_audit.flow.payload_shapes import (
     sql_text_arg,
     subscripts_in,
 )
+from backend_audit.flow.payload_values import (
+    EMPTY,
+    Judge,
+    PayloadValues,
+    Taint,
+    field_of,
+    is_third_party,
+    whole,
+)
 
-# (payload key, is the whole payload). A field read by a literal name carries it in the
-# key (``query#sort``), so evidence about one field does not clear its siblings.
-Taint = frozenset[tuple[str, bool]]
-EMPTY: Taint = frozenset()
 CONSTRUCTED = -1  # forward position: the parameter builds an instance of the callee
 SKIP_PARAMS = frozenset({"self", "cls", "request", "req"})
-
-
-def _field(t: Taint, name: str | None = None) -> Taint:
-    return frozenset((f"{k}#{name}" if whole and name and "#" not in k else k, False)
-                     for k, whole in t)
 
 
 def base_key(key: str) -> str:
@@ -95,11 +92,6 @@ def base_key(key: str) -> str:
 def is_open(key: str, validated: set[str]) -> bool:
     """Neither the field nor its whole payload has validation evidence."""
     return key not in validated and base_key(key) not in validated
-
-
-def _literal_key(node: cst.BaseExpression | None) -> str | None:
-    value = string_value(node) if node is not None else None
-    return value if value and value.isidentifier() else None
 
 
 def matches_config(names: tuple[str, ...], node: cst.BaseExpression, ctx: ModuleContext) -> bool:
@@ -184,17 +176,6 @@ def _is_model_factory_result(ctx: ModuleContext, name: str) -> bool:
             return True
     return False
 
-
-def is_third_party(qual: str) -> bool:
-    return qual.split(".")[0] in _THIRD_PARTY_OTHER
-
-
-_THIRD_PARTY_OTHER = frozenset({
-    "flask", "werkzeug", "fastapi", "starlette", "django", "rest_framework", "aiohttp",
-    "datetime", "decimal", "uuid", "pathlib", "collections", "typing", "enum", "sqlalchemy",
-    "requests", "httpx", "jinja2", "markupsafe", "json", "re", "io", "logging", "celery",
-    "redis", "boto3", "stripe", "dataclasses", "functools", "itertools", "os", "sys",
-})
 
 
 def class_bases(ctx: ModuleContext, node: cst.ClassDef) -> list[str]:
@@ -363,12 +344,14 @@ class PayloadFlow:
     reads_input: bool = field(init=False)  # False: no expression here can carry input
     body: FunctionBody = field(init=False, repr=False)
     _memo: dict[int, Taint] = field(default_factory=dict)
-    _extra: dict[str, list[cst.BaseExpression]] = field(init=False, repr=False)
+    _walk: Walk[Taint] = field(init=False, repr=False)
     _flow: Flow | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.body = function_body(self.ctx, self.fn)
-        self._extra = self.body.extras  # shared by every flow of ``fn``: read only
+        walk = payload_values(self.ctx).walk(self.fn)
+        bound = {name: whole(key) for name, key in self.params.items()}
+        self._walk = walk.with_bindings(bound) if bound else walk
         self.reads_input = bool(self.params) or self._may_read_input()
         walker = _Walker(self)
         if self.reads_input:
@@ -396,162 +379,18 @@ class PayloadFlow:
 
     # ------------------------------------------------------------ taint
     def taint(self, expr: cst.BaseExpression) -> Taint:
+        """The payloads ``expr`` carries, read on the evaluator's walk of the function
+        (flow/payload_values.py)."""
         key = id(expr)
-        if key in self._memo:
-            return self._memo[key]
-        self._memo[key] = EMPTY  # breaks cycles through names
-        result = self._taint(expr)
-        self._memo[key] = result
-        return result
-
-    def _taint(self, expr: cst.BaseExpression) -> Taint:
-        if isinstance(expr, cst.Name):
-            if expr.value in self.params:
-                return frozenset({(self.params[expr.value], True)})
-            out: set[tuple[str, bool]] = set()
-            # ``clauses.append(...)`` and friends fill a collection the name is bound to.
-            for value in (*self.flow.values_of(expr.value), *self.flow.items_of(expr.value),
-                          *self._extra.get(expr.value, ())):
-                out |= self.taint(value)
-            return frozenset(out)
-        if isinstance(expr, (cst.Await, cst.NamedExpr)):
-            return self.taint(expr.expression if isinstance(expr, cst.Await) else expr.value)
-        if isinstance(expr, cst.Attribute):
-            if is_restx_payload(expr, self.ctx):
-                return frozenset({("body", True)})
-            kind = request_input(expr, self.ctx.imports)
-            if kind is not None and not _bottle_field(expr, self.ctx):
-                return frozenset({(kind, True)}) if kind in V.PAYLOAD_KINDS else EMPTY
-            return _field(self.taint(expr.value), expr.attr.value)
-        if isinstance(expr, cst.Subscript):
-            index = expr.slice[0].slice if len(expr.slice) == 1 else None
-            name = _literal_key(index.value) if isinstance(index, cst.Index) else None
-            return _field(self.taint(expr.value), name)
-        if isinstance(expr, cst.Comparison):
-            # ``User.email == email`` inside ``.where()``/``.filter()`` carries the value;
-            # ``flag == "on"`` against literals is a plain boolean.
-            operands = [expr.left, *(c.comparator for c in expr.comparisons)]
-            if all(is_literal(o) or self.taint(o) for o in operands):
-                return EMPTY
-            return _field(frozenset().union(*(self.taint(o) for o in operands)))
-        if isinstance(expr, cst.Call):
-            return self._call_taint(expr)
-        if isinstance(expr, cst.Dict):
-            out = set()
-            for el in expr.elements:
-                if isinstance(el, cst.StarredDictElement):
-                    out |= self.taint(el.value)
-                else:
-                    out |= _field(self.taint(el.value))
-            return frozenset(out)
-        if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
-            out = set()
-            for el in expr.elements:
-                out |= self.taint(el.value)
-            return frozenset(out)
-        if isinstance(expr, cst.BinaryOperation):
-            both = self.taint(expr.left) | self.taint(expr.right)
-            return both if isinstance(expr.operator, cst.BitOr) else _field(both)
-        if isinstance(expr, cst.FormattedString):
-            out = set()
-            for part in expr.parts:
-                if isinstance(part, cst.FormattedStringExpression):
-                    out |= self.taint(part.expression)
-            return _field(frozenset(out))
-        if isinstance(expr, cst.BooleanOperation):
-            return self.taint(expr.left) | self.taint(expr.right)
-        if isinstance(expr, cst.IfExp):
-            return self.taint(expr.body) | self.taint(expr.orelse)
-        if isinstance(expr, cst.DictComp):
-            if comp_tests(expr.for_in, expr.value):
-                return EMPTY  # each value checked (``if v in ALLOWED``, ``isinstance``)
-            if any(f.ifs for f in comp_fors(expr.for_in)):
-                # Keys filtered against an allow-list: no mass assignment, but the
-                # values are still whatever the client sent.
-                return _field(self.taint(expr.value))
-            return self.taint(expr.key) | self.taint(expr.value)
-        if isinstance(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
-            if comp_tests(expr.for_in, expr.elt):
-                return EMPTY
-            return self.taint(expr.elt)
-        return EMPTY
-
-    def _call_taint(self, call: cst.Call) -> Taint:
-        func = call.func
-        name = last_name(func)
-        qual = self.ctx.imported_callee(func) or ""
-        if isinstance(func, cst.Attribute) and (name in REQUEST_READERS or
-                                                name in TORNADO_READERS):
-            kind = request_input(call, self.ctx.imports)
-            if kind is not None:
-                if kind not in V.PAYLOAD_KINDS:
-                    return EMPTY
-                if name in FIELD_READERS:  # ``req.get_param("q")``: one named field
-                    return _field(frozenset({(kind, True)}),
-                                  _literal_key(call.args[0].value if call.args else None))
-                return frozenset({(kind, True)})
-        if name in V.CONVERTERS or get_arg(call, "type") is not None or \
-                self.is_validator_call(call):
-            return EMPTY
-        if isinstance(func, cst.Attribute):
-            receiver = self.taint(func.value)
-            if name in V.FIELD_METHODS:
-                first = call.args[0].value if call.args else None
-                return _field(receiver, _literal_key(first))
-            if name in ("format", "format_map"):
-                return _field(receiver.union(*(self.taint(a.value) for a in call.args)))
-            if name in V.TEXT_METHODS:
-                return _field(receiver)
-            if not receiver and name in V.SQL_EXPR_METHODS:
-                # ``Product.name.ilike(f"%{q}%")``, ``Order.status.in_(states)``
-                return _field(frozenset().union(*(self.taint(a.value) for a in call.args)))
-            if name in V.WHOLE_METHODS:
-                return receiver
-            if name == "join":
-                return _field(frozenset().union(*(self.taint(a.value) for a in call.args)))
-        if qual in V.LOADERS or (isinstance(func, cst.Name) and func.value in V.PASS_FUNCTIONS):
-            return frozenset().union(*(self.taint(a.value) for a in call.args))
-        if qual.startswith(V.QUERY_BUILDER_MODULES):
-            # ``text(sql)``, ``and_(...)``, ``func.lower(x)``: query pieces carry their values.
-            return _field(frozenset().union(*(self.taint(a.value) for a in call.args)))
-        if is_capword(name):
-            positional = [a for a in call.args if a.keyword is None and not a.star]
-            if len(positional) == len(call.args) == 1 and \
-                    class_info(self.ctx, func).kind != "model":
-                # ``Status(value)``, ``ObjectId(value)``: a value type that parses its
-                # one argument or raises.
-                return EMPTY
-            # An object built from raw fields (``StockItem(**row)``) carries them on.
-            return _field(frozenset().union(*(self.taint(a.value) for a in call.args)))
-        helper = self.ctx.local_function(call, self.fn)
-        if helper is not None and self.budget.may_call and \
-                not any(self.taint(a.value) for a in call.args):
-            # ``filters = read_filters(request)``: a helper that reads the request itself.
-            return _returned_input(self.ctx, helper, self.budget.call())
-        return EMPTY
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._walk.with_budget(
+                Budget(0, self.budget.calls)).value(expr)
+        return found
 
     # ------------------------------------------------------------ validators
     def is_validator_call(self, call: cst.Call) -> bool:
-        func = call.func
-        name = last_name(func)
-        qual = self.ctx.imported_callee(func) or ""
-        if qual.split(".")[0] in V.NOT_VALIDATOR_MODULES:
-            return False
-        if matches_config(self.ctx.config.validators, func, self.ctx):
-            return True
-        if qual.startswith(("jsonschema", "fastjsonschema", "cerberus", "voluptuous")):
-            return True
-        if name in V.VALIDATOR_METHODS or (name and V.VALIDATOR_NAME.search(name)):
-            return True
-        if is_capword(name):
-            info = class_info(self.ctx, func)
-            return info.kind == "validator" or (
-                info.kind is None and info.qualname is not None and
-                guess_kind_by_name(info.qualname) == "validator")
-        helper = self.ctx.local_function(call, self.fn)
-        if helper is not None and helper is not self.fn and self.budget.may_call:
-            return summarize(self.ctx, helper, self.budget.call()).validates
-        return False
+        return validator_call(self.ctx, self.fn, call, self.budget)
 
     def consumed(self, call: cst.Call) -> Taint:
         out: set[tuple[str, bool]] = set()
@@ -560,17 +399,33 @@ class PayloadFlow:
         return frozenset(out)
 
 
-RESTX_PACKAGES = ("flask_restx", "flask_restplus")
 _INPUT_NAMES = frozenset({"request", "req", "payload", *TORNADO_READERS})
 
 
-def _bottle_field(expr: cst.Attribute, ctx: ModuleContext) -> bool:
-    """``request.query.genre``: Bottle's FormsDict reads one field by attribute (other
-    frameworks' payload attributes are methods: ``request.GET.urlencode``)."""
-    inner = expr.value
-    return isinstance(inner, cst.Attribute) and isinstance(inner.value, cst.Name) and \
-        ctx.imports.qualname(inner.value) == "bottle.request" and \
-        request_input(inner, ctx.imports) is not None
+def validator_call(ctx: ModuleContext, fn: cst.FunctionDef | None, call: cst.Call,
+                   budget: Budget) -> bool:
+    """``call`` (read in ``fn``) validates what it is given; ``budget`` the flow's, for
+    a same-module helper whose summary says it validates."""
+    func = call.func
+    name = last_name(func)
+    qual = ctx.imported_callee(func) or ""
+    if qual.split(".")[0] in V.NOT_VALIDATOR_MODULES:
+        return False
+    if matches_config(ctx.config.validators, func, ctx):
+        return True
+    if qual.startswith(("jsonschema", "fastjsonschema", "cerberus", "voluptuous")):
+        return True
+    if name in V.VALIDATOR_METHODS or (name and V.VALIDATOR_NAME.search(name)):
+        return True
+    if is_capword(name):
+        info = class_info(ctx, func)
+        return info.kind == "validator" or (
+            info.kind is None and info.qualname is not None and
+            guess_kind_by_name(info.qualname) == "validator")
+    helper = ctx.local_function(call, fn)
+    if helper is not None and helper is not fn and budget.may_call:
+        return summarize(ctx, helper, budget.call()).validates
+    return False
 
 
 def _request_aliases(ctx: ModuleContext) -> frozenset[str]:
@@ -583,42 +438,24 @@ def _request_aliases(ctx: ModuleContext) -> frozenset[str]:
     return cached
 
 
-def is_restx_payload(expr: cst.Attribute, ctx: ModuleContext) -> bool:
-    """``ns.payload`` / ``api.payload`` / ``self.api.payload``: Flask-RESTX's request body.
-    The receiver must be a ``Namespace``/``Api`` this module builds, or (imported from the
-    project) be used where Flask-RESTX is imported."""
-    if expr.attr.value != "payload":
-        return False
-    owner = expr.value
-    if isinstance(owner, cst.Attribute) and isinstance(owner.value, cst.Name):
-        return owner.value.value == "self" and owner.attr.value == "api" and \
-            _uses_restx(ctx)
-    if not isinstance(owner, cst.Name):
-        return False
-    for value in ctx.flow(ctx.module).values_of(owner.value):
-        if isinstance(value, cst.Call) and last_name(value.func) in ("Namespace", "Api") and \
-                (ctx.imported_callee(value.func) or "").startswith(RESTX_PACKAGES):
-            return True
-    qual = ctx.imports.qualname(owner)
-    return qual is not None and not qual.startswith(RESTX_PACKAGES) and \
-        not is_third_party(absolute_name(qual, ctx.path)) and _uses_restx(ctx)
+def _helper_validates(ctx: ModuleContext, helper: cst.FunctionDef, budget: Budget) -> bool:
+    """A helper that reads the request itself returns nothing unvalidated: it cannot see
+    input, or it has evidence for some of it."""
+    inner = PayloadFlow(ctx, helper, {}, budget)
+    return not inner.reads_input or bool(inner.validated) or inner.validated_all
 
 
-def _uses_restx(ctx: ModuleContext) -> bool:
-    return any(q.startswith(RESTX_PACKAGES) for q in ctx.imports.names.values())
-
-
-def _returned_input(ctx: ModuleContext, helper: cst.FunctionDef, budget: Budget) -> Taint:
-    """Client input a helper reads by itself and returns unvalidated (cached per helper)."""
-    cache = ctx.__dict__.setdefault("_validation_returns", {})
-    key = (id(helper), budget.calls)
-    if key not in cache:
-        cache[key] = EMPTY  # recursion guard
-        inner = PayloadFlow(ctx, helper, {}, budget)
-        cache[key] = EMPTY if not inner.reads_input or inner.validated or \
-            inner.validated_all else \
-            frozenset().union(*(inner.taint(r) for r in inner.flow.returns))
-    return cache[key]
+def payload_values(ctx: ModuleContext) -> PayloadValues:
+    """The payload domain of the evaluator's walk for ``ctx`` (one per module)."""
+    found = ctx.__dict__.get("_payload_values")
+    if found is None:
+        found = ctx.__dict__["_payload_values"] = PayloadValues(ctx, Judge(
+            validator_call=lambda call, walk: validator_call(ctx, walk.function, call,
+                                                             walk.budget),
+            model_class=lambda func: class_info(ctx, func).kind == "model",
+            helper_validates=lambda helper, walk: _helper_validates(ctx, helper,
+                                                                    walk.budget.call())))
+    return found
 
 
 class _Walker:
@@ -935,7 +772,7 @@ class _Walker:
             qual = self.ctx.imported_callee(leaf.func)
             if self.ctx.local_function(leaf, pf.fn) is not None or (
                     qual and not is_third_party(qual)):
-                out |= _field(pf.consumed(leaf))
+                out |= field_of(pf.consumed(leaf))
         return frozenset(out)
 
     def _open(self, expr: cst.BaseExpression, lookup: bool = False) -> bool:

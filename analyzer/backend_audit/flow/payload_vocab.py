@@ -68,9 +68,11 @@ CONVERTERS = frozenset({
     "secure_filename", "escape", "clean", "strip_tags", "slugify", "get_valid_filename",
     "to_decimal", "bleach", "uuid4", "len", "hexdigest", "hash_password",
     "generate_password_hash", "make_password", "hashpw", "hash", "encrypt", "abs", "round",
-    "Fraction", "timedelta", "fromtimestamp", "utcfromtimestamp", "urlparse", "str",
+    "Fraction", "timedelta", "fromtimestamp", "utcfromtimestamp", "urlparse",
     "isoparse", "parse_duration", "validate_email",
 })
+# Functions that give back their argument as text: still what the client sent.
+TEXT_FUNCTIONS = frozenset({"str"})
 # Methods of a payload whose result still is (part of) the payload.
 FIELD_METHODS = frozenset({"get", "pop", "getlist", "setdefault", "getone", "getall"})
 WHOLE_METHODS = frozenset({"copy", "dict", "to_dict", "items", "values", "keys", "lists"})
@@ -186,3 +188,11 @@ DANGEROUS_CALLS = frozenset({
     "starlette.responses.RedirectResponse", "fastapi.responses.RedirectResponse",
 })
 DANGEROUS_BUILTINS = frozenset({"exec", "eval", "compile", "open", "execfile"})
+
+# Packages whose classes are neither the project's models nor its schemas.
+THIRD_PARTY_OTHER = frozenset({
+    "flask", "werkzeug", "fastapi", "starlette", "django", "rest_framework", "aiohttp",
+    "datetime", "decimal", "uuid", "pathlib", "collections", "typing", "enum", "sqlalchemy",
+    "requests", "httpx", "jinja2", "markupsafe", "json", "re", "io", "logging", "celery",
+    "redis", "boto3", "stripe", "dataclasses", "functools", "itertools", "os", "sys",
+})

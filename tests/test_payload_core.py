@@ -1,0 +1,119 @@
+"""Payload values (flow/payload_values.py) on the evaluator's value walk (flow/fold.py):
+which client payloads a value of a handler carries, whole or one field, read in source
+order; what a helper reading the request itself returns; which parameters a function
+summary says it stores."""
+
+from __future__ import annotations
+
+import textwrap
+
+import libcst as cst
+import pytest
+from backend_audit.appmodel.context import ModuleContext
+from backend_audit.config import Config
+from backend_audit.engines.walk import descendants, walk
+from backend_audit.flow.fold import start
+from backend_audit.flow.payload import PayloadFlow, payload_values, summarize
+from backend_audit.sql.values import SqlValues
+
+HELPERS = '''
+from flask import request
+from marshmallow import Schema
+
+from .models import Order
+
+
+def read_filters():
+    return request.args.get("status")
+
+
+def read_checked():
+    status = request.args.get("status")
+    if status not in ("open", "closed"):
+        raise ValueError(status)
+    return status
+
+
+def store(order_id, note, flag):
+    row = Order.query.get(order_id)
+    row.note = note
+    Order.query.session.add(row)
+    return flag
+'''
+
+
+def _module(body: str, params: str = "") -> tuple[ModuleContext, cst.FunctionDef]:
+    source = HELPERS + f"\n\ndef view({params}):\n" + \
+        textwrap.indent(textwrap.dedent(body), "    ")
+    module = cst.parse_module(source)
+    ctx = ModuleContext("app.py", source, module, Config())
+    walk(module, cst.CSTVisitor())
+    fn = [f for f in descendants(module, cst.FunctionDef) if f.name.value == "view"][-1]
+    return ctx, fn
+
+
+def _carried(body: str, params: dict[str, str] | None = None) -> set[str]:
+    """The payload keys (``*`` marks a whole payload) the argument of the last
+    ``sink(...)`` in ``view`` carries."""
+    ctx, fn = _module(body, ", ".join(params or {}))
+    sink = [c for c in descendants(fn, cst.Call)
+            if isinstance(c.func, cst.Name) and c.func.value == "sink"][-1]
+    flow = PayloadFlow(ctx, fn, params or {})
+    return {key + ("*" if whole else "") for key, whole in flow.taint(sink.args[0].value)}
+
+
+@pytest.mark.parametrize(("body", "keys"), [
+    # sources: a whole payload, one field by its literal name, a field of a field
+    ("sink(request.get_json())", {"body*"}),
+    ('sink(request.args.get("q"))', {"query#q"}),
+    ('data = request.get_json()\nsink(data["user"]["name"])', {"body#user"}),
+    # source order: a later value replaces the text, a copy keeps it
+    ('ids = request.args.get("ids")\nids = [int(i) for i in ids.split(",")]\nsink(ids)',
+     set()),
+    ('q = request.args.get("q")\ncopy = q\nq = "fixed"\nsink(copy)', {"query#q"}),
+    # text stays text: str(), string methods, f-strings, decoding
+    ('ids = request.args.get("ids")\nsink([str(i) for i in ids.split(",")])', {"query#ids"}),
+    ('sink(f"%{request.form.get(\'name\')}%")', {"form#name"}),
+    ('import json\nsink(json.loads(request.form["state"]))', {"form#state"}),
+    # containers: items appended or stored are fields of the container
+    ('row = {}\nrow["email"] = request.form["email"]\nsink(row)', {"form#email"}),
+    ('parts = []\nparts.append(request.args.get("q"))\nsink(parts)', {"query#q"}),
+    ("data = dict(request.form)\ndata.update(request.args)\nsink(data)", {"form*", "query*"}),
+    # what carries nothing: conversions, validators, comparisons with literals
+    ('sink(int(request.args.get("page")))', set()),
+    ("sink(Schema().load(request.get_json()))", set()),
+    ('sink(request.form.get("flag") == "on")', set()),
+    # helpers of the module: one that reads the request returns it, unless it checks it
+    ("sink(read_filters())", {"query#status"}),
+    ("sink(read_checked())", set()),
+])
+def test_payload_values(body: str, keys: set[str]) -> None:
+    assert _carried(body) == keys
+
+
+def test_parameters_are_payloads_bound_on_the_walk() -> None:
+    assert _carried("sink(payload)", {"payload": "param:payload"}) == {"param:payload*"}
+    assert _carried("payload = {}\nsink(payload)", {"payload": "param:payload"}) == set()
+    assert _carried("sink(other)", {"payload": "param:payload", "other": "bare:other"}) == \
+        {"bare:other*"}
+
+
+def test_summary_stores_what_reaches_a_row() -> None:
+    ctx, _ = _module("pass")
+    fn = ctx.functions.functions["store"]
+    summary = summarize(ctx, fn)
+    assert summary.stores == frozenset({"note"})
+    assert summary.lookups == frozenset({"order_id"})
+    assert summary.params == ("order_id", "note", "flag")
+
+
+def test_domains_keep_their_walks_side_by_side() -> None:
+    """The SQL text domain and the payload domain walk one module in one traversal:
+    neither throws the other's state away."""
+    ctx, fn = _module('sink(request.args.get("q"))')
+    sql = SqlValues(ctx)
+    payloads = payload_values(ctx)
+    assert payloads is payload_values(ctx)
+    first = start(ctx, sql, fn)
+    assert start(ctx, payloads, fn) is payloads.walk(fn)
+    assert start(ctx, sql, fn) is first
