@@ -21,10 +21,9 @@ from dataclasses import dataclass
 import libcst as cst
 
 from backend_audit.appmodel.context import ModuleContext
-from backend_audit.appmodel.names import block_assignments, dotted_name, get_arg, string_list
-from backend_audit.appmodel.names import string_value as text_of
+from backend_audit.appmodel.names import block_assignments, dotted_name
 from backend_audit.appmodel.project import ProjectFacts
-from backend_audit.appmodel.routes import HTTP_METHODS
+from backend_audit.appmodel.routes import routing_call
 from backend_audit.flow.calls import names_match
 
 FACT_TABLE_ROUTE = "route-table.entry"
@@ -41,39 +40,13 @@ class TableEntry:
 
 def _entry_parts(call: cst.Call, ctx: ModuleContext
                  ) -> tuple[cst.BaseExpression, tuple[str, ...], str | None] | None:
-    """(handler expression, methods, path) of one routing-table call, or None."""
-    qual = ctx.imports.qualname(call.func) or ""
-    last = (dotted_name(call.func) or qual).split(".")[-1]
-    if last == "Route" and qual.startswith("starlette"):
-        handler = get_arg(call, "endpoint", 1)
-        methods = get_arg(call, "methods")
-        verbs = string_list(methods.value) if methods is not None else None
-        path = get_arg(call, "path", 0)
-        return (handler.value, tuple(v.upper() for v in verbs or ("GET",)),
-                text_of(path.value) if path else None) if handler else None
-    if not qual.startswith("aiohttp.web") and not (
-            isinstance(call.func, cst.Attribute) and last.startswith("add_")):
+    """(handler expression, methods, path) of one Starlette or aiohttp routing-table
+    call, or None."""
+    found = routing_call(call, ctx.imports)
+    if found is None or found.framework not in ("starlette", "aiohttp"):
         return None
-    verb = last[4:] if last.startswith("add_") else last
-    if verb in HTTP_METHODS:
-        path, handler = get_arg(call, "path", 0), get_arg(call, "handler", 1)
-        methods: tuple[str, ...] = (verb.upper(),)
-    elif verb == "route":
-        method, path, handler = (get_arg(call, "method", 0), get_arg(call, "path", 1),
-                                 get_arg(call, "handler", 2))
-        first = text_of(method.value) if method else None
-        if first is not None and first.startswith("/"):
-            # Starlette's ``app.add_route("/login", login, methods=["POST"])``
-            path, handler, verbs = method, path, get_arg(call, "methods")
-            listed = string_list(verbs.value) if verbs is not None else None
-            methods = tuple(v.upper() for v in listed or ("GET",))
-        else:
-            methods = ((first or "*").upper(),)
-    else:
-        return None
-    if handler is None:
-        return None
-    return handler.value, methods, text_of(path.value) if path else None
+    default = ("GET",) if found.framework == "starlette" else ("*",)
+    return found.handler, tuple(sorted(found.methods or default)), found.path
 
 
 def table_entry(call: cst.Call, ctx: ModuleContext) -> TableEntry | None:

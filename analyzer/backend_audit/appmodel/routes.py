@@ -511,12 +511,13 @@ class RouteFinder:
                 self.scopes.pop()
 
             def visit_Call(self, call: cst.Call) -> None:
-                found = finder._table_entry(call)
-                if found is None:
+                found = routing_call(call, finder.imports)
+                fw = found.served_in(finder.frameworks) if found is not None else None
+                if found is None or fw is None or not isinstance(found.handler, cst.Name):
                     return
-                fw, handler, methods, path = found
-                if not isinstance(handler, cst.Name):
-                    return
+                handler = found.handler
+                methods = found.methods or frozenset({"GET"})
+                path = micro.normalise_path(fw, found.path)
                 fn = self._local(handler.value) or finder._functions.get(handler.value)
                 if fn is not None:
                     finder._add(Route(fn, fw, methods, path, None,
@@ -532,39 +533,88 @@ class RouteFinder:
 
         walk(module, _Calls())
 
-    def _table_entry(self, call: cst.Call) -> tuple[str, cst.BaseExpression | None,
-                                                    frozenset[str], str | None] | None:
-        """(framework, handler expression, methods, path) of a routing call, or None."""
-        qual = self.imports.qualname(call.func) or dotted_name(call.func) or ""
-        last = qual.split(".")[-1]
-        frameworks = self.frameworks
-        if last == "Route" and "starlette" in qual:
-            arg = get_arg(call, "endpoint", 1)
-            return "starlette", arg.value if arg else None, _methods_kw(call, {"GET"}), None
-        if last == "add_route" and "sanic" in frameworks:
-            arg = get_arg(call, "handler", 0)
-            uri = get_arg(call, "uri", 1)
-            path = micro.normalise_path("sanic", string_value(uri.value) if uri else None)
-            return "sanic", arg.value if arg else None, _methods_kw(call, {"GET"}), path
-        if last.startswith("add_") and last[4:] in HTTP_METHODS + ("route",) and \
-                "aiohttp" in frameworks:
-            arg = get_arg(call, "handler", 1 if last != "add_route" else 2)
-            if last == "add_route":
-                m = get_arg(call, "method", 0)
-                mv = string_value(m.value) if m else None
-                methods = frozenset({(mv or "GET").upper()})
-            else:
-                methods = frozenset({last[4:].upper()})
-            return "aiohttp", arg.value if arg else None, methods, None
-        if last == "add_url_rule" and ({"flask", "quart"} & frameworks):
-            arg = get_arg(call, "view_func", 2)
-            rule = get_arg(call, "rule", 0)
-            fw = "flask" if "flask" in frameworks else "quart"
-            return fw, arg.value if arg else None, _methods_kw(call, {"GET"}), \
-                string_value(rule.value) if rule else None
-        if last == "add_view" and "pyramid" in frameworks:
-            arg = get_arg(call, "view", 0)
-            method = get_arg(call, "request_method")
-            methods = micro.methods_value(method.value if method else None, {"GET", "POST"})
-            return "pyramid", arg.value if arg else None, methods, None
+
+@dataclass(frozen=True)
+class RoutingCall:
+    """One call that routes a URL to a handler: ``Route("/x", endpoint, methods=[...])``
+    (Starlette), ``app.router.add_post("/x", handler)`` or ``web.post("/x", handler)``
+    (aiohttp), ``app.add_route(handler, "/x")`` (Sanic), ``app.add_route("/x", handler,
+    methods=[...])`` (Starlette), ``bp.add_url_rule("/x", "x", view)`` (Flask, Quart),
+    ``config.add_view(view, ...)`` (Pyramid). ``framework`` is the one its shape names;
+    ``methods`` is None where the call names none."""
+
+    framework: str
+    handler: cst.BaseExpression
+    methods: frozenset[str] | None
+    path: str | None
+    # ``router.add_get(...)``, ``add_route(...)``: a method any object may have, routing
+    # only where the module serves that framework.
+    by_method_name: bool = True
+
+    def served_in(self, frameworks: set[str]) -> str | None:
+        """The framework the call routes for in a module that imports ``frameworks``."""
+        if self.framework == "flask" and "flask" not in frameworks and "quart" in frameworks:
+            return "quart"
+        if self.framework in frameworks or not self.by_method_name:
+            return self.framework
         return None
+
+
+def routing_call(call: cst.Call, imports: ImportMap) -> RoutingCall | None:
+    """The routing call ``call`` makes, or None (see ``RoutingCall``)."""
+    qual = imports.qualname(call.func) or ""
+    last = (dotted_name(call.func) or qual).split(".")[-1]
+    if last == "Route" and "starlette" in qual:
+        handler, path = get_arg(call, "endpoint", 1), get_arg(call, "path", 0)
+        return _routing("starlette", handler, _listed_methods(call), path, False)
+    if last == "add_url_rule":
+        return _routing("flask", get_arg(call, "view_func", 2), _listed_methods(call),
+                        get_arg(call, "rule", 0))
+    if last == "add_view":
+        method = get_arg(call, "request_method")
+        return _routing("pyramid", get_arg(call, "view", 0),
+                        micro.methods_value(method.value, {"GET", "POST"}) if method
+                        else frozenset({"GET", "POST"}), None)
+    routed_by_web = qual.startswith("aiohttp.web")  # ``web.post("/x", handler)``
+    if not routed_by_web and not (isinstance(call.func, cst.Attribute) and
+                                  last.startswith("add_")):
+        return None
+    verb = last[4:] if last.startswith("add_") else last
+    if verb in HTTP_METHODS:
+        return _routing("aiohttp", get_arg(call, "handler", 1), frozenset({verb.upper()}),
+                        get_arg(call, "path", 0), not routed_by_web)
+    if verb != "route":
+        return None
+    first = get_arg(call, "method", 0) or get_arg(call, "path", 0) or \
+        get_arg(call, "handler", 0)
+    text = string_value(first.value) if first is not None else None
+    positional = [a for a in call.args if a.keyword is None]
+    if first is not None and first.keyword is None and text is None and len(positional) < 3:
+        # Sanic's ``add_route(handler, "/x", methods=[...])``
+        return _routing("sanic", first, _listed_methods(call), get_arg(call, "uri", 1))
+    if text is not None and text.startswith("/") or get_arg(call, "endpoint") is not None:
+        # Starlette's ``app.add_route("/login", login, methods=["POST"])``
+        return _routing("starlette", get_arg(call, "endpoint", 1), _listed_methods(call),
+                        get_arg(call, "path", 0))
+    method = get_arg(call, "method", 0)
+    methods = string_value(method.value) if method is not None else None
+    return _routing("aiohttp", get_arg(call, "handler", 2),
+                    frozenset({methods.upper()}) if methods else None,
+                    get_arg(call, "path", 1), not routed_by_web)
+
+
+def _routing(framework: str, handler: cst.Arg | None, methods: frozenset[str] | None,
+             path: cst.Arg | cst.BaseExpression | str | None,
+             by_method_name: bool = True) -> RoutingCall | None:
+    if handler is None:
+        return None
+    if isinstance(path, cst.Arg):
+        path = string_value(path.value)
+    return RoutingCall(framework, handler.value, methods, path if isinstance(path, str)
+                       else None, by_method_name)
+
+
+def _listed_methods(call: cst.Call) -> frozenset[str] | None:
+    arg = get_arg(call, "methods")
+    values = string_list(arg.value) if arg is not None else None
+    return frozenset(v.upper() for v in values) if values is not None else None
