@@ -21,6 +21,10 @@ CREDENTIAL_URL = re.compile(
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 PLACEHOLDER = re.compile(r"^(\$\{.*\}|\{\{.*\}\}|<.*>|%\(.*\)s|\*+|x+|\.\.\.)$", re.IGNORECASE)
 ENV_VAR_NAME = re.compile(r"^[A-Z][A-Z0-9_]+$")
+# A dotted import path (``myapp.auth.services.user_jwt_secret``): settings such as
+# ``JWT_GET_USER_SECRET_KEY`` or ``SECRET_KEY_FUNCTION`` name the function that returns
+# the secret, not the secret.
+IMPORT_PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*){2,}$")
 JWT_CALLS = frozenset({"jwt.encode", "jwt.decode", "jose.jwt.encode", "jose.jwt.decode"})
 
 
@@ -41,7 +45,8 @@ def looks_like_secret_value(value: str) -> bool:
     v = value.strip()
     if len(v) < 6 or any(c.isspace() for c in v) or PLACEHOLDER.match(v):
         return False
-    if ENV_VAR_NAME.match(v) or v.startswith(("http://", "https://", "/", "./")):
+    if ENV_VAR_NAME.match(v) or IMPORT_PATH.match(v) or \
+            v.startswith(("http://", "https://", "/", "./")):
         return False
     return len(set(v)) > 2
 
