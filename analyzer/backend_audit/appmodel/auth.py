@@ -497,12 +497,7 @@ def dependency_facts(ctx: ModuleContext) -> list[dict]:
 def dependencies_authenticate(names: list[str], project) -> bool:
     """Whether any of ``names`` (qualified) is, or transitively takes, a dependency that
     authenticates, judged from the ``auth.dependency`` facts of the whole project."""
-    index = project.memo.get(FACT_AUTH_DEPENDENCY)
-    if index is None:
-        index = {}
-        for fact in project.values(FACT_AUTH_DEPENDENCY):
-            index.setdefault(fact["name"].rsplit(".", 1)[-1], []).append(fact)
-        project.memo[FACT_AUTH_DEPENDENCY] = index
+    index = project.by_last_name(FACT_AUTH_DEPENDENCY)
     seen: set[str] = set()
     todo, budget = list(names), Budget()
     while todo and not budget.exhausted:

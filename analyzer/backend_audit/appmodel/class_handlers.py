@@ -80,12 +80,7 @@ def inherited_check(bases: Iterable[str], project: ProjectFacts) -> bool | None:
     """Does one of ``bases`` (recorded by ``handler-class`` facts, through their own
     bases) check the caller? None when a base is not recorded (a framework's or a
     library's class, or a module the scan does not hold): nothing is known."""
-    index = project.memo.get(FACT_HANDLER_CLASS)
-    if index is None:
-        index = {}
-        for fact in project.values(FACT_HANDLER_CLASS):
-            index.setdefault(fact["name"].rsplit(".", 1)[-1], []).append(fact)
-        project.memo[FACT_HANDLER_CLASS] = index
+    index = project.by_last_name(FACT_HANDLER_CLASS)
     todo, seen, unknown = list(bases), set(), False
     while todo:
         name = todo.pop()

@@ -35,5 +35,18 @@ class ProjectFacts:
         for fact in self.get(key):
             yield fact.value
 
+    def by_last_name(self, key: str, field: str = "name") -> dict[str, list[Any]]:
+        """The values of fact ``key`` indexed by the last part of their dotted ``field``
+        (``pkg.web.rh.RHSignedIn`` under ``RHSignedIn``): how a check finds the facts of a
+        name written in another module, whose import root may differ. Built once."""
+        memo_key = f"by-last-name:{key}:{field}"
+        index = self.memo.get(memo_key)
+        if index is None:
+            index = {}
+            for value in self.values(key):
+                index.setdefault(value[field].rsplit(".", 1)[-1], []).append(value)
+            self.memo[memo_key] = index
+        return index
+
     def has(self, key: str) -> bool:
         return bool(self.facts.get(key))

@@ -96,19 +96,13 @@ def _handler_name(expr: cst.BaseExpression, ctx: ModuleContext) -> str | None:
 def served_by_table(handler: str, module: str, project: ProjectFacts) -> list[TableEntry]:
     """Table entries, anywhere in the project, that route to the function ``handler``
     (``pkg.views.login``, ``pkg.api.APIAuth.auth``) defined in ``module``."""
-    index = project.memo.get(FACT_TABLE_ROUTE)
-    if index is None:
-        index = {}
-        for value in project.values(FACT_TABLE_ROUTE):
-            entry = TableEntry(value["handler"], value["package"], tuple(value["methods"]),
-                               value["path"], value["wrapper"])
-            index.setdefault(entry.handler.rsplit(".", 1)[-1], []).append(entry)
-        project.memo[FACT_TABLE_ROUTE] = index
     last = handler.rsplit(".", 1)[-1]
     package = module.rpartition(".")[0]
     is_method = "." in handler[len(module) + 1:]
     found = []
-    for entry in index.get(last, ()):
+    for value in project.by_last_name(FACT_TABLE_ROUTE, "handler").get(last, ()):
+        entry = TableEntry(value["handler"], value["package"], tuple(value["methods"]),
+                           value["path"], value["wrapper"])
         if entry.handler.startswith("*."):
             if is_method and _same_package(package, entry.package):
                 found.append(entry)
