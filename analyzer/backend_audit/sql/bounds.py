@@ -1,30 +1,39 @@
-"""Is a collection query bounded? Shared by the pagination checks and their collector.
+"""Is a collection query bounded, and do its rows reach a response? Shared by the
+pagination checks and their collector.
 
-``QueryAnalyzer.classify`` reads one expression (following local names, same-module
-helper functions and their arguments) and says whether it is a database query and, if
-so, whether a limit, slice, page or single-row fetch bounds it. ``QueryAnalyzer.reach``
-walks a response expression (``jsonify(...)``, ``Response(serializer.data)``, a returned
-list) down to the unbounded queries whose rows it carries.
+``QueryAnalyzer`` is a domain of the evaluator's value walk (flow/fold.py): the walk
+resolves local names in source order, parameters bound by a followed call, the module's
+helpers and methods (``flow.calls``) and ``self`` fields, within one ``Budget``; this
+module says what each expression is for the unbounded-query questions (``Rows``):
+whether it is a database query and, if so, whether a limit, slice, page or single-row
+fetch bounds it (``Rows.query``), and which unbounded queries' rows it carries into a
+response or returned value (``Rows.hits``: ``jsonify(...)``, ``Response(serializer.data)``,
+a returned list, what a helper returns). The ORM vocabulary (which methods bound, which
+keep every row, which execute SQL) is data below.
 
-Bounds are flow-insensitive on purpose: a ``.limit()`` applied in any branch counts,
-because a reviewer would not call a query that is sometimes limited "unbounded".
+Bounds join as a reviewer reads them: a ``.limit()`` applied on any path that reaches
+the read counts, because a query that is sometimes limited is not called "unbounded".
 """
 
 from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 import libcst as cst
 
 from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
-from backend_audit.engines.walk import descendants, walk
+from backend_audit.engines.walk import descendants
+from backend_audit.engines.walk import walk as walk_tree
 from backend_audit.flow import calls
-from backend_audit.flow.budget import MAX_CALLS, MAX_DEPTH
+from backend_audit.flow.budget import Budget
+from backend_audit.flow.calls import SELF_NAMES, Callee, local_callee, method_kind
+from backend_audit.flow.fold import Walk, start
 from backend_audit.flow.locals import Flow, is_literal
+from backend_audit.flow.taint import module_indexes
 from backend_audit.sql.parse import unbounded_rows
 
 # Methods that return one row, a number or a window of rows.
@@ -144,12 +153,18 @@ _SQL_UNIQUE_EQ = re.compile(r"(^|[\s(])(\w+\.)?(id|uuid|slug|email|username)\s*=
                             re.IGNORECASE)
 _SQL_TABLE = re.compile(r"\bfrom\s+[\"`]?(\w+)", re.IGNORECASE)
 
+# Calls whose first argument's rows are their rows, nothing added (no doubt).
+LISTING = frozenset({"list", "tuple", "sorted", "reversed", "set"})
+# ``rows = []`` then ``rows.update(...)``: what is stored ends up in the container
+# (``append``/``extend``/``insert`` are the walk's own container items).
+STORING_METHODS = frozenset({"update"})
+
 
 @dataclass(frozen=True)
 class Query:
     """What is known about a query expression."""
 
-    kind: str  # sqlalchemy | django | mongo | sql | via | paged
+    kind: str  # sqlalchemy | django | mongo | sql | via | paged | tortoise
     bounded: bool
     model: str | None = None
     filtered: bool = False
@@ -168,71 +183,6 @@ class Query:
         return replace(self, bounded=True)
 
 
-@dataclass
-class Scope:
-    """A function being read, with parameters bound to a caller's arguments."""
-
-    fn: cst.FunctionDef | None
-    flow: Flow
-    class_name: str | None
-    bindings: dict[str, tuple[cst.BaseExpression, Scope]] = field(default_factory=dict)
-    depth: int = 0
-    _calls: dict[str, list[cst.Call]] | None = None  # receiver name -> method calls on it
-    _paged: set[str] | None = None  # names handed to a pagination call
-    _loop_names: set[str] | None = None  # ``for row in rows`` targets: one row each
-
-    def loop_names(self) -> set[str]:
-        if self._loop_names is None:
-            self._scan()
-        assert self._loop_names is not None
-        return self._loop_names
-
-    def calls_on(self, name: str) -> list[cst.Call]:
-        if self._calls is None:
-            self._scan()
-        assert self._calls is not None
-        return self._calls.get(name, [])
-
-    def paged_names(self) -> set[str]:
-        if self._paged is None:
-            self._scan()
-        assert self._paged is not None
-        return self._paged
-
-    def _scan(self) -> None:
-        visitor = _ScopeCalls(self.fn)
-        if self.fn is not None:
-            walk(self.fn, visitor)
-        self._calls, self._paged, self._loop_names = visitor.calls, visitor.paged, visitor.loops
-
-
-class _ScopeCalls(cst.CSTVisitor):
-    """Method calls by receiver name, names handed to a pager, and loop targets of one
-    function (not of the functions nested in it)."""
-
-    def __init__(self, root: cst.FunctionDef | None) -> None:
-        self.root = root
-        self.calls: dict[str, list[cst.Call]] = {}
-        self.paged: set[str] = set()
-        self.loops: set[str] = set()
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return node is self.root
-
-    def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
-            self.calls.setdefault(func.value.value, []).append(node)
-        if is_paging_name(last_name(func)):
-            for arg in node.args:
-                if isinstance(arg.value, cst.Name):
-                    self.paged.add(arg.value.value)
-
-    def visit_For(self, node: cst.For) -> None:
-        if isinstance(node.target, cst.Name):
-            self.loops.add(node.target.value)
-
-
 @dataclass(frozen=True)
 class Hit:
     """An unbounded query whose rows reach the response."""
@@ -241,6 +191,22 @@ class Hit:
     query: Query
     through: tuple[str, ...]
     doubts: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Rows:
+    """What the walk knows of one value for the unbounded-query questions."""
+
+    query: Query | None = None  # the query the value is, if any
+    hits: tuple[Hit, ...] = ()  # unbounded queries whose rows the value carries
+    text: str | None = None  # the literal SQL text it holds (holes read as `` ? ``)
+    user: bool = False  # the requesting user, or their id
+    one: bool = False  # one row object: its relations are new queries
+    mongo: bool = False  # a Mongo collection object
+    made: cst.BaseExpression | None = None  # the class it was constructed from
+
+
+NOTHING = Rows()
 
 
 def is_paging_name(name: str | None) -> bool:
@@ -261,20 +227,95 @@ def helper_matches(qualname: str, configured: tuple[str, ...]) -> bool:
                for name in configured)
 
 
-def _has_slice(sub: cst.Subscript) -> bool:
-    return any(isinstance(el.slice, cst.Slice) for el in sub.slice)
-
-
-def _capitalised(node: cst.BaseExpression) -> str | None:
-    name = dotted_name(node)
+def _capitalised(node: cst.BaseExpression | None) -> str | None:
+    name = dotted_name(node) if node is not None else None
     if name is None:
         return None
     last = name.split(".")[-1]
     return last if last[:1].isupper() else None
 
 
+class _FunctionCalls(cst.CSTVisitor):
+    """Method calls by receiver name, names handed to a pager, and loop targets of one
+    function (not of the functions nested in it)."""
+
+    def __init__(self, root: cst.FunctionDef | None) -> None:
+        self.root = root
+        self.calls: dict[str, list[cst.Call]] = {}
+        self.paged: set[str] = set()
+        self.loops: set[str] = set()
+
+        self._wrapped: dict[str, set[str]] | None = None
+
+    def wrapped(self, flow: Flow) -> dict[str, set[str]]:
+        """Name -> the names given an object built around it (``w = csv.writer(resp)``)."""
+        if self._wrapped is None:
+            self._wrapped = {}
+            for target, values in flow.values.items():
+                for value in values:
+                    if isinstance(value, cst.Call):
+                        for arg in value.args:
+                            if isinstance(arg.value, cst.Name):
+                                self._wrapped.setdefault(arg.value.value, set()).add(target)
+        return self._wrapped
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return node is self.root
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            self.calls.setdefault(func.value.value, []).append(node)
+        if is_paging_name(last_name(func)):
+            for arg in node.args:
+                if isinstance(arg.value, cst.Name):
+                    self.paged.add(arg.value.value)
+
+    def visit_For(self, node: cst.For) -> None:
+        if isinstance(node.target, cst.Name):
+            self.loops.add(node.target.value)
+
+
+_NO_CALLS = _FunctionCalls(None)  # the module body: no function's calls
+
+
+# Names that never hold rows: constants and the object a method is called on.
+_PLAIN_NAMES = frozenset({"None", "True", "False"}) | SELF_NAMES
+
+
+class _Parts:
+    """The values of one expression's parts, each walked once per build (outside the
+    function's own walk the evaluator keeps no answers)."""
+
+    __slots__ = ("found", "returned", "walk")
+
+    def __init__(self, walk: Walk[Rows]) -> None:
+        self.walk = walk
+        self.found: dict[int, Rows] = {}
+        self.returned: Rows | None = None
+
+    def __call__(self, expr: cst.BaseExpression) -> Rows:
+        if isinstance(expr, cst.Name) and expr.value in _PLAIN_NAMES:
+            return NOTHING  # never a query, and read very often: no step spent
+        found = self.found.get(id(expr))
+        if found is None:
+            found = self.found[id(expr)] = self.walk.value(expr)
+        return found
+
+    def returns(self, callee: Callee, call: cst.Call) -> Rows:
+        """What the helper ``call`` runs returns (its parameters bound)."""
+        if self.returned is None:
+            self.returned = self.walk.returns(callee, call)
+        return self.returned
+
+
 class QueryAnalyzer:
-    """Classifies query expressions of one module."""
+    """The unbounded-query reading of one module's values (one instance per module
+    context): a ``Domain`` of the evaluator's value walk (flow/fold.py)."""
+
+    unknown = NOTHING
+    nothing = NOTHING
+    number = NOTHING
 
     def __init__(self, ctx: ModuleContext) -> None:
         self.ctx = ctx
@@ -283,27 +324,21 @@ class QueryAnalyzer:
         self.mongo = bool(tops & MONGO_PACKAGES)
         self.sqlalchemy = bool(tops & {"sqlalchemy", "sqlmodel", "flask_sqlalchemy"})
         self.tortoise = "tortoise" in tops
-        self._self_classes: dict[str, dict[str, cst.BaseExpression]] = {}
         self._words: frozenset[str] | None = None
+        self._calls: dict[int, _FunctionCalls] = {}
 
-    def self_attribute_class(self, class_name: str | None,
-                             attr: str) -> cst.BaseExpression | None:
-        """``Repo`` for ``self.repo`` when a method of the class assigns
-        ``self.repo = Repo(...)`` (a service holding its repository)."""
-        if class_name is None:
-            return None
-        if class_name not in self._self_classes:
-            found: dict[str, cst.BaseExpression] = {}
-            for key, fn in self.ctx.module_functions.items():
-                if key.startswith(class_name + "."):
-                    for target, value in _self_assignments(fn):
-                        if isinstance(value, cst.Call) and _capitalised(value.func):
-                            found.setdefault(target, value.func)
-            self._self_classes[class_name] = found
-        return self._self_classes[class_name].get(attr)
-
-    def scope(self, fn: cst.FunctionDef, class_name: str | None) -> Scope:
-        return Scope(fn, self.ctx.flow(fn), class_name)
+    # ------------------------------------------------------------------ questions
+    def hits(self, fn: cst.FunctionDef) -> list[Hit]:
+        """The unbounded queries whose rows ``fn`` returns, one per query (the first
+        way found)."""
+        if not self.may_query(fn):
+            return []
+        own = start(self.ctx, self, fn)
+        found: dict[int, Hit] = {}
+        for ret in own.flow.returns:
+            for hit in own.with_budget(Budget()).value(ret).hits:
+                found.setdefault(id(hit.node), hit)
+        return list(found.values())
 
     def may_query(self, fn: cst.FunctionDef) -> bool:
         """Can any expression of ``fn`` classify as an unbounded query? False only when
@@ -314,8 +349,8 @@ class QueryAnalyzer:
         return not _names(fn).isdisjoint(self._query_words())
 
     def _query_words(self) -> frozenset[str]:
-        """Every identifier one of ``classify``'s paths to an unbounded query starts from:
-        query APIs, names imported from the project, module-level names and ``self``
+        """Every identifier one of the paths to an unbounded query starts from: query
+        APIs, names imported from the project, module-level names and ``self``
         attributes holding an object (``repo = Repo()``, ``self.repo = Repo()``), and the
         names of the module's functions and methods that may query themselves (a helper
         is followed into its body)."""
@@ -341,370 +376,129 @@ class QueryAnalyzer:
             self._words = frozenset(words)
         return self._words
 
-    # ------------------------------------------------------------------ classify
-    def classify(self, expr: cst.BaseExpression, scope: Scope,
-                 seen: frozenset[str] = frozenset()) -> Query | None:
-        # A parameter bound to a caller's argument can lead back to the same expression
-        # (``version = get_version(version)``): never classify one expression twice at once.
-        key = (id(expr), id(scope.fn))
-        active: set[tuple[int, int]] = self.__dict__.setdefault("_classifying", set())
-        if key in active:
-            return None
-        active.add(key)
-        try:
-            return self._classify(expr, scope, seen)
-        finally:
-            active.discard(key)
+    def _index(self, walk: Walk[Rows]) -> _FunctionCalls:
+        fn = walk.function
+        if fn is None:
+            return _NO_CALLS
+        found = self._calls.get(id(fn))
+        if found is None:
+            found = self._calls[id(fn)] = _FunctionCalls(fn)
+            walk_tree(fn, found)
+        return found
 
-    def _classify(self, expr: cst.BaseExpression, scope: Scope,
-                  seen: frozenset[str]) -> Query | None:
-        if scope.depth > MAX_CALLS:
-            return None
-        if isinstance(expr, cst.Await):
-            return self.classify(expr.expression, scope, seen)
+    # ------------------------------------------------------------------ the domain
+    def join(self, values: list[Rows]) -> Rows:
+        if len(values) == 1:
+            return values[0]
+        if not values:
+            return NOTHING
+        queries = [v.query for v in values if v.query is not None]
+        texts = [v.text for v in values if v.text is not None]
+        return Rows(merge(queries), tuple(h for v in values for h in v.hits),
+                    " ".join(texts) if texts else None, all(v.user for v in values),
+                    any(v.one for v in values), any(v.mongo for v in values),
+                    next((v.made for v in values if v.made is not None), None))
+
+    def grow(self, before: Rows, added: Rows) -> Rows:
+        return self.join([before, added])  # ``sql += " LIMIT 10"``: the text read whole
+
+    def bound(self, value: Rows) -> Rows:
+        """An argument seen from the helper: the query it is and the rows it carries
+        (its text, its user and the class it was made from are the caller's)."""
+        single = value.query is not None and value.query.single
+        return Rows(value.query, value.hits, one=single)
+
+    def param(self, name: str, walk: Walk[Rows]) -> Rows:
+        return NOTHING
+
+    def free(self, name: str, walk: Walk[Rows]) -> Rows:
+        """A module-level name is read for the class it holds an object of
+        (``repo = Repo()``): its queries are the module's own business."""
+        if walk.function is None:
+            return NOTHING
+        module = walk.at(None, walk.budget)
+        if not module.flow.values_of(name):
+            return NOTHING
+        defs, _ = module.reaching(name, None)
+        made = next((d.value.func for d in defs if isinstance(d.value, cst.Call)
+                     and _capitalised(d.value.func)), None)
+        return NOTHING if made is None else Rows(made=made)
+
+    def guards(self, walk: Walk[Rows]) -> frozenset[str]:
+        return frozenset()
+
+    def build(self, expr: cst.BaseExpression, walk: Walk[Rows]) -> Rows:
         if isinstance(expr, cst.Name):
-            return self._name(expr.value, scope, seen)
-        if isinstance(expr, cst.Subscript):
-            return self._subscript(expr, scope, seen)
-        if isinstance(expr, cst.Attribute):
-            return self._attribute(expr, scope, seen)
-        if isinstance(expr, cst.Call):
-            return self._call(expr, scope, seen)
-        return None
+            return self._name(expr, walk)
+        part = _Parts(walk)
+        query = self._classify(expr, walk, part)
+        made = expr.func if isinstance(expr, cst.Call) and _capitalised(expr.func) else None
+        mongo = isinstance(expr, (cst.Attribute, cst.Subscript)) and self._mongo_db(expr.value)
+        return Rows(query, self._reach(expr, walk, query, part), self._text(expr, part),
+                    self._user(expr, part), self._one(expr) or (query is not None and
+                                                                query.single),
+                    mongo, made)
 
-    def _name(self, name: str, scope: Scope, seen: frozenset[str]) -> Query | None:
-        if name in scope.bindings:
-            arg, caller = scope.bindings[name]
-            return self.classify(arg, caller)
-        if name in seen:
-            return Query("self", False)  # ``q = q.filter(...)``: what is applied to q counts
-        if name in scope.paged_names():
-            return Query("paged", True)
-        found = [q for v in scope.flow.values_of(name)
-                 if (q := self.classify(v, scope, seen | {name})) is not None]
+    # ------------------------------------------------------------------ names
+    def _name(self, expr: cst.Name, walk: Walk[Rows]) -> Rows:
+        name = expr.value
+        if name in ("None", "True", "False"):
+            return NOTHING
+        found = walk.name(name, expr)
+        flow = walk.flow
+        if name in flow.params and not flow.values_of(name) and walk.bindings is not None \
+                and name in walk.bindings:
+            return found  # the caller's argument: its rows were reached there
+        index = self._index(walk)
+        user = name in REQUEST_USERS or found.user
+        one = name == "current_user" or found.one
+        mongo = name.lower().endswith(("collection", "_coll")) or found.mongo
+        if name in index.paged:
+            return Rows(Query("paged", True), (), found.text, user, one, mongo, found.made)
+        query = found.query
         # ``with cursor() as cur`` from the project's own db module is only a "via": the
         # SQL the cursor executes says more than the function that opened it.
-        if all(q.kind == "via" for q in found) and name not in scope.flow.params and \
-                self._is_cursor(name, scope):
-            executed = [q for call in scope.calls_on(name)
-                        if last_name(call.func) in EXEC_METHODS
-                        and (q := self._exec(call, scope, seen | {name})) is not None]
-            found = executed or found
-        return merge(found)
+        execs = [c for c in index.calls.get(name, ()) if last_name(c.func) in EXEC_METHODS]
+        if (query is None or query.kind == "via") and name not in flow.params and \
+                self._is_cursor(name, index):
+            executed = [q for call in execs if (q := self._exec(call, _Parts(walk))) is not None]
+            query = merge(executed) if executed else query
+        one = one or (query is not None and query.single)
+        hits: tuple[Hit, ...] = ()
+        if not (query is not None and (query.bounded or query.collection)) and not any(
+                isinstance(v, (cst.Integer, cst.Float)) for v in flow.values_of(name)):
+            # (a number is a running total, not rows)
+            hits = found.hits + self._stored(name, walk, index)
+            if query is not None and not hits:
+                hits = (Hit(execs[0] if execs else expr, query, query.through, ()),)
+        return Rows(query, hits, found.text, user, one, mongo, found.made)
 
-    def _is_cursor(self, name: str, scope: Scope) -> bool:
+    def _stored(self, name: str, walk: Walk[Rows], index: _FunctionCalls) -> tuple[Hit, ...]:
+        """Rows put into ``name`` by a call: ``data = {}; data.update(rows=...)``;
+        ``response.write(...)``, or ``writer = csv.writer(response)`` then
+        ``writer.writerows(rows)``."""
+        calls_on = index.calls
+        stored: list[cst.Call] = []
+        if any(isinstance(v, (cst.List, cst.Dict)) and not v.elements
+               for v in walk.flow.values_of(name)):
+            stored += [c for c in calls_on.get(name, ()) if last_name(c.func) in STORING_METHODS]
+        writers = {name} | index.wrapped(walk.flow).get(name, set())
+        stored += [call for writer in writers for call in calls_on.get(writer, ())
+                   if (last_name(call.func) or "").startswith("write")]
+        return tuple(h for call in stored for arg in call.args
+                     for h in walk.value(arg.value).hits)
+
+    @staticmethod
+    def _is_cursor(name: str, index: _FunctionCalls) -> bool:
         """A DB-API cursor: rows come from an earlier ``cur.execute(sql)`` on the same name."""
         return "cur" in name.lower() or any(
             last_name(c.func) in ("fetchall", "fetchone", "fetchmany")
-            for c in scope.calls_on(name))
+            for c in index.calls.get(name, ()))
 
-    def _subscript(self, expr: cst.Subscript, scope: Scope, seen: frozenset[str]) -> Query | None:
-        inner = self.classify(expr.value, scope, seen)
-        if inner is not None:
-            return inner.bound()  # a slice is a window, an index is one row
-        key = string_value(expr.slice[0].slice.value) if isinstance(
-            expr.slice[0].slice, cst.Index) else None
-        if key and self.mongo and self._mongo_db(expr.value):
-            return Query("mongo", False, model=key, collection=True)
-        return None
-
-    def _attribute(self, expr: cst.Attribute, scope: Scope,
-                   seen: frozenset[str]) -> Query | None:
-        attr, value = expr.attr.value, expr.value
-        if attr == "query" and (_capitalised(value) or dotted_name(value) in ("cls", "self.model")):
-            return Query("sqlalchemy", False, model=_capitalised(value))
-        if attr == "objects" and _capitalised(value):
-            return Query("django", False, model=_capitalised(value))
-        if attr == "queryset" and dotted_name(value) == "self":
-            return Query("django", False)
-        if self.mongo and self._mongo_db(value) and not attr.startswith("_"):
-            return Query("mongo", False, model=attr, collection=True)
-        inner = self.classify(value, scope, seen)
-        if inner is not None and inner.bounded and not inner.single:
-            return inner  # ``page.items`` of a paginated query
-        return None
-
-    def _mongo_db(self, node: cst.BaseExpression) -> bool:
-        name = dotted_name(node)
-        if name is None and isinstance(node, cst.Subscript):
-            index = node.slice[0].slice
-            key = string_value(index.value) if isinstance(index, cst.Index) else None
-            return bool(key and ("db" in key.lower() or "mongo" in key.lower())) or \
-                self._mongo_db(node.value)
-        if name is None:
-            return False
-        last = name.split(".")[-1].lower()
-        return last in ("db", "database", "mongo_db", "mongodb") or last.endswith("_db")
-
-    def _local_function(self, call: cst.Call, scope: Scope) -> cst.FunctionDef | None:
-        """A same-module function, method of ``self``, or method of a same-module class
-        instance (``repo = ItemRepo(db)`` or a parameter annotated ``repo: ItemRepo``)."""
-        helper = self.ctx.local_function(call, scope.fn)
-        if helper is not None or not isinstance(call.func, cst.Attribute):
-            return helper
-        recv = call.func.value
-        if isinstance(recv, cst.Call) and isinstance(recv.func, cst.Name):
-            return self.ctx.module_functions.get(f"{recv.func.value}.{call.func.attr.value}")
-        if isinstance(recv, cst.Attribute) and dotted_name(recv.value) == "self":
-            cls = self.self_attribute_class(scope.class_name, recv.attr.value)
-            return self.ctx.module_functions.get(f"{cls.value}.{call.func.attr.value}") \
-                if isinstance(cls, cst.Name) else None
-        if not isinstance(recv, cst.Name) or recv.value in ("self", "cls"):
-            return None
-        candidates = [v.func for v in scope.flow.values_of(recv.value) if isinstance(v, cst.Call)]
-        annotation = _param_annotation(scope.fn, recv.value)
-        if annotation is not None:
-            candidates.append(annotation)
-        for cls in candidates:
-            if isinstance(cls, cst.Name):
-                method = self.ctx.module_functions.get(f"{cls.value}.{call.func.attr.value}")
-                if method is not None:
-                    return method
-        return None
-
-    def _mongo_collection(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
-        """``db.items``, ``app["db"]["items"]``, ``events_collection``: a Mongo collection."""
-        if isinstance(node, (cst.Attribute, cst.Subscript)) and self._mongo_db(node.value):
-            return True
-        if isinstance(node, cst.Name):
-            if node.value.lower().endswith(("collection", "_coll")):
-                return True
-            return depth < MAX_CALLS - 1 and any(self._mongo_collection(v, scope, depth + 1)
-                                     for v in scope.flow.values_of(node.value))
-        if isinstance(node, cst.Attribute) and dotted_name(node.value) == "self":
-            # a repository holding its collection: ``self.collection = db["readings"]``
-            attr = node.attr.value
-            return attr.lower().endswith(("collection", "_coll")) or (
-                depth < MAX_CALLS - 1 and any(self._mongo_collection(v, scope, depth + 1)
-                                  for v in self._self_values(scope.class_name, attr)))
-        return False
-
-    def _self_values(self, class_name: str | None, attr: str) -> list[cst.BaseExpression]:
-        """Every value a method of ``class_name`` assigns to ``self.<attr>``."""
-        if class_name is None:
-            return []
-        return [value for key, fn in self.ctx.module_functions.items()
-                if key.startswith(class_name + ".")
-                for target, value in _self_assignments(fn) if target == attr]
-
-    def _call(self, call: cst.Call, scope: Scope, seen: frozenset[str]) -> Query | None:
-        func = call.func
-        if isinstance(func, cst.Attribute):
-            return self._method(call, func, scope, seen)
-        name = func.value if isinstance(func, cst.Name) else None
-        if name is None:
-            return None
-        qual = self.imports.qualname(func) or ""
-        if is_paging_name(name) or helper_matches(qual or name, self.ctx.config.pagination_helpers):
-            return Query("paged", True)
-        if name in SINGLE_ROW_FUNCS:
-            return Query("django" if qual.startswith("django") else "sqlalchemy", True,
-                         single=True)
-        if name == "select" and (qual.startswith(("sqlalchemy", "sqlmodel")) or
-                                 (not qual and self.sqlalchemy)):
-            return self._select(call)
-        if name in ("list", "tuple", "sorted", "reversed", "set") and call.args:
-            return self.classify(call.args[0].value, scope, seen)
-        helper = self._local_function(call, scope)
-        if helper is not None:
-            return self._helper(call, helper, scope)
-        if qual:
-            return self._imported(call, qual, scope, seen)
-        return None
-
-    def _method(self, call: cst.Call, func: cst.Attribute, scope: Scope,
-                seen: frozenset[str]) -> Query | None:
-        method, recv = func.attr.value, func.value
-        inner = self.classify(recv, scope, seen)
-        if inner is not None and inner.kind == "via" and method in EXEC_METHODS:
-            # ``get_db().execute(sql)``: the statement decides, not the connection helper
-            executed = self._exec(call, scope, seen)
-            if executed is not None:
-                return executed
-        if inner is not None:
-            applied = self._apply(inner, method, call, scope, seen)
-            if applied is not None or inner.kind != "sql":
-                return applied
-        if is_paging_name(method):
-            return Query("paged", True)
-        if method in RELATED_QUERY_METHODS and isinstance(recv, cst.Attribute) and \
-                self._one_row(recv.value, scope, seen):
-            return Query("django" if "django" in self.ctx.frameworks else "sqlalchemy", False,
-                         model=recv.attr.value, filtered=True,
-                         owned=self._requesting_user(recv.value, scope))
-        if method == "query" and call.args and self._modelish(call.args[0].value):
-            first = call.args[0].value
-            model = _capitalised(first) or _capitalised(getattr(first, "value", None))
-            if isinstance(first, cst.Call):
-                return Query("sqlalchemy", True, model=model)  # func.count(...) and friends
-            return Query("sqlalchemy", False, model=model)
-        if method in EXEC_METHODS:
-            return self._exec(call, scope, seen)
-        if method in ("fetchall", "fetchmany", "fetchone") and isinstance(recv, cst.Name):
-            return None  # a cursor with no execute() we can read
-        if method in ("find", "find_all") and (self.mongo or self._mongo_collection(recv, scope)) \
-                and not isinstance(recv, (cst.SimpleString, cst.FormattedString)):
-            # only the filter selects documents; a projection (``{"_id": 0}``) does not
-            selector = get_arg(call, "filter", 0)
-            return self._filtered(Query("mongo", False, model=_capitalised(recv) or
-                                        last_name(recv)), method,
-                                  call.with_changes(args=[selector] if selector else []))
-        if method == "select" and not call.args and isinstance(recv, cst.Name):
-            return Query("sqlalchemy", False, model=recv.value)  # Table.select(), peewee
-        if method == "select" and call.args and (
-                dotted_name(recv) in ("db", "sa", "sqlalchemy", "sqlmodel") or
-                self.imports.is_from(recv, "sqlalchemy", "sqlmodel")):
-            return self._select(call)  # Flask-SQLAlchemy 3 ``db.select(User)``, ``sa.select``
-        if method in ("all", "filter") and self.tortoise and _capitalised(recv):
-            return self._filtered(Query("tortoise", False, model=_capitalised(recv)),
-                                  method, call) if method == "filter" else \
-                Query("tortoise", False, model=_capitalised(recv))
-        if method in SINGLE_ROW_METHODS and isinstance(recv, (cst.Name, cst.Attribute)) and \
-                call.args and _capitalised(call.args[0].value):
-            return Query("sqlalchemy", True, single=True)  # session.get(User, pk)
-        if method in ("get_queryset", "filter_queryset") and dotted_name(recv) == "self":
-            helper = self._local_function(call, scope)
-            if helper is not None:
-                return self._helper(call, helper, scope)
-            return Query("django", False)
-        helper = self._local_function(call, scope)
-        if helper is not None:
-            return self._helper(call, helper, scope)
-        via = self._method_qualname(recv, method, scope)
-        if via is not None:
-            return self._imported(call, via, scope, seen)
-        return None
-
-    def _one_row(self, node: cst.BaseExpression, scope: Scope, seen: frozenset[str]) -> bool:
-        """``request.user``, or an object loaded with get()/first()/get_object_or_404()."""
-        name = dotted_name(node)
-        if name in ("request.user", "self.request.user", "current_user", "g.user"):
-            return True
-        if isinstance(node, cst.Call) and last_name(node.func) == "get_object" and \
-                dotted_name(getattr(node.func, "value", None)) == "self":
-            return True
-        if isinstance(node, cst.Name) and node.value not in seen and any(
-                self._one_row(v, scope, seen | {node.value})
-                for v in scope.flow.values_of(node.value)):
-            return True
-        query = self.classify(node, scope, seen)
-        return query is not None and query.single
-
-    def _modelish(self, node: cst.BaseExpression) -> bool:
-        if isinstance(node, cst.Call):
-            return self._modelish(node.func) or any(self._modelish(a.value) for a in node.args)
-        return _capitalised(node) is not None or dotted_name(node) in ("self.model", "cls.model") \
-            or (isinstance(node, cst.Attribute) and _capitalised(node.value) is not None)
-
-    def _apply(self, inner: Query, method: str, call: cst.Call, scope: Scope,
-               seen: frozenset[str]) -> Query | None:
-        if inner.bounded:
-            return inner
-        inner = replace(inner, collection=False)
-        if method == "to_list":
-            arg = get_arg(call, "length", 0)
-            if arg is None or (isinstance(arg.value, cst.Name) and arg.value.value == "None"):
-                return inner
-            return inner.bound()
-        if method in BOUNDING_METHODS or is_paging_name(method):
-            return replace(inner, bounded=True, single=method in SINGLE_ROW_METHODS)
-        inner = replace(inner, passed=False, applied=inner.kind == "via")
-        if method == "raw" and call.args:  # Model.objects.raw(sql): the SQL decides
-            text = self.sql_text(call.args[0].value, scope)
-            query = sql_query(text) if text is not None else None
-            return replace(query, model=inner.model) if query is not None else None
-        if method in FILTER_METHODS:
-            return self._filtered(inner, method, call, scope)
-        # A grouped aggregate returns one row per group (per month, per status): a
-        # reviewer reads it as a report, not as a listing of the table.
-        if method == "group_by" or (method == "annotate" and inner.valued):
-            return replace(inner, bounded=True, grouped=True)
-        if method in ("values", "values_list"):
-            return replace(inner, valued=True)
-        if method in QUERY_METHODS:
-            return inner
-        return None  # some attribute of one row (row.to_dict(), row.save())
-
-    def _filtered(self, query: Query, method: str, call: cst.Call,
-                  scope: Scope | None = None) -> Query:
-        """Apply filter arguments: one row when a unique column is compared for equality.
-
-        A query scoped to a request value (``owner_id=user.id``) is marked ``filtered``:
-        still unbounded, but usually smaller, so findings on it get a lower confidence.
-        It is ``owned`` while every such value is the requesting user: one user's own
-        rows (orders, tasks, messages) grow with that user's use, unlike the children
-        of one parent object.
-        """
-        columns: list[tuple[str, bool, cst.BaseExpression | None]] = []  # column, eq, value
-        for arg in call.args:
-            value = arg.value
-            if arg.keyword is not None:
-                base, _, lookup = arg.keyword.value.partition("__")
-                columns.append((base, lookup in ("", "exact", "in", "iexact"), value))
-            elif isinstance(value, cst.Comparison):
-                columns.extend(_comparison_columns(value))
-            elif isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
-                    value.func.attr.value in ("in_", "is_") and \
-                    isinstance(value.func.value, cst.Attribute):
-                columns.append((value.func.value.attr.value, True,
-                                value.args[0].value if value.args else None))
-            elif isinstance(value, cst.Dict):
-                for el in value.elements:
-                    if isinstance(el, cst.DictElement):
-                        is_eq = not isinstance(el.value, cst.Dict) or _mongo_in(el.value)
-                        columns.append((string_value(el.key) or "", is_eq, el.value))
-            else:
-                columns.append(("", False, None))
-        if not columns:
-            return query
-        if any(eq and col in UNIQUE_COLUMNS for col, eq, _ in columns):
-            return query.bound()
-        eq = tuple(col for col, is_eq, _ in columns if is_eq and col)
-        values = [v for _, is_eq, v in columns if is_eq and v is not None and not is_literal(v)]
-        if not values:
-            return replace(query, eq_columns=query.eq_columns + eq)
-        owned = (query.owned or not query.filtered) and scope is not None and all(
-            self._requesting_user(v, scope) for v in values)
-        return replace(query, filtered=True, owned=owned, eq_columns=query.eq_columns + eq)
-
-    def _requesting_user(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
-        """``request.user``, ``current_user.id``, or a local name holding one of them."""
-        if isinstance(expr, cst.Attribute) and expr.attr.value in ("id", "pk"):
-            expr = expr.value
-        name = dotted_name(expr)
-        if name in REQUEST_USERS:
-            return True
-        if isinstance(expr, cst.Name) and depth < MAX_CALLS and name not in scope.bindings:
-            values = scope.flow.values_of(expr.value)
-            return bool(values) and all(self._requesting_user(v, scope, depth + 1)
-                                        for v in values)
-        return False
-
-    def _select(self, call: cst.Call) -> Query:
-        if not call.args:
-            return Query("sqlalchemy", False)
-        first = call.args[0].value
-        if isinstance(first, cst.Call):  # select(func.count(...)) is one number
-            return Query("sqlalchemy", True)
-        model = _capitalised(first) or (
-            _capitalised(first.value) if isinstance(first, cst.Attribute) else None)
-        return Query("sqlalchemy", False, model=model)
-
-    def _exec(self, call: cst.Call, scope: Scope, seen: frozenset[str]) -> Query | None:
-        arg = get_arg(call, "statement", 0) or get_arg(call, "query", 0) or \
-            get_arg(call, "sql", 0)
-        if arg is None:
-            return None
-        stmt = self.classify(arg.value, scope, seen)
-        if stmt is not None:
-            return stmt
-        text = self.sql_text(arg.value, scope)
-        return sql_query(text) if text is not None else None
-
-    def sql_text(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
-        """The literal text of SQL given as a string, a name of one, or ``text("...")``."""
-        if depth > MAX_CALLS:  # pieces of one SQL text: few
-            return None
+    # ------------------------------------------------------------------ facts of a value
+    @staticmethod
+    def _text(expr: cst.BaseExpression, part: _Parts) -> str | None:
+        """The literal text of SQL given as a string or ``text("...")``."""
         value = string_value(expr)
         if value is not None:
             return value
@@ -712,103 +506,52 @@ class QueryAnalyzer:
             return "".join(p.value if isinstance(p, cst.FormattedStringText) else " ? "
                            for p in expr.parts)
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
-            left = self.sql_text(expr.left, scope, depth + 1)
-            right = self.sql_text(expr.right, scope, depth + 1)
+            left, right = part(expr.left).text, part(expr.right).text
             if left is not None or right is not None:
                 return (left or " ? ") + (right or " ? ")
             return None
         if isinstance(expr, cst.Call) and last_name(expr.func) in ("text", "SQL") and expr.args:
-            return self.sql_text(expr.args[0].value, scope, depth + 1)
-        if isinstance(expr, cst.Name):
-            texts = [t for v in scope.flow.values_of(expr.value)
-                     if (t := self.sql_text(v, scope, depth + 1)) is not None]
-            return " ".join(texts) if texts else None
+            return part(expr.args[0].value).text
         return None
 
-    def _helper(self, call: cst.Call, helper: cst.FunctionDef, scope: Scope) -> Query | None:
-        if scope.depth >= MAX_CALLS:
-            return None
-        inner = Scope(helper, self.ctx.flow(helper), scope.class_name,
-                      bind_arguments(helper, call, scope), scope.depth + 1)
-        return merge([q for ret in inner.flow.returns
-                      if (q := self.classify(ret, inner)) is not None])
+    @staticmethod
+    def _user(expr: cst.BaseExpression, part: _Parts) -> bool:
+        """``request.user``, ``current_user.id``, or a local name holding one of them."""
+        if isinstance(expr, cst.Attribute) and expr.attr.value in ("id", "pk"):
+            base = expr.value
+            if dotted_name(base) in REQUEST_USERS:
+                return True
+            return isinstance(base, cst.Name) and part(base).user
+        return dotted_name(expr) in REQUEST_USERS
 
-    def _imported(self, call: cst.Call, qual: str, scope: Scope,
-                  seen: frozenset[str]) -> Query | None:
-        if qual.lstrip(".").split(".")[0] in KNOWN_LIBRARIES:
-            return None
-        if helper_matches(qual, self.ctx.config.pagination_helpers):
-            return Query("paged", True)
-        for arg in call.args:
-            passed = self.classify(arg.value, scope, seen)
-            if passed is not None and not passed.bounded and passed.kind not in ("via", "self"):
-                return replace(passed, through=passed.through + (qual,), passed=True)
-        if qual.split(".")[-1][:1].isupper():
-            return None  # a class: ``Repo(session)`` is an object, its methods may query
-        return Query("via", False, via=qual)
+    @staticmethod
+    def _one(expr: cst.BaseExpression) -> bool:
+        """``request.user``, or an object loaded with ``self.get_object()``."""
+        if dotted_name(expr) in ("request.user", "self.request.user", "g.user"):
+            return True
+        return isinstance(expr, cst.Call) and last_name(expr.func) == "get_object" and \
+            dotted_name(getattr(expr.func, "value", None)) == "self"
 
-    def _method_qualname(self, recv: cst.BaseExpression, method: str,
-                         scope: Scope) -> str | None:
-        """``svc.list_all()`` on a service the module imports: ``app.services.Svc.list_all``."""
-        if isinstance(recv, cst.Name):
-            qual = self.imports.qualname(recv)
-            if qual is not None:
-                return f"{qual}.{method}"
-            values = scope.flow.values_of(recv.value) or \
-                self.ctx.flow(self.ctx.module).values_of(recv.value)
-            for value in values:
-                if isinstance(value, cst.Call):
-                    cls = self.imports.qualname(value.func)
-                    if cls is not None and cls.split(".")[-1][:1].isupper():
-                        return f"{cls}.{method}"
-            annotation = _param_annotation(scope.fn, recv.value)
-            if annotation is not None:
-                cls = self.imports.qualname(annotation)
-                if cls is not None:
-                    return f"{cls}.{method}"
-        elif isinstance(recv, cst.Attribute):
-            qual = self.imports.qualname(recv)
-            if qual is not None:
-                return f"{qual}.{method}"
-            if dotted_name(recv.value) == "self":
-                cls_node = self.self_attribute_class(scope.class_name, recv.attr.value)
-                cls = self.imports.qualname(cls_node) if cls_node is not None else None
-                if cls is not None:
-                    return f"{cls}.{method}"
-        elif isinstance(recv, cst.Call) and isinstance(recv.func, (cst.Name, cst.Attribute)):
-            cls = self.imports.qualname(recv.func)  # ``OrderRepository(session).list()``
-            if cls is not None and cls.split(".")[-1][:1].isupper():
-                return f"{cls}.{method}"
-        return None
-
-    # --------------------------------------------------------------------- reach
-    def reach(self, expr: cst.BaseExpression, scope: Scope, through: tuple[str, ...] = (),
-              doubts: tuple[str, ...] = (), seen: frozenset[str] = frozenset()
-              ) -> Iterator[Hit]:
-        """Unbounded queries whose rows ``expr`` (a response or returned value) carries."""
-        if scope.depth > MAX_CALLS or len(seen) > MAX_DEPTH:
-            return
-        if isinstance(expr, cst.Name):
-            yield from self._reach_name(expr, scope, through, doubts, seen)
-            return
-        if isinstance(expr, cst.Call) and (
-                last_name(expr.func) in ("list", "tuple", "sorted", "reversed", "set")
-                or self._local_function(expr, scope) is not None):
+    # ------------------------------------------------------------------ reach
+    def _reach(self, expr: cst.BaseExpression, walk: Walk[Rows], query: Query | None,
+               part: _Parts) -> tuple[Hit, ...]:
+        """Unbounded queries whose rows ``expr`` (not a name) carries."""
+        if isinstance(expr, cst.Call) and (last_name(expr.func) in LISTING or
+                                           self._callee(expr, walk, part) is not None):
             # a wrapper or a same-module helper: the rows come from inside, report there
-            yield from self._descend(expr, scope, through, doubts, seen)
-            return
-        query = self.classify(expr, scope)
+            return self._descend(expr, walk, part)
         if query is not None and query.collection:
-            return
+            return ()
         if query is not None and not query.passed:
             if query.bounded:
-                return
-            yield Hit(self._origin(expr, scope), query, through + query.through, doubts)
+                return ()
+            hit = Hit(self._origin(expr, walk), query, query.through, ())
             if query.kind != "via" or query.applied:
-                return
-        yield from self._descend(expr, scope, through, doubts, seen)
+                return (hit,)
+            return (hit, *self._descend(expr, walk, part))
+        return self._descend(expr, walk, part)
 
-    def _origin(self, expr: cst.BaseExpression, scope: Scope) -> cst.BaseExpression:
+    def _origin(self, expr: cst.BaseExpression, walk: Walk[Rows]) -> cst.BaseExpression:
         """Where the rows of ``expr`` were selected: ``result.scalars().all()`` came from
         ``result = session.execute(stmt)``, ``list(qs.values())`` from ``qs = X.objects...``."""
         node = expr
@@ -822,82 +565,35 @@ class QueryAnalyzer:
                 node = node.func.value
             else:
                 break
-        if node is expr or not isinstance(node, cst.Name) or node.value in scope.bindings:
+        if node is expr or not isinstance(node, cst.Name) or (
+                walk.bindings is not None and node.value in walk.bindings):
             return expr
-        for value in scope.flow.values_of(node.value):
-            query = self.classify(value, scope)
+        for value in walk.flow.values_of(node.value):
+            query = walk.value(value).query
             if query is None or query.bounded:
                 continue
             if materialised and query.kind == "sqlalchemy":
                 return expr  # ``result.scalars().all()`` is where a SQLAlchemy result loads
             if query.kind in ("django", "mongo") or _executes(value):
                 return value
-        if self._is_cursor(node.value, scope):
-            for call in scope.calls_on(node.value):
+        index = self._index(walk)
+        if self._is_cursor(node.value, index):
+            for call in index.calls.get(node.value, ()):
                 if last_name(call.func) in EXEC_METHODS:
                     return call
         return expr
 
-    def _reach_name(self, expr: cst.Name, scope: Scope, through: tuple[str, ...],
-                    doubts: tuple[str, ...], seen: frozenset[str]) -> Iterator[Hit]:
-        name = expr.value
-        if name in seen:
-            return
-        if name in scope.bindings:
-            arg, caller = scope.bindings[name]
-            yield from self.reach(arg, caller, through, doubts, seen)
-            return
-        query = self._name(name, scope, frozenset())
-        if query is not None and (query.bounded or query.collection):
-            return
-        values = scope.flow.values_of(name)
-        if any(isinstance(v, (cst.Integer, cst.Float)) for v in values):
-            return  # a running total, not rows
-        found = False
-        for value in values:
-            for hit in self.reach(value, scope, through, doubts, seen | {name}):
-                found = True
-                yield hit
-            if isinstance(value, (cst.List, cst.Dict)) and not value.elements:
-                for call in scope.calls_on(name):
-                    if last_name(call.func) in ("append", "extend", "update", "insert"):
-                        for arg in call.args:
-                            for hit in self.reach(arg.value, scope, through, doubts,
-                                                  seen | {name}):
-                                found = True
-                                yield hit
-        for call in self._writes_into(name, scope):
-            for arg in call.args:
-                for hit in self.reach(arg.value, scope, through, doubts, seen | {name}):
-                    found = True
-                    yield hit
-        if query is not None and not found:
-            execs = [c for c in scope.calls_on(name) if last_name(c.func) in EXEC_METHODS]
-            yield Hit(execs[0] if execs else expr, query, through + query.through, doubts)
-
-    def _writes_into(self, name: str, scope: Scope) -> list[cst.Call]:
-        """``response.write(...)``, or ``writer = csv.writer(response)`` then
-        ``writer.writerows(rows)``: what is written ends up in ``name``."""
-        writers = {name} | {
-            target for target, values in scope.flow.values.items()
-            if any(isinstance(v, cst.Call) and any(
-                isinstance(a.value, cst.Name) and a.value.value == name for a in v.args)
-                for v in values)}
-        return [call for writer in writers for call in scope.calls_on(writer)
-                if (last_name(call.func) or "").startswith("write")]
-
-    def _descend(self, expr: cst.BaseExpression, scope: Scope, through: tuple[str, ...],
-                 doubts: tuple[str, ...], seen: frozenset[str]) -> Iterator[Hit]:
+    def _descend(self, expr: cst.BaseExpression, walk: Walk[Rows],
+                 part: _Parts) -> tuple[Hit, ...]:
         parts: list[cst.BaseExpression] = []
         if isinstance(expr, cst.Await):
             parts = [expr.expression]
         elif isinstance(expr, cst.Call):
-            yield from self._reach_call(expr, scope, through, doubts, seen)
-            return
+            return self._reach_call(expr, walk, part)
         elif isinstance(expr, cst.Attribute):
             # ``serializer.data``, ``page.items``, or a field of each row of a loop
             if expr.attr.value in DATA_ATTRS or (isinstance(expr.value, cst.Name) and
-                                                 expr.value.value in scope.loop_names()):
+                                                 expr.value.value in self._index(walk).loops):
                 parts = [expr.value]
         elif isinstance(expr, cst.Subscript):
             sl = expr.slice[0].slice if len(expr.slice) == 1 else None
@@ -921,60 +617,299 @@ class QueryAnalyzer:
             parts = [expr.left, expr.right]
         elif isinstance(expr, cst.StarredElement):
             parts = [expr.value]
-        for part in parts:
-            yield from self.reach(part, scope, through, doubts, seen)
+        return _carried(part(p) for p in parts)
 
-    def _reach_call(self, call: cst.Call, scope: Scope, through: tuple[str, ...],
-                    doubts: tuple[str, ...], seen: frozenset[str]) -> Iterator[Hit]:
+    def _reach_call(self, call: cst.Call, walk: Walk[Rows], part: _Parts) -> tuple[Hit, ...]:
         func = call.func
         name = last_name(func) or ""
         if name in SCALAR_FUNCS or name in BOUNDING_METHODS or is_paging_name(name):
-            return
+            return ()
         qual = self.imports.qualname(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
         if helper_matches(qual or name, self.ctx.config.pagination_helpers):
-            return
-        helper = self._local_function(call, scope)
-        if helper is not None and scope.depth < MAX_CALLS:
-            inner = Scope(helper, self.ctx.flow(helper), scope.class_name,
-                          bind_arguments(helper, call, scope), scope.depth + 1)
-            for ret in inner.flow.returns:
-                yield from self.reach(ret, inner, through, doubts, seen)
-            return
+            return ()
+        callee = self._callee(call, walk, part)
+        if callee is not None and walk.budget.may_call:
+            return part.returns(callee, call).hits
+        doubt: str | None = None
+        through: tuple[str, ...] = ()
         if name in TEMPLATE_CALLS:
-            doubts = doubts + ("template",)
+            doubt = "template"
         elif name not in WRAPPERS and not name.endswith(("Serializer", "Schema", "Response")):
-            doubts = doubts + ("helper",)
-            through = through + ((qual or name),)
+            doubt = "helper"
+            through = (qual or name,)
+        parts = [a.value for a in call.args]
+        # ``row.to_dict()`` carries a row; ``qs.update()`` / ``qs.delete()`` return counts
+        if isinstance(func, cst.Attribute) and name not in NON_ROW_METHODS:
+            parts.insert(0, func.value)
+        hits = _carried(part(p) for p in parts)
+        if doubt is None:
+            return hits
+        return tuple(replace(h, through=through + h.through, doubts=(doubt, *h.doubts))
+                     for h in hits)
+
+    # ------------------------------------------------------------------ callees
+    def _callee(self, call: cst.Call, walk: Walk[Rows], part: _Parts) -> Callee | None:
+        """The same-module function or method ``call`` runs (``flow.calls``), a method
+        of a same-module class instance among them (``repo = ItemRepo(db)``,
+        ``self.repo = ItemRepo()``, a parameter annotated ``repo: ItemRepo``)."""
+        functions = self.ctx.functions
+        within = (walk.function,) if walk.function is not None else ()
+        callee = local_callee(call, functions, walk.class_def, within)
+        if callee is not None:
+            return None if callee.constructor else callee
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return None
+        recv = func.value
+        if isinstance(recv, cst.Name) and recv.value in SELF_NAMES:
+            return None
+        cls = self._receiver_class(recv, walk, part)
+        klass = functions.classes.get(cls.value) if isinstance(cls, cst.Name) else None
+        method = functions.method(klass, func.attr.value) if klass is not None else None
+        if method is None:
+            return None
+        return Callee(method, functions.owner(method), method_kind(method) != "staticmethod")
+
+    def _receiver_class(self, recv: cst.BaseExpression, walk: Walk[Rows],
+                        part: _Parts) -> cst.BaseExpression | None:
+        """The class an object receiving a method call was made from."""
+        if isinstance(recv, cst.Call):
+            return recv.func if _capitalised(recv.func) else None
+        if isinstance(recv, cst.Attribute) and dotted_name(recv.value) == "self":
+            # a service holding its repository: ``self.repo = Repo(...)`` in a method
+            return next((value.func for _, value in self._fields(walk, recv.attr.value)
+                         if isinstance(value, cst.Call) and _capitalised(value.func)), None)
+        if isinstance(recv, cst.Name):
+            return part(recv).made or _param_annotation(walk.function, recv.value)
+        return None
+
+    def _fields(self, walk: Walk[Rows], attr: str
+                ) -> list[tuple[cst.FunctionDef, cst.BaseExpression]]:
+        """(method, value) of every ``self.<attr> = value`` in the walked class."""
+        cls = walk.class_def
+        if cls is None:
+            return []
+        return module_indexes(self.ctx).class_fields(self.ctx, cls).get(f"self.{attr}", [])
+
+    def _method_qualname(self, recv: cst.BaseExpression, method: str, walk: Walk[Rows],
+                         part: _Parts) -> str | None:
+        """``svc.list_all()`` on a service the module imports: ``app.services.Svc.list_all``."""
+        if isinstance(recv, (cst.Name, cst.Attribute)):
+            qual = self.imports.qualname(recv)
+            if qual is not None:
+                return f"{qual}.{method}"
+        classes = [self._receiver_class(recv, walk, part)]
+        if isinstance(recv, cst.Name):  # an object of the module's own class aside
+            classes.append(_param_annotation(walk.function, recv.value))
+        for cls in classes:
+            qual = self.imports.qualname(cls) if isinstance(cls, (cst.Name, cst.Attribute)) \
+                else None
+            if qual is not None:
+                return f"{qual}.{method}"
+        return None
+
+    # ------------------------------------------------------------------ classify
+    def _classify(self, expr: cst.BaseExpression, walk: Walk[Rows],
+                  part: _Parts) -> Query | None:
+        if isinstance(expr, cst.Await):
+            return part(expr.expression).query
+        if isinstance(expr, cst.Subscript):
+            return self._subscript(expr, part)
+        if isinstance(expr, cst.Attribute):
+            return self._attribute(expr, part)
+        if isinstance(expr, cst.Call):
+            return self._call(expr, walk, part)
+        return None
+
+    def _subscript(self, expr: cst.Subscript, part: _Parts) -> Query | None:
+        inner = part(expr.value).query
+        if inner is not None:
+            return inner.bound()  # a slice is a window, an index is one row
+        key = string_value(expr.slice[0].slice.value) if isinstance(
+            expr.slice[0].slice, cst.Index) else None
+        if key and self.mongo and self._mongo_db(expr.value):
+            return Query("mongo", False, model=key, collection=True)
+        return None
+
+    def _attribute(self, expr: cst.Attribute, part: _Parts) -> Query | None:
+        attr, value = expr.attr.value, expr.value
+        if attr == "query" and (_capitalised(value) or dotted_name(value) in ("cls", "self.model")):
+            return Query("sqlalchemy", False, model=_capitalised(value))
+        if attr == "objects" and _capitalised(value):
+            return Query("django", False, model=_capitalised(value))
+        if attr == "queryset" and dotted_name(value) == "self":
+            return Query("django", False)
+        if self.mongo and self._mongo_db(value) and not attr.startswith("_"):
+            return Query("mongo", False, model=attr, collection=True)
+        inner = part(value).query
+        if inner is not None and inner.bounded and not inner.single:
+            return inner  # ``page.items`` of a paginated query
+        return None
+
+    def _mongo_db(self, node: cst.BaseExpression) -> bool:
+        name = dotted_name(node)
+        if name is None and isinstance(node, cst.Subscript):
+            index = node.slice[0].slice
+            key = string_value(index.value) if isinstance(index, cst.Index) else None
+            return bool(key and ("db" in key.lower() or "mongo" in key.lower())) or \
+                self._mongo_db(node.value)
+        if name is None:
+            return False
+        last = name.split(".")[-1].lower()
+        return last in ("db", "database", "mongo_db", "mongodb") or last.endswith("_db")
+
+    def _mongo_collection(self, node: cst.BaseExpression, walk: Walk[Rows],
+                          part: _Parts) -> bool:
+        """``db.items``, ``app["db"]["items"]``, ``events_collection``, or a repository's
+        ``self.collection = db["readings"]``: a Mongo collection."""
+        if isinstance(node, cst.Attribute) and dotted_name(node.value) == "self":
+            attr = node.attr.value
+            if attr.lower().endswith(("collection", "_coll")):
+                return True
+            return any(walk.at(method, walk.budget).value(value).mongo
+                       for method, value in self._fields(walk, attr))
+        if isinstance(node, (cst.Name, cst.Attribute, cst.Subscript)):
+            return part(node).mongo
+        return False
+
+    def _call(self, call: cst.Call, walk: Walk[Rows], part: _Parts) -> Query | None:
+        func = call.func
         if isinstance(func, cst.Attribute):
-            recv = func.value
-            # ``row.to_dict()`` carries a row; ``qs.update()`` / ``qs.delete()`` return counts
-            if name not in NON_ROW_METHODS:
-                yield from self.reach(recv, scope, through, doubts, seen)
+            return self._method(call, func, walk, part)
+        name = func.value if isinstance(func, cst.Name) else None
+        if name is None:
+            return None
+        qual = self.imports.qualname(func) or ""
+        if is_paging_name(name) or helper_matches(qual or name, self.ctx.config.pagination_helpers):
+            return Query("paged", True)
+        if name in SINGLE_ROW_FUNCS:
+            return Query("django" if qual.startswith("django") else "sqlalchemy", True,
+                         single=True)
+        if name == "select" and (qual.startswith(("sqlalchemy", "sqlmodel")) or
+                                 (not qual and self.sqlalchemy)):
+            return _select(call)
+        if name in LISTING and call.args:
+            return part(call.args[0].value).query
+        callee = self._callee(call, walk, part)
+        if callee is not None:
+            return part.returns(callee, call).query
+        if qual:
+            return self._imported(call, qual, part)
+        return None
+
+    def _method(self, call: cst.Call, func: cst.Attribute, walk: Walk[Rows],
+                part: _Parts) -> Query | None:
+        method, recv = func.attr.value, func.value
+        inner = part(recv).query
+        if inner is not None and inner.kind == "via" and method in EXEC_METHODS:
+            # ``get_db().execute(sql)``: the statement decides, not the connection helper
+            executed = self._exec(call, part)
+            if executed is not None:
+                return executed
+        if inner is not None:
+            applied = self._apply(inner, method, call, part)
+            if applied is not None or inner.kind != "sql":
+                return applied
+        if is_paging_name(method):
+            return Query("paged", True)
+        if method in RELATED_QUERY_METHODS and isinstance(recv, cst.Attribute):
+            owner = part(recv.value)
+            if owner.one or (owner.query is not None and owner.query.single):
+                return Query("django" if "django" in self.ctx.frameworks else "sqlalchemy",
+                             False, model=recv.attr.value, filtered=True, owned=owner.user)
+        if method == "query" and call.args and _modelish(call.args[0].value):
+            first = call.args[0].value
+            model = _capitalised(first) or _capitalised(getattr(first, "value", None))
+            if isinstance(first, cst.Call):
+                return Query("sqlalchemy", True, model=model)  # func.count(...) and friends
+            return Query("sqlalchemy", False, model=model)
+        if method in EXEC_METHODS:
+            return self._exec(call, part)
+        if method in ("fetchall", "fetchmany", "fetchone") and isinstance(recv, cst.Name):
+            return None  # a cursor with no execute() we can read
+        if method in ("find", "find_all") and (
+                self.mongo or self._mongo_collection(recv, walk, part)) \
+                and not isinstance(recv, (cst.SimpleString, cst.FormattedString)):
+            # only the filter selects documents; a projection (``{"_id": 0}``) does not
+            selector = get_arg(call, "filter", 0)
+            return _filtered(Query("mongo", False, model=_capitalised(recv) or last_name(recv)),
+                             call.with_changes(args=[selector] if selector else []))
+        if method == "select" and not call.args and isinstance(recv, cst.Name):
+            return Query("sqlalchemy", False, model=recv.value)  # Table.select(), peewee
+        if method == "select" and call.args and (
+                dotted_name(recv) in ("db", "sa", "sqlalchemy", "sqlmodel") or
+                self.imports.is_from(recv, "sqlalchemy", "sqlmodel")):
+            return _select(call)  # Flask-SQLAlchemy 3 ``db.select(User)``, ``sa.select``
+        if method in ("all", "filter") and self.tortoise and _capitalised(recv):
+            query = Query("tortoise", False, model=_capitalised(recv))
+            return _filtered(query, call) if method == "filter" else query
+        if method in SINGLE_ROW_METHODS and isinstance(recv, (cst.Name, cst.Attribute)) and \
+                call.args and _capitalised(call.args[0].value):
+            return Query("sqlalchemy", True, single=True)  # session.get(User, pk)
+        callee = self._callee(call, walk, part)
+        if callee is not None:
+            return part.returns(callee, call).query
+        if method in ("get_queryset", "filter_queryset") and dotted_name(recv) == "self":
+            return Query("django", False)
+        via = self._method_qualname(recv, method, walk, part)
+        if via is not None:
+            return self._imported(call, via, part)
+        return None
+
+    def _apply(self, inner: Query, method: str, call: cst.Call, part: _Parts) -> Query | None:
+        if inner.bounded:
+            return inner
+        inner = replace(inner, collection=False)
+        if method == "to_list":
+            arg = get_arg(call, "length", 0)
+            if arg is None or (isinstance(arg.value, cst.Name) and arg.value.value == "None"):
+                return inner
+            return inner.bound()
+        if method in BOUNDING_METHODS or is_paging_name(method):
+            return replace(inner, bounded=True, single=method in SINGLE_ROW_METHODS)
+        inner = replace(inner, passed=False, applied=inner.kind == "via")
+        if method == "raw" and call.args:  # Model.objects.raw(sql): the SQL decides
+            text = part(call.args[0].value).text
+            query = sql_query(text) if text is not None else None
+            return replace(query, model=inner.model) if query is not None else None
+        if method in FILTER_METHODS:
+            return _filtered(inner, call, part)
+        # A grouped aggregate returns one row per group (per month, per status): a
+        # reviewer reads it as a report, not as a listing of the table.
+        if method == "group_by" or (method == "annotate" and inner.valued):
+            return replace(inner, bounded=True, grouped=True)
+        if method in ("values", "values_list"):
+            return replace(inner, valued=True)
+        if method in QUERY_METHODS:
+            return inner
+        return None  # some attribute of one row (row.to_dict(), row.save())
+
+    def _exec(self, call: cst.Call, part: _Parts) -> Query | None:
+        arg = get_arg(call, "statement", 0) or get_arg(call, "query", 0) or \
+            get_arg(call, "sql", 0)
+        if arg is None:
+            return None
+        stmt = part(arg.value)
+        if stmt.query is not None:
+            return stmt.query
+        return sql_query(stmt.text) if stmt.text is not None else None
+
+    def _imported(self, call: cst.Call, qual: str, part: _Parts) -> Query | None:
+        if qual.lstrip(".").split(".")[0] in KNOWN_LIBRARIES:
+            return None
+        if helper_matches(qual, self.ctx.config.pagination_helpers):
+            return Query("paged", True)
         for arg in call.args:
-            yield from self.reach(arg.value, scope, through, doubts, seen)
+            passed = part(arg.value).query
+            if passed is not None and not passed.bounded and passed.kind != "via":
+                return replace(passed, through=passed.through + (qual,), passed=True)
+        if qual.split(".")[-1][:1].isupper():
+            return None  # a class: ``Repo(session)`` is an object, its methods may query
+        return Query("via", False, via=qual)
 
 
-class _SelfAssignments(cst.CSTVisitor):
-    """``self.x = value`` statements of one method (not of functions nested in it)."""
-
-    def __init__(self, root: cst.FunctionDef) -> None:
-        self.root = root
-        self.found: list[tuple[str, cst.BaseExpression]] = []
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return node is self.root
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for t in node.targets:
-            target = t.target
-            if isinstance(target, cst.Attribute) and dotted_name(target.value) == "self":
-                self.found.append((target.attr.value, node.value))
-
-
-def _self_assignments(fn: cst.FunctionDef) -> list[tuple[str, cst.BaseExpression]]:
-    visitor = _SelfAssignments(fn)
-    walk(fn, visitor)
-    return visitor.found
+def _carried(values: Iterable[Rows]) -> tuple[Hit, ...]:
+    return tuple(h for v in values for h in v.hits)
 
 
 def _names(node: cst.CSTNode) -> set[str]:
@@ -987,6 +922,66 @@ def _executes(expr: cst.BaseExpression) -> bool:
         expr = expr.expression
     return isinstance(expr, cst.Call) and last_name(expr.func) in EXEC_METHODS | {
         "find", "find_all", "all", "fetchall", "scalars"}
+
+
+def _modelish(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.Call):
+        return _modelish(node.func) or any(_modelish(a.value) for a in node.args)
+    return _capitalised(node) is not None or dotted_name(node) in ("self.model", "cls.model") \
+        or (isinstance(node, cst.Attribute) and _capitalised(node.value) is not None)
+
+
+def _select(call: cst.Call) -> Query:
+    if not call.args:
+        return Query("sqlalchemy", False)
+    first = call.args[0].value
+    if isinstance(first, cst.Call):  # select(func.count(...)) is one number
+        return Query("sqlalchemy", True)
+    model = _capitalised(first) or (
+        _capitalised(first.value) if isinstance(first, cst.Attribute) else None)
+    return Query("sqlalchemy", False, model=model)
+
+
+def _filtered(query: Query, call: cst.Call, part: _Parts | None = None) -> Query:
+    """Apply filter arguments: one row when a unique column is compared for equality.
+
+    A query scoped to a request value (``owner_id=user.id``) is marked ``filtered``:
+    still unbounded, but usually smaller, so findings on it get a lower confidence.
+    It is ``owned`` while every such value is the requesting user: one user's own
+    rows (orders, tasks, messages) grow with that user's use, unlike the children
+    of one parent object.
+    """
+    columns: list[tuple[str, bool, cst.BaseExpression | None]] = []  # column, eq, value
+    for arg in call.args:
+        value = arg.value
+        if arg.keyword is not None:
+            base, _, lookup = arg.keyword.value.partition("__")
+            columns.append((base, lookup in ("", "exact", "in", "iexact"), value))
+        elif isinstance(value, cst.Comparison):
+            columns.extend(_comparison_columns(value))
+        elif isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
+                value.func.attr.value in ("in_", "is_") and \
+                isinstance(value.func.value, cst.Attribute):
+            columns.append((value.func.value.attr.value, True,
+                            value.args[0].value if value.args else None))
+        elif isinstance(value, cst.Dict):
+            for el in value.elements:
+                if isinstance(el, cst.DictElement):
+                    is_eq = not isinstance(el.value, cst.Dict) or _mongo_in(el.value)
+                    columns.append((string_value(el.key) or "", is_eq, el.value))
+        else:
+            columns.append(("", False, None))
+    if not columns:
+        return query
+    if any(eq and col in UNIQUE_COLUMNS for col, eq, _ in columns):
+        return query.bound()
+    eq = tuple(col for col, is_eq, _ in columns if is_eq and col)
+    values = [v for _, is_eq, v in columns if is_eq and v is not None and not is_literal(v)]
+    if not values:
+        return replace(query, eq_columns=query.eq_columns + eq)
+    owned = (query.owned or not query.filtered) and part is not None and all(
+        part(v).user for v in values)
+    return replace(query, filtered=True, owned=owned, eq_columns=query.eq_columns + eq)
 
 
 def _comparison_columns(
@@ -1017,12 +1012,9 @@ def merge(found: list[Query]) -> Query | None:
         if q.bounded:
             return q
     for q in found:
-        if q.kind not in ("via", "self"):
+        if q.kind != "via":
             return q
-    for q in found:
-        if q.kind == "via":
-            return q
-    return None
+    return found[0]
 
 
 def sql_query(text: str) -> Query | None:
@@ -1045,14 +1037,6 @@ def sql_query(text: str) -> Query | None:
     if _SQL_UNIQUE_EQ.search(where.group(1)):
         return Query("sql", True, model=model)
     return Query("sql", False, model=model, filtered=True)
-
-
-def bind_arguments(fn: cst.FunctionDef, call: cst.Call,
-                   caller: Scope) -> dict[str, tuple[cst.BaseExpression, Scope]]:
-    """The arguments ``call`` gives ``fn``'s parameters (``flow.calls``), each read in the
-    caller's scope."""
-    binding = calls.bind_arguments(fn, call)
-    return {name: (value, caller) for name, value in binding.arguments.items()}
 
 
 def _param_annotation(fn: cst.FunctionDef | None, name: str) -> cst.BaseExpression | None:

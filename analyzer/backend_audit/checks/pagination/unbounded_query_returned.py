@@ -56,17 +56,10 @@ class UnboundedQueryReturned(Check):
         super().__init__(ctx)
         self._analyzer: QueryAnalyzer | None = None
 
-    def _hits(self, node: cst.FunctionDef, class_name: str | None) -> list[Hit]:
+    def _hits(self, node: cst.FunctionDef) -> list[Hit]:
         if self._analyzer is None:
             self._analyzer = QueryAnalyzer(self.ctx)
-        if not self._analyzer.may_query(node):
-            return []
-        scope = self._analyzer.scope(node, class_name)
-        hits: dict[int, Hit] = {}
-        for ret in scope.flow.returns:
-            for hit in self._analyzer.reach(ret, scope):
-                hits.setdefault(id(hit.node), hit)
-        return [h for h in hits.values() if not is_lookup_model(h.query.model)]
+        return [h for h in self._analyzer.hits(node) if not is_lookup_model(h.query.model)]
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         route = self.ctx.routes.route_for(node)
@@ -83,10 +76,9 @@ class UnboundedQueryReturned(Check):
         return self.ctx.function_stack[0]
 
     def _route(self, node: cst.FunctionDef, route: Route) -> None:
-        class_name = route.view_class.name.value if route.view_class is not None else None
         # Admin areas list whole tables on purpose (few, trusted users).
         admin_doubts = 2 * admin_only(route)
-        for hit in self._hits(node, class_name):
+        for hit in self._hits(node):
             if hit.query.kind == "via" and not hit.query.applied:
                 self.ctx.add_fact("route-rows-function", {
                     "via": hit.query.via, "route": route.name, "path": route.path or "",
@@ -107,12 +99,12 @@ class UnboundedQueryReturned(Check):
                         admin=bool(admin_doubts))
 
     def _function(self, node: cst.FunctionDef) -> None:
-        class_name = self.ctx.class_stack[-1].name.value if self.ctx.class_stack else None
         if not self.ctx.flow(node).returns:
             return
+        class_name = self.ctx.class_stack[-1].name.value if self.ctx.class_stack else None
         function = {"name": node.name.value, "class": class_name}
         recorded = False
-        for hit in self._hits(node, class_name):
+        for hit in self._hits(node):
             if hit.query.kind == "via" and not hit.query.applied:
                 self.ctx.add_fact("rows-function", {
                     **function, "via": hit.query.via, "doubts": _doubts(hit),
