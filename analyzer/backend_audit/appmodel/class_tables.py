@@ -42,8 +42,8 @@ def class_routes(files: Iterable[tuple[str, str]]) -> tuple[tuple[str, str, str]
     (path to open, relative path)) routes to."""
     found: set[tuple[str, str, str]] = set()
     for path, rel in files:
-        text = _text(path)
-        if text is None or "add_url_rule" not in text or not _TABLE.search(text):
+        text = _table_text(path)
+        if text is None or not _TABLE.search(text):
             continue
         try:
             tree = ast.parse(text)
@@ -53,14 +53,17 @@ def class_routes(files: Iterable[tuple[str, str]]) -> tuple[tuple[str, str, str]
     return tuple(sorted(found))
 
 
-def _text(path: str) -> str | None:
+def _table_text(path: str) -> str | None:
+    """The file's text when it mentions ``add_url_rule`` (tested on the bytes: most
+    files do not, and a warm scan reads them all)."""
     try:
         if os.path.getsize(path) > _MAX_BYTES:
             return None
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            return fh.read()
+        with open(path, "rb") as fh:
+            data = fh.read()
     except OSError:
         return None
+    return data.decode("utf-8", "replace") if b"add_url_rule" in data else None
 
 
 def _imported(tree: ast.Module, rel: str) -> dict[str, str]:
