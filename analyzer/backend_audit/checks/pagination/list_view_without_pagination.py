@@ -72,9 +72,11 @@ class ListViewWithoutPagination(Check):
     @classmethod
     def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:
         data = candidate.data
-        classes = {}
-        for f in project.get("list-view-class"):
-            classes.setdefault(f.value["name"], []).append((f.module, f.value))
+        classes = project.memo.get("BA502:classes")
+        if classes is None:  # built once per scan: a large project has a thousand views
+            classes = project.memo["BA502:classes"] = {}
+            for f in project.get("list-view-class"):
+                classes.setdefault(f.value["name"], []).append((f.module, f.value))
         kind, pagination = _inherited(data, classes, 0, set())
         if kind is None or pagination == "set":
             return None
