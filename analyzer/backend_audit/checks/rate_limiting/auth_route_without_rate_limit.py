@@ -20,6 +20,7 @@ from backend_audit.appmodel.names import decorator_call, dotted_name, get_arg
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.appmodel.route_tables import FACT_TABLE_ROUTE, served_by_table, table_entry
 from backend_audit.appmodel.routes import DRF_GENERIC_METHODS, MUTATING, Route
+from backend_audit.engines.walk import descendants, own_returns
 from backend_audit.visitor import Candidate, Check
 
 AUTH_ENDPOINT = re.compile(
@@ -130,7 +131,8 @@ class AuthRouteWithoutRateLimit(Check):
                     is_serializer_or_helper(route.view_class, self.ctx) or \
                     _acts_on_one_object(route) or not _auth_endpoint(label) or \
                     _secret_in_path(route) or _signed_in_only(route, self.ctx) or \
-                    self._nothing_to_guess_in(route.function, label):
+                    self._nothing_to_guess_in(route.function, label) or \
+                    _answers_once(route.function, label):
                 continue
             exempt = any(d.endswith("exempt") and "csrf" not in d for d in route.decorators)
             if not exempt and (self._limited(route) or whole_module and
@@ -309,6 +311,27 @@ def _nothing_to_guess(label: str, body_token: bool, guessable: bool) -> bool:
         return False
     return body_token or bool(RESET.search(label)) and \
         not _REQUEST_OR_SIGN_UP.search(label) and not guessable
+
+
+# ``Admin.objects.first()``, ``User.query.count()``: whether a table holds any row.
+_ANY_ROW = re.compile(r"\.(objects|query)(\.all\(\))?\.(first|exists|count)\(\)")
+
+
+def _answers_once(fn: cst.FunctionDef, label: str) -> bool:
+    """A first-run set-up (``InstanceAdminSignUp``): the handler refuses as soon as the
+    table it fills holds a row (``if Admin.objects.first(): return ...`` before anything
+    else), so it serves one request in the app's life, not a stream of sign-ups."""
+    if SIGN_IN.search(label) or not isinstance(fn.body, cst.IndentedBlock):
+        return False
+    module = cst.Module([])
+    for stmt in fn.body.body[:6]:
+        if not isinstance(stmt, cst.If) or not own_returns(stmt.body) and \
+                next(descendants(stmt.body, cst.Raise), None) is None:
+            continue
+        test = module.code_for_node(stmt.test)
+        if _ANY_ROW.search(test) and "request" not in test:
+            return True
+    return False
 
 
 def _signed_in_only(route: Route, ctx) -> bool:
