@@ -14,6 +14,7 @@ from backend_audit.config import Config
 from backend_audit.engines.walk import descendants, walk
 from backend_audit.flow.fold import start
 from backend_audit.flow.payload import PayloadFlow, payload_values, summarize
+from backend_audit.flow.payload_values import looks_like_sql
 from backend_audit.sql.values import SqlValues
 
 HELPERS = '''
@@ -117,3 +118,19 @@ def test_domains_keep_their_walks_side_by_side() -> None:
     first = start(ctx, sql, fn)
     assert start(ctx, payloads, fn) is payloads.walk(fn)
     assert start(ctx, sql, fn) is first
+
+
+@pytest.mark.parametrize(("body", "sql"), [
+    ('q = "SELECT * FROM orders WHERE id = :id"\nsink(q)', True),
+    ('sink(f"select * from {table}")', True),
+    ('sink(text(clause))', True),
+    ('sink("jobs")', False),
+    # source order: the name holds a queue name by the time it is run
+    ('q = "SELECT 1"\nq = "jobs"\nsink(q)', False),
+    ('q = "jobs"\nif flag:\n    q = "DELETE FROM jobs"\nsink(q)', True),
+])
+def test_statement_text_reads_as_sql(body: str, sql: bool) -> None:
+    ctx, fn = _module(body, "table, clause, flag")
+    call = [c for c in descendants(fn, cst.Call)
+            if isinstance(c.func, cst.Name) and c.func.value == "sink"][-1]
+    assert looks_like_sql(ctx, fn, call.args[0].value) is sql

@@ -90,7 +90,7 @@ class Walk(Generic[V]):
     """Where the evaluator stands in one function (or the module body). Immutable; a
     plain slotted class, as a walk makes one per step."""
 
-    __slots__ = ("bindings", "budget", "class_def", "flow", "function", "guarded",
+    __slots__ = ("bindings", "budget", "class_def", "flow", "function", "guarded", "kept",
                  "locals", "path", "scope", "state")
 
     def __init__(self, state: _Module[V], function: cst.FunctionDef | None,
@@ -105,6 +105,7 @@ class Walk(Generic[V]):
         self.locals: Mapping[str, V] = {}  # comprehension variables
         self.budget = Budget()
         self.path: frozenset[int] = frozenset()  # values being walked (a cycle's end)
+        self.kept: dict[tuple[int, int], V] | None = None  # see ``with_kept_bindings``
 
     def _with(self, **changes: object) -> Walk[V]:
         out: Walk[V] = object.__new__(Walk)
@@ -138,10 +139,16 @@ class Walk(Generic[V]):
         return self._with(locals={**self.locals, **names})
 
     def with_guards(self, names: frozenset[str] | set[str]) -> Walk[V]:
-        return self._with(guarded=self.guarded | names)
+        return self._with(guarded=self.guarded | names, kept=None)
 
     def with_bindings(self, bindings: Mapping[str, V]) -> Walk[V]:
-        return self._with(bindings=bindings)
+        return self._with(bindings=bindings, kept=None)
+
+    def with_kept_bindings(self, bindings: Mapping[str, V]) -> Walk[V]:
+        """``with_bindings`` for many questions about one function under the same
+        bindings (a function summary's parameters): the answers found in the function
+        itself, outside any call followed, are kept with this walk."""
+        return self._with(bindings=bindings, kept={})
 
     def with_budget(self, budget: Budget) -> Walk[V]:
         return self._with(budget=budget)
@@ -153,13 +160,14 @@ class Walk(Generic[V]):
         if budget.exhausted:
             return self.domain.unknown
         budget.spend()
-        keep = self.base
+        answers = self.state.answers if self.base else \
+            self.kept if self.kept is not None and not self.locals and not self.path else None
         key = (id(expr), id(self.function))
-        if keep and key in self.state.answers:
-            return self.state.answers[key]
+        if answers is not None and key in answers:
+            return answers[key]
         result = self.domain.build(expr, self._with(budget=budget.deeper()))
-        if keep and not budget.exhausted:
-            self.state.answers[key] = result
+        if answers is not None and not budget.exhausted:
+            answers[key] = result
         return result
 
     def reaching(self, name: str, use: cst.CSTNode | None) -> tuple[list[Definition], bool]:

@@ -64,7 +64,6 @@ from backend_audit.flow.payload_shapes import (
     is_plain_container,
     is_query_receiver,
     is_write_name,
-    looks_like_sql,
     row_key_args,
     row_written,
     sql_text_arg,
@@ -77,6 +76,7 @@ from backend_audit.flow.payload_values import (
     Taint,
     field_of,
     is_third_party,
+    looks_like_sql,
     whole,
 )
 
@@ -344,14 +344,11 @@ class PayloadFlow:
     reads_input: bool = field(init=False)  # False: no expression here can carry input
     body: FunctionBody = field(init=False, repr=False)
     _memo: dict[int, Taint] = field(default_factory=dict)
-    _walk: Walk[Taint] = field(init=False, repr=False)
+    _walk: Walk[Taint] | None = field(default=None, init=False, repr=False)
     _flow: Flow | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.body = function_body(self.ctx, self.fn)
-        walk = payload_values(self.ctx).walk(self.fn)
-        bound = {name: whole(key) for name, key in self.params.items()}
-        self._walk = walk.with_bindings(bound) if bound else walk
         self.reads_input = bool(self.params) or self._may_read_input()
         walker = _Walker(self)
         if self.reads_input:
@@ -384,9 +381,22 @@ class PayloadFlow:
         key = id(expr)
         found = self._memo.get(key)
         if found is None:
-            found = self._memo[key] = self._walk.with_budget(
+            found = self._memo[key] = self.walk.with_budget(
                 Budget(0, self.budget.calls)).value(expr)
         return found
+
+    @property
+    def walk(self) -> Walk[Taint]:
+        """The evaluator's walk of the function, the flow's parameters bound (built on
+        first use: a function that cannot see input never needs it)."""
+        if self._walk is None:
+            walk = payload_values(self.ctx).walk(self.fn)
+            bound = {name: whole(key) for name, key in self.params.items()}
+            # A flow inside a call followed (a summary asked for a validator call) keeps
+            # its answers with its walk; a handler's own flow in the module's.
+            self._walk = walk.with_kept_bindings(bound) if bound or self.budget.calls \
+                else walk
+        return self._walk
 
     # ------------------------------------------------------------ validators
     def is_validator_call(self, call: cst.Call) -> bool:
@@ -406,6 +416,21 @@ def validator_call(ctx: ModuleContext, fn: cst.FunctionDef | None, call: cst.Cal
                    budget: Budget) -> bool:
     """``call`` (read in ``fn``) validates what it is given; ``budget`` the flow's, for
     a same-module helper whose summary says it validates."""
+    cache: dict[int, bool | None] = ctx.__dict__.setdefault("_validation_named", {})
+    named = cache.get(id(call), cache)
+    if named is cache:
+        named = cache[id(call)] = _named_validator(ctx, call)
+    if named is not None:
+        return bool(named)
+    helper = ctx.local_function(call, fn)
+    if helper is not None and helper is not fn and budget.may_call:
+        return summarize(ctx, helper, budget.call()).validates
+    return False
+
+
+def _named_validator(ctx: ModuleContext, call: cst.Call) -> bool | None:
+    """What the callee's name, module or class says (asked once per call); None: it
+    says nothing, a helper of the module may still validate."""
     func = call.func
     name = last_name(func)
     qual = ctx.imported_callee(func) or ""
@@ -422,10 +447,7 @@ def validator_call(ctx: ModuleContext, fn: cst.FunctionDef | None, call: cst.Cal
         return info.kind == "validator" or (
             info.kind is None and info.qualname is not None and
             guess_kind_by_name(info.qualname) == "validator")
-    helper = ctx.local_function(call, fn)
-    if helper is not None and helper is not fn and budget.may_call:
-        return summarize(ctx, helper, budget.call()).validates
-    return False
+    return None
 
 
 def _request_aliases(ctx: ModuleContext) -> frozenset[str]:
@@ -438,11 +460,13 @@ def _request_aliases(ctx: ModuleContext) -> frozenset[str]:
     return cached
 
 
-def _helper_validates(ctx: ModuleContext, helper: cst.FunctionDef, budget: Budget) -> bool:
-    """A helper that reads the request itself returns nothing unvalidated: it cannot see
-    input, or it has evidence for some of it."""
+def _helper_returns(ctx: ModuleContext, helper: cst.FunctionDef, budget: Budget) -> Taint:
+    """What a helper that reads the request itself returns: nothing when it cannot see
+    input or has evidence for some of it."""
     inner = PayloadFlow(ctx, helper, {}, budget)
-    return not inner.reads_input or bool(inner.validated) or inner.validated_all
+    if not inner.reads_input or inner.validated or inner.validated_all:
+        return EMPTY
+    return frozenset().union(*(inner.taint(r) for r in inner.flow.returns))
 
 
 def payload_values(ctx: ModuleContext) -> PayloadValues:
@@ -453,8 +477,8 @@ def payload_values(ctx: ModuleContext) -> PayloadValues:
             validator_call=lambda call, walk: validator_call(ctx, walk.function, call,
                                                              walk.budget),
             model_class=lambda func: class_info(ctx, func).kind == "model",
-            helper_validates=lambda helper, walk: _helper_validates(ctx, helper,
-                                                                    walk.budget.call())))
+            helper_returns=lambda helper, walk: _helper_returns(ctx, helper,
+                                                                walk.budget.call())))
     return found
 
 
@@ -753,7 +777,7 @@ class _Walker:
         """A call that runs SQL: text or bound parameter alike, the value reaches the
         database as sent. True when ``call`` is one (tainted or not)."""
         if name in V.SQL_RUNNERS_NEEDING_TEXT and not looks_like_sql(
-                call.args[0].value, self.pf.flow):
+                self.ctx, self.pf.fn, call.args[0].value):
             return False
         text = sql_text_arg(call)
         text_taint = self._sql_text_taint(text) if text is not None else EMPTY

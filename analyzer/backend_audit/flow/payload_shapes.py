@@ -14,10 +14,9 @@ import libcst as cst
 from libcst import MaybeSentinel
 
 from backend_audit.appmodel.context import ModuleContext
-from backend_audit.appmodel.names import last_name, string_value
+from backend_audit.appmodel.names import last_name
 from backend_audit.engines.walk import child_fields
 from backend_audit.flow import payload_vocab as V
-from backend_audit.flow.budget import Budget
 from backend_audit.flow.locals import Flow
 
 # Nodes that hold only whitespace, comments or punctuation: no expression or statement
@@ -211,28 +210,6 @@ def first_arg_is_class(call: cst.Call) -> bool:
     first = call.args[0].value if call.args and call.args[0].keyword is None else None
     return isinstance(first, cst.Comparison) or (
         isinstance(first, (cst.Name, cst.Attribute)) and is_capword(last_name(first)))
-
-
-def looks_like_sql(expr: cst.BaseExpression, flow: Flow, budget: Budget | None = None,
-                   seen: frozenset[str] = frozenset()) -> bool:
-    """Some literal text the expression is built from reads as SQL (f-strings included)."""
-    budget = budget or Budget()
-    for node in preorder(expr):
-        kind = type(node)
-        if kind is cst.SimpleString:
-            if V.SQL_TEXT.search(string_value(node) or ""):
-                return True
-        elif kind is cst.FormattedStringText:
-            if V.SQL_TEXT.search(node.value):
-                return True
-        elif kind is cst.Call:
-            if last_name(node.func) in ("text", "SQL", "select"):
-                return True
-        elif kind is cst.Name and node.value not in seen and not budget.exhausted and any(
-                looks_like_sql(v, flow, budget.deeper(), seen | {node.value})
-                for v in flow.values_of(node.value)):
-            return True
-    return False
 
 
 def expressions_in(test: cst.BaseExpression) -> list[cst.BaseExpression]:

@@ -33,10 +33,17 @@ from backend_audit.appmodel.requests import (
     request_input,
 )
 from backend_audit.flow import payload_vocab as V
+from backend_audit.flow.budget import Budget
 from backend_audit.flow.calls import Callee, absolute_name
 from backend_audit.flow.fold import Walk, start
 from backend_audit.flow.locals import is_literal
-from backend_audit.flow.payload_shapes import comp_fors, comp_tests, function_body, is_capword
+from backend_audit.flow.payload_shapes import (
+    children,
+    comp_fors,
+    comp_tests,
+    function_body,
+    is_capword,
+)
 
 # (payload key, is the whole payload); see the module docstring.
 Taint = frozenset[tuple[str, bool]]
@@ -67,12 +74,12 @@ def is_third_party(qual: str) -> bool:
 @dataclass(frozen=True)
 class Judge:
     """What flow/payload.py answers for the walk: is ``call`` a validator (seen from the
-    walk it is read in), is ``func`` a model class, and does a helper that reads the
-    request itself validate what it reads."""
+    walk it is read in), is ``func`` a model class, and what does a helper that reads
+    the request itself return (nothing when it validates what it reads)."""
 
     validator_call: Callable[[cst.Call, Walk[Taint]], bool]
     model_class: Callable[[cst.BaseExpression], bool]
-    helper_validates: Callable[[cst.FunctionDef, Walk[Taint]], bool]
+    helper_returns: Callable[[cst.FunctionDef, Walk[Taint]], Taint]
 
 
 @dataclass
@@ -109,6 +116,15 @@ class PayloadValues:
         return frozenset()  # evidence is the flow's question (flow/payload.py), not the walk's
 
     def build(self, expr: cst.BaseExpression, walk: Walk[Taint]) -> Taint:
+        # Read inside a name's definitions (a path), the walk keeps no answers; one the
+        # function's own walk found whole is the value there too (a cycle's cut only
+        # ever gives less).
+        if walk.path and not walk.locals:
+            kept = walk.kept if walk.kept is not None else walk.state.answers \
+                if walk.bindings is None and walk.budget.calls == 0 else None
+            found = kept.get((id(expr), id(walk.function))) if kept else None
+            if found is not None:
+                return found
         if isinstance(expr, cst.Name):
             return self._name(expr, walk)
         if isinstance(expr, (cst.Await, cst.NamedExpr)):
@@ -240,7 +256,8 @@ class PayloadValues:
 
     def _helper(self, call: cst.Call, walk: Walk[Taint]) -> Taint:
         """``filters = read_filters(request)``: a function of the module that reads the
-        request itself returns what it read, unless it validates it. One given client
+        request itself returns what it read, unless it validates it (its parameters,
+        given nothing here, carry nothing: the same for every call). One given client
         values consumes them (its summary says where they go)."""
         callee: Callee | None = self.ctx.local_callee(call, walk.function)
         if callee is None or callee.constructor or not walk.budget.may_call or \
@@ -250,10 +267,56 @@ class PayloadValues:
         found = self._returned.get(key)
         if found is None:
             self._returned[key] = EMPTY  # a helper reached again on its own path
-            found = EMPTY if self.judge.helper_validates(callee.function, walk) else \
-                walk.returns(callee, call)
-            self._returned[key] = found
+            found = self._returned[key] = self.judge.helper_returns(callee.function, walk)
         return found
+
+
+class SqlTextLike:
+    """A second, small domain on the same walk: is some literal text a value is built
+    from SQL (a string or f-string saying ``select``/``insert``..., or ``text(...)``)?
+    Asked of the statement a runner such as ``db.fetch(q)`` is given."""
+
+    unknown = False
+    nothing = False
+    number = False
+
+    def build(self, node: cst.CSTNode, walk: Walk[bool]) -> bool:
+        if isinstance(node, cst.SimpleString):
+            return bool(V.SQL_TEXT.search(string_value(node) or ""))
+        if isinstance(node, cst.FormattedStringText):
+            return bool(V.SQL_TEXT.search(node.value))
+        if isinstance(node, cst.Name):
+            return walk.name(node.value, node)
+        if isinstance(node, cst.Call) and last_name(node.func) in ("text", "SQL", "select"):
+            return True
+        # Every part, arguments and receivers included (``db.fetch(q.format(...))``).
+        return any(walk.value(child) for child in children(node))  # type: ignore[arg-type]
+
+    def join(self, values: list[bool]) -> bool:
+        return any(values)
+
+    def grow(self, before: bool, added: bool) -> bool:
+        return before or added
+
+    def bound(self, value: bool) -> bool:
+        return value
+
+    def param(self, name: str, walk: Walk[bool]) -> bool:
+        return False
+
+    def free(self, name: str, walk: Walk[bool]) -> bool:
+        return False
+
+    def guards(self, walk: Walk[bool]) -> frozenset[str]:
+        return frozenset()
+
+
+def looks_like_sql(ctx: ModuleContext, fn: cst.FunctionDef, expr: cst.BaseExpression) -> bool:
+    """Some literal text ``expr`` (read in ``fn``) is built from reads as SQL."""
+    domain = ctx.__dict__.get("_payload_sql_text")
+    if domain is None:
+        domain = ctx.__dict__["_payload_sql_text"] = SqlTextLike()
+    return start(ctx, domain, fn).with_budget(Budget()).value(expr)
 
 
 def _bottle_field(expr: cst.Attribute, ctx: ModuleContext) -> bool:

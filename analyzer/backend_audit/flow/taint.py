@@ -42,9 +42,9 @@ Some questions need the value itself, built from its parts, not the first source
 SQL text a query runs. flow/fold.py is the evaluator's second answer: a ``Domain``
 (sql/values.py for SQL text) builds the value from the parts a ``Walk`` resolves with
 this module's machinery (``module_indexes``: source-order scopes, the module's
-functions and class fields; flow/calls.py binding; one budget). Walkers still apart:
-payload flow (flow/payload*.py: the payloads a value carries, whole or one field) and
-query bounds (sql/bounds.py: the queries a response holds); both fit a ``Domain``.
+functions and class fields; flow/calls.py binding; one budget). The payloads a value
+carries, whole or one field, are a ``Domain`` too (flow/payload_values.py). Walker still
+apart: query bounds (sql/bounds.py: the queries a response holds); it fits a ``Domain``.
 """
 
 from __future__ import annotations
