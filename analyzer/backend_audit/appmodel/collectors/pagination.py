@@ -76,9 +76,10 @@ class PaginationFactsCollector(Collector):
         if fn is None:
             return
         name = last_name(call.func)
-        if isinstance(call.func, cst.Attribute) and name in _WINDOW_METHODS:
-            if self._from_param(fn, call.func.value):
-                self._record_helper(fn)
+        if isinstance(call.func, cst.Attribute) and name in _WINDOW_METHODS and \
+                self._from_param(fn, call.func.value):
+            self._record_helper(fn)
+        # ``db.paginate(query, page=...)`` (Flask-SQLAlchemy 3), ``Paginator(qs, 25)``
         elif (is_paging_name(name) or name == "Paginator") and \
                 any(self._from_param(fn, a.value) for a in call.args):
             self._record_helper(fn)

@@ -230,8 +230,18 @@ def _through_pager(through: list[str], project: ProjectFacts) -> bool:
     """Did the rows pass through one of the project's (or the user's) pagination helpers?"""
     helpers = project.get("pagination-helper")
     return any(helper_matches(qual, project.config.pagination_helpers) or
-               any(_fact_matches(qual, f.module, f.value) for f in helpers)
+               any(_fact_matches(qual, f.module, f.value) or _inherited(qual, f.module, f.value)
+                   for f in helpers)
                for qual in through)
+
+
+def _inherited(qual: str, module: str, value: dict) -> bool:
+    """``User.page_of(...)``: a paging method a model inherits from a mixin defined beside
+    it (``class User(CollectionMixin, db.Model)``): the same method name on a class of the
+    module that defines the paging one."""
+    owner, _, method = qual.lstrip(".").rpartition(".")
+    return bool(value.get("class")) and method == value["name"] and "." in owner and \
+        names_match(module, owner.rpartition(".")[0])
 
 
 def _unique_filter(data: dict, project: ProjectFacts) -> bool:
