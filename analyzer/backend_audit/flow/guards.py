@@ -236,6 +236,12 @@ def _equal_names(test: cst.BaseExpression, vet: _Vet, equal: bool) -> set[str]:
     parameter of the function (an equal client value proves nothing)."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         return _equal_names(test.expression, vet, not equal)
+    if isinstance(test, cst.BooleanOperation):
+        # ``a == "x" or a == "y"`` true (or ``a != "x" and a != "y"`` false): a holds
+        # one of them; ``a == x and b == y`` true: both hold.
+        left = _equal_names(test.left, vet, equal)
+        right = _equal_names(test.right, vet, equal)
+        return left & right if isinstance(test.operator, cst.Or) == equal else left | right
     if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
         return set()
     operator = test.comparisons[0].operator

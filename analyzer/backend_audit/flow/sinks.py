@@ -54,6 +54,11 @@ PATH_SINKS: dict[str, tuple[tuple[str, int], ...]] = {
         "shutil.rmtree", "os.open", "aiofiles.os.remove", "aiofiles.os.unlink")},
     **{q: (("file", 0),) for q in ("aiofiles.open", "anyio.open_file", "io.open")},
     "codecs.open": (("filename", 0),),
+    # The file name is kept inside the folder; the folder itself is not checked.
+    **{q: (("directory", 0),) for q in (
+        "flask.send_from_directory", "flask.helpers.send_from_directory",
+        "quart.send_from_directory", "quart.helpers.send_from_directory",
+        "werkzeug.utils.send_from_directory")},
     **{q: (("src", 0), ("dst", 1)) for q in (
         "shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree", "shutil.move",
         "os.rename", "os.replace")},

@@ -411,7 +411,9 @@ PATH = Spec("path", sanitisers=(SANITISERS - HTML_ESCAPES - {"quote", "urlencode
     "basename", "token_hex", "token_urlsafe", "get_available_name"},
     passthrough=PASSTHROUGH | HTML_ESCAPES, guard_fragments=PATH_FRAGMENTS)
 # Escaping for HTML does not stop ``__import__("os").system(...)``.
-CODE = Spec("code", sanitisers=SANITISERS - HTML_ESCAPES, passthrough=PASSTHROUGH | HTML_ESCAPES)
+# ``compile`` makes a code object of its source: ``exec(compile(src, ...))`` runs src.
+CODE = Spec("code", sanitisers=SANITISERS - HTML_ESCAPES,
+            passthrough=PASSTHROUGH | HTML_ESCAPES | {"compile"})
 TEMPLATE = Spec("template")
 DESERIALIZATION = Spec("deserialization")
 NOSQL = Spec("nosql")
@@ -419,7 +421,8 @@ NOSQL = Spec("nosql")
 # through ``any_source`` (flow/reflected.py).
 _UNLINKABLE = frozenset({"headers", "cookies", "files"})
 HTML = Spec("html", sources=RequestSources(stop_kinds=_UNLINKABLE), stops=(_markup_escaped,),
-            passthrough=PASSTHROUGH | {"urljoin", "urljoin_rfc"},
+            # json.dumps escapes no "<": a serialised client value is still markup
+            passthrough=PASSTHROUGH | {"urljoin", "urljoin_rfc", "dumps"},
             guard_fragments=("<", ">", '"', "'"),
             replaced_by_transform=True, across_modules=False)
 HTML_ANY = HTML.but(name="html-any", sources=RequestSources())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import libcst as cst
 
 from backend_audit.appmodel.names import get_arg, last_name
@@ -46,6 +48,20 @@ class FilePathFromRequest(TaintedSinkCheck):
                 return []
             return [func.value]
         return []
+
+    def report(self, node: cst.CSTNode, message: str | None = None,
+               confidence: str | None = None, **data: Any) -> None:
+        # Probing or listing a client path tells what exists; reading, writing, serving
+        # or deleting is the harm (real code: the probes were judged debatable).
+        if confidence is None and isinstance(node, cst.Call) and self._is_probe(node):
+            confidence = "low"
+        super().report(node, message, confidence, **data)
+
+    def _is_probe(self, call: cst.Call) -> bool:
+        if self.ctx.imports.qualname(call.func) in PATH_PROBES:
+            return True
+        return isinstance(call.func, cst.Attribute) and \
+            call.func.attr.value in PATH_PROBE_METHODS
 
     def _used_later(self, probe: cst.Call, path: cst.BaseExpression) -> bool:
         """``if not os.path.exists(path): abort(404)`` before ``send_file(path)``: the

@@ -43,16 +43,20 @@ class LdapFilterFromRequest(Check):
         method = node.func.attr.value
         packages = self.ctx.imports.top_packages
         arg: cst.Arg | None = None
+        base: cst.Arg | None = None
         if "ldap3" in packages and method in LDAP3_METHODS:
-            arg = get_arg(node, "search_filter", 1)
+            arg, base = get_arg(node, "search_filter", 1), get_arg(node, "search_base", 0)
         elif "ldap" in packages and method in PYTHON_LDAP_METHODS:
-            arg = get_arg(node, "filterstr", 2)
-        if arg is None:
+            arg, base = get_arg(node, "filterstr", 2), get_arg(node, "base", 0)
+        if arg is None or self._own_class_receiver(node.func.value):
             return
         taint = Taint(self.ctx, LDAP)
         found = taint.reach(arg.value)
         login = self._login_name_formatted(arg.value, taint.guarded)
-        if found.source is not None:
+        # The search base is a DN: ``cn=x,ou=people`` with x from the client can point
+        # the search at another subtree (escape_rdn escapes it).
+        if found.source is not None or \
+                (base is not None and taint.reach(base.value).source is not None):
             self.report(node)
         elif found.needs:
             # a caller in another module passes the login form: high; else the name alone
@@ -64,6 +68,15 @@ class LdapFilterFromRequest(Check):
     @classmethod
     def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:
         return settle(candidate, project)
+
+    def _own_class_receiver(self, receiver: cst.BaseExpression) -> bool:
+        """``Directory().extend.standard.paged_search(...)`` with ``Directory`` a class of
+        this module: a method of the project's own, not of an LDAP connection."""
+        while isinstance(receiver, (cst.Attribute, cst.Subscript, cst.Call)):
+            if isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Name):
+                return receiver.func.value in self.ctx.functions.classes
+            receiver = receiver.func if isinstance(receiver, cst.Call) else receiver.value
+        return False
 
     def _login_name_formatted(self, expr: cst.BaseExpression, guarded: frozenset[str]) -> bool:
         """A filter string formatted with an unescaped, unchecked login-like value."""

@@ -5,7 +5,12 @@ from __future__ import annotations
 import libcst as cst
 
 from backend_audit.appmodel.names import get_arg, last_name, string_value
-from backend_audit.checks.injection._redirect_guards import NO_GUARDS, RedirectGuards, guards_in
+from backend_audit.checks.injection._redirect_guards import (
+    NO_GUARDS,
+    RedirectGuards,
+    guards_in,
+    pinned_names,
+)
 from backend_audit.flow.branches import constant_truth
 from backend_audit.flow.budget import Budget
 from backend_audit.flow.reflected import ReflectedTaint, code_key, fixes_origin
@@ -16,6 +21,11 @@ from backend_audit.visitor import Check
 _HEADER_METHODS = frozenset({"set", "add", "setdefault", "add_header", "__setitem__"})
 _WEAK_MESSAGE = ("A redirect's target comes from the request and is only checked to start "
                  "with '/', which '//evil.example' passes (open redirect).")
+
+
+_BACKSLASH_MESSAGE = ("A redirect's target comes from the request and is only checked to "
+                      "name no host; '/\\evil.example' passes and browsers read it as "
+                      "'//evil.example' (open redirect).")
 
 
 class RedirectTargetFromRequest(Check):
@@ -89,15 +99,25 @@ class RedirectTargetFromRequest(Check):
     # ---------------------------------------------------------------- taint
     def _check(self, node: cst.CSTNode, target: cst.BaseExpression) -> None:
         guards = self._guards_here()
-        taint = ReflectedTaint(self.ctx, guards.checked, REDIRECT, REDIRECT_ANY)
+        fn = self.ctx.current_function
+        checked = guards.checked | pinned_names(self.ctx, fn, node) if fn is not None \
+            else guards.checked
+        taint = ReflectedTaint(self.ctx, checked, REDIRECT, REDIRECT_ANY)
         source = self._origin_any(target, taint)
         if source is None:
             return
         confidence = taint.confidence(source)
         if guards.weakly_checked and self._origin_any(target, ReflectedTaint(
-                self.ctx, guards.checked | guards.weakly_checked, REDIRECT,
+                self.ctx, checked | guards.weakly_checked, REDIRECT,
                 REDIRECT_ANY)) is None:
             self.report(node, message=_WEAK_MESSAGE, confidence=confidence or "medium")
+            return
+        if guards.backslash_open and self._origin_any(target, ReflectedTaint(
+                self.ctx, checked | guards.backslash_open, REDIRECT,
+                REDIRECT_ANY)) is None:
+            # Werkzeug, Django and Starlette percent-encode a backslash in Location (not
+            # Werkzeug 2.3's ASCII shortcut, pallets/werkzeug#2828): audit level.
+            self.report(node, message=_BACKSLASH_MESSAGE, confidence="low")
             return
         self.report(node, confidence=confidence)
 
@@ -129,6 +149,7 @@ class RedirectTargetFromRequest(Check):
             values = taint.values_at(expr.value, expr)
             if not values:
                 return taint.source(expr)  # a parameter or a global
+            values = _without_appended(values, taint.flow.values_of("__aug__" + expr.value))
             for value in values:
                 found = self._origin(value, taint, budget, seen | {expr.value})
                 if found is not None:
@@ -160,6 +181,21 @@ class RedirectTargetFromRequest(Check):
                 return None
             return self._origin(part, taint, budget, seen)
         return None
+
+
+def _without_appended(values: list[cst.BaseExpression],
+                      appended: list[cst.BaseExpression]) -> list[cst.BaseExpression]:
+    """``url = "https://example.com/"; url += path``: what ``+=`` adds comes after a
+    start that fixes the host, so only the starts decide where the URL points."""
+    added = {id(v) for v in appended}
+    starts = [v for v in values if id(v) not in added]
+    if not added or not starts or len(starts) == len(values):
+        return values
+    for start in starts:
+        parts = _sequence(start)
+        if not parts or not isinstance(parts[0], str) or not fixes_origin(parts[0]):
+            return values
+    return starts
 
 
 def _sequence(expr: cst.BaseExpression) -> list[str | cst.BaseExpression] | None:

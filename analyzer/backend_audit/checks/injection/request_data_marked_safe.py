@@ -16,6 +16,7 @@ from backend_audit.visitor import Check
 _TYPE_KEYWORDS = ("content_type", "mimetype", "media_type")
 _LINKABLE_SCALARS = frozenset({"query", "form", "path"})
 FORMATTED, RAW = "formatted", "raw"
+_JSON_DUMPS = frozenset({"json.dumps", "simplejson.dumps", "ujson.dumps", "rapidjson.dumps"})
 
 
 class RequestDataMarkedSafe(Check):
@@ -98,7 +99,7 @@ class RequestDataMarkedSafe(Check):
         if budget.exhausted:
             return None
         budget = budget.deeper()
-        if is_dynamic_string(expr):
+        if is_dynamic_string(expr) or self._serialised(expr):
             return FORMATTED
         parts: list[cst.BaseExpression] = []
         if isinstance(expr, cst.IfExp):
@@ -116,6 +117,12 @@ class RequestDataMarkedSafe(Check):
             return RAW
         shapes = {self._html_text(p, taint, budget, seen) for p in parts}
         return FORMATTED if FORMATTED in shapes else RAW if RAW in shapes else None
+
+    def _serialised(self, expr: cst.BaseExpression) -> bool:
+        """``json.dumps(data)``: text built from the value, "<" and all (served as
+        text/html unless the response says otherwise)."""
+        return isinstance(expr, cst.Call) and \
+            self.ctx.imports.qualname(expr.func) in _JSON_DUMPS
 
     # ---------------------------------------------------------------- content types
     def _declares_other_type(self, call: cst.Call, default_html: bool) -> bool:

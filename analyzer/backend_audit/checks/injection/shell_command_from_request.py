@@ -36,7 +36,8 @@ class ShellCommandFromRequest(TaintedSinkCheck):
                 # With a list and shell=True only the first item is the command line.
                 argv = self._argv(arg.value)
                 return [argv[0]] if argv else [arg.value]
-            return self._shell_payload(self._argv(arg.value) or [])
+            argv = self._argv(arg.value)
+            return self._shell_payload(argv or []) or self._program_payload(arg.value, argv)
         if qual in EXEC_CALLS:
             return self._exec_payload(call, *EXEC_CALLS[qual])
         return []
@@ -77,6 +78,20 @@ class ShellCommandFromRequest(TaintedSinkCheck):
                 return self._argv(values[0], budget)
         return None
 
+    def _program_payload(self, args: cst.BaseExpression,
+                         argv: list[cst.BaseExpression] | None) -> list[cst.BaseExpression]:
+        """Without a shell the client still picks what runs when it names the program:
+        ``Popen([tool, "--version"])``, or ``run(line)`` where the whole string is the
+        program (and a client-supplied argv is all of it). Arguments after a fixed
+        program are its own business (``["convert", src, dst]``)."""
+        if argv is not None:
+            return argv[:1]
+        if isinstance(args, cst.Name) and (
+                self.ctx.flow().items_of(args.value) or
+                any(isinstance(v, _LIST_BUILDERS) for v in self.ctx.flow().values_of(args.value))):
+            return []  # a list grown item by item: its program is not the whole value
+        return [] if isinstance(args, _LIST_BUILDERS) else [args]
+
     def _shell_payload(self, argv: list[cst.BaseExpression]) -> list[cst.BaseExpression]:
         """``["sh", "-c", line, "sh", arg]``: the command line (``arg`` is only ``$1``)."""
         program = _program(argv[0]) if argv else None
@@ -93,6 +108,9 @@ class ShellCommandFromRequest(TaintedSinkCheck):
             if flag in COMMAND_FLAGS or (posix and SHORT_FLAGS.fullmatch(flag)):
                 return [rest[index + 1]]
         return []
+
+
+_LIST_BUILDERS = (cst.List, cst.Tuple, cst.ListComp, cst.BinaryOperation)
 
 
 def _program(expr: cst.BaseExpression) -> str | None:
