@@ -37,6 +37,7 @@ from backend_audit.appmodel.requests import (
     TORNADO_READERS,
     request_input,
 )
+from backend_audit.engines.walk import descendants
 from backend_audit.flow import payload_vocab as V
 from backend_audit.flow.budget import Budget
 from backend_audit.flow.calls import (
@@ -563,7 +564,7 @@ class _Walker:
                 if qual and not is_third_party(qual):
                     pf.unless.append(qual)
         for test, node in self.guards:
-            if pf.body.guard_exits(node):
+            if pf.body.guard_exits(node) or self._replaced_when_rejected(node):
                 pf.validated.update(self._checked_keys(test, Budget()))
         # ``if status in STATES: qs = qs.filter(status=status)``: an allow-list, pattern or
         # type test constrains the value whether or not it exits.
@@ -600,6 +601,26 @@ class _Walker:
             if not direct:
                 out |= self.pf.taint(arg.value)
         return frozenset(out)
+
+    def _replaced_when_rejected(self, node: cst.If | cst.While) -> bool:
+        """``if not nxt or urlsplit(nxt).netloc: nxt = url_for("index")``: the branch puts
+        a value of the server's own in place of the one the test rejects, so after it the
+        name holds that value or one that passed the test, as after an early return."""
+        if not isinstance(node, cst.If) or node.orelse is not None or \
+                not isinstance(node.body, cst.IndentedBlock):
+            return False
+        replaced: set[str] = set()
+        for stmt in node.body.body:
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                return False
+            for small in stmt.body:
+                if not isinstance(small, cst.Assign) or len(small.targets) != 1 or \
+                        not isinstance(small.targets[0].target, cst.Name) or \
+                        self.pf.taint(small.value):
+                    return False
+                replaced.add(small.targets[0].target.value)
+        tested = {n.value for n in descendants(node.test, cst.Name)}
+        return bool(replaced) and replaced <= tested
 
     def _checked_keys(self, test: cst.BaseExpression, budget: Budget) -> set[str]:
         """Payload keys whose shape ``test`` inspects (bare ``if not data`` does not count)."""
