@@ -7,6 +7,7 @@ a FastAPI route when it imports FastAPI.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -159,6 +160,16 @@ def _route_from_decorator(
     if attr == "api_operation" and "ninja" in frameworks:
         return ("ninja", *micro.ninja_operation(call))
     return None
+
+
+def typed_path_params(path: str | None) -> set[str]:
+    """The parameters of a route template that only ever hold numbers or UUIDs: Flask's
+    ``<int:order_id>``, and the typed segments of Litestar/Falcon/Ninja paths
+    (``{order_id:int}``)."""
+    found = {name for converter, name in re.findall(r"<(\w+):(\w+)>", path or "")
+             if converter in ("int", "float", "uuid")}
+    return found | {name for name, converter in re.findall(r"\{(\w+):(\w+)\}", path or "")
+                    if converter in ("int", "float", "uuid", "decimal")}
 
 
 def _pick(frameworks: set[str], order: tuple[str, ...]) -> str | None:

@@ -32,6 +32,7 @@ from backend_audit.appmodel.requests import (
     TORNADO_READERS,
     request_input,
 )
+from backend_audit.appmodel.routes import typed_path_params
 from backend_audit.flow import payload_vocab as V
 from backend_audit.flow.budget import Budget
 from backend_audit.flow.calls import Callee, absolute_name
@@ -139,7 +140,7 @@ class PayloadValues:
         if isinstance(expr, cst.Subscript):
             index = expr.slice[0].slice if len(expr.slice) == 1 else None
             name = literal_key(index.value) if isinstance(index, cst.Index) else None
-            return field_of(walk.value(expr.value), name)
+            return self._field(walk.value(expr.value), name, walk)
         if isinstance(expr, cst.Comparison):
             # ``User.email == email`` inside ``.where()``/``.filter()`` carries the value;
             # ``flag == "on"`` against literals is a plain boolean.
@@ -183,6 +184,16 @@ class PayloadValues:
                 return EMPTY
             return walk.value(expr.elt)
         return EMPTY
+
+    def _field(self, receiver: Taint, name: str | None, walk: Walk[Taint]) -> Taint:
+        """Field ``name`` of ``receiver``; ``request.view_args["id"]`` under a route whose
+        template says ``<int:id>`` holds a number the router already parsed."""
+        found = field_of(receiver, name)
+        if name and ("path", True) in receiver and walk.function is not None:
+            route = self.ctx.routes.route_for(walk.function)
+            if route is not None and name in typed_path_params(route.path):
+                found -= {(f"path#{name}", False)}
+        return found
 
     def _name(self, expr: cst.Name, walk: Walk[Taint]) -> Taint:
         """The walk's reaching values, and what ``d.update(x)`` / ``d["k"] = x`` put into
@@ -240,7 +251,7 @@ class PayloadValues:
         receiver = walk.value(func.value)
         if name in V.FIELD_METHODS:
             first = call.args[0].value if call.args else None
-            return field_of(receiver, literal_key(first))
+            return self._field(receiver, literal_key(first), walk)
         if name in ("format", "format_map"):
             return field_of(receiver | self._args(call, walk))
         if name in V.TEXT_METHODS:

@@ -59,6 +59,7 @@ import libcst as cst
 
 from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.names import last_name
+from backend_audit.appmodel.routes import typed_path_params
 from backend_audit.engines.walk import descendants
 from backend_audit.flow.branches import constant_truth
 from backend_audit.flow.budget import Budget
@@ -196,15 +197,7 @@ def route_input_params(ctx: ModuleContext, fn: cst.FunctionDef | None = None) ->
         out.add(name)
     if route.graphql is not None:
         out &= route.graphql.argument_names()  # only schema-declared arguments are the client's
-    # Flask converters such as ``<int:order_id>`` only ever hold numbers, as do typed
-    # segments of Litestar/Falcon/Ninja paths (``{order_id:int}``).
-    for converter, name in re.findall(r"<(\w+):(\w+)>", route.path or ""):
-        if converter in ("int", "float", "uuid"):
-            out.discard(name)
-    for name, converter in re.findall(r"\{(\w+):(\w+)\}", route.path or ""):
-        if converter in ("int", "float", "uuid", "decimal"):
-            out.discard(name)
-    return out
+    return out - typed_path_params(route.path)
 
 
 def single_segment_params(ctx: ModuleContext) -> set[str]:
