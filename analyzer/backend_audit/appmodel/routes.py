@@ -310,14 +310,14 @@ class RouteFinder:
         framework = "starlette" if "starlette" in self.frameworks and \
             "flask" not in self.frameworks else "flask"
         tops: dict[str, cst.FunctionDef] = {}
+        classes: dict[str, cst.ClassDef] = {}
         for stmt in module.body:
             if isinstance(stmt, cst.FunctionDef):
                 tops[stmt.name.value] = stmt
             elif isinstance(stmt, cst.ClassDef):
+                classes[stmt.name.value] = stmt
                 for fn in _methods_of(stmt):
                     tops[f"{stmt.name.value}.{fn.name.value}"] = fn
-        classes = {stmt.name.value: stmt for stmt in module.body
-                   if isinstance(stmt, cst.ClassDef)}
         added = False
         for name, (methods, url) in sorted(declared.items()):
             owner, _, last = name.rpartition(".")

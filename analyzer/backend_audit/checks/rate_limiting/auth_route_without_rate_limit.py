@@ -132,7 +132,7 @@ class AuthRouteWithoutRateLimit(Check):
                     _acts_on_one_object(route) or not _auth_endpoint(label) or \
                     _secret_in_path(route) or _signed_in_only(route, self.ctx) or \
                     self._nothing_to_guess_in(route.function, label) or \
-                    _answers_once(route.function, label):
+                    self._answers_once(route.function, label):
                 continue
             exempt = any(d.endswith("exempt") and "csrf" not in d for d in route.decorators)
             if not exempt and (self._limited(route) or whole_module and
@@ -208,6 +208,22 @@ class AuthRouteWithoutRateLimit(Check):
         code = self._code(fn.body)
         return _nothing_to_guess(label, bool(_BODY_TOKEN.search(code)),
                                  bool(_GUESSABLE.search(code)))
+
+    def _answers_once(self, fn: cst.FunctionDef, label: str) -> bool:
+        """A first-run set-up (``InstanceAdminSignUp``): the handler refuses as soon as
+        the table it fills holds a row (``if Admin.objects.first(): return ...`` before
+        anything else), so it serves one request in the app's life, not a stream of
+        sign-ups."""
+        if SIGN_IN.search(label) or not isinstance(fn.body, cst.IndentedBlock):
+            return False
+        for stmt in fn.body.body[:6]:
+            if not isinstance(stmt, cst.If) or not own_returns(stmt.body) and \
+                    next(descendants(stmt.body, cst.Raise), None) is None:
+                continue
+            test = self._code(stmt.test)
+            if _ANY_ROW.search(test) and "request" not in test:
+                return True
+        return False
 
     def _locks_out(self, fn: cst.FunctionDef, label: str) -> bool:
         return bool(SIGN_IN.search(label) and
@@ -315,23 +331,6 @@ def _nothing_to_guess(label: str, body_token: bool, guessable: bool) -> bool:
 
 # ``Admin.objects.first()``, ``User.query.count()``: whether a table holds any row.
 _ANY_ROW = re.compile(r"\.(objects|query)(\.all\(\))?\.(first|exists|count)\(\)")
-
-
-def _answers_once(fn: cst.FunctionDef, label: str) -> bool:
-    """A first-run set-up (``InstanceAdminSignUp``): the handler refuses as soon as the
-    table it fills holds a row (``if Admin.objects.first(): return ...`` before anything
-    else), so it serves one request in the app's life, not a stream of sign-ups."""
-    if SIGN_IN.search(label) or not isinstance(fn.body, cst.IndentedBlock):
-        return False
-    module = cst.Module([])
-    for stmt in fn.body.body[:6]:
-        if not isinstance(stmt, cst.If) or not own_returns(stmt.body) and \
-                next(descendants(stmt.body, cst.Raise), None) is None:
-            continue
-        test = module.code_for_node(stmt.test)
-        if _ANY_ROW.search(test) and "request" not in test:
-            return True
-    return False
 
 
 def _signed_in_only(route: Route, ctx) -> bool:
