@@ -1,12 +1,15 @@
 """BA902: an application sets no security headers anywhere (no Talisman, no
 SecurityMiddleware, no after-request hook or middleware adding them).
 
-Flask and Django apps serve pages and are reported whenever no header layer is found.
-FastAPI, Starlette and aiohttp apps are reported only when the application renders HTML
-pages (Jinja2 templates, ``HTMLResponse``, aiohttp-jinja2): the headers protect what a
-browser renders, and a JSON API's clients do not frame or sniff it."""
+Django apps are reported whenever no header layer is found (the admin and the auth views
+serve pages). Flask, FastAPI, Starlette and aiohttp apps are reported only when the
+application renders HTML pages (Jinja2 templates, ``render_template``, ``HTMLResponse``,
+aiohttp-jinja2, a view returning an HTML literal): the headers protect what a browser
+renders, and a JSON API's clients do not frame or sniff it."""
 
 from __future__ import annotations
+
+import re
 
 import libcst as cst
 
@@ -26,10 +29,13 @@ SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
 FACT = "cors-headers.header-layer"
 # The application renders HTML pages for browsers (fact value: where).
 FACT_HTML_PAGES = "cors-headers.html-pages"
-ASGI_APPS = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette",
+ASGI_APPS = frozenset({"flask.Flask", "fastapi.FastAPI", "starlette.applications.Starlette",
                        "aiohttp.web.Application", "aiohttp.web_app.Application"})
-# Page renderers of FastAPI, Starlette and aiohttp.
+# Page renderers of Flask, FastAPI, Starlette and aiohttp.
 HTML_RENDERERS = frozenset({
+    "flask.render_template", "flask.render_template_string", "flask.stream_template",
+    "flask.templating.render_template", "flask.templating.render_template_string",
+    "quart.render_template", "quart.render_template_string", "flask_admin.Admin",
     "fastapi.templating.Jinja2Templates", "starlette.templating.Jinja2Templates",
     "fastapi.responses.HTMLResponse", "starlette.responses.HTMLResponse",
     "aiohttp_jinja2.template", "aiohttp_jinja2.render_template",
@@ -57,9 +63,6 @@ class SecurityHeadersMissing(Check):
 
     def visit_Call(self, node: cst.Call) -> None:
         qual = self.ctx.imports.qualname(node.func)
-        if qual == "flask.Flask" and not self.skip:
-            self.report(node, kind="flask")
-            return
         if qual in ASGI_APPS and not self.skip:
             self.report(node, kind="pages")
             return
@@ -87,6 +90,12 @@ class SecurityHeadersMissing(Check):
                 # ``response.headers.update(app.config.get("CUSTOM_RESPONSE_HEADERS"))``:
                 # every response gets the headers whoever deploys the app configures.
                 self.ctx.add_fact(FACT, "configured")
+
+    def visit_Return(self, node: cst.Return) -> None:
+        # ``return f"<h1>{title}</h1>"`` from a view: Flask serves a string as text/html.
+        if not self.skip and self.ctx.function_stack and node.value is not None and \
+                _HTML_TAG.search(_literal_text(node.value)):
+            self.ctx.add_fact(FACT_HTML_PAGES, self.ctx.path)
 
     def _configured(self, expr: cst.BaseExpression) -> bool:
         values = [expr]
@@ -135,13 +144,30 @@ class SecurityHeadersMissing(Check):
 
 def _html_keyword(arg: cst.Arg, qualname) -> bool:
     """``response_class=HTMLResponse``, ``content_type="text/html"`` (aiohttp),
-    ``media_type="text/html"`` (Starlette)."""
+    ``media_type="text/html"`` (Starlette), ``mimetype="text/html"`` (Flask)."""
     key = arg.keyword.value if arg.keyword is not None else ""
     if key == "response_class":
         return qualname(arg.value) in HTML_RENDERERS
-    if key in ("content_type", "media_type"):
+    if key in ("content_type", "media_type", "mimetype"):
         return (string_value(arg.value) or "").startswith("text/html")
     return False
+
+
+#: The start of an HTML element: ``<p>``, ``<div class=...``, ``</table``, ``<!DOCTYPE``.
+_HTML_TAG = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9]*[\s>/]|!doctype)", re.IGNORECASE)
+
+
+def _literal_text(expr: cst.BaseExpression) -> str:
+    """The literal characters of a string, f-string or concatenation of them ("" else)."""
+    if isinstance(expr, cst.SimpleString):
+        return string_value(expr) or ""
+    if isinstance(expr, cst.FormattedString):
+        return "".join(p.value for p in expr.parts if isinstance(p, cst.FormattedStringText))
+    if isinstance(expr, cst.ConcatenatedString):
+        return _literal_text(expr.left) + _literal_text(expr.right)
+    if isinstance(expr, cst.BinaryOperation):
+        return _literal_text(expr.left) + _literal_text(expr.right)
+    return ""
 
 
 def _uses_header_library(packages: set[str]) -> bool:
