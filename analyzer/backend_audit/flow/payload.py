@@ -32,7 +32,7 @@ from typing import Any
 import libcst as cst
 
 from backend_audit.appmodel.context import ModuleContext
-from backend_audit.appmodel.names import dotted_name, get_arg, last_name
+from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
 from backend_audit.appmodel.requests import (
     TORNADO_READERS,
     request_input,
@@ -80,6 +80,7 @@ from backend_audit.flow.payload_values import (
     looks_like_sql,
     whole,
 )
+from backend_audit.sql.parse import columns_written
 
 CONSTRUCTED = -1  # forward position: the parameter builds an instance of the callee
 SKIP_PARAMS = frozenset({"self", "cls", "request", "req"})
@@ -483,6 +484,13 @@ def payload_values(ctx: ModuleContext) -> PayloadValues:
     return found
 
 
+def _writes_columns(text: cst.BaseExpression | None) -> bool:
+    """``INSERT INTO t (a, b) VALUES (?, ?)`` / ``UPDATE t SET a = ?``: the statement
+    writes its bound parameters into columns, so they are stored, not only looked up."""
+    sql = string_value(text)
+    return bool(sql and columns_written(sql))
+
+
 class _Walker:
     """Evidence, then sinks in source order, from the function's ``FunctionBody``."""
 
@@ -802,7 +810,8 @@ class _Walker:
             return False
         text = sql_text_arg(call)
         text_taint = self._sql_text_taint(text) if text is not None else EMPTY
-        self._add(call, taint | text_taint, what, True, lookup=not text_taint)
+        self._add(call, taint | text_taint, what, True,
+                  lookup=not text_taint and not _writes_columns(text))
         return True
 
     def _sql_text_taint(self, text: cst.BaseExpression) -> Taint:
