@@ -15,19 +15,28 @@ import libcst as cst
 
 from backend_audit.appmodel.names import string_value
 
-DEV_ONLY_STEMS = re.compile(
-    r"^(dev|devel|development|local|local_settings|test|tests|testing|ci|e2e|"
-    r"(settings|config)_(dev|local|test|testing|ci)|(dev|local|test|testing|ci)_(settings|config)"
-    r")$")
+#: Words of a module name that say it configures a development or test run.
+_DEV_WORDS = frozenset({"dev", "devel", "development", "local", "test", "tests", "testing",
+                        "ci", "e2e"})
+#: Words that may stand beside them in such a name (``local_dev``, ``settings_ci``,
+#: ``docker_dev_config``): what the module is, or where the run happens.
+_SETTINGS_WORDS = frozenset({"settings", "config", "conf", "env", "docker", "sqlite",
+                             "postgres", "mysql", "debug"})
 TEST_FILE = re.compile(r"^(test_.*|.*_test|conftest)$")
 TEST_DIRS = frozenset({"tests", "test", "testing", "fixtures", "e2e"})
 
 
+def _dev_only_stem(stem: str) -> bool:
+    """``dev``, ``local_settings``, ``settings_ci``, ``local_dev``: every word of the name
+    is a development/test word or a settings word, and one is a development/test word
+    (``local_auth`` or ``dev_tools`` are code, not settings)."""
+    words = set(re.split(r"[_\-]", stem.lower()))
+    return bool(words & _DEV_WORDS) and words <= _DEV_WORDS | _SETTINGS_WORDS
 def is_dev_only(path: str) -> bool:
     """Development or test settings, or test code (path relative to the scan root)."""
     parts = path.split("/")
     stem = parts[-1].removesuffix(".py")
-    return bool(DEV_ONLY_STEMS.match(stem) or TEST_FILE.match(stem)) or \
+    return bool(_dev_only_stem(stem) or TEST_FILE.match(stem)) or \
         any(p in TEST_DIRS for p in parts[:-1])
 
 
@@ -47,7 +56,7 @@ def _is_debug_flag(expr: cst.BaseExpression) -> bool:
     return False
 
 
-def _leaves(block: cst.BaseSuite) -> bool:
+def ends_request(block: cst.BaseSuite) -> bool:
     """A block that ends the request: ``return ...`` or ``raise ...`` (``abort(404)``)."""
     body = block.body if isinstance(block, cst.IndentedBlock) else (block,)
     last = body[-1] if body else None
@@ -82,5 +91,5 @@ def answers_only_in_debug(fn: cst.FunctionDef) -> bool:
                 isinstance(test.comparisons[0].comparator, cst.Name) and \
                 test.comparisons[0].comparator.value == "False":
             test, negated = test.left, True
-        return negated and _is_debug_flag(test) and _leaves(stmt.body)
+        return negated and _is_debug_flag(test) and ends_request(stmt.body)
     return False

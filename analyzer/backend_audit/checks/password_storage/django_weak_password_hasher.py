@@ -1,5 +1,8 @@
 """BA205: Django's ``PASSWORD_HASHERS`` is led by a fast or unsalted hasher.
 
+Development, test and CI settings modules (``settings/ci.py``, ``local_dev.py``) are not
+reported: a fast hasher there is the documented way to speed up a test run.
+
 Custom hashers are followed by dotted path to their class in any module of the project
 (fact ``password.hasher-class``); a list given by name is looked up in the settings facts.
 """
@@ -10,6 +13,7 @@ import re
 
 import libcst as cst
 
+from backend_audit.appmodel.dev_scope import is_dev_only
 from backend_audit.appmodel.names import dotted_name, int_value, string_value
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.appmodel.test_context import TestAwareCheck, is_test_path
@@ -44,7 +48,7 @@ class DjangoWeakPasswordHasher(TestAwareCheck):
         if not isinstance(func, cst.Attribute) or func.attr.value != "insert" or \
                 dotted_name(func.value) not in ("PASSWORD_HASHERS", "settings.PASSWORD_HASHERS"):
             return
-        if len(node.args) != 2 or int_value(node.args[0].value) != 0 or self.tests.active(node):
+        if len(node.args) != 2 or int_value(node.args[0].value) != 0 or self._not_served(node):
             return
         text = string_value(node.args[1].value) or ""
         if text.rsplit(".", 1)[-1] in WEAK_HASHERS:
@@ -58,8 +62,11 @@ class DjangoWeakPasswordHasher(TestAwareCheck):
                     target.target.value == "PASSWORD_HASHERS":
                 self._hashers(node, node.value)
 
+    def _not_served(self, node: cst.CSTNode) -> bool:
+        return self.tests.active(node) or is_dev_only(self.ctx.path)
+
     def _hashers(self, node: cst.Assign, value: cst.BaseExpression) -> None:
-        if self.tests.active(node):
+        if self._not_served(node):
             return
         first = self._first(value, Budget())
         if first is None:
@@ -100,7 +107,8 @@ class DjangoWeakPasswordHasher(TestAwareCheck):
             for fact in project.get("setting"):
                 value = fact.value.get("value")
                 if fact.value.get("name") == data["ref"] and isinstance(value, list) and value \
-                        and isinstance(value[0], str) and not is_test_path(fact.path):
+                        and isinstance(value[0], str) and not is_test_path(fact.path) \
+                        and not is_dev_only(fact.path):
                     if value[0].rsplit(".", 1)[-1] in WEAK_HASHERS:
                         return candidate
                     return _custom(candidate, value[0], project)
