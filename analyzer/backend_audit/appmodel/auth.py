@@ -14,12 +14,14 @@ from enum import Enum
 import libcst as cst
 
 from backend_audit.appmodel.context import ModuleContext
+from backend_audit.appmodel.dev_scope import ends_request
 from backend_audit.appmodel.names import (
     block_assignments,
     decorator_call,
     dotted_name,
     get_arg,
     last_name,
+    string_value,
 )
 from backend_audit.appmodel.routes import Route
 from backend_audit.flow.budget import Budget
@@ -257,6 +259,42 @@ class ProtectionFinder:
         return bool(MANUAL_AUTH.search(self.ctx.module.code_for_node(fn.body)))
 
 
+# What a guard tests about the caller: signed in, a permission, staff or superuser.
+_CALLER = r"\b(request\.user|current_user|g\.user)"
+_CALLER_TEST = re.compile(_CALLER + r"\.(is_authenticated|has_perms?|is_staff|is_superuser)\b")
+_ANONYMOUS_TEST = re.compile(_CALLER + r"\.is_anonymous\b")
+
+
+def refuses_strangers(fn: cst.FunctionDef, code) -> bool:
+    """The handler's first statements turn away whoever is not signed in or lacks a
+    permission: ``if not request.user.is_authenticated: return HttpResponseForbidden()``,
+    ``if not request.user.has_perm("gym.manage"): raise PermissionDenied``. A test of the
+    other polarity (``if request.user.is_authenticated: return redirect("home")``, what
+    a sign-in page does) does not count. ``code`` renders a node's source."""
+    body = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else ()
+    for stmt in body:
+        if not isinstance(stmt, cst.If):
+            continue  # a docstring, an object fetched by its id...
+        if not ends_request(stmt.body):
+            return False
+        if _turns_away(stmt.test, code):
+            return True
+    return False
+
+
+def _turns_away(test: cst.BaseExpression, code) -> bool:
+    """True only for a caller who may not proceed: ``not user.is_authenticated``,
+    ``user.is_anonymous``, ``not user.has_perm(...)``. Whoever passes ``if a or b:``
+    passes both tests, so one refusing side is enough; whoever passes ``if a and b:``
+    passes one of them, so both must refuse."""
+    if isinstance(test, cst.BooleanOperation):
+        sides = (_turns_away(test.left, code), _turns_away(test.right, code))
+        return any(sides) if isinstance(test.operator, cst.Or) else all(sides)
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return bool(_CALLER_TEST.search(code(test.expression)))
+    return bool(_ANONYMOUS_TEST.search(code(test)))
+
+
 def own_access_check(cls: cst.ClassDef) -> bool:
     """Does the class's own body check the caller: an access hook (``ACCESS_HOOK``) that
     is decorated or does something? ``def _check_access(self): pass`` in a base class,
@@ -364,10 +402,41 @@ def admin_only(route: Route) -> bool:
     """Does only an administrator reach this handler?"""
     if any(_ADMIN_WORD.search(d.split(".")[-1]) for d in route.decorators):
         return True
+    if admin_dependency(route.function):
+        return True
     if route.view_class is not None and admin_view_class(route.view_class):
         return True
     return bool(route.path) and any(_ADMIN_WORD.fullmatch(seg.strip("<>"))
                                     for seg in route.path.split("/") if seg)
+
+
+def admin_dependency(fn: cst.FunctionDef) -> bool:
+    """A FastAPI route whose dependencies admit administrators only: ``dependencies=[
+    Depends(get_current_active_superuser)]`` on its decorator, ``Depends(require_role([
+    "admin"]))``, or a parameter ``user = Depends(get_admin_user)``."""
+    found: list[cst.BaseExpression] = []
+    for dec in fn.decorators:
+        _, call = decorator_call(dec)
+        deps = get_arg(call, "dependencies") if call is not None else None
+        if deps is not None and isinstance(deps.value, (cst.List, cst.Tuple)):
+            found.extend(el.value for el in deps.value.elements)
+    params = fn.params
+    found.extend(p.default for p in (*params.params, *params.kwonly_params)
+                 if p.default is not None)
+    return any(isinstance(dep, cst.Call) and last_name(dep.func) in ("Depends", "Security")
+               and dep.args and _admits_admins(dep.args[0].value) for dep in found)
+
+
+def _admits_admins(expr: cst.BaseExpression) -> bool:
+    """``get_current_active_superuser``, ``require_admin``, ``require_role(["admin"])``."""
+    if any(_ADMIN_WORD.search(n.split(".")[-1]) for n in _names_in(expr)):
+        return True
+    if not isinstance(expr, cst.Call):
+        return False
+    values = [el.value for a in expr.args for el in (
+        a.value.elements if isinstance(a.value, (cst.List, cst.Tuple, cst.Set)) else (a,))]
+    roles = [string_value(v) for v in values]
+    return bool(roles) and all(r is not None and _ADMIN_WORD.fullmatch(r) for r in roles)
 
 
 # Django admin classes (``ModelAdmin``, ``AdminSite``, inlines and the mixins and

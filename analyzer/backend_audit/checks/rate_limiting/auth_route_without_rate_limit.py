@@ -13,6 +13,7 @@ from backend_audit.appmodel.auth import (
     decorators_authenticate,
     effectively_mutating,
     is_serializer_or_helper,
+    refuses_strangers,
 )
 from backend_audit.appmodel.collectors.graphql import served_to_signed_in_only
 from backend_audit.appmodel.graphql import LIBRARIES as GRAPHQL_LIBRARIES
@@ -334,11 +335,13 @@ _ANY_ROW = re.compile(r"\.(objects|query)(\.all\(\))?\.(first|exists|count)\(\)"
 
 
 def _signed_in_only(route: Route, ctx) -> bool:
-    """Only a signed-in user reaches it (an auth decorator, mixin or permission class):
+    """Only a signed-in user reaches it (an auth decorator, mixin or permission class, or
+    a first statement turning strangers away):
     renaming a token or resetting a dashboard is not a credential check a stranger can
     repeat. Parameter dependencies are not enough evidence here (a sign-in handler takes
     ``Depends(get_user_service)`` too)."""
-    if decorators_authenticate(route.function.decorators, ctx):
+    if decorators_authenticate(route.function.decorators, ctx) or \
+            refuses_strangers(route.function, ctx.module.code_for_node):
         return True
     cls = route.view_class
     # the class's decorators and mixins only: an overridden ``dispatch`` may do anything
