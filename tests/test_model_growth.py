@@ -51,3 +51,16 @@ def test_modelform_saves_and_own_rows_weigh_a_rendered_queryset() -> None:
 
 def test_create_user_creates_a_row() -> None:
     assert _created("def f():\n    User.objects.create_user(name, mail, pw)\n") == {"User"}
+
+
+CLASSIFIEDS = Path(__file__).parent / "fixtures" / "pagination" / "drf_classifieds"
+
+
+def test_serializer_saves_grow_a_table() -> None:
+    """``serializer.save()`` of a DRF ModelSerializer in a client's route creates rows of
+    its ``Meta.model``, as a ModelForm's save does."""
+    report = scan([CLASSIFIEDS], Config(min_confidence="low"),
+                  ScanOptions(select=("BA501",), jobs=1))
+    by_model = {f.message.split(" on ")[1].split(" ")[0]: str(f.confidence)
+                for f in report.findings}
+    assert by_model == {"Listing": "medium", "Payout": "low"}

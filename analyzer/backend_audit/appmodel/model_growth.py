@@ -21,11 +21,14 @@ from backend_audit.engines.walk import descendants
 # ``form.save()``): ``model.form`` facts say which model the form saves.
 FACT_MODEL_CREATED = "model.created"
 # Fact ``model.form``: {"form": class name, "model": class name, "raw_password": bool}
-# for a Django ModelForm whose ``Meta.model`` names the model it saves; ``raw_password``:
-# the form writes the user's password field as typed (``model_form_writes_raw_password``).
+# for a Django ModelForm or DRF ModelSerializer whose ``Meta.model`` names the model it
+# saves; ``raw_password``: a ModelForm writes the user's password field as typed
+# (``model_form_writes_raw_password``).
 FACT_MODEL_FORM = "model.form"
 _CREATE_METHODS = frozenset({"create", "get_or_create", "update_or_create", "bulk_create",
                              "create_one", "insert", "create_user"})
+#: Base classes whose subclasses save a model given in ``Meta.model``.
+_SAVING_BASES = ("ModelForm", "ModelSerializer")
 _PERSIST_METHODS = frozenset({"add", "add_all", "save", "merge", "insert_one", "persist"})
 
 
@@ -63,8 +66,9 @@ class _Creations(cst.CSTVisitor):
             if model:
                 self.models.add(model)
         elif method in _PERSIST_METHODS:
-            if method == "save" and not node.args:
-                name = dotted_name(func.value)  # obj.save()
+            if method == "save" and all(a.keyword is not None for a in node.args):
+                # obj.save(), serializer.save(owner=user), obj.save(update_fields=[...])
+                name = dotted_name(func.value)
                 if name:
                     self.persisted_names.add(name)
             for arg in node.args:  # session.add(obj) / session.add(Model(...))
@@ -110,9 +114,10 @@ def growth(model: str | None, project) -> str | None:
 
 
 def model_form_model(cls: cst.ClassDef) -> str | None:
-    """The model a Django ModelForm saves: ``class Meta: model = User`` in a class deriving
-    from ``ModelForm`` (or a project form whose name ends so)."""
-    if not any((last_name(base.value) or "").endswith("ModelForm") for base in cls.bases):
+    """The model a Django ModelForm or a DRF ModelSerializer saves: ``class Meta: model =
+    User`` in a class deriving from ``ModelForm``/``ModelSerializer`` (or a project class
+    whose name ends so). ``serializer.save()`` creates a row as ``form.save()`` does."""
+    if not any((last_name(base.value) or "").endswith(_SAVING_BASES) for base in cls.bases):
         return None
     model = _meta(cls).get("model")
     return _model_name(model) if model is not None else None
@@ -130,6 +135,10 @@ def _meta(cls: cst.ClassDef) -> dict[str, cst.BaseExpression]:
 
 
 _HASHING = frozenset({"set_password", "make_password", "hash_password"})
+
+
+def is_model_form(cls: cst.ClassDef) -> bool:
+    return any((last_name(base.value) or "").endswith("ModelForm") for base in cls.bases)
 
 
 def model_form_writes_raw_password(cls: cst.ClassDef) -> bool:

@@ -1,5 +1,5 @@
 """Records the models each state-changing route creates (fact ``model.created``) and the
-model each Django ModelForm saves (fact ``model.form``)."""
+model each Django ModelForm or DRF ModelSerializer saves (fact ``model.form``)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from backend_audit.appmodel.auth import admin_only, effectively_mutating
 from backend_audit.appmodel.model_growth import (
     FACT_MODEL_CREATED,
     FACT_MODEL_FORM,
+    is_model_form,
     model_form_model,
     model_form_writes_raw_password,
     models_created,
@@ -20,7 +21,8 @@ class ModelGrowthFacts(Collector):
     requires_frameworks = frozenset({"flask", "fastapi", "django", "drf", "starlette",
                                      "aiohttp", "quart", "sanic", "litestar", "ninja",
                                      "bottle", "falcon", "pyramid", "tornado"})
-    words = ("create", ".add(", ".add_all(", ".save(", "insert", ".merge(", "ModelForm")
+    words = ("create", ".add(", ".add_all(", ".save(", "insert", ".merge(", "ModelForm",
+             "ModelSerializer")
     skips_migrations = True
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -28,7 +30,7 @@ class ModelGrowthFacts(Collector):
         if model is not None:
             self.ctx.add_fact(FACT_MODEL_FORM, {
                 "form": node.name.value, "model": model,
-                "raw_password": model_form_writes_raw_password(node)})
+                "raw_password": is_model_form(node) and model_form_writes_raw_password(node)})
 
     def leave_Module(self, original_node: cst.Module) -> None:
         for route in self.ctx.routes.routes:
