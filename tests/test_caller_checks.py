@@ -61,3 +61,11 @@ def _code(fn: cst.FunctionDef):
 def test_refuses_strangers(source: str, refuses: bool) -> None:
     fn = _fn(source)
     assert refuses_strangers(fn, _code(fn)) is refuses
+
+
+def test_drf_admin_permission_classes() -> None:
+    assert admin_dependency(_fn("@api_view(['POST'])\n@permission_classes([IsAdminUser])\n"
+                                "def f(request): ...\n"))
+    assert not admin_dependency(_fn("@api_view(['POST'])\n"
+                                    "@permission_classes([IsAuthenticated])\n"
+                                    "def f(request): ...\n"))

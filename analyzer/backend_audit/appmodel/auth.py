@@ -411,12 +411,17 @@ def admin_only(route: Route) -> bool:
 
 
 def admin_dependency(fn: cst.FunctionDef) -> bool:
-    """A FastAPI route whose dependencies admit administrators only: ``dependencies=[
+    """A route whose own checks admit administrators only: FastAPI ``dependencies=[
     Depends(get_current_active_superuser)]`` on its decorator, ``Depends(require_role([
-    "admin"]))``, or a parameter ``user = Depends(get_admin_user)``."""
+    "admin"]))``, a parameter ``user = Depends(get_admin_user)``, or a DRF function
+    view's ``@permission_classes([IsAdminUser])``."""
     found: list[cst.BaseExpression] = []
     for dec in fn.decorators:
-        _, call = decorator_call(dec)
+        callee, call = decorator_call(dec)
+        if last_name(callee) == "permission_classes" and call is not None and call.args:
+            names = [n.split(".")[-1] for n in _names_in(call.args[0].value)]
+            if names and all(_ADMIN_WORD.search(n) for n in names):
+                return True
         deps = get_arg(call, "dependencies") if call is not None else None
         if deps is not None and isinstance(deps.value, (cst.List, cst.Tuple)):
             found.extend(el.value for el in deps.value.elements)

@@ -7,6 +7,7 @@ from dataclasses import replace
 import libcst as cst
 
 from backend_audit.appmodel import graphql_servers
+from backend_audit.appmodel.auth import admin_only
 from backend_audit.appmodel.error_handling import (
     exposure,
     handler_key_exposure,
@@ -67,13 +68,25 @@ LEAKY_ATTRS = frozenset({"args", "message", "msg", "orig", "pgerror", "pgcode", 
                          "original_exception", "stderr", "output", "__traceback__",
                          "__cause__", "__context__", "diag", "statement", "params",
                          "original_error"})
+TRACE = "trace"
 TRACEBACK_CALLS = frozenset({"format_exc", "format_exception", "format_tb", "format_stack",
                              "extract_tb", "format_exception_only", "exc_info"})
 # Calls that pass their arguments' text straight through.
 TRANSPARENT_CALLS = frozenset({"dumps", "dict", "jsonable_encoder", "escape", "Markup", "getattr"})
 ERROR_HANDLER_DECORATORS = frozenset({"errorhandler", "app_errorhandler", "exception_handler"})
 ERROR_HANDLER_REGISTRARS = frozenset({"register_error_handler", "add_exception_handler"})
-RANK = {"medium": 1, "high": 2}
+# How much a value reveals: an I/O or database error's text ("medium"), any exception's
+# text ("high"), a formatted traceback or ``exc_info`` ("trace": file paths, code lines
+# and the call stack, whatever was raised).
+RANK = {"medium": 1, "high": 2, TRACE: 3}
+
+
+def confidence_of(level: str, admin: bool) -> str:
+    """The finding's confidence: a traceback sent to any client is what a reviewer acts
+    on. Exception text is reported at the audit level: on the judged real-code corpus it
+    was mostly a message written for the client (a failed lookup, a parse of the
+    client's own input), or went to administrators only."""
+    return "medium" if level == TRACE and not admin else "low"
 
 
 def _stronger(a: str | None, b: str | None) -> str | None:
@@ -298,6 +311,7 @@ class ExceptionDetailInResponse(Check):
             if options:
                 # Decided in ``resolve`` once the helper's module has been read.
                 self.report(node, pending={"callee": callee, "options": options},
+                            admin=self._admin_route(),
                             returned=id(node) in self._returned_calls)
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -339,7 +353,11 @@ class ExceptionDetailInResponse(Check):
             self._report(node, level)
 
     def _report(self, node: cst.CSTNode, level: str) -> None:
-        self.report(node, confidence=level)
+        self.report(node, confidence=confidence_of(level, self._admin_route()))
+
+    def _admin_route(self) -> bool:
+        route = self.ctx.current_route()
+        return route is not None and admin_only(route)
 
     # -- taint ---------------------------------------------------------------------
     def _taint(self, expr: cst.BaseExpression, flow: Flow, tainted: dict[str, str | None],
@@ -351,7 +369,7 @@ class ExceptionDetailInResponse(Check):
         for leaf in self._with_stored_items(expr, flow, budget):
             level = _stronger(level, self._leaf_taint(leaf, flow, tainted, budget,
                                                       follow_helpers))
-            if level == "high":
+            if level == TRACE:
                 break
         return level
 
@@ -434,7 +452,7 @@ class ExceptionDetailInResponse(Check):
                                             (isinstance(func, cst.Attribute) and
                                              isinstance(func.value, cst.Name) and
                                              func.value.value in ("traceback", "sys"))):
-                return "high"
+                return TRACE
             if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
                     func.value.value in tainted and last in ("__str__", "__repr__"):
                 return tainted[func.value.value]
@@ -564,7 +582,8 @@ class ExceptionDetailInResponse(Check):
                 if via is None or not _reaches(via, opt["via_arg"], ("return_params",)):
                     continue
             level = _stronger(level, opt["level"])
-        return replace(candidate, confidence=level) if level else None
+        return replace(candidate, confidence=confidence_of(
+            level, candidate.data.get("admin", False))) if level else None
 
 
 def _find_helper(helpers: dict[str, dict], dotted: str) -> dict | None:
