@@ -92,8 +92,12 @@ class SecurityHeadersMissing(Check):
                 self.ctx.add_fact(FACT, "configured")
 
     def visit_Return(self, node: cst.Return) -> None:
-        # ``return f"<h1>{title}</h1>"`` from a view: Flask serves a string as text/html.
-        if not self.skip and self.ctx.function_stack and node.value is not None and \
+        # ``return f"<h1>{title}</h1>"`` from a Flask view: Flask serves a string as
+        # text/html (FastAPI would send it as a JSON string).
+        if self.skip or node.value is None or not self.ctx.frameworks & _STRING_AS_HTML:
+            return
+        route = self.ctx.current_route()
+        if route is not None and route.framework in _STRING_AS_HTML and \
                 _HTML_TAG.search(_literal_text(node.value)):
             self.ctx.add_fact(FACT_HTML_PAGES, self.ctx.path)
 
@@ -153,8 +157,14 @@ def _html_keyword(arg: cst.Arg, qualname) -> bool:
     return False
 
 
-#: The start of an HTML element: ``<p>``, ``<div class=...``, ``</table``, ``<!DOCTYPE``.
-_HTML_TAG = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9]*[\s>/]|!doctype)", re.IGNORECASE)
+#: Frameworks that send a view's returned string as an HTML page.
+_STRING_AS_HTML = frozenset({"flask", "quart"})
+#: The start of a common HTML element: ``<p>``, ``<div class=...``, ``</table``,
+#: ``<!DOCTYPE`` (not ``<model name>`` in a prompt or ``<id>`` in a usage text).
+_HTML_TAG = re.compile(
+    r"<(?:/?(?:html|head|body|title|div|span|p|a|h[1-6]|ul|ol|li|table|tr|td|th|form|"
+    r"input|button|script|style|br|hr|img|pre|code|b|i|em|strong|label|select|option)"
+    r"[\s>/]|!doctype)", re.IGNORECASE)
 
 
 def _literal_text(expr: cst.BaseExpression) -> str:
