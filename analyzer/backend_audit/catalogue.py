@@ -39,6 +39,9 @@ RULE_SCHEMA: dict[str, Any] = {
         "words": {"type": "array", "items": {"type": "string", "minLength": 2}},
         # A regular expression (multi-line) a file must also match to be parsed for the rule.
         "pattern": {"type": "string", "minLength": 2},
+        # Rules that say more about the same defect: a finding of this rule is left out
+        # where one of theirs is on the same line.
+        "defers_to": {"type": "array", "items": {"type": "string", "pattern": r"^BA[0-9]{3,4}$"}},
         "docs": {
             "type": "object",
             "additionalProperties": False,
@@ -109,6 +112,7 @@ class Rule:
     source: str
     words: tuple[str, ...] = ()
     pattern: str | None = None
+    defers_to: tuple[str, ...] = ()
     semgrep: dict = field(default_factory=dict, compare=False, hash=False)
     #: A team's own semgrep rule (``team-rules`` in the configuration), not the catalogue's.
     team: bool = False
@@ -174,6 +178,7 @@ def _load_rule(path: Path, root: Path, categories: dict[str, Category]) -> Rule:
         source=path.relative_to(root).as_posix(),
         words=tuple(data.get("words", ())),
         pattern=pattern,
+        defers_to=tuple(data.get("defers_to", ())),
         semgrep=data.get("semgrep", {}),
     )
 

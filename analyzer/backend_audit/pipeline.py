@@ -288,7 +288,8 @@ def _analyse(found: Discovery, rules: tuple[Rule, ...], config: Config, options:
                                        statement_of.get(id(f)))
             supp = Suppression(directive.reason, directive.line) if directive else None
             findings.append(replace(f, snippet=snippet, suppression=supp))
-        findings = _dedupe(assign_fingerprints(findings, lines.line))
+        findings = _dedupe(assign_fingerprints(findings, lines.line),
+                           {r.id: r.defers_to for r in rules if r.defers_to})
 
     notifications = sorted({*sg.notifications, *(n for r in results for n in r.notifications)},
                            key=Notification.sort_key)
@@ -466,12 +467,18 @@ def _finding(rule: Rule, path: str, region: Region, message: str | None,
     )
 
 
-def _dedupe(findings: list[Finding]) -> list[Finding]:
+def _dedupe(findings: list[Finding], defers: dict[str, tuple[str, ...]]) -> list[Finding]:
+    """One finding per rule and place; and none of a rule where a rule it defers to
+    (``defers_to`` in the catalogue) reports the same line: a hard-coded password is one
+    defect, told once by the password rule, not again as a generic secret."""
+    lines = {(f.rule_id, f.path, f.region.start_line) for f in findings}
     seen: set[tuple] = set()
     out = []
     for f in sorted(findings, key=Finding.sort_key):
         key = (f.rule_id, f.path, f.region.start_line, f.region.start_column)
-        if key not in seen:
-            seen.add(key)
-            out.append(f)
+        if key in seen or any((other, f.path, f.region.start_line) in lines
+                              for other in defers.get(f.rule_id, ())):
+            continue
+        seen.add(key)
+        out.append(f)
     return out
