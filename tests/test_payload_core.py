@@ -10,6 +10,7 @@ import textwrap
 import libcst as cst
 import pytest
 from backend_audit.appmodel.context import ModuleContext
+from backend_audit.appmodel.names import dotted_name
 from backend_audit.config import Config
 from backend_audit.engines.walk import descendants, walk
 from backend_audit.flow.fold import start
@@ -22,6 +23,20 @@ from flask import request
 from marshmallow import Schema
 
 from .models import Order
+from .repos import AccountRepo, OrderRepo
+
+shared = AccountRepo()
+
+
+class Service:
+    audit = AuditLog()
+
+    def __init__(self, db):
+        self.repo = OrderRepo(db)
+
+    def place(self, data):
+        self.repo.run(data)
+        self.audit.run(data)
 
 
 def read_filters():
@@ -134,3 +149,49 @@ def test_statement_text_reads_as_sql(body: str, sql: bool) -> None:
     call = [c for c in descendants(fn, cst.Call)
             if isinstance(c.func, cst.Name) and c.func.value == "sink"][-1]
     assert looks_like_sql(ctx, fn, call.args[0].value) is sql
+
+
+def _receivers(ctx: ModuleContext, fn: cst.FunctionDef) -> list[str | None]:
+    """The class the walk says each ``<receiver>.run(...)`` in ``fn`` is called on."""
+    walk = payload_values(ctx).walk(fn)
+    return [dotted_name(walk.instance_class(c.func.value)) if walk.instance_class(
+                c.func.value) is not None else None
+            for c in descendants(fn, cst.Call)
+            if isinstance(c.func, cst.Attribute) and c.func.attr.value == "run"]
+
+
+@pytest.mark.parametrize(("body", "params", "cls"), [
+    ("repo = OrderRepo(db)\nrepo.run(1)", "db", "OrderRepo"),
+    ("OrderRepo(db).run(1)", "db", "OrderRepo"),
+    ("repo = await make_repo()\nrepo.run(1)", "", None),
+    # a row fetch returns an object of the model it names
+    ("order = Order.objects.get(pk=1)\norder.run()", "", "Order"),
+    ("order = Order.query.filter_by(id=1).first()\norder.run()", "", "Order"),
+    ("order = get_object_or_404(Order, pk=1)\norder.run()", "", "Order"),
+    ("order = db.session.get(models.Order, 1)\norder.run()", "db", "models.Order"),
+    ("found = cache.get('k')\nfound.run()", "", None),
+    # source order: the value that reaches the call
+    ("repo = CartRepo(db)\nrepo.run()\nrepo = OrderRepo(db)", "db", "CartRepo"),
+    ("if db:\n    repo = OrderRepo(db)\nelse:\n    repo = OrderRepo(None)\nrepo.run()",
+     "db", "OrderRepo"),
+    ("if db:\n    repo = OrderRepo(db)\nelse:\n    repo = CartRepo(db)\nrepo.run()",
+     "db", None),
+    # one element of what a call returns is not its result
+    ("order, created = Order.objects.get_or_create(pk=1)\norder.run()", "", None),
+    # the module's object, unless the function has one of its own
+    ("shared.run()", "", "AccountRepo"),
+    ("shared = make()\nshared.run()", "", None),
+    # a parameter annotated with a class
+    ("repo.run()", "repo: OrderRepo", "OrderRepo"),
+    ("repo.run()", "repo: dict", None),
+    ("repo.run()", "repo", None),
+])
+def test_instance_class(body: str, params: str, cls: str | None) -> None:
+    ctx, fn = _module(body, params)
+    assert _receivers(ctx, fn)[-1] == cls
+
+
+def test_instance_class_of_a_field_the_class_sets() -> None:
+    ctx, _ = _module("pass")
+    place = ctx.functions.functions["Service.place"]
+    assert _receivers(ctx, place) == ["OrderRepo", "AuditLog"]
