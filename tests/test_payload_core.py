@@ -195,3 +195,62 @@ def test_instance_class_of_a_field_the_class_sets() -> None:
     ctx, _ = _module("pass")
     place = ctx.functions.functions["Service.place"]
     assert _receivers(ctx, place) == ["OrderRepo", "AuditLog"]
+
+
+def test_helper_sink_names_the_method_of_the_receivers_class() -> None:
+    """``repo.place_order(data)`` with ``repo`` an ``OrderRepo`` the module imports: the
+    sink waits for the facts of ``OrderRepo.place_order``, wherever the object was made."""
+    ctx, fn = _module("repo = OrderRepo(db)\nrepo.place_order(request.get_json())\n"
+                      "shared.place_order(request.form)\nrepo.place_order(request.args)\n"
+                      "repo = make()\nrepo.place_order(request.json)", "db")
+    flow = PayloadFlow(ctx, fn, {})
+    names = [s.requirement["name"] if s.requirement else None for s in flow.sinks]
+    assert [n.rsplit(".", 2)[-2:] if n else None for n in names] == [
+        ["OrderRepo", "place_order"], ["AccountRepo", "place_order"],
+        ["OrderRepo", "place_order"], None]
+
+
+@pytest.mark.parametrize(("body", "validated"), [
+    ("data = request.get_json()\nmissing = [k for k in REQUIRED if k not in data]\n"
+     "if missing:\n    return {'error': missing}, 400\nsink(data)", {"body"}),
+    # the name holds an empty list where it is tested: no key of the payload is checked
+    ("data = request.get_json()\nmissing = []\nif missing:\n    return {}, 400\n"
+     "missing = [k for k in REQUIRED if k not in data]\nsink(data)", set()),
+    # a field read tests the field, not the payload it is read from
+    ("data = request.form\nif data.get('qty') is None:\n    return {}, 400\n"
+     "sink(data)", {"form#qty"}),
+    ("data = request.get_json()\nif len(data['name']) > 40:\n    return {}, 400\n"
+     "sink(data)", {"body#name"}),
+])
+def test_guard_checks_keys_of_the_values_reaching_it(body: str, validated: set[str]) -> None:
+    ctx, fn = _module(body)
+    assert PayloadFlow(ctx, fn, {}).validated == validated
+
+
+@pytest.mark.parametrize(("body", "need"), [
+    ("order = Order(**request.get_json())\ndb.session.add(order)", "not-validator"),
+    ("order = Order(**request.get_json())\norder.save()", "not-validator"),
+    # the object persisted is another one by then
+    ("order = Order(**request.get_json())\norder = Order.query.get(1)\ndb.session.add(order)",
+     "model"),
+])
+def test_constructed_object_persisted_where_the_name_holds_it(body: str, need: str) -> None:
+    ctx, fn = _module(body, "db")
+    sink = PayloadFlow(ctx, fn, {}).sinks[0]
+    assert sink.requirement == {"type": need, "name": sink.requirement["name"]}
+    assert sink.requirement["name"].endswith("models.Order")
+
+
+@pytest.mark.parametrize(("body", "raises"), [
+    ('team = Team.objects.get(pk=request.POST["team"])\nteam.members.add(request.user)',
+     True),
+    ('team = Team.objects.get(pk=request.POST["team"])\nrequest.user.teams.add(team)', True),
+    # the row written is another one: the name was given the user's own team first
+    ('team = Team.objects.get(pk=request.POST["team"])\nteam = request.user.team\n'
+     "team.members.add(request.user)", False),
+    ('team = Team.objects.get(pk=request.POST["team"])\nreturn render(team)', False),
+])
+def test_raw_key_lookup_raises_when_its_row_is_written(body: str, raises: bool) -> None:
+    ctx, fn = _module(body)
+    sink = PayloadFlow(ctx, fn, {}).sinks[0]
+    assert sink.raises is raises
