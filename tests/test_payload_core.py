@@ -15,7 +15,7 @@ from backend_audit.config import Config
 from backend_audit.engines.walk import descendants, walk
 from backend_audit.flow.fold import start
 from backend_audit.flow.payload import PayloadFlow, payload_values, summarize
-from backend_audit.flow.payload_values import looks_like_sql
+from backend_audit.flow.payload_values import looks_like_sql, text_calls
 from backend_audit.sql.values import SqlValues
 
 HELPERS = '''
@@ -254,3 +254,18 @@ def test_raw_key_lookup_raises_when_its_row_is_written(body: str, raises: bool) 
     ctx, fn = _module(body)
     sink = PayloadFlow(ctx, fn, {}).sinks[0]
     assert sink.raises is raises
+
+
+@pytest.mark.parametrize(("body", "calls"), [
+    ('sql = "SELECT * FROM t WHERE " + where_clause(f)\nsink(sql)', ["where_clause"]),
+    ('sql = "SELECT * FROM t {}".format(order_by(f))\nsink(sql)', ["order_by"]),
+    ('parts = ["SELECT 1"]\nparts.append(limit(f))\nsink(" ".join(parts))', ["limit"]),
+    # source order: the clause built from the filters is not in the text run
+    ('sql = "SELECT 1 WHERE " + where_clause(f)\nsql = "SELECT 1"\nsink(sql)', []),
+    ('sink(f"SELECT * FROM t WHERE {fmt(f)}")', ["fmt"]),
+])
+def test_text_calls_the_statement_is_built_from(body: str, calls: list[str]) -> None:
+    ctx, fn = _module(body, "f")
+    call = [c for c in descendants(fn, cst.Call)
+            if isinstance(c.func, cst.Name) and c.func.value == "sink"][-1]
+    assert sorted(dotted_name(c.func) for c in text_calls(ctx, fn, call.args[0].value)) == calls

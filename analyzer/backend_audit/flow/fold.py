@@ -381,7 +381,7 @@ def start(ctx: ModuleContext, domain: Domain[V],
 
 
 _STATES: list[_Module] = []  # type: ignore[type-arg]
-_KEPT_STATES = 4
+_KEPT_STATES = 6  # SQL text, query rows, payloads and the payload flow's two small ones
 
 
 def _state(ctx: ModuleContext, domain: Domain[V]) -> _Module[V]:

@@ -78,6 +78,7 @@ from backend_audit.flow.payload_values import (
     field_receiver,
     is_third_party,
     looks_like_sql,
+    text_calls,
     whole,
 )
 
@@ -812,9 +813,8 @@ class _Walker:
         from them (``"... WHERE " + where_clause(filters)``)."""
         pf = self.pf
         out = set(pf.taint(text))
-        for leaf in pf.flow.leaves(text):
-            if not isinstance(leaf, cst.Call) or pf.is_validator_call(leaf) or \
-                    last_name(leaf.func) in V.CONVERTERS:
+        for leaf in text_calls(self.ctx, pf.fn, text):
+            if pf.is_validator_call(leaf) or last_name(leaf.func) in V.CONVERTERS:
                 continue
             qual = self.ctx.imported_callee(leaf.func)
             if self.ctx.local_function(leaf, pf.fn) is not None or (

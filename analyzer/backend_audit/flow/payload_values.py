@@ -37,7 +37,7 @@ from backend_audit.flow import payload_vocab as V
 from backend_audit.flow.budget import Budget
 from backend_audit.flow.calls import Callee, is_capword
 from backend_audit.flow.fold import Walk, start
-from backend_audit.flow.locals import is_literal
+from backend_audit.flow.locals import is_literal, string_parts
 from backend_audit.flow.payload_shapes import (
     children,
     comp_fors,
@@ -337,6 +337,55 @@ def looks_like_sql(ctx: ModuleContext, fn: cst.FunctionDef, expr: cst.BaseExpres
     domain = ctx.__dict__.get("_payload_sql_text")
     if domain is None:
         domain = ctx.__dict__["_payload_sql_text"] = SqlTextLike()
+    return start(ctx, domain, fn).with_budget(Budget()).value(expr)
+
+
+class TextCalls:
+    """A third small domain on the same walk: the calls some text is built from in the
+    walked function, each taken whole (names followed in source order, string building
+    taken apart: ``+``, ``%``, f-strings, ``format``, ``join``, containers). Asked of
+    the statement a runner is given, for the project helpers that build a clause of it
+    (``"... WHERE " + where_clause(filters)``)."""
+
+    unknown: frozenset[cst.Call] = frozenset()
+    nothing: frozenset[cst.Call] = frozenset()
+    number: frozenset[cst.Call] = frozenset()
+
+    def build(self, node: cst.BaseExpression, walk: Walk[frozenset[cst.Call]]
+              ) -> frozenset[cst.Call]:
+        if isinstance(node, cst.Name):
+            return walk.name(node.value, node)
+        parts = string_parts(node)
+        if parts == [node]:
+            return frozenset({node}) if isinstance(node, cst.Call) else frozenset()
+        return self.join([walk.value(part) for part in parts])
+
+    def join(self, values: list[frozenset[cst.Call]]) -> frozenset[cst.Call]:
+        return frozenset().union(*values)
+
+    def grow(self, before: frozenset[cst.Call], added: frozenset[cst.Call]
+             ) -> frozenset[cst.Call]:
+        return before | added
+
+    def bound(self, value: frozenset[cst.Call]) -> frozenset[cst.Call]:
+        return value
+
+    def param(self, name: str, walk: Walk[frozenset[cst.Call]]) -> frozenset[cst.Call]:
+        return frozenset()
+
+    def free(self, name: str, walk: Walk[frozenset[cst.Call]]) -> frozenset[cst.Call]:
+        return frozenset()
+
+    def guards(self, walk: Walk[frozenset[cst.Call]]) -> frozenset[str]:
+        return frozenset()
+
+
+def text_calls(ctx: ModuleContext, fn: cst.FunctionDef,
+               expr: cst.BaseExpression) -> frozenset[cst.Call]:
+    """The calls text ``expr`` (read in ``fn``) is built from (``TextCalls``)."""
+    domain = ctx.__dict__.get("_payload_text_calls")
+    if domain is None:
+        domain = ctx.__dict__["_payload_text_calls"] = TextCalls()
     return start(ctx, domain, fn).with_budget(Budget()).value(expr)
 
 
