@@ -10,11 +10,12 @@ import textwrap
 import libcst as cst
 import pytest
 from backend_audit.appmodel.context import ModuleContext
+from backend_audit.appmodel.names import dotted_name
 from backend_audit.config import Config
 from backend_audit.engines.walk import descendants, walk
 from backend_audit.flow.fold import start
 from backend_audit.flow.payload import PayloadFlow, payload_values, summarize
-from backend_audit.flow.payload_values import looks_like_sql
+from backend_audit.flow.payload_values import looks_like_sql, text_calls
 from backend_audit.sql.values import SqlValues
 
 HELPERS = '''
@@ -22,6 +23,20 @@ from flask import request
 from marshmallow import Schema
 
 from .models import Order
+from .repos import AccountRepo, OrderRepo
+
+shared = AccountRepo()
+
+
+class Service:
+    audit = AuditLog()
+
+    def __init__(self, db):
+        self.repo = OrderRepo(db)
+
+    def place(self, data):
+        self.repo.run(data)
+        self.audit.run(data)
 
 
 def read_filters():
@@ -134,3 +149,123 @@ def test_statement_text_reads_as_sql(body: str, sql: bool) -> None:
     call = [c for c in descendants(fn, cst.Call)
             if isinstance(c.func, cst.Name) and c.func.value == "sink"][-1]
     assert looks_like_sql(ctx, fn, call.args[0].value) is sql
+
+
+def _receivers(ctx: ModuleContext, fn: cst.FunctionDef) -> list[str | None]:
+    """The class the walk says each ``<receiver>.run(...)`` in ``fn`` is called on."""
+    walk = payload_values(ctx).walk(fn)
+    return [dotted_name(walk.instance_class(c.func.value)) if walk.instance_class(
+                c.func.value) is not None else None
+            for c in descendants(fn, cst.Call)
+            if isinstance(c.func, cst.Attribute) and c.func.attr.value == "run"]
+
+
+@pytest.mark.parametrize(("body", "params", "cls"), [
+    ("repo = OrderRepo(db)\nrepo.run(1)", "db", "OrderRepo"),
+    ("OrderRepo(db).run(1)", "db", "OrderRepo"),
+    ("repo = await make_repo()\nrepo.run(1)", "", None),
+    # a row fetch returns an object of the model it names
+    ("order = Order.objects.get(pk=1)\norder.run()", "", "Order"),
+    ("order = Order.query.filter_by(id=1).first()\norder.run()", "", "Order"),
+    ("order = get_object_or_404(Order, pk=1)\norder.run()", "", "Order"),
+    ("order = db.session.get(models.Order, 1)\norder.run()", "db", "models.Order"),
+    ("found = cache.get('k')\nfound.run()", "", None),
+    # source order: the value that reaches the call
+    ("repo = CartRepo(db)\nrepo.run()\nrepo = OrderRepo(db)", "db", "CartRepo"),
+    ("if db:\n    repo = OrderRepo(db)\nelse:\n    repo = OrderRepo(None)\nrepo.run()",
+     "db", "OrderRepo"),
+    ("if db:\n    repo = OrderRepo(db)\nelse:\n    repo = CartRepo(db)\nrepo.run()",
+     "db", None),
+    # one element of what a call returns is not its result
+    ("order, created = Order.objects.get_or_create(pk=1)\norder.run()", "", None),
+    # the module's object, unless the function has one of its own
+    ("shared.run()", "", "AccountRepo"),
+    ("shared = make()\nshared.run()", "", None),
+    # a parameter annotated with a class
+    ("repo.run()", "repo: OrderRepo", "OrderRepo"),
+    ("repo.run()", "repo: dict", None),
+    ("repo.run()", "repo", None),
+])
+def test_instance_class(body: str, params: str, cls: str | None) -> None:
+    ctx, fn = _module(body, params)
+    assert _receivers(ctx, fn)[-1] == cls
+
+
+def test_instance_class_of_a_field_the_class_sets() -> None:
+    ctx, _ = _module("pass")
+    place = ctx.functions.functions["Service.place"]
+    assert _receivers(ctx, place) == ["OrderRepo", "AuditLog"]
+
+
+def test_helper_sink_names_the_method_of_the_receivers_class() -> None:
+    """``repo.place_order(data)`` with ``repo`` an ``OrderRepo`` the module imports: the
+    sink waits for the facts of ``OrderRepo.place_order``, wherever the object was made."""
+    ctx, fn = _module("repo = OrderRepo(db)\nrepo.place_order(request.get_json())\n"
+                      "shared.place_order(request.form)\nrepo.place_order(request.args)\n"
+                      "repo = make()\nrepo.place_order(request.json)", "db")
+    flow = PayloadFlow(ctx, fn, {})
+    names = [s.requirement["name"] if s.requirement else None for s in flow.sinks]
+    assert [n.rsplit(".", 2)[-2:] if n else None for n in names] == [
+        ["OrderRepo", "place_order"], ["AccountRepo", "place_order"],
+        ["OrderRepo", "place_order"], None]
+
+
+@pytest.mark.parametrize(("body", "validated"), [
+    ("data = request.get_json()\nmissing = [k for k in REQUIRED if k not in data]\n"
+     "if missing:\n    return {'error': missing}, 400\nsink(data)", {"body"}),
+    # the name holds an empty list where it is tested: no key of the payload is checked
+    ("data = request.get_json()\nmissing = []\nif missing:\n    return {}, 400\n"
+     "missing = [k for k in REQUIRED if k not in data]\nsink(data)", set()),
+    # a field read tests the field, not the payload it is read from
+    ("data = request.form\nif data.get('qty') is None:\n    return {}, 400\n"
+     "sink(data)", {"form#qty"}),
+    ("data = request.get_json()\nif len(data['name']) > 40:\n    return {}, 400\n"
+     "sink(data)", {"body#name"}),
+])
+def test_guard_checks_keys_of_the_values_reaching_it(body: str, validated: set[str]) -> None:
+    ctx, fn = _module(body)
+    assert PayloadFlow(ctx, fn, {}).validated == validated
+
+
+@pytest.mark.parametrize(("body", "need"), [
+    ("order = Order(**request.get_json())\ndb.session.add(order)", "not-validator"),
+    ("order = Order(**request.get_json())\norder.save()", "not-validator"),
+    # the object persisted is another one by then
+    ("order = Order(**request.get_json())\norder = Order.query.get(1)\ndb.session.add(order)",
+     "model"),
+])
+def test_constructed_object_persisted_where_the_name_holds_it(body: str, need: str) -> None:
+    ctx, fn = _module(body, "db")
+    sink = PayloadFlow(ctx, fn, {}).sinks[0]
+    assert sink.requirement == {"type": need, "name": sink.requirement["name"]}
+    assert sink.requirement["name"].endswith("models.Order")
+
+
+@pytest.mark.parametrize(("body", "raises"), [
+    ('team = Team.objects.get(pk=request.POST["team"])\nteam.members.add(request.user)',
+     True),
+    ('team = Team.objects.get(pk=request.POST["team"])\nrequest.user.teams.add(team)', True),
+    # the row written is another one: the name was given the user's own team first
+    ('team = Team.objects.get(pk=request.POST["team"])\nteam = request.user.team\n'
+     "team.members.add(request.user)", False),
+    ('team = Team.objects.get(pk=request.POST["team"])\nreturn render(team)', False),
+])
+def test_raw_key_lookup_raises_when_its_row_is_written(body: str, raises: bool) -> None:
+    ctx, fn = _module(body)
+    sink = PayloadFlow(ctx, fn, {}).sinks[0]
+    assert sink.raises is raises
+
+
+@pytest.mark.parametrize(("body", "calls"), [
+    ('sql = "SELECT * FROM t WHERE " + where_clause(f)\nsink(sql)', ["where_clause"]),
+    ('sql = "SELECT * FROM t {}".format(order_by(f))\nsink(sql)', ["order_by"]),
+    ('parts = ["SELECT 1"]\nparts.append(limit(f))\nsink(" ".join(parts))', ["limit"]),
+    # source order: the clause built from the filters is not in the text run
+    ('sql = "SELECT 1 WHERE " + where_clause(f)\nsql = "SELECT 1"\nsink(sql)', []),
+    ('sink(f"SELECT * FROM t WHERE {fmt(f)}")', ["fmt"]),
+])
+def test_text_calls_the_statement_is_built_from(body: str, calls: list[str]) -> None:
+    ctx, fn = _module(body, "f")
+    call = [c for c in descendants(fn, cst.Call)
+            if isinstance(c.func, cst.Name) and c.func.value == "sink"][-1]
+    assert sorted(dotted_name(c.func) for c in text_calls(ctx, fn, call.args[0].value)) == calls

@@ -16,6 +16,7 @@ from backend_audit.appmodel import graphql as gql
 from backend_audit.appmodel import microframeworks as micro
 from backend_audit.appmodel.class_handlers import answering_methods
 from backend_audit.appmodel.class_tables import ANY_HANDLER
+from backend_audit.appmodel.function_results import declares_none, is_none_return
 from backend_audit.appmodel.imports import ImportMap
 from backend_audit.appmodel.names import (
     block_assignments,
@@ -233,29 +234,11 @@ def _methods_of(node: cst.ClassDef) -> list[cst.FunctionDef]:
     return [s for s in body if isinstance(s, cst.FunctionDef)]
 
 
-def _allows_none(annotation: cst.BaseExpression) -> bool:
-    """``X | None``, ``Optional[X]``, ``None``."""
-    if isinstance(annotation, cst.Name):
-        return annotation.value == "None"
-    if isinstance(annotation, cst.BinaryOperation) and \
-            isinstance(annotation.operator, cst.BitOr):
-        return _allows_none(annotation.left) or _allows_none(annotation.right)
-    if isinstance(annotation, cst.Subscript):
-        kind = dotted_name(annotation.value).rsplit(".", 1)[-1]
-        return kind == "Optional" or kind == "Union" and any(
-            isinstance(e.slice, cst.Index) and _allows_none(e.slice.value)
-            for e in annotation.slice)
-    return False
-
-
 def _may_answer_nothing(fn: cst.FunctionDef) -> bool:
     """A function declared or written to return ``None`` on some path is not a view:
     Django refuses a view that does not return a response. A helper such as
     ``def moderation_response(request, result) -> HttpResponse | None`` is."""
-    if fn.returns is not None and _allows_none(fn.returns.annotation):
-        return True
-    return any(r.value is None or isinstance(r.value, cst.Name) and r.value.value == "None"
-               for r in own_returns(fn.body))
+    return declares_none(fn) or any(map(is_none_return, own_returns(fn.body)))
 
 
 def _looks_like_django_view(fn: cst.FunctionDef) -> bool:

@@ -12,10 +12,14 @@ a value into a call asks here:
   name a callee goes by (qualified when imported, else as written); ``names_match``
   whether a function recorded in a fact under its module's name is one a call names.
 - ``param_index``: the position a parameter takes among a call's positional arguments;
-  ``recorded_param`` the same for a function known only by a fact's parameter list.
+  ``recorded_param`` the same for a function known only by a fact's parameter list;
+  ``param_annotation`` what a parameter is annotated with.
 - ``bind_arguments``: which argument of a call fills which parameter (positional,
   keyword, defaults, ``*args``/``**kwargs``, the bound ``self``/``cls``);
   ``argument_slots`` where each argument goes when the callee is known only by name.
+- ``instance_class``: the class of the object a call returns (a constructor, a row
+  fetch), the first step to the method ``obj.method(...)`` runs; which object a name
+  holds where it is read is the evaluator's walk (``flow.fold.Walk.instance_class``).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import libcst as cst
 
 from backend_audit.appmodel.imports import ImportMap
 from backend_audit.appmodel.module_names import absolute_name
-from backend_audit.appmodel.names import dotted_name
+from backend_audit.appmodel.names import dotted_name, last_name
 
 SELF_NAMES = frozenset({"self", "cls"})
 
@@ -229,6 +233,14 @@ def param_index(fn: cst.FunctionDef, name: str, bound: bool = False) -> int | No
     return None
 
 
+def param_annotation(fn: cst.FunctionDef, name: str) -> cst.BaseExpression | None:
+    """What ``fn``'s parameter ``name`` is annotated with (``repo: OrderRepo``)."""
+    p = fn.params
+    found = next((param for param in (*p.posonly_params, *p.params, *p.kwonly_params)
+                  if param.name.value == name), None)
+    return found.annotation.annotation if found is not None and found.annotation else None
+
+
 def is_bound_call(fn: cst.FunctionDef, call: cst.Call) -> bool:
     """Without a ``Callee``: whether ``call`` fills ``fn``'s first parameter itself (a
     method named with ``self``/``cls`` called on an object, or a constructor)."""
@@ -325,3 +337,32 @@ def argument_slots(call: cst.Call) -> list[tuple[cst.Arg, int | str | None]]:
             out.append((arg, position))
             position = None if position is None else position + 1
     return out
+
+
+# ---------------------------------------------------------------------- objects
+def is_capword(name: str | None) -> bool:
+    """A name written as a class's (``OrderRepo``, not ``ORDERS`` or ``order``)."""
+    return bool(name) and name[0].isupper() and any(c.islower() for c in name)
+
+
+# Calls that return one row of the model class they are given or chained from.
+ROW_FETCHES = frozenset({"get", "first", "last", "one", "one_or_none", "get_or_404",
+                         "first_or_404", "one_or_404", "get_object_or_404", "earliest",
+                         "latest"})
+
+
+def instance_class(call: cst.Call) -> cst.BaseExpression | None:
+    """The class, as written, of the object ``call`` returns: ``Order`` for a single-row
+    fetch (``Order.objects.get(...)``, ``Order.query.filter_by(...).first()``,
+    ``get_object_or_404(Order, ...)``, ``db.session.get(Order, pk)``), ``OrderRepo``
+    for a constructor ``OrderRepo(db)``; None when the call does not say."""
+    if last_name(call.func) in ROW_FETCHES:
+        first = call.args[0].value if call.args and call.args[0].keyword is None else None
+        if isinstance(first, (cst.Name, cst.Attribute)) and is_capword(last_name(first)):
+            return first
+        node: cst.BaseExpression = call.func
+        while isinstance(node, (cst.Attribute, cst.Call)):
+            node = node.value if isinstance(node, cst.Attribute) else node.func
+        if isinstance(node, cst.Name) and is_capword(node.value):
+            return node
+    return call.func if is_capword(last_name(call.func)) else None

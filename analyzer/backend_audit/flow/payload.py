@@ -44,6 +44,7 @@ from backend_audit.flow.calls import (
     Callee,
     argument_slots,
     bind_arguments,
+    is_capword,
     param_names,
     positional_names,
 )
@@ -56,11 +57,9 @@ from backend_audit.flow.payload_shapes import (
     chain_has,
     constrained,
     expressions_in,
-    fetched_class,
     first_arg_is_class,
     function_body,
     handles_missing_row,
-    is_capword,
     is_lookup_name,
     is_plain_container,
     is_query_receiver,
@@ -76,8 +75,10 @@ from backend_audit.flow.payload_values import (
     PayloadValues,
     Taint,
     field_of,
+    field_receiver,
     is_third_party,
     looks_like_sql,
+    text_calls,
     whole,
 )
 from backend_audit.sql.parse import columns_written
@@ -173,7 +174,7 @@ def class_info(ctx: ModuleContext, func: cst.BaseExpression,
 
 def _is_model_factory_result(ctx: ModuleContext, name: str) -> bool:
     """``User = get_user_model()`` / ``apps.get_model(...)`` at module level."""
-    for value in ctx.flow(ctx.module).values_of(name):
+    for value in payload_values(ctx).walk(None).held(name, None):
         if isinstance(value, cst.Call) and last_name(value.func) in V.MODEL_FACTORIES:
             return True
     return False
@@ -492,7 +493,11 @@ def _writes_columns(text: cst.BaseExpression | None) -> bool:
 
 
 class _Walker:
-    """Evidence, then sinks in source order, from the function's ``FunctionBody``."""
+    """Evidence, then sinks in source order, from the function's ``FunctionBody``. What
+    a value carries is the payload domain's answer (``PayloadFlow.taint``); what a name
+    holds where it is read and which class an object is, the walk's (flow/fold.py
+    ``Walk.held``/``instance_class``); which function a call runs and which argument
+    fills which parameter, flow/calls.py's. The walker only records evidence and sinks."""
 
     def __init__(self, pf: PayloadFlow) -> None:
         self.pf = pf
@@ -503,7 +508,6 @@ class _Walker:
         self.guards = body.guards
         self.tries = body.tries
         self.tests = body.tests  # conditions that do not branch a block
-        self.assigned_to = body.assigned_to
         self.persisted_names = body.persisted_names
         self.persisted_calls = body.persisted_calls
         self.has_persist = body.has_persist
@@ -657,18 +661,17 @@ class _Walker:
         # ``data.get("x")`` and ``data["x"]`` test the field: ``data`` is not tested whole.
         read_from: set[int] = set()
         for n in nodes:
-            if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and \
-                    n.func.attr.value in V.FIELD_METHODS:
-                read_from |= {id(n.func), id(n.func.value)}
-            elif isinstance(n, cst.Subscript):
-                read_from.add(id(n.value))
+            receiver = field_receiver(n)
+            if receiver is not None:
+                read_from |= {id(receiver), id(n.func) if isinstance(n, cst.Call) else 0}
         for node in nodes:
             t = pf.taint(node)
             if t and id(node) in read_from:
                 continue
             keys |= {k for k, _ in t}
             if not t and isinstance(node, cst.Name) and not budget.exhausted:
-                for value in pf.flow.values_of(node.value):
+                # ``missing = [k for k in REQUIRED if k not in data]`` before ``if missing:``
+                for value in pf.walk.held(node.value, node):
                     if isinstance(value, (cst.ListComp, cst.SetComp, cst.GeneratorExp,
                                           cst.DictComp, cst.BinaryOperation, cst.Comparison,
                                           cst.BooleanOperation)) or (
@@ -727,7 +730,8 @@ class _Walker:
                 return  # a method of the payload itself
             self._add(call, taint, what, True)
             return
-        if receiver is not None and name == "update" and is_query_receiver(receiver, pf.flow):
+        if receiver is not None and name == "update" and \
+                is_query_receiver(receiver, self._held(receiver)):
             self._add(call, taint, what, True)
             return
         if receiver is not None and name == "values" and chain_has(receiver, V.CORE_STATEMENTS):
@@ -743,10 +747,9 @@ class _Walker:
                 return  # MAPPING.get(key): a dictionary lookup, not a query
             self._add(call, taint, what, True, lookup=True)
             keys = row_key_args(call)
-            row = self.assigned_to.get(id(call))
             if keys and self.pf.sinks and self.pf.sinks[-1].origin is call and \
                     any(_without_path(pf.taint(k)) for k in keys) and \
-                    row is not None and row_written(row, self.calls) and \
+                    row_written(call, self.calls, self._held) and \
                     not handles_missing_row(call, self.tries):
                 self.pf.sinks[-1].raises = True
                 self.pf.sinks[-1].what += " (uncaught when the key matches no row)"
@@ -755,7 +758,7 @@ class _Walker:
 
     def _dangerous(self, call: cst.Call) -> bool:
         """Raw input run, deserialised, opened or redirected to (V.DANGEROUS_CALLS)."""
-        qual = self.ctx.imports.qualname(call.func)
+        qual = self.ctx.imported_callee(call.func)
         if qual is not None:
             return qual in V.DANGEROUS_CALLS
         return isinstance(call.func, cst.Name) and call.func.value in V.DANGEROUS_BUILTINS \
@@ -819,9 +822,8 @@ class _Walker:
         from them (``"... WHERE " + where_clause(filters)``)."""
         pf = self.pf
         out = set(pf.taint(text))
-        for leaf in pf.flow.leaves(text):
-            if not isinstance(leaf, cst.Call) or pf.is_validator_call(leaf) or \
-                    last_name(leaf.func) in V.CONVERTERS:
+        for leaf in text_calls(self.ctx, pf.fn, text):
+            if pf.is_validator_call(leaf) or last_name(leaf.func) in V.CONVERTERS:
                 continue
             qual = self.ctx.imported_callee(leaf.func)
             if self.ctx.local_function(leaf, pf.fn) is not None or (
@@ -835,28 +837,19 @@ class _Walker:
                    for k, _ in (_without_path(taint) if lookup else taint))
 
     def _method_name(self, func: cst.BaseExpression) -> str | None:
-        """``app.repos.OrderRepo.search`` for ``repo.search`` where ``repo = OrderRepo(db)``,
-        for ``OrderRepo(db).search``, or ``app.models.Order.apply_coupon`` for
+        """``app.repos.OrderRepo.search`` for ``repo.search`` where ``repo = OrderRepo(db)``
+        (the walk's ``instance_class``), or ``app.models.Order.apply_coupon`` for
         ``order.apply_coupon`` where ``order = Order.objects.get(...)``: a method of a
         class the scan may know."""
         if not isinstance(func, cst.Attribute):
             return None
-        owner: cst.BaseExpression = func.value
-        if isinstance(owner, cst.Name):
-            values = self.pf.flow.values_of(owner.value)
-            if not values and owner.value not in self.pf.params and \
-                    owner.value not in self.pf.flow.params:
-                # ``repo = AccountRepository()`` at module level, shared by the handlers.
-                values = self.ctx.flow(self.ctx.module).values_of(owner.value)
-            built = [v for v in values if isinstance(v, cst.Call)]
-            if len(built) == 1:
-                owner = fetched_class(built[0]) or built[0].func
-        elif isinstance(owner, cst.Call):
-            owner = owner.func
-        if owner is func.value or not is_capword(last_name(owner)):
-            return None
-        info = class_info(self.ctx, owner)
-        return f"{info.qualname}.{func.attr.value}" if info.qualname else None
+        owner = self.pf.walk.instance_class(func.value)
+        info = class_info(self.ctx, owner) if owner is not None else None
+        return f"{info.qualname}.{func.attr.value}" if info and info.qualname else None
+
+    def _held(self, expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+        """What a name holds where ``expr`` reads it (the walk's ``held``)."""
+        return self.pf.walk.held(expr.value, expr) if isinstance(expr, cst.Name) else []
 
     def _stored_args(self, call: cst.Call, helper: Callee, reached: frozenset[str]) -> Taint:
         """What the arguments bound to the helper's ``reached`` parameters carry."""
@@ -874,8 +867,8 @@ class _Walker:
         if info.kind is None and len(call.args) == 1 and call.args[0].keyword is None and \
                 not call.args[0].star:
             return  # ``Status(value)``: a value type parsing its argument, not a row
-        persisted = id(call) in self.persisted_calls or \
-            self.assigned_to.get(id(call)) in self.persisted_names
+        persisted = id(call) in self.persisted_calls or any(
+            v is call for name in self.persisted_names for v in self._held(name))
         if info.kind == "model":
             self._add(call, taint, what, True)
         elif info.qualname is not None:
@@ -891,7 +884,7 @@ class _Walker:
                     (target.value.value not in V.NON_MODEL_OBJECTS or
                      self.pf.model_self and target.value.value == "self") and \
                     not self.pf.taint(target.value) and \
-                    not is_plain_container(target.value.value, self.pf.flow):
+                    not is_plain_container(self._held(target.value)):
                 before = len(self.pf.sinks)
                 self._add(node, self.pf.taint(node.value),
                           f"{target.value.value}.{target.attr.value}", True)

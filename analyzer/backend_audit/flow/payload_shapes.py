@@ -7,7 +7,7 @@ input, comprehension filters, SQL runners and their text, query chains. No taint
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -17,7 +17,7 @@ from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.names import last_name
 from backend_audit.engines.walk import child_fields
 from backend_audit.flow import payload_vocab as V
-from backend_audit.flow.locals import Flow
+from backend_audit.flow.calls import is_capword
 
 # Nodes that hold only whitespace, comments or punctuation: no expression or statement
 # can be inside them, so the searches below never descend into them.
@@ -67,10 +67,6 @@ def preorder(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         stack.extend(reversed(children(current)))
 
 
-def is_capword(name: str | None) -> bool:
-    return bool(name) and name[0].isupper() and any(c.islower() for c in name)
-
-
 def comp_tests(comp: cst.CompFor, element: cst.BaseExpression) -> bool:
     """A comprehension filter tests the element it keeps (``[w for w in ws if w in OK]``)."""
     root = element
@@ -94,8 +90,8 @@ def comp_fors(comp: cst.CompFor | None) -> list[cst.CompFor]:
     return out
 
 
-def is_plain_container(name: str, flow: Flow) -> bool:
-    values = flow.values_of(name)
+def is_plain_container(values: list[cst.BaseExpression]) -> bool:
+    """A name holding ``values`` holds a dict, a list, a string or a namespace."""
     return bool(values) and all(
         isinstance(v, (cst.Dict, cst.List, cst.SimpleString)) or
         (isinstance(v, cst.Call) and last_name(v.func) in ("dict", "SimpleNamespace", "list"))
@@ -116,12 +112,11 @@ def chain_has(node: cst.BaseExpression, words: frozenset[str]) -> bool:
             return False
 
 
-def is_query_receiver(receiver: cst.BaseExpression, flow: Flow) -> bool:
+def is_query_receiver(receiver: cst.BaseExpression, held: list[cst.BaseExpression]) -> bool:
+    """A query expression, or a name holding one (``held``: its values there)."""
     if isinstance(receiver, cst.Call) or chain_has(receiver, V.QUERY_RECEIVER_WORDS):
         return True
-    if isinstance(receiver, cst.Name):
-        return any(chain_has(v, V.QUERY_RECEIVER_WORDS) for v in flow.values_of(receiver.value))
-    return False
+    return any(chain_has(v, V.QUERY_RECEIVER_WORDS) for v in held)
 
 
 _CHECK_METHODS = frozenset({"fullmatch", "match"})
@@ -299,20 +294,23 @@ def row_key_args(call: cst.Call) -> list[cst.BaseExpression]:
 _ROW_WRITES = V.PERSIST_METHODS | {"add", "remove", "set", "save", "delete", "clear"}
 
 
-def _root_name(node: cst.BaseExpression) -> str | None:
+def _root_name(node: cst.BaseExpression) -> cst.Name | None:
     while isinstance(node, (cst.Attribute, cst.Call)):
         node = node.value if isinstance(node, cst.Attribute) else node.func
-    return node.value if isinstance(node, cst.Name) else None
+    return node if isinstance(node, cst.Name) else None
 
 
-def row_written(name: str, calls: list[cst.Call]) -> bool:
-    """The row bound to ``name`` is saved, deleted, or linked to or from another row."""
+def row_written(row: cst.Call, calls: list[cst.Call],
+                held: Callable[[cst.Name], list[cst.BaseExpression]]) -> bool:
+    """The row ``row`` fetches is saved, deleted, or linked to or from another row: a
+    write is called on, or given, a name that holds it there (``held``)."""
     for call in calls:
         func = call.func
         if not isinstance(func, cst.Attribute) or func.attr.value not in _ROW_WRITES:
             continue
-        if _root_name(func.value) == name or any(
-                isinstance(a.value, cst.Name) and a.value.value == name for a in call.args):
+        names = [a.value for a in call.args if isinstance(a.value, cst.Name)]
+        root = _root_name(func.value)
+        if any(v is row for n in (*names, *([root] if root else [])) for v in held(n)):
             return True
     return False
 
@@ -342,26 +340,6 @@ def subscripts_in(body: cst.CSTNode) -> list[cst.Subscript]:
     return [n for n in preorder(body) if type(n) is cst.Subscript]
 
 
-# Calls that return one row of the model class they are given or chained from.
-_ROW_FETCHES = frozenset({"get", "first", "last", "one", "one_or_none", "get_or_404",
-                          "first_or_404", "one_or_404", "get_object_or_404", "earliest",
-                          "latest"})
-
-
-def fetched_class(call: cst.Call) -> cst.BaseExpression | None:
-    """``Order`` for ``Order.objects.get(...)``, ``Order.query.filter_by(...).first()``,
-    ``get_object_or_404(Order, ...)`` or ``db.session.get(Order, pk)``."""
-    if last_name(call.func) not in _ROW_FETCHES:
-        return None
-    first = call.args[0].value if call.args and call.args[0].keyword is None else None
-    if isinstance(first, (cst.Name, cst.Attribute)) and is_capword(last_name(first)):
-        return first
-    node: cst.BaseExpression = call.func
-    while isinstance(node, (cst.Attribute, cst.Call)):
-        node = node.value if isinstance(node, cst.Attribute) else node.func
-    return node if isinstance(node, cst.Name) and is_capword(node.value) else None
-
-
 @dataclass
 class FunctionBody:
     """What the validation analysis needs from one function's body, gathered in one pass.
@@ -382,8 +360,8 @@ class FunctionBody:
     line_of: dict[int, cst.SimpleStatementLine] = field(default_factory=dict)
     # ``d.update(x)`` and ``d["k"] = x``: what else a name is filled with.
     extras: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
-    assigned_to: dict[int, str] = field(default_factory=dict)  # id(call) -> name bound
-    persisted_names: set[str] = field(default_factory=set)
+    # What ``session.add(x)``/``x.save()`` persist: names (read there) and calls.
+    persisted_names: list[cst.Name] = field(default_factory=list)
     persisted_calls: set[int] = field(default_factory=set)
     has_persist: bool = False
     all_calls: list[cst.Call] = field(default_factory=list)
@@ -478,14 +456,14 @@ class _BodyIndexer:
             for arg in node.args:
                 self._mark_persisted(arg.value)
             if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
-                body.persisted_names.add(node.func.value.value)
+                body.persisted_names.append(node.func.value)
         if name == "update" and isinstance(node.func, cst.Attribute) and \
                 isinstance(node.func.value, cst.Name) and node.args:
             body.extras.setdefault(node.func.value.value, []).append(node.args[0].value)
 
     def _mark_persisted(self, value: cst.BaseExpression) -> None:
         if isinstance(value, cst.Name):
-            self.body.persisted_names.add(value.value)
+            self.body.persisted_names.append(value)
         elif isinstance(value, cst.Call):
             self.body.persisted_calls.add(id(value))
         elif isinstance(value, (cst.List, cst.Tuple)):
@@ -501,8 +479,6 @@ class _BodyIndexer:
         body.assigns.append(node)
         body.order.append(node)
         for t in node.targets:
-            if isinstance(t.target, cst.Name) and isinstance(node.value, cst.Call):
-                body.assigned_to[id(node.value)] = t.target.value
             if isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Name):
                 body.extras.setdefault(t.target.value.value, []).append(
                     cst.Dict([cst.DictElement(cst.SimpleString('"k"'), node.value)]))

@@ -35,15 +35,14 @@ from backend_audit.appmodel.requests import (
 from backend_audit.appmodel.routes import typed_path_params
 from backend_audit.flow import payload_vocab as V
 from backend_audit.flow.budget import Budget
-from backend_audit.flow.calls import Callee, absolute_name
+from backend_audit.flow.calls import Callee, is_capword
 from backend_audit.flow.fold import Walk, start
-from backend_audit.flow.locals import is_literal
+from backend_audit.flow.locals import is_literal, string_parts
 from backend_audit.flow.payload_shapes import (
     children,
     comp_fors,
     comp_tests,
     function_body,
-    is_capword,
 )
 
 # (payload key, is the whole payload); see the module docstring.
@@ -66,6 +65,17 @@ def whole(key: str) -> Taint:
 def literal_key(node: cst.BaseExpression | None) -> str | None:
     value = string_value(node) if node is not None else None
     return value if value and value.isidentifier() else None
+
+
+def field_receiver(expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """What ``expr`` reads one field of, as the domain reads it: ``data`` for
+    ``data["x"]``, ``data.get("x")``, ``data.pop("x", None)``; None for anything else."""
+    if isinstance(expr, cst.Subscript):
+        return expr.value
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
+            expr.func.attr.value in V.FIELD_METHODS:
+        return expr.func.value
+    return None
 
 
 def is_third_party(qual: str) -> bool:
@@ -131,7 +141,7 @@ class PayloadValues:
         if isinstance(expr, (cst.Await, cst.NamedExpr)):
             return walk.value(expr.expression if isinstance(expr, cst.Await) else expr.value)
         if isinstance(expr, cst.Attribute):
-            if is_restx_payload(expr, self.ctx):
+            if is_restx_payload(expr, walk):
                 return whole("body")
             kind = request_input(expr, self.ctx.imports)
             if kind is not None and not _bottle_field(expr, self.ctx):
@@ -249,7 +259,7 @@ class PayloadValues:
                 walk: Walk[Taint]) -> Taint | None:
         """A method of a payload (or of a query expression) that hands it on."""
         receiver = walk.value(func.value)
-        if name in V.FIELD_METHODS:
+        if field_receiver(call) is not None:
             first = call.args[0].value if call.args else None
             return self._field(receiver, literal_key(first), walk)
         if name in ("format", "format_map"):
@@ -330,34 +340,84 @@ def looks_like_sql(ctx: ModuleContext, fn: cst.FunctionDef, expr: cst.BaseExpres
     return start(ctx, domain, fn).with_budget(Budget()).value(expr)
 
 
+class TextCalls:
+    """A third small domain on the same walk: the calls some text is built from in the
+    walked function, each taken whole (names followed in source order, string building
+    taken apart: ``+``, ``%``, f-strings, ``format``, ``join``, containers). Asked of
+    the statement a runner is given, for the project helpers that build a clause of it
+    (``"... WHERE " + where_clause(filters)``)."""
+
+    unknown: frozenset[cst.Call] = frozenset()
+    nothing: frozenset[cst.Call] = frozenset()
+    number: frozenset[cst.Call] = frozenset()
+
+    def build(self, node: cst.BaseExpression, walk: Walk[frozenset[cst.Call]]
+              ) -> frozenset[cst.Call]:
+        if isinstance(node, cst.Name):
+            return walk.name(node.value, node)
+        parts = string_parts(node)
+        if parts == [node]:
+            return frozenset({node}) if isinstance(node, cst.Call) else frozenset()
+        return self.join([walk.value(part) for part in parts])
+
+    def join(self, values: list[frozenset[cst.Call]]) -> frozenset[cst.Call]:
+        return frozenset().union(*values)
+
+    def grow(self, before: frozenset[cst.Call], added: frozenset[cst.Call]
+             ) -> frozenset[cst.Call]:
+        return before | added
+
+    def bound(self, value: frozenset[cst.Call]) -> frozenset[cst.Call]:
+        return value
+
+    def param(self, name: str, walk: Walk[frozenset[cst.Call]]) -> frozenset[cst.Call]:
+        return frozenset()
+
+    def free(self, name: str, walk: Walk[frozenset[cst.Call]]) -> frozenset[cst.Call]:
+        return frozenset()
+
+    def guards(self, walk: Walk[frozenset[cst.Call]]) -> frozenset[str]:
+        return frozenset()
+
+
+def text_calls(ctx: ModuleContext, fn: cst.FunctionDef,
+               expr: cst.BaseExpression) -> frozenset[cst.Call]:
+    """The calls text ``expr`` (read in ``fn``) is built from (``TextCalls``)."""
+    domain = ctx.__dict__.get("_payload_text_calls")
+    if domain is None:
+        domain = ctx.__dict__["_payload_text_calls"] = TextCalls()
+    return start(ctx, domain, fn).with_budget(Budget()).value(expr)
+
+
 def _bottle_field(expr: cst.Attribute, ctx: ModuleContext) -> bool:
     """``request.query.genre``: Bottle's FormsDict reads one field by attribute (other
     frameworks' payload attributes are methods: ``request.GET.urlencode``)."""
     inner = expr.value
     return isinstance(inner, cst.Attribute) and isinstance(inner.value, cst.Name) and \
-        ctx.imports.qualname(inner.value) == "bottle.request" and \
+        ctx.imported_callee(inner.value) == "bottle.request" and \
         request_input(inner, ctx.imports) is not None
 
 
-def is_restx_payload(expr: cst.Attribute, ctx: ModuleContext) -> bool:
+def is_restx_payload(expr: cst.Attribute, walk: Walk[Taint]) -> bool:
     """``ns.payload`` / ``api.payload`` / ``self.api.payload``: Flask-RESTX's request body.
     The receiver must be a ``Namespace``/``Api`` this module builds, or (imported from the
     project) be used where Flask-RESTX is imported."""
     if expr.attr.value != "payload":
         return False
+    ctx = walk.ctx
     owner = expr.value
     if isinstance(owner, cst.Attribute) and isinstance(owner.value, cst.Name):
         return owner.value.value == "self" and owner.attr.value == "api" and \
             _uses_restx(ctx)
     if not isinstance(owner, cst.Name):
         return False
-    for value in ctx.flow(ctx.module).values_of(owner.value):
-        if isinstance(value, cst.Call) and last_name(value.func) in ("Namespace", "Api") and \
-                (ctx.imported_callee(value.func) or "").startswith(RESTX_PACKAGES):
-            return True
-    qual = ctx.imports.qualname(owner)
+    made = walk.instance_class(owner)
+    if made is not None and last_name(made) in ("Namespace", "Api") and \
+            (ctx.imported_callee(made) or "").startswith(RESTX_PACKAGES):
+        return True
+    qual = ctx.imported_callee(owner)
     return qual is not None and not qual.startswith(RESTX_PACKAGES) and \
-        not is_third_party(absolute_name(qual, ctx.path)) and _uses_restx(ctx)
+        not is_third_party(qual) and _uses_restx(ctx)
 
 
 def _uses_restx(ctx: ModuleContext) -> bool:

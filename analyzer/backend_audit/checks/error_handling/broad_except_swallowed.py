@@ -6,8 +6,16 @@ import re
 
 import libcst as cst
 
+from backend_audit.appmodel.best_effort import (
+    assigned_names,
+    calls_something,
+    is_log_statement,
+    logs_only,
+    releases_only,
+)
 from backend_audit.appmodel.error_handling import is_broad, is_test_path
-from backend_audit.engines.walk import own_returns, walk
+from backend_audit.appmodel.function_results import can_complete, declares_none, is_none_return
+from backend_audit.engines.walk import descendants, own_returns, walk
 from backend_audit.visitor import Check
 
 # Calls that only build an empty default value, not handling of any kind.
@@ -214,29 +222,41 @@ def _only_imports(body: cst.BaseSuite) -> bool:
 
 
 # Operations whose failure a broad except hides: the database (ORM lookups with
-# criteria, writes, cursors), files, networks, subprocesses and dynamic code.
-_OPERATION = re.compile(
+# criteria, writes, cursors), file writes, networks, subprocesses and dynamic code.
+_CONSEQUENTIAL = re.compile(
     r"\.get\(\w+=|\bobjects\.|\.(query|session)\.|\.(filter|filter_by)\(|"
     r"\.(save|delete|create|get_or_create|get_by_natural_key|"
     r"execute|executemany|commit|flush|refresh_from_db|bulk_create)\(|\bcursor\b|"
-    r"\bopen\(|\.(read|write|unlink|remove|rmdir|mkdir|rename)\(|"
+    r"\bopen\([^)\n]*['\"][wax+]|\.(write|unlink|remove|rmdir|mkdir|rename)\(|"
     r"\b(tarfile|zipfile|shutil|subprocess)\.|\b(exec|eval|execfile)\(|\brequests\.|"
     r"\bhttpx\.|urlopen|\.request\(|\bRequest\(|\.verify\w*\(|\.send\w*\(|"
     r"connection\w*\(")
+# Reading a local file: the builtin ``open``, a file module's ``open``, ``path.open()``
+# and ``.read()``. ``Image.open(upload)`` parses an object already in hand.
+_LOCAL_READ = re.compile(r"(?<![\w.])open\(|\b(io|os|codecs|gzip|bz2|lzma)\.open\(|"
+                         r"\.open\(\s*[)'\"]|\.read\(")
 
-# Reading an optional local file and parsing it (a manifest, a config.json): a missing or
-# malformed file falls back to a default by design. Writing, or a database or network
-# call next to it, is an operation again.
+# Reading an optional local file and parsing it (a manifest, a config.json), or reading
+# kernel state (``/proc/<pid>/stat`` of a process that may have exited, ``/sys`` entries
+# of optional hardware): a missing or malformed file falls back to a default by design.
 _FILE_READ = re.compile(r"\bopen\([^)\n]*\)|\.read(_text|_bytes)?\(")
 _PARSE = re.compile(r"\b(json|yaml|toml|tomllib|tomli|configparser|ini)\w*\.|\.load\w*\(")
+_KERNEL_STATE = re.compile(r"""["'](/proc|/sys)/""")
+# What a child process wrote to stderr is diagnostics, not a result.
+_STDERR_READ = re.compile(r"\.stderr\.read\w*\(")
+
+
+def _consequential(code: str) -> bool:
+    return bool(_CONSEQUENTIAL.search(code))
 
 
 def _operates(code: str) -> bool:
-    if not _OPERATION.search(code):
-        return False
-    if _PARSE.search(code) and not re.search(r"\bopen\([^)\n]*['\"][wax+]", code):
-        return bool(_OPERATION.search(_FILE_READ.sub("", code)))
-    return True
+    if _consequential(code):
+        return True
+    code = _STDERR_READ.sub("", code)
+    if _PARSE.search(code) or _KERNEL_STATE.search(code):
+        code = _FILE_READ.sub("", code)
+    return bool(_LOCAL_READ.search(code))
 
 
 # Django system checks (``@register`` from django.core.checks) are diagnostics: a check
@@ -293,12 +313,55 @@ def _reraises(handler: cst.ExceptHandler) -> bool:
         any(isinstance(s, cst.Raise) for s in last.body)
 
 
+def _reports_right_after(body: cst.BaseSuite, after: cst.BaseStatement | None) -> bool:
+    """``detail = parse(resp.body)`` then ``raise HTTPException(detail=detail)``: the try
+    only works out the wording of a failure that the next statement raises or logs."""
+    if not isinstance(after, cst.SimpleStatementLine) or not after.body:
+        return False
+    first = after.body[0]
+    if not (isinstance(first, cst.Raise) or is_log_statement(first)):
+        return False
+    return bool(assigned_names(body) & {n.value for n in descendants(after, cst.Name)})
+
+
+def _falls_to_none(after: cst.BaseStatement | None) -> bool:
+    """The statement after the try is ``return None`` (or a bare ``return``)."""
+    return isinstance(after, cst.SimpleStatementLine) and len(after.body) == 1 and \
+        isinstance(after.body[0], cst.Return) and is_none_return(after.body[0])
+
+
+def _clears_flag(handler: cst.ExceptHandler, body: cst.BaseSuite, module: cst.Module) -> bool:
+    """``self._fts_available = result is not None`` in the try, ``= False`` in the
+    handler: the failure is recorded in the flag that picks the fallback path."""
+    cleared: set[str] = set()
+    statements = handler.body.body if isinstance(handler.body, cst.IndentedBlock) else \
+        [handler.body]
+    for stmt in statements:
+        if not isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            return False
+        for small in stmt.body:
+            if isinstance(small, cst.Pass):
+                continue
+            if not (isinstance(small, cst.Assign) and isinstance(small.value, cst.Name) and
+                    small.value.value == "False"):
+                return False
+            cleared.update(module.code_for_node(t.target) for t in small.targets)
+    tried = {module.code_for_node(t.target) for t in descendants(body, cst.AssignTarget)}
+    return bool(cleared) and cleared <= tried
+
+
 class BroadExceptSwallowed(Check):
     rule_id = "BA402"
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self._handlers: list[cst.ExceptHandler] = []
+        self._after: dict[int, cst.BaseStatement] = {}  # a try -> the statement after it
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        for stmt, following in zip(node.body, node.body[1:], strict=False):
+            if isinstance(stmt, cst.Try):
+                self._after[id(stmt)] = following
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self._handlers.append(node)
@@ -312,7 +375,8 @@ class BroadExceptSwallowed(Check):
         if not self.ctx.function_stack:
             return  # import-time probe (``VERSION = "unknown"``): never a request's error
         function = self.ctx.function_stack[-1].name.value
-        operates: bool | None = None  # computed once, only for a handler that swallows
+        code: str | None = None  # the try's text, read once, only for a handler that swallows
+        operates = False
         for handler in node.handlers:
             if not is_broad(handler):
                 continue
@@ -330,16 +394,29 @@ class BroadExceptSwallowed(Check):
             # Around pure computation (parsing, formatting, introspection) a fallback
             # value is the convention; around a database, file, network or code operation
             # it hides failures that matter.
-            if operates is None:
-                operates = _operates(self.ctx.module.code_for_node(node.body))
+            if code is None:
+                code = self.ctx.module.code_for_node(node.body)
+                operates = _operates(code)
+            after = self._after.get(id(node))
+            # Giving resources back, writing a log line, wording a failure reported
+            # right after, or side work in a handler that already reported the failure:
+            # nothing a reviewer acts on.
+            secondary = self._in_reporting_handler()
+            if releases_only(node.body) or logs_only(node.body) or \
+                    _reports_right_after(node.body, after) or (secondary and not operates):
+                continue
             # A bare ``except:`` that answers with a value also catches KeyboardInterrupt
             # and SystemExit: no convention excuses it, only a comment that explains it.
-            # Best-effort clean-up while the error that entered an outer handler is
-            # re-raised (removing a temporary upload): that error is the one reported.
-            cleanup = bool(self._handlers) and _reraises(self._handlers[-1])
-            deliberate = _documented(handler) or cleanup or (
+            # The fallback is the function's declared "nothing" (``-> bytes | None``, or
+            # the None it returns when the work finds nothing) around no database,
+            # network or write; or a flag the try computes is cleared for the fallback
+            # path: the caller handles the failure by design.
+            deliberate = _documented(handler) or secondary or (
                 not (bare and kind != "silent") and (
-                    bool(_PROBE_NAME.match(function)) or not operates or self._system_check()))
+                    bool(_PROBE_NAME.match(function)) or not operates or self._system_check()
+                    or _clears_flag(handler, node.body, self.ctx.module) or (
+                        not _consequential(code) and
+                        self._answers_declared_none(node, handler, after))))
             what = "A bare except:" if bare else "A broad except"
             if kind == "answer":
                 message = (f"{what} answers every error (KeyboardInterrupt and SystemExit "
@@ -366,6 +443,38 @@ class BroadExceptSwallowed(Check):
                     message="A broad except returns the exception object as the function's "
                             "result instead of raising or logging it, so callers use an "
                             "error where they expect a value.")
+
+    def _in_reporting_handler(self) -> bool:
+        """Is the try part of an except handler that reports the failure it caught
+        (re-raises it, uses it, or calls a logger or anything else besides clean-up)?"""
+        if not self._handlers:
+            return False
+        outer = self._handlers[-1]
+        statements = outer.body.body if isinstance(outer.body, cst.IndentedBlock) else ()
+        return _reraises(outer) or self._uses_exception(outer) or any(
+            isinstance(s, cst.SimpleStatementLine) and any(map(calls_something, s.body))
+            for s in statements)
+
+    def _answers_declared_none(self, node: cst.Try, handler: cst.ExceptHandler,
+                               after: cst.BaseStatement | None) -> bool:
+        """Does the handler answer ``None`` where None is already one of the function's
+        results: declared in its signature, returned on another path, or reached by the
+        try itself when its work finds nothing?"""
+        function = self.ctx.function_stack[-1]
+        answers = own_returns(handler.body)
+        if answers:
+            if not all(map(is_none_return, answers)):
+                return False
+        elif not _falls_to_none(after):
+            return False
+        elif can_complete(node.body):
+            return True
+        if declares_none(function):
+            return True
+        mine = set(map(id, answers))
+        if not answers and after is not None:
+            mine.update(map(id, descendants(after, cst.Return)))
+        return any(is_none_return(r) for r in own_returns(function.body) if id(r) not in mine)
 
     def _system_check(self) -> bool:
         for fn in self.ctx.function_stack:

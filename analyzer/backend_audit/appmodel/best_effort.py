@@ -1,0 +1,110 @@
+"""Recognisers of work a program may let fail by design: releasing a resource (closing a
+socket, stopping a subscriber, terminating a child process) and writing a log line.
+Defines no rule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import libcst as cst
+
+from backend_audit.engines.walk import descendants
+
+# Methods that give a resource back. Deleting a file is not among them (a file left
+# behind is a visible effect, a socket left half-closed at tear-down is not), nor
+# ``cancel`` (an order or a subscription is cancelled through a service call).
+RELEASE_METHODS = frozenset({"close", "aclose", "stop", "release", "terminate", "kill",
+                             "dispose", "shutdown", "disconnect", "join", "join_thread",
+                             "quit", "rollback"})
+
+
+def _called(small: cst.CSTNode) -> cst.Call | None:
+    """The call an expression statement makes (``await`` looked through)."""
+    if not isinstance(small, cst.Expr):
+        return None
+    value = small.value.expression if isinstance(small.value, cst.Await) else small.value
+    return value if isinstance(value, cst.Call) else None
+
+
+def _each_small(block: cst.BaseSuite, accept: Callable[[cst.CSTNode], bool]) -> bool:
+    """Every statement of ``block`` passes ``accept`` (simple statements) or is an ``if``
+    whose branches all do; ``pass`` and docstrings are neutral."""
+    seen = False
+    for stmt in block.body:
+        if isinstance(stmt, cst.If):
+            branches = [stmt.body]
+            orelse = stmt.orelse
+            while isinstance(orelse, cst.If):
+                branches.append(orelse.body)
+                orelse = orelse.orelse
+            if orelse is not None:
+                branches.append(orelse.body)
+            if not all(_each_small(b, accept) for b in branches):
+                return False
+            seen = True
+            continue
+        smalls = stmt.body if isinstance(stmt, cst.SimpleStatementLine) else \
+            [stmt] if isinstance(stmt, cst.BaseSmallStatement) else None
+        if smalls is None:
+            return False
+        for small in smalls:
+            if isinstance(small, cst.Pass) or isinstance(small, cst.Expr) and isinstance(
+                    small.value, (cst.SimpleString, cst.ConcatenatedString)):
+                continue
+            if not accept(small):
+                return False
+            seen = True
+    return seen
+
+
+def _releases(small: cst.CSTNode) -> bool:
+    call = _called(small)
+    return call is not None and isinstance(call.func, cst.Attribute) and \
+        call.func.attr.value in RELEASE_METHODS
+
+
+def releases_only(block: cst.BaseSuite) -> bool:
+    """``sock.close()``, ``proc.terminate()``, ``if conn is not None: conn.close()``:
+    the block only gives resources back."""
+    return _each_small(block, _releases)
+
+
+# Methods of ``logging.Logger`` that write a line (``photo.audit_log.create`` does not).
+LOG_LINE_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception",
+                              "critical", "fatal", "log"})
+
+
+def is_log_call(call: cst.Call) -> bool:
+    """``logger.debug(...)``, ``self.log.info(...)``, ``logging.warning(...)``: a line
+    written through an object whose name says it is a logger."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or func.attr.value not in LOG_LINE_METHODS:
+        return False
+    receiver = func.value
+    name = receiver.attr.value if isinstance(receiver, cst.Attribute) else \
+        receiver.value if isinstance(receiver, cst.Name) else ""
+    return "log" in name.lower()
+
+
+def is_log_statement(small: cst.CSTNode) -> bool:
+    call = _called(small)
+    return call is not None and is_log_call(call)
+
+
+def logs_only(block: cst.BaseSuite) -> bool:
+    """The block only writes log lines (building their text may fail)."""
+    return _each_small(block, is_log_statement)
+
+
+def calls_something(small: cst.CSTNode) -> bool:
+    """An expression statement that calls anything but a release method."""
+    return _called(small) is not None and not _releases(small)
+
+
+def assigned_names(block: cst.CSTNode) -> set[str]:
+    """Plain names bound by assignments in ``block`` (``x = ...``, ``x += ...``)."""
+    names = {t.target.value for t in descendants(block, cst.AssignTarget)
+             if isinstance(t.target, cst.Name)}
+    names.update(a.target.value for a in descendants(block, cst.AugAssign, cst.AnnAssign)
+                 if isinstance(a.target, cst.Name))
+    return names
