@@ -65,6 +65,7 @@ def _confidences(unit: str, rule: str) -> dict[int, str]:
     ("error-handling/drf_catalogue_tracebacks.py", "BA403", 33, "medium"),
     ("error-handling/drf_catalogue_tracebacks.py", "BA403", 42, "low"),
     ("error-handling/drf_catalogue_tracebacks.py", "BA403", 52, "low"),
+    ("error-handling/drf_catalogue_tracebacks.py", "BA403", 74, "low"),
     # Probing or listing a client path: audit level; serving or reading one: reported.
     ("injection/flask_report_files.py", "BA805", 22, "low"),
     ("injection/flask_report_files.py", "BA805", 78, "low"),

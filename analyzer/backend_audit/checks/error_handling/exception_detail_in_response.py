@@ -71,6 +71,10 @@ LEAKY_ATTRS = frozenset({"args", "message", "msg", "orig", "pgerror", "pgcode", 
 TRACE = "trace"
 TRACEBACK_CALLS = frozenset({"format_exc", "format_exception", "format_tb", "format_stack",
                              "extract_tb", "format_exception_only", "exc_info"})
+# Of those, the ones whose text is the stack itself (``exc_info()`` hands back the
+# exception, whose text is reported as any exception's is).
+STACK_CALLS = frozenset({"format_exc", "format_exception", "format_tb", "format_stack",
+                         "extract_tb"})
 # Calls that pass their arguments' text straight through.
 TRANSPARENT_CALLS = frozenset({"dumps", "dict", "jsonable_encoder", "escape", "Markup", "getattr"})
 ERROR_HANDLER_DECORATORS = frozenset({"errorhandler", "app_errorhandler", "exception_handler"})
@@ -452,7 +456,7 @@ class ExceptionDetailInResponse(Check):
                                             (isinstance(func, cst.Attribute) and
                                              isinstance(func.value, cst.Name) and
                                              func.value.value in ("traceback", "sys"))):
-                return TRACE
+                return TRACE if last in STACK_CALLS else "high"
             if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
                     func.value.value in tainted and last in ("__str__", "__repr__"):
                 return tainted[func.value.value]
