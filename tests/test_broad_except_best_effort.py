@@ -46,6 +46,8 @@ def by_function() -> dict[str, str]:
     ("gpu_load", "low"),              # /sys entry of optional hardware
     ("worker_memory", "low"),         # /proc of a process that may have exited
     ("transcode", "low"),             # stderr of a finished child: diagnostics
+    ("sniff_mime", "low"),            # the next statement tests what the try computed
+    ("owner_page", "medium"),         # the same shape around a database lookup
     ("has_fulltext", "low"),          # the flag the try computes is cleared
     ("warm_up", "medium"),            # a flag the try never computes
     ("tag_photo", "medium"),          # Optional, but a database write is hidden
@@ -53,6 +55,11 @@ def by_function() -> dict[str, str]:
     ("delete_original", "medium"),    # deleting a file is not releasing a resource
     ("move_to_album", "medium"),      # the raise after it reports another failure
     ("publish", "low"),               # a write inside a handler that logged already
+    ("is_export_bundle", "low"),      # False from a function that answers yes or no
+    ("export_manifest", "medium"),    # False in place of the file's content
+    ("drop_preset", "low"),           # True when removed, False when not: told
+    ("__exit__", "low"),              # removing a scratch file on the way out
+    ("serve_forever", "low"),         # removing the pid file in finally
 ])
 def test_confidence(by_function: dict[str, str], function: str, confidence: str) -> None:
     assert by_function.get(function) == confidence

@@ -95,6 +95,12 @@ def _carried(body: str, params: dict[str, str] | None = None) -> set[str]:
     ('row = {}\nrow["email"] = request.form["email"]\nsink(row)', {"form#email"}),
     ('parts = []\nparts.append(request.args.get("q"))\nsink(parts)', {"query#q"}),
     ("data = dict(request.form)\ndata.update(request.args)\nsink(data)", {"form*", "query*"}),
+    ("opts = {}\nopts.update(**request.args)\nsink(opts)", {"query*"}),
+    # ... in source order: a store after the read, or before the name is rebound, is not
+    # in the value read
+    ('row = {}\nsink(row)\nrow["email"] = request.form["email"]', set()),
+    ('row = {}\nrow["email"] = request.form["email"]\nrow = {}\nsink(row)', set()),
+    ('row = {}\nfor k in KEYS:\n    sink(row)\n    row[k] = request.form[k]', {"form"}),
     # what carries nothing: conversions, validators, comparisons with literals
     ('sink(int(request.args.get("page")))', set()),
     ("sink(Schema().load(request.get_json()))", set()),

@@ -1,11 +1,13 @@
 """What a function answers: whether ``None`` is one of its declared results (``-> X |
-None``, ``Optional[X]``) or a value it returns on a path of its own. Defines no rule."""
+None``, ``Optional[X]``) or a value it returns on a path of its own, whether it answers
+yes or no, and whether it tears an object down. Defines no rule."""
 
 from __future__ import annotations
 
 import libcst as cst
 
 from backend_audit.appmodel.names import dotted_name
+from backend_audit.engines.walk import own_returns
 
 
 def allows_none(annotation: cst.BaseExpression) -> bool:
@@ -42,3 +44,30 @@ def can_complete(block: cst.BaseSuite) -> bool:
     small = last.body if isinstance(last, (cst.SimpleStatementLine,
                                            cst.SimpleStatementSuite)) else ()
     return not any(isinstance(s, (cst.Return, cst.Raise)) for s in small)
+
+
+def _truth_value(expr: cst.BaseExpression) -> bool:
+    """``True``, ``False``, a comparison, ``not x``, or ``and``/``or`` of those."""
+    if isinstance(expr, cst.Name):
+        return expr.value in ("True", "False")
+    if isinstance(expr, cst.BooleanOperation):
+        return _truth_value(expr.left) and _truth_value(expr.right)
+    return isinstance(expr, cst.Comparison) or \
+        isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Not)
+
+
+def answers_yes_or_no(fn: cst.FunctionDef, besides: cst.CSTNode | None = None) -> bool:
+    """Does every ``return`` of ``fn`` outside ``besides`` give a truth value
+    (``return "meta.json" in names``, ``return True``)? Then ``False`` is an answer its
+    callers test, not a value that hides a failure."""
+    skip = set(map(id, own_returns(besides))) if besides is not None else set()
+    values = [r.value for r in own_returns(fn.body) if id(r) not in skip]
+    return bool(values) and all(v is not None and _truth_value(v) for v in values)
+
+
+# Methods Python calls to tear an object or a context down.
+TEARDOWN_METHODS = frozenset({"__del__", "__exit__", "__aexit__"})
+
+
+def is_teardown(fn: cst.FunctionDef) -> bool:
+    return fn.name.value in TEARDOWN_METHODS

@@ -173,6 +173,7 @@ def _preceding_guard(stmt: cst.CSTNode, vet: _Vet) -> set[str]:
         if isinstance(branch, cst.Else) and _leaves(branch.body):
             names.update(_test_names(stmt.test, vet))
             names.update(_equal_names(stmt.test, vet, equal=True))
+        names.update(_guards_on_the_way_through(stmt, vet))
     elif isinstance(stmt, cst.SimpleStatementLine):
         for small in stmt.body:
             if isinstance(small, cst.Assert):
@@ -187,6 +188,29 @@ def _preceding_guard(stmt: cst.CSTNode, vet: _Vet) -> set[str]:
             name = last_name(call.func) or ""
             if name in _CONTAINMENT or name in _STRICT_PARSERS or _VERDICT.search(name):
                 names.update(_names_in(call, vet))
+    return names
+
+
+def _guards_on_the_way_through(stmt: cst.If, vet: _Vet) -> set[str]:
+    """``if "." in name: ext = ...; if ext not in ALLOWED: continue`` with an ``else``
+    that leaves: when every branch but one leaves, the code after the ``if`` runs only
+    once that branch has run to its end, so the guards inside it count too. Without an
+    ``else`` the test may be false and nothing in the branch ran."""
+    through: list[cst.BaseSuite] = []
+    branch: cst.If | cst.Else | None = stmt
+    while isinstance(branch, cst.If):
+        if not _leaves(branch.body):
+            through.append(branch.body)
+        branch = branch.orelse
+    if branch is None:
+        return set()
+    if not _leaves(branch.body):
+        through.append(branch.body)
+    if len(through) != 1:
+        return set()
+    names: set[str] = set()
+    for inner in statements(through[0]):
+        names.update(_preceding_guard(inner, vet))
     return names
 
 
@@ -225,8 +249,50 @@ def _test_names(test: cst.BaseExpression, vet: _Vet) -> set[str]:
     if isinstance(test, cst.Call):
         return _call_names(test, vet)
     if isinstance(test, cst.Name):
-        return _looked_up(test, vet)
+        return _looked_up(test, vet) | _flag_of(test, vet)
     return set()
+
+
+def _flag_of(name: cst.Name, vet: _Vet) -> set[str]:
+    """``allowed = any(fmt == o["format"] for o in options)`` then ``if not allowed:``:
+    the names the one test held by the flag vets."""
+    values = vet.flow.values_of(name.value)
+    if len(values) != 1 or not isinstance(values[0], cst.Call) or \
+            last_name(values[0].func) not in ("any", "all"):
+        return set()
+    return _call_names(values[0], vet)
+
+
+def _server_collection(expr: cst.BaseExpression, vet: _Vet) -> bool:
+    """Values the server chose to compare a client value with: no request read, here or
+    in what a local name was given."""
+    if not _server_value(expr, vet):
+        return False
+    values = vet.flow.values_of(expr.value) if isinstance(expr, cst.Name) else [expr]
+    return not any(request_input(node, vet.imports) is not None for value in values
+                   for node in descendants(value, cst.Attribute, cst.Call, cst.Subscript))
+
+
+def _matched_in_loop(gen: cst.GeneratorExp, vet: _Vet) -> set[str]:
+    """``any(fmt == o["format"] and n == o["n"] for o in options)`` over values the
+    server holds: a true test shows each name compared with a loop item equal to one."""
+    loop = {n.value for n in descendants(gen.for_in.target, cst.Name)}
+    tests: list[cst.BaseExpression] = [gen.elt]
+    names: set[str] = set()
+    while tests:
+        test = tests.pop()
+        if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+            tests.extend((test.left, test.right))
+            continue
+        if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and
+                isinstance(test.comparisons[0].operator, cst.Equal)):
+            continue
+        sides = (test.left, test.comparisons[0].comparator)
+        for side, other in (sides, sides[::-1]):
+            if any(n.value in loop for n in descendants(other, cst.Name)) and \
+                    not any(n.value in loop for n in descendants(side, cst.Name)):
+                names.update(_names_in(side, vet))
+    return names
 
 
 def _equal_names(test: cst.BaseExpression, vet: _Vet, equal: bool) -> set[str]:
@@ -327,6 +393,8 @@ def _call_names(call: cst.Call, vet: _Vet) -> set[str]:
         if isinstance(gen.elt, cst.Comparison) and isinstance(
                 gen.elt.comparisons[0].operator, (cst.In, cst.NotIn)):
             return _names_in(gen.elt, vet) | _names_in(gen.for_in.iter, vet)
+        if name == "any" and _server_collection(gen.for_in.iter, vet):
+            return _matched_in_loop(gen, vet)
     if _VERDICT.search(name) or _VERDICT_IN_TEST.search(name) or \
             (vet.imports.qualname(call.func) or "").startswith("validators."):
         return _arg_names(call, vet)

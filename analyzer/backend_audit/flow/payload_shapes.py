@@ -358,8 +358,9 @@ class FunctionBody:
     tries: list[cst.Try] = field(default_factory=list)
     # The statement line a call or assignment sits in: findings go on its first line.
     line_of: dict[int, cst.SimpleStatementLine] = field(default_factory=dict)
-    # ``d.update(x)`` and ``d["k"] = x``: what else a name is filled with.
-    extras: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
+    # ``d.update(x)`` and ``d["k"] = x``: what else a name is filled with, and whether
+    # it is stored as one item (``x`` is a field of ``d``) rather than merged in whole.
+    extras: dict[str, list[tuple[cst.BaseExpression, bool]]] = field(default_factory=dict)
     # What ``session.add(x)``/``x.save()`` persist: names (read there) and calls.
     persisted_names: list[cst.Name] = field(default_factory=list)
     persisted_calls: set[int] = field(default_factory=set)
@@ -459,7 +460,7 @@ class _BodyIndexer:
                 body.persisted_names.append(node.func.value)
         if name == "update" and isinstance(node.func, cst.Attribute) and \
                 isinstance(node.func.value, cst.Name) and node.args:
-            body.extras.setdefault(node.func.value.value, []).append(node.args[0].value)
+            body.extras.setdefault(node.func.value.value, []).append((node.args[0].value, False))
 
     def _mark_persisted(self, value: cst.BaseExpression) -> None:
         if isinstance(value, cst.Name):
@@ -480,5 +481,4 @@ class _BodyIndexer:
         body.order.append(node)
         for t in node.targets:
             if isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Name):
-                body.extras.setdefault(t.target.value.value, []).append(
-                    cst.Dict([cst.DictElement(cst.SimpleString('"k"'), node.value)]))
+                body.extras.setdefault(t.target.value.value, []).append((node.value, True))

@@ -44,6 +44,7 @@ from backend_audit.flow.payload_shapes import (
     comp_tests,
     function_body,
 )
+from backend_audit.flow.reaching import Definition
 
 # (payload key, is the whole payload); see the module docstring.
 Taint = frozenset[tuple[str, bool]]
@@ -207,12 +208,27 @@ class PayloadValues:
 
     def _name(self, expr: cst.Name, walk: Walk[Taint]) -> Taint:
         """The walk's reaching values, and what ``d.update(x)`` / ``d["k"] = x`` put into
-        the name anywhere in the function (a stored item is a field of it)."""
+        the name before the read, since its last plain assignment (flow/reaching.py: a
+        stored item is a field of it)."""
         found = walk.name(expr.value, expr)
         if walk.function is None:
             return found
-        extras = function_body(self.ctx, walk.function).extras.get(expr.value, ())
-        return found.union(*(walk.value(e) for e in extras)) if extras else found
+        extras = function_body(self.ctx, walk.function).extras.get(expr.value)
+        if not extras:
+            return found
+        # The scope's definitions of the name that reach the read: plain assignments
+        # replace earlier values, stores add to them, dead branches are left out; a store
+        # the scope does not list (``d.update(**x)``) takes effect where it is written.
+        scope = walk.scope
+        known = {id(v) for v in walk.flow.values_of(expr.value)} | {id(v) for v, _ in extras}
+        defs = [d for d in scope.definitions(expr.value) if id(d.value) in known]
+        stores = {id(v) for v in scope.mutations.get(expr.value, ())}
+        defs += [Definition(v, scope.end(v), None) for v, _ in extras if id(v) not in stores]
+        reached = {id(d.value) for d in scope.reaching(defs, expr)[0]}
+        for value, item in extras:
+            if id(value) in reached:
+                found |= field_of(walk.value(value)) if item else walk.value(value)
+        return found
 
     def _args(self, call: cst.Call, walk: Walk[Taint]) -> Taint:
         return self.join([walk.value(a.value) for a in call.args])

@@ -112,6 +112,9 @@ MARK_SAFE = frozenset({
     "markupsafe.Markup", "flask.Markup", "jinja2.Markup", "django.utils.safestring.mark_safe",
     "django.utils.safestring.SafeString", "django.utils.safestring.SafeText",
 })
+# Methods of a safe-marked string that return a plain ``str``: ``Markup(x).unescape()``
+# and ``.striptags()`` mark nothing safe (what they return is escaped again on output).
+UNMARKING_METHODS = frozenset({"unescape", "striptags"})
 # ``format_html(format_string, *args)`` escapes the args but trusts the format string.
 FORMAT_HTML = frozenset({"django.utils.html.format_html"})
 # Responses whose body is served as text/html unless another type is given.

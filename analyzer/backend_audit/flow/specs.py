@@ -31,17 +31,29 @@ if TYPE_CHECKING:
     from backend_audit.flow.taint import Taint
 
 # ---------------------------------------------------------------------- propagators
+# A digest of a value has a shape the client does not choose: hex text, raw bytes or a
+# name-based UUID, never ``../``, a quote or ``;`` (``hashlib.md5(name).hexdigest()``,
+# ``hmac.digest(key, msg, "sha256")``, ``uuid.uuid5(NS, name)``; base64 of a digest stays
+# one). It cleans for every injection sink. Not for passwords: a fast digest of a
+# password is the password-storage defect itself (flow/passwords.py's specs clean with
+# nothing), and not for predictable values (the digest of the clock is as guessable).
+DIGESTS = frozenset({"hexdigest", "digest", "file_digest", "uuid3", "uuid5"})
 # Calls whose result no longer carries the raw input for any sink we check.
 SANITISERS = frozenset({
     "secure_filename", "safe_join", "escape", "clean", "quote", "int", "float", "bool", "uuid4",
-    "uuid1", "basename_safe", "get_valid_filename", "slugify", "len", "hexdigest",
-    "conditional_escape", "strip_tags", "urlencode",
+    "uuid1", "basename_safe", "get_valid_filename", "slugify", "len",
+    "conditional_escape", "strip_tags", "urlencode", *DIGESTS,
 })
 # Sanitisers that hold for every sink: numbers, digests, identifiers, filenames of
 # letters and digits (used where the sink is not known yet: function summaries).
 UNIVERSAL_SANITISERS = frozenset({
     "secure_filename", "int", "float", "bool", "uuid4", "uuid1", "get_valid_filename",
-    "slugify", "len", "hexdigest",
+    "slugify", "len", *DIGESTS,
+})
+# HTML sanitisers by qualified name, whatever the local name (``from nh3 import clean as
+# sanitize``): their result is markup with only allowed tags and attributes left.
+HTML_SANITISER_CALLS = frozenset({
+    "bleach.clean", "nh3.clean", "lxml.html.clean.clean_html", "lxml_html_clean.clean_html",
 })
 # HTML escaping: it cleans for a page and nothing else.
 HTML_ESCAPES = frozenset({"escape", "clean", "conditional_escape", "strip_tags",
@@ -65,6 +77,9 @@ PASSTHROUGH = frozenset({
     "PosixPath", "WindowsPath", "PureWindowsPath", "pop", "setdefault", "keys", "copy",
     "to_dict", "getvalue", "ljust", "rjust", "center", "sub", "translate", "sorted",
     "reversed", "set", "frozenset", "deepcopy", "getone", "popitem",
+    # ``html.unescape(x)``, ``Markup(x).unescape()``/``.striptags()``: entities become
+    # characters again (``&lt;script&gt;`` is ``<script>``, ``&#46;&#46;/`` is ``../``)
+    "unescape", "striptags",
 })
 # Methods whose result comes from their receiver, not from their arguments:
 # ``Doc.query.get(doc_id)`` is a row, not the id (``get``/``pop`` also return a default).
@@ -421,13 +436,18 @@ NOSQL = Spec("nosql")
 # through ``any_source`` (flow/reflected.py).
 _UNLINKABLE = frozenset({"headers", "cookies", "files"})
 HTML = Spec("html", sources=RequestSources(stop_kinds=_UNLINKABLE), stops=(_markup_escaped,),
+            sanitiser_qualnames=HTML_SANITISER_CALLS,
             # json.dumps escapes no "<": a serialised client value is still markup
             passthrough=PASSTHROUGH | {"urljoin", "urljoin_rfc", "dumps"},
+            # ``Markup(x)`` holds x's text (BA802 reports the marking itself; its
+            # ``unescape()``/``striptags()`` hand the text on as a plain str)
+            wrappers=frozenset({"Markup", "SafeString", "SafeText", "mark_safe"}),
             guard_fragments=("<", ">", '"', "'"),
             replaced_by_transform=True, across_modules=False)
 HTML_ANY = HTML.but(name="html-any", sources=RequestSources())
 # Escaping HTML keeps ``https://evil.example`` intact (and quoting ``//evil.example``).
 REDIRECT = HTML.but(name="redirect", sanitisers=SANITISERS - HTML_ESCAPES - {"quote"},
+                    sanitiser_qualnames=frozenset(),
                     passthrough=HTML.passthrough | HTML_ESCAPES, stops=(_origin_fixed,))
 REDIRECT_ANY = REDIRECT.but(name="redirect-any", sources=RequestSources(stop_referer=True))
 # Server-side request forgery, LDAP and XPath injection: a check of the value anywhere
@@ -444,7 +464,7 @@ XML = Spec("xml", guards=Guarding.NONE,
 # The client's name for an uploaded file, as far as a path built from it.
 FILENAME_SANITISERS = frozenset({
     "secure_filename", "get_valid_filename", "basename", "uuid4", "uuid1", "token_hex",
-    "token_urlsafe", "slugify", "get_available_name", "generate_filename", "hexdigest",
+    "token_urlsafe", "slugify", "get_available_name", "generate_filename", *DIGESTS,
 })
 FILENAME = Spec(
     "client-filename", sources=FilenameSources(), sanitisers=FILENAME_SANITISERS,

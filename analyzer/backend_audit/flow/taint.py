@@ -76,7 +76,7 @@ from backend_audit.flow.calls import (
 )
 from backend_audit.flow.guards import checked_names, guarded_names
 from backend_audit.flow.locals import Flow, string_parts
-from backend_audit.flow.reaching import Scope, build_scope, field_key
+from backend_audit.flow.reaching import Definition, Scope, build_scope, field_key
 from backend_audit.flow.specs import (
     INJECTION,
     LIBRARY_PACKAGES,
@@ -263,6 +263,7 @@ class ModuleIndexes:
         self.fields: dict[int, dict[str, list[tuple[cst.FunctionDef, cst.BaseExpression]]]] = {}
         self._guards: dict[tuple[int, int, tuple[str, ...]], frozenset[str]] = {}
         self._nests: dict[int, bool] = {}
+        self._reaching: dict[tuple[int, str, int], tuple[list[Definition], bool]] = {}
 
     def guards(self, ctx: ModuleContext, spec: Spec, node: cst.FunctionDef | cst.Module,
                at: cst.CSTNode | None, flow: Flow) -> frozenset[str]:
@@ -284,6 +285,16 @@ class ModuleIndexes:
             found = checked_names(node, flow) if kind is Guarding.ANYWHERE else \
                 guarded_names(node, at, flow, ctx.imports, spec.guard_fragments)
             self._guards[key] = found
+        return found
+
+    def reaching(self, scope: Scope, name: str, use: cst.CSTNode
+                 ) -> tuple[list[Definition], bool]:
+        """``scope.reaching`` of the name's definitions at ``use``: fixed for one module,
+        and asked again for every path a walk takes to the same read."""
+        key = (id(scope), name, id(use))
+        found = self._reaching.get(key)
+        if found is None:
+            found = self._reaching[key] = scope.reaching(scope.definitions(name), use)
         return found
 
     def within(self, fn: cst.FunctionDef | None) -> list[cst.FunctionDef]:
@@ -485,12 +496,15 @@ class Taint:
     # ------------------------------------------------------------------ names
     def _name(self, name: str, use: cst.BaseExpression, frame: _Frame, budget: Budget,
               path: frozenset[int]) -> Reach | None:
-        if name in frame.guarded:
+        if name in frame.guarded or budget.exhausted:
             return None
+        # ``s += x`` reads ``s`` again from here, not through ``_walk``: a step of work,
+        # or thirty ``flag |= ...`` in a row are followed down 2**30 paths.
+        budget.spend()
         if self.spec.replaced_by_transform and frame is self.root and self.transformed_here(name):
             return None
         scope = frame.scope
-        defs, entry = scope.reaching(scope.definitions(name), use)
+        defs, entry = self.indexes.reaching(scope, name, use)
         results: list[Reach | None] = []
         if entry and name in scope.flow.params:
             results.append(self._param(name, use, frame, budget, path))

@@ -14,7 +14,13 @@ from backend_audit.appmodel.best_effort import (
     releases_only,
 )
 from backend_audit.appmodel.error_handling import is_broad, is_test_path
-from backend_audit.appmodel.function_results import can_complete, declares_none, is_none_return
+from backend_audit.appmodel.function_results import (
+    answers_yes_or_no,
+    can_complete,
+    declares_none,
+    is_none_return,
+    is_teardown,
+)
 from backend_audit.engines.walk import descendants, own_returns, walk
 from backend_audit.visitor import Check
 
@@ -330,6 +336,13 @@ def _falls_to_none(after: cst.BaseStatement | None) -> bool:
         isinstance(after.body[0], cst.Return) and is_none_return(after.body[0])
 
 
+def _tested_after(body: cst.BaseSuite, after: cst.BaseStatement | None) -> bool:
+    """``try: mime = sniff(path)`` then ``if not mime:``: the statement after the try
+    tests what the try was to compute, so a failure takes the fallback branch."""
+    return isinstance(after, cst.If) and bool(
+        assigned_names(body) & {n.value for n in descendants(after.test, cst.Name)})
+
+
 def _clears_flag(handler: cst.ExceptHandler, body: cst.BaseSuite, module: cst.Module) -> bool:
     """``self._fts_available = result is not None`` in the try, ``= False`` in the
     handler: the failure is recorded in the flag that picks the fallback path."""
@@ -357,6 +370,13 @@ class BroadExceptSwallowed(Check):
         super().__init__(ctx)
         self._handlers: list[cst.ExceptHandler] = []
         self._after: dict[int, cst.BaseStatement] = {}  # a try -> the statement after it
+        self._finally_depth = 0
+
+    def visit_Finally(self, node: cst.Finally) -> None:
+        self._finally_depth += 1
+
+    def leave_Finally(self, original_node: cst.Finally) -> None:
+        self._finally_depth -= 1
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         for stmt, following in zip(node.body, node.body[1:], strict=False):
@@ -374,7 +394,6 @@ class BroadExceptSwallowed(Check):
             return
         if not self.ctx.function_stack:
             return  # import-time probe (``VERSION = "unknown"``): never a request's error
-        function = self.ctx.function_stack[-1].name.value
         code: str | None = None  # the try's text, read once, only for a handler that swallows
         operates = False
         for handler in node.handlers:
@@ -389,11 +408,6 @@ class BroadExceptSwallowed(Check):
                 kind = "answer"
             if kind is None or self._uses_exception(handler):
                 continue
-            # A comment that explains the fallback, or a probe/parser whose answer to any
-            # failure is "no": deliberate on the judged real-code corpus nearly always.
-            # Around pure computation (parsing, formatting, introspection) a fallback
-            # value is the convention; around a database, file, network or code operation
-            # it hides failures that matter.
             if code is None:
                 code = self.ctx.module.code_for_node(node.body)
                 operates = _operates(code)
@@ -405,18 +419,14 @@ class BroadExceptSwallowed(Check):
             if releases_only(node.body) or logs_only(node.body) or \
                     _reports_right_after(node.body, after) or (secondary and not operates):
                 continue
-            # A bare ``except:`` that answers with a value also catches KeyboardInterrupt
-            # and SystemExit: no convention excuses it, only a comment that explains it.
-            # The fallback is the function's declared "nothing" (``-> bytes | None``, or
-            # the None it returns when the work finds nothing) around no database,
-            # network or write; or a flag the try computes is cleared for the fallback
-            # path: the caller handles the failure by design.
-            deliberate = _documented(handler) or secondary or (
-                not (bare and kind != "silent") and (
-                    bool(_PROBE_NAME.match(function)) or not operates or self._system_check()
-                    or _clears_flag(handler, node.body, self.ctx.module) or (
-                        not _consequential(code) and
-                        self._answers_declared_none(node, handler, after))))
+            # Audit level only: a comment that explains the fallback, a failure inside a
+            # handler that reported the first one, clean-up while tearing down, or a
+            # fallback the code handles by design. A bare ``except:`` that answers with a
+            # value also catches KeyboardInterrupt and SystemExit: no convention excuses
+            # it, only a comment that explains it.
+            deliberate = _documented(handler) or secondary or self._tearing_down() or (
+                not (bare and kind != "silent") and
+                self._by_design(node, handler, after, code, operates))
             what = "A bare except:" if bare else "A broad except"
             if kind == "answer":
                 message = (f"{what} answers every error (KeyboardInterrupt and SystemExit "
@@ -454,6 +464,34 @@ class BroadExceptSwallowed(Check):
         return _reraises(outer) or self._uses_exception(outer) or any(
             isinstance(s, cst.SimpleStatementLine) and any(map(calls_something, s.body))
             for s in statements)
+
+    def _tearing_down(self) -> bool:
+        """In a ``finally`` clause or a tear-down method (``__exit__`` removing a temporary
+        file): clean-up, whatever it calls."""
+        return self._finally_depth > 0 or is_teardown(self.ctx.function_stack[-1])
+
+    def _by_design(self, node: cst.Try, handler: cst.ExceptHandler,
+                   after: cst.BaseStatement | None, code: str, operates: bool) -> bool:
+        """Deliberate on the judged real-code corpus nearly always: a probe or parser
+        whose answer to any failure is "no", a fallback around pure computation
+        (parsing, formatting, introspection), a flag the try computes cleared for the
+        fallback path, and, around no database, network or write, the function's
+        declared "nothing" (``-> bytes | None``, or the None it returns when the work
+        finds nothing) or a next statement that tests what the try was to compute.
+        Around a database, file, network or code operation a fallback value hides
+        failures that matter."""
+        function = self.ctx.function_stack[-1].name.value
+        if not operates or _PROBE_NAME.match(function) or self._says_no(handler) or \
+                self._system_check() or _clears_flag(handler, node.body, self.ctx.module):
+            return True
+        return not _consequential(code) and (
+            _tested_after(node.body, after) or self._answers_declared_none(node, handler, after))
+
+    def _says_no(self, handler: cst.ExceptHandler) -> bool:
+        answers = own_returns(handler.body)
+        return bool(answers) and all(isinstance(r.value, cst.Name) and r.value.value == "False"
+                                     for r in answers) and \
+            answers_yes_or_no(self.ctx.function_stack[-1], handler.body)
 
     def _answers_declared_none(self, node: cst.Try, handler: cst.ExceptHandler,
                                after: cst.BaseStatement | None) -> bool:

@@ -10,7 +10,13 @@ from backend_audit.engines.walk import walk
 from backend_audit.flow.budget import Budget
 from backend_audit.flow.locals import is_dynamic_string
 from backend_audit.flow.reflected import ReflectedTaint
-from backend_audit.flow.sinks import FORMAT_HTML, HTML_RESPONSES, MARK_SAFE, TYPED_RESPONSES
+from backend_audit.flow.sinks import (
+    FORMAT_HTML,
+    HTML_RESPONSES,
+    MARK_SAFE,
+    TYPED_RESPONSES,
+    UNMARKING_METHODS,
+)
 from backend_audit.visitor import Check
 
 _TYPE_KEYWORDS = ("content_type", "mimetype", "media_type")
@@ -25,10 +31,17 @@ class RequestDataMarkedSafe(Check):
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self._typed_functions: dict[int, bool] = {}
+        self._unmarked: set[int] = set()  # ``Markup(x)`` calls whose mark is dropped at once
 
     # ---------------------------------------------------------------- sinks
     def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in UNMARKING_METHODS and \
+                isinstance(func.value, cst.Call):
+            self._unmarked.add(id(func.value))  # visited before the ``Markup(x)`` inside
         qual = self.ctx.imports.qualname(node.func)
+        if qual in MARK_SAFE and id(node) in self._unmarked:
+            return
         if qual in MARK_SAFE or qual in FORMAT_HTML:
             arg = get_arg(node, "format_string" if qual in FORMAT_HTML else "s", 0) or \
                 get_arg(node, "content", 0) or get_arg(node, "base", 0)
