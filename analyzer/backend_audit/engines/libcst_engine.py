@@ -22,6 +22,7 @@ from backend_audit.checks import check_classes, collector_classes
 from backend_audit.config import Config
 from backend_audit.engines.gates import GateText as _Text
 from backend_audit.engines.node_classes import plain_node_checks
+from backend_audit.engines.node_init import direct_node_inits, unvalidated
 from backend_audit.engines.positions import (
     Positions,
     Range,
@@ -36,8 +37,10 @@ from backend_audit.findings import STATEMENT_LINE, Notification, NotificationLev
 from backend_audit.suppress import directive_notifications, known_rule_names
 from backend_audit.visitor import Candidate, Check
 
-# Before any worker is forked: every isinstance on a libcst node in the checks is cheaper.
+# Before any worker is forked: every isinstance on a libcst node in the checks is cheaper,
+# and so is building each node in a parse.
 plain_node_checks()
+direct_node_inits()
 
 
 @dataclass
@@ -156,10 +159,6 @@ def is_migration(rel_path: str, text: str) -> bool:
     return any(p in _MIGRATION_DIRS for p in parts) and _MIGRATION_TEXT.search(text) is not None
 
 
-def _skip_validation(self: cst.CSTNode) -> None:
-    return None
-
-
 def parse_trusted(text: str) -> cst.Module:
     """``cst.parse_module`` without re-validating every node the parser builds.
 
@@ -167,15 +166,11 @@ def parse_trusted(text: str) -> cst.Module:
     which guards trees that code assembles by hand; a tree the parser builds from source
     is valid by construction (libcst's own comment on ``__post_init__`` says as much).
     The checks are a sixth of the parse. They are switched off for the parse only, in
-    this (single-threaded) process, and back on before any other code runs.
+    this (single-threaded) process, and back on before any other code runs; the node
+    classes' constructors (engines/node_init.py) skip even the call.
     """
-    node_class = cst.CSTNode
-    original = node_class.__dict__["__post_init__"]
-    node_class.__post_init__ = _skip_validation  # type: ignore[method-assign]
-    try:
+    with unvalidated():
         return cst.parse_module(text)
-    finally:
-        node_class.__post_init__ = original  # type: ignore[method-assign]
 
 
 #: CPython's own limit on nested brackets (its tokenizer's MAXLEVEL, in every version).
