@@ -60,6 +60,8 @@ def by_function() -> dict[str, str]:
     ("drop_preset", "low"),           # True when removed, False when not: told
     ("__exit__", "low"),              # removing a scratch file on the way out
     ("serve_forever", "low"),         # removing the pid file in finally
+    ("host_model", "low"),            # a fixed command run for what it prints
+    ("convert_upload", "medium"),     # a command on the upload, its output unread
 ])
 def test_confidence(by_function: dict[str, str], function: str, confidence: str) -> None:
     assert by_function.get(function) == confidence

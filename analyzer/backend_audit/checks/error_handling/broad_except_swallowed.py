@@ -21,6 +21,7 @@ from backend_audit.appmodel.function_results import (
     is_none_return,
     is_teardown,
 )
+from backend_audit.appmodel.imports import ImportMap
 from backend_audit.engines.walk import descendants, own_returns, walk
 from backend_audit.visitor import Check
 
@@ -252,6 +253,32 @@ _KERNEL_STATE = re.compile(r"""["'](/proc|/sys)/""")
 _STDERR_READ = re.compile(r"\.stderr\.read\w*\(")
 
 
+# A fixed command run for what it prints (``["dmidecode", "-t", "system"]`` with
+# ``capture_output=True``, ``check_output(["lsb_release", "-ds"])``) asks the machine
+# what it is, like reading ``/proc``; it is not an operation on the program's data.
+_QUERY_RUNNERS = frozenset({"subprocess.check_output", "subprocess.getoutput",
+                            "subprocess.getstatusoutput"})
+
+
+def _fixed_query(call: cst.Call, imports: ImportMap) -> bool:
+    name = imports.qualname(call.func) or ""
+    if name not in _QUERY_RUNNERS and name != "subprocess.run" or not call.args or \
+            call.args[0].keyword is not None:
+        return False
+    argv = call.args[0].value
+    if not (isinstance(argv, cst.SimpleString) or isinstance(argv, (cst.List, cst.Tuple)) and
+            all(isinstance(e.value, cst.SimpleString) for e in argv.elements)):
+        return False
+    return name in _QUERY_RUNNERS or any(
+        a.keyword is not None and a.keyword.value in ("capture_output", "stdout") and
+        not (isinstance(a.value, cst.Name) and a.value.value in ("False", "None"))
+        for a in call.args)
+
+
+def _one_space(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
 def _consequential(code: str) -> bool:
     return bool(_CONSEQUENTIAL.search(code))
 
@@ -409,7 +436,7 @@ class BroadExceptSwallowed(Check):
             if kind is None or self._uses_exception(handler):
                 continue
             if code is None:
-                code = self.ctx.module.code_for_node(node.body)
+                code = self._operation_text(node.body)
                 operates = _operates(code)
             after = self._after.get(id(node))
             # Giving resources back, writing a log line, wording a failure reported
@@ -464,6 +491,18 @@ class BroadExceptSwallowed(Check):
         return _reraises(outer) or self._uses_exception(outer) or any(
             isinstance(s, cst.SimpleStatementLine) and any(map(calls_something, s.body))
             for s in statements)
+
+    def _operation_text(self, body: cst.BaseSuite) -> str:
+        """The try's source, less the fixed commands it runs for their output."""
+        code = self.ctx.module.code_for_node(body)
+        queries = [c for c in descendants(body, cst.Call) if _fixed_query(c, self.ctx.imports)]
+        if queries:
+            # A call's continuation lines are indented relative to its context: compare
+            # the texts with runs of white space made one.
+            code = _one_space(code)
+            for call in queries:
+                code = code.replace(_one_space(self.ctx.module.code_for_node(call)), "")
+        return code
 
     def _tearing_down(self) -> bool:
         """In a ``finally`` clause or a tear-down method (``__exit__`` removing a temporary
