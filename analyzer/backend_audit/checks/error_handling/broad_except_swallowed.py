@@ -21,7 +21,11 @@ from backend_audit.appmodel.function_results import (
     is_none_return,
     is_teardown,
 )
-from backend_audit.appmodel.imports import ImportMap
+from backend_audit.appmodel.guarded_operations import (
+    operates_on_resources,
+    operation_text,
+    touches_data,
+)
 from backend_audit.engines.walk import descendants, own_returns, walk
 from backend_audit.visitor import Check
 
@@ -228,70 +232,6 @@ def _only_imports(body: cst.BaseSuite) -> bool:
                for s in statements)
 
 
-# Operations whose failure a broad except hides: the database (ORM lookups with
-# criteria, writes, cursors), file writes, networks, subprocesses and dynamic code.
-_CONSEQUENTIAL = re.compile(
-    r"\.get\(\w+=|\bobjects\.|\.(query|session)\.|\.(filter|filter_by)\(|"
-    r"\.(save|delete|create|get_or_create|get_by_natural_key|"
-    r"execute|executemany|commit|flush|refresh_from_db|bulk_create)\(|\bcursor\b|"
-    r"\bopen\([^)\n]*['\"][wax+]|\.(write|unlink|remove|rmdir|mkdir|rename)\(|"
-    r"\b(tarfile|zipfile|shutil|subprocess)\.|\b(exec|eval|execfile)\(|\brequests\.|"
-    r"\bhttpx\.|urlopen|\.request\(|\bRequest\(|\.verify\w*\(|\.send\w*\(|"
-    r"connection\w*\(")
-# Reading a local file: the builtin ``open``, a file module's ``open``, ``path.open()``
-# and ``.read()``. ``Image.open(upload)`` parses an object already in hand.
-_LOCAL_READ = re.compile(r"(?<![\w.])open\(|\b(io|os|codecs|gzip|bz2|lzma)\.open\(|"
-                         r"\.open\(\s*[)'\"]|\.read\(")
-
-# Reading an optional local file and parsing it (a manifest, a config.json), or reading
-# kernel state (``/proc/<pid>/stat`` of a process that may have exited, ``/sys`` entries
-# of optional hardware): a missing or malformed file falls back to a default by design.
-_FILE_READ = re.compile(r"\bopen\([^)\n]*\)|\.read(_text|_bytes)?\(")
-_PARSE = re.compile(r"\b(json|yaml|toml|tomllib|tomli|configparser|ini)\w*\.|\.load\w*\(")
-_KERNEL_STATE = re.compile(r"""["'](/proc|/sys)/""")
-# What a child process wrote to stderr is diagnostics, not a result.
-_STDERR_READ = re.compile(r"\.stderr\.read\w*\(")
-
-
-# A fixed command run for what it prints (``["dmidecode", "-t", "system"]`` with
-# ``capture_output=True``, ``check_output(["lsb_release", "-ds"])``) asks the machine
-# what it is, like reading ``/proc``; it is not an operation on the program's data.
-_QUERY_RUNNERS = frozenset({"subprocess.check_output", "subprocess.getoutput",
-                            "subprocess.getstatusoutput"})
-
-
-def _fixed_query(call: cst.Call, imports: ImportMap) -> bool:
-    name = imports.qualname(call.func) or ""
-    if name not in _QUERY_RUNNERS and name != "subprocess.run" or not call.args or \
-            call.args[0].keyword is not None:
-        return False
-    argv = call.args[0].value
-    if not (isinstance(argv, cst.SimpleString) or isinstance(argv, (cst.List, cst.Tuple)) and
-            all(isinstance(e.value, cst.SimpleString) for e in argv.elements)):
-        return False
-    return name in _QUERY_RUNNERS or any(
-        a.keyword is not None and a.keyword.value in ("capture_output", "stdout") and
-        not (isinstance(a.value, cst.Name) and a.value.value in ("False", "None"))
-        for a in call.args)
-
-
-def _one_space(text: str) -> str:
-    return re.sub(r"\s+", " ", text)
-
-
-def _consequential(code: str) -> bool:
-    return bool(_CONSEQUENTIAL.search(code))
-
-
-def _operates(code: str) -> bool:
-    if _consequential(code):
-        return True
-    code = _STDERR_READ.sub("", code)
-    if _PARSE.search(code) or _KERNEL_STATE.search(code):
-        code = _FILE_READ.sub("", code)
-    return bool(_LOCAL_READ.search(code))
-
-
 # Django system checks (``@register`` from django.core.checks) are diagnostics: a check
 # that cannot run has nothing to report, and must not crash ``manage.py`` start-up.
 _SYSTEM_CHECK = "django.core.checks.register"
@@ -436,8 +376,8 @@ class BroadExceptSwallowed(Check):
             if kind is None or self._uses_exception(handler):
                 continue
             if code is None:
-                code = self._operation_text(node.body)
-                operates = _operates(code)
+                code = operation_text(node.body, self.ctx.module, self.ctx.imports)
+                operates = operates_on_resources(code)
             after = self._after.get(id(node))
             # Giving resources back, writing a log line, wording a failure reported
             # right after, or side work in a handler that already reported the failure:
@@ -492,18 +432,6 @@ class BroadExceptSwallowed(Check):
             isinstance(s, cst.SimpleStatementLine) and any(map(calls_something, s.body))
             for s in statements)
 
-    def _operation_text(self, body: cst.BaseSuite) -> str:
-        """The try's source, less the fixed commands it runs for their output."""
-        code = self.ctx.module.code_for_node(body)
-        queries = [c for c in descendants(body, cst.Call) if _fixed_query(c, self.ctx.imports)]
-        if queries:
-            # A call's continuation lines are indented relative to its context: compare
-            # the texts with runs of white space made one.
-            code = _one_space(code)
-            for call in queries:
-                code = code.replace(_one_space(self.ctx.module.code_for_node(call)), "")
-        return code
-
     def _tearing_down(self) -> bool:
         """In a ``finally`` clause or a tear-down method (``__exit__`` removing a temporary
         file): clean-up, whatever it calls."""
@@ -523,7 +451,7 @@ class BroadExceptSwallowed(Check):
         if not operates or _PROBE_NAME.match(function) or self._says_no(handler) or \
                 self._system_check() or _clears_flag(handler, node.body, self.ctx.module):
             return True
-        return not _consequential(code) and (
+        return not touches_data(code) and (
             _tested_after(node.body, after) or self._answers_declared_none(node, handler, after))
 
     def _says_no(self, handler: cst.ExceptHandler) -> bool:
