@@ -260,6 +260,11 @@ def is_secret_name(name: str) -> bool:
 
 
 _FIELD_READS = frozenset({"get", "pop", "getlist", "setdefault", "getone"})
+# First words of calls that do something to a secret and return a verdict, a status or
+# nothing (``check_password``, ``reset_password``, ``send_token``), not the secret.
+_ACTS_ON_SECRET = frozenset({"check", "verify", "validate", "reset", "change", "update",
+                             "set", "send", "forgot", "revoke", "delete", "remove", "clear",
+                             "expire", "invalidate", "is", "has", "hash"})
 
 
 @dataclass(frozen=True)
@@ -282,6 +287,8 @@ class SecretSources(Sources):
         if isinstance(expr, cst.Call):
             callee = last_name(expr.func) or ""
             if callee and is_secret_name(callee):
+                if name_words(callee)[0] in _ACTS_ON_SECRET:
+                    return None  # reset_password(user_id) returns how it went
                 return Verdict.SOURCE  # create_access_token(user), user.rotate_api_key()
             if isinstance(expr.func, cst.Attribute) and callee in _FIELD_READS:
                 # ``headers.get("Authorization")`` is one; ``credentials.get("username")``
