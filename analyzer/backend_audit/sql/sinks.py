@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 import libcst as cst
@@ -107,10 +107,18 @@ def _user_sink(call: cst.Call, values: SqlValues) -> bool:
     return False
 
 
+#: The names a database call may have (``find_sink`` asks no more of a call by any other
+#: name, unless the configuration names sinks of its own).
+_SINK_NAMES = frozenset({"text", "RawSQL", "raw", "extra"}) | CURSOR_FIRST | STRICT_METHODS | \
+    LOOSE_METHODS
+
+
 def find_sink(call: cst.Call, values: SqlValues) -> Sink | None:
     """The database call ``call`` is, with the argument(s) holding its SQL text."""
     name = last_name(call.func)
     if name is None or not call.args:
+        return None
+    if name not in _SINK_NAMES and not values.ctx.config.sql_sinks:
         return None
     receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
     recv_name = (last_name(receiver) or "").lower() if receiver is not None else ""
@@ -320,6 +328,15 @@ class _ModuleAnalysis:
     ctx: ModuleContext
     values: SqlValues
     wrappers: dict[int, Wrapper] | None = None
+    #: ``find_sink`` of each call by id (the three sql checks ask it of every call).
+    sinks: dict[int, Sink | None] = field(default_factory=dict)
+
+    def sink(self, call: cst.Call) -> Sink | None:
+        key = id(call)
+        if key in self.sinks:
+            return self.sinks[key]
+        found = self.sinks[key] = find_sink(call, self.values)
+        return found
 
 
 _last: list[_ModuleAnalysis] = []
@@ -350,7 +367,7 @@ class SqlSinkCheck(Check):
         return self.analysis.wrappers
 
     def visit_Call(self, node: cst.Call) -> None:
-        sink = find_sink(node, self.values)
+        sink = self.analysis.sink(node)
         if sink is not None:
             if sink.rule_id == self.rule_id:
                 self._check_sink(node, sink)
@@ -380,24 +397,27 @@ class SqlSinkCheck(Check):
                                 calls=sorted(shape.calls), other=False)
 
     def _check_wrapper_call(self, node: cst.Call) -> None:
-        scope = self.values.current_scope()
-        target = self.values.local_callee(node, scope.class_def)
+        # The walk of the function is built only for a call that may need it: most calls
+        # reach neither a wrapper nor a helper with SQL words in its argument.
+        function = self.ctx.current_function
+        target = self.values.local_callee(node, self.values.owner(function))
         if target is not None:
             wrapper = self.wrappers.get(id(target.function))
-            if wrapper is None or target.function is scope.function:
+            if wrapper is None or target.function is function:
                 return
             arg = wrapper.argument(node, target)
             if arg is not None:
-                shape = self.values.statement(arg, scope)
+                shape = self.values.statement(arg, self.values.current_scope())
                 if shape.built or shape.raw_request:
                     self._report(node, shape)
             return
         if not isinstance(node.func, (cst.Name, cst.Attribute)):
             return
         arg = _sql_arg(node)
-        if arg is None or not _mentions_sql(arg, scope.flow):
+        if arg is None or not _mentions_sql(
+                arg, self.ctx.flow(function if function is not None else self.ctx.module)):
             return
-        shape = self.values.statement(arg, scope)
+        shape = self.values.statement(arg, self.values.current_scope())
         if not (shape.built and shape.has_sql_words):
             return
         qual = self.ctx.imports.qualname(node.func)

@@ -28,6 +28,7 @@ from backend_audit.flow.budget import Budget
 from backend_audit.flow.calls import SELF_NAMES, Callee, local_callee, param_index
 from backend_audit.flow.fold import Walk, start
 from backend_audit.flow.locals import checked_in_test
+from backend_audit.flow.taint import module_indexes
 from backend_audit.sql.pyformat import format_pieces, join_pieces, percent_pieces
 from backend_audit.sql.shape import (
     PASSED_IN,
@@ -130,6 +131,12 @@ class SqlValues:
 
     def class_of(self, function: cst.FunctionDef) -> cst.ClassDef | None:
         return self.scope(function).class_def
+
+    def owner(self, function: cst.FunctionDef | None) -> cst.ClassDef | None:
+        """The class ``function`` is a method of (its walk's ``class_def``), without
+        building the walk."""
+        return module_indexes(self.ctx).functions.owner(function) \
+            if function is not None else None
 
     def local_callee(self, call: cst.Call, cls: cst.ClassDef | None) -> Callee | None:
         """The module's function or method ``call`` runs (a constructor is not followed:
