@@ -249,8 +249,13 @@ class GateText:
     def _runs_of(self, lowered: bool) -> str:
         runs = self._runs.get(lowered)
         if runs is None:
-            runs = self._runs[lowered] = "\n".join(
-                set(_IDENTIFIER_RUN.findall(self._subject(lowered))))
+            if lowered and self.text.isascii():
+                # Lower-casing ASCII maps each character to one of the same kind, so the
+                # runs of the lower-cased text are the runs of the text, lower-cased.
+                runs = self._runs_of(False).lower()
+            else:
+                runs = "\n".join(set(_IDENTIFIER_RUN.findall(self._subject(lowered))))
+            self._runs[lowered] = runs
         return runs
 
     def _contains(self, word: str, lowered: bool) -> bool:
