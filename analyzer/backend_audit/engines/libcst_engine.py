@@ -22,7 +22,8 @@ from backend_audit.checks import check_classes, collector_classes
 from backend_audit.config import Config
 from backend_audit.engines.gates import GateText as _Text
 from backend_audit.engines.node_classes import plain_node_checks
-from backend_audit.engines.node_init import direct_node_inits, unvalidated
+from backend_audit.engines.node_init import install as install_node_inits
+from backend_audit.engines.node_init import unvalidated
 from backend_audit.engines.positions import (
     Positions,
     Range,
@@ -37,10 +38,8 @@ from backend_audit.findings import STATEMENT_LINE, Notification, NotificationLev
 from backend_audit.suppress import directive_notifications, known_rule_names
 from backend_audit.visitor import Candidate, Check
 
-# Before any worker is forked: every isinstance on a libcst node in the checks is cheaper,
-# and so is building each node in a parse.
+# Before any worker is forked: every isinstance on a libcst node in the checks is cheaper.
 plain_node_checks()
-direct_node_inits()
 
 
 @dataclass
@@ -169,6 +168,7 @@ def parse_trusted(text: str) -> cst.Module:
     this (single-threaded) process, and back on before any other code runs; the node
     classes' constructors (engines/node_init.py) skip even the call.
     """
+    install_node_inits()
     with unvalidated():
         return cst.parse_module(text)
 
@@ -467,9 +467,10 @@ def run_libcst(tasks: list[FileTask], config: Config, rule_ids: frozenset[str],
     being forked into them); ``notify`` receives notes about the run itself.
     """
     # Import every check before forking workers, so that no file's time limit pays for it
-    # and each new worker starts with them.
+    # and each new worker starts with them (and with the parser's node constructors).
     check_classes()
     collector_classes()
+    install_node_inits()
     limits = Limits(
         deadline=config.file_timeout + HARD_LIMIT_SLACK if config.file_timeout > 0 else None,
         memory=max(MEMORY_FLOOR, MEMORY_PER_SOURCE_BYTE * config.max_file_bytes))

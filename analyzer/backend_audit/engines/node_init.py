@@ -47,9 +47,10 @@ def _slot_setter(cls: type, name: str) -> Callable[[object, object], None] | Non
     return None
 
 
-def _direct_init(cls: type) -> Callable[..., None] | None:
-    """An ``__init__`` for ``cls`` equal to its dataclass one but for the stores and the
-    validation switch; None when ``cls`` does not fit (then it keeps its own)."""
+def _init_source(cls: type, n: int) -> tuple[str, dict[str, object]] | None:
+    """The source of ``_make{n}``, which returns an ``__init__`` for ``cls`` equal to its
+    dataclass one but for the stores and the validation switch, and the values it takes
+    by name; None when ``cls`` does not fit (then it keeps its own ``__init__``)."""
     original = vars(cls).get("__init__")
     if original is None or getattr(original, _MARK, False) or \
             getattr(getattr(original, "__code__", None), "co_filename", "") != "<string>":
@@ -73,41 +74,59 @@ def _direct_init(cls: type) -> Callable[..., None] | None:
         else:
             params.append(f.name)
         body.append(f"  _ba_set{i}(self, {f.name})")
-    source = (f"def _make({', '.join(['_ba_FACTORY', *cells])}):\n"
+    source = (f"def _make{n}({', '.join(['_ba_FACTORY', *cells])}):\n"
               f" def __init__({', '.join(params)}):\n" + "\n".join(body) +
               "\n  if _validate:\n   self.__post_init__()\n return __init__\n")
-    namespace: dict[str, Any] = {}
-    exec(source, _GLOBALS, namespace)  # noqa: S102 - source built above from field names
-    factory = object()
-    init = namespace["_make"](factory, *cells.values())
-    if _parameters(init, factory) != _parameters(original, object()):
-        return None
-    init.__qualname__ = original.__qualname__
-    setattr(init, _MARK, True)
-    return init
+    return source, cells
 
 
-def _parameters(fn: Callable[..., None], factory: object) -> list[tuple[str, object, object]]:
-    """Name, kind and default of each parameter (any default-factory marker as one)."""
-    out = []
-    for p in inspect.signature(fn).parameters.values():
-        default = p.default
-        if default is factory or repr(default) == "<factory>":
-            default = "<factory>"
-        out.append((p.name, p.kind, default))
-    return out
+def _parameters(fn: Callable[..., None], factory: object) -> tuple[object, ...]:
+    """The parameters of ``fn`` and their defaults (any default-factory marker as one)."""
+    code = fn.__code__
+    defaults = tuple("<factory>" if d is factory or repr(d) == "<factory>" else id(d)
+                     for d in fn.__defaults__ or ())
+    return (code.co_varnames[:code.co_argcount], code.co_kwonlyargcount,
+            code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS), defaults)
+
+
+_installed = False
+
+
+def install() -> None:
+    """``direct_node_inits`` once per process (before a first parse, or before workers
+    are forked so that they inherit it)."""
+    global _installed
+    if not _installed:
+        _installed = True
+        direct_node_inits()
 
 
 def direct_node_inits() -> int:
     """Give every libcst node class that fits the direct ``__init__``; the number of
     classes changed (0 when already done)."""
+    classes = [obj for obj in vars(cst).values() if isinstance(obj, type) and
+               issubclass(obj, cst.CSTNode) and dataclasses.is_dataclass(obj)]
+    sources = {cls: found for n, cls in enumerate(classes)
+               if (found := _init_source(cls, n)) is not None}
+    namespace: dict[str, Any] = {}
+    try:
+        # one compilation for all the classes (each on its own cost more than the rest)
+        exec("\n".join(source for source, _ in sources.values()),  # noqa: S102 - built above
+             _GLOBALS, namespace)
+    except SyntaxError:  # pragma: no cover - a field name no generated code can hold
+        return 0
     changed = 0
-    for obj in vars(cst).values():
-        if isinstance(obj, type) and issubclass(obj, cst.CSTNode) and \
-                dataclasses.is_dataclass(obj):
-            init = _direct_init(obj)
-            if init is not None:
-                ORIGINAL_INITS[obj] = vars(obj)["__init__"]
-                obj.__init__ = init  # type: ignore[misc]
-                changed += 1
+    for n, cls in enumerate(classes):
+        if cls not in sources:
+            continue
+        factory = object()
+        init = namespace[f"_make{n}"](factory, *sources[cls][1].values())
+        original = vars(cls)["__init__"]
+        if _parameters(init, factory) != _parameters(original, object()):
+            continue
+        init.__qualname__ = original.__qualname__
+        setattr(init, _MARK, True)
+        ORIGINAL_INITS[cls] = original
+        cls.__init__ = init  # type: ignore[misc]
+        changed += 1
     return changed
