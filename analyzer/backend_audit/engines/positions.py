@@ -176,16 +176,59 @@ class _Emitter:
                 indent = inner.indent if inner.indent is not None else self.module.default_indent
                 if not self.block(inner.body, tree.body, [*indents, indent], held):
                     return False
+            elif len(held) == 1 and held[0] is stmt and self.definition(stmt, tree, indents):
+                continue
             elif not self.statement(stmt, line, indents):
                 return False
         return True
 
-    def statement(self, stmt: cst.BaseStatement, first: int, indents: list[str]) -> bool:
+    def definition(self, stmt: cst.BaseStatement, tree: ast.stmt, indents: list[str]) -> bool:
+        """The range of a class or function that is itself the node wanted, generating
+        only the last statement of its body: it starts at its ``class``/``def`` keyword
+        (``async``), after the indentation, and ends where its body's last statement does.
+        False when that cannot be told so (then it is generated whole)."""
+        column = sum(map(len, indents))
+        keyword = "async" if isinstance(tree, ast.AsyncFunctionDef) else \
+            "class" if isinstance(tree, ast.ClassDef) else "def"
+        if not 1 <= tree.lineno <= len(self.starts) or \
+                not self.text.startswith(keyword, self.starts[tree.lineno - 1] + column):
+            return False
+        end = self._body_end(stmt, tree, indents)
+        if end is None:
+            return False
+        self.state.ranges[id(stmt)] = (tree.lineno, column, *end)
+        return True
+
+    def _body_end(self, stmt: cst.BaseStatement, tree: ast.stmt,
+                  indents: list[str]) -> tuple[int, int] | None:
+        """Where the range of a class or function ends: where the last statement of its
+        body does (libcst's ``IndentedBlock`` ends with its last statement)."""
+        inner = _inner_block(stmt, tree)
+        lines = _first_lines(inner.body, tree.body) if inner is not None else None
+        if inner is None or not lines:
+            return None
+        last, (line, last_tree) = inner.body[-1], lines[-1]
+        deeper = [*indents, inner.indent if inner.indent is not None else
+                  self.module.default_indent]
+        if _inner_block(last, last_tree) is not None:
+            return self._body_end(last, last_tree, deeper)
+        if not self.statement(last, line, deeper):
+            return None
+        found = self.state.ranges.get(id(last))
+        return (found[2], found[3]) if found is not None else None
+
+    def _codegen_line(self, stmt: cst.BaseStatement, first: int) -> int | None:
+        """The line code generation of ``stmt`` starts on (its leading lines and its first
+        decorator's), from the first line of its first decorator or keyword."""
         line = first - len(stmt.leading_lines)
         decorators = getattr(stmt, "decorators", ())
         if decorators:
             line -= len(decorators[0].leading_lines)
-        if line < 1 or line > len(self.starts):
+        return line if 1 <= line <= len(self.starts) else None
+
+    def statement(self, stmt: cst.BaseStatement, first: int, indents: list[str]) -> bool:
+        line = self._codegen_line(stmt, first)
+        if line is None:
             return False
         state = self.state
         state.tokens = []
