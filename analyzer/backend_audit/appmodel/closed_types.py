@@ -1,4 +1,5 @@
-"""Types whose values come from a fixed set: ``Literal[...]`` aliases and enumerations.
+"""Types whose values come from a fixed set: ``Literal[...]`` aliases and enumerations;
+and collections fixed by the database schema (the column names of a mapped model).
 
 A parameter annotated with one (``field: CountField`` where ``CountField =
 Literal["status", "tag"]``, or ``order: SortOrder`` where ``class SortOrder(str, Enum)``)
@@ -75,6 +76,47 @@ def module_closed_types(module: cst.Module) -> frozenset[str]:
         if name is not None:
             found.add(name)
     return frozenset(found)
+
+
+# ``Model.__table__.columns``, ``Model.__mapper__.column_attrs``: the attributes of
+# SQLAlchemy's table and mapper that hold a model's columns.
+_SCHEMA_HOLDERS = frozenset({"__table__", "__mapper__"})
+_SCHEMA_COLUMNS = frozenset({"columns", "c", "column_attrs", "attrs", "all_orm_descriptors"})
+_DJANGO_FIELDS = frozenset({"fields", "concrete_fields", "get_fields"})
+
+
+def is_schema_collection(node: cst.BaseExpression) -> bool:
+    """A collection of a mapped model's column names, fixed by the code that declares the
+    model: ``User.__table__.columns`` (``.c``, ``.keys()``), ``User.__mapper__.columns``,
+    ``sqlalchemy.inspect(User).columns``, and Django's ``[f.name for f in
+    Book._meta.get_fields()]``. Testing a value's membership in one holds it to the names
+    of the model's columns (``if sort not in User.__table__.columns.keys(): sort = "id"``)."""
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and \
+            node.func.attr.value == "keys" and not node.args:
+        return is_schema_collection(node.func.value)
+    if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+        # ``[f.name for f in Model._meta.get_fields()]``
+        comp = node.for_in
+        return comp.inner_for_in is None and isinstance(node.elt, cst.Attribute) and \
+            node.elt.attr.value in ("name", "attname", "key") and \
+            isinstance(comp.target, cst.Name) and isinstance(node.elt.value, cst.Name) and \
+            node.elt.value.value == comp.target.value and _model_fields(comp.iter)
+    if not isinstance(node, cst.Attribute) or node.attr.value not in _SCHEMA_COLUMNS:
+        return False
+    holder = node.value
+    if isinstance(holder, cst.Attribute) and holder.attr.value in _SCHEMA_HOLDERS:
+        return True
+    # ``inspect(User).columns``: SQLAlchemy's mapper of the class
+    return isinstance(holder, cst.Call) and last_name(holder.func) == "inspect" and \
+        len(holder.args) == 1
+
+
+def _model_fields(node: cst.BaseExpression) -> bool:
+    """``Model._meta.get_fields()`` / ``Model._meta.fields``."""
+    if isinstance(node, cst.Call) and not node.args:
+        node = node.func
+    return isinstance(node, cst.Attribute) and node.attr.value in _DJANGO_FIELDS and \
+        isinstance(node.value, cst.Attribute) and node.value.attr.value == "_meta"
 
 
 def _is_none(node: cst.BaseExpression) -> bool:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from backend_audit.appmodel.closed_types import is_schema_collection
 from backend_audit.appmodel.imports import ImportMap
 from backend_audit.appmodel.names import last_name, string_value
 from backend_audit.appmodel.requests import request_input
@@ -502,7 +503,7 @@ def _fixed_collection(expr: cst.BaseExpression, budget: Budget | None = None) ->
     if budget.exhausted:
         return False
     budget = budget.deeper()
-    if isinstance(expr, (cst.Set, cst.List, cst.Tuple, cst.Dict)):
+    if isinstance(expr, (cst.Set, cst.List, cst.Tuple, cst.Dict)) or is_schema_collection(expr):
         return True
     if isinstance(expr, cst.Call):
         func = expr.func

@@ -19,7 +19,11 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
-from backend_audit.appmodel.closed_types import is_closed_type, module_closed_types
+from backend_audit.appmodel.closed_types import (
+    is_closed_type,
+    is_schema_collection,
+    module_closed_types,
+)
 from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
 from backend_audit.appmodel.requests import request_input
@@ -146,7 +150,10 @@ class SqlValues:
 
     # ------------------------------------------------------------------ constants
     def is_constant_collection(self, expr: cst.BaseExpression) -> bool:
-        """A collection fixed by the code: a literal of literals, or an UPPER_CASE name."""
+        """A collection fixed by the code: a literal of literals, an UPPER_CASE name, or the
+        column names of a mapped model."""
+        if is_schema_collection(expr):
+            return True
         if isinstance(expr, (cst.Set, cst.List, cst.Tuple)):
             return all(_is_plain_literal(e.value) for e in expr.elements)
         if isinstance(expr, cst.Dict):
