@@ -12,6 +12,9 @@ import libcst as cst
 from backend_audit.appmodel.names import jsonable, literal_value, string_value
 from backend_audit.visitor import Collector
 
+#: The fact this collector records, one per setting.
+FACT_SETTING = "setting"
+
 
 def _is_settings_path(path: str) -> bool:
     name = path.rsplit("/", 1)[-1]
@@ -33,7 +36,7 @@ class SettingsCollector(Collector):
         self.settings_module = _is_settings_path(ctx.path) or "settings" in ctx.path
 
     def _record(self, name: str, value: cst.BaseExpression, node: cst.CSTNode, kind: str) -> None:
-        self.ctx.add_fact("setting", {
+        self.ctx.add_fact(FACT_SETTING, {
             "name": name,
             "value": jsonable(literal_value(value)),
             "kind": kind,
