@@ -46,10 +46,32 @@ def overridden(name: str, path: str, project: ProjectFacts,
 
 def debug_switched_on(node: cst.Assign) -> bool:
     """``DEBUG = True`` (also ``DEBUG = TEMPLATE_DEBUG = True``)."""
-    return isinstance(node.value, cst.Name) and node.value.value == "True" and any(
+    return _true(node.value) and any(
         isinstance(t.target, cst.Name) and t.target.value == "DEBUG" for t in node.targets)
 
 
 def debug_on(value: object) -> bool:
     """A recorded ``DEBUG`` value that leaves debug mode on."""
     return value is True
+
+
+def configured_debug(call: cst.Call, qualname: Callable[[cst.BaseExpression], str | None]
+                     ) -> cst.CSTNode | None:
+    """The ``DEBUG=True`` of ``django.conf.settings.configure(...)`` (a keyword, or an
+    entry of a ``**{...}`` mapping), the way a single-module Django app sets itself up."""
+    if qualname(call.func) != "django.conf.settings.configure":
+        return None
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "DEBUG" and _true(arg.value):
+            return arg
+        if arg.star == "**" and isinstance(arg.value, cst.Dict):
+            for element in arg.value.elements:
+                if isinstance(element, cst.DictElement) and \
+                        isinstance(element.key, cst.SimpleString) and \
+                        element.key.evaluated_value == "DEBUG" and _true(element.value):
+                    return element
+    return None
+
+
+def _true(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "True"

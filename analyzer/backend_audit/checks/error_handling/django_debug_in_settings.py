@@ -1,11 +1,14 @@
-"""BA407: ``DEBUG = True`` in Django settings that reach production: every error is
-answered with Django's technical page (traceback, local variables, settings, SQL)."""
+"""BA407: ``DEBUG = True`` in Django settings that reach production (a settings module,
+or ``settings.configure(DEBUG=True)`` in a single-module app): every error is answered
+with Django's technical page (traceback, local variables, settings, SQL)."""
 
 from __future__ import annotations
 
 import libcst as cst
 
+from backend_audit.appmodel.dev_scope import is_dev_only
 from backend_audit.appmodel.django_settings import (
+    configured_debug,
     debug_on,
     debug_switched_on,
     is_served_settings,
@@ -26,6 +29,14 @@ class DjangoDebugInSettings(Check):
         if self.settings and not self.ctx.function_stack and not self.ctx.class_stack and \
                 debug_switched_on(node):
             self.report(node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """``settings.configure(DEBUG=True, ...)`` in a module the app is served from."""
+        if is_dev_only(self.ctx.path):
+            return
+        found = configured_debug(node, self.ctx.imports.qualname)
+        if found is not None:
+            self.report(found)
 
     @classmethod
     def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:
