@@ -59,13 +59,18 @@ def _confidences(unit: str, rule: str) -> dict[int, str]:
     # frameworks percent-encode them); a test that picks URLs with a host: reported.
     ("injection/flask_signin_returns.py", "BA808", 79, "low"),
     ("injection/flask_signin_returns.py", "BA808", 15, "high"),
-    # A formatted traceback sent to any client: reported; an exception's text, or a
-    # traceback only administrators see: audit level.
+    # A formatted traceback sent to any client, or an unexpected exception's text
+    # answered as a server error (5xx): reported; an exception's text in a 4xx answer,
+    # or anything only administrators see: audit level.
     ("error-handling/drf_catalogue_tracebacks.py", "BA403", 22, "medium"),
     ("error-handling/drf_catalogue_tracebacks.py", "BA403", 33, "medium"),
-    ("error-handling/drf_catalogue_tracebacks.py", "BA403", 42, "low"),
+    ("error-handling/drf_catalogue_tracebacks.py", "BA403", 42, "medium"),
     ("error-handling/drf_catalogue_tracebacks.py", "BA403", 52, "low"),
-    ("error-handling/drf_catalogue_tracebacks.py", "BA403", 74, "low"),
+    ("error-handling/drf_catalogue_tracebacks.py", "BA403", 74, "medium"),
+    ("error-handling/flask_wallet_errors.py", "BA403", 23, "medium"),
+    ("error-handling/flask_wallet_errors.py", "BA403", 33, "medium"),
+    ("error-handling/flask_wallet_errors.py", "BA403", 43, "medium"),
+    ("error-handling/flask_wallet_errors.py", "BA403", 56, "low"),
     # Probing or listing a client path: audit level; serving or reading one: reported.
     ("injection/flask_report_files.py", "BA805", 22, "low"),
     ("injection/flask_report_files.py", "BA805", 78, "low"),

@@ -85,12 +85,52 @@ ERROR_HANDLER_REGISTRARS = frozenset({"register_error_handler", "add_exception_h
 RANK = {"medium": 1, "high": 2, TRACE: 3}
 
 
-def confidence_of(level: str, admin: bool) -> str:
+# Status codes of a server error: ``500``, ``status.HTTP_503_SERVICE_UNAVAILABLE``,
+# ``HTTPStatus.INTERNAL_SERVER_ERROR``.
+SERVER_ERROR_NAMES = ("HTTP_5", "INTERNAL_SERVER_ERROR", "BAD_GATEWAY", "SERVICE_UNAVAILABLE",
+                      "GATEWAY_TIMEOUT")
+STATUS_KEYWORDS = frozenset({"status", "status_code", "code"})
+# Calls whose first positional argument is the status: ``abort(500, str(e))``,
+# ``HTTPException(500, str(e))``; and ``make_response(body, 500)``'s second.
+STATUS_FIRST = frozenset({"abort", "HTTPException", "HTTPError"})
+
+
+def confidence_of(level: str, admin: bool, server_error: bool = False) -> str:
     """The finding's confidence: a traceback sent to any client is what a reviewer acts
-    on. Exception text is reported at the audit level: on the judged real-code corpus it
-    was mostly a message written for the client (a failed lookup, a parse of the
-    client's own input), or went to administrators only."""
-    return "medium" if level == TRACE and not admin else "low"
+    on, and so is the text of an unexpected exception answered as a server error (``except
+    Exception as e: return jsonify(error=str(e)), 500``): a 5xx says the failure was
+    internal, so its text is the database's, the file system's or the code's. Other
+    exception text is reported at the audit level: on the judged real-code corpus it was
+    mostly a message written for the client (a failed lookup, a parse of the client's
+    own input, a 4xx answer), or went to administrators only."""
+    if admin:
+        return "low"
+    return "medium" if level == TRACE or (server_error and level in RANK) else "low"
+
+
+def is_server_error_status(node: cst.BaseExpression) -> bool:
+    """``500``..``599``, or a named 5xx constant."""
+    if isinstance(node, cst.Integer):
+        return 500 <= int(node.evaluated_value) <= 599
+    name = dotted_name(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+    return bool(name) and any(word in name.rsplit(".", 1)[-1] for word in SERVER_ERROR_NAMES)
+
+
+def answers_server_error(call: cst.Call) -> bool:
+    """A response or client error built with a 5xx status (by keyword, by position, or
+    by its name: ``HttpResponseServerError``)."""
+    name = call.func.attr.value if isinstance(call.func, cst.Attribute) else \
+        call.func.value if isinstance(call.func, cst.Name) else ""
+    if name == "HttpResponseServerError":
+        return True
+    positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    if any(a.keyword is not None and a.keyword.value in STATUS_KEYWORDS and
+           is_server_error_status(a.value) for a in call.args):
+        return True
+    if name in STATUS_FIRST and positional:
+        return is_server_error_status(positional[0])
+    return name == "make_response" and len(positional) >= 2 and \
+        is_server_error_status(positional[1])
 
 
 def _stronger(a: str | None, b: str | None) -> str | None:
@@ -162,6 +202,8 @@ class ExceptionDetailInResponse(Check):
         self._returned_calls: set[int] = set()  # calls a route or error handler returns
         self._stores: dict[int, dict[str, list[cst.BaseExpression]]] = {}
         self._sinks: dict[int, list[cst.BaseExpression]] = {}
+        # calls returned in a ``(body, 500)`` tuple
+        self._server_error_calls: set[int] = set()
         # Without an exception name in scope, only a traceback call can put exception
         # text into a value; where the file names none, taint is skipped (most functions).
         self._traceback_named = any(name in ctx.source for name in TRACEBACK_CALLS)
@@ -295,6 +337,9 @@ class ExceptionDetailInResponse(Check):
             return
         flow = self.ctx.flow()
         if self._is_sink(node):
+            if answers_server_error(node):  # ``make_response(jsonify(...), 500)``
+                self._server_error_calls.update(
+                    id(arg.value) for arg in node.args if isinstance(arg.value, cst.Call))
             level = None
             for arg in node.args:
                 if _is_body_arg(arg):
@@ -315,7 +360,7 @@ class ExceptionDetailInResponse(Check):
             if options:
                 # Decided in ``resolve`` once the helper's module has been read.
                 self.report(node, pending={"callee": callee, "options": options},
-                            admin=self._admin_route(),
+                            admin=self._admin_route(), server_error=self._server_error(node),
                             returned=id(node) in self._returned_calls)
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -349,6 +394,12 @@ class ExceptionDetailInResponse(Check):
         flow = self.ctx.flow()
         self._returned_calls.update(id(leaf) for leaf in flow.leaves(node.value)
                                     if isinstance(leaf, cst.Call))
+        value = node.value
+        if isinstance(value, cst.Tuple) and len(value.elements) >= 2 and \
+                is_server_error_status(value.elements[1].value):
+            self._server_error_calls.update(
+                id(leaf) for leaf in flow.leaves(value.elements[0].value)
+                if isinstance(leaf, cst.Call))
         tainted = self._tainted_names(fn)
         if not tainted and not self._traceback_named:
             return
@@ -357,7 +408,17 @@ class ExceptionDetailInResponse(Check):
             self._report(node, level)
 
     def _report(self, node: cst.CSTNode, level: str) -> None:
-        self.report(node, confidence=confidence_of(level, self._admin_route()))
+        self.report(node, confidence=confidence_of(level, self._admin_route(),
+                                                   self._server_error(node)))
+
+    def _server_error(self, node: cst.CSTNode) -> bool:
+        """Whether what ``node`` sends is answered with a 5xx status."""
+        if isinstance(node, cst.Call):
+            return id(node) in self._server_error_calls or answers_server_error(node)
+        if isinstance(node, cst.Return) and isinstance(node.value, cst.Tuple):
+            elements = node.value.elements
+            return len(elements) >= 2 and is_server_error_status(elements[1].value)
+        return False
 
     def _admin_route(self) -> bool:
         route = self.ctx.current_route()
@@ -587,7 +648,8 @@ class ExceptionDetailInResponse(Check):
                     continue
             level = _stronger(level, opt["level"])
         return replace(candidate, confidence=confidence_of(
-            level, candidate.data.get("admin", False))) if level else None
+            level, candidate.data.get("admin", False),
+            candidate.data.get("server_error", False))) if level else None
 
 
 def _find_helper(helpers: dict[str, dict], dotted: str) -> dict | None:
