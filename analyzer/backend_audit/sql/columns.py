@@ -10,6 +10,7 @@ asyncpg-style calls), holes of an f-string with the expressions interpolated the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,6 +25,18 @@ from backend_audit.sql.parse import Marker, columns_compared, columns_written
 RUNNERS = frozenset({"execute", "executemany", "fetch", "fetchrow", "fetchval", "fetch_all",
                      "fetch_one", "fetch_val", "execute_fetchall", "exec_driver_sql"})
 _PARAMS_KEYWORDS = ("params", "parameters", "args", "vars", "values")
+# Names of helpers that, by their name, run the SQL they are given.
+SQLISH_NAME = re.compile(r"^(?!(log|print|debug|warn|format|build|render|describe|explain|"
+                         r"trace|record|cache|parse|validate|make|compose|to)_)"
+                         r".*(^|_)(sql|query|queries|execute|exec|fetch|fetchall|fetchone|select|"
+                         r"raw|db)($|_)", re.IGNORECASE)
+
+
+def runs_sql(name: str | None) -> bool:
+    """A call that runs the SQL text it is given first: a driver's runner, or a helper
+    named for it (``execute_query(sql, params)``, ``db_fetchall(sql)``); the text itself
+    must still parse as SQL for any column to be read."""
+    return bool(name) and (name in RUNNERS or bool(SQLISH_NAME.search(name)))
 
 
 @dataclass(frozen=True)
@@ -70,9 +83,10 @@ def _template(expr: cst.BaseExpression
 
 
 def call_sql(call: cst.Call, flows: tuple[Flow, ...]) -> CallSql | None:
-    """The SQL of a runner call (``execute(sql, params)``) when it is a string literal,
-    an f-string, or ``text(...)`` of one, written there or assigned once to a name."""
-    if last_name(call.func) not in RUNNERS or not call.args:
+    """The SQL of a runner call (``execute(sql, params)``, or a helper named for running
+    SQL: ``execute_query(sql, params)``) when it is a string literal, an f-string, or
+    ``text(...)`` of one, written there or assigned once to a name."""
+    if not runs_sql(last_name(call.func)) or not call.args:
         return None
     sql = _single_value(call.args[0].value, flows)
     if isinstance(sql, cst.Call) and last_name(sql.func) == "text" and sql.args:

@@ -23,6 +23,7 @@ from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.flow.budget import Budget
 from backend_audit.flow.calls import Callee, bind_arguments
 from backend_audit.flow.locals import Flow
+from backend_audit.sql.columns import SQLISH_NAME
 from backend_audit.sql.shape import SQL_STATEMENT, Shape, seal
 from backend_audit.sql.values import SqlValues
 from backend_audit.visitor import Candidate, Check
@@ -47,11 +48,6 @@ DB_RECEIVERS = ("cur", "cursor", "conn", "connection", "db", "session", "engine"
 EXTRA_SQL_KEYWORDS = ("where", "select", "order_by", "tables")
 FACT_FUNCTION = "sql-function"
 FACT_CALL = "sql-call"
-# Names of helpers that, by their name, run the SQL they are given.
-SQLISH_NAME = re.compile(r"^(?!(log|print|debug|warn|format|build|render|describe|explain|"
-                         r"trace|record|cache|parse|validate|make|compose|to)_)"
-                         r".*(^|_)(sql|query|queries|execute|exec|fetch|fetchall|fetchone|select|"
-                         r"raw|db)($|_)", re.IGNORECASE)
 # Third-party packages whose calls never reach a project's own SQL helpers.
 LIBRARIES = frozenset({"flask", "django", "rest_framework", "fastapi", "starlette", "aiohttp",
                        "sqlalchemy", "pydantic", "pandas", "numpy", "psycopg2", "psycopg",

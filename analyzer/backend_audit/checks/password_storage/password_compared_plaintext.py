@@ -117,11 +117,11 @@ class PasswordComparedPlaintext(Check):
         if isinstance(expr, cst.Attribute):
             if expr.attr.value == "data" and isinstance(expr.value, cst.Attribute):
                 return "input"  # WTForms field
-            return self._base_role(expr.value)
+            return self._base_role(expr.value, flow, budget)
         if isinstance(expr, cst.Subscript):
             if request_input(expr, self.ctx.imports) is not None:
                 return "input"
-            return self._base_role(expr.value)
+            return self._base_role(expr.value, flow, budget)
         if isinstance(expr, cst.Call):
             if request_input(expr, self.ctx.imports) is not None:
                 return "input"
@@ -132,15 +132,24 @@ class PasswordComparedPlaintext(Check):
             if isinstance(func, cst.Attribute) and func.attr.value in (
                     "get", "strip", "encode", "decode", "lower", "upper"):
                 if func.attr.value == "get" and isinstance(func.value, (cst.Name, cst.Attribute)):
-                    return self._base_role(func.value)
+                    return self._base_role(func.value, flow, budget)
                 return self._role(func.value, flow, budget.deeper())
         if isinstance(expr, cst.Await):
             return self._role(expr.expression, flow, budget.deeper())
         return None
 
-    def _base_role(self, base: cst.BaseExpression) -> str:
+    def _base_role(self, base: cst.BaseExpression, flow: Flow, budget: Budget) -> str:
+        """The role of a container a password is read from (``auth.get("password")``,
+        ``row["password"]``): what the local was given when the function says (``auth =
+        request.get_json()`` is client input whatever its name), else what its name
+        says."""
         if isinstance(base, cst.Subscript) and subscript_key(base) is not None:
             base = base.value
+        if isinstance(base, cst.Name) and not budget.exhausted:
+            given = [self._role(v, flow, budget.deeper())
+                     for v in flow.values_of(base.value)]
+            if given and all(role == "input" for role in given):
+                return "input"
         name = dotted_name(base)
         if name is None:
             return "stored"

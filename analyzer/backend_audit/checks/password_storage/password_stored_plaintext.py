@@ -30,7 +30,7 @@ from backend_audit.flow.passwords import (
     is_password_column,
     subscript_key,
 )
-from backend_audit.sql.columns import RUNNERS, written_columns
+from backend_audit.sql.columns import runs_sql, written_columns
 from backend_audit.visitor import Candidate, Check
 
 # ORM/ODM calls that write their keyword arguments or dict arguments to the database.
@@ -113,7 +113,7 @@ class PasswordStoredPlaintext(Check):
             if is_password_column(string_value(node.args[1].value)):
                 self._value(node, node.args[2].value, None, string_value(node.args[1].value))
             return
-        if last in RUNNERS and node.args:
+        if runs_sql(last) and node.args:
             self._sql_write(node, last)
             return
         model = self._model_of_constructor(func)
