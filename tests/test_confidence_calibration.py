@@ -59,6 +59,11 @@ def _confidences(unit: str, rule: str) -> dict[int, str]:
     # frameworks percent-encode them); a test that picks URLs with a host: reported.
     ("injection/flask_signin_returns.py", "BA808", 79, "low"),
     ("injection/flask_signin_returns.py", "BA808", 15, "high"),
+    # A handler only its name makes look like a sign-in endpoint (it files or assigns a
+    # "token" and checks no credential): audit level; one that verifies an OTP: reported.
+    ("rate-limiting/flask_token_inventory.py", "BA1001", 13, "low"),
+    ("rate-limiting/flask_token_inventory.py", "BA1001", 22, "low"),
+    ("rate-limiting/flask_token_inventory.py", "BA1001", 28, "medium"),
     # A formatted traceback sent to any client, or an unexpected exception's text
     # answered as a server error (5xx): reported; an exception's text in a 4xx answer,
     # or anything only administrators see: audit level.

@@ -589,3 +589,44 @@ def dependencies_authenticate(names: list[str], project) -> bool:
                 return True
             todo.extend(fact["deps"])
     return False
+
+
+# What a handler does when it checks or hands out a credential, creates an account or
+# mails a reset, read in its body (never in its own name or its class's: those are the
+# words that made it look like a sign-in endpoint): the work a stranger repeats to guess
+# a password or to abuse the mail. ``user.login`` (an attribute) is not a sign-in call.
+CREDENTIAL_WORK = re.compile(
+    r"(?i)password|passwd|passphrase|\bpin\b|\botp|totp|hotp|passcode|"
+    r"authenticat\w*\(|authenticationform|basicauth|\blog_?in\(|login_?user|login_?view|"
+    r"login_?form|\bsign_?(in|up)\(|check_?pw|send_\w*(mail|email|sms)|create_user|"
+    r"create_superuser|for_user\(|create_(access|refresh)_token|jwt\.encode|encode_jwt|"
+    r"issue_token|obtain\w*view|provision")
+# Creating an account: ``User(...)`` (the class, not a ``get_user(...)`` call).
+_NEW_USER = re.compile(r"\bUser\(")
+
+
+def _body_code(node: cst.FunctionDef | cst.ClassDef, code) -> list[str]:
+    """The code of a function's statements, or of a class's bases, attributes and
+    methods' statements: docstrings and the ``def``/``class`` names left out."""
+    out: list[str] = []
+    if isinstance(node, cst.ClassDef):
+        out += [code(base.value) for base in node.bases]
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else (node.body,)
+    for stmt in body:
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            out += _body_code(stmt, code)
+        elif not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and
+                  isinstance(stmt.body[0], cst.Expr) and
+                  isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))):
+            out.append(code(stmt))
+    return out
+
+
+def does_credential_work(fn: cst.FunctionDef, cls: cst.ClassDef | None, code) -> bool:
+    """Whether a handler (with its view class, whose bases, forms, serializers and other
+    methods do the work of a class-based sign-in view) checks or issues a credential,
+    creates an account or sends mail: a sign-in, sign-up or reset endpoint a stranger can
+    repeat. Handlers named so that only manage a token, a device or a sign-up list of
+    signed-in users show none of this."""
+    text = "\n".join(_body_code(cls if cls is not None else fn, code))
+    return bool(CREDENTIAL_WORK.search(text) or _NEW_USER.search(text))

@@ -11,6 +11,7 @@ from backend_audit.appmodel.auth import (
     AUTH_MIXIN,
     ProtectionFinder,
     decorators_authenticate,
+    does_credential_work,
     effectively_mutating,
     is_serializer_or_helper,
     refuses_strangers,
@@ -141,7 +142,8 @@ class AuthRouteWithoutRateLimit(Check):
                                self._locks_out(route.function, label)):
                 continue
             self.report(route.function.name, framework=route.framework, exempt=exempt,
-                        receiver=_receiver(route), signin=bool(SIGN_IN.search(label)))
+                        receiver=_receiver(route), signin=bool(SIGN_IN.search(label)),
+                        confidence=self._evidence(route.function, route.view_class))
         self._table_handlers()
         for view in self.ctx.routes.view_classes:
             # DRF generic views (CreateAPIView subclasses) that define no handler method.
@@ -154,7 +156,8 @@ class AuthRouteWithoutRateLimit(Check):
             code = self.ctx.module.code_for_node(view.node.body)
             if methods & MUTATING and not re.search(r"\b(throttle_classes|throttle_scope)\s*=",
                                                     code):
-                self.report(view.node.name, framework="drf", exempt=False, receiver=None)
+                self.report(view.node.name, framework="drf", exempt=False, receiver=None,
+                            confidence=self._evidence(None, view.node))
 
     def _table_handlers(self) -> None:
         """aiohttp / Starlette handlers no route of this module serves: a routing table
@@ -175,9 +178,19 @@ class AuthRouteWithoutRateLimit(Check):
                 continue
             code = self._code(fn.body)
             self.report(fn.name, framework=framework, exempt=False, receiver=None,
+                        confidence=self._evidence(fn, None),
                         handler=f"{module}.{label}", module=module, label=label,
                         body_token=bool(_BODY_TOKEN.search(code)),
                         guessable=bool(_GUESSABLE.search(code)))
+
+    def _evidence(self, fn: cst.FunctionDef | None, cls: cst.ClassDef | None) -> str:
+        """Reported by default when the handler shows credential work (checks or issues
+        a credential, creates an account, sends mail); a handler only its name or path
+        makes look like one (``add_token_to_container``, a talk's ``signup`` list) stays
+        at the audit level."""
+        target = fn if fn is not None else cls
+        return "medium" if target is not None and does_credential_work(
+            target, cls, self.ctx.module.code_for_node) else "low"
 
     def _code(self, node: cst.CSTNode) -> str:
         """The source of ``node``, generated once (a handler's body is read by several
