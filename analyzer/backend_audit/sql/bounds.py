@@ -325,8 +325,19 @@ class QueryAnalyzer:
         self.tortoise = "tortoise" in tops
         self._words: frozenset[str] | None = None
         self._calls: dict[int, _FunctionCalls] = {}
+        self._returned: dict[int, list[Hit]] = {}
 
     # ------------------------------------------------------------------ questions
+    def returned(self, fn: cst.FunctionDef) -> list[Hit]:
+        """``hits`` without lookup tables (``is_lookup_model``), asked once per function:
+        by the pagination check and by the row summaries (appmodel/collectors/
+        row_summaries.py) in the same traversal."""
+        found = self._returned.get(id(fn))
+        if found is None:
+            found = self._returned[id(fn)] = [
+                h for h in self.hits(fn) if not is_lookup_model(h.query.model)]
+        return found
+
     def hits(self, fn: cst.FunctionDef) -> list[Hit]:
         """The unbounded queries whose rows ``fn`` returns, one per query (the first
         way found)."""
@@ -864,6 +875,21 @@ class QueryAnalyzer:
         if qual.split(".")[-1][:1].isupper():
             return None  # a class: ``Repo(session)`` is an object, its methods may query
         return Query("via", False, via=qual)
+
+
+_ANALYZERS: list[QueryAnalyzer] = []
+
+
+def query_analyzer(ctx: ModuleContext) -> QueryAnalyzer:
+    """The module's ``QueryAnalyzer``, shared by everything that asks in one traversal
+    (kept for the two most recent modules)."""
+    for analyzer in _ANALYZERS:
+        if analyzer.ctx is ctx:
+            return analyzer
+    analyzer = QueryAnalyzer(ctx)
+    _ANALYZERS.insert(0, analyzer)
+    del _ANALYZERS[2:]
+    return analyzer
 
 
 def _carried(values: Iterable[Rows]) -> tuple[Hit, ...]:
