@@ -6,7 +6,10 @@ import textwrap
 
 import libcst as cst
 import pytest
+from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.imports import collect_imports
+from backend_audit.config import Config
+from backend_audit.engines.walk import walk
 from backend_audit.flow import budget as budget_module
 from backend_audit.flow.budget import Budget
 from backend_audit.flow.calls import (
@@ -15,7 +18,9 @@ from backend_audit.flow.calls import (
     argument_slots,
     bind_arguments,
     callee_name,
+    class_method,
     imported_callee,
+    imported_method,
     local_callee,
     names_match,
     param_index,
@@ -23,6 +28,7 @@ from backend_audit.flow.calls import (
     positional_names,
     recorded_param,
 )
+from backend_audit.flow.taint import Taint, outside_callee
 
 SERVICE = textwrap.dedent('''
     from flask import request, jsonify
@@ -342,3 +348,96 @@ def test_budget_closures_and_fresh_scopes(monkeypatch):
     assert not budget.exhausted
     inner.spend()
     assert budget.exhausted  # the caller's question shares the work spent inside
+
+
+RECEIVERS = textwrap.dedent('''
+    from flask import request
+    from .repos import OrderRepo, CartRepo
+    from .models import Order
+
+    shared = OrderRepo()
+
+
+    class Wrapper:
+        def __init__(self, req):
+            self.req = req
+
+        def param(self, key):
+            return self.req.args.get(key)
+
+        @staticmethod
+        def parse(raw):
+            return raw
+
+
+    class Service:
+        def __init__(self, db):
+            self.repo = OrderRepo(db)
+            self.wrapper = Wrapper(request)
+
+        def run(self):
+            self.repo.find(1)
+            return self.wrapper.param("q")
+
+
+    def view(db, repo: CartRepo, other):
+        w = Wrapper(request)
+        w.param("q")
+        w.parse("x")
+        OrderRepo(db).search(1)
+        shared.find(2)
+        repo.empty()
+        other.empty()
+        Order.objects.get(pk=1).total()
+        if db:
+            either = OrderRepo(db)
+        else:
+            either = CartRepo(db)
+        either.find(3)
+''')
+
+
+def _taint(fn_key: str) -> tuple[Taint, dict[str, cst.Call]]:
+    module = cst.parse_module(RECEIVERS)
+    ctx = ModuleContext("shop/views.py", RECEIVERS, module, Config())
+    walk(module, cst.CSTVisitor())
+    fn = ctx.module_functions[fn_key]
+    return Taint(ctx, scope=fn), _calls(fn)
+
+
+def test_receiver_methods_resolved_by_the_core():
+    """``obj.method(...)``: the class comes from ``object_class`` (one inference for
+    every walker), the method from ``class_method`` (a class of the module) or
+    ``imported_method`` (an imported class)."""
+    taint, calls = _taint("view")
+    named = {text: outside_callee(taint, call) for text, call in calls.items()}
+    assert named['w.param("q")'] == "shop.views.Wrapper.param"
+    assert named['w.parse("x")'] == "shop.views.Wrapper.parse"
+    assert named["OrderRepo(db).search(1)"] == "shop.repos.OrderRepo.search"
+    assert named["shared.find(2)"] == "shop.repos.OrderRepo.find"  # the module's object
+    assert named["repo.empty()"] == "shop.repos.CartRepo.empty"  # the annotation
+    assert named["other.empty()"] is None
+    assert named["Order.objects.get(pk=1).total()"] == "shop.models.Order.total"
+    assert named["either.find(3)"] is None  # two classes: nothing said
+    # a field the class sets in ``__init__``
+    service, service_calls = _taint("Service.run")
+    assert outside_callee(service, service_calls["self.repo.find(1)"]) == \
+        "shop.repos.OrderRepo.find"
+    assert outside_callee(service, service_calls['self.wrapper.param("q")']) == \
+        "shop.views.Wrapper.param"
+
+
+def test_class_and_imported_methods():
+    module = cst.parse_module(RECEIVERS)
+    functions = ModuleFunctions(module)
+    imports = collect_imports(module)
+    bound = class_method(cst.Name("Wrapper"), "param", functions)
+    assert bound is not None and bound.bound and bound.owner is functions.classes["Wrapper"]
+    static = class_method(cst.Name("Wrapper"), "parse", functions)
+    assert static is not None and not static.bound
+    assert class_method(cst.Name("Wrapper"), "missing", functions) is None
+    assert class_method(cst.Name("OrderRepo"), "find", functions) is None  # imported
+    assert imported_method(cst.Name("OrderRepo"), "find", imports, "shop/views.py") == \
+        "shop.repos.OrderRepo.find"
+    assert imported_method(cst.Name("Wrapper"), "param", imports, "shop/views.py") is None
+    assert imported_method(None, "find", imports, "shop/views.py") is None

@@ -217,13 +217,13 @@ def test_helper_sink_names_the_method_of_the_receivers_class() -> None:
 
 
 @pytest.mark.parametrize(("body", "validated"), [
-    ("data = request.get_json()\nmissing = [k for k in REQUIRED if k not in data]\n"
-     "if missing:\n    return {'error': missing}, 400\nsink(data)", {"body"}),
+    ("data = request.get_json()\nbad = [k for k in REQUIRED if not isinstance(data.get(k), str)]\n"
+     "if bad:\n    return {'error': bad}, 400\nsink(data)", {"body"}),
     # the name holds an empty list where it is tested: no key of the payload is checked
     ("data = request.get_json()\nmissing = []\nif missing:\n    return {}, 400\n"
      "missing = [k for k in REQUIRED if k not in data]\nsink(data)", set()),
     # a field read tests the field, not the payload it is read from
-    ("data = request.form\nif data.get('qty') is None:\n    return {}, 400\n"
+    ("data = request.form\nif not data.get('qty', '').isdigit():\n    return {}, 400\n"
      "sink(data)", {"form#qty"}),
     ("data = request.get_json()\nif len(data['name']) > 40:\n    return {}, 400\n"
      "sink(data)", {"body#name"}),

@@ -78,7 +78,30 @@ def _branches(body: str, ignore_case: bool) -> list[_Branch]:
     return out
 
 
+_PLAIN = r"[A-Za-z0-9_](?:[A-Za-z0-9_\- ]|\\\.)*"  # a plain word starting with \w
+_LEADING_BOUNDARY = re.compile(rf"\\b(?:\(\?:((?:{_PLAIN}\|)*{_PLAIN})\)|({_PLAIN}))")
+_QUANTIFIER = ("?", "*", "+", "{")
+
+
+def _boundary_after_word(part: str) -> str:
+    r"""``part`` with a leading ``\b`` before plain words moved behind them.
+
+    ``re`` skips ahead to where a search can start only when an expression begins with
+    literal characters or a class; a leading ``\b`` makes it try the whole expression at
+    every position of the text. Before a word character ``\b`` means "no word character
+    just before", which a lookbehind after the word says as well: ``\bexcept:`` finds
+    exactly what ``except(?<!\wexcept):`` finds (``\b(?:db|sa)x``: each word its own).
+    """
+    found = _LEADING_BOUNDARY.match(part)
+    if found is None or part[found.end():].startswith(_QUANTIFIER):
+        return part
+    words = (found.group(1) or found.group(2)).split("|")
+    moved = "|".join(f"{w}(?<!\\w{w})" for w in words)
+    return f"(?:{moved}){part[found.end():]}"
+
+
 def _regex(part: str, ignore_case: bool) -> _Branch:
+    part = _boundary_after_word(part)
     if ignore_case and not _UPPER_OUTSIDE_ESCAPES.search(part):
         regex = re.compile(part, re.MULTILINE)
         return _Branch(regex=regex, lowered=True, needs=_required_run(regex))

@@ -13,25 +13,33 @@ a value into a call asks here:
   whether a function recorded in a fact under its module's name is one a call names.
 - ``param_index``: the position a parameter takes among a call's positional arguments;
   ``recorded_param`` the same for a function known only by a fact's parameter list;
-  ``param_annotation`` what a parameter is annotated with.
+  ``find_param`` a parameter by name, ``param_annotation`` what it is annotated with.
 - ``bind_arguments``: which argument of a call fills which parameter (positional,
   keyword, defaults, ``*args``/``**kwargs``, the bound ``self``/``cls``);
   ``argument_slots`` where each argument goes when the callee is known only by name.
 - ``instance_class``: the class of the object a call returns (a constructor, a row
-  fetch), the first step to the method ``obj.method(...)`` runs; which object a name
-  holds where it is read is the evaluator's walk (``flow.fold.Walk.instance_class``).
+  fetch); ``object_class`` the class of the object any receiver holds where it is read
+  (a call, a name by the values that reach the read, ``self.x`` by what the class
+  assigns, a parameter by its annotation; ``held`` the values a name holds there);
+  ``class_method`` / ``imported_method`` the method ``obj.method(...)`` then runs: a
+  method of a class of the module, or the qualified name of an imported class's. Every
+  walker asks these (``flow.fold.Walk.instance_class``, ``flow.taint.Taint``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from backend_audit.appmodel.imports import ImportMap
 from backend_audit.appmodel.module_names import absolute_name
 from backend_audit.appmodel.names import dotted_name, last_name
+
+if TYPE_CHECKING:
+    from backend_audit.flow.reaching import Scope
 
 SELF_NAMES = frozenset({"self", "cls"})
 
@@ -233,11 +241,16 @@ def param_index(fn: cst.FunctionDef, name: str, bound: bool = False) -> int | No
     return None
 
 
+def find_param(fn: cst.FunctionDef, name: str) -> cst.Param | None:
+    """``fn``'s named parameter ``name`` (``*args``/``**kwargs`` aside)."""
+    p = fn.params
+    return next((param for param in (*p.posonly_params, *p.params, *p.kwonly_params)
+                 if param.name.value == name), None)
+
+
 def param_annotation(fn: cst.FunctionDef, name: str) -> cst.BaseExpression | None:
     """What ``fn``'s parameter ``name`` is annotated with (``repo: OrderRepo``)."""
-    p = fn.params
-    found = next((param for param in (*p.posonly_params, *p.params, *p.kwonly_params)
-                  if param.name.value == name), None)
+    found = find_param(fn, name)
     return found.annotation.annotation if found is not None and found.annotation else None
 
 
@@ -366,3 +379,73 @@ def instance_class(call: cst.Call) -> cst.BaseExpression | None:
         if isinstance(node, cst.Name) and is_capword(node.value):
             return node
     return call.func if is_capword(last_name(call.func)) else None
+
+
+def held(scope: Scope, name: str, use: cst.CSTNode | None) -> list[cst.BaseExpression]:
+    """The expressions ``name`` is assigned from that reach ``use`` (None: the end of the
+    scope), in source order, dead branches skipped; ``await`` taken off, and a value the
+    name takes one element of (``a, b = f()``) left out."""
+    flow = scope.flow
+    own = {id(v) for v in flow.values_of(name)}
+    defs, _ = scope.reaching([d for d in scope.definitions(name) if id(d.value) in own], use)
+    out = []
+    for d in defs:
+        if flow.position_in(name, d.value) is None:
+            value = d.value
+            out.append(value.expression if isinstance(value, cst.Await) else value)
+    return out
+
+
+def object_class(expr: cst.BaseExpression, scope: Scope, function: cst.FunctionDef | None,
+                 module_values: Callable[[str], list[cst.BaseExpression]],
+                 self_values: Callable[[str], list[cst.BaseExpression]]
+                 ) -> cst.BaseExpression | None:
+    """The class, as written, of the object ``expr`` holds where ``scope`` (of
+    ``function``, None: the module body) reads it: the one every call it may be made by
+    agrees on (``instance_class``: ``OrderRepo(db)``, ``Order.objects.get(...)``), for a
+    name its values reaching the read, else the module's (``module_values``) when the
+    function neither assigns nor takes it; for ``self.x`` what the class assigns
+    (``self_values``); for a parameter its annotation. None when nothing says, or two
+    classes do."""
+    if isinstance(expr, cst.Await):
+        expr = expr.expression
+    values: list[cst.BaseExpression] = []
+    if isinstance(expr, cst.Call):
+        values = [expr]
+    elif isinstance(expr, cst.Name):
+        name = expr.value
+        flow = scope.flow
+        values = held(scope, name, expr)
+        if not values and name in flow.params and function is not None:
+            annotation = param_annotation(function, name)
+            return annotation if isinstance(annotation, (cst.Name, cst.Attribute)) and \
+                is_capword(last_name(annotation)) else None
+        if not values and function is not None and not flow.values_of(name):
+            values = module_values(name)
+    elif isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and \
+            expr.value.value == "self":
+        values = self_values(expr.attr.value)
+    classes = [instance_class(v) for v in values if isinstance(v, cst.Call)]
+    names = {dotted_name(c) if c is not None else None for c in classes}
+    return classes[0] if len(names) == 1 and None not in names else None
+
+
+def class_method(cls: cst.BaseExpression | None, name: str,
+                 functions: ModuleFunctions) -> Callee | None:
+    """The method ``name`` an object of ``cls`` (as written) runs when ``cls`` is a class
+    of the module (its same-module bases included); bound unless a staticmethod."""
+    klass = functions.classes.get(cls.value) if isinstance(cls, cst.Name) else None
+    method = functions.method(klass, name) if klass is not None else None
+    if method is None:
+        return None
+    return Callee(method, functions.owner(method), method_kind(method) != "staticmethod")
+
+
+def imported_method(cls: cst.BaseExpression | None, name: str, imports: ImportMap,
+                    path: str) -> str | None:
+    """``app.repos.OrderRepo.search`` for the method ``search`` of an object of a class
+    the module imports (``cls`` as written), relative imports resolved."""
+    if not isinstance(cls, (cst.Name, cst.Attribute)):
+        return None
+    qual = imported_callee(cls, imports, path)
+    return f"{qual}.{name}" if qual and is_capword(qual.rsplit(".", 1)[-1]) else None

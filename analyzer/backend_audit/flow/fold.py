@@ -38,16 +38,15 @@ from typing import Generic, Protocol, TypeVar
 import libcst as cst
 
 from backend_audit.appmodel.context import ModuleContext
-from backend_audit.appmodel.names import dotted_name, last_name
+from backend_audit.appmodel.names import last_name
 from backend_audit.flow.budget import Budget
 from backend_audit.flow.calls import (
     SELF_NAMES,
     Callee,
     bind_arguments,
-    instance_class,
-    is_capword,
+    held,
     local_callee,
-    param_annotation,
+    object_class,
 )
 from backend_audit.flow.locals import Flow
 from backend_audit.flow.reaching import Definition, Scope
@@ -96,7 +95,6 @@ class _Module(Generic[V]):
     indexes: ModuleIndexes
     answers: dict[tuple[int, int], V] = field(default_factory=dict)
     walks: dict[int, Walk[V]] = field(default_factory=dict)  # by id of the function
-    class_flows: dict[int, Flow] = field(default_factory=dict)
 
 
 class Walk(Generic[V]):
@@ -276,56 +274,21 @@ class Walk(Generic[V]):
     # ------------------------------------------------------------------ objects
     def held(self, name: str, use: cst.CSTNode | None) -> list[cst.BaseExpression]:
         """The expressions ``name`` is assigned from that reach ``use`` (None: the end of
-        the walked scope), in source order, dead branches skipped; ``await`` taken off,
-        and a value the name takes one element of (``a, b = f()``) left out."""
-        own = {id(v) for v in self.flow.values_of(name)}
-        defs, _ = self.scope.reaching(
-            [d for d in self.scope.definitions(name) if id(d.value) in own], use)
-        out = []
-        for d in defs:
-            if self.flow.position_in(name, d.value) is None:
-                value = d.value
-                out.append(value.expression if isinstance(value, cst.Await) else value)
-        return out
+        the walked scope): ``flow.calls.held``."""
+        return held(self.scope, name, use)
 
     def instance_class(self, expr: cst.BaseExpression) -> cst.BaseExpression | None:
-        """The class, as written, of the object ``expr`` holds where the walk reads it:
-        the one every call it may be made by agrees on (``flow.calls.instance_class``:
-        ``OrderRepo(db)``, ``Order.objects.get(...)``), for a name its values reaching
-        the read, else the module's when the function neither assigns nor takes it; for
-        ``self.x`` what the class body and its methods assign; for a parameter its
-        annotation. None when nothing says, or two classes do."""
-        if isinstance(expr, cst.Await):
-            expr = expr.expression
-        values: list[cst.BaseExpression] = []
-        if isinstance(expr, cst.Call):
-            values = [expr]
-        elif isinstance(expr, cst.Name):
-            name = expr.value
-            values = self.held(name, expr)
-            if not values and name in self.flow.params and self.function is not None:
-                annotation = param_annotation(self.function, name)
-                return annotation if isinstance(annotation, (cst.Name, cst.Attribute)) and \
-                    is_capword(last_name(annotation)) else None
-            if not values and self.function is not None and not self.flow.values_of(name):
-                values = self.at(None).held(name, None)
-        elif isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and \
-                expr.value.value == "self" and self.class_def is not None:
-            values = [*self._class_flow().values_of(expr.attr.value),
-                      *(v for _, v in self.state.indexes.class_fields(
-                          self.ctx, self.class_def).get(f"self.{expr.attr.value}", ()))]
-        made = [v for v in values if isinstance(v, cst.Call)]
-        classes = [instance_class(v) for v in made]
-        names = {_written(c) for c in classes}
-        return classes[0] if len(names) == 1 and None not in names else None
+        """The class, as written, of the object ``expr`` holds where the walk reads it
+        (``flow.calls.object_class``: a constructor or row fetch, a name's reaching
+        values, else the module's object; ``self.x`` from the class body and methods; a
+        parameter's annotation)."""
+        return object_class(expr, self.scope, self.function,
+                            lambda name: self.at(None).held(name, None), self.self_values)
 
-    def _class_flow(self) -> Flow:
+    def self_values(self, attr: str) -> list[cst.BaseExpression]:
+        """The values ``self.attr`` is given: in the class body and in its methods."""
         cls = self.class_def
-        assert cls is not None
-        flow = self.state.class_flows.get(id(cls))
-        if flow is None:
-            flow = self.state.class_flows[id(cls)] = Flow(cls)
-        return flow
+        return self.state.indexes.self_values(self.ctx, cls, attr) if cls is not None else []
 
     def class_field(self, attr: str) -> tuple[list[V], list[V]]:
         """``self.attr``: what the class body assigns, and what ``self.attr = ...`` in
@@ -333,7 +296,7 @@ class Walk(Generic[V]):
         cls = self.class_def
         if cls is None or not isinstance(cls.body, cst.IndentedBlock):
             return [], []
-        flow = self._class_flow()
+        flow = self.state.indexes.class_flow(cls)
         module = self.at(None, self.budget)
         body = [module.value(v) for v in flow.values_of(attr) if id(v) not in self.path]
         stored = []
@@ -343,10 +306,6 @@ class Walk(Generic[V]):
                 inner = self.at(method, self.budget)._with(path=self.path | {id(value)})
                 stored.append(inner.value(value))
         return body, stored
-
-
-def _written(node: cst.BaseExpression | None) -> str | None:
-    return dotted_name(node) if node is not None else None
 
 
 def _every_step(walk: Walk[V], name: str, defs: list[Definition],

@@ -26,6 +26,7 @@ from other modules that could settle a sink or supply evidence travel as
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +78,7 @@ from backend_audit.flow.payload_values import (
     field_of,
     field_receiver,
     is_third_party,
+    literal_key,
     looks_like_sql,
     text_calls,
     whole,
@@ -226,6 +228,9 @@ class Sink:
     # A lookup by a raw primary key that raises, uncaught, when the value matches no row
     # or is no key at all: bad input is a server error, whatever the ORM binds.
     raises: bool = False
+    # The keys spliced into SQL text or run, opened, deserialised (V.DANGEROUS_CALLS):
+    # more than stored, whoever hands them on.
+    danger: frozenset[str] = frozenset()
 
     @property
     def whole(self) -> bool:
@@ -246,6 +251,7 @@ class FunctionSummary:
     # keyword), settled in ``resolve`` once that function's facts are known.
     forwards: tuple[tuple[str, str, int | None, str | None], ...] = ()
     positional: tuple[str, ...] = ()  # the parameters a call fills by position, in order
+    dangers: frozenset[str] = frozenset()  # ... of ``stores`` spliced into SQL text or run
 
 
 def summarize(ctx: ModuleContext, fn: cst.FunctionDef, budget: Budget | None = None,
@@ -278,8 +284,11 @@ def summarize(ctx: ModuleContext, fn: cst.FunctionDef, budget: Budget | None = N
                          if k.startswith("param:") and is_open(k, flow.validated))
 
     stores = reached(False)
+    dangers = frozenset(base_key(k).split(":", 1)[1] for s in flow.sinks
+                        if s.definite for k in s.danger
+                        if k.startswith("param:") and is_open(k, flow.validated))
     summary = FunctionSummary(validates, stores, params, reached(True) - stores,
-                              _forwards(flow), positional)
+                              _forwards(flow), positional, dangers & stores)
     ctx.__dict__["_validation_summaries"][key] = summary
     return summary
 
@@ -342,6 +351,9 @@ class PayloadFlow:
     model_self: bool = False  # a method of a model: ``self.x = ...`` writes a row
     validated: set[str] = field(default_factory=set)
     validated_all: bool = False
+    # Keys tested only for being there (``if not email``, ``"month" in data``): not
+    # evidence (``_Walker._presence``), kept to tell such a handler from one that tests nothing.
+    present: set[str] = field(default_factory=set)
     unless: list[str] = field(default_factory=list)  # imported names that may validate
     sinks: list[Sink] = field(default_factory=list)
     reads_input: bool = field(init=False)  # False: no expression here can carry input
@@ -640,6 +652,11 @@ class _Walker:
         if isinstance(test, cst.BooleanOperation):
             return self._checked_keys(test.left, budget) | self._checked_keys(test.right, budget)
         inner = test.expression if isinstance(test, cst.UnaryOperation) else test
+        present = self._presence(inner)
+        if present is not None:
+            # It is there, or it is not empty: nothing about its type, length or form.
+            pf.present.update(k for k, _ in present)
+            return set()
         if isinstance(inner, cst.Comparison) and all(
                 isinstance(c.operator, (cst.Equal, cst.NotEqual)) for c in inner.comparisons) \
                 and all(pf.taint(o) for o in (inner.left, *(c.comparator for c in
@@ -672,6 +689,8 @@ class _Walker:
             if not t and isinstance(node, cst.Name) and not budget.exhausted:
                 # ``missing = [k for k in REQUIRED if k not in data]`` before ``if missing:``
                 for value in pf.walk.held(node.value, node):
+                    if self._presence(value) is not None:
+                        continue  # ``missing = [k for k in REQUIRED if k not in data]``
                     if isinstance(value, (cst.ListComp, cst.SetComp, cst.GeneratorExp,
                                           cst.DictComp, cst.BinaryOperation, cst.Comparison,
                                           cst.BooleanOperation)) or (
@@ -682,6 +701,68 @@ class _Walker:
                         keys |= self._checked_keys(value, budget.deeper())
         return keys
 
+    def _presence(self, test: cst.BaseExpression) -> Taint | None:
+        """What ``test`` only asks to be there (a presence test) or None: it asks more.
+
+        Presence tests: the truthiness of a value or field read (``if not email``,
+        ``if data.get("name")``), ``x is None``, ``x == ""``, a key looked up among a
+        payload's keys (``"month" in request.data``, ``key not in data``), and the
+        required-keys idioms built on those (``[k for k in REQUIRED if k not in data]``,
+        ``all(k in data for k in REQUIRED)``, ``set(REQUIRED) - data.keys()``,
+        ``REQUIRED <= data.keys()``). They prove the value is there, not that it is a
+        string of a bounded length, a number or one of the expected values."""
+        pf = self.pf
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            return self._presence(test.expression)
+        if isinstance(test, (cst.Name, cst.Attribute, cst.Subscript)) or (
+                isinstance(test, cst.Call) and _reads_a_field(test)):
+            taint = pf.taint(test)
+            # ``if not data``: the payload is there; none of its fields was looked at.
+            return frozenset(t for t in taint if not t[1]) if taint else None
+        if isinstance(test, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            conditions = [c for f in _comp_fors(test.for_in) for c in f.ifs]
+            found = [self._presence(c.test) for c in conditions]
+            if found and all(f is not None for f in found):
+                return frozenset().union(*found)
+            return self._presence(test.elt) if not conditions else None
+        if isinstance(test, cst.Call) and last_name(test.func) in ("all", "any") and \
+                len(test.args) == 1:
+            return self._presence(test.args[0].value)
+        if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and \
+                test.func.attr.value in ("issubset", "issuperset", "difference") and \
+                len(test.args) == 1:
+            keys = self._key_set(test.args[0].value) or self._key_set(test.func.value)
+            return field_of(keys) if keys is not None else None
+        if isinstance(test, cst.BinaryOperation) and isinstance(test.operator, cst.Subtract):
+            keys = self._key_set(test.left) or self._key_set(test.right)
+            return field_of(keys) if keys is not None else None
+        if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+            return None
+        comp = test.comparisons[0]
+        left, right, op = test.left, comp.comparator, comp.operator
+        if isinstance(op, (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual)):
+            for value, other in ((left, right), (right, left)):
+                if _empty_constant(other) and pf.taint(value):
+                    return self._presence(value)
+            return None
+        if isinstance(op, (cst.In, cst.NotIn)) and not pf.taint(left):
+            keys = self._key_set(right)
+            return field_of(keys, literal_key(left)) if keys is not None else None
+        if isinstance(op, (cst.LessThanEqual, cst.GreaterThanEqual, cst.LessThan,
+                           cst.GreaterThan)):
+            keys = self._key_set(left) or self._key_set(right)
+            return field_of(keys) if keys is not None else None
+        return None
+
+    def _key_set(self, expr: cst.BaseExpression) -> Taint | None:
+        """A whole payload, its ``.keys()`` or ``set(payload)``: the keys it was sent with."""
+        while isinstance(expr, cst.Call) and (
+                last_name(expr.func) in ("set", "frozenset", "list") and len(expr.args) == 1
+                or isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "keys"):
+            expr = expr.args[0].value if expr.args else expr.func.value  # type: ignore[union-attr]
+        taint = self.pf.taint(expr)
+        return taint if taint and all(w for _, w in taint) else None
+
     # sinks ----------------------------------------------------------------
     def _sinks(self) -> None:
         for node in self.order:
@@ -691,7 +772,8 @@ class _Walker:
                 self._assign_sink(node)
 
     def _add(self, node: cst.CSTNode, taint: Taint, what: str, definite: bool,
-             requirement: dict[str, Any] | None = None, lookup: bool = False) -> None:
+             requirement: dict[str, Any] | None = None, lookup: bool = False,
+             danger: Taint = EMPTY) -> None:
         if lookup:
             # Path segments are matched by the router: selecting rows by one is the
             # point of the URL. They count only when stored or spliced into SQL text.
@@ -699,7 +781,8 @@ class _Walker:
         if taint:
             line = self.line_of.get(id(node), node)
             self.pf.sinks.append(Sink(line, taint, what, definite, requirement, lookup,
-                                      origin=node))
+                                      origin=node,
+                                      danger=frozenset(k for k, _ in danger & taint)))
 
     def _call_sink(self, call: cst.Call) -> None:
         pf = self.pf
@@ -714,7 +797,19 @@ class _Walker:
         if not taint:
             return
         if self._dangerous(call):
-            self._add(call, taint, what, True)
+            self._add(call, taint, what, True, danger=taint)
+            return
+        receiver = func.value if isinstance(func, cst.Attribute) else None
+        if name in ("get", "__getitem__") and isinstance(receiver, cst.Call) and \
+                isinstance(receiver.func, cst.Name) and \
+                receiver.func.value in ("globals", "locals", "vars") and \
+                self.ctx.local_callee(receiver, pf.fn) is None:
+            # ``globals().get(name)``: the client picks which object of the module runs.
+            self._add(call, taint, f"{receiver.func.value}().{name}(...)", True, danger=taint)
+            return
+        written = self._file_write(call)
+        if written is not None:
+            self._add(call, pf.taint(written), what, True)
             return
         if name == "setattr" and len(call.args) >= 3:
             target = call.args[0].value
@@ -764,6 +859,37 @@ class _Walker:
         return isinstance(call.func, cst.Name) and call.func.value in V.DANGEROUS_BUILTINS \
             and self.ctx.local_callee(call, self.pf.fn) is None
 
+    def _file_write(self, call: cst.Call) -> cst.BaseExpression | None:
+        """What ``call`` writes to a file opened for writing in this function
+        (``f.write(x)``, ``json.dump(x, f)`` after ``with open(path, "a") as f``), or None."""
+        func = call.func
+        positional = [a.value for a in call.args if a.keyword is None and not a.star]
+        if isinstance(func, cst.Attribute) and func.attr.value in V.FILE_WRITE_METHODS:
+            target, value = func.value, positional[0] if positional else None
+        elif ".".join((self.ctx.imported_callee(func) or "").split(".")[-2:]) in \
+                V.FILE_DUMPERS and len(positional) >= 2:  # ``flask.json.dump`` too
+            target, value = positional[1], positional[0]
+        else:
+            return None
+        if value is None or not isinstance(target, cst.Name):
+            return None
+        return value if any(self._opens_for_writing(v) for v in self._held(target)) else None
+
+    def _opens_for_writing(self, expr: cst.BaseExpression) -> bool:
+        """``open(path, "w")``, ``io.open(p, mode="ab")``, ``path.open("a+")``."""
+        if not isinstance(expr, cst.Call):
+            return False
+        func = expr.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "open" and \
+                self.ctx.imported_callee(func) is None:
+            mode = get_arg(expr, "mode", 0)  # pathlib: ``Path.open(mode=...)``
+        elif (self.ctx.imported_callee(func) or dotted_name(func)) in V.FILE_OPENERS:
+            mode = get_arg(expr, "mode", 1)
+        else:
+            return False
+        text = string_value(mode.value) if mode is not None else None
+        return bool(text and _WRITE_MODE.fullmatch(text))
+
     def _helper_sink(self, call: cst.Call, taint: Taint, what: str, name: str) -> None:
         pf = self.pf
         if name in V.PERSIST_METHODS:
@@ -776,7 +902,8 @@ class _Walker:
             looked_up = _without_path(self._stored_args(call, helper, summary.lookups))
             stored = self._stored_args(call, helper, summary.stores)
             if stored:
-                self._add(call, stored | looked_up, what, True)
+                self._add(call, stored | looked_up, what, True,
+                          danger=self._stored_args(call, helper, summary.dangers))
             elif looked_up:
                 # The helper only selects rows with them (bound query parameters).
                 self._add(call, looked_up, what, True, lookup=True)
@@ -814,7 +941,7 @@ class _Walker:
         text = sql_text_arg(call)
         text_taint = self._sql_text_taint(text) if text is not None else EMPTY
         self._add(call, taint | text_taint, what, True,
-                  lookup=not text_taint and not _writes_columns(text))
+                  lookup=not text_taint and not _writes_columns(text), danger=text_taint)
         return True
 
     def _sql_text_taint(self, text: cst.BaseExpression) -> Taint:
@@ -893,6 +1020,37 @@ class _Walker:
 
 
 _NO = cst.Arg(cst.Name("None"))
+_WRITE_MODE = re.compile(r"[rbt]*[wax][rbt+]*|[rbt]*\+[rbt]*")  # a mode that writes
+
+
+def _reads_a_field(call: cst.Call) -> bool:
+    """``data.get("x")``, ``request.args.get("x", "").strip()``: a field read, maybe
+    trimmed or case-folded, as opposed to a check on it (``is_email(x)``)."""
+    inner: cst.BaseExpression = call
+    while isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and \
+            inner.func.attr.value in ("strip", "lstrip", "rstrip", "lower", "upper",
+                                      "casefold"):
+        inner = inner.func.value
+    return isinstance(inner, (cst.Name, cst.Attribute, cst.Subscript)) or (
+        isinstance(inner, cst.Call) and field_receiver(inner) is not None)
+
+
+def _comp_fors(node: cst.BaseCompFor) -> list[cst.CompFor]:
+    out = []
+    current: cst.CompFor | None = node  # type: ignore[assignment]
+    while current is not None:
+        out.append(current)
+        current = current.inner_for_in
+    return out
+
+
+def _empty_constant(expr: cst.BaseExpression) -> bool:
+    """``None``, ``""``, ``[]``, ``{}``: what a missing or empty value compares equal to."""
+    if isinstance(expr, cst.Name):
+        return expr.value == "None"
+    if isinstance(expr, (cst.List, cst.Dict, cst.Tuple)):
+        return not expr.elements
+    return isinstance(expr, cst.SimpleString) and string_value(expr) == ""
 
 
 def _whole_args(pf: PayloadFlow, call: cst.Call) -> Taint:

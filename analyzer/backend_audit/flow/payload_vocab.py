@@ -196,3 +196,10 @@ THIRD_PARTY_OTHER = frozenset({
     "requests", "httpx", "jinja2", "markupsafe", "json", "re", "io", "logging", "celery",
     "redis", "boto3", "stripe", "dataclasses", "functools", "itertools", "os", "sys",
 })
+
+# Writing to a file opened for writing stores what is written (``f.write(x)``,
+# ``json.dump(x, f)``): the methods of the file, the serialisers taking it second.
+FILE_WRITE_METHODS = frozenset({"write", "writelines"})
+FILE_DUMPERS = frozenset({"json.dump", "yaml.dump", "yaml.safe_dump", "pickle.dump",
+                          "marshal.dump", "toml.dump", "tomli_w.dump"})
+FILE_OPENERS = frozenset({"open", "io.open", "codecs.open"})

@@ -15,9 +15,11 @@ the sources, sanitisers and propagators of ``spec`` (flow/specs.py). It follows:
 - string building (f-strings, ``%``, ``format``, ``+``, ``join``), decoding and
   encoding (``base64``, ``unquote_plus``, ``encode``/``decode``) and the other calls
   ``spec.passthrough`` lists;
-- functions of the module (``calls.local_callee``: helpers, ``self.`` methods, methods
-  of an object built from a class of the module), with their parameters bound to the
-  call's arguments; constant conditions folded (``x if 7 * 18 > 200 else y``).
+- functions of the module (``calls.local_callee``: helpers, ``self.`` methods; and
+  methods of an object whose class ``calls.object_class`` infers, the one receiver
+  inference every walker asks: a constructor, a row fetch, ``self.repo`` set by the
+  class, an annotated parameter, the module's object), with their parameters bound to
+  the call's arguments; constant conditions folded (``x if 7 * 18 > 200 else y``).
 
 What cannot be settled in one module becomes a ``Need``: a parameter of a function that
 is not a route handler (``PARAM``: does some caller pass client input?), the result of
@@ -69,9 +71,13 @@ from backend_audit.flow.calls import (
     Callee,
     ModuleFunctions,
     bind_arguments,
+    class_method,
+    held,
     imported_callee,
+    imported_method,
     local_callee,
     method_kind,
+    object_class,
     param_index,
 )
 from backend_audit.flow.guards import checked_names, guarded_names
@@ -264,6 +270,7 @@ class ModuleIndexes:
         self._guards: dict[tuple[int, int, tuple[str, ...]], frozenset[str]] = {}
         self._nests: dict[int, bool] = {}
         self._reaching: dict[tuple[int, str, int], tuple[list[Definition], bool]] = {}
+        self._class_flows: dict[int, Flow] = {}
 
     def guards(self, ctx: ModuleContext, spec: Spec, node: cst.FunctionDef | cst.Module,
                at: cst.CSTNode | None, flow: Flow) -> frozenset[str]:
@@ -329,6 +336,20 @@ class ModuleIndexes:
                             found.setdefault(key, []).extend((method, v) for v in values)
             self.fields[id(cls)] = found
         return found
+
+
+    def class_flow(self, cls: cst.ClassDef) -> Flow:
+        """The assignments of the class body (``model = Order``)."""
+        flow = self._class_flows.get(id(cls))
+        if flow is None:
+            flow = self._class_flows[id(cls)] = Flow(cls)
+        return flow
+
+    def self_values(self, ctx: ModuleContext, cls: cst.ClassDef,
+                    attr: str) -> list[cst.BaseExpression]:
+        """The values ``self.attr`` is given: in the class body and in its methods."""
+        fields = self.class_fields(ctx, cls).get(f"self.{attr}", ())
+        return [*self.class_flow(cls).values_of(attr), *(v for _, v in fields)]
 
 
 _INDEXES: list[ModuleIndexes] = []
@@ -698,46 +719,45 @@ class Taint:
             results.append(found)
         return _either(results) or None
 
-    def _receiver_values(self, call: cst.Call, frame: _Frame) -> list[cst.Call]:
-        """The constructor calls the receiver of ``obj.method(...)`` may hold."""
-        func = call.func
-        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
-            return []
-        defs, _ = frame.scope.reaching(frame.scope.definitions(func.value.value), call)
-        out = []
-        for d in defs:
-            value = d.value.expression if isinstance(d.value, cst.Await) else d.value
-            if isinstance(value, cst.Call):
-                out.append(value)
-        return out
+    def _object_class(self, receiver: cst.BaseExpression,
+                      frame: _Frame) -> cst.BaseExpression | None:
+        """The class of the object ``receiver`` holds where ``frame`` reads it
+        (``flow.calls.object_class``)."""
+        ctx, indexes = self.ctx, self.indexes
+        module = indexes.scope(ctx.module, ctx.flow(ctx.module))
+        owner = frame.owner
+        return object_class(receiver, frame.scope, frame.fn,
+                            lambda name: held(module, name, None),
+                            lambda attr: indexes.self_values(ctx, owner, attr) if owner else [])
 
     def _object_method(self, call: cst.Call, frame: _Frame
                        ) -> tuple[Callee | None, _Instance | None]:
-        """``w = Wrapper(request); w.param("q")`` with ``Wrapper`` a class of the module."""
+        """``w = Wrapper(request); w.param("q")`` with ``Wrapper`` a class of the module:
+        its method, and the object (its constructor call, when the receiver names one)."""
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return None, None
         functions = self.indexes.functions
-        for ctor in self._receiver_values(call, frame):
-            cls = functions.classes.get(last_name(ctor.func) or "") \
-                if isinstance(ctor.func, cst.Name) else None
-            if cls is None:
-                continue
-            assert isinstance(call.func, cst.Attribute)
-            method = functions.method(cls, call.func.attr.value)
-            if method is not None:
-                kind = method_kind(method)
-                return (Callee(method, functions.owner(method), kind != "staticmethod"),
-                        _Instance(cls, ctor, frame))
-        return None, None
+        made = self._object_class(func.value, frame)
+        callee = class_method(made, func.attr.value, functions)
+        if callee is None:
+            return None, None
+        assert isinstance(made, cst.Name)
+        receiver = func.value
+        values = [receiver] if isinstance(receiver, cst.Call) else \
+            held(frame.scope, receiver.value, call) if isinstance(receiver, cst.Name) else []
+        ctor = next((v for v in values if isinstance(v, cst.Call) and
+                     isinstance(v.func, cst.Name) and v.func.value == made.value), None)
+        return callee, _Instance(functions.classes[made.value], ctor, frame)
 
     def _imported_method(self, call: cst.Call, frame: _Frame) -> str | None:
         """``w = RequestWrapper(request); w.param("q")`` with the class imported:
         ``helpers.RequestWrapper.param``."""
-        for ctor in self._receiver_values(call, frame):
-            qual = imported_callee(ctor, self.ctx.imports, self.ctx.path)
-            last = qual.rsplit(".", 1)[-1] if qual else ""
-            if qual and last[:1].isupper():
-                assert isinstance(call.func, cst.Attribute)
-                return f"{qual}.{call.func.attr.value}"
-        return None
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return None
+        return imported_method(self._object_class(func.value, frame), func.attr.value,
+                               self.ctx.imports, self.ctx.path)
 
 
 # Calls that reshape a value but keep what it says (``x = x.strip()``, ``"".join(x)``).

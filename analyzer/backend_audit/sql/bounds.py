@@ -30,7 +30,7 @@ from backend_audit.engines.walk import descendants
 from backend_audit.engines.walk import walk as walk_tree
 from backend_audit.flow import calls
 from backend_audit.flow.budget import Budget
-from backend_audit.flow.calls import SELF_NAMES, Callee, local_callee, method_kind
+from backend_audit.flow.calls import SELF_NAMES, Callee, local_callee
 from backend_audit.flow.fold import Walk, start
 from backend_audit.flow.locals import Flow, is_literal
 from backend_audit.flow.taint import module_indexes
@@ -203,7 +203,6 @@ class Rows:
     user: bool = False  # the requesting user, or their id
     one: bool = False  # one row object: its relations are new queries
     mongo: bool = False  # a Mongo collection object
-    made: cst.BaseExpression | None = None  # the class it was constructed from
 
 
 NOTHING = Rows()
@@ -326,8 +325,19 @@ class QueryAnalyzer:
         self.tortoise = "tortoise" in tops
         self._words: frozenset[str] | None = None
         self._calls: dict[int, _FunctionCalls] = {}
+        self._returned: dict[int, list[Hit]] = {}
 
     # ------------------------------------------------------------------ questions
+    def returned(self, fn: cst.FunctionDef) -> list[Hit]:
+        """``hits`` without lookup tables (``is_lookup_model``), asked once per function:
+        by the pagination check and by the row summaries (appmodel/collectors/
+        row_summaries.py) in the same traversal."""
+        found = self._returned.get(id(fn))
+        if found is None:
+            found = self._returned[id(fn)] = [
+                h for h in self.hits(fn) if not is_lookup_model(h.query.model)]
+        return found
+
     def hits(self, fn: cst.FunctionDef) -> list[Hit]:
         """The unbounded queries whose rows ``fn`` returns, one per query (the first
         way found)."""
@@ -396,15 +406,14 @@ class QueryAnalyzer:
         texts = [v.text for v in values if v.text is not None]
         return Rows(merge(queries), tuple(h for v in values for h in v.hits),
                     " ".join(texts) if texts else None, all(v.user for v in values),
-                    any(v.one for v in values), any(v.mongo for v in values),
-                    next((v.made for v in values if v.made is not None), None))
+                    any(v.one for v in values), any(v.mongo for v in values))
 
     def grow(self, before: Rows, added: Rows) -> Rows:
         return self.join([before, added])  # ``sql += " LIMIT 10"``: the text read whole
 
     def bound(self, value: Rows) -> Rows:
         """An argument seen from the helper: the query it is and the rows it carries
-        (its text, its user and the class it was made from are the caller's)."""
+        (its text and its user are the caller's)."""
         single = value.query is not None and value.query.single
         return Rows(value.query, value.hits, one=single)
 
@@ -412,17 +421,7 @@ class QueryAnalyzer:
         return NOTHING
 
     def free(self, name: str, walk: Walk[Rows]) -> Rows:
-        """A module-level name is read for the class it holds an object of
-        (``repo = Repo()``): its queries are the module's own business."""
-        if walk.function is None:
-            return NOTHING
-        module = walk.at(None, walk.budget)
-        if not module.flow.values_of(name):
-            return NOTHING
-        defs, _ = module.reaching(name, None)
-        made = next((d.value.func for d in defs if isinstance(d.value, cst.Call)
-                     and _capitalised(d.value.func)), None)
-        return NOTHING if made is None else Rows(made=made)
+        return NOTHING
 
     def guards(self, walk: Walk[Rows]) -> frozenset[str]:
         return frozenset()
@@ -432,12 +431,11 @@ class QueryAnalyzer:
             return self._name(expr, walk)
         part = _Parts(walk)
         query = self._classify(expr, walk, part)
-        made = expr.func if isinstance(expr, cst.Call) and _capitalised(expr.func) else None
         mongo = isinstance(expr, (cst.Attribute, cst.Subscript)) and self._mongo_db(expr.value)
         return Rows(query, self._reach(expr, walk, query, part), self._text(expr, part),
                     self._user(expr, part), self._one(expr) or (query is not None and
                                                                 query.single),
-                    mongo, made)
+                    mongo)
 
     # ------------------------------------------------------------------ names
     def _name(self, expr: cst.Name, walk: Walk[Rows]) -> Rows:
@@ -454,7 +452,7 @@ class QueryAnalyzer:
         one = name == "current_user" or found.one
         mongo = name.lower().endswith(("collection", "_coll")) or found.mongo
         if name in index.paged:
-            return Rows(Query("paged", True), (), found.text, user, one, mongo, found.made)
+            return Rows(Query("paged", True), (), found.text, user, one, mongo)
         query = found.query
         # ``with cursor() as cur`` from the project's own db module is only a "via": the
         # SQL the cursor executes says more than the function that opened it.
@@ -471,7 +469,7 @@ class QueryAnalyzer:
             hits = found.hits + self._stored(name, walk, index)
             if query is not None and not hits:
                 hits = (Hit(execs[0] if execs else expr, query, query.through, ()),)
-        return Rows(query, hits, found.text, user, one, mongo, found.made)
+        return Rows(query, hits, found.text, user, one, mongo)
 
     def _stored(self, name: str, walk: Walk[Rows], index: _FunctionCalls) -> tuple[Hit, ...]:
         """Rows put into ``name`` by a call: ``data = {}; data.update(rows=...)``;
@@ -537,7 +535,7 @@ class QueryAnalyzer:
                part: _Parts) -> tuple[Hit, ...]:
         """Unbounded queries whose rows ``expr`` (not a name) carries."""
         if isinstance(expr, cst.Call) and (last_name(expr.func) in LISTING or
-                                           self._callee(expr, walk, part) is not None):
+                                           self._callee(expr, walk) is not None):
             # a wrapper or a same-module helper: the rows come from inside, report there
             return self._descend(expr, walk, part)
         if query is not None and query.collection:
@@ -627,7 +625,7 @@ class QueryAnalyzer:
         qual = self.imports.qualname(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
         if helper_matches(qual or name, self.ctx.config.pagination_helpers):
             return ()
-        callee = self._callee(call, walk, part)
+        callee = self._callee(call, walk)
         if callee is not None and walk.budget.may_call:
             return part.returns(callee, call).hits
         doubt: str | None = None
@@ -648,40 +646,20 @@ class QueryAnalyzer:
                      for h in hits)
 
     # ------------------------------------------------------------------ callees
-    def _callee(self, call: cst.Call, walk: Walk[Rows], part: _Parts) -> Callee | None:
+    def _callee(self, call: cst.Call, walk: Walk[Rows]) -> Callee | None:
         """The same-module function or method ``call`` runs (``flow.calls``), a method
-        of a same-module class instance among them (``repo = ItemRepo(db)``,
-        ``self.repo = ItemRepo()``, a parameter annotated ``repo: ItemRepo``)."""
+        of an object of a class of the module among them (the walk's
+        ``instance_class``: ``repo = ItemRepo(db)``, ``self.repo = ItemRepo()``, a
+        parameter annotated ``repo: ItemRepo``)."""
         functions = self.ctx.functions
         within = (walk.function,) if walk.function is not None else ()
         callee = local_callee(call, functions, walk.class_def, within)
         if callee is not None:
             return None if callee.constructor else callee
         func = call.func
-        if not isinstance(func, cst.Attribute):
+        if not isinstance(func, cst.Attribute) or dotted_name(func.value) in SELF_NAMES:
             return None
-        recv = func.value
-        if isinstance(recv, cst.Name) and recv.value in SELF_NAMES:
-            return None
-        cls = self._receiver_class(recv, walk, part)
-        klass = functions.classes.get(cls.value) if isinstance(cls, cst.Name) else None
-        method = functions.method(klass, func.attr.value) if klass is not None else None
-        if method is None:
-            return None
-        return Callee(method, functions.owner(method), method_kind(method) != "staticmethod")
-
-    def _receiver_class(self, recv: cst.BaseExpression, walk: Walk[Rows],
-                        part: _Parts) -> cst.BaseExpression | None:
-        """The class an object receiving a method call was made from."""
-        if isinstance(recv, cst.Call):
-            return recv.func if _capitalised(recv.func) else None
-        if isinstance(recv, cst.Attribute) and dotted_name(recv.value) == "self":
-            # a service holding its repository: ``self.repo = Repo(...)`` in a method
-            return next((value.func for _, value in self._fields(walk, recv.attr.value)
-                         if isinstance(value, cst.Call) and _capitalised(value.func)), None)
-        if isinstance(recv, cst.Name):
-            return part(recv).made or _param_annotation(walk.function, recv.value)
-        return None
+        return calls.class_method(walk.instance_class(func.value), func.attr.value, functions)
 
     def _fields(self, walk: Walk[Rows], attr: str
                 ) -> list[tuple[cst.FunctionDef, cst.BaseExpression]]:
@@ -691,22 +669,13 @@ class QueryAnalyzer:
             return []
         return module_indexes(self.ctx).class_fields(self.ctx, cls).get(f"self.{attr}", [])
 
-    def _method_qualname(self, recv: cst.BaseExpression, method: str, walk: Walk[Rows],
-                         part: _Parts) -> str | None:
-        """``svc.list_all()`` on a service the module imports: ``app.services.Svc.list_all``."""
-        if isinstance(recv, (cst.Name, cst.Attribute)):
-            qual = self.imports.qualname(recv)
-            if qual is not None:
-                return f"{qual}.{method}"
-        classes = [self._receiver_class(recv, walk, part)]
-        if isinstance(recv, cst.Name):  # an object of the module's own class aside
-            classes.append(_param_annotation(walk.function, recv.value))
-        for cls in classes:
-            qual = self.imports.qualname(cls) if isinstance(cls, (cst.Name, cst.Attribute)) \
-                else None
-            if qual is not None:
-                return f"{qual}.{method}"
-        return None
+    def _method_qualname(self, call: cst.Call, walk: Walk[Rows]) -> str | None:
+        """``crud.list_items()`` on a module the module imports, or ``svc.list_all()``
+        on an object of a class it imports (``app.services.Svc.list_all``)."""
+        func = call.func
+        assert isinstance(func, cst.Attribute)
+        return self.imports.qualname(func) or calls.imported_method(
+            walk.instance_class(func.value), func.attr.value, self.imports, self.ctx.path)
 
     # ------------------------------------------------------------------ classify
     def _classify(self, expr: cst.BaseExpression, walk: Walk[Rows],
@@ -790,7 +759,7 @@ class QueryAnalyzer:
             return _select(call)
         if name in LISTING and call.args:
             return part(call.args[0].value).query
-        callee = self._callee(call, walk, part)
+        callee = self._callee(call, walk)
         if callee is not None:
             return part.returns(callee, call).query
         if qual:
@@ -846,12 +815,12 @@ class QueryAnalyzer:
         if method in SINGLE_ROW_METHODS and isinstance(recv, (cst.Name, cst.Attribute)) and \
                 call.args and _capitalised(call.args[0].value):
             return Query("sqlalchemy", True, single=True)  # session.get(User, pk)
-        callee = self._callee(call, walk, part)
+        callee = self._callee(call, walk)
         if callee is not None:
             return part.returns(callee, call).query
         if method in ("get_queryset", "filter_queryset") and dotted_name(recv) == "self":
             return Query("django", False)
-        via = self._method_qualname(recv, method, walk, part)
+        via = self._method_qualname(call, walk)
         if via is not None:
             return self._imported(call, via, part)
         return None
@@ -906,6 +875,21 @@ class QueryAnalyzer:
         if qual.split(".")[-1][:1].isupper():
             return None  # a class: ``Repo(session)`` is an object, its methods may query
         return Query("via", False, via=qual)
+
+
+_ANALYZERS: list[QueryAnalyzer] = []
+
+
+def query_analyzer(ctx: ModuleContext) -> QueryAnalyzer:
+    """The module's ``QueryAnalyzer``, shared by everything that asks in one traversal
+    (kept for the two most recent modules)."""
+    for analyzer in _ANALYZERS:
+        if analyzer.ctx is ctx:
+            return analyzer
+    analyzer = QueryAnalyzer(ctx)
+    _ANALYZERS.insert(0, analyzer)
+    del _ANALYZERS[2:]
+    return analyzer
 
 
 def _carried(values: Iterable[Rows]) -> tuple[Hit, ...]:
@@ -1037,13 +1021,3 @@ def sql_query(text: str) -> Query | None:
     if _SQL_UNIQUE_EQ.search(where.group(1)):
         return Query("sql", True, model=model)
     return Query("sql", False, model=model, filtered=True)
-
-
-def _param_annotation(fn: cst.FunctionDef | None, name: str) -> cst.BaseExpression | None:
-    if fn is None:
-        return None
-    p = fn.params
-    for param in (*p.posonly_params, *p.params, *p.kwonly_params):
-        if param.name.value == name and param.annotation is not None:
-            return param.annotation.annotation
-    return None

@@ -29,7 +29,13 @@ from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string
 from backend_audit.appmodel.requests import request_input
 from backend_audit.engines.walk import walk
 from backend_audit.flow.budget import Budget
-from backend_audit.flow.calls import SELF_NAMES, Callee, local_callee, param_index
+from backend_audit.flow.calls import (
+    SELF_NAMES,
+    Callee,
+    find_param,
+    local_callee,
+    param_index,
+)
 from backend_audit.flow.fold import Walk, start
 from backend_audit.flow.locals import checked_in_test
 from backend_audit.flow.taint import module_indexes
@@ -205,7 +211,7 @@ class SqlValues:
         walk = self.scope(fn)
         bindings = {}
         for pname in walk.flow.params:
-            param = _find_param(fn, pname)
+            param = find_param(fn, pname)
             if pname not in SELF_NAMES:
                 safe = param is not None and _safe_annotation(param.annotation,
                                                               self.closed_types)
@@ -377,7 +383,7 @@ class SqlValues:
         fn = walk.function
         if fn is None:
             return unsafe()
-        param = _find_param(fn, name)
+        param = find_param(fn, name)
         if param is not None and _safe_annotation(param.annotation, self.closed_types):
             return SAFE
         if name in SELF_NAMES:
@@ -407,7 +413,7 @@ class SqlValues:
         bound = walk.class_def is not None
         index = param_index(fn, name, bound)
         if not sites and not bound and fn in self.ctx.module_functions.values():
-            param = _find_param(fn, name)
+            param = find_param(fn, name)
             typed = annotation_name(param.annotation) if param is not None else None
             key = f"{fn.name.value}|{name}|{index}|{typed or ''}"
             return Shape(safe=False, params=frozenset({key}), passed_in=True)
@@ -417,7 +423,7 @@ class SqlValues:
         for call, caller in sites:
             arg = get_arg(call, name, index)
             if arg is None:
-                p = _find_param(fn, name)
+                p = find_param(fn, name)
                 if p is not None and p.default is not None:
                     shapes.append(self.shape(p.default, self.scope(fn)))
                     continue
@@ -651,14 +657,6 @@ def _numeric_directives_only(fmt: cst.BaseExpression) -> bool:
     directives = re.findall(r"%(?:\([^)]*\))?[-+ #0]*\d*(?:\.\d+)?([a-zA-Z%])", text)
     real = [d for d in directives if d != "%"]
     return bool(real) and all(d in "difeEgGxXo" for d in real)
-
-
-def _find_param(fn: cst.FunctionDef, name: str) -> cst.Param | None:
-    p = fn.params
-    for param in (*p.posonly_params, *p.params, *p.kwonly_params):
-        if param.name.value == name:
-            return param
-    return None
 
 
 def _safe_annotation(annotation: cst.Annotation | None,

@@ -6,11 +6,13 @@ another module can tell a schema (``UserIn(**data)`` validates) from a model
 (``User(**data)`` stores).
 
 Fact ``validation-callable``: ``{"name": "app.validation.validate_json", "validates": bool,
-"stores": [param names], "lookups": [param names], "params": [the names a call fills by
-position, a method's ``self`` aside], "forwards": [[param, callee, position, keyword]]}``
+"stores": [param names], "lookups": [param names], "dangers": [param names], "params": [the
+names a call fills by position, a method's ``self`` aside], "forwards": [[param, callee,
+position, keyword]]}``
 for every top-level function and method of a top-level class: does it validate its
 input (decorators such as ``@validate_json(SCHEMA)`` included), which parameters does it
-store or splice into SQL, which only select rows with, and which does it hand on to
+store or splice into SQL, which only select rows with, which of the stored ones it
+splices into SQL text or runs ("dangers"), and which does it hand on to
 functions of other modules.
 """
 
@@ -66,6 +68,7 @@ class ValidatorFacts(Collector):
             "validates": summary.validates,
             "stores": sorted(summary.stores),
             "lookups": sorted(summary.lookups),
+            "dangers": sorted(summary.dangers),
             "params": list(summary.positional),
             "forwards": [list(f) for f in summary.forwards],
         })

@@ -43,6 +43,7 @@ _FRAMEWORK_PARAMS = frozenset({"self", "cls", "request", "req", "db", "session",
 
 class ObjectNotScopedToUser(Check):
     rule_id = "BA606"
+    skips_migrations = True  # a migration serves no request
     requires_frameworks = frozenset({"flask", "fastapi", "django", "starlette"})
 
     def visit_Module(self, node: cst.Module) -> None:

@@ -14,6 +14,7 @@ PATH_WRITERS = frozenset({"write_bytes", "write_text", "touch"})
 
 class UploadSavedUnderClientFilename(Check):
     rule_id = "BA1201"
+    skips_migrations = True  # a migration serves no request
 
     def visit_Call(self, node: cst.Call) -> None:
         path = self._written_path(node)

@@ -19,6 +19,7 @@ TYPE_CHECK = re.compile(
 
 class UploadTypeNotChecked(Check):
     rule_id = "BA1203"
+    skips_migrations = True  # a migration serves no request
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)

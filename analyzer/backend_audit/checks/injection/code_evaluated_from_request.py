@@ -12,6 +12,7 @@ from backend_audit.flow.tainted_sink import TaintedSinkCheck
 
 class CodeEvaluatedFromRequest(TaintedSinkCheck):
     rule_id = "BA813"
+    skips_migrations = True  # a migration serves no request
     spec = CODE
 
     def sink_args(self, call: cst.Call) -> list[cst.BaseExpression]:

@@ -25,6 +25,7 @@ from backend_audit.flow.tainted_sink import TaintedSinkCheck
 
 class FilePathFromRequest(TaintedSinkCheck):
     rule_id = "BA805"
+    skips_migrations = True  # a migration serves no request
     spec = PATH
 
     def sink_args(self, call: cst.Call) -> list[cst.BaseExpression]:

@@ -21,6 +21,7 @@ from backend_audit.flow.tainted_sink import TaintedSinkCheck
 
 class ShellCommandFromRequest(TaintedSinkCheck):
     rule_id = "BA804"
+    skips_migrations = True  # a migration serves no request
     spec = COMMAND
 
     def sink_args(self, call: cst.Call) -> list[cst.BaseExpression]:

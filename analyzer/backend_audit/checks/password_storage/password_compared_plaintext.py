@@ -11,6 +11,7 @@ from backend_audit.appmodel.names import dotted_name, string_value
 from backend_audit.appmodel.requests import request_input
 from backend_audit.appmodel.test_context import is_test_double
 from backend_audit.flow.budget import Budget
+from backend_audit.flow.calls import param_annotation
 from backend_audit.flow.locals import Flow
 from backend_audit.flow.passwords import Kind, PasswordValues, is_password_column, subscript_key
 from backend_audit.sql.columns import compared_columns
@@ -168,12 +169,7 @@ class PasswordComparedPlaintext(Check):
 
     def _annotation_of(self, name: str) -> str | None:
         fn = self.ctx.current_function
-        if fn is None:
-            return None
-        for p in (*fn.params.params, *fn.params.kwonly_params):
-            if p.name.value == name and p.annotation is not None:
-                return dotted_name(p.annotation.annotation)
-        return None
+        return dotted_name(param_annotation(fn, name)) if fn is not None else None
 
     @staticmethod
     def _stored_name(name: str) -> bool | None:

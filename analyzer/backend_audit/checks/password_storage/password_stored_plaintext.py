@@ -23,6 +23,7 @@ from backend_audit.appmodel.password_models import (
 )
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.engines.walk import walk
+from backend_audit.flow.calls import param_annotation
 from backend_audit.flow.passwords import (
     Kind,
     PasswordValues,
@@ -289,14 +290,9 @@ class PasswordStoredPlaintext(Check):
 
     def _param_annotation(self, name: str) -> str | None:
         fn = self.ctx.current_function
-        if fn is None:
-            return None
-        for p in (*fn.params.params, *fn.params.kwonly_params):
-            if p.name.value == name and p.annotation is not None:
-                ann = dotted_name(p.annotation.annotation)
-                if ann and ann.rsplit(".", 1)[-1][:1].isupper():
-                    return ann.rsplit(".", 1)[-1]
-        return None
+        ann = dotted_name(param_annotation(fn, name)) if fn is not None else None
+        last = ann.rsplit(".", 1)[-1] if ann else None
+        return last if last and last[:1].isupper() else None
 
     def _serializer_declares_password(self) -> bool:
         if not self.ctx.class_stack:

@@ -55,6 +55,7 @@ REQUEST_PARAMS = frozenset({"request", "req"})
 
 class AuthRouteWithoutRateLimit(Check):
     rule_id = "BA1001"
+    skips_migrations = True  # a migration serves no request
     # Not ``requires_frameworks``: a module of routing tables (``app.router.add_post(...)``)
     # or an account-lockout counter need not import a framework (``applies_to``).
     frameworks_served = frozenset({"flask", "fastapi", "django", "drf", "starlette", "aiohttp"})

@@ -14,6 +14,7 @@ from backend_audit.visitor import Candidate, Check
 
 class GraphqlBatchingUnlimited(Check):
     rule_id = "BA1003"
+    skips_migrations = True  # a migration serves no request
 
     def visit_Call(self, node: cst.Call) -> None:
         if is_dev_only(self.ctx.path):

@@ -8,3 +8,4 @@ from backend_audit.sql.sinks import DJANGO_RAW, SqlSinkCheck
 
 class SqlDjangoRawBuilt(SqlSinkCheck):
     rule_id = DJANGO_RAW
+    skips_migrations = True  # a migration serves no request

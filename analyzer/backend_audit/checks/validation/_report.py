@@ -66,6 +66,11 @@ def report_unvalidated(check: Check, pf: PayloadFlow, message: str,
     for sink in pf.sinks:
         open_keys = {k for k in sink.keys if is_open(k, pf.validated) and
                      k not in settled and base_key(k) not in settled}
+        if sink.lookup and not sink.raises:
+            # A value that only selects rows as a bound parameter needs no more than to
+            # be there (``if "q" in request.GET``): a bad one finds nothing.
+            open_keys = {k for k in open_keys
+                         if k not in pf.present and base_key(k) not in pf.present}
         line = id(sink.node)
         if not open_keys or line in lines_done or sink.target in written:
             continue
@@ -73,7 +78,9 @@ def report_unvalidated(check: Check, pf: PayloadFlow, message: str,
             written.add(sink.target)
         whole = any(w for k, w in sink.taint if k in open_keys)
         bare = all(base_key(k).startswith("bare:") for k in open_keys)
-        if audit_only or _FLAG_ATTRIBUTE.search(sink.what):
+        trusted = audit_only or bool(_FLAG_ATTRIBUTE.search(sink.what)) or \
+            check.ctx.in_debug_only_handler()
+        if trusted:
             confidence = "low"
         elif bare:
             # A FastAPI parameter with no annotation at all: the framework checks nothing
@@ -97,7 +104,7 @@ def report_unvalidated(check: Check, pf: PayloadFlow, message: str,
         check.report(sink.node,
                      message=message.format(source=describe_sources(open_keys), sink=sink.what),
                      confidence=confidence, requirement=sink.requirement, prior=prior,
-                     unless=list(pf.unless), whole=whole, bare=bare)
+                     unless=list(pf.unless), whole=whole, bare=bare, trusted=trusted)
         if sink.requirement is None:
             settled |= open_keys
             lines_done.add(line)
@@ -145,6 +152,21 @@ class _Index:
         if fn is not None:
             return bool(fn.get("validates"))
         return self.class_kind(name) == "validator"
+
+    def dangerous(self, req: dict[str, Any], budget: Budget | None = None) -> bool:
+        """The function ``req`` names splices an argument of the call into SQL text or
+        runs, opens or deserialises it (its summary's ``dangers``), itself or through the
+        functions of other modules it hands the argument on to."""
+        budget = budget or Budget()
+        fn = self.function(req["name"]) if req["type"] == "stores" else None
+        if fn is None or fn.get("validates"):
+            return False
+        params, dangers = fn.get("params", []), set(fn.get("dangers", []))
+        if any(recorded_param(params, i) in dangers for i in req.get("positions", [])) or \
+                dangers & set(req.get("keywords", [])) or (dangers and req.get("star")):
+            return True
+        return budget.may_call and any(self.dangerous(sub, budget.call())
+                                       for sub in _forwarded(req, fn))
 
     def confirms(self, req: dict[str, Any], budget: Budget | None = None) -> bool:
         """Facts confirm the requirement; ``budget`` counts the service -> repository ->
@@ -231,5 +253,11 @@ def resolve_unvalidated(candidate: Candidate, project: ProjectFacts) -> Candidat
     # v)``, ``services.search(q)``): on the judged real-code corpus those helpers
     # checked, bound or scoped the value far more often than not, so a field handed to
     # one is reported at the audit level. A parameter declared with no type at all
-    # (``bare``) is a defect of the handler itself, wherever the value goes.
-    return candidate if data.get("bare") else replace(candidate, confidence="low")
+    # (``bare``) is a defect of the handler itself, wherever the value goes; so is a
+    # value the helper splices into SQL text or runs (``dangerous``): no helper that
+    # does that has checked it first, or its summary would say it validates.
+    if data.get("bare"):
+        return candidate
+    if index.dangerous(req) and not data.get("trusted"):
+        return replace(candidate, confidence="high" if data.get("whole") else "medium")
+    return replace(candidate, confidence="low")
