@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
+import typing
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -138,9 +139,42 @@ class ModuleIndex:
         return self._pos.get(id(node))
 
 
+def _classes_in(annotation: object) -> list[type] | None:
+    """The classes a field's annotation allows (through ``Union``, ``Optional``,
+    ``Sequence``...), or None when one of them cannot be told."""
+    if typing.get_origin(annotation) is None:
+        return [annotation] if isinstance(annotation, type) else None
+    found: list[type] = []
+    for arg in typing.get_args(annotation):
+        if arg is Ellipsis:
+            continue
+        inner = _classes_in(arg)
+        if inner is None:
+            return None
+        found.extend(inner)
+    return found
+
+
+_NOT_NODES = (*TOKEN_TYPES, MaybeSentinel, type(None))
+
+
+def _holds_tokens_only(kind: type, name: str) -> bool:
+    """Whether field ``name`` of ``kind`` can hold nothing the index keeps (whitespace,
+    punctuation, operators, MaybeSentinel, None), by its annotation: a third of the
+    fields a walk would read (``lpar``, ``comma``, ``whitespace_after_func``...)."""
+    try:
+        annotation = typing.get_type_hints(kind).get(name)
+    except (NameError, TypeError, AttributeError):
+        return False
+    classes = _classes_in(annotation) if annotation is not None else None
+    return bool(classes) and all(any(base in _NOT_NODES for base in c.__mro__)
+                                 for c in classes)  # type: ignore[union-attr]
+
+
 @cache
 def _child_getter(kind: type) -> Callable[[cst.CSTNode], tuple[object, ...]] | None:
-    names = child_fields(kind)
+    """The values of ``kind``'s fields that may hold indexed nodes, in visiting order."""
+    names = tuple(n for n in child_fields(kind) if not _holds_tokens_only(kind, n))
     if not names:
         return None
     if len(names) == 1:
