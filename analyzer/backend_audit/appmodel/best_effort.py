@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import libcst as cst
 
+from backend_audit.appmodel.names import dotted_name
 from backend_audit.engines.walk import descendants
 
 # Methods that give a resource back. Deleting a file is not among them (a file left
@@ -74,10 +75,17 @@ LOG_LINE_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exce
                               "critical", "fatal", "log"})
 
 
+# Diagnostics written without a logger: ``sys.stderr.write(...)``, ``warnings.warn(...)``.
+_DIAGNOSTIC_CALLS = frozenset({"sys.stderr.write", "sys.stderr.flush", "warnings.warn"})
+
+
 def is_log_call(call: cst.Call) -> bool:
     """``logger.debug(...)``, ``self.log.info(...)``, ``logging.warning(...)``: a line
-    written through an object whose name says it is a logger."""
+    written through an object whose name says it is a logger; or a diagnostic written to
+    standard error or as a warning (``sys.stderr.write(...)``, ``warnings.warn(...)``)."""
     func = call.func
+    if dotted_name(func) in _DIAGNOSTIC_CALLS:
+        return True
     if not isinstance(func, cst.Attribute) or func.attr.value not in LOG_LINE_METHODS:
         return False
     receiver = func.value
