@@ -18,6 +18,7 @@ from collections import deque
 
 import libcst as cst
 
+from backend_audit.appmodel.collectors.row_summaries import callable_from_outside, function_key
 from backend_audit.appmodel.names import (
     dotted_name,
     get_arg,
@@ -59,16 +60,6 @@ class PaginationFactsCollector(Collector):
         self._windows = any(w in ctx.source for w in _WINDOW_WORDS)
         self._helpers: set[int] = set()  # functions already recorded as pagination helpers
 
-    def _callable_from_outside(self) -> cst.FunctionDef | None:
-        """The enclosing function when it is module-level or a method (not nested)."""
-        if len(self.ctx.function_stack) != 1 or len(self.ctx.class_stack) > 1:
-            return None
-        return self.ctx.function_stack[0]
-
-    def _fact_value(self, fn: cst.FunctionDef) -> dict:
-        class_name = self.ctx.class_stack[-1].name.value if self.ctx.class_stack else None
-        return {"name": fn.name.value, "class": class_name}
-
     # Pagination helpers are found in the engine's single traversal: a window applied
     # to a value that comes from one of the function's parameters.
     def _window_call(self, call: cst.Call) -> None:
@@ -95,12 +86,12 @@ class PaginationFactsCollector(Collector):
     def _helper_candidate(self) -> cst.FunctionDef | None:
         if not self._windows:
             return None
-        fn = self._callable_from_outside()
+        fn = callable_from_outside(self.ctx)
         return None if fn is None or id(fn) in self._helpers else fn
 
     def _record_helper(self, fn: cst.FunctionDef) -> None:
         self._helpers.add(id(fn))
-        self.ctx.add_fact("pagination-helper", self._fact_value(fn))
+        self.ctx.add_fact("pagination-helper", function_key(self.ctx))
 
     def _from_param(self, fn: cst.FunctionDef, expr: cst.BaseExpression) -> bool:
         """Is ``expr`` (a call chain) built on one of ``fn``'s parameters, through at most
