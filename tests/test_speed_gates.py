@@ -56,3 +56,18 @@ def test_a_case_insensitive_gate_keeps_its_answers() -> None:
     for sample in ("TOKEN = 1", "my_token = 1", "Jwt", "jwts", "SECRET", "x"):
         expected = re.search(pattern, sample, re.MULTILINE) is not None
         assert GateText(sample).matches(pattern) is expected, sample
+
+
+def test_few_words_mode_answers_as_the_runs() -> None:
+    """semgrep's file choice asks a dozen words per file: it searches the text for each
+    instead of listing the file's runs first; the answers are the same."""
+    words = ["debug", "config", "jwt", "getenv", "environ", "set_cookie", "COOKIE", "_id",
+             "straße", "os.path", "X-Frame", ""]
+    patterns = [r"(?i)secret|token", r"\bconfig\b", r"debug\b(?<!\wdebug)|\.config\b"]
+    for sample in [*SAMPLES, "größe = straße_id\n", "SESSION_COOKIE_SECURE = False\n",
+                   "app.config['DEBUG'] = True\n", "jwt.decode(t, verify=False)\n"]:
+        few, runs = GateText(sample, few_words=True), GateText(sample)
+        for word in words:
+            assert few.has_any((word,)) is runs.has_any((word,)) is (word in sample)
+        for pattern in patterns:
+            assert few.matches(pattern) is runs.matches(pattern), (pattern, sample)

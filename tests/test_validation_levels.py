@@ -45,3 +45,15 @@ def test_presence_checks_are_not_validation():
     assert {levels.get(("drf_key_presence.py", n)) for n in (26, 48, 77)} == {"medium"}
     form = _levels(FIXTURES / "flask_register_nonempty.py")
     assert form.get(("flask_register_nonempty.py", 26)) == "medium"
+
+
+def test_a_presence_only_check_is_named_in_the_message():
+    result = CliRunner().invoke(main, [str(FIXTURES / "drf_key_presence.py"), "-f", "json",
+                                       "--no-cache", "-q", "--fail-on", "never",
+                                       "--select", "BA101", "--min-confidence", "low"])
+    messages = {f["start_line"]: f["message"] for f in json.loads(result.output)["findings"]}
+    assert all("only tested for being there" in messages[n] for n in (26, 48, 77))
+    form = CliRunner().invoke(main, [str(FIXTURES / "flask_newsletter_files.py"), "-f", "json",
+                                     "--no-cache", "-q", "--fail-on", "never",
+                                     "--select", "BA101", "--min-confidence", "low"])
+    assert not any("being there" in f["message"] for f in json.loads(form.output)["findings"])

@@ -234,10 +234,13 @@ class GateText:
     answers are the same as a search of the text.
     """
 
-    __slots__ = ("text", "_lower", "_runs", "_found", "_words")
+    __slots__ = ("text", "_lower", "_runs", "_found", "_words", "_few")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, few_words: bool = False) -> None:
+        """``few_words``: only a few words will be asked about (semgrep's file choice);
+        then searching the text for each costs less than listing its runs once."""
         self.text = text
+        self._few = few_words
         self._lower: str | None = None
         self._runs: dict[bool, str] = {}
         self._found: dict[str, bool] = {}
@@ -272,7 +275,9 @@ class GateText:
     def _runs_of(self, lowered: bool) -> str:
         runs = self._runs.get(lowered)
         if runs is None:
-            if lowered and self.text.isascii():
+            if self._few:
+                runs = self._subject(lowered)
+            elif lowered and self.text.isascii():
                 # Lower-casing ASCII maps each character to one of the same kind, so the
                 # runs of the lower-cased text are the runs of the text, lower-cased.
                 runs = self._runs_of(False).lower()

@@ -177,8 +177,10 @@ def parse_trusted(text: str) -> cst.Module:
 _TOO_MANY_BRACKETS = "too many nested parentheses"
 
 
-def python_parse_problem(rel_path: str, text: str) -> Notification | None:
-    """Why the stdlib parser rejects ``text``, or None when it accepts it.
+def python_parse_problem(rel_path: str, text: str,
+                         trees: list[ast.Module] | None = None) -> Notification | None:
+    """Why the stdlib parser rejects ``text``, or None when it accepts it (and then its
+    tree is appended to ``trees``, when given: positions read it again).
 
     The kind is ``too-complex`` for nesting past what Python itself compiles (more than
     200 nested brackets, or expressions deeper than its parser's recursion limit):
@@ -186,7 +188,7 @@ def python_parse_problem(rel_path: str, text: str) -> Notification | None:
     rejection is ``parse-error``.
     """
     try:
-        compile(text, rel_path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        tree = compile(text, rel_path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as exc:
         kind = "too-complex" if _TOO_MANY_BRACKETS in str(exc.msg) else "parse-error"
         return Notification(f"does not parse as Python 3 (line {exc.lineno}): {exc.msg}"
@@ -199,6 +201,8 @@ def python_parse_problem(rel_path: str, text: str) -> Notification | None:
     except ValueError as exc:
         return Notification(f"cannot be parsed ({exc}); skipped", NotificationLevel.ERROR,
                             rel_path, None, "parse-error")
+    if trees is not None:
+        trees.append(tree)
     return None
 
 
@@ -243,8 +247,9 @@ def _analyse_text(rel_path: str, text: str, config: Config, rule_ids: frozenset[
     # The stdlib parser first, for every file: it is ten times cheaper than libcst and
     # refuses what libcst would choke on (libcst's native parser overflows its stack on
     # thousands of nested brackets and is superlinear on long operator chains).
+    trees: list[ast.Module] = []
     with phase("stdlib parse"):
-        problem = python_parse_problem(rel_path, text)
+        problem = python_parse_problem(rel_path, text, trees)
     if problem is not None and (not wanted or problem.kind == "too-complex"):
         result.notifications.append(problem)
         return result
@@ -283,7 +288,8 @@ def _analyse_text(rel_path: str, text: str, config: Config, rule_ids: frozenset[
     pending = [pair for v in visitors for pair in v.candidates]
     if pending:
         with phase("positions"):
-            result.candidates = _with_positions(module, text, pending)
+            result.candidates = _with_positions(module, text, pending,
+                                                trees[0] if trees else None)
             src_lines = source_lines(text)
             for cand in result.candidates:
                 last = min(cand.end_line, cand.start_line + 8)
@@ -327,10 +333,12 @@ def _traverse(module: cst.Module, ctx: ModuleContext, visitors: list[Check]) -> 
 
 
 def _with_positions(module: cst.Module, text: str,
-                    pending: list[tuple[cst.CSTNode, Candidate]]) -> list[Candidate]:
+                    pending: list[tuple[cst.CSTNode, Candidate]],
+                    tree: ast.Module | None = None) -> list[Candidate]:
     # Positions cost code generation: pay it only for files with candidates, and where
-    # the stdlib parser agrees, only for the statements that hold them.
-    positions = statement_positions(module, text, (node for node, _ in pending)) or \
+    # the stdlib parser agrees (``tree``: its tree of ``text``, when it was made already),
+    # only for the statements that hold them.
+    positions = statement_positions(module, text, (node for node, _ in pending), tree) or \
         code_positions(module)
     statements = _multiline_statements(positions)
     out = []

@@ -125,8 +125,8 @@ _COMPOUND = (cst.BaseCompoundStatement,)
 _LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
-def statement_positions(module: cst.Module, text: str,
-                        nodes: Iterable[cst.CSTNode]) -> Positions | None:
+def statement_positions(module: cst.Module, text: str, nodes: Iterable[cst.CSTNode],
+                        tree: ast.Module | None = None) -> Positions | None:
     """``code_positions`` for just the statements that hold ``nodes``.
 
     Code generation of a whole module is one of the engine's largest costs, yet findings
@@ -136,15 +136,17 @@ def statement_positions(module: cst.Module, text: str,
     and functions while the nodes lie inside them. The generated text must
     equal the source at that line, so any disagreement between the two parsers (odd
     line breaks, grammar corners) returns None and the caller generates the whole
-    module instead. Ranges of nodes outside the chosen statements are absent.
+    module instead. Ranges of nodes outside the chosen statements are absent. ``tree``:
+    the stdlib parser's tree of ``text``, when the caller has it already.
     """
     wanted = list(nodes)
     if not wanted:
         return None
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+    if tree is None:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
     emitter = _Emitter(module, text)
     if not emitter.block(module.body, tree.body, [], wanted) or \
             not all(id(n) in emitter.state.ranges for n in wanted):

@@ -217,7 +217,7 @@ def _chosen(rules: list[Rule], files: list[tuple[str, str]], max_bytes: int,
         text = read_source(abs_path, max_bytes).text
         if text is None:
             continue
-        gate_text = GateText(text)
+        gate_text = GateText(text, few_words=True)  # a dozen words in all
         if everything or any(g.admits(gate_text) for g in gates):
             chosen.append((abs_path, rel))
             size += len(text)

@@ -55,6 +55,7 @@ from backend_audit.flow.payload_shapes import (
     FunctionBody,
     calls_in,
     catches_bad_input,
+    catches_validation_error,
     chain_has,
     constrained,
     expressions_in,
@@ -597,13 +598,20 @@ class _Walker:
                 pf.validated.update(k for k, whole in pf.taint(checked) if not whole)
         for node in self.tries:
             if catches_bad_input(node):
-                keys = set()
+                keys: set[str] = set()
                 for stmt_call in calls_in(node.body):
                     if last_name(stmt_call.func) in V.CONVERTERS:
                         keys |= {k for k, _ in pf.consumed(stmt_call)}
-                for sub in subscripts_in(node.body):
-                    keys |= {k for k, _ in pf.taint(sub)}
                 pf.validated.update(keys)
+                # ``try: name = data["name"] except KeyError: return 400``: the field is
+                # there, no more (a presence test).
+                for sub in subscripts_in(node.body):
+                    pf.present.update(k for k, _ in pf.taint(sub))
+            if catches_validation_error(node):
+                for stmt_call in calls_in(node.body):
+                    if not is_write_name(last_name(stmt_call.func)) and \
+                            not is_lookup_name(last_name(stmt_call.func)):
+                        pf.validated.update(k for k, _ in pf.consumed(stmt_call))
 
     def _validated_by(self, call: cst.Call, consumed: Taint) -> Taint:
         """What a validator call vouches for.
@@ -689,8 +697,10 @@ class _Walker:
             if not t and isinstance(node, cst.Name) and not budget.exhausted:
                 # ``missing = [k for k in REQUIRED if k not in data]`` before ``if missing:``
                 for value in pf.walk.held(node.value, node):
-                    if self._presence(value) is not None:
-                        continue  # ``missing = [k for k in REQUIRED if k not in data]``
+                    found = self._presence(value)
+                    if found is not None:  # ``missing = [k for k in REQUIRED if k not in data]``
+                        pf.present.update(k for k, _ in found)
+                        continue
                     if isinstance(value, (cst.ListComp, cst.SetComp, cst.GeneratorExp,
                                           cst.DictComp, cst.BinaryOperation, cst.Comparison,
                                           cst.BooleanOperation)) or (

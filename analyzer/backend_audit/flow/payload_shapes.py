@@ -270,6 +270,23 @@ def catches_bad_input(node: cst.Try) -> bool:
     return False
 
 
+def catches_validation_error(node: cst.Try) -> bool:
+    """``except ValidationError: return 400``: the calls of the ``try`` body are held to a
+    schema whose rejection the handler answers as bad input (``Config.parse_yaml(text)``)."""
+    for handler in node.handlers:
+        if handler.type is None:
+            continue
+        names = {last_name(e.value) for e in handler.type.elements} if isinstance(
+            handler.type, cst.Tuple) else {last_name(handler.type)}
+        if names & _VALIDATION_ERRORS and _exits(handler.body):
+            return True
+    return False
+
+
+_VALIDATION_ERRORS = frozenset({"ValidationError", "ValidationErrors", "SchemaError",
+                                "MultipleInvalid", "Invalid"})
+
+
 # What a single-row fetch raises on a key that matches nothing or is not of the key's
 # type, and the broader classes a handler catches them by.
 _MISSING_ROW_ERRORS = frozenset({"DoesNotExist", "ObjectDoesNotExist", "ValueError",

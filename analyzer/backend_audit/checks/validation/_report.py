@@ -47,6 +47,9 @@ def describe_sources(keys: set[str]) -> str:
     return " and ".join(dict.fromkeys(names))
 
 
+PRESENCE_ONLY = (" It is only tested for being there (`if not x`, `\"x\" in data`), which says"
+                 " nothing of its type, length or form.")
+
 # A flag attribute (``profile.is_onboarded = ...``): the model field's type (a boolean)
 # accepts or rejects the value, so there is nothing left to validate in most apps.
 _FLAG_ATTRIBUTE = re.compile(r"\.(is|has|can|allow|allows|enable|enabled|show|use)_\w+$")
@@ -101,10 +104,14 @@ def report_unvalidated(check: Check, pf: PayloadFlow, message: str,
         # One finding per input and per statement: an earlier sink of the same input,
         # or of the same statement, that facts confirm is the finding instead.
         prior = [req for keys, at, req in pending if keys & open_keys or at == line]
-        check.report(sink.node,
-                     message=message.format(source=describe_sources(open_keys), sink=sink.what),
+        text = message.format(source=describe_sources(open_keys), sink=sink.what)
+        present = all(k in pf.present or base_key(k) in pf.present for k in open_keys)
+        if present:
+            text += PRESENCE_ONLY
+        check.report(sink.node, message=text,
                      confidence=confidence, requirement=sink.requirement, prior=prior,
-                     unless=list(pf.unless), whole=whole, bare=bare, trusted=trusted)
+                     unless=list(pf.unless), whole=whole, bare=bare, trusted=trusted,
+                     present=present)
         if sink.requirement is None:
             settled |= open_keys
             lines_done.add(line)
@@ -162,8 +169,9 @@ class _Index:
         if fn is None or fn.get("validates"):
             return False
         params, dangers = fn.get("params", []), set(fn.get("dangers", []))
+        # A ``**filters`` argument fills parameters we cannot name: not counted here.
         if any(recorded_param(params, i) in dangers for i in req.get("positions", [])) or \
-                dangers & set(req.get("keywords", [])) or (dangers and req.get("star")):
+                dangers & set(req.get("keywords", [])):
             return True
         return budget.may_call and any(self.dangerous(sub, budget.call())
                                        for sub in _forwarded(req, fn))
@@ -223,6 +231,12 @@ def _forwarded(req: dict[str, Any], fn: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _stores_only(req: dict[str, Any]) -> dict[str, Any]:
+    """``req`` asking only whether the helper stores the arguments, not whether it
+    selects rows with them."""
+    return {**req, "verb": False, "lookup_positions": [], "lookup_keywords": []}
+
+
 def _index(project: ProjectFacts) -> _Index:
     # Built once per scan; kept on the project object that every resolve call shares.
     cached = project.__dict__.get("_validation_index")
@@ -249,6 +263,8 @@ def resolve_unvalidated(candidate: Candidate, project: ProjectFacts) -> Candidat
         return None
     if req["type"] != "stores":
         return candidate  # a model built from the input: a direct store
+    if data.get("present") and not index.confirms(_stores_only(req)):
+        return None  # the helper only selects rows with a value that is there: enough
     # The value reaches the database through a helper of the project (``set_config(k,
     # v)``, ``services.search(q)``): on the judged real-code corpus those helpers
     # checked, bound or scoped the value far more often than not, so a field handed to
