@@ -252,9 +252,15 @@ def _is_cli_script(source: str) -> bool:
                                                       source))
 
 
+# A sentence: words and a closing mark (``"Please enter the passphrase of your user
+# store."``): a prompt or a message shown about a password, not one.
+_PROSE = re.compile(r"^\s*\S+(\s+\S+){3,}[.?:]\s*$")
+
+
 def _real_literal(expr: cst.BaseExpression | None) -> bool:
     text = string_value(expr) if expr is not None else None
-    return text is not None and text.strip() not in _UNUSABLE and not text.startswith("$")
+    return text is not None and text.strip() not in _UNUSABLE and \
+        not text.startswith("$") and not _PROSE.match(text)
 
 
 def _env_default(expr: cst.BaseExpression) -> bool:
