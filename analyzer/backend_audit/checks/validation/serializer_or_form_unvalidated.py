@@ -17,6 +17,9 @@ VALIDATE_CALLS = frozenset({"is_valid", "validate", "validate_on_submit"})
 USES = frozenset({"save", "validated_data", "cleaned_data", "populate_obj", "data",
                   "initial_data"})
 SERIALIZER_FACTORIES = frozenset({"get_serializer", "serializer_class"})
+# What is_valid() leaves behind whatever it answered: the fields that passed (Django's
+# ``cleaned_data``; DRF's ``validated_data``, empty when validation failed).
+VALIDATED_READS = frozenset({"cleaned_data", "validated_data"})
 
 
 @dataclass
@@ -48,6 +51,9 @@ class SerializerOrFormUnvalidated(Check):
             elif state.checked:
                 continue
             elif state.ignored is not None:
+                if state.uses and all(isinstance(u, cst.Attribute) and u.attr.value in
+                                      VALIDATED_READS for u in state.uses):
+                    continue  # only the validated values are read: invalid ones are dropped
                 self.report(state.ignored, confidence="high",
                             message="The result of is_valid() is ignored: invalid input goes "
                                     "on to be saved. Use is_valid(raise_exception=True) or "
