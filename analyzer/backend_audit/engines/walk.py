@@ -64,11 +64,6 @@ def _has_attribute_methods(names: Iterable[str]) -> bool:
     return False
 
 
-def _default_callbacks(visitor: cst.CSTVisitor) -> bool:
-    return type(visitor).on_visit is cst.CSTVisitor.on_visit and \
-        type(visitor).on_leave is cst.CSTVisitor.on_leave
-
-
 _LIBCST_VISITOR_MRO = frozenset(cst.CSTVisitor.__mro__)
 
 
@@ -360,23 +355,53 @@ def _typed_callbacks(visitor_type: type[cst.CSTVisitor]) -> tuple[tuple[str, str
     return tuple((k, f"visit_{k}", f"leave_{k}") for k in kinds)
 
 
+_LIBCST, _CUSTOM, _INDEXED, _DIRECT = range(4)
+#: (node type name, own visit method name or None, own leave method name or None)
+_Callbacks = tuple[tuple[str, str | None, str | None], ...]
+
+
+@lru_cache(maxsize=512)
+def _walk_plan(visitor_type: type[cst.CSTVisitor]) -> tuple[int, _Callbacks]:
+    """How ``walk`` goes through a tree for a visitor class (the same for every call
+    with one, and checks walk function bodies thousands of times per file): libcst's
+    own traversal for per-attribute callbacks, the generic one for ``on_visit`` /
+    ``on_leave``, else the module index unless the visitor handles tokens."""
+    if _has_attribute_methods(_own_callback_names(visitor_type)) or any(
+            getattr(visitor_type, m) is not getattr(cst.CSTVisitor, m)
+            for m in ("on_visit_attribute", "on_leave_attribute")):
+        return _LIBCST, ()
+    if visitor_type.on_visit is not cst.CSTVisitor.on_visit or \
+            visitor_type.on_leave is not cst.CSTVisitor.on_leave:
+        return _CUSTOM, ()
+    callbacks = _typed_callbacks(visitor_type)
+    if any(kind in _TOKEN_TYPE_NAMES for kind, _, _ in callbacks):
+        return _DIRECT, ()
+    return _INDEXED, tuple((kind, _own_name(visitor_type, v), _own_name(visitor_type, lv))
+                           for kind, v, lv in callbacks)
+
+
+def _own_name(visitor_type: type[cst.CSTVisitor], name: str) -> str | None:
+    """``name`` when the class defines it beyond libcst's no-op default (as
+    ``_own_method`` decides for an instance)."""
+    method = getattr(visitor_type, name, None)
+    return None if method is None or method is getattr(cst.CSTVisitor, name, None) else name
+
+
 def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     """``node.visit(visitor)`` for a visitor that only reads the tree."""
-    if _has_attribute_methods(_own_callback_names(type(visitor))) or any(
-            getattr(type(visitor), m) is not getattr(cst.CSTVisitor, m)
-            for m in ("on_visit_attribute", "on_leave_attribute")):
+    plan, callbacks = _walk_plan(type(visitor))
+    if plan == _LIBCST:
         node.visit(visitor)  # rare: keep libcst's traversal for per-attribute callbacks
         return
-    if not _default_callbacks(visitor):
+    if plan == _CUSTOM:
         _walk_custom(node, visitor)
         return
-    callbacks = _typed_callbacks(type(visitor))
-    if not any(kind in _TOKEN_TYPE_NAMES for kind, _, _ in callbacks) and \
-            type(node) not in TOKEN_TYPES:
+    if plan == _INDEXED and type(node) not in TOKEN_TYPES:
         index, start = _locate(node)
         if index is not None:
             _walk_indexed(index, start, {
-                kind: (_own_method(visitor, v), _own_method(visitor, lv))
+                kind: (getattr(visitor, v) if v is not None else None,
+                       getattr(visitor, lv) if lv is not None else None)
                 for kind, v, lv in callbacks})
             return
     per_type: dict[type, tuple[tuple[str, ...], VisitorMethod | None, VisitorMethod | None]] = {}
