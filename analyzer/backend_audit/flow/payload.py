@@ -61,7 +61,9 @@ from backend_audit.flow.payload_shapes import (
     expressions_in,
     first_arg_is_class,
     function_body,
+    goes_on_when,
     handles_missing_row,
+    is_constant,
     is_lookup_name,
     is_plain_container,
     is_query_receiver,
@@ -593,8 +595,12 @@ class _Walker:
                 pf.validated.update(self._checked_keys(test, Budget()))
         # ``if status in STATES: qs = qs.filter(status=status)``: an allow-list, pattern or
         # type test constrains the value whether or not it exits.
-        for test in [*(t for t, _ in self.guards), *self.tests]:
-            for checked in constrained(test):
+        # A branch that puts a server value in place of the rejected one is an exit.
+        tests = [*((t, False if self._replaced_when_rejected(node) else goes_on_when(node))
+                   for t, node in self.guards),
+                 *((t, None) for t in self.tests)]
+        for test, holds in tests:
+            for checked in constrained(test, holds):
                 pf.validated.update(k for k, whole in pf.taint(checked) if not whole)
         for node in self.tries:
             if catches_bad_input(node):
@@ -660,6 +666,12 @@ class _Walker:
         if isinstance(test, cst.BooleanOperation):
             return self._checked_keys(test.left, budget) | self._checked_keys(test.right, budget)
         inner = test.expression if isinstance(test, cst.UnaryOperation) else test
+        if isinstance(inner, cst.Comparison) and len(inner.comparisons) == 1 and \
+                isinstance(inner.comparisons[0].operator, (cst.In, cst.NotIn)) and \
+                is_constant(inner.comparisons[0].comparator):
+            # Membership in a fixed collection: an allow-list or a deny-list, which
+            # ``constrained`` tells apart by the side of the test the code goes on with.
+            return set()
         present = self._presence(inner)
         if present is not None:
             # It is there, or it is not empty: nothing about its type, length or form.
@@ -707,7 +719,8 @@ class _Walker:
                             isinstance(value, cst.Call) and
                             not is_lookup_name(last_name(value.func)) and
                             not is_write_name(last_name(value.func)) and
-                            not pf.is_validator_call(value)):
+                            not pf.is_validator_call(value) and
+                            not self._runs_sql_text(value)):
                         keys |= self._checked_keys(value, budget.deeper())
         return keys
 
@@ -904,6 +917,11 @@ class _Walker:
         pf = self.pf
         if name in V.PERSIST_METHODS:
             return  # session.add(obj): the object's construction is the sink
+        if self._runs_sql_text(call):
+            # ``execute_query("UPDATE users SET bio = %s ...", (bio, uid))``: a project
+            # helper handed the statement itself; what the text says settles the sink.
+            self._sql_sink(call, taint, what, name)
+            return
         helper = self.ctx.local_callee(call, pf.fn)
         if helper is not None and not helper.constructor:
             if helper.function is pf.fn or not pf.budget.may_call:
@@ -941,6 +959,23 @@ class _Walker:
                 "star": any(a.star == "**" and self._open(a.value) for a in call.args)})
         elif is_verb_name(name) and whole:
             self._add(call, whole, what, False)
+
+    def _runs_sql_text(self, call: cst.Call) -> bool:
+        """``call`` is of a function of the project (not a library's) whose first argument
+        is a SQL statement: literal text opening with a statement keyword, or text built
+        as SQL (``looks_like_sql``)."""
+        first = call.args[0] if call.args else None
+        if first is None or first.keyword is not None or first.star:
+            return False
+        helper = self.ctx.local_callee(call, self.pf.fn)
+        if helper is None or helper.constructor:
+            qual = self.ctx.imported_callee(call.func) or self._method_name(call.func)
+            if not qual or is_third_party(qual):
+                return False
+        literal = string_value(first.value)
+        if literal is not None:
+            return bool(_STATEMENT.match(literal))
+        return looks_like_sql(self.ctx, self.pf.fn, first.value)
 
     def _sql_sink(self, call: cst.Call, taint: Taint, what: str, name: str) -> bool:
         """A call that runs SQL: text or bound parameter alike, the value reaches the
@@ -1030,6 +1065,8 @@ class _Walker:
 
 
 _NO = cst.Arg(cst.Name("None"))
+_STATEMENT = re.compile(r"\s*(select|insert|update|delete|with|replace|merge|upsert)\b",
+                        re.IGNORECASE)
 _WRITE_MODE = re.compile(r"[rbt]*[wax][rbt+]*|[rbt]*\+[rbt]*")  # a mode that writes
 
 

@@ -129,16 +129,21 @@ _STR_TESTS = frozenset({"isdigit", "isalnum", "isalpha", "isdecimal", "isnumeric
 _CHOICE_ATTRS = frozenset({"values", "choices", "names", "labels", "keys"})
 
 
-def constrained(test: cst.BaseExpression) -> list[cst.BaseExpression]:
-    """Values a test holds to an allow-list, a pattern or a type."""
+def constrained(test: cst.BaseExpression, holds: bool | None = None
+                ) -> list[cst.BaseExpression]:
+    """Values a test holds to an allow-list, a pattern or a type. ``holds``: the value
+    of ``test`` on the path the code goes on with (None: either); a membership test
+    holds a value to the collection only where it is in it (``if key not in SKIPPED:
+    fields.append(key)`` is a deny-list)."""
     if isinstance(test, cst.BooleanOperation):
-        return constrained(test.left) + constrained(test.right)
+        return constrained(test.left, holds) + constrained(test.right, holds)
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        return constrained(test.expression)
+        return constrained(test.expression, None if holds is None else not holds)
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
         comp = test.comparisons[0]
         if isinstance(comp.operator, (cst.In, cst.NotIn)) and is_constant(comp.comparator):
-            return [test.left]
+            inside = isinstance(comp.operator, cst.In)
+            return [test.left] if holds is None or holds == inside else []
     if isinstance(test, cst.Call):
         name = last_name(test.func)
         if name == "isinstance" and test.args:
@@ -227,6 +232,15 @@ def expressions_in(test: cst.BaseExpression) -> list[cst.BaseExpression]:
 
 
 _GUARD_LOOKUPS = V.LOOKUP_METHODS - {"get"} | {"query", "objects"}
+
+
+def goes_on_when(node: cst.If | cst.While) -> bool | None:
+    """The value of the guard's test on the path that goes on: False when its branch
+    exits (``if x not in ALLOWED: abort(400)``), True when only its ``else`` does or
+    nothing does (``if x in ALLOWED: use(x)``); None for a loop."""
+    if not isinstance(node, cst.If):
+        return None
+    return not _exits(node.body)
 
 
 def exits_with_error(node: cst.If | cst.While) -> bool:
