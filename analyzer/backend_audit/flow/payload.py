@@ -593,6 +593,8 @@ class _Walker:
         for test, node in self.guards:
             if pf.body.guard_exits(node) or self._replaced_when_rejected(node):
                 pf.validated.update(self._checked_keys(test, Budget()))
+            else:
+                self._record_presence(test)  # ``if "q" in request.GET: use(...)``
         # ``if status in STATES: qs = qs.filter(status=status)``: an allow-list, pattern or
         # type test constrains the value whether or not it exits.
         # A branch that puts a server value in place of the rejected one is an exit.
@@ -668,7 +670,8 @@ class _Walker:
         inner = test.expression if isinstance(test, cst.UnaryOperation) else test
         if isinstance(inner, cst.Comparison) and len(inner.comparisons) == 1 and \
                 isinstance(inner.comparisons[0].operator, (cst.In, cst.NotIn)) and \
-                is_constant(inner.comparisons[0].comparator):
+                is_constant(inner.comparisons[0].comparator) and \
+                not pf.taint(inner.comparisons[0].comparator):  # ``request.GET`` is no constant
             # Membership in a fixed collection: an allow-list or a deny-list, which
             # ``constrained`` tells apart by the side of the test the code goes on with.
             return set()
@@ -723,6 +726,20 @@ class _Walker:
                             not self._runs_sql_text(value)):
                         keys |= self._checked_keys(value, budget.deeper())
         return keys
+
+    def _record_presence(self, test: cst.BaseExpression) -> None:
+        """The key-presence tests among the parts of the test of a branch that does not
+        exit (``if "q" in request.GET: ...``): ``PayloadFlow.present``."""
+        if isinstance(test, cst.BooleanOperation):
+            self._record_presence(test.left)
+            self._record_presence(test.right)
+            return
+        if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and
+                isinstance(test.comparisons[0].operator, (cst.In, cst.NotIn))):
+            return
+        found = self._presence(test)
+        if found is not None:
+            self.pf.present.update(k for k, _ in found)
 
     def _presence(self, test: cst.BaseExpression) -> Taint | None:
         """What ``test`` only asks to be there (a presence test) or None: it asks more.

@@ -240,7 +240,10 @@ def goes_on_when(node: cst.If | cst.While) -> bool | None:
     nothing does (``if x in ALLOWED: use(x)``); None for a loop."""
     if not isinstance(node, cst.If):
         return None
-    return not _exits(node.body)
+    leaves = node.body.body if isinstance(node.body, cst.IndentedBlock) else []
+    skips = any(isinstance(small, (cst.Continue, cst.Break)) for line in leaves
+                if isinstance(line, cst.SimpleStatementLine) for small in line.body)
+    return not (skips or _exits(node.body))  # ``if x not in ALLOWED: continue``
 
 
 def exits_with_error(node: cst.If | cst.While) -> bool:
