@@ -622,11 +622,11 @@ def _body_code(node: cst.FunctionDef | cst.ClassDef, code) -> list[str]:
     return out
 
 
-def does_credential_work(fn: cst.FunctionDef, cls: cst.ClassDef | None, code) -> bool:
-    """Whether a handler (with its view class, whose bases, forms, serializers and other
-    methods do the work of a class-based sign-in view) checks or issues a credential,
-    creates an account or sends mail: a sign-in, sign-up or reset endpoint a stranger can
-    repeat. Handlers named so that only manage a token, a device or a sign-up list of
-    signed-in users show none of this."""
-    text = "\n".join(_body_code(cls if cls is not None else fn, code))
+def does_credential_work(handler: cst.FunctionDef | cst.ClassDef, code) -> bool:
+    """Whether a handler function, or the view class it belongs to (whose bases, forms,
+    serializers and other methods do the work of a class-based sign-in view), checks or
+    issues a credential, creates an account or sends mail: a sign-in, sign-up or reset
+    endpoint a stranger can repeat. Handlers named so that only manage a token, a device
+    or a sign-up list of signed-in users show none of this."""
+    text = "\n".join(_body_code(handler, code))
     return bool(CREDENTIAL_WORK.search(text) or _NEW_USER.search(text))

@@ -24,6 +24,7 @@ class DjangoDebugInSettings(Check):
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self.settings = is_served_settings(ctx.path, ctx.source)
+        self.dev_only = is_dev_only(ctx.path)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if self.settings and not self.ctx.function_stack and not self.ctx.class_stack and \
@@ -32,7 +33,7 @@ class DjangoDebugInSettings(Check):
 
     def visit_Call(self, node: cst.Call) -> None:
         """``settings.configure(DEBUG=True, ...)`` in a module the app is served from."""
-        if is_dev_only(self.ctx.path):
+        if self.dev_only:
             return
         found = configured_debug(node, self.ctx.imports.qualname)
         if found is not None:

@@ -16,7 +16,7 @@ from backend_audit.appmodel.error_handling import (
     type_names,
 )
 from backend_audit.appmodel.imports import ImportMap
-from backend_audit.appmodel.names import dotted_name, get_arg
+from backend_audit.appmodel.names import dotted_name, get_arg, last_name
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.engines.walk import walk
 from backend_audit.flow.budget import Budget
@@ -119,8 +119,7 @@ def is_server_error_status(node: cst.BaseExpression) -> bool:
 def answers_server_error(call: cst.Call) -> bool:
     """A response or client error built with a 5xx status (by keyword, by position, or
     by its name: ``HttpResponseServerError``)."""
-    name = call.func.attr.value if isinstance(call.func, cst.Attribute) else \
-        call.func.value if isinstance(call.func, cst.Name) else ""
+    name = last_name(call.func) if isinstance(call.func, (cst.Name, cst.Attribute)) else ""
     if name == "HttpResponseServerError":
         return True
     positional = [a.value for a in call.args if a.keyword is None and not a.star]
@@ -131,6 +130,14 @@ def answers_server_error(call: cst.Call) -> bool:
         return is_server_error_status(positional[0])
     return name == "make_response" and len(positional) >= 2 and \
         is_server_error_status(positional[1])
+
+
+def server_error_body(value: cst.BaseExpression | None) -> cst.BaseExpression | None:
+    """The body of a ``(body, 500)`` answer (a route's returned tuple), else None."""
+    if isinstance(value, cst.Tuple) and len(value.elements) >= 2 and \
+            is_server_error_status(value.elements[1].value):
+        return value.elements[0].value
+    return None
 
 
 def _stronger(a: str | None, b: str | None) -> str | None:
@@ -394,12 +401,10 @@ class ExceptionDetailInResponse(Check):
         flow = self.ctx.flow()
         self._returned_calls.update(id(leaf) for leaf in flow.leaves(node.value)
                                     if isinstance(leaf, cst.Call))
-        value = node.value
-        if isinstance(value, cst.Tuple) and len(value.elements) >= 2 and \
-                is_server_error_status(value.elements[1].value):
+        body = server_error_body(node.value)
+        if body is not None:
             self._server_error_calls.update(
-                id(leaf) for leaf in flow.leaves(value.elements[0].value)
-                if isinstance(leaf, cst.Call))
+                id(leaf) for leaf in flow.leaves(body) if isinstance(leaf, cst.Call))
         tainted = self._tainted_names(fn)
         if not tainted and not self._traceback_named:
             return
@@ -415,10 +420,7 @@ class ExceptionDetailInResponse(Check):
         """Whether what ``node`` sends is answered with a 5xx status."""
         if isinstance(node, cst.Call):
             return id(node) in self._server_error_calls or answers_server_error(node)
-        if isinstance(node, cst.Return) and isinstance(node.value, cst.Tuple):
-            elements = node.value.elements
-            return len(elements) >= 2 and is_server_error_status(elements[1].value)
-        return False
+        return isinstance(node, cst.Return) and server_error_body(node.value) is not None
 
     def _admin_route(self) -> bool:
         route = self.ctx.current_route()

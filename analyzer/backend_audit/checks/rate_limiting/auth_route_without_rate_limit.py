@@ -189,9 +189,9 @@ class AuthRouteWithoutRateLimit(Check):
         a credential, creates an account, sends mail); a handler only its name or path
         makes look like one (``add_token_to_container``, a talk's ``signup`` list) stays
         at the audit level."""
-        target = fn if fn is not None else cls
-        return "medium" if target is not None and does_credential_work(
-            target, cls, self.ctx.module.code_for_node) else "low"
+        handler = cls if cls is not None else fn
+        return "medium" if handler is not None and does_credential_work(
+            handler, self.ctx.module.code_for_node) else "low"
 
     def _code(self, node: cst.CSTNode) -> str:
         """The source of ``node``, generated once (a handler's body is read by several

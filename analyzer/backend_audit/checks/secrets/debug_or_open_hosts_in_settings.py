@@ -42,10 +42,10 @@ class DebugOrOpenHostsInSettings(Check):
     def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:
         """A production module that overrides the value (DEBUG = False) wins."""
         name = candidate.data.get("setting")
-        if name == "DEBUG":
-            unsafe = debug_on
-        else:
-            def unsafe(value: object) -> bool:
-                return isinstance(value, list) and "*" in value
+        unsafe = debug_on if name == "DEBUG" else _any_host
         return None if overridden(name, candidate.path, project, unsafe) else candidate
 
+
+def _any_host(value: object) -> bool:
+    """A recorded ``ALLOWED_HOSTS`` value that still accepts any host."""
+    return isinstance(value, list) and "*" in value
