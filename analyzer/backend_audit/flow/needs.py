@@ -39,8 +39,7 @@ _MAX_HOPS = 2 * MAX_CALLS  # summaries crossed for one need, both directions tog
 
 def needs_data(found: Iterable[Reach], spec: Spec) -> dict[str, Any]:
     """What a candidate carries to be settled in ``resolve``."""
-    needs = sorted({n for r in found for n in r.needs},
-                   key=lambda n: (n.kind, n.function, n.index or 0, n.name or ""))
+    needs = sorted({n for r in found for n in r.needs}, key=Need.order)
     return {"needs": [n.to_json() for n in needs], "spec": spec.name}
 
 

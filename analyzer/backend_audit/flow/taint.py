@@ -130,6 +130,12 @@ class Need:
             out["inner"] = [n.to_json() for n in self.inner]
         return out
 
+    def order(self) -> tuple:
+        """A total order of needs: which few are kept of many never depends on the order
+        they were found in."""
+        return (self.kind, self.function, -1 if self.index is None else self.index,
+                self.name or "", tuple(n.order() for n in self.inner))
+
     @staticmethod
     def from_json(data: dict[str, Any]) -> Need:
         return Need(data["kind"], data["function"], data.get("index"), data.get("name"),
@@ -172,10 +178,13 @@ def _either(results: Iterable[Reach | None]) -> Reach:
         if result.source is not None:
             wrapped = wrapped or result
             continue
-        for need in result.needs:
-            if len(needs) < MAX_NEEDS:
-                needs.add(need)
-    return wrapped or Reach(None, frozenset(needs))
+        needs.update(result.needs)
+    return wrapped or Reach(None, _bounded(needs))
+
+
+def _bounded(needs: Iterable[Need]) -> frozenset[Need]:
+    """At most ``MAX_NEEDS`` of ``needs``, the first in their total order."""
+    return frozenset(sorted(needs, key=Need.order)[:MAX_NEEDS])
 
 
 # ---------------------------------------------------------------------- route inputs
@@ -679,13 +688,13 @@ class Taint:
             found = self._walk(arg.value, frame, budget, path)
             if not found:
                 continue
-            inner = () if found.source is not None else tuple(sorted(
-                found.needs, key=lambda n: (n.kind, n.function, n.index or 0)))[:MAX_NEEDS]
+            inner = () if found.source is not None else \
+                tuple(sorted(found.needs, key=Need.order)[:MAX_NEEDS])
             keyword = arg.keyword.value if arg.keyword is not None else None
             needs.add(Need(THROUGH, qual, index if keyword is None else None, keyword, inner))
             if found.source is not None and len(needs) >= MAX_NEEDS:
                 break
-        return Reach(needs=frozenset(list(needs)[:MAX_NEEDS]))
+        return Reach(needs=_bounded(needs))
 
     def _opaque(self, call: cst.Call, frame: _Frame, budget: Budget,
                 path: frozenset[int]) -> Reach | None:

@@ -26,6 +26,7 @@ from backend_audit.flow.calls import local_callee
 from backend_audit.flow.locals import is_literal
 from backend_audit.flow.specs import CROSS_MODULE, SUMMARY, Guarding
 from backend_audit.flow.taint import (
+    Need,
     Reach,
     Taint,
     module_indexes,
@@ -40,8 +41,7 @@ CALL_FACT = "taint-call"
 
 
 def _needs_json(found: Reach) -> list[dict]:
-    return [n.to_json() for n in sorted(
-        found.needs, key=lambda n: (n.kind, n.function, n.index or 0, n.name or ""))]
+    return [n.to_json() for n in sorted(found.needs, key=Need.order)]
 
 
 class TaintSummaries(Collector):
