@@ -386,8 +386,7 @@ def held(scope: Scope, name: str, use: cst.CSTNode | None) -> list[cst.BaseExpre
     scope), in source order, dead branches skipped; ``await`` taken off, and a value the
     name takes one element of (``a, b = f()``) left out."""
     flow = scope.flow
-    own = {id(v) for v in flow.values_of(name)}
-    defs, _ = scope.reaching([d for d in scope.definitions(name) if id(d.value) in own], use)
+    defs, _ = scope.reaching_assigned(name, use)
     out = []
     for d in defs:
         if flow.position_in(name, d.value) is None:

@@ -119,9 +119,22 @@ class Walk(Generic[V]):
         self.kept: dict[tuple[int, int], V] | None = None  # see ``with_kept_bindings``
 
     def _with(self, **changes: object) -> Walk[V]:
+        # Written out slot by slot: a walk makes one per step, and a loop over the
+        # slots with ``getattr`` cost more than the steps themselves.
         out: Walk[V] = object.__new__(Walk)
-        for slot in Walk.__slots__:
-            object.__setattr__(out, slot, changes.get(slot, getattr(self, slot)))
+        out.bindings = self.bindings
+        out.budget = self.budget
+        out.class_def = self.class_def
+        out.flow = self.flow
+        out.function = self.function
+        out.guarded = self.guarded
+        out.kept = self.kept
+        out.locals = self.locals
+        out.path = self.path
+        out.scope = self.scope
+        out.state = self.state
+        for slot, value in changes.items():
+            setattr(out, slot, value)
         return out
 
     # ------------------------------------------------------------------ places
@@ -185,11 +198,7 @@ class Walk(Generic[V]):
         """The definitions of ``name`` that reach ``use`` (a container's appended items
         among them: a dict's stored values are not what iterating it yields), and
         whether the value it had on entry still does."""
-        items = {id(v) for v in self.flow.items_of(name)}
-        own = {id(v) for v in self.flow.values_of(name)}
-        defs = [d for d in self.scope.definitions(name)
-                if id(d.value) in own or id(d.value) in items]
-        return self.scope.reaching(defs, use)
+        return self.scope.reaching_assigned(name, use, items=True)
 
     def name(self, name: str, use: cst.CSTNode | None) -> V:
         """A name read at ``use`` (None: wherever the walk ends)."""

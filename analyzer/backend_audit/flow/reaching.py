@@ -66,6 +66,11 @@ class Scope:
     replacing: dict[int, Chain]  # id of a value -> the chain of its statement
     mutations: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
     fields: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
+    # Answers kept: the scope is fixed once built, and the evaluator asks the same
+    # questions about one name and one read again on every path that leads there.
+    _definitions: dict[object, list[Definition]] = field(default_factory=dict)
+    _reached: dict[tuple[str, bool, int], tuple[list[Definition], bool]] = \
+        field(default_factory=dict)
 
     def position(self, node: cst.CSTNode) -> int | None:
         return self.index.position(node)
@@ -98,10 +103,40 @@ class Scope:
         return any(s < defined <= e and s <= use < e for s, e in self.loops)
 
     def definitions(self, name: str) -> list[Definition]:
-        out = [Definition(v, self.end(v), self.replacing.get(id(v)))
-               for v in self.flow.values_of(name)]
-        out.extend(Definition(v, self.end(v), None) for v in self.mutations.get(name, ()))
-        return [d for d in out if id(d.value) not in self.dead]
+        """Every value ``name`` is given in the scope, and what is stored into it, dead
+        branches left out (kept: callers must not change the list)."""
+        found = self._definitions.get(name)
+        if found is None:
+            out = [Definition(v, self.end(v), self.replacing.get(id(v)))
+                   for v in self.flow.values_of(name)]
+            out.extend(Definition(v, self.end(v), None)
+                       for v in self.mutations.get(name, ()))
+            found = self._definitions[name] = [d for d in out if id(d.value) not in self.dead]
+        return found
+
+    def assigned(self, name: str, items: bool = False) -> list[Definition]:
+        """The definitions of ``name`` that assign it (``items``: and the items appended
+        to it as a container), not the values stored into it: ``d["k"] = v`` does not
+        make ``d`` hold ``v``."""
+        key = (name, items)
+        found = self._definitions.get(key)
+        if found is None:
+            own = {id(v) for v in self.flow.values_of(name)}
+            if items:
+                own.update(id(v) for v in self.flow.items_of(name))
+            found = self._definitions[key] = [d for d in self.definitions(name)
+                                              if id(d.value) in own]
+        return found
+
+    def reaching_assigned(self, name: str, use: cst.CSTNode | None, items: bool = False
+                          ) -> tuple[list[Definition], bool]:
+        """``reaching`` of ``assigned(name, items)`` at ``use`` (kept: callers must not
+        change the list)."""
+        key = (name, items, id(use))
+        found = self._reached.get(key)
+        if found is None:
+            found = self._reached[key] = self.reaching(self.assigned(name, items), use)
+        return found
 
     def field_values(self, key: str) -> list[Definition]:
         return [Definition(v, self.end(v), None) for v in self.fields.get(key, ())
