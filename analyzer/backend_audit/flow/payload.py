@@ -32,6 +32,7 @@ from typing import Any
 
 import libcst as cst
 
+from backend_audit.appmodel.closed_types import is_fixed_collection
 from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
 from backend_audit.appmodel.requests import (
@@ -63,7 +64,6 @@ from backend_audit.flow.payload_shapes import (
     function_body,
     goes_on_when,
     handles_missing_row,
-    is_constant,
     is_lookup_name,
     is_plain_container,
     is_query_receiver,
@@ -670,7 +670,7 @@ class _Walker:
         inner = test.expression if isinstance(test, cst.UnaryOperation) else test
         if isinstance(inner, cst.Comparison) and len(inner.comparisons) == 1 and \
                 isinstance(inner.comparisons[0].operator, (cst.In, cst.NotIn)) and \
-                is_constant(inner.comparisons[0].comparator) and \
+                is_fixed_collection(inner.comparisons[0].comparator) and \
                 not pf.taint(inner.comparisons[0].comparator):  # ``request.GET`` is no constant
             # Membership in a fixed collection: an allow-list or a deny-list, which
             # ``constrained`` tells apart by the side of the test the code goes on with.

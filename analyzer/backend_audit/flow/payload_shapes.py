@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst import MaybeSentinel
 
+from backend_audit.appmodel.closed_types import is_allow_list
 from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.names import last_name
 from backend_audit.engines.walk import child_fields
@@ -126,9 +127,6 @@ _STR_TESTS = frozenset({"isdigit", "isalnum", "isalpha", "isdecimal", "isnumeric
                         "isidentifier", "isascii"})
 
 
-_CHOICE_ATTRS = frozenset({"values", "choices", "names", "labels", "keys"})
-
-
 def constrained(test: cst.BaseExpression, holds: bool | None = None
                 ) -> list[cst.BaseExpression]:
     """Values a test holds to an allow-list, a pattern or a type. ``holds``: the value
@@ -141,7 +139,7 @@ def constrained(test: cst.BaseExpression, holds: bool | None = None
         return constrained(test.expression, None if holds is None else not holds)
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
         comp = test.comparisons[0]
-        if isinstance(comp.operator, (cst.In, cst.NotIn)) and is_constant(comp.comparator):
+        if isinstance(comp.operator, (cst.In, cst.NotIn)) and is_allow_list(comp.comparator):
             inside = isinstance(comp.operator, cst.In)
             return [test.left] if holds is None or holds == inside else []
     if isinstance(test, cst.Call):
@@ -153,23 +151,6 @@ def constrained(test: cst.BaseExpression, holds: bool | None = None
         if name in _STR_TESTS and isinstance(test.func, cst.Attribute):
             return [test.func.value]
     return []
-
-
-def is_constant(expr: cst.BaseExpression) -> bool:
-    """A literal collection, ``ALLOWED``, ``Status.values``, ``SORTS.keys()``..."""
-    if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
-        return all(isinstance(e.value, (cst.SimpleString, cst.Integer, cst.Name, cst.Attribute))
-                   for e in expr.elements)
-    if isinstance(expr, cst.Call):
-        if last_name(expr.func) in ("keys", "values") and isinstance(expr.func, cst.Attribute):
-            return is_constant(expr.func.value)
-        return last_name(expr.func) in ("set", "frozenset", "tuple") and bool(expr.args) and \
-            is_constant(expr.args[0].value)
-    name = last_name(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else None
-    if not name:
-        return False
-    return (name.isupper() and len(name) > 1) or (
-        isinstance(expr, cst.Attribute) and name in _CHOICE_ATTRS)
 
 
 def is_lookup_name(name: str | None) -> bool:
