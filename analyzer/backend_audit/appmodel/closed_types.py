@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import libcst as cst
 
-from backend_audit.appmodel.names import last_name, string_value
+from backend_audit.appmodel.names import last_name, name_words, string_value
 from backend_audit.appmodel.requests import REQUEST_NAMES
 from backend_audit.flow.budget import Budget
 
@@ -182,7 +182,7 @@ def is_fixed_collection(node: cst.BaseExpression,
     if not isinstance(node, (cst.Name, cst.Attribute)) or _reads_request(node):
         return False
     name = last_name(node) or ""
-    if _is_constant_name(name) or (isinstance(node, cst.Attribute) and name in _CHOICE_ATTRS):
+    if is_constant_name(name) or (isinstance(node, cst.Attribute) and name in _CHOICE_ATTRS):
         return True
     values = values_of(node.value) if values_of is not None and \
         isinstance(node, cst.Name) else []
@@ -212,7 +212,7 @@ def _deny_named(node: cst.BaseExpression) -> bool:
         else:
             break
     name = last_name(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
-    return bool(name) and any(_DENY_LIST_WORD.fullmatch(w) for w in _words(name or ""))
+    return bool(name) and any(_DENY_LIST_WORD.fullmatch(w) for w in name_words(name or ""))
 
 
 def _fixed_element(node: cst.BaseExpression) -> bool:
@@ -237,7 +237,7 @@ def _over_fixed(node: cst.GeneratorExp | cst.ListComp | cst.SetComp,
             return False
         bound |= _target_names(comp.target)
         comp = comp.inner_for_in
-    return all(name in bound or _is_constant_name(name) for name in _free_names(node.elt))
+    return all(name in bound or is_constant_name(name) for name in _free_names(node.elt))
 
 
 def _target_names(target: cst.BaseExpression) -> set[str]:
@@ -276,7 +276,7 @@ def _setting_read(node: cst.Subscript) -> bool:
     """``app.config["ALLOWED_EXTENSIONS"]``, ``settings["LANGUAGES"]``: a constant setting."""
     key = node.slice[0].slice if len(node.slice) == 1 else None
     text = string_value(key.value) if isinstance(key, cst.Index) else None
-    return bool(text) and _is_constant_name(text or "") and \
+    return bool(text) and is_constant_name(text or "") and \
         (last_name(node.value) or "").lower() in _CONFIG_HOLDERS
 
 
@@ -290,12 +290,7 @@ def _reads_request(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name) and node.value in REQUEST_NAMES
 
 
-def _words(name: str) -> list[str]:
-    """``blockedHosts`` / ``BLOCKED_HOSTS``: ``["blocked", "hosts"]``."""
-    return [w for w in re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower().split("_") if w]
-
-
-def _is_constant_name(name: str) -> bool:
+def is_constant_name(name: str) -> bool:
     """``ALLOWED``, ``_SORTS``, ``V2_FIELDS``: a module or class constant."""
     letters = name.strip("_")
     return bool(letters) and letters.upper() == letters and any(c.isalpha() for c in letters)

@@ -32,7 +32,7 @@ import libcst as cst
 
 from backend_audit.appmodel.closed_types import is_allow_list
 from backend_audit.appmodel.imports import ImportMap
-from backend_audit.appmodel.names import last_name, string_value
+from backend_audit.appmodel.names import last_name, name_words, string_value
 from backend_audit.appmodel.requests import request_input
 from backend_audit.engines.walk import contains, descendants, walk
 from backend_audit.flow.budget import Budget
@@ -454,23 +454,16 @@ _IS_METHODS = frozenset({"isalnum", "isdigit", "isdecimal", "isnumeric", "isiden
 # ``if ip.is_private: abort(403)`` on the address a host name resolves to.
 _ADDRESS_TESTS = frozenset({"is_private", "is_loopback", "is_global", "is_reserved",
                             "is_link_local", "is_multicast", "is_unspecified"})
-_ALLOW_LIST_NAME = re.compile(r"(?i)allow|white|trust|permit|valid|safe|known|hosts|domains|"
-                              r"origins|choices|options|services")
 # Methods that read one field of a container.
 _FIELD_READS = frozenset({"get", "getlist", "pop", "setdefault", "getone", "get_all"})
 _MAX_CLOSURE = 50
-
-
-def _name_words(name: str) -> set[str]:
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
-    return {w for w in spaced.split("_") if w}
 
 
 def is_validator_call(call: cst.Call) -> bool:
     name = last_name(call.func)
     if not name or name in _NOT_VALIDATORS:
         return False
-    words = _name_words(name)
+    words = set(name_words(name))
     if "check" in words and not name.lower().startswith("check"):
         words.discard("check")
     return bool(words & _VALIDATOR_WORDS)

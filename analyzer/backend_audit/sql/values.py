@@ -22,6 +22,7 @@ import libcst as cst
 from backend_audit.appmodel.closed_types import (
     is_allow_list,
     is_closed_type,
+    is_constant_name,
     is_fixed_collection,
     module_closed_types,
 )
@@ -346,7 +347,7 @@ class SqlValues:
         """A name the function never assigns: a constant, an import, a module-level
         value, a function, or a closure's free variable."""
         module = walk.at(None, walk.budget)
-        if _is_constant_name(name):
+        if is_constant_name(name):
             # Safe whatever it holds; its text still tells whether a template is SQL.
             if walk.function is not None and module.flow.values_of(name):
                 held = module.name(name, None)
@@ -441,7 +442,7 @@ class SqlValues:
         if request_input(expr, self.ctx.imports):
             return unsafe(request=True)
         attr = expr.attr.value
-        if _is_constant_name(attr) or attr in IDENTIFIER_ATTRS:
+        if is_constant_name(attr) or attr in IDENTIFIER_ATTRS:
             return SAFE
         dotted = dotted_name(expr) or ""
         if any(dotted == r or dotted.startswith(r + ".") for r in CONFIG_ROOTS):
@@ -457,7 +458,7 @@ class SqlValues:
             body, stored = walk.class_field(attr)
             shapes = body + [replace(s, built=False, raw_request=False) for s in stored]
             return join(shapes) if shapes else unsafe()
-        if isinstance(root, cst.Attribute) and _is_constant_name(root.attr.value) and \
+        if isinstance(root, cst.Attribute) and is_constant_name(root.attr.value) and \
                 attr in ("value", "name"):
             return SAFE  # ``Status.ACTIVE.value``
         base = walk.value(root)
@@ -596,10 +597,6 @@ class SqlValues:
         return compose([separator, element], pieces=join_pieces(separator, None, element))
 
 
-def _is_plain_literal(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString))
-
-
 def _command_line(expr: cst.BaseExpression, walk: Walk[Shape]) -> bool:
     """``args`` of ``args = parser.parse_args()``."""
     if not isinstance(expr, cst.Name):
@@ -614,11 +611,6 @@ OUTSIDE_INPUT = frozenset({"sys.argv", "sys.stdin"})
 ARGUMENT_PARSING = frozenset({"parse_args", "parse_known_args", "parse_intermixed_args"})
 # Command-line input: not a constant, and handed in from outside the program.
 COMMAND_LINE = Shape(safe=False, other=True, passed_in=True)
-
-
-def _is_constant_name(name: str) -> bool:
-    letters = name.strip("_")
-    return bool(letters) and letters.upper() == letters and any(c.isalpha() for c in letters)
 
 
 def _mentions(expr: cst.BaseExpression, name: str) -> bool:
