@@ -7,6 +7,7 @@ input, comprehension filters, SQL runners and their text, query chains. No taint
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -224,7 +225,15 @@ def goes_on_when(node: cst.If | cst.While) -> bool | None:
     leaves = node.body.body if isinstance(node.body, cst.IndentedBlock) else []
     skips = any(isinstance(small, (cst.Continue, cst.Break)) for line in leaves
                 if isinstance(line, cst.SimpleStatementLine) for small in line.body)
-    return not (skips or _exits(node.body))  # ``if x not in ALLOWED: continue``
+    if skips:
+        return False  # ``if x not in ALLOWED: continue``
+    if not _exits(node.body):
+        return True
+    # Both branches leave (``if provider in FORMATS: ...; return Response(..., 200)``
+    # ``else: return Response(..., 400)``): the path that goes on is the one that does
+    # not turn the request away.
+    orelse = node.orelse
+    return isinstance(orelse, cst.Else) and _rejects(orelse.body) and not _rejects(node.body)
 
 
 def exits_with_error(node: cst.If | cst.While) -> bool:
@@ -249,6 +258,24 @@ def _exits(node: cst.CSTNode) -> bool:
     if kind is cst.If:
         return False
     return any(_exits(child) for child in children(node))
+
+
+_CLIENT_ERROR = re.compile(r"(?i)error|HTTP_4\d\d")
+
+
+def _rejects(block: cst.CSTNode) -> bool:
+    """``block`` turns the request away: it raises, calls an error helper, or answers
+    with a 4xx status or something named an error."""
+    for node in preorder(block):
+        if isinstance(node, cst.Raise) or (isinstance(node, cst.Call) and
+                                           last_name(node.func) in V.ERROR_CALLS):
+            return True
+        if isinstance(node, cst.Integer) and node.value.isdigit() and \
+                400 <= int(node.value) < 500:
+            return True
+        if isinstance(node, cst.Name) and _CLIENT_ERROR.search(node.value):
+            return True
+    return False
 
 
 # Errors that bad input raises; ``except Exception`` around a commit is not validation.
