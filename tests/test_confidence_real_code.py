@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from backend_audit.appmodel.error_handling import exposure
 from backend_audit.config import Config
 from backend_audit.pipeline import ScanOptions, scan
 
@@ -47,3 +48,16 @@ def _confidences(unit: str, rule: str) -> dict[tuple[str, int], str]:
 ])
 def test_confidence(unit: str, rule: str, file: str, line: int, confidence: str) -> None:
     assert _confidences(unit, rule).get((file, line)) == confidence
+
+
+@pytest.mark.parametrize(("names", "level"), [
+    # the project's verdict on what a client configured: its own wording
+    (["app.targets.ConnectionVerificationError"], None),
+    (["ConnectionVerificationError"], None),
+    # a library's certificate check of the server's own outgoing connection
+    (["ssl.SSLCertVerificationError"], "medium"),
+    # the project's own connection error: what it wraps is the server's
+    (["app.store.StoreConnectionError"], "medium"),
+])
+def test_exception_text_exposure(names: list[str], level: str | None) -> None:
+    assert exposure(names) == level
