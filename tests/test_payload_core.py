@@ -15,7 +15,8 @@ from backend_audit.config import Config
 from backend_audit.engines.walk import descendants, walk
 from backend_audit.flow.fold import start
 from backend_audit.flow.payload import PayloadFlow, payload_values, summarize
-from backend_audit.flow.payload_values import looks_like_sql, text_calls
+from backend_audit.flow.payload_values import text_calls
+from backend_audit.sql.columns import is_sql_text
 from backend_audit.sql.values import SqlValues
 
 HELPERS = '''
@@ -154,7 +155,7 @@ def test_statement_text_reads_as_sql(body: str, sql: bool) -> None:
     ctx, fn = _module(body, "table, clause, flag")
     call = [c for c in descendants(fn, cst.Call)
             if isinstance(c.func, cst.Name) and c.func.value == "sink"][-1]
-    assert looks_like_sql(ctx, fn, call.args[0].value) is sql
+    assert is_sql_text(ctx, fn, call.args[0].value) is sql
 
 
 def _receivers(ctx: ModuleContext, fn: cst.FunctionDef) -> list[str | None]:

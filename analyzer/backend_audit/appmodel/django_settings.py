@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import libcst as cst
 
+from backend_audit.appmodel.collectors.host_checks import FACT_HOST_CHECK_MIDDLEWARE
 from backend_audit.appmodel.collectors.settings import FACT_SETTING
 from backend_audit.appmodel.dev_scope import is_dev_only
 from backend_audit.appmodel.project import ProjectFacts
@@ -75,3 +76,31 @@ def configured_debug(call: cst.Call, qualname: Callable[[cst.BaseExpression], st
 
 def _true(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name) and node.value == "True"
+
+
+def _same_module(listed: str, defined: str) -> bool:
+    """``pkg.common.middleware`` (a settings entry, maybe a re-exporting package) names
+    ``common.middleware.event`` (where the class is defined, rooted at the scan)."""
+    candidates = (defined, defined.rsplit(".", 1)[0]) if "." in defined else (defined,)
+    return any(listed == c or listed.endswith("." + c) or c.endswith("." + listed)
+               for c in candidates if c)
+
+
+def host_checked_by_middleware(project: ProjectFacts) -> bool:
+    """Does a production ``MIDDLEWARE`` list a project middleware that checks the
+    ``Host`` header itself (raises ``DisallowedHost``, calls ``validate_host()``)?"""
+    checks = [(f.value["class"], f.module) for f in project.get(FACT_HOST_CHECK_MIDDLEWARE)]
+    if not checks:
+        return False
+    for fact in project.get(FACT_SETTING):
+        value = fact.value
+        if value.get("name") != "MIDDLEWARE" or value.get("kind") != "module" or \
+                is_dev_only(fact.path) or not isinstance(value.get("value"), list):
+            continue
+        for entry in value["value"]:
+            if not isinstance(entry, str) or "." not in entry:
+                continue
+            module, name = entry.rsplit(".", 1)
+            if any(name == cls and _same_module(module, where) for cls, where in checks):
+                return True
+    return False

@@ -4,6 +4,8 @@ hold test code, and which calls create a web application."""
 
 from __future__ import annotations
 
+import sys
+
 import libcst as cst
 
 from backend_audit.appmodel.imports import ImportMap
@@ -26,6 +28,12 @@ CLIENT_TYPE_WORDS = (
     "validation", "httpexception", "notfound", "http404", "permissiondenied",
     "badrequest", "unauthorized", "forbidden", "apiexception", "conflict",
 )
+
+# A project's own error about verifying what a client configured (a server it asked to
+# connect, a signature, a domain it claims): the outcome of checking the client's input,
+# worded by the project. A library's (``ssl.SSLCertVerificationError``) is about the
+# server's own outgoing connections and keeps the reading of its other words.
+PROJECT_CLIENT_WORDS = ("verification",)
 
 TEST_DIRS = frozenset({"tests", "test", "testing"})
 SCRIPT_DIRS = frozenset({"scripts", "bin", "commands", "tools"})
@@ -62,12 +70,25 @@ def is_broad(handler: cst.ExceptHandler) -> bool:
     return any(n.split(".")[-1] in BROAD_TYPES for n in type_names(handler.type))
 
 
+def _library_name(name: str) -> bool:
+    """A name qualified by a standard-library module or a driver/client library."""
+    top = name.split(".")[0]
+    return "." in name and (top in sys.stdlib_module_names or top in _LIBRARY_TOPS)
+
+
+_LIBRARY_TOPS = frozenset({"sqlalchemy", "psycopg2", "psycopg", "pymysql", "botocore",
+                           "requests", "httpx", "aiohttp", "urllib3", "django", "pymongo",
+                           "redis", "boto3", "jwt", "cryptography", "OpenSSL", "grpc"})
+
+
 def _classify_name(name: str) -> str | None:
     last = name.split(".")[-1]
     low = last.lower()
     if last in BROAD_TYPES:
         return "high"
     if any(w in low for w in CLIENT_TYPE_WORDS):
+        return None
+    if any(w in low for w in PROJECT_CLIENT_WORDS) and not _library_name(name):
         return None
     if any(w in name.lower() for w in INTERNAL_TYPE_WORDS) or name.split(".")[0] in (
             "sqlalchemy", "psycopg2", "psycopg", "pymysql", "botocore", "requests", "httpx",

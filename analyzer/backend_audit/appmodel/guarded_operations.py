@@ -68,6 +68,34 @@ def touches_data(code: str) -> bool:
     return bool(DATA_OPERATION.search(code))
 
 
+# Reading the database: lookups, queries, a session's or cursor's reads, and the
+# connection a session hands out to run them. ``execute`` reads only SQL that selects.
+_DB_READ = re.compile(r"\.(session|db)\.connection\(|\b(session|db)\.connection\(|"
+                      r"\.get\(\w+=|\bobjects\.|\.(query|session)\.|\.(filter|filter_by)\(|"
+                      r"\.(get_by_natural_key|refresh_from_db)\(|\bcursor\b")
+_DB_WRITE = re.compile(r"\.(save|delete|create|get_or_create|update_or_create|bulk_create|"
+                       r"bulk_update|commit|flush|add|add_all|merge|insert|update|"
+                       r"delete_many|insert_one|insert_many|update_one|update_many)\(")
+_EXECUTE = re.compile(r"\.(execute|executemany)\(")
+_SELECTS = re.compile(r"(?i)\bselect\b")
+_CHANGES = re.compile(r"(?i)\b(insert|update|delete|merge|upsert|create|drop|alter|truncate|"
+                      r"grant|copy|vacuum|lock)\b")
+
+
+def writes_or_calls_out(code: str) -> bool:
+    """Data as in ``touches_data``, less reading the database: a write, a file write,
+    the network, a child process or dynamic code. A fallback around a read only answers
+    "found nothing" where the read may already answer that."""
+    if not touches_data(code):
+        return False
+    if _DB_WRITE.search(code):
+        return True
+    if _EXECUTE.search(code) and not (_SELECTS.search(code) and not _CHANGES.search(code)):
+        return True
+    rest = _EXECUTE.sub("(", _DB_READ.sub(".", code))
+    return touches_data(rest)
+
+
 def operates_on_resources(code: str) -> bool:
     """Data as above, or a local file that is neither optional configuration nor
     kernel state."""

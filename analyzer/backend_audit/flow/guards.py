@@ -30,9 +30,9 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from backend_audit.appmodel.closed_types import is_schema_collection
+from backend_audit.appmodel.closed_types import is_allow_list
 from backend_audit.appmodel.imports import ImportMap
-from backend_audit.appmodel.names import last_name, string_value
+from backend_audit.appmodel.names import last_name, name_words, string_value
 from backend_audit.appmodel.requests import request_input
 from backend_audit.engines.walk import contains, descendants, walk
 from backend_audit.flow.budget import Budget
@@ -454,23 +454,16 @@ _IS_METHODS = frozenset({"isalnum", "isdigit", "isdecimal", "isnumeric", "isiden
 # ``if ip.is_private: abort(403)`` on the address a host name resolves to.
 _ADDRESS_TESTS = frozenset({"is_private", "is_loopback", "is_global", "is_reserved",
                             "is_link_local", "is_multicast", "is_unspecified"})
-_ALLOW_LIST_NAME = re.compile(r"(?i)allow|white|trust|permit|valid|safe|known|hosts|domains|"
-                              r"origins|choices|options|services")
 # Methods that read one field of a container.
 _FIELD_READS = frozenset({"get", "getlist", "pop", "setdefault", "getone", "get_all"})
 _MAX_CLOSURE = 50
-
-
-def _name_words(name: str) -> set[str]:
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
-    return {w for w in spaced.split("_") if w}
 
 
 def is_validator_call(call: cst.Call) -> bool:
     name = last_name(call.func)
     if not name or name in _NOT_VALIDATORS:
         return False
-    words = _name_words(name)
+    words = set(name_words(name))
     if "check" in words and not name.lower().startswith("check"):
         words.discard("check")
     return bool(words & _VALIDATOR_WORDS)
@@ -496,30 +489,6 @@ def _scheme_only(args: list[cst.Arg]) -> bool:
     return bool(values) and all(_SCHEME_ONLY.match(t) for t in values)
 
 
-def _fixed_collection(expr: cst.BaseExpression, budget: Budget | None = None) -> bool:
-    """An allow-list: a literal collection, a constant or a name that says it is one
-    (``ALLOWED_HOSTS``, ``settings.webhook_domains``), not a cache or a request field."""
-    budget = budget or Budget()
-    if budget.exhausted:
-        return False
-    budget = budget.deeper()
-    if isinstance(expr, (cst.Set, cst.List, cst.Tuple, cst.Dict)) or is_schema_collection(expr):
-        return True
-    if isinstance(expr, cst.Call):
-        func = expr.func
-        if isinstance(func, cst.Attribute) and func.attr.value in ("keys", "values"):
-            return _fixed_collection(func.value, budget)
-        if last_name(func) in ("frozenset", "set", "tuple", "list") and expr.args:
-            return _fixed_collection(expr.args[0].value, budget)
-        return False
-    name = last_name(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else None
-    if not name:
-        return False
-    letters = name.strip("_")
-    return (letters.isupper() and any(c.isalpha() for c in letters)) or \
-        bool(_ALLOW_LIST_NAME.search(name))
-
-
 def _subjects(test: cst.BaseExpression) -> list[cst.BaseExpression]:
     """The expressions a test checks against something fixed."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
@@ -533,7 +502,7 @@ def _subjects(test: cst.BaseExpression) -> list[cst.BaseExpression]:
         left = test.left
         for comp in test.comparisons:
             op = comp.operator
-            if isinstance(op, (cst.In, cst.NotIn)) and _fixed_collection(comp.comparator):
+            if isinstance(op, (cst.In, cst.NotIn)) and is_allow_list(comp.comparator):
                 out.append(left)
             elif isinstance(op, (cst.Equal, cst.NotEqual)) and \
                     not _is_empty_or_none(comp.comparator) and not _is_empty_or_none(left):

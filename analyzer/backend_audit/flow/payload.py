@@ -32,6 +32,7 @@ from typing import Any
 
 import libcst as cst
 
+from backend_audit.appmodel.closed_types import is_fixed_collection
 from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name, string_value
 from backend_audit.appmodel.requests import (
@@ -63,7 +64,6 @@ from backend_audit.flow.payload_shapes import (
     function_body,
     goes_on_when,
     handles_missing_row,
-    is_constant,
     is_lookup_name,
     is_plain_container,
     is_query_receiver,
@@ -82,10 +82,10 @@ from backend_audit.flow.payload_values import (
     field_receiver,
     is_third_party,
     literal_key,
-    looks_like_sql,
     text_calls,
     whole,
 )
+from backend_audit.sql.columns import helper_runs_sql, is_sql_text
 from backend_audit.sql.parse import columns_written
 
 CONSTRUCTED = -1  # forward position: the parameter builds an instance of the callee
@@ -670,7 +670,7 @@ class _Walker:
         inner = test.expression if isinstance(test, cst.UnaryOperation) else test
         if isinstance(inner, cst.Comparison) and len(inner.comparisons) == 1 and \
                 isinstance(inner.comparisons[0].operator, (cst.In, cst.NotIn)) and \
-                is_constant(inner.comparisons[0].comparator) and \
+                is_fixed_collection(inner.comparisons[0].comparator) and \
                 not pf.taint(inner.comparisons[0].comparator):  # ``request.GET`` is no constant
             # Membership in a fixed collection: an allow-list or a deny-list, which
             # ``constrained`` tells apart by the side of the test the code goes on with.
@@ -723,7 +723,7 @@ class _Walker:
                             not is_lookup_name(last_name(value.func)) and
                             not is_write_name(last_name(value.func)) and
                             not pf.is_validator_call(value) and
-                            not self._runs_sql_text(value)):
+                            not helper_runs_sql(value, self.ctx, pf.fn)):
                         keys |= self._checked_keys(value, budget.deeper())
         return keys
 
@@ -934,7 +934,7 @@ class _Walker:
         pf = self.pf
         if name in V.PERSIST_METHODS:
             return  # session.add(obj): the object's construction is the sink
-        if self._runs_sql_text(call):
+        if helper_runs_sql(call, self.ctx, pf.fn):
             # ``execute_query("UPDATE users SET bio = %s ...", (bio, uid))``: a project
             # helper handed the statement itself; what the text says settles the sink.
             self._sql_sink(call, taint, what, name)
@@ -977,27 +977,10 @@ class _Walker:
         elif is_verb_name(name) and whole:
             self._add(call, whole, what, False)
 
-    def _runs_sql_text(self, call: cst.Call) -> bool:
-        """``call`` is of a function of the project (not a library's) whose first argument
-        is a SQL statement: literal text opening with a statement keyword, or text built
-        as SQL (``looks_like_sql``)."""
-        first = call.args[0] if call.args else None
-        if first is None or first.keyword is not None or first.star:
-            return False
-        helper = self.ctx.local_callee(call, self.pf.fn)
-        if helper is None or helper.constructor:
-            qual = self.ctx.imported_callee(call.func) or self._method_name(call.func)
-            if not qual or is_third_party(qual):
-                return False
-        literal = string_value(first.value)
-        if literal is not None:
-            return bool(_STATEMENT.match(literal))
-        return looks_like_sql(self.ctx, self.pf.fn, first.value)
-
     def _sql_sink(self, call: cst.Call, taint: Taint, what: str, name: str) -> bool:
         """A call that runs SQL: text or bound parameter alike, the value reaches the
         database as sent. True when ``call`` is one (tainted or not)."""
-        if name in V.SQL_RUNNERS_NEEDING_TEXT and not looks_like_sql(
+        if name in V.SQL_RUNNERS_NEEDING_TEXT and not is_sql_text(
                 self.ctx, self.pf.fn, call.args[0].value):
             return False
         text = sql_text_arg(call)
@@ -1082,8 +1065,6 @@ class _Walker:
 
 
 _NO = cst.Arg(cst.Name("None"))
-_STATEMENT = re.compile(r"\s*(select|insert|update|delete|with|replace|merge|upsert)\b",
-                        re.IGNORECASE)
 _WRITE_MODE = re.compile(r"[rbt]*[wax][rbt+]*|[rbt]*\+[rbt]*")  # a mode that writes
 
 

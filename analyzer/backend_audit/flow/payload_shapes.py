@@ -7,12 +7,14 @@ input, comprehension filters, SQL runners and their text, query chains. No taint
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst import MaybeSentinel
 
+from backend_audit.appmodel.closed_types import is_allow_list
 from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.names import last_name
 from backend_audit.engines.walk import child_fields
@@ -126,9 +128,6 @@ _STR_TESTS = frozenset({"isdigit", "isalnum", "isalpha", "isdecimal", "isnumeric
                         "isidentifier", "isascii"})
 
 
-_CHOICE_ATTRS = frozenset({"values", "choices", "names", "labels", "keys"})
-
-
 def constrained(test: cst.BaseExpression, holds: bool | None = None
                 ) -> list[cst.BaseExpression]:
     """Values a test holds to an allow-list, a pattern or a type. ``holds``: the value
@@ -141,7 +140,7 @@ def constrained(test: cst.BaseExpression, holds: bool | None = None
         return constrained(test.expression, None if holds is None else not holds)
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
         comp = test.comparisons[0]
-        if isinstance(comp.operator, (cst.In, cst.NotIn)) and is_constant(comp.comparator):
+        if isinstance(comp.operator, (cst.In, cst.NotIn)) and is_allow_list(comp.comparator):
             inside = isinstance(comp.operator, cst.In)
             return [test.left] if holds is None or holds == inside else []
     if isinstance(test, cst.Call):
@@ -153,23 +152,6 @@ def constrained(test: cst.BaseExpression, holds: bool | None = None
         if name in _STR_TESTS and isinstance(test.func, cst.Attribute):
             return [test.func.value]
     return []
-
-
-def is_constant(expr: cst.BaseExpression) -> bool:
-    """A literal collection, ``ALLOWED``, ``Status.values``, ``SORTS.keys()``..."""
-    if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
-        return all(isinstance(e.value, (cst.SimpleString, cst.Integer, cst.Name, cst.Attribute))
-                   for e in expr.elements)
-    if isinstance(expr, cst.Call):
-        if last_name(expr.func) in ("keys", "values") and isinstance(expr.func, cst.Attribute):
-            return is_constant(expr.func.value)
-        return last_name(expr.func) in ("set", "frozenset", "tuple") and bool(expr.args) and \
-            is_constant(expr.args[0].value)
-    name = last_name(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else None
-    if not name:
-        return False
-    return (name.isupper() and len(name) > 1) or (
-        isinstance(expr, cst.Attribute) and name in _CHOICE_ATTRS)
 
 
 def is_lookup_name(name: str | None) -> bool:
@@ -243,7 +225,15 @@ def goes_on_when(node: cst.If | cst.While) -> bool | None:
     leaves = node.body.body if isinstance(node.body, cst.IndentedBlock) else []
     skips = any(isinstance(small, (cst.Continue, cst.Break)) for line in leaves
                 if isinstance(line, cst.SimpleStatementLine) for small in line.body)
-    return not (skips or _exits(node.body))  # ``if x not in ALLOWED: continue``
+    if skips:
+        return False  # ``if x not in ALLOWED: continue``
+    if not _exits(node.body):
+        return True
+    # Both branches leave (``if provider in FORMATS: ...; return Response(..., 200)``
+    # ``else: return Response(..., 400)``): the path that goes on is the one that does
+    # not turn the request away.
+    orelse = node.orelse
+    return isinstance(orelse, cst.Else) and _rejects(orelse.body) and not _rejects(node.body)
 
 
 def exits_with_error(node: cst.If | cst.While) -> bool:
@@ -268,6 +258,24 @@ def _exits(node: cst.CSTNode) -> bool:
     if kind is cst.If:
         return False
     return any(_exits(child) for child in children(node))
+
+
+_CLIENT_ERROR = re.compile(r"(?i)error|HTTP_4\d\d")
+
+
+def _rejects(block: cst.CSTNode) -> bool:
+    """``block`` turns the request away: it raises, calls an error helper, or answers
+    with a 4xx status or something named an error."""
+    for node in preorder(block):
+        if isinstance(node, cst.Raise) or (isinstance(node, cst.Call) and
+                                           last_name(node.func) in V.ERROR_CALLS):
+            return True
+        if isinstance(node, cst.Integer) and node.value.isdigit() and \
+                400 <= int(node.value) < 500:
+            return True
+        if isinstance(node, cst.Name) and _CLIENT_ERROR.search(node.value):
+            return True
+    return False
 
 
 # Errors that bad input raises; ``except Exception`` around a commit is not validation.

@@ -39,7 +39,6 @@ from backend_audit.flow.calls import Callee, is_capword
 from backend_audit.flow.fold import Walk, start
 from backend_audit.flow.locals import is_literal, string_parts
 from backend_audit.flow.payload_shapes import (
-    children,
     comp_fors,
     comp_tests,
     function_body,
@@ -306,54 +305,6 @@ class PayloadValues:
             self._returned[key] = EMPTY  # a helper reached again on its own path
             found = self._returned[key] = self.judge.helper_returns(callee.function, walk)
         return found
-
-
-class SqlTextLike:
-    """A second, small domain on the same walk: is some literal text a value is built
-    from SQL (a string or f-string saying ``select``/``insert``..., or ``text(...)``)?
-    Asked of the statement a runner such as ``db.fetch(q)`` is given."""
-
-    unknown = False
-    nothing = False
-    number = False
-
-    def build(self, node: cst.CSTNode, walk: Walk[bool]) -> bool:
-        if isinstance(node, cst.SimpleString):
-            return bool(V.SQL_TEXT.search(string_value(node) or ""))
-        if isinstance(node, cst.FormattedStringText):
-            return bool(V.SQL_TEXT.search(node.value))
-        if isinstance(node, cst.Name):
-            return walk.name(node.value, node)
-        if isinstance(node, cst.Call) and last_name(node.func) in ("text", "SQL", "select"):
-            return True
-        # Every part, arguments and receivers included (``db.fetch(q.format(...))``).
-        return any(walk.value(child) for child in children(node))  # type: ignore[arg-type]
-
-    def join(self, values: list[bool]) -> bool:
-        return any(values)
-
-    def grow(self, before: bool, added: bool) -> bool:
-        return before or added
-
-    def bound(self, value: bool) -> bool:
-        return value
-
-    def param(self, name: str, walk: Walk[bool]) -> bool:
-        return False
-
-    def free(self, name: str, walk: Walk[bool]) -> bool:
-        return False
-
-    def guards(self, walk: Walk[bool]) -> frozenset[str]:
-        return frozenset()
-
-
-def looks_like_sql(ctx: ModuleContext, fn: cst.FunctionDef, expr: cst.BaseExpression) -> bool:
-    """Some literal text ``expr`` (read in ``fn``) is built from reads as SQL."""
-    domain = ctx.__dict__.get("_payload_sql_text")
-    if domain is None:
-        domain = ctx.__dict__["_payload_sql_text"] = SqlTextLike()
-    return start(ctx, domain, fn).with_budget(Budget()).value(expr)
 
 
 class TextCalls:

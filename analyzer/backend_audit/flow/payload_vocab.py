@@ -159,8 +159,6 @@ SQL_RUNNERS = frozenset({
 # like SQL before the call counts.
 SQL_RUNNERS_NEEDING_TEXT = frozenset({"fetch", "iterate", "raw", "fetch_all", "fetch_one",
                                       "fetch_val"})
-SQL_TEXT = re.compile(r"\b(select|insert|update|delete|with|replace|merge|upsert)\b",
-                      re.IGNORECASE)
 # Django query expressions: built from values, but not models.
 QUERY_EXPRESSIONS = frozenset({
     "Q", "F", "Value", "Count", "Sum", "Avg", "Max", "Min", "Case", "When", "Exists",

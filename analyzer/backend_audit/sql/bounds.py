@@ -122,6 +122,12 @@ WRAPPERS = frozenset({
 })
 TEMPLATE_CALLS = frozenset({"render", "render_template", "TemplateResponse",
                             "render_to_response", "render_to_string"})
+# A template whose file name says it is a form (``search_form.html``, ``forms/edit.html``):
+# the rows it is given fill the options of its select lists, not a result list. Two
+# doubts, as for rows scoped by an equality filter: a form page, and rows that are its
+# choices (a whole table of tags or shelves to pick from, however the table grows).
+_FORM_TEMPLATE = re.compile(r"(?i)(^|[/_.-])forms?([/_.-]|$)")
+FORM_DOUBTS = ("form page", "form choices")
 # Attributes that hold the payload of a serializer, schema result or page object.
 DATA_ATTRS = frozenset({"data", "items", "object_list", "results", "validated_data"})
 # Page objects and response models from pagination libraries.
@@ -181,6 +187,20 @@ class Query:
 
     def bound(self) -> Query:
         return replace(self, bounded=True)
+
+
+def _renders_form(call: cst.Call) -> bool:
+    """Does ``call`` render a template whose name says it is a form (the first or, after
+    Django's ``request``, the second argument, or ``template_name=``)?"""
+    args = [a.value for a in call.args[:2] if a.keyword is None]
+    args += [a.value for a in call.args if a.keyword is not None and
+             a.keyword.value in ("template_name", "template_name_or_list")]
+    for arg in args:
+        name = string_value(arg)
+        if name and name.endswith((".html", ".jinja", ".jinja2", ".j2")) and \
+                _FORM_TEMPLATE.search(name):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -640,9 +660,10 @@ class QueryAnalyzer:
         if isinstance(func, cst.Attribute) and name not in NON_ROW_METHODS:
             parts.insert(0, func.value)
         hits = _carried(part(p) for p in parts)
-        if doubt is None:
+        doubts = ((doubt,) if doubt else ()) + (FORM_DOUBTS if _renders_form(call) else ())
+        if not doubts:
             return hits
-        return tuple(replace(h, through=through + h.through, doubts=(doubt, *h.doubts))
+        return tuple(replace(h, through=through + h.through, doubts=(*doubts, *h.doubts))
                      for h in hits)
 
     # ------------------------------------------------------------------ callees

@@ -1,4 +1,8 @@
-"""Which Python expression each column of a database call's SQL receives.
+"""Which calls run SQL text, and which Python expression each column of that SQL receives.
+
+``runs_sql`` answers the first question once for every rule: a driver's runner
+(``cur.execute(sql, params)``), or a function of the project handed SQL text
+(``execute_query("UPDATE users SET bio = %s WHERE id = %s", (bio, uid))``).
 
 ``cur.execute("UPDATE users SET password = %s WHERE id = %s", (new_password, uid))``
 writes ``new_password`` to the column ``password``; ``cur.execute(f"SELECT ... WHERE
@@ -16,8 +20,13 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from backend_audit.appmodel.context import ModuleContext
 from backend_audit.appmodel.names import get_arg, last_name, string_value
+from backend_audit.flow.budget import Budget
+from backend_audit.flow.fold import Walk, start
 from backend_audit.flow.locals import Flow
+from backend_audit.flow.payload_shapes import children
+from backend_audit.flow.payload_values import is_third_party
 from backend_audit.sql.parse import Marker, columns_compared, columns_written
 
 # Calls that run SQL with parameters: DB-API cursors, SQLAlchemy connections and
@@ -25,18 +34,125 @@ from backend_audit.sql.parse import Marker, columns_compared, columns_written
 RUNNERS = frozenset({"execute", "executemany", "fetch", "fetchrow", "fetchval", "fetch_all",
                      "fetch_one", "fetch_val", "execute_fetchall", "exec_driver_sql"})
 _PARAMS_KEYWORDS = ("params", "parameters", "args", "vars", "values")
-# Names of helpers that, by their name, run the SQL they are given.
-SQLISH_NAME = re.compile(r"^(?!(log|print|debug|warn|format|build|render|describe|explain|"
-                         r"trace|record|cache|parse|validate|make|compose|to)_)"
+# First words of helpers that do something with SQL text other than run it
+# (``log_query(sql)``, ``format_sql(q)``, ``build_select(...)``).
+_TEXT_VERBS = (r"log|print|debug|info|warn|warning|error|exception|critical|format|build|"
+               r"render|describe|explain|trace|record|cache|parse|validate|make|compose|to")
+_HANDLES_TEXT = re.compile(rf"^_*({_TEXT_VERBS})(_|$)", re.IGNORECASE)
+# Names of helpers that, by their name, run the SQL they are given (asked of helpers
+# whose code the scan does not have).
+SQLISH_NAME = re.compile(rf"^(?!({_TEXT_VERBS})_)"
                          r".*(^|_)(sql|query|queries|execute|exec|fetch|fetchall|fetchone|select|"
                          r"raw|db)($|_)", re.IGNORECASE)
+# Literal text that is a statement, and words that make built text SQL.
+_STATEMENT = re.compile(r"\s*(select|insert|update|delete|with|replace|merge|upsert)\b",
+                        re.IGNORECASE)
+_SQL_WORDS = re.compile(r"\b(select|insert|update|delete|with|replace|merge|upsert)\b",
+                        re.IGNORECASE)
 
 
-def runs_sql(name: str | None) -> bool:
-    """A call that runs the SQL text it is given first: a driver's runner, or a helper
-    named for it (``execute_query(sql, params)``, ``db_fetchall(sql)``); the text itself
-    must still parse as SQL for any column to be read."""
-    return bool(name) and (name in RUNNERS or bool(SQLISH_NAME.search(name)))
+def runs_sql(call: cst.Call, ctx: ModuleContext, scope: cst.FunctionDef | None = None) -> bool:
+    """``call`` runs the SQL text it is handed first: a driver's runner, by its name
+    (``cur.execute(sql, params)``, ``conn.fetchrow(q, uid)``), or a project helper
+    handed SQL text (``helper_runs_sql``). ``scope``: the function ``call`` is read in
+    (None: where the traversal is)."""
+    return bool(call.args) and last_name(call.func) in RUNNERS or \
+        helper_runs_sql(call, ctx, scope)
+
+
+def helper_runs_sql(call: cst.Call, ctx: ModuleContext,
+                    scope: cst.FunctionDef | None = None) -> bool:
+    """``call`` is handed SQL text first (``is_sql_text``) by a function of the project
+    (not a library's: ``execute_query("UPDATE users SET bio = %s ...", (bio, uid))``,
+    ``self.db.run(sql)``), or by one whose class the scan does not know but whose name
+    says it runs queries (``g.store.run_query(sql)``, ``SQLISH_NAME``). Neither the name
+    nor the callee is enough alone: ``db_insert(table, row)`` is handed a table name.
+    ``log_query(sql)``, ``format_sql(q)`` do something else with it (``_HANDLES_TEXT``)."""
+    first = call.args[0] if call.args else None
+    name = last_name(call.func) or ""
+    if first is None or first.keyword is not None or first.star or _HANDLES_TEXT.match(name):
+        return False
+    literal = string_value(first.value)
+    if literal is not None and not _STATEMENT.match(literal):
+        return False  # the cheap answer first: most calls are handed a message or a key
+    if scope is None:
+        scope = ctx.current_function
+    return (bool(SQLISH_NAME.search(name)) or _project_callee(call, ctx, scope)) and (
+        literal is not None or is_sql_text(ctx, scope, first.value))
+
+
+def _project_callee(call: cst.Call, ctx: ModuleContext, scope: cst.FunctionDef | None
+                    ) -> bool:
+    """A function of the module (not a constructor), one the module imports from outside
+    the libraries it knows, or a method of an object of such a class."""
+    callee = ctx.local_callee(call, scope)
+    if callee is not None:
+        return not callee.constructor
+    qual = ctx.imported_callee(call.func)
+    if qual is None and isinstance(call.func, cst.Attribute):
+        owner = start(ctx, _sql_text_domain(ctx), scope).instance_class(call.func.value)
+        if isinstance(owner, cst.Name) and owner.value in ctx.functions.classes:
+            return True
+        qual = ctx.imported_callee(owner) if owner is not None else None
+    return bool(qual) and not is_third_party(qual)
+
+
+def is_sql_text(ctx: ModuleContext, scope: cst.FunctionDef | None,
+                expr: cst.BaseExpression) -> bool:
+    """``expr`` (read in ``scope``, None: the module body) is SQL text: a literal that
+    opens with a statement, or text built from literal SQL (``SqlTextLike``)."""
+    literal = string_value(expr)
+    if literal is not None:
+        return bool(_STATEMENT.match(literal))
+    return start(ctx, _sql_text_domain(ctx), scope).with_budget(Budget()).value(expr)
+
+
+class SqlTextLike:
+    """A small domain of the evaluator's value walk: is some literal text a value is
+    built from SQL (a string or f-string saying ``select``/``insert``..., or
+    ``text(...)``)? Asked of the statement a runner such as ``db.fetch(q)`` is given."""
+
+    unknown = False
+    nothing = False
+    number = False
+
+    def build(self, node: cst.CSTNode, walk: Walk[bool]) -> bool:
+        if isinstance(node, cst.SimpleString):
+            return bool(_SQL_WORDS.search(string_value(node) or ""))
+        if isinstance(node, cst.FormattedStringText):
+            return bool(_SQL_WORDS.search(node.value))
+        if isinstance(node, cst.Name):
+            return walk.name(node.value, node)
+        if isinstance(node, cst.Call) and last_name(node.func) in ("text", "SQL", "select"):
+            return True
+        # Every part, arguments and receivers included (``db.fetch(q.format(...))``).
+        return any(walk.value(child) for child in children(node))  # type: ignore[arg-type]
+
+    def join(self, values: list[bool]) -> bool:
+        return any(values)
+
+    def grow(self, before: bool, added: bool) -> bool:
+        return before or added
+
+    def bound(self, value: bool) -> bool:
+        return value
+
+    def param(self, name: str, walk: Walk[bool]) -> bool:
+        return False
+
+    def free(self, name: str, walk: Walk[bool]) -> bool:
+        return False
+
+    def guards(self, walk: Walk[bool]) -> frozenset[str]:
+        return frozenset()
+
+
+def _sql_text_domain(ctx: ModuleContext) -> SqlTextLike:
+    """One ``SqlTextLike`` per module context, so its walks are shared."""
+    domain = ctx.__dict__.get("_sql_text_like")
+    if domain is None:
+        domain = ctx.__dict__["_sql_text_like"] = SqlTextLike()
+    return domain
 
 
 @dataclass(frozen=True)
@@ -82,17 +198,19 @@ def _template(expr: cst.BaseExpression
     return None
 
 
-def call_sql(call: cst.Call, flows: tuple[Flow, ...]) -> CallSql | None:
-    """The SQL of a runner call (``execute(sql, params)``, or a helper named for running
-    SQL: ``execute_query(sql, params)``) when it is a string literal, an f-string, or
-    ``text(...)`` of one, written there or assigned once to a name."""
-    if not runs_sql(last_name(call.func)) or not call.args:
+def call_sql(call: cst.Call, ctx: ModuleContext) -> CallSql | None:
+    """The SQL a call that runs SQL (``runs_sql``: ``execute(sql, params)``,
+    ``execute_query(sql, params)`` of the project) is handed, when it is a string
+    literal, an f-string, or ``text(...)`` of one, written there or assigned once to a
+    name (the function's, else the module's)."""
+    if not call.args:
         return None
+    flows = _flows(ctx)
     sql = _single_value(call.args[0].value, flows)
     if isinstance(sql, cst.Call) and last_name(sql.func) == "text" and sql.args:
         sql = _single_value(sql.args[0].value, flows)
     template = _template(sql)
-    if template is None:
+    if template is None or not runs_sql(call, ctx):
         return None
     pieces, holes = template
     params = None
@@ -139,11 +257,17 @@ def _filler(sql: CallSql, marker: Marker, flows: tuple[Flow, ...]
 Reader = Callable[[tuple[str | None, ...]], tuple[tuple[str, Marker], ...] | None]
 
 
-def _columns(call: cst.Call, flows: tuple[Flow, ...], read: Reader
+def _flows(ctx: ModuleContext) -> tuple[Flow, ...]:
+    """Where a name's value is looked up: the function being traversed, then the module."""
+    return ctx.flow(), ctx.flow(ctx.module)
+
+
+def _columns(call: cst.Call, ctx: ModuleContext, read: Reader
              ) -> list[tuple[str, cst.BaseExpression]] | None:
-    sql = call_sql(call, flows)
+    sql = call_sql(call, ctx)
     if sql is None:
         return None
+    flows = _flows(ctx)
     found = read(sql.pieces)
     if found is None:
         return None
@@ -155,17 +279,17 @@ def _columns(call: cst.Call, flows: tuple[Flow, ...], read: Reader
     return out
 
 
-def written_columns(call: cst.Call, flows: tuple[Flow, ...]
+def written_columns(call: cst.Call, ctx: ModuleContext
                     ) -> list[tuple[str, cst.BaseExpression]] | None:
     """``(column, expression)`` for each column an ``INSERT``/``UPDATE`` run by ``call``
     writes straight from a parameter or an interpolated value. None when the call's SQL
     is not known text that parses (callers keep their own reading then)."""
-    return _columns(call, flows, columns_written)
+    return _columns(call, ctx, columns_written)
 
 
-def compared_columns(call: cst.Call, flows: tuple[Flow, ...]
+def compared_columns(call: cst.Call, ctx: ModuleContext
                      ) -> list[tuple[str, cst.BaseExpression]] | None:
     """``(column, expression)`` for each column the SQL run by ``call`` compares for
     equality with a parameter or an interpolated value (``WHERE password = ?``). None
     when the call's SQL is not known text that parses."""
-    return _columns(call, flows, columns_compared)
+    return _columns(call, ctx, columns_compared)

@@ -20,8 +20,10 @@ from dataclasses import dataclass, field, replace
 import libcst as cst
 
 from backend_audit.appmodel.closed_types import (
+    is_allow_list,
     is_closed_type,
-    is_schema_collection,
+    is_constant_name,
+    is_fixed_collection,
     module_closed_types,
 )
 from backend_audit.appmodel.context import ModuleContext
@@ -136,7 +138,7 @@ class SqlValues:
         found: set[str] = set()
         key = id(walk.function) if walk.function is not None else 0
         for test in self.index.tests.get(key, []):
-            found |= checked_in_test(test, self.is_constant_collection)
+            found |= checked_in_test(test, self.is_allow_list)
         return frozenset(found)
 
     def class_of(self, function: cst.FunctionDef) -> cst.ClassDef | None:
@@ -156,28 +158,14 @@ class SqlValues:
 
     # ------------------------------------------------------------------ constants
     def is_constant_collection(self, expr: cst.BaseExpression) -> bool:
-        """A collection fixed by the code: a literal of literals, an UPPER_CASE name, or the
-        column names of a mapped model."""
-        if is_schema_collection(expr):
-            return True
-        if isinstance(expr, (cst.Set, cst.List, cst.Tuple)):
-            return all(_is_plain_literal(e.value) for e in expr.elements)
-        if isinstance(expr, cst.Dict):
-            return all(isinstance(e, cst.DictElement) and _is_plain_literal(e.key)
-                       for e in expr.elements)
-        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
-                expr.func.attr.value in ("keys", "values"):
-            return self.is_constant_collection(expr.func.value)
-        if isinstance(expr, cst.Call) and last_name(expr.func) in ("frozenset", "set", "tuple"):
-            return bool(expr.args) and self.is_constant_collection(expr.args[0].value)
-        if isinstance(expr, cst.Name):
-            if _is_constant_name(expr.value):
-                return True
-            values = self.ctx.flow(self.ctx.module).values_of(expr.value)
-            return bool(values) and all(self.is_constant_collection(v) for v in values)
-        if isinstance(expr, cst.Attribute):
-            return _is_constant_name(expr.attr.value)
-        return False
+        """A collection fixed by the code (``is_fixed_collection``; a module-level name
+        read by what the module assigns it): a lookup in it yields one of its values."""
+        return is_fixed_collection(expr, self.ctx.flow(self.ctx.module).values_of)
+
+    def is_allow_list(self, expr: cst.BaseExpression) -> bool:
+        """One that is not a deny-list (``is_allow_list``): a value tested against it is
+        held to its items."""
+        return is_allow_list(expr, self.ctx.flow(self.ctx.module).values_of)
 
     # ------------------------------------------------------------------ questions
     def shape(self, expr: cst.BaseExpression, scope: Walk[Shape] | None = None,
@@ -276,7 +264,7 @@ class SqlValues:
             return join([self._comprehension(expr, expr.key, walk),
                          self._comprehension(expr, expr.value, walk)])
         if isinstance(expr, cst.IfExp):
-            checked = checked_in_test(expr.test, self.is_constant_collection)
+            checked = checked_in_test(expr.test, self.is_allow_list)
             body = walk.with_guards(checked) if checked else walk
             return join([body.value(expr.body), walk.value(expr.orelse)])
         if isinstance(expr, cst.BooleanOperation):
@@ -349,7 +337,7 @@ class SqlValues:
             inner = inner.with_locals(bound)
             checked: set[str] = set()
             for cond in node.ifs:
-                checked |= checked_in_test(cond.test, self.is_constant_collection)
+                checked |= checked_in_test(cond.test, self.is_allow_list)
             if checked:
                 inner = inner.with_guards(checked)
             node = node.inner_for_in
@@ -359,7 +347,7 @@ class SqlValues:
         """A name the function never assigns: a constant, an import, a module-level
         value, a function, or a closure's free variable."""
         module = walk.at(None, walk.budget)
-        if _is_constant_name(name):
+        if is_constant_name(name):
             # Safe whatever it holds; its text still tells whether a template is SQL.
             if walk.function is not None and module.flow.values_of(name):
                 held = module.name(name, None)
@@ -454,7 +442,7 @@ class SqlValues:
         if request_input(expr, self.ctx.imports):
             return unsafe(request=True)
         attr = expr.attr.value
-        if _is_constant_name(attr) or attr in IDENTIFIER_ATTRS:
+        if is_constant_name(attr) or attr in IDENTIFIER_ATTRS:
             return SAFE
         dotted = dotted_name(expr) or ""
         if any(dotted == r or dotted.startswith(r + ".") for r in CONFIG_ROOTS):
@@ -470,7 +458,7 @@ class SqlValues:
             body, stored = walk.class_field(attr)
             shapes = body + [replace(s, built=False, raw_request=False) for s in stored]
             return join(shapes) if shapes else unsafe()
-        if isinstance(root, cst.Attribute) and _is_constant_name(root.attr.value) and \
+        if isinstance(root, cst.Attribute) and is_constant_name(root.attr.value) and \
                 attr in ("value", "name"):
             return SAFE  # ``Status.ACTIVE.value``
         base = walk.value(root)
@@ -609,10 +597,6 @@ class SqlValues:
         return compose([separator, element], pieces=join_pieces(separator, None, element))
 
 
-def _is_plain_literal(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString))
-
-
 def _command_line(expr: cst.BaseExpression, walk: Walk[Shape]) -> bool:
     """``args`` of ``args = parser.parse_args()``."""
     if not isinstance(expr, cst.Name):
@@ -627,11 +611,6 @@ OUTSIDE_INPUT = frozenset({"sys.argv", "sys.stdin"})
 ARGUMENT_PARSING = frozenset({"parse_args", "parse_known_args", "parse_intermixed_args"})
 # Command-line input: not a constant, and handed in from outside the program.
 COMMAND_LINE = Shape(safe=False, other=True, passed_in=True)
-
-
-def _is_constant_name(name: str) -> bool:
-    letters = name.strip("_")
-    return bool(letters) and letters.upper() == letters and any(c.isalpha() for c in letters)
 
 
 def _mentions(expr: cst.BaseExpression, name: str) -> bool:

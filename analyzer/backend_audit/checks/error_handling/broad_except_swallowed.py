@@ -6,6 +6,7 @@ import re
 
 import libcst as cst
 
+from backend_audit.appmodel.after_try import tested_after, tries_ending
 from backend_audit.appmodel.best_effort import (
     assigned_names,
     calls_something,
@@ -24,7 +25,7 @@ from backend_audit.appmodel.function_results import (
 from backend_audit.appmodel.guarded_operations import (
     operates_on_resources,
     operation_text,
-    touches_data,
+    writes_or_calls_out,
 )
 from backend_audit.engines.walk import descendants, own_returns, walk
 from backend_audit.visitor import Check
@@ -303,13 +304,6 @@ def _falls_to_none(after: cst.BaseStatement | None) -> bool:
         isinstance(after.body[0], cst.Return) and is_none_return(after.body[0])
 
 
-def _tested_after(body: cst.BaseSuite, after: cst.BaseStatement | None) -> bool:
-    """``try: mime = sniff(path)`` then ``if not mime:``: the statement after the try
-    tests what the try was to compute, so a failure takes the fallback branch."""
-    return isinstance(after, cst.If) and bool(
-        assigned_names(body) & {n.value for n in descendants(after.test, cst.Name)})
-
-
 def _clears_flag(handler: cst.ExceptHandler, body: cst.BaseSuite, module: cst.Module) -> bool:
     """``self._fts_available = result is not None`` in the try, ``= False`` in the
     handler: the failure is recorded in the flag that picks the fallback path."""
@@ -347,8 +341,8 @@ class BroadExceptSwallowed(Check):
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         for stmt, following in zip(node.body, node.body[1:], strict=False):
-            if isinstance(stmt, cst.Try):
-                self._after[id(stmt)] = following
+            for ending in tries_ending(stmt):
+                self._after[id(ending)] = following
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self._handlers.append(node)
@@ -451,8 +445,8 @@ class BroadExceptSwallowed(Check):
         if not operates or _PROBE_NAME.match(function) or self._says_no(handler) or \
                 self._system_check() or _clears_flag(handler, node.body, self.ctx.module):
             return True
-        return not touches_data(code) and (
-            _tested_after(node.body, after) or self._answers_declared_none(node, handler, after))
+        return not writes_or_calls_out(code) and (
+            tested_after(node.body, after) or self._answers_declared_none(node, handler, after))
 
     def _says_no(self, handler: cst.ExceptHandler) -> bool:
         answers = own_returns(handler.body)

@@ -60,7 +60,7 @@ class PasswordComparedPlaintext(Check):
         if any(is_test_double(c.name.value) for c in self.ctx.class_stack):
             return
         flow = self.ctx.flow()
-        compared = compared_columns(node, (flow, self.ctx.flow(self.ctx.module)))
+        compared = compared_columns(node, self.ctx)
         for column, value in compared or ():
             if not is_password_column(column) or self._role(value, flow) != "input":
                 continue

@@ -45,6 +45,8 @@ class PasswordFastHash(Check):
         self.enclosing: list[cst.Call] = []
         # Names holding a digest of a password, and names fed to a real KDF, per function.
         self.pending: list[tuple[cst.CSTNode, str | None, int, str]] = []
+        # Names of digests used only as a key into a mapping, per function.
+        self.keys_only: set[tuple[int, str]] = set()
         self.fed: set[tuple[int, str]] = set()
 
     def _scope(self) -> int:
@@ -99,6 +101,9 @@ class PasswordFastHash(Check):
         if kind not in (Kind.PLAIN, Kind.WRAPPED) or self._feeds_kdf(node) or self._breach_check():
             return
         target = self._assigned_name(node)
+        fn = self.ctx.current_function
+        if target is not None and fn is not None and _used_only_as_key(fn, target):
+            self.keys_only.add((self._scope(), target))
         self.pending.append((node, target, self._scope(),
                              "high" if kind is Kind.PLAIN else "low"))
 
@@ -174,6 +179,8 @@ class PasswordFastHash(Check):
         for node, name, scope, confidence in self.pending:
             if name is not None and (scope, name) in self.fed:
                 continue  # the digest is only a pre-hash fed to a KDF
+            if name is not None and (scope, name) in self.keys_only:
+                continue  # a key into a mapping (a cache of checked passwords), not stored
             self.report(node, confidence=confidence)
 
 
@@ -187,3 +194,25 @@ def _names_in(expr: cst.BaseExpression) -> set[str]:
     if dotted_name(expr):
         names.add(dotted_name(expr) or "")
     return names
+
+
+def _used_only_as_key(fn: cst.FunctionDef, name: str) -> bool:
+    """Is every read of ``name`` in ``fn`` a key into a mapping (``cache[name]``,
+    ``name in cache``)? Such a digest finds an entry; it is neither the stored credential
+    nor compared as one, and leaves the function in no other way."""
+    reads: set[int] = set()
+    keys: set[int] = set()
+    for node in descendants(fn, cst.Name):
+        if node.value == name:
+            reads.add(id(node))
+    for target in descendants(fn, cst.AssignTarget):
+        if isinstance(target.target, cst.Name):
+            reads.discard(id(target.target))
+    for sub in descendants(fn, cst.Subscript):
+        for element in sub.slice:
+            if isinstance(element.slice, cst.Index):
+                keys.add(id(element.slice.value))
+    for comparison in descendants(fn, cst.Comparison):
+        if isinstance(comparison.comparisons[0].operator, (cst.In, cst.NotIn)):
+            keys.add(id(comparison.left))
+    return bool(reads) and reads <= keys

@@ -56,6 +56,11 @@ _ROW_LOADS = frozenset({"get", "aget", "first", "afirst", "one", "one_or_none", 
                         "get_object", "latest", "earliest", "get_or_404", "first_or_404",
                         "one_or_404"})
 _WRITE_SQL = re.compile(r"(?is)^\s*(insert|update|replace|merge)\b.*\b(pass(word|wd)?|pwd)\w*\b")
+# Fields that name a remote endpoint: a record written with one beside the password
+# (an SMTP relay, an LDAP or database connection) keeps the login to that service, which
+# must stay readable to be sent; hashing it, the fix this rule gives, would break it.
+_ENDPOINT_FIELD = re.compile(r"(?i)^(\w+_)?(host|hostname|server|port)$|"
+                             r"^(endpoint|base_url|server_url|server_uri|dsn|uri)$")
 
 
 def _chain(node: cst.BaseExpression) -> list[str]:
@@ -114,7 +119,7 @@ class PasswordStoredPlaintext(Check):
             if is_password_column(string_value(node.args[1].value)):
                 self._value(node, node.args[2].value, None, string_value(node.args[1].value))
             return
-        if runs_sql(last) and node.args:
+        if runs_sql(node, self.ctx):
             self._sql_write(node, last)
             return
         model = self._model_of_constructor(func)
@@ -166,6 +171,9 @@ class PasswordStoredPlaintext(Check):
         return last
 
     def _written_args(self, call: cst.Call, model: str | None) -> None:
+        if any(arg.keyword is not None and _ENDPOINT_FIELD.match(arg.keyword.value)
+               for arg in call.args):
+            return  # the login to another service, written beside its address
         for arg in call.args:
             if arg.keyword is not None and is_password_column(arg.keyword.value):
                 self._value(arg.value, arg.value, model, arg.keyword.value)
@@ -199,6 +207,9 @@ class PasswordStoredPlaintext(Check):
         return found
 
     def _dict(self, node: cst.Dict, model: str | None) -> None:
+        if any(isinstance(el, cst.DictElement) and _ENDPOINT_FIELD.match(string_value(el.key) or "")
+               for el in node.elements):
+            return  # a connection's settings (``{"host": ..., "password": ...}``)
         for el, key in dict_password_values(node):
             self._value(el, el.value, model, key)
 
@@ -308,7 +319,7 @@ class PasswordStoredPlaintext(Check):
         """``INSERT``/``UPDATE`` SQL that writes a password column straight from a
         parameter or an interpolated value, read by the SQL parser; SQL it cannot read
         (built elsewhere, or not parseable) keeps the reading by keywords below."""
-        written = written_columns(call, (self.ctx.flow(), self.ctx.flow(self.ctx.module)))
+        written = written_columns(call, self.ctx)
         if written is None:
             if method not in ("execute", "executemany"):
                 return

@@ -10,6 +10,7 @@ import libcst as cst
 from backend_audit.appmodel.django_settings import (
     debug_on,
     debug_switched_on,
+    host_checked_by_middleware,
     is_served_settings,
     overridden,
 )
@@ -42,6 +43,8 @@ class DebugOrOpenHostsInSettings(Check):
     def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:
         """A production module that overrides the value (DEBUG = False) wins."""
         name = candidate.data.get("setting")
+        if name == "ALLOWED_HOSTS" and host_checked_by_middleware(project):
+            return None  # the project's middleware answers unknown hosts itself
         unsafe = debug_on if name == "DEBUG" else _any_host
         return None if overridden(name, candidate.path, project, unsafe) else candidate
 
