@@ -182,8 +182,10 @@ def _either(results: Iterable[Reach | None]) -> Reach:
     return wrapped or Reach(None, _bounded(needs))
 
 
-def _bounded(needs: Iterable[Need]) -> frozenset[Need]:
+def _bounded(needs: set[Need]) -> frozenset[Need]:
     """At most ``MAX_NEEDS`` of ``needs``, the first in their total order."""
+    if len(needs) <= MAX_NEEDS:
+        return frozenset(needs)
     return frozenset(sorted(needs, key=Need.order)[:MAX_NEEDS])
 
 
