@@ -24,7 +24,7 @@ from backend_audit.appmodel.test_context import is_test_path
 from backend_audit.engines.walk import descendants
 from backend_audit.flow.calls import local_callee
 from backend_audit.flow.locals import is_literal
-from backend_audit.flow.specs import CROSS_MODULE, SUMMARY, Guarding
+from backend_audit.flow.specs import CROSS_MODULE, SUMMARY, Guarding, Spec
 from backend_audit.flow.taint import (
     Need,
     Reach,
@@ -131,7 +131,7 @@ class TaintSummaries(Collector):
         (one of its sanitisers, or a name its guards check)."""
         calls, names = summary.seen_calls, summary.seen_names
         clean: list[str] = []
-        for spec in CROSS_MODULE:
+        for spec, same in _QUESTIONS:
             maybe = bool(calls & (spec.sanitisers | _last_names(spec.sanitiser_qualnames)))
             maybe = maybe or (spec.sanitiser_pattern is not None and
                               any(spec.sanitiser_pattern.search(c) for c in calls))
@@ -140,8 +140,24 @@ class TaintSummaries(Collector):
                 maybe = bool(names & module_indexes(self.ctx).guards(
                     self.ctx, spec, fn, at, self.ctx.flow(fn)))
             if maybe and not Taint(self.ctx, spec, scope=fn, at=at).reach(value):
-                clean.append(spec.name)
-        return clean
+                clean.extend(same)
+        return [spec.name for spec in CROSS_MODULE if spec.name in clean]
+
+
+def _questions() -> tuple[tuple[Spec, tuple[str, ...]], ...]:
+    """The cross-module specs, those that ask the same question under different names
+    together (a spec's answer depends on its sources, sanitisers, guards...; its name
+    only labels it): each question is asked once."""
+    same: dict[Spec, list[str]] = {}
+    first: dict[Spec, Spec] = {}
+    for spec in CROSS_MODULE:
+        key = spec.but(name="")
+        first.setdefault(key, spec)
+        same.setdefault(key, []).append(spec.name)
+    return tuple((first[key], tuple(names)) for key, names in same.items())
+
+
+_QUESTIONS = _questions()
 
 
 def _last_names(qualnames: frozenset[str]) -> frozenset[str]:
