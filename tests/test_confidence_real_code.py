@@ -33,8 +33,8 @@ def _confidences(unit: str, rule: str) -> dict[tuple[str, int], str]:
     ("sql-injection/flask_ledger_sequences", "BA303", "schema_tools.py", 23, "high"),
     # A broad except answering None around a read of the database, where None is
     # already an answer of the function or the next statement tests the value: audit
-    # level; the same around a write, or around a read whose answer is not "nothing":
-    # reported.
+    # level; the same around a write, around a read whose answer is not "nothing", or
+    # with a made-up sentinel in place of None: reported.
     ("error-handling/async_reads_with_fallbacks.py", "BA402", "async_reads_with_fallbacks.py",
      22, "low"),
     ("error-handling/async_reads_with_fallbacks.py", "BA402", "async_reads_with_fallbacks.py",
@@ -45,6 +45,8 @@ def _confidences(unit: str, rule: str) -> dict[tuple[str, int], str]:
      48, "medium"),
     ("error-handling/async_reads_with_fallbacks.py", "BA402", "async_reads_with_fallbacks.py",
      56, "medium"),
+    ("error-handling/async_reads_with_fallbacks.py", "BA402", "async_reads_with_fallbacks.py",
+     65, "medium"),
     # Whole tables handed to a form template (the options of its select lists): audit
     # level; the same rows on a listing page: reported.
     ("pagination/flask_reading_list_forms.py", "BA501", "flask_reading_list_forms.py",

@@ -145,14 +145,14 @@ _LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)
 def is_fixed_collection(node: cst.BaseExpression,
                         values_of: Callable[[str], list[cst.BaseExpression]] | None = None,
                         budget: Budget | None = None) -> bool:
-    """An allow-list: a collection the code fixes, which a membership test holds a
-    value to. A literal of constants (``("asc", "desc")``, ``{"name": ..., "date": ...}``
-    by its keys), the columns of a model (``is_schema_collection``), an UPPER_CASE
-    constant or setting (``settings.LANGUAGES``, ``app.config["ALLOWED_EXTENSIONS"]``),
-    a name that says it is one (``allowed_hosts``, ``Status.choices``), a copy of one
-    (``set(...)``, ``.keys()``), or a comprehension over one (``(code for code, _name in
-    settings.LANGUAGES)``). Not a request field (``request.GET``): the client chose its
-    items. ``values_of``: what a lower-case name is assigned, when the caller knows.
+    """A collection the code fixes, whose items the client cannot choose. A literal of
+    constants (``("asc", "desc")``, ``{"name": ..., "date": ...}`` by its keys), the
+    columns of a model (``is_schema_collection``), an UPPER_CASE constant or setting
+    (``settings.LANGUAGES``, ``app.config["ALLOWED_EXTENSIONS"]``), a name that says it
+    is an allow-list (``allowed_hosts``, ``Status.choices``), a copy of one (``set(...)``,
+    ``.keys()``), or a comprehension over one (``(code for code, _name in
+    settings.LANGUAGES)``). Not a request field (``request.GET``). ``values_of``: what a
+    lower-case name is assigned, when the caller knows.
 
     Fixed is not allowed: a value tested to be outside ``RESERVED_NAMES`` may be any
     other string (``is_allow_list``)."""

@@ -35,6 +35,26 @@ def is_none_return(ret: cst.Return) -> bool:
     return ret.value is None or isinstance(ret.value, cst.Name) and ret.value.value == "None"
 
 
+def answers_none(block: cst.BaseSuite) -> bool:
+    """Does ``block`` (an except clause's body) answer None and nothing else: simple
+    statements that return None or assign it, what a lookup that finds nothing answers?"""
+    statements = block.body if isinstance(block, cst.IndentedBlock) else [block]
+    answered = False
+    for stmt in statements:
+        if not isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            return False
+        for small in stmt.body:
+            if isinstance(small, cst.Return):
+                if not is_none_return(small):
+                    return False
+                answered = True
+            elif isinstance(small, cst.Assign):
+                if not (isinstance(small.value, cst.Name) and small.value.value == "None"):
+                    return False
+                answered = True
+    return answered
+
+
 def can_complete(block: cst.BaseSuite) -> bool:
     """May control leave ``block`` at its end (it does not end in a return or raise)?
     Loops and branches are taken as completing: the question is asked to learn whether

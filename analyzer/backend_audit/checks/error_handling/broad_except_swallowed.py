@@ -16,6 +16,7 @@ from backend_audit.appmodel.best_effort import (
 )
 from backend_audit.appmodel.error_handling import is_broad, is_test_path
 from backend_audit.appmodel.function_results import (
+    answers_none,
     answers_yes_or_no,
     can_complete,
     declares_none,
@@ -25,6 +26,7 @@ from backend_audit.appmodel.function_results import (
 from backend_audit.appmodel.guarded_operations import (
     operates_on_resources,
     operation_text,
+    touches_data,
     writes_or_calls_out,
 )
 from backend_audit.engines.walk import descendants, own_returns, walk
@@ -445,8 +447,9 @@ class BroadExceptSwallowed(Check):
         if not operates or _PROBE_NAME.match(function) or self._says_no(handler) or \
                 self._system_check() or _clears_flag(handler, node.body, self.ctx.module):
             return True
-        return not writes_or_calls_out(code) and (
-            tested_after(node.body, after) or self._answers_declared_none(node, handler, after))
+        if writes_or_calls_out(code) or touches_data(code) and not answers_none(handler.body):
+            return False  # a read answered with a made-up sentinel is a new answer
+        return tested_after(node.body, after) or self._answers_declared_none(node, handler, after)
 
     def _says_no(self, handler: cst.ExceptHandler) -> bool:
         answers = own_returns(handler.body)
