@@ -39,20 +39,14 @@ def answers_none(block: cst.BaseSuite) -> bool:
     """Does ``block`` (an except clause's body) answer None and nothing else: simple
     statements that return None or assign it, what a lookup that finds nothing answers?"""
     statements = block.body if isinstance(block, cst.IndentedBlock) else [block]
-    answered = False
-    for stmt in statements:
-        if not isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
-            return False
-        for small in stmt.body:
-            if isinstance(small, cst.Return):
-                if not is_none_return(small):
-                    return False
-                answered = True
-            elif isinstance(small, cst.Assign):
-                if not (isinstance(small.value, cst.Name) and small.value.value == "None"):
-                    return False
-                answered = True
-    return answered
+    if not all(isinstance(s, (cst.SimpleStatementLine, cst.SimpleStatementSuite))
+               for s in statements):
+        return False
+    answers = [small for s in statements for small in s.body
+               if isinstance(small, (cst.Return, cst.Assign))]
+    return bool(answers) and all(
+        is_none_return(a) if isinstance(a, cst.Return) else
+        isinstance(a.value, cst.Name) and a.value.value == "None" for a in answers)
 
 
 def can_complete(block: cst.BaseSuite) -> bool:
