@@ -10,10 +10,13 @@ creates each model, so the unbounded-query rule can weigh its finding.
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from backend_audit.appmodel.names import dotted_name, last_name, string_list, string_value
 from backend_audit.engines.walk import descendants
+from backend_audit.sql.parse import tables_inserted
 
 # Fact ``model.created``: {"model": class name, "admin": bool} for a model that a
 # state-changing route creates in its own body (``admin``: only administrators reach it).
@@ -30,6 +33,9 @@ _CREATE_METHODS = frozenset({"create", "get_or_create", "update_or_create", "bul
 #: Base classes whose subclasses save a model given in ``Meta.model``.
 _SAVING_BASES = ("ModelForm", "ModelSerializer")
 _PERSIST_METHODS = frozenset({"add", "add_all", "save", "merge", "insert_one", "persist"})
+
+
+_INSERT = re.compile(r"\s*(?:INSERT|REPLACE)\s", re.IGNORECASE)
 
 
 def _model_name(node: cst.BaseExpression) -> str | None:
@@ -52,6 +58,20 @@ class _Creations(cst.CSTVisitor):
                     name = dotted_name(target.target)
                     if name:
                         self.constructed[name] = model
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        self._sql(string_value(node))
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        # ``f"INSERT INTO entries VALUES ('{a}', {b})"``: each hole read as a marker
+        self._sql("".join(p.value if isinstance(p, cst.FormattedStringText) else "?"
+                          for p in node.parts))
+
+    def _sql(self, text: str | None) -> None:
+        """Raw SQL the route runs: ``INSERT INTO entries ...`` adds rows to table
+        ``entries`` (the name an unbounded ``SELECT ... FROM entries`` reports)."""
+        if text and _INSERT.match(text):
+            self.models.update(tables_inserted(text))
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func

@@ -34,6 +34,7 @@ from backend_audit.flow.calls import SELF_NAMES, Callee, local_callee
 from backend_audit.flow.fold import Walk, start
 from backend_audit.flow.locals import Flow, is_literal
 from backend_audit.flow.taint import module_indexes
+from backend_audit.sql.columns import helper_runs_sql
 from backend_audit.sql.parse import unbounded_rows
 
 # Methods that return one row, a number or a window of rows.
@@ -889,6 +890,9 @@ class QueryAnalyzer:
             return None
         if helper_matches(qual, self.ctx.config.pagination_helpers):
             return Query("paged", True)
+        statement = self._handed_statement(call, qual, part)
+        if statement is not None:
+            return statement
         for arg in call.args:
             passed = part(arg.value).query
             if passed is not None and not passed.bounded and passed.kind != "via":
@@ -896,6 +900,35 @@ class QueryAnalyzer:
         if qual.split(".")[-1][:1].isupper():
             return None  # a class: ``Repo(session)`` is an object, its methods may query
         return Query("via", False, via=qual)
+
+
+    def _handed_statement(self, call: cst.Call, qual: str, part: _Parts) -> Query | None:
+        """``execute_query("SELECT ... FROM users")``: a project helper handed the text
+        of a SELECT runs it (``sql.columns.helper_runs_sql``) and the statement decides,
+        as for ``cursor.execute(sql)``; not when the call asks for one row
+        (``query_db(sql, one=True)``, ``fetch_one(sql)``)."""
+        first = call.args[0] if call.args else None
+        if first is None or first.keyword is not None or first.star or _one_row(call):
+            return None
+        text = part(first.value).text
+        query = sql_query(text) if text is not None else None
+        if query is None or not helper_runs_sql(call, self.ctx, part.walk.function):
+            return None
+        return replace(query, through=(*query.through, qual))
+
+
+_ONE_ROW_NAME = re.compile(r"(?i)(?:^|_)(?:one|first|single|scalar|count|exists?|row)$")
+_ONE_ROW_FLAGS = frozenset({"one", "single", "fetchone", "fetch_one", "first"})
+
+
+def _one_row(call: cst.Call) -> bool:
+    """A runner asked for one row: by its name (``fetch_one``, ``query_first``) or a
+    flag (``one=True``)."""
+    if _ONE_ROW_NAME.search(last_name(call.func) or ""):
+        return True
+    return any(a.keyword is not None and a.keyword.value in _ONE_ROW_FLAGS and
+               not (isinstance(a.value, cst.Name) and a.value.value in ("False", "None"))
+               for a in call.args)
 
 
 _ANALYZERS: list[QueryAnalyzer] = []

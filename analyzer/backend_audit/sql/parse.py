@@ -490,6 +490,19 @@ def columns_written(pieces: Sequence[str | None] | str
     return tuple(out)
 
 
+def tables_inserted(pieces: Sequence[str | None] | str) -> tuple[str, ...]:
+    """The tables an ``INSERT``/``REPLACE`` statement adds rows to (``INSERT INTO
+    entries (...) VALUES (...)``): none when the text is no such statement."""
+    trees = _template_trees(pieces)
+    out: list[str] = []
+    for tree in trees or ():
+        if isinstance(tree, exp.Insert):
+            table = tree.find(exp.Table)
+            if table is not None and table.name:
+                out.append(table.name)
+    return tuple(out)
+
+
 def _inserted(tree: exp.Insert) -> list[tuple[str, Marker]]:
     target = tree.this
     if not isinstance(target, exp.Schema):

@@ -21,8 +21,8 @@ class ModelGrowthFacts(Collector):
     requires_frameworks = frozenset({"flask", "fastapi", "django", "drf", "starlette",
                                      "aiohttp", "quart", "sanic", "litestar", "ninja",
                                      "bottle", "falcon", "pyramid", "tornado"})
-    words = ("create", ".add(", ".add_all(", ".save(", "insert", ".merge(", "ModelForm",
-             "ModelSerializer")
+    words = ("create", ".add(", ".add_all(", ".save(", "insert", "INSERT", "REPLACE",
+             ".merge(", "ModelForm", "ModelSerializer")
     skips_migrations = True
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
