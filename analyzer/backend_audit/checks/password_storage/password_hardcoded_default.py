@@ -9,6 +9,7 @@ from typing import Any
 
 import libcst as cst
 
+from backend_audit.appmodel.collectors.startup import FACT_STARTUP_CALL, runs_at_startup
 from backend_audit.appmodel.names import dotted_name, get_arg, is_password_name, string_value
 from backend_audit.appmodel.password_models import (
     bound_to_model_factory,
@@ -18,6 +19,7 @@ from backend_audit.appmodel.password_models import (
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.appmodel.test_context import TestContext
 from backend_audit.flow.calls import bind_arguments
+from backend_audit.sql.parse import Marker, columns_written
 from backend_audit.visitor import Candidate, Check
 
 # Calls that set the password of an account, and where the password goes positionally.
@@ -203,6 +205,14 @@ class PasswordHardcodedDefault(Check):
             for el in params.elements:
                 if isinstance(el.value, (cst.Name, cst.Attribute, cst.Subscript)):
                     self._literal(call, el.value)
+        # A literal bound to the password column itself (``VALUES (%s, %s)`` with
+        # ``("admin", "admin123")``), read by the SQL parser: the username beside it is
+        # no password.
+        for column, marker in columns_written(sql) or ():
+            value = _bound_value(params, marker)
+            if value is not None and is_password_name(column) and _real_literal(value):
+                self.report(value, confidence="high")  # the literal, where the tuple is long
+                return
 
     # -- command-line options --------------------------------------------------------------
 
@@ -225,12 +235,23 @@ class PasswordHardcodedDefault(Check):
 
     def report(self, node: cst.CSTNode, message: str | None = None,
                confidence: str | None = None, **data: Any) -> None:
-        if _SEED_SCRIPT.search(self.ctx.path) or _is_cli_script(self.ctx.source):
-            return  # sample data for a developer's database: never an account of the app
+        if _is_cli_script(self.ctx.source):
+            return  # a command a developer runs: sample data for their database
+        if _SEED_SCRIPT.search(self.ctx.path):
+            # Sample data for a developer's database, unless the application runs the
+            # seeding function itself when it starts (a FastAPI lifespan): then the
+            # account exists in every deployment (settled in ``resolve``).
+            if not self.ctx.function_stack:
+                return
+            data["seed"] = f"{self.ctx.module_name}.{self.ctx.function_stack[0].name.value}"
         super().report(node, message, confidence, **data)
 
     @classmethod
     def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:
+        seed = candidate.data.get("seed")
+        if seed is not None and not runs_at_startup(
+                seed, [f["callee"] for f in project.values(FACT_STARTUP_CALL)]):
+            return None
         name = candidate.data.get("constant")
         if name is None or candidate.data.get("used_here"):
             return candidate
@@ -244,6 +265,21 @@ class PasswordHardcodedDefault(Check):
 _SEED_SCRIPT = re.compile(
     r"(^|/)(management/commands|scripts?)/|(^|/|_)(sample|seed|seeds|populate|fake|"
     r"fixtures?|generate|demo)(_\w+)?\.py$")
+
+
+def _bound_value(params: cst.BaseExpression, marker: Marker) -> cst.BaseExpression | None:
+    """The expression of ``params`` (a tuple, list or dict display) a bind marker takes."""
+    if marker.position is not None and isinstance(params, (cst.Tuple, cst.List)):
+        elements = params.elements
+        if marker.position < len(elements) and not isinstance(
+                elements[marker.position], cst.StarredElement) and \
+                not any(isinstance(e, cst.StarredElement) for e in elements[:marker.position]):
+            return elements[marker.position].value
+    if marker.name is not None and isinstance(params, cst.Dict):
+        for el in params.elements:
+            if isinstance(el, cst.DictElement) and string_value(el.key) == marker.name:
+                return el.value
+    return None
 
 
 def _is_cli_script(source: str) -> bool:
