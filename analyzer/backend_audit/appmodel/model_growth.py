@@ -33,8 +33,7 @@ _CREATE_METHODS = frozenset({"create", "get_or_create", "update_or_create", "bul
 #: Base classes whose subclasses save a model given in ``Meta.model``.
 _SAVING_BASES = ("ModelForm", "ModelSerializer")
 _PERSIST_METHODS = frozenset({"add", "add_all", "save", "merge", "insert_one", "persist"})
-
-
+# Raw SQL text that adds rows (read whole by ``sql.parse.tables_inserted``).
 _INSERT = re.compile(r"\s*(?:INSERT|REPLACE)\s", re.IGNORECASE)
 
 

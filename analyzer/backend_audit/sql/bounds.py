@@ -901,7 +901,6 @@ class QueryAnalyzer:
             return None  # a class: ``Repo(session)`` is an object, its methods may query
         return Query("via", False, via=qual)
 
-
     def _handed_statement(self, call: cst.Call, qual: str, part: _Parts) -> Query | None:
         """``execute_query("SELECT ... FROM users")``: a project helper handed the text
         of a SELECT runs it (``sql.columns.helper_runs_sql``) and the statement decides,
