@@ -16,6 +16,7 @@ import libcst as cst
 
 from backend_audit.appmodel.names import dotted_name, last_name, string_list, string_value
 from backend_audit.engines.walk import descendants
+from backend_audit.sql.columns import string_template
 from backend_audit.sql.parse import tables_inserted
 
 # Fact ``model.created``: {"model": class name, "admin": bool} for a model that a
@@ -59,18 +60,18 @@ class _Creations(cst.CSTVisitor):
                         self.constructed[name] = model
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        self._sql(string_value(node))
+        self._sql(node)
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
-        # ``f"INSERT INTO entries VALUES ('{a}', {b})"``: each hole read as a marker
-        self._sql("".join(p.value if isinstance(p, cst.FormattedStringText) else "?"
-                          for p in node.parts))
+        self._sql(node)  # ``f"INSERT INTO entries VALUES ('{a}', {b})"``
 
-    def _sql(self, text: str | None) -> None:
+    def _sql(self, node: cst.SimpleString | cst.FormattedString) -> None:
         """Raw SQL the route runs: ``INSERT INTO entries ...`` adds rows to table
         ``entries`` (the name an unbounded ``SELECT ... FROM entries`` reports)."""
-        if text and _INSERT.match(text):
-            self.models.update(tables_inserted(text))
+        template = string_template(node)
+        first = template[0][0] if template is not None and template[0] else None
+        if first and _INSERT.match(first):
+            self.models.update(tables_inserted(template[0]))
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func

@@ -386,7 +386,7 @@ def held(scope: Scope, name: str, use: cst.CSTNode | None) -> list[cst.BaseExpre
     scope), in source order, dead branches skipped; ``await`` taken off, and a value the
     name takes one element of (``a, b = f()``) left out."""
     flow = scope.flow
-    defs, _ = scope.reaching_assigned(name, use)
+    defs, _ = scope.reaching_name(name, use, "assigned")
     out = []
     for d in defs:
         if flow.position_in(name, d.value) is None:

@@ -198,7 +198,7 @@ class Walk(Generic[V]):
         """The definitions of ``name`` that reach ``use`` (a container's appended items
         among them: a dict's stored values are not what iterating it yields), and
         whether the value it had on entry still does."""
-        return self.scope.reaching_assigned(name, use, items=True)
+        return self.scope.reaching_name(name, use, "items")
 
     def name(self, name: str, use: cst.CSTNode | None) -> V:
         """A name read at ``use`` (None: wherever the walk ends)."""

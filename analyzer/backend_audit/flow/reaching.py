@@ -69,7 +69,7 @@ class Scope:
     # Answers kept: the scope is fixed once built, and the evaluator asks the same
     # questions about one name and one read again on every path that leads there.
     _definitions: dict[object, list[Definition]] = field(default_factory=dict)
-    _reached: dict[tuple[str, bool, int], tuple[list[Definition], bool]] = \
+    _reached: dict[tuple[str, str, int], tuple[list[Definition], bool]] = \
         field(default_factory=dict)
 
     def position(self, node: cst.CSTNode) -> int | None:
@@ -114,28 +114,31 @@ class Scope:
             found = self._definitions[name] = [d for d in out if id(d.value) not in self.dead]
         return found
 
-    def assigned(self, name: str, items: bool = False) -> list[Definition]:
-        """The definitions of ``name`` that assign it (``items``: and the items appended
-        to it as a container), not the values stored into it: ``d["k"] = v`` does not
-        make ``d`` hold ``v``."""
-        key = (name, items)
+    def named(self, name: str, which: str = "all") -> list[Definition]:
+        """The definitions of ``name`` a question takes (kept: callers must not change
+        the list): every value it is given and stored into it (``all``); only what
+        assigns it (``assigned``: ``d["k"] = v`` does not make ``d`` hold ``v``); or that
+        and the items appended to it as a container (``items``)."""
+        if which == "all":
+            return self.definitions(name)
+        key = (name, which)
         found = self._definitions.get(key)
         if found is None:
             own = {id(v) for v in self.flow.values_of(name)}
-            if items:
+            if which == "items":
                 own.update(id(v) for v in self.flow.items_of(name))
             found = self._definitions[key] = [d for d in self.definitions(name)
                                               if id(d.value) in own]
         return found
 
-    def reaching_assigned(self, name: str, use: cst.CSTNode | None, items: bool = False
-                          ) -> tuple[list[Definition], bool]:
-        """``reaching`` of ``assigned(name, items)`` at ``use`` (kept: callers must not
-        change the list)."""
-        key = (name, items, id(use))
+    def reaching_name(self, name: str, use: cst.CSTNode | None, which: str = "all"
+                      ) -> tuple[list[Definition], bool]:
+        """``reaching`` of ``named(name, which)`` at ``use`` (kept: callers must not
+        change the list); the evaluator asks it again on every path to the same read."""
+        key = (name, which, id(use))
         found = self._reached.get(key)
         if found is None:
-            found = self._reached[key] = self.reaching(self.assigned(name, items), use)
+            found = self._reached[key] = self.reaching(self.named(name, which), use)
         return found
 
     def field_values(self, key: str) -> list[Definition]:

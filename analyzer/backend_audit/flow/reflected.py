@@ -68,7 +68,7 @@ class ReflectedTaint:
         """What ``name`` may hold where ``use`` reads it (flow/reaching.py): less values
         assigned later, replaced before it, or in branches that never run."""
         scope = self._linkable.root.scope
-        return [d.value for d in scope.reaching(scope.definitions(name), use)[0]]
+        return [d.value for d in scope.reaching_name(name, use)[0]]
 
     def kind(self, source: cst.BaseExpression) -> str:
         """What part of the request ``source`` (a result of ``source()``) reads."""

@@ -82,7 +82,7 @@ from backend_audit.flow.calls import (
 )
 from backend_audit.flow.guards import checked_names, guarded_names
 from backend_audit.flow.locals import Flow, string_parts
-from backend_audit.flow.reaching import Definition, Scope, build_scope, field_key
+from backend_audit.flow.reaching import Scope, build_scope, field_key
 from backend_audit.flow.specs import (
     INJECTION,
     LIBRARY_PACKAGES,
@@ -280,7 +280,6 @@ class ModuleIndexes:
         self.fields: dict[int, dict[str, list[tuple[cst.FunctionDef, cst.BaseExpression]]]] = {}
         self._guards: dict[tuple[int, int, tuple[str, ...]], frozenset[str]] = {}
         self._nests: dict[int, bool] = {}
-        self._reaching: dict[tuple[int, str, int], tuple[list[Definition], bool]] = {}
         self._class_flows: dict[int, Flow] = {}
 
     def guards(self, ctx: ModuleContext, spec: Spec, node: cst.FunctionDef | cst.Module,
@@ -303,16 +302,6 @@ class ModuleIndexes:
             found = checked_names(node, flow) if kind is Guarding.ANYWHERE else \
                 guarded_names(node, at, flow, ctx.imports, spec.guard_fragments)
             self._guards[key] = found
-        return found
-
-    def reaching(self, scope: Scope, name: str, use: cst.CSTNode
-                 ) -> tuple[list[Definition], bool]:
-        """``scope.reaching`` of the name's definitions at ``use``: fixed for one module,
-        and asked again for every path a walk takes to the same read."""
-        key = (id(scope), name, id(use))
-        found = self._reaching.get(key)
-        if found is None:
-            found = self._reaching[key] = scope.reaching(scope.definitions(name), use)
         return found
 
     def within(self, fn: cst.FunctionDef | None) -> list[cst.FunctionDef]:
@@ -536,7 +525,7 @@ class Taint:
         if self.spec.replaced_by_transform and frame is self.root and self.transformed_here(name):
             return None
         scope = frame.scope
-        defs, entry = self.indexes.reaching(scope, name, use)
+        defs, entry = scope.reaching_name(name, use)
         results: list[Reach | None] = []
         if entry and name in scope.flow.params:
             results.append(self._param(name, use, frame, budget, path))

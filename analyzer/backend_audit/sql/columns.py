@@ -178,8 +178,8 @@ def _single_value(expr: cst.BaseExpression, flows: tuple[Flow, ...]) -> cst.Base
     return expr
 
 
-def _template(expr: cst.BaseExpression
-              ) -> tuple[tuple[str | None, ...], tuple[cst.BaseExpression, ...]] | None:
+def string_template(expr: cst.BaseExpression
+                    ) -> tuple[tuple[str | None, ...], tuple[cst.BaseExpression, ...]] | None:
     """A string literal or f-string (implicitly concatenated ones too) as pieces and the
     expressions interpolated in its holes."""
     text = string_value(expr)
@@ -192,7 +192,7 @@ def _template(expr: cst.BaseExpression
                       if isinstance(p, cst.FormattedStringExpression))
         return pieces, holes
     if isinstance(expr, cst.ConcatenatedString):
-        left, right = _template(expr.left), _template(expr.right)
+        left, right = string_template(expr.left), string_template(expr.right)
         if left is None or right is None:
             return None
         return left[0] + right[0], left[1] + right[1]
@@ -210,7 +210,7 @@ def call_sql(call: cst.Call, ctx: ModuleContext) -> CallSql | None:
     sql = _single_value(call.args[0].value, flows)
     if isinstance(sql, cst.Call) and last_name(sql.func) == "text" and sql.args:
         sql = _single_value(sql.args[0].value, flows)
-    template = _template(sql)
+    template = string_template(sql)
     if template is None or not runs_sql(call, ctx):
         return None
     pieces, holes = template

@@ -148,13 +148,10 @@ def _questions() -> tuple[tuple[Spec, tuple[str, ...]], ...]:
     """The cross-module specs, those that ask the same question under different names
     together (a spec's answer depends on its sources, sanitisers, guards...; its name
     only labels it): each question is asked once."""
-    same: dict[Spec, list[str]] = {}
-    first: dict[Spec, Spec] = {}
+    groups: dict[Spec, tuple[Spec, list[str]]] = {}
     for spec in CROSS_MODULE:
-        key = spec.but(name="")
-        first.setdefault(key, spec)
-        same.setdefault(key, []).append(spec.name)
-    return tuple((first[key], tuple(names)) for key, names in same.items())
+        groups.setdefault(spec.but(name=""), (spec, []))[1].append(spec.name)
+    return tuple((spec, tuple(names)) for spec, names in groups.values())
 
 
 _QUESTIONS = _questions()

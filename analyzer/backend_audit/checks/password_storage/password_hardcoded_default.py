@@ -19,7 +19,7 @@ from backend_audit.appmodel.password_models import (
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.appmodel.test_context import TestContext
 from backend_audit.flow.calls import bind_arguments
-from backend_audit.sql.parse import Marker, columns_written
+from backend_audit.sql.columns import written_columns
 from backend_audit.visitor import Candidate, Check
 
 # Calls that set the password of an account, and where the password goes positionally.
@@ -208,9 +208,8 @@ class PasswordHardcodedDefault(Check):
         # A literal bound to the password column itself (``VALUES (%s, %s)`` with
         # ``("admin", "admin123")``), read by the SQL parser: the username beside it is
         # no password.
-        for column, marker in columns_written(sql) or ():
-            value = _bound_value(params, marker)
-            if value is not None and is_password_name(column) and _real_literal(value):
+        for column, value in written_columns(call, self.ctx) or ():
+            if is_password_name(column) and _real_literal(value):
                 self.report(value, confidence="high")  # the literal, where the tuple is long
                 return
 
@@ -265,21 +264,6 @@ class PasswordHardcodedDefault(Check):
 _SEED_SCRIPT = re.compile(
     r"(^|/)(management/commands|scripts?)/|(^|/|_)(sample|seed|seeds|populate|fake|"
     r"fixtures?|generate|demo)(_\w+)?\.py$")
-
-
-def _bound_value(params: cst.BaseExpression, marker: Marker) -> cst.BaseExpression | None:
-    """The expression of ``params`` (a tuple, list or dict display) a bind marker takes."""
-    if marker.position is not None and isinstance(params, (cst.Tuple, cst.List)):
-        elements = params.elements
-        if marker.position < len(elements) and not isinstance(
-                elements[marker.position], cst.StarredElement) and \
-                not any(isinstance(e, cst.StarredElement) for e in elements[:marker.position]):
-            return elements[marker.position].value
-    if marker.name is not None and isinstance(params, cst.Dict):
-        for el in params.elements:
-            if isinstance(el, cst.DictElement) and string_value(el.key) == marker.name:
-                return el.value
-    return None
 
 
 def _is_cli_script(source: str) -> bool:
