@@ -8,6 +8,13 @@ import libcst as cst
 
 from backend_audit.appmodel import graphql_servers
 from backend_audit.appmodel.auth import admin_only
+from backend_audit.appmodel.collectors.http_errors import (
+    FACT_HTTP_DETAIL_HIDDEN,
+    covers,
+    hides_status,
+    is_http_exception,
+    status_code,
+)
 from backend_audit.appmodel.error_handling import (
     exposure,
     handler_key_exposure,
@@ -413,8 +420,23 @@ class ExceptionDetailInResponse(Check):
             self._report(node, level)
 
     def _report(self, node: cst.CSTNode, level: str) -> None:
+        raised = self._http_exception(node)
         self.report(node, confidence=confidence_of(level, self._admin_route(),
-                                                   self._server_error(node)))
+                                                   self._server_error(node)),
+                    **({"http_exception": raised} if raised else {}))
+
+    def _http_exception(self, node: cst.CSTNode) -> dict | None:
+        """``HTTPException(500, detail=...)`` of FastAPI or Starlette: the class and the
+        status, which an application's own handler for the class may answer without the
+        detail (fact ``http-detail-hidden``)."""
+        if not isinstance(node, cst.Call) or not isinstance(node.func, (cst.Name, cst.Attribute)):
+            return None
+        qual = self.ctx.imports.qualname(node.func)
+        if not is_http_exception(qual):
+            return None
+        status = get_arg(node, "status_code", 0)
+        return {"class": qual,
+                "status": status_code(status.value) if status is not None else None}
 
     def _server_error(self, node: cst.CSTNode) -> bool:
         """Whether what ``node`` sends is answered with a 5xx status."""
@@ -630,6 +652,11 @@ class ExceptionDetailInResponse(Check):
 
     @classmethod
     def resolve(cls, candidate: Candidate, project: ProjectFacts) -> Candidate | None:
+        raised = candidate.data.get("http_exception")
+        if raised and any(covers(fact["exception"], raised["class"]) and
+                          hides_status(fact["statuses"], raised["status"])
+                          for fact in project.values(FACT_HTTP_DETAIL_HIDDEN)):
+            return None  # the application's handler for the class answers without it
         pending = candidate.data.get("pending")
         if not pending:
             return candidate
