@@ -31,6 +31,14 @@ _PASSLIB_HASH = frozenset({"hash", "encrypt"})
 _WRITE_SQL = re.compile(r"(?is)^\s*(insert|update|replace)\b.*\b(pass(word|wd)?|pwd)\w*\b")
 _DECOY = re.compile(r"(?i)dummy|decoy|timing|fake_hash|sentinel|not[-_ ]a[-_ ]real")
 _UNUSABLE = frozenset({"", "!", "*", "x"})
+# A finished password hash in crypt's notation: bcrypt (``$2b$12$`` and 53 characters),
+# argon2 (``$argon2id$v=19$...``), sha256/sha512-crypt, md5-crypt. The account's password
+# is fixed in every deployment though the code does not show it.
+_HASH_LITERAL = re.compile(r"^\$(2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}|argon2(id|i|d)\$\S+|"
+                           r"[156]\$(rounds=\d+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{22,86})$")
+HASH_MESSAGE = ("A user account gets a fixed password hash written in the source code: every "
+                "deployment shares that account's password, known to whoever chose it and "
+                "open to an offline guess by anyone who reads the code.")
 _ACCOUNT_FUNCTION = re.compile(r"(?i)admin|user|account|seed|superuser|register|signup|staff|"
                                r"member|owner|bootstrap|operator|customer|employee")
 # ``create_picker`` / ``invite_driver``: whoever is created here logs in with the password.
@@ -174,6 +182,10 @@ class PasswordHardcodedDefault(Check):
             value = value.func.value
         if _real_literal(value):
             self.report(call, confidence="high")
+            return
+        text = string_value(value)
+        if text is not None and _HASH_LITERAL.match(text.strip()):
+            self.report(call, message=HASH_MESSAGE, confidence="medium")
             return
         if _env_default(value):
             self.report(call, confidence="medium")
