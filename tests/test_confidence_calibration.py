@@ -99,6 +99,16 @@ def _confidences(unit: str, rule: str) -> dict[int, str]:
     # A JSON field stored after a truthiness test only (it may be a number, a list or an
     # object): reported.
     ("validation/flask_profile_fields.py", "BA101", 39, "medium"),
+    # A service of another module that builds a row from the field, or sets a row's field
+    # to it, is a store of the handler's: reported; one that only searches with it:
+    # audit level ...
+    ("validation/flask_notes_services", "BA101", 13, "medium"),
+    ("validation/flask_notes_services", "BA101", 22, "medium"),
+    ("validation/flask_notes_services", "BA101", 37, "low"),
+    ("validation/flask_notes_services", "BA101", 44, "medium"),
+    # ... but a setting the call names with a literal, kept in a key/value table
+    # (``set_setting("site_title", title)``): an operator's write, audit level.
+    ("validation/flask_notes_services", "BA101", 51, "low"),
     # An endpoint named for handing out a stored credential does so on purpose: audit
     # level; the same password in an ordinary response: reported.
     ("password-storage/drf_mail_accounts.py", "BA206", 64, "low"),

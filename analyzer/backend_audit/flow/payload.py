@@ -234,6 +234,9 @@ class Sink:
     # The keys spliced into SQL text or run, opened, deserialised (V.DANGEROUS_CALLS):
     # more than stored, whoever hands them on.
     danger: frozenset[str] = frozenset()
+    # The value becomes a row or a field of one: a model built from it, a model's
+    # attribute set to it, a manager's ``create(...)`` given it.
+    row: bool = False
 
     @property
     def whole(self) -> bool:
@@ -255,6 +258,7 @@ class FunctionSummary:
     forwards: tuple[tuple[str, str, int | None, str | None], ...] = ()
     positional: tuple[str, ...] = ()  # the parameters a call fills by position, in order
     dangers: frozenset[str] = frozenset()  # ... of ``stores`` spliced into SQL text or run
+    rows: frozenset[str] = frozenset()  # ... of ``stores`` written as a row or a field of one
 
 
 def summarize(ctx: ModuleContext, fn: cst.FunctionDef, budget: Budget | None = None,
@@ -290,8 +294,11 @@ def summarize(ctx: ModuleContext, fn: cst.FunctionDef, budget: Budget | None = N
     dangers = frozenset(base_key(k).split(":", 1)[1] for s in flow.sinks
                         if s.definite for k in s.danger
                         if k.startswith("param:") and is_open(k, flow.validated))
+    rows = frozenset(base_key(k).split(":", 1)[1] for s in flow.sinks
+                     if s.definite and s.row for k in s.keys
+                     if k.startswith("param:") and is_open(k, flow.validated))
     summary = FunctionSummary(validates, stores, params, reached(True) - stores,
-                              _forwards(flow), positional, dangers & stores)
+                              _forwards(flow), positional, dangers & stores, rows & stores)
     ctx.__dict__["_validation_summaries"][key] = summary
     return summary
 
@@ -328,8 +335,13 @@ def _calls_a_validator(ctx: ModuleContext, fn: cst.FunctionDef) -> bool:
     cache: dict[int, bool] = ctx.__dict__.setdefault("_validation_calls_validator", {})
     found = cache.get(id(fn))
     if found is None:
+        # ``raise InvalidInput("...")`` names a failed check, not the check: the test of
+        # the ``if`` around it says what was checked (a presence test is not a check of
+        # the value's type, length or form), and the flow reads that test.
+        raised = {id(r.exc) for r in descendants(fn, cst.Raise) if isinstance(r.exc, cst.Call)}
         found = cache[id(fn)] = any(_is_validator_like(ctx, call)
-                                    for call in function_body(ctx, fn).all_calls)
+                                    for call in function_body(ctx, fn).all_calls
+                                    if id(call) not in raised)
     return found
 
 
@@ -813,7 +825,7 @@ class _Walker:
 
     def _add(self, node: cst.CSTNode, taint: Taint, what: str, definite: bool,
              requirement: dict[str, Any] | None = None, lookup: bool = False,
-             danger: Taint = EMPTY) -> None:
+             danger: Taint = EMPTY, row: bool = False) -> None:
         if lookup:
             # Path segments are matched by the router: selecting rows by one is the
             # point of the URL. They count only when stored or spliced into SQL text.
@@ -822,7 +834,8 @@ class _Walker:
             line = self.line_of.get(id(node), node)
             self.pf.sinks.append(Sink(line, taint, what, definite, requirement, lookup,
                                       origin=node,
-                                      danger=frozenset(k for k, _ in danger & taint)))
+                                      danger=frozenset(k for k, _ in danger & taint),
+                                      row=row))
 
     def _call_sink(self, call: cst.Call) -> None:
         pf = self.pf
@@ -863,7 +876,7 @@ class _Walker:
         if receiver is not None and name in V.STORE_METHODS:
             if pf.taint(receiver):
                 return  # a method of the payload itself
-            self._add(call, taint, what, True)
+            self._add(call, taint, what, True, row=True)
             return
         if receiver is not None and name == "update" and \
                 is_query_receiver(receiver, self._held(receiver)):
@@ -948,7 +961,8 @@ class _Walker:
             stored = self._stored_args(call, helper, summary.stores)
             if stored:
                 self._add(call, stored | looked_up, what, True,
-                          danger=self._stored_args(call, helper, summary.dangers))
+                          danger=self._stored_args(call, helper, summary.dangers),
+                          row=bool(self._stored_args(call, helper, summary.rows)))
             elif looked_up:
                 # The helper only selects rows with them (bound query parameters).
                 self._add(call, looked_up, what, True, lookup=True)
@@ -965,7 +979,7 @@ class _Walker:
         whole = _whole_args(pf, call)
         if qual and not is_third_party(qual):
             slots = argument_slots(call)
-            self._add(call, taint, what, False, {
+            requirement = {
                 "type": "stores", "name": qual, "verb": is_verb_name(name) and bool(whole),
                 "positions": [i for a, i in slots if isinstance(i, int) and self._open(a.value)],
                 "keywords": [k for a, k in slots if isinstance(k, str) and self._open(a.value)],
@@ -973,7 +987,13 @@ class _Walker:
                                      and self._open(a.value, lookup=True)],
                 "lookup_keywords": [k for a, k in slots if isinstance(k, str)
                                     and self._open(a.value, lookup=True)],
-                "star": any(a.star == "**" and self._open(a.value) for a in call.args)})
+                "star": any(a.star == "**" and self._open(a.value) for a in call.args)}
+            first = call.args[0] if call.args else None
+            if first is not None and first.keyword is None and not first.star and \
+                    string_value(first.value) is not None:
+                # ``set_config("site_name", name)``: the call names the setting it writes.
+                requirement["setting"] = True
+            self._add(call, taint, what, False, requirement)
         elif is_verb_name(name) and whole:
             self._add(call, whole, what, False)
 
@@ -1042,7 +1062,9 @@ class _Walker:
         persisted = id(call) in self.persisted_calls or any(
             v is call for name in self.persisted_names for v in self._held(name))
         if info.kind == "model":
-            self._add(call, taint, what, True)
+            # A row only once it is saved (``session.add(note)``, ``note.save()``): an
+            # ORM expression or field class taken for a model is never.
+            self._add(call, taint, what, True, row=persisted)
         elif info.qualname is not None:
             need = "not-validator" if persisted else "model"
             self._add(call, taint, what, persisted, {"type": need, "name": info.qualname})
@@ -1059,7 +1081,7 @@ class _Walker:
                     not is_plain_container(self._held(target.value)):
                 before = len(self.pf.sinks)
                 self._add(node, self.pf.taint(node.value),
-                          f"{target.value.value}.{target.attr.value}", True)
+                          f"{target.value.value}.{target.attr.value}", True, row=True)
                 if len(self.pf.sinks) > before:
                     self.pf.sinks[-1].target = target.value.value
 

@@ -237,27 +237,34 @@ def goes_on_when(node: cst.If | cst.While) -> bool | None:
 
 
 def exits_with_error(node: cst.If | cst.While) -> bool:
-    """The guard's branch (or its else) returns, raises, aborts or records an error."""
+    """The guard's branch (or its else) returns, raises, aborts or records an error.
+    A flashed message alone turns nothing away: ``if len(name) < 2: flash(...)`` goes on
+    to what follows. It counts only where the ``if`` has another branch (``else``/``elif``)
+    for the code to take instead."""
     blocks: list[cst.CSTNode] = [node.body]
     orelse = node.orelse
     if isinstance(orelse, cst.Else):
         blocks.append(orelse.body)
-    return any(_exits(block) for block in blocks)
+    alternative = orelse is not None
+    return any(_exits(block, alternative) for block in blocks)
 
 
-def _exits(node: cst.CSTNode) -> bool:
+def _exits(node: cst.CSTNode, flash_exits: bool = True) -> bool:
     """A return, a raise, an error call or a name saying "error" in ``node``; an ``if``
-    inside is another guard (an elif chain) and is not looked into."""
+    inside is another guard (an elif chain) and is not looked into. ``flash_exits``: a
+    flashed message counts as an error call."""
     kind = type(node)
     if kind is cst.Return or kind is cst.Raise:
         return True
-    if kind is cst.Call and last_name(node.func) in V.ERROR_CALLS:
-        return True
+    if kind is cst.Call:
+        name = last_name(node.func)
+        if name in V.ERROR_CALLS and (flash_exits or name != "flash"):
+            return True
     if kind is cst.Name and "error" in node.value.lower():
         return True
     if kind is cst.If:
         return False
-    return any(_exits(child) for child in children(node))
+    return any(_exits(child, flash_exits) for child in children(node))
 
 
 _CLIENT_ERROR = re.compile(r"(?i)error|HTTP_4\d\d")

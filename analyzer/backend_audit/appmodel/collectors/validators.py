@@ -6,13 +6,14 @@ another module can tell a schema (``UserIn(**data)`` validates) from a model
 (``User(**data)`` stores).
 
 Fact ``validation-callable``: ``{"name": "app.validation.validate_json", "validates": bool,
-"stores": [param names], "lookups": [param names], "dangers": [param names], "params": [the
-names a call fills by position, a method's ``self`` aside], "forwards": [[param, callee,
-position, keyword]]}``
+"stores": [param names], "lookups": [param names], "dangers": [param names], "rows": [param
+names, only when some], "params": [the names a call fills by position, a method's ``self``
+aside], "forwards": [[param, callee, position, keyword]]}``
 for every top-level function and method of a top-level class: does it validate its
 input (decorators such as ``@validate_json(SCHEMA)`` included), which parameters does it
 store or splice into SQL, which only select rows with, which of the stored ones it
-splices into SQL text or runs ("dangers"), and which does it hand on to
+splices into SQL text or runs ("dangers"), which it writes as a row or a field of one
+(a model built from it, a model attribute set to it: "rows"), and which does it hand on to
 functions of other modules.
 """
 
@@ -63,7 +64,7 @@ class ValidatorFacts(Collector):
                             owner=self.ctx.class_stack[0] if self.ctx.class_stack else None)
         # Recorded even when it neither validates nor stores: a known function that
         # does nothing with its argument settles a call to it.
-        self.ctx.add_fact(CALLABLE_FACT, {
+        fact = {
             "name": f"{self.ctx.module_name}.{owner}{node.name.value}",
             "validates": summary.validates,
             "stores": sorted(summary.stores),
@@ -71,4 +72,7 @@ class ValidatorFacts(Collector):
             "dangers": sorted(summary.dangers),
             "params": list(summary.positional),
             "forwards": [list(f) for f in summary.forwards],
-        })
+        }
+        if summary.rows:
+            fact["rows"] = sorted(summary.rows)
+        self.ctx.add_fact(CALLABLE_FACT, fact)

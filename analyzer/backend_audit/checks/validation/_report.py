@@ -176,6 +176,29 @@ class _Index:
         return budget.may_call and any(self.dangerous(sub, budget.call())
                                        for sub in _forwarded(req, fn))
 
+    def writes_row(self, req: dict[str, Any], budget: Budget | None = None) -> bool:
+        """The function ``req`` names writes an argument of the call as a row or a field of
+        one (its summary's ``rows``: a model built from it, a model attribute set to it),
+        itself or through what it hands on to other modules (a model class of another
+        module built from the argument included)."""
+        budget = budget or Budget()
+        if req["type"] == "model":
+            return self.confirms(req)
+        if req.get("setting"):
+            # ``set_config("site_name", name)``: a setting named by the call, kept in a
+            # key/value table; on the judged corpus such writes were the operators' own
+            # (first-run setup, admin settings pages), so they stay at the audit level.
+            return False
+        fn = self.function(req["name"]) if req["type"] == "stores" else None
+        if fn is None or fn.get("validates"):
+            return False
+        params, rows = fn.get("params", []), set(fn.get("rows", []))
+        if any(recorded_param(params, i) in rows for i in req.get("positions", [])) or \
+                rows & set(req.get("keywords", [])) or (rows and req.get("star")):
+            return True
+        return budget.may_call and any(self.writes_row(sub, budget.call())
+                                       for sub in _forwarded(req, fn))
+
     def confirms(self, req: dict[str, Any], budget: Budget | None = None) -> bool:
         """Facts confirm the requirement; ``budget`` counts the service -> repository ->
         ... hops followed across modules."""
@@ -270,10 +293,12 @@ def resolve_unvalidated(candidate: Candidate, project: ProjectFacts) -> Candidat
     # checked, bound or scoped the value far more often than not, so a field handed to
     # one is reported at the audit level. A parameter declared with no type at all
     # (``bare``) is a defect of the handler itself, wherever the value goes; so is a
-    # value the helper splices into SQL text or runs (``dangerous``): no helper that
-    # does that has checked it first, or its summary would say it validates.
+    # value the helper splices into SQL text or runs (``dangerous``), or writes as a new
+    # row or a field of one (``writes_row``: ``Note(data=text)``, ``note.body = text``,
+    # ``Order.objects.create(**payload)`` in a service layer): no helper that does that
+    # has checked it first, or its summary would say it validates.
     if data.get("bare"):
         return candidate
-    if index.dangerous(req) and not data.get("trusted"):
+    if (index.dangerous(req) or index.writes_row(req)) and not data.get("trusted"):
         return replace(candidate, confidence="high" if data.get("whole") else "medium")
     return replace(candidate, confidence="low")
