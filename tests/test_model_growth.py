@@ -64,3 +64,15 @@ def test_serializer_saves_grow_a_table() -> None:
     by_model = {f.message.split(" on ")[1].split(" ")[0]: str(f.confidence)
                 for f in report.findings}
     assert by_model == {"Listing": "medium", "Payout": "low"}
+
+
+HOOKS = Path(__file__).parent / "fixtures" / "pagination" / "fastapi_workspace_hooks"
+
+
+def test_rows_added_behind_a_permission_check_grow_like_an_admin_table() -> None:
+    """A workspace's webhooks are added only by members granted a permission: audit
+    level, like an administrators' table. Its deliveries, which any member's test send
+    adds: reported."""
+    report = scan([HOOKS], Config(min_confidence="low"), ScanOptions(select=("BA501",), jobs=1))
+    by_route = {f.message.split("'")[1]: str(f.confidence) for f in report.findings}
+    assert by_route == {"list_webhooks": "low", "list_deliveries": "medium"}

@@ -24,6 +24,7 @@ from backend_audit.appmodel.names import (
     string_value,
 )
 from backend_audit.appmodel.routes import Route
+from backend_audit.engines.walk import descendants
 from backend_audit.flow.budget import Budget
 from backend_audit.flow.calls import imported_callee, names_match
 
@@ -408,6 +409,21 @@ def admin_only(route: Route) -> bool:
         return True
     return bool(route.path) and any(_ADMIN_WORD.fullmatch(seg.strip("<>"))
                                     for seg in route.path.split("/") if seg)
+
+
+# ``check_permission(session, user, space_id, Permission.ROLES_CREATE)``,
+# ``request.user.has_perm("board.add_column")``, ``require_role(member, "owner")``.
+_PERMISSION_CHECK = re.compile(r"_*(check|require|ensure|assert|verify|has)_?(\w+_)?"
+                               r"(permission|perm|role)s?")
+
+
+def checks_permission(fn: cst.FunctionDef) -> bool:
+    """Does the handler's body check a named permission or role of the caller before its
+    work? Only members granted it (a workspace's admins) get through: finer than a
+    route for administrators, the same for what the route creates."""
+    return any(isinstance(call.func, (cst.Name, cst.Attribute)) and
+               _PERMISSION_CHECK.fullmatch(last_name(call.func) or "")
+               for call in descendants(fn.body, cst.Call))
 
 
 def admin_dependency(fn: cst.FunctionDef) -> bool:

@@ -116,3 +116,45 @@ def assigned_names(block: cst.CSTNode) -> set[str]:
     names.update(a.target.value for a in descendants(block, cst.AugAssign, cst.AnnAssign)
                  if isinstance(a.target, cst.Name))
     return names
+
+
+# Methods that bump a statistic (Redis counters, statsd, Prometheus metrics): the count
+# is lost on failure, nothing else is.
+COUNTER_METHODS = frozenset({"incr", "incrby", "incrbyfloat", "decr", "decrby", "hincrby",
+                             "hincrbyfloat", "zincrby", "inc", "dec", "increment",
+                             "decrement", "observe", "timing", "gauge"})
+
+
+def _counts(small: cst.CSTNode) -> bool:
+    """A counter bumped for its side effect (its result unused), a pipeline flushed
+    (``pipe.execute()`` takes no SQL), or a local name bound (the client, the key)."""
+    if isinstance(small, cst.Assign):
+        return all(isinstance(t.target, cst.Name) for t in small.targets)
+    call = _called(small)
+    if call is None or not isinstance(call.func, cst.Attribute):
+        return False
+    method = call.func.attr.value
+    return method in COUNTER_METHODS or method == "execute" and not call.args
+
+
+def counts_only(block: cst.BaseSuite) -> bool:
+    """``pipe.incr("api:requests")`` ... ``pipe.execute()``: the block only records
+    usage statistics, at least one counter among them."""
+    return _each_small(block, _counts) and any(
+        isinstance(call.func, cst.Attribute) and call.func.attr.value in COUNTER_METHODS
+        for call in descendants(block, cst.Call))
+
+
+# Deleting a row or a file: ``kind.delete()``, ``os.remove(path)``, ``path.unlink()``.
+_DELETE_METHODS = frozenset({"delete", "remove", "unlink", "rmtree"})
+
+
+def _deletes(small: cst.CSTNode) -> bool:
+    call = _called(small)
+    return call is not None and isinstance(call.func, cst.Attribute) and \
+        call.func.attr.value in _DELETE_METHODS
+
+
+def deletes_only(block: cst.BaseSuite) -> bool:
+    """The block only deletes rows or files (``if`` branches included)."""
+    return _each_small(block, _deletes)

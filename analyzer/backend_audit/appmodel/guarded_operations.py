@@ -14,11 +14,15 @@ from backend_audit.engines.walk import descendants
 
 # Operations whose failure a broad except hides: the database (ORM lookups with
 # criteria, writes, cursors), file writes, networks, subprocesses and dynamic code.
+# ``remove`` deletes a file only as ``os.remove(path)`` (a Mongo collection's
+# ``remove({...})`` deletes documents); ``items.remove(x)`` or lxml's
+# ``parent.remove(child)`` edit a structure in memory.
 DATA_OPERATION = re.compile(
     r"\.get\(\w+=|\bobjects\.|\.(query|session)\.|\.(filter|filter_by)\(|"
     r"\.(save|delete|create|get_or_create|get_by_natural_key|"
     r"execute|executemany|commit|flush|refresh_from_db|bulk_create)\(|\bcursor\b|"
-    r"\bopen\([^)\n]*['\"][wax+]|\.(write|unlink|remove|rmdir|mkdir|rename)\(|"
+    r"\bopen\([^)\n]*['\"][wax+]|\.(write|unlink|rmdir|mkdir|rename)\(|"
+    r"\bos\.remove\(|\.remove\(\s*\{|"
     r"\b(tarfile|zipfile|shutil|subprocess)\.|\b(exec|eval|execfile)\(|\brequests\.|"
     r"\bhttpx\.|urlopen|\.request\(|\bRequest\(|\.verify\w*\(|\.send\w*\(|"
     r"connection\w*\(")
@@ -92,8 +96,12 @@ def writes_or_calls_out(code: str) -> bool:
         return True
     if _EXECUTE.search(code) and not (_SELECTS.search(code) and not _CHANGES.search(code)):
         return True
-    rest = _EXECUTE.sub("(", _DB_READ.sub(".", code))
-    return touches_data(rest)
+    # Reads chain (``Model.objects.filter(...)``): a match swallows the dot the next
+    # one starts with, so strip until none is left.
+    rest, previous = code, None
+    while rest != previous:
+        previous, rest = rest, _DB_READ.sub(".", rest)
+    return touches_data(_EXECUTE.sub("(", rest))
 
 
 def operates_on_resources(code: str) -> bool:

@@ -5,6 +5,8 @@ written in code, and never serves a request. Defines no rule."""
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from backend_audit.engines.walk import descendants
@@ -21,6 +23,15 @@ ALEMBIC_OPERATIONS = frozenset({
 SCHEMA_EDITOR_USES = frozenset({"execute", "connection", "create_model", "delete_model",
                                 "add_field", "remove_field", "alter_field"})
 _RECEIVERS = {"op": ALEMBIC_OPERATIONS, "schema_editor": SCHEMA_EDITOR_USES}
+_MIGRATION_DIRS = frozenset({"migrations", "versions"})
+_MIGRATION_TEXT = re.compile(r"^class Migration\(|^def upgrade\(", re.MULTILINE)
+
+
+def is_migration(rel_path: str, text: str) -> bool:
+    """A Django migration or an Alembic revision: a module in ``migrations/`` (or
+    Alembic's ``versions/``) that declares ``class Migration(...)`` or ``def upgrade()``."""
+    parts = rel_path.split("/")[:-1]
+    return any(p in _MIGRATION_DIRS for p in parts) and _MIGRATION_TEXT.search(text) is not None
 
 
 def migrates_schema(fn: cst.FunctionDef) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import gc
 import os
-import re
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -17,6 +16,7 @@ from typing import Any
 import libcst as cst
 
 from backend_audit.appmodel.context import ModuleContext
+from backend_audit.appmodel.migration_code import is_migration
 from backend_audit.catalogue import load_catalogue
 from backend_audit.checks import check_classes, collector_classes
 from backend_audit.config import Config
@@ -145,17 +145,6 @@ def _spec(cls: type[Check]) -> tuple[str, Callable[[Config], Iterable[str]] | No
     gate = _framework_import(needed) if needed else None
     packages = _framework_packages(needed) if gate is not None else ()
     return key, getattr(cls, "config_words", None), patterns, packages, gate
-
-
-_MIGRATION_DIRS = frozenset({"migrations", "versions"})
-_MIGRATION_TEXT = re.compile(r"^class Migration\(|^def upgrade\(", re.MULTILINE)
-
-
-def is_migration(rel_path: str, text: str) -> bool:
-    """A Django migration or an Alembic revision: a module in ``migrations/`` (or
-    Alembic's ``versions/``) that declares ``class Migration(...)`` or ``def upgrade()``."""
-    parts = rel_path.split("/")[:-1]
-    return any(p in _MIGRATION_DIRS for p in parts) and _MIGRATION_TEXT.search(text) is not None
 
 
 def parse_trusted(text: str) -> cst.Module:

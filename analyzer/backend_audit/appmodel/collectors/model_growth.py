@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from backend_audit.appmodel.auth import admin_only, effectively_mutating
+from backend_audit.appmodel.auth import admin_only, checks_permission, effectively_mutating
 from backend_audit.appmodel.model_growth import (
     FACT_MODEL_CREATED,
     FACT_MODEL_FORM,
@@ -36,6 +36,7 @@ class ModelGrowthFacts(Collector):
         for route in self.ctx.routes.routes:
             if not effectively_mutating(route, self.ctx):
                 continue
-            admin = admin_only(route)
+            # rows only members granted a permission add (a workspace's rules, invites)
+            admin = admin_only(route) or checks_permission(route.function)
             for model in sorted(models_created(route.function)):
                 self.ctx.add_fact(FACT_MODEL_CREATED, {"model": model, "admin": admin})

@@ -10,6 +10,8 @@ from backend_audit.appmodel.after_try import tested_after, tries_ending
 from backend_audit.appmodel.best_effort import (
     assigned_names,
     calls_something,
+    counts_only,
+    deletes_only,
     is_log_statement,
     logs_only,
     releases_only,
@@ -29,6 +31,7 @@ from backend_audit.appmodel.guarded_operations import (
     touches_data,
     writes_or_calls_out,
 )
+from backend_audit.appmodel.migration_code import is_migration
 from backend_audit.engines.walk import descendants, own_returns, walk
 from backend_audit.visitor import Check
 
@@ -326,6 +329,62 @@ def _clears_flag(handler: cst.ExceptHandler, body: cst.BaseSuite, module: cst.Mo
     return bool(cleared) and cleared <= tried
 
 
+# Lookups that answer None when nothing is found: the try's own "nothing".
+_NONE_LOOKUPS = frozenset({"first", "last", "one_or_none", "scalar_one_or_none", "scalar",
+                           "fetchone", "find_one"})
+
+
+def _may_be_none(value: cst.BaseExpression) -> bool:
+    """``row[0] if row else None``, ``Model.objects.filter(...).first()``."""
+    if isinstance(value, cst.Await):
+        value = value.expression
+    if isinstance(value, cst.IfExp):
+        return any(isinstance(v, cst.Name) and v.value == "None"
+                   for v in (value.body, value.orelse))
+    return isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
+        value.func.attr.value in _NONE_LOOKUPS
+
+
+def _assigns_found_nothing(body: cst.BaseSuite, handler: cst.ExceptHandler,
+                           module: cst.Module) -> bool:
+    """``x = query.first()`` or ``x = row[0] if row else None`` in the try, ``x = None``
+    in the handler: None is already what the try leaves when it finds nothing, and the
+    code after it deals with that answer."""
+    if not answers_none(handler.body) or own_returns(handler.body):
+        return False
+    cleared = {module.code_for_node(t.target) for a in descendants(handler.body, cst.Assign)
+               for t in a.targets}
+    found = {module.code_for_node(t.target) for a in descendants(body, cst.Assign)
+             if _may_be_none(a.value) for t in a.targets}
+    return bool(cleared) and cleared <= found
+
+
+# Lookups in a parsed document tree (XML, HTML) that answer None for a missing element:
+# ``recipe.find("head").find("category").text``.
+_TREE_LOOKUPS = frozenset({"find", "findtext", "select_one"})
+_ELEMENT_NAME = re.compile(r"[A-Za-z_][\w:.-]*")
+
+
+def _reads_optional_element(body: cst.BaseSuite) -> bool:
+    for call in descendants(body, cst.Call):
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value in _TREE_LOOKUPS \
+                and len(call.args) == 1 and call.args[0].keyword is None and \
+                isinstance(call.args[0].value, cst.SimpleString) and \
+                _ELEMENT_NAME.fullmatch(str(call.args[0].value.evaluated_value)):
+            return True
+    return False
+
+
+def _presence_test(test: cst.BaseExpression) -> bool:
+    """``"categories" in data`` (alone or joined by ``and``): the code treats the part
+    as optional."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _presence_test(test.left) or _presence_test(test.right)
+    return isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
+        isinstance(test.comparisons[0].operator, cst.In) and \
+        isinstance(test.left, cst.SimpleString)
+
+
 class BroadExceptSwallowed(Check):
     rule_id = "BA402"
 
@@ -334,12 +393,24 @@ class BroadExceptSwallowed(Check):
         self._handlers: list[cst.ExceptHandler] = []
         self._after: dict[int, cst.BaseStatement] = {}  # a try -> the statement after it
         self._finally_depth = 0
+        self._pruning: set[int] = set()  # tries that are a for loop's whole body
+        self._optional: set[int] = set()  # tries under ``if "key" in data:``
 
     def visit_Finally(self, node: cst.Finally) -> None:
         self._finally_depth += 1
 
     def leave_Finally(self, original_node: cst.Finally) -> None:
         self._finally_depth -= 1
+
+    def visit_For(self, node: cst.For) -> None:
+        body = node.body
+        if isinstance(body, cst.IndentedBlock) and len(body.body) == 1 and \
+                isinstance(body.body[0], cst.Try):
+            self._pruning.add(id(body.body[0]))
+
+    def visit_If(self, node: cst.If) -> None:
+        if _presence_test(node.test):
+            self._optional.update(map(id, descendants(node.body, cst.Try)))
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         for stmt, following in zip(node.body, node.body[1:], strict=False):
@@ -387,9 +458,11 @@ class BroadExceptSwallowed(Check):
             # fallback the code handles by design. A bare ``except:`` that answers with a
             # value also catches KeyboardInterrupt and SystemExit: no convention excuses
             # it, only a comment that explains it.
-            deliberate = _documented(handler) or secondary or self._tearing_down() or (
-                not (bare and kind != "silent") and
-                self._by_design(node, handler, after, code, operates))
+            deliberate = _documented(handler) or secondary or self._tearing_down() or \
+                is_migration(self.ctx.path, self.ctx.source) or counts_only(node.body) or (
+                    kind == "silent" and self._skips_one_part(node)) or (
+                    not (bare and kind != "silent") and
+                    self._by_design(node, handler, after, code, operates))
             what = "A bare except:" if bare else "A broad except"
             if kind == "answer":
                 message = (f"{what} answers every error (KeyboardInterrupt and SystemExit "
@@ -428,6 +501,17 @@ class BroadExceptSwallowed(Check):
             isinstance(s, cst.SimpleStatementLine) and any(map(calls_something, s.body))
             for s in statements)
 
+    def _skips_one_part(self, node: cst.Try) -> bool:
+        """Silently skipping one part of the work, by design on the judged corpus: each
+        item of a loop deleted where it can be (a row still referenced stays), or,
+        outside a request handler (an importer reading a third-party export), an
+        optional part of parsed data: one the code tests for (``if "tags" in data:``)
+        or looks up in a document tree (``.find("category")``)."""
+        if id(node) in self._pruning and deletes_only(node.body):
+            return True
+        return self.ctx.current_route() is None and (
+            id(node) in self._optional or _reads_optional_element(node.body))
+
     def _tearing_down(self) -> bool:
         """In a ``finally`` clause or a tear-down method (``__exit__`` removing a temporary
         file): clean-up, whatever it calls."""
@@ -449,7 +533,9 @@ class BroadExceptSwallowed(Check):
             return True
         if writes_or_calls_out(code) or touches_data(code) and not answers_none(handler.body):
             return False  # a read answered with a made-up sentinel is a new answer
-        return tested_after(node.body, after) or self._answers_declared_none(node, handler, after)
+        return tested_after(node.body, after) or \
+            _assigns_found_nothing(node.body, handler, self.ctx.module) or \
+            self._answers_declared_none(node, handler, after)
 
     def _says_no(self, handler: cst.ExceptHandler) -> bool:
         answers = own_returns(handler.body)
