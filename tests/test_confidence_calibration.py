@@ -118,6 +118,10 @@ def _confidences(unit: str, rule: str) -> dict[int, str]:
     # ``cursor.execute(sql)``; a call asking for one row or a text-logging helper: none.
     ("pagination/flask_psycopg_ledger", "BA501", 11, "medium"),
     ("pagination/flask_psycopg_ledger", "BA501", 20, "medium"),
+    # initial_data read back once is_valid() has passed (read-only nested ids): audit
+    # level; read before any validation: reported.
+    ("validation/drf_recipe_export.py", "BA103", 26, "low"),
+    ("validation/drf_recipe_export.py", "BA103", 36, "high"),
 ])
 def test_calibrated_confidence(unit: str, rule: str, line: int, confidence: str) -> None:
     assert _confidences(unit, rule).get(line) == confidence

@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from backend_audit.appmodel.names import dotted_name
+from backend_audit.appmodel.request_params import not_request_reads
 from backend_audit.engines.walk import walk
 
 
@@ -19,6 +20,9 @@ class ImportMap:
     def __init__(self) -> None:
         self.names: dict[str, str] = {}
         self.modules: set[str] = set()  # every module imported, dotted
+        # ``id()`` of the names reading a parameter called like the request but annotated
+        # with another type (``request: CommentIn``): see ``appmodel.request_params``.
+        self.not_requests: frozenset[int] = frozenset()
 
     def add_statement(self, node: cst.Import | cst.ImportFrom) -> None:
         if isinstance(node, cst.Import):
@@ -87,4 +91,5 @@ def collect_imports(module: cst.Module) -> ImportMap:
             return False
 
     walk(module, _Collector())
+    imports.not_requests = not_request_reads(module, imports)
     return imports

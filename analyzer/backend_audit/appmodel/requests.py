@@ -56,7 +56,8 @@ def _is_request_object(node: cst.BaseExpression, imports: ImportMap) -> bool:
         if q is not None:
             return q in GLOBAL_REQUESTS or \
                 q.endswith(".request") and q.startswith(("flask", "quart"))
-        return node.value in REQUEST_NAMES
+        # ``request: CommentIn`` is the body FastAPI parsed, not the request.
+        return node.value in REQUEST_NAMES and id(node) not in imports.not_requests
     if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
         if node.value.value == "self" and node.attr.value == "request":
             return True  # Django/DRF class-based views

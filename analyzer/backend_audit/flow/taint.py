@@ -204,8 +204,8 @@ def route_input_params(ctx: ModuleContext, fn: cst.FunctionDef | None = None) ->
     params = fn.params
     for param in (*params.posonly_params, *params.params, *params.kwonly_params):
         name = param.name.value
-        if name in NON_INPUT_PARAMS:
-            continue
+        if name in NON_INPUT_PARAMS and id(param.name) not in ctx.imports.not_requests:
+            continue  # (``request: PingIn`` is the body, whatever its name)
         if isinstance(param.default, cst.Call) and \
                 last_name(param.default.func) in ("Depends", "Security"):
             continue

@@ -7,8 +7,9 @@ import re
 import libcst as cst
 
 from backend_audit.appmodel.collectors.graphql import FACT_GRAPHQL_SCHEMA
-from backend_audit.appmodel.names import decorator_call, dotted_name
+from backend_audit.appmodel.names import decorator_call, dotted_name, name_words
 from backend_audit.appmodel.project import ProjectFacts
+from backend_audit.engines.walk import descendants
 from backend_audit.visitor import Candidate, Check
 
 # A view that checks a signature or token itself does not rely on the CSRF cookie.
@@ -22,6 +23,52 @@ _WRITES = re.compile(
     r"\.(?:save|create|delete|update|bulk_\w+|get_or_create|update_or_create|execute|"
     r"executemany|send|send_mail|add|remove|set|clear|write|commit)\(|"
     r"\b(?:send_mail|call_command|subprocess|os\.(?:remove|unlink|system))\b")
+
+# Words naming a secret the caller proves it holds (``webhook_token``, ``api_key``).
+_SECRET_WORDS = frozenset({"token", "secret", "key", "signature", "hmac", "nonce"})
+# What the session cookie gives a view: its user, its session, the cookies themselves.
+_SESSION_READ = re.compile(r"request\.(?:session|COOKIES)\b")
+_USER_READ = re.compile(r"request\.user\b(?!\s*=[^=])")
+_USER_SET = re.compile(r"request\.user\s*=[^=]")
+# Decorators that let only a signed-in user through (``login_required``,
+# ``permission_required``, ``user_passes_test``): the view then does rely on the session.
+_SESSION_DECORATOR = re.compile(r"login|permission|group|staff|superuser|user_passes|auth",
+                                re.IGNORECASE)
+
+
+def _names_secret(name: str | None) -> bool:
+    return bool(name) and not _SECRET_WORDS.isdisjoint(name_words(name or ""))
+
+
+def _token_authenticated(node: cst.FunctionDef, code: str) -> bool:
+    """A webhook: the view proves who calls it by a secret the caller sends (a URL
+    segment, a header), which it matches itself, and takes nothing from the session
+    cookie, so a forged cross-site request gains nothing a CSRF token would stop.
+
+    The secret is matched when a parameter naming one is compared
+    (``if token != bot.token``) or looked up as a field naming one
+    (``get_object_or_404(Bot, webhook_token=token)``). Setting ``request.user`` from
+    what the secret found is no reliance on the session."""
+    if _SESSION_READ.search(code) or (_USER_READ.search(code) and not _USER_SET.search(code)):
+        return False
+    if any(_SESSION_DECORATOR.search(dotted_name(decorator_call(d)[0]) or "")
+           for d in node.decorators):
+        return False
+    p = node.params
+    secrets = {q.name.value for q in (*p.posonly_params, *p.params, *p.kwonly_params)
+               if _names_secret(q.name.value)}
+    if not secrets:
+        return False
+    for call in descendants(node.body, cst.Call):
+        for arg in call.args:
+            if arg.keyword is not None and _names_secret(arg.keyword.value) and \
+                    isinstance(arg.value, cst.Name) and arg.value.value in secrets:
+                return True
+    for comparison in descendants(node.body, cst.Comparison):
+        sides = [comparison.left, *(t.comparator for t in comparison.comparisons)]
+        if any(isinstance(side, cst.Name) and side.value in secrets for side in sides):
+            return True
+    return False
 
 
 class CsrfExemptStateChangingView(Check):
@@ -46,7 +93,7 @@ class CsrfExemptStateChangingView(Check):
         route = self.ctx.routes.route_for(node)
         mutating = route.is_mutating if route is not None else True
         code = self.ctx.module.code_for_node(node.body)
-        if not mutating or OWN_VERIFICATION.search(code):
+        if not mutating or OWN_VERIFICATION.search(code) or _token_authenticated(node, code):
             return
         if self._graphql_dispatch(node):
             # A GraphQL endpoint changes state only through mutations: decided once the

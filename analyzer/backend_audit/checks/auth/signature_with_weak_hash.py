@@ -29,6 +29,9 @@ _DICTATED = re.compile(
     r"authenticator|rfc ?4226|rfc ?6238|aws4?_|sigv2|pusher|intercom", re.IGNORECASE)
 # A signature the request brings, which the code checks (the sender chose the algorithm).
 _INCOMING = re.compile(r"request\.(?:headers|META)|\bMETA\[|\bheaders\.get\(")
+# An HTTP cache validator: a digest sent as the ``ETag`` or compared with the client's
+# ``If-None-Match`` only decides between a 200 and a 304, so forging it earns nothing.
+_CACHE_VALIDATOR = re.compile(r"(?<![a-z])etag(?![a-z])|if[-_ ]none[-_ ]match", re.IGNORECASE)
 _KEY_WORDS = frozenset({"secret", "pepper"})
 _KEY_QUALIFIERS = frozenset({"api", "secret", "signing", "hmac", "shared", "webhook", "app",
                              "private", "sign", "mac"})
@@ -61,6 +64,8 @@ class SignatureWithWeakHash(Check):
 
     def visit_Call(self, node: cst.Call) -> None:
         qual = self.ctx.imports.qualname(node.func) or ""
+        if (qual in HMAC_CALLS or qual.startswith("hashlib.")) and self._cache_validator():
+            return
         if qual in HMAC_CALLS:
             keyword, position = HMAC_CALLS[qual]
             arg = get_arg(node, keyword, position)
@@ -134,6 +139,12 @@ class SignatureWithWeakHash(Check):
         text = self.ctx.module.code_for_node(scope)
         return bool(_DICTATED.search(text) or _DICTATED.search(self.ctx.path) or
                     _INCOMING.search(text))
+
+    def _cache_validator(self) -> bool:
+        """Is the digest an ETag: made by a function named for one (``build_etag``), or
+        by one that sends or compares an ETag (``resp.set_etag``, ``if_none_match``)?"""
+        fn = self.ctx.current_function
+        return fn is not None and bool(_CACHE_VALIDATOR.search(self.ctx.module.code_for_node(fn)))
 
     # ------------------------------------------------------------------ secret + message
     def _keyed(self, data: cst.BaseExpression) -> bool | None:

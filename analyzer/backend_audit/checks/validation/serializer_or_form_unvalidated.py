@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name
-from backend_audit.engines.walk import walk
+from backend_audit.engines.walk import own_returns, walk
 from backend_audit.flow.payload import class_info
 from backend_audit.flow.payload_shapes import function_body
 from backend_audit.visitor import Check
@@ -29,6 +29,9 @@ class _Bound:
     ignored: cst.Call | None = None  # is_valid() as a bare statement
     uses: list[cst.CSTNode] = field(default_factory=list)
     bypass: list[cst.CSTNode] = field(default_factory=list)  # initial_data / raw form.data
+    # Raw reads once a checked is_valid() has passed: fields the serializer does not
+    # take (read-only nested ids), read back after the payload's shape was checked.
+    late_bypass: list[cst.CSTNode] = field(default_factory=list)
 
 
 class SerializerOrFormUnvalidated(Check):
@@ -42,9 +45,12 @@ class SerializerOrFormUnvalidated(Check):
             return
         bound: dict[str, _Bound] = {}
         walk(node.body, _Finder(self, bound))
-        for state in bound.values():
-            if state.bypass:
-                self.report(state.bypass[0], confidence="high",
+        returned = {r.value.value for r in own_returns(node.body)
+                    if isinstance(r.value, cst.Name)}
+        for name, state in bound.items():
+            if state.bypass or state.late_bypass:
+                self.report((state.bypass or state.late_bypass)[0],
+                            confidence="high" if state.bypass else "low",
                             message="Raw input is read back from a bound serializer/form "
                                     "(initial_data, or form.data instead of cleaned_data), "
                                     "bypassing its validation.")
@@ -58,6 +64,11 @@ class SerializerOrFormUnvalidated(Check):
                             message="The result of is_valid() is ignored: invalid input goes "
                                     "on to be saved. Use is_valid(raise_exception=True) or "
                                     "branch on its result.")
+            elif name in returned and all(isinstance(u, cst.Attribute) and
+                                          u.attr.value == "data" for u in state.uses):
+                # A form factory: it reads a field to pick a default or the choices and
+                # hands the form back; its callers validate it before using it.
+                continue
             elif state.uses:
                 self.report(state.uses[0], confidence="high")
 
@@ -145,6 +156,6 @@ class _Finder(cst.CSTVisitor):
         if attr == "initial_data" or (
                 attr == "data" and state.kind == "form" and
                 "flask" not in self.check.ctx.frameworks):
-            state.bypass.append(node)
+            (state.late_bypass if state.checked else state.bypass).append(node)
         else:
             state.uses.append(node)
