@@ -8,6 +8,7 @@ import libcst as cst
 
 from backend_audit.appmodel import graphql_servers
 from backend_audit.appmodel.auth import admin_only
+from backend_audit.appmodel.dev_scope import debug_branch_holds
 from backend_audit.appmodel.error_handling import (
     exposure,
     handler_key_exposure,
@@ -413,6 +414,12 @@ class ExceptionDetailInResponse(Check):
             self._report(node, level)
 
     def _report(self, node: cst.CSTNode, level: str) -> None:
+        fn = self.ctx.current_function
+        if fn is not None and debug_branch_holds(fn, node):
+            # ``if config.DEBUG: return jsonify(message=str(e), stacktrace=...)``: details
+            # for the developer; debug mode in production is a finding of its own
+            self.report(node, confidence="low")
+            return
         self.report(node, confidence=confidence_of(level, self._admin_route(),
                                                    self._server_error(node)))
 
