@@ -123,3 +123,16 @@ def test_handlers_serving_only_in_debug_mode_are_reported_at_the_audit_level(
     found = {f["start_line"]: f["confidence"] for f in json.loads(result.output)["findings"]}
     # the decorators of the two development stand-ins, then the view that always serves
     assert found == {9: "low", 20: "low", 30: "medium"}
+
+
+def test_exception_details_answered_only_in_debug_mode_are_reported_at_the_audit_level(
+        ) -> None:
+    fixture = Path(__file__).parent / "fixtures" / "error-handling" / \
+        "flask_debug_error_details.py"
+    result = CliRunner().invoke(main, [str(fixture), "-f", "json", "--no-cache", "-q",
+                                       "--fail-on", "never", "--min-confidence", "low",
+                                       "--select", "BA403"])
+    found = {f["start_line"]: f["confidence"] for f in json.loads(result.output)["findings"]}
+    # ``if DEBUG:`` body, after ``if not DEBUG: return``, ``else`` of ``if not debug``;
+    # then the handler that answers the details whatever the mode
+    assert found == {25: "low", 33: "low", 41: "low", 46: "medium"}

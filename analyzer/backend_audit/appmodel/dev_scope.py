@@ -10,10 +10,12 @@ it does is reported at the audit level only (``visitor.Check.report``).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import libcst as cst
 
 from backend_audit.appmodel.names import string_value
+from backend_audit.engines.walk import contains
 
 #: Words of a module name that say it configures a development or test run.
 _DEV_WORDS = frozenset({"dev", "devel", "development", "local", "test", "tests", "testing",
@@ -66,6 +68,79 @@ def ends_request(block: cst.BaseSuite) -> bool:
                isinstance(s, cst.Expr) and isinstance(s.value, cst.Call) and
                isinstance(s.value.func, cst.Name) and s.value.func.value == "abort"
                for s in smalls)
+
+
+def debug_branch_holds(fn: cst.FunctionDef, node: cst.CSTNode) -> bool:
+    """``node`` runs only when the app is in debug mode: it sits in the body of an ``if``
+    testing a debug flag (``if config.DEBUG:``, ``if app.debug and ...:``), in the
+    ``else`` of one testing its negation, or after ``if not settings.DEBUG: return ...``."""
+    return _debug_only_in(_statements(fn.body), node)
+
+
+def _debug_only_in(stmts: Sequence[cst.CSTNode], node: cst.CSTNode) -> bool:
+    for stmt in stmts:
+        if not contains(stmt, node):
+            flag, negated = _debug_test(stmt.test) if isinstance(stmt, cst.If) else (None, False)
+            if flag is not None and negated and stmt.orelse is None and \
+                    ends_request(stmt.body):
+                return True  # production leaves here; what follows runs in debug
+            continue
+        if isinstance(stmt, cst.If):
+            flag, negated = _debug_test(stmt.test)
+            if contains(stmt.body, node):
+                return (flag is not None and not negated) or \
+                    _debug_only_in(_statements(stmt.body), node)
+            orelse = stmt.orelse
+            if orelse is None or contains(stmt.test, node):
+                return False
+            if flag is not None and negated:
+                return True
+            inner = [orelse] if isinstance(orelse, cst.If) else _statements(orelse.body)
+            return _debug_only_in(inner, node)
+        for block in _child_blocks(stmt):
+            if contains(block, node):
+                return _debug_only_in(_statements(block), node)
+        return False
+    return False
+
+
+def _statements(block: cst.CSTNode) -> Sequence[cst.CSTNode]:
+    return block.body if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)) \
+        else ()
+
+
+def _child_blocks(stmt: cst.CSTNode) -> list[cst.CSTNode]:
+    """The blocks of a compound statement other than an ``if`` (functions and classes
+    are other scopes)."""
+    if isinstance(stmt, (cst.For, cst.While, cst.With, cst.Try, cst.TryStar)):
+        parts: list[cst.CSTNode] = [stmt.body]
+        parts.extend(h.body for h in getattr(stmt, "handlers", ()))
+        for name in ("orelse", "finalbody"):
+            extra = getattr(stmt, name, None)
+            if extra is not None:
+                parts.append(extra.body)
+        return parts
+    return []
+
+
+def _debug_test(test: cst.BaseExpression) -> tuple[cst.BaseExpression | None, bool]:
+    """The debug flag a test reads and whether it is negated; ``a and b`` holds when
+    both do, so a debug flag on either side of an ``and`` counts."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        for side in (test.left, test.right):
+            flag, negated = _debug_test(side)
+            if flag is not None and not negated:
+                return flag, False
+        return None, False
+    negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
+    if negated:
+        test = test.expression  # type: ignore[attr-defined]
+    return (test, negated) if _is_debug_flag(test) or _debug_name(test) else (None, False)
+
+
+def _debug_name(expr: cst.BaseExpression) -> bool:
+    """``DEBUG`` imported from the settings or a module constant."""
+    return isinstance(expr, cst.Name) and expr.value == "DEBUG"
 
 
 def answers_only_in_debug(fn: cst.FunctionDef) -> bool:

@@ -11,6 +11,9 @@ an ``if`` before the sink (in an enclosing block) whose branch leaves (``return`
 ``raise``, ``abort()``, ``continue``), an ``assert``, a ``try`` around
 ``p.relative_to(base)`` whose handler leaves, or an ``if`` whose safe branch holds
 the sink. Polarity is not checked: a test of this shape is how people vet values.
+An identifier (``file_id``, ``pk``) that a lookup was made with before the sink names a
+stored row: ``job = get_build_job(job_id)``, ``self.check_access(file_id)``, ``if not
+is_shared(token, file_id): abort(403)``, ``row = db.fetchone(...)`` then ``if not row``.
 
 ``checked_names`` (checked anywhere: outbound URLs, LDAP and XPath): a value compared
 with an allow-list (``urlparse(url).hostname in ALLOWED_HOSTS``), tested with
@@ -25,6 +28,7 @@ check anywhere in the scope counts, which is what early-return guards
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -63,6 +67,17 @@ _STRICT_PARSERS = frozenset({"ip_address", "ip_network", "ip_interface", "IPv4Ad
 # Calls that look one row up by the values they are given (``if not row: abort(404)``).
 _LOOKUPS = frozenset({"fetchone", "fetch_one", "fetchrow", "first", "one_or_none",
                       "scalar_one_or_none", "get_or_none", "find_one", "first_or_404"})
+# A stored row looked up or checked by its identifier (``job = get_build_job(job_id)``,
+# ``self.check_access(file_id)``, ``if not is_shared(token, file_id): abort(403)``):
+# once the call has passed, the identifier names a row that exists (see ``_looked_up``).
+_ROW_VERBS = frozenset({"get", "fetch", "load", "find", "retrieve", "lookup", "check",
+                        "verify", "ensure", "require"})
+_PREDICATE_VERBS = _ROW_VERBS | {"is", "has", "can", "exists"}
+_ID_WORDS = frozenset({"id", "pk", "uuid", "guid"})
+# A call (or a result) named so builds a place from the identifier, not a row.
+_PLACE_WORDS = frozenset({"path", "paths", "dir", "directory", "folder", "filename", "name",
+                          "url", "uri", "location"})
+_STDLIB = frozenset(sys.stdlib_module_names)
 # Calls that end the request when a guard's branch reaches them.
 _EXITS = frozenset({"abort", "exit", "_exit", "abort_with", "forbidden", "deny"})
 
@@ -183,6 +198,8 @@ def _preceding_guard(stmt: cst.CSTNode, vet: _Vet) -> set[str]:
                     _VERDICT.search(last_name(small.value.func) or ""):
                 # ``validate_filename(name)`` raising on a bad value.
                 names.update(_arg_names(small.value, vet))
+            else:
+                names.update(_row_fetched(small, vet))
     elif isinstance(stmt, (cst.Try, cst.TryStar)) and \
             any(_leaves(h.body) for h in stmt.handlers):
         for call in descendants(stmt.body, cst.Call):
@@ -349,6 +366,54 @@ def _looked_up(name: cst.Name, vet: _Vet) -> set[str]:
     return _arg_names(value, vet)
 
 
+def _row_fetched(small: cst.BaseSmallStatement, vet: _Vet) -> set[str]:
+    """``job = get_build_job(job_id)`` / ``self.check_access(file_id)`` run as a statement:
+    a lookup that fails when no row matches (service getters raise on a miss, like
+    ``get_object_or_404``) vets the identifiers it was given."""
+    if isinstance(small, cst.Expr):
+        value = small.value
+    elif isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
+        targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) \
+            else [small.target]
+        if any(_PLACE_WORDS & set(name_words(n.value)) for t in targets
+               for n in descendants(t, cst.Name)):
+            return set()  # ``file_path = get_storage_path(file_id)``: a place, not a row
+        value = small.value
+    else:
+        return set()
+    if isinstance(value, cst.Await):
+        value = value.expression
+    if not isinstance(value, cst.Call):
+        return set()
+    words = name_words(last_name(value.func) or "")
+    if len(words) < 2 or not (words[0] in _ROW_VERBS or {"exist", "exists"} & set(words)):
+        return set()
+    return _identifiers_given(value, vet)
+
+
+def _identifiers_given(call: cst.Call, vet: _Vet) -> set[str]:
+    """The identifier-named local names (``file_id``, ``pk``) a project function that
+    looks rows up is given; none when its name says it builds a place from them
+    (``get_file_path(file_id)``) or when the standard library is called."""
+    words = set(name_words(last_name(call.func) or ""))
+    qual = vet.imports.qualname(call.func) or ""
+    if words & _PLACE_WORDS or qual.split(".")[0] in _STDLIB or \
+            request_input(call, vet.imports) is not None:
+        return set()
+    out: set[str] = set()
+    for arg in call.args:
+        value = arg.value
+        if isinstance(value, cst.Name) and not arg.star and _identifier_named(value.value) \
+                and (value.value in vet.flow.values or value.value in vet.flow.params):
+            out.add(value.value)
+    return out
+
+
+def _identifier_named(name: str) -> bool:
+    words = name_words(name)
+    return bool(words) and words[-1] in _ID_WORDS
+
+
 def _comparison_names(test: cst.Comparison, vet: _Vet) -> set[str]:
     names: set[str] = set()
     left = test.left
@@ -399,6 +464,11 @@ def _call_names(call: cst.Call, vet: _Vet) -> set[str]:
     if _VERDICT.search(name) or _VERDICT_IN_TEST.search(name) or \
             (vet.imports.qualname(call.func) or "").startswith("validators."):
         return _arg_names(call, vet)
+    words = name_words(name)
+    if len(words) >= 2 and words[0] in _PREDICATE_VERBS:
+        # ``if not is_in_shared_playlist(token, file_id): abort(403)``: a row named by
+        # the identifier was found
+        return _identifiers_given(call, vet)
     return set()
 
 

@@ -14,7 +14,8 @@ scan is merged:
   and the argument holds (no ``inner``: it is client input).
 
 A call site or result that the question's own sanitisers clean (``clean_for``: the
-specs under which the value was found clean) does not count. Names from imports
+specs under which the value was found clean) does not count; one they clean in part
+counts with what is left (``narrowed``). Names from imports
 (``app.services.ping.run``) and from definitions (``services.ping.run``, relative to the
 scanned folder) are matched by their common dotted suffix, or through a package that
 re-exports the function.
@@ -137,11 +138,11 @@ class SummaryIndex:
                     self._holds(n, spec, frame.parent, hops + 1) for n in frame.inner)
             frame = frame.parent
         for site in self._sites(need.function):
-            if spec in site.get("clean_for", ()) or \
-                    not _same_param(need, site.get("index"), site.get("keyword")):
+            if not _same_param(need, site.get("index"), site.get("keyword")):
                 continue
-            if site.get("source") or any(self._holds(Need.from_json(n), spec, None, hops + 1)
-                                         for n in site.get("needs", ())):
+            source, needs = _answer(site, spec)
+            if source or any(self._holds(Need.from_json(n), spec, None, hops + 1)
+                             for n in needs):
                 return True
         return False
 
@@ -149,10 +150,9 @@ class SummaryIndex:
         inside = _Env(need.function, need.index, need.name, need.inner, env,
                       none=need.kind == RETURNS)
         for entry in self._summaries(need.function):
-            if spec in entry.get("clean_for", ()):
-                continue
-            if entry.get("source") or any(self._holds(Need.from_json(n), spec, inside, hops + 1)
-                                          for n in entry.get("needs", ())):
+            source, needs = _answer(entry, spec)
+            if source or any(self._holds(Need.from_json(n), spec, inside, hops + 1)
+                             for n in needs):
                 return True
         return False
 
@@ -174,6 +174,17 @@ class SummaryIndex:
             callee = site["callee"]
             if names_match(callee, defined) or (init and names_match(callee, cls)):
                 yield site
+
+
+def _answer(summary: dict[str, Any], spec: str) -> tuple[bool, list[dict[str, Any]]]:
+    """Whether a summary (a call site's argument or a result) carries a source under
+    ``spec``, and the needs it carries otherwise."""
+    if spec in summary.get("clean_for", ()):
+        return False, []
+    own = summary.get("narrowed", {}).get(spec)
+    if own is not None:
+        return own["source"], own["needs"]
+    return bool(summary.get("source")), summary.get("needs", [])
 
 
 def _same_param(need: Need, index: int | None, name: str | None) -> bool:

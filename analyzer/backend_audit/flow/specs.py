@@ -368,6 +368,58 @@ def _drops_quotes(expr: cst.BaseExpression) -> bool:
     return old is not None and ("'" in old or '"' in old)
 
 
+# The most characters of a value that hold no more than one ``..`` step (``/../``): once a
+# name precedes them they stay in its folder, alone they reach the parent at most (as a
+# single URL segment may: flow/taint.py ``single_segment_params``).
+_FEW_CHARACTERS = 4
+
+
+def _no_traversal_left(expr: cst.BaseExpression) -> bool:
+    """``name.split(".")[-1]``, ``name.rsplit(".", 1)[1]``, ``os.path.splitext(name)[1]``:
+    the text after a name's last dot holds no ``..``; ``name[-4:]``: a few characters."""
+    if not isinstance(expr, cst.Subscript) or len(expr.slice) != 1:
+        return False
+    part = expr.slice[0].slice
+    if isinstance(part, cst.Slice):
+        return part.step is None and _slice_length(part) is not None
+    index = _integer(part.value)
+    value = expr.value
+    if index is None or not isinstance(value, cst.Call):
+        return False
+    callee = last_name(value.func)
+    if callee == "splitext":
+        return index in (1, -1)
+    if callee not in ("split", "rsplit") or not isinstance(value.func, cst.Attribute) or \
+            not value.args or string_value(value.args[0].value) != ".":
+        return False
+    once = callee == "rsplit" and len(value.args) == 2 and _integer(value.args[1].value) == 1
+    return index == -1 or (once and index == 1)
+
+
+def _slice_length(part: cst.Slice) -> int | None:
+    """The most characters ``[-4:]``, ``[:3]``, ``[2:5]`` or ``[-5:-1]`` keeps, when few."""
+    lower = _integer(part.lower) if part.lower is not None else 0
+    upper = _integer(part.upper) if part.upper is not None else None
+    if lower is None or (part.upper is not None and upper is None):
+        return None
+    if upper is None:  # ``[-4:]``
+        length = -lower if lower < 0 else None
+    elif (lower >= 0) == (upper >= 0) and not (lower < 0 and upper == 0):
+        length = max(upper - lower, 0)  # ``[2:5]``, ``[-5:-1]``
+    else:
+        length = None
+    return length if length is not None and length <= _FEW_CHARACTERS else None
+
+
+def _integer(expr: cst.BaseExpression | None) -> int | None:
+    if isinstance(expr, cst.Integer):
+        return int(expr.value)
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus) and \
+            isinstance(expr.expression, cst.Integer):
+        return -int(expr.expression.value)
+    return None
+
+
 # A URL scheme still being written: ``"http" + x`` becomes ``https://...``.
 _SCHEME_SO_FAR = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -431,7 +483,8 @@ COMMAND = Spec(
 # leaves ``../`` as it is.
 PATH = Spec("path", sanitisers=(SANITISERS - HTML_ESCAPES - {"quote", "urlencode"}) | {
     "basename", "token_hex", "token_urlsafe", "get_available_name"},
-    passthrough=PASSTHROUGH | HTML_ESCAPES, guard_fragments=PATH_FRAGMENTS)
+    passthrough=PASSTHROUGH | HTML_ESCAPES, guard_fragments=PATH_FRAGMENTS,
+    stops=(_no_traversal_left,))
 # Escaping for HTML does not stop ``__import__("os").system(...)``.
 # ``compile`` makes a code object of its source: ``exec(compile(src, ...))`` runs src.
 CODE = Spec("code", sanitisers=SANITISERS - HTML_ESCAPES,

@@ -434,6 +434,7 @@ class Taint:
         # What the walks so far looked at (a cheap hint for what a spec may clean).
         self.seen_calls: set[str] = set()
         self.seen_names: set[str] = set()
+        self.seen_subscript = False
 
     @property
     def guarded(self) -> frozenset[str]:
@@ -481,6 +482,7 @@ class Taint:
         if isinstance(expr, cst.Attribute):
             return self._attribute(expr, frame, budget, path)
         if isinstance(expr, cst.Subscript):
+            self.seen_subscript = True
             return self._walk(expr.value, frame, budget, path)
         if isinstance(expr, cst.Call):
             return self._call(expr, frame, budget, path)

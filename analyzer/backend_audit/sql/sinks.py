@@ -157,6 +157,9 @@ def find_sink(call: cst.Call, values: SqlValues) -> Sink | None:
 class Wrapper:
     function: cst.FunctionDef
     param: str  # the parameter that is the SQL text
+    # It reaches a call that takes SQL for sure; through a loose one (``fetch_all`` of a
+    # REST client as much as of a database) the text must read as SQL.
+    strict: bool = True
 
     def argument(self, call: cst.Call, callee: Callee) -> cst.BaseExpression | None:
         """What ``call`` (reaching the wrapper as ``callee``) passes as the SQL text."""
@@ -202,10 +205,10 @@ def find_wrappers(values: SqlValues) -> dict[int, Wrapper]:
             if id(fn) in wrappers:
                 continue
             for call in calls.get(id(fn), []):
-                arg = _wrapped_arg(call, fn, values, wrappers)
+                arg, strict = _wrapped_arg(call, fn, values, wrappers)
                 param = _direct_param(arg, fn, values) if arg is not None else None
                 if param is not None:
-                    wrappers[id(fn)] = Wrapper(fn, param)
+                    wrappers[id(fn)] = Wrapper(fn, param, strict)
                     changed = True
                     break
         if not changed:
@@ -214,14 +217,17 @@ def find_wrappers(values: SqlValues) -> dict[int, Wrapper]:
 
 
 def _wrapped_arg(call: cst.Call, fn: cst.FunctionDef, values: SqlValues,
-                 wrappers: dict[int, Wrapper]) -> cst.BaseExpression | None:
+                 wrappers: dict[int, Wrapper]) -> tuple[cst.BaseExpression | None, bool]:
+    """The SQL text ``call`` runs (a sink's or a wrapper's), and whether the call takes
+    SQL for sure."""
     sink = find_sink(call, values)
     if sink is not None:
-        return sink.args[0] if len(sink.args) == 1 else None
+        return (sink.args[0] if len(sink.args) == 1 else None), sink.strict
     target = values.local_callee(call, values.class_of(fn))
     if target is not None and id(target.function) in wrappers:
-        return wrappers[id(target.function)].argument(call, target)
-    return None
+        wrapper = wrappers[id(target.function)]
+        return wrapper.argument(call, target), wrapper.strict
+    return None, True
 
 
 # ---------------------------------------------------------------------- the checks
@@ -404,7 +410,8 @@ class SqlSinkCheck(Check):
             arg = wrapper.argument(node, target)
             if arg is not None:
                 shape = self.values.statement(arg, self.values.current_scope())
-                if shape.built or shape.raw_request:
+                if (shape.built or shape.raw_request) and \
+                        (wrapper.strict or shape.has_sql_words):
                     self._report(node, shape)
             return
         if not isinstance(node.func, (cst.Name, cst.Attribute)):

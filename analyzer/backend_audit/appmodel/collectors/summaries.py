@@ -12,10 +12,15 @@ another) that carries client input or would under ``needs``.
 
 ``clean_for`` names the specs (flow/specs.py) under which the value is found clean, so
 a value ``shlex.quote``-d before it is passed on does not count for command injection
-and still counts for the others. Settled by flow/needs.py.
+and still counts for the others; ``narrowed`` (when present) gives, by spec name, the
+``source`` and ``needs`` of a spec that cleans part of the value (``prefix +
+name.split(".")[-1]`` carries ``prefix`` and not ``name`` into a path). Settled by
+flow/needs.py.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import libcst as cst
 
@@ -69,8 +74,7 @@ class TaintSummaries(Collector):
 
     def _returns(self, fn: cst.FunctionDef, name: str) -> None:
         flow = self.ctx.flow(fn)
-        found: list[Reach] = []
-        clean: set[str] | None = None
+        answers: list[tuple[Reach, dict[str, Reach]]] = []
         loose = Taint(self.ctx, SUMMARY, scope=fn)
         for value in flow.returns:
             if is_literal(value) or not loose.reach(value):
@@ -78,16 +82,16 @@ class TaintSummaries(Collector):
             taint = Taint(self.ctx, SUMMARY, scope=fn, at=value)
             reach = taint.reach(value)
             if reach:
-                found.append(reach)
-                here = set(self._clean_for(fn, value, value, taint))
-                clean = here if clean is None else clean & here
-        if not found:
+                answers.append((reach, self._by_question(fn, value, value, taint, reach)))
+        if not answers:
             return
-        source = any(r.source is not None for r in found)
-        needs = Reach(None, frozenset(n for r in found for n in r.needs))
+        found = _union(r for r, _ in answers)
+        # a spec's answer for the function: its own where it differs, else the summary's
+        by_spec = {spec: _union(own.get(spec, r) for r, own in answers)
+                   for spec in sorted({s for _, own in answers for s in own})}
         self.ctx.add_fact(RETURNS_FACT, {
-            "name": name, "source": source, "needs": _needs_json(needs),
-            "clean_for": sorted(clean or ()),
+            "name": name, "source": found.source is not None, "needs": _needs_json(found),
+            **_differences(found, by_spec),
         })
 
     def _calls(self, fn: cst.FunctionDef) -> None:
@@ -121,27 +125,53 @@ class TaintSummaries(Collector):
                     "callee": name, "index": index if keyword is None else None,
                     "keyword": keyword, "source": found.source is not None,
                     "needs": _needs_json(found),
-                    "clean_for": self._clean_for(fn, arg.value, call, taint),
+                    **_differences(found, self._by_question(fn, arg.value, call, taint, found)),
                 })
 
-    def _clean_for(self, fn: cst.FunctionDef, value: cst.BaseExpression, at: cst.CSTNode,
-                   summary: Taint) -> list[str]:
-        """The specs under which ``value`` is clean though the summary's is not: only
-        asked of a spec when the summary's walk met something that spec may clean with
-        (one of its sanitisers, or a name its guards check)."""
+    def _by_question(self, fn: cst.FunctionDef, value: cst.BaseExpression, at: cst.CSTNode,
+                     summary: Taint, found: Reach) -> dict[str, Reach]:
+        """The answers of the specs that clean more of ``value`` than the summary does (a
+        falsy answer: clean), by spec name. A spec is asked only when the summary's walk
+        met something it may clean with (one of its sanitisers, a shape one of its stops
+        matches, or a name its guards check)."""
         calls, names = summary.seen_calls, summary.seen_names
-        clean: list[str] = []
+        answers: dict[str, Reach] = {}
         for spec, same in _QUESTIONS:
             maybe = bool(calls & (spec.sanitisers | _last_names(spec.sanitiser_qualnames)))
             maybe = maybe or (spec.sanitiser_pattern is not None and
                               any(spec.sanitiser_pattern.search(c) for c in calls))
-            maybe = maybe or (bool(spec.stops) and "replace" in calls)
+            maybe = maybe or (bool(spec.stops) and ("replace" in calls or summary.seen_subscript))
             if spec.guards is Guarding.ANYWHERE and not maybe:
                 maybe = bool(names & module_indexes(self.ctx).guards(
                     self.ctx, spec, fn, at, self.ctx.flow(fn)))
-            if maybe and not Taint(self.ctx, spec, scope=fn, at=at).reach(value):
-                clean.extend(same)
-        return [spec.name for spec in CROSS_MODULE if spec.name in clean]
+            if not maybe:
+                continue
+            own = Taint(self.ctx, spec, scope=fn, at=at).reach(value)
+            if not own or (own.source is None and found.source is not None) or \
+                    own.needs < found.needs:
+                answers.update((name, own) for name in same)
+        return {spec.name: answers[spec.name] for spec in CROSS_MODULE if spec.name in answers}
+
+
+def _union(found: Iterable[Reach]) -> Reach:
+    """What several values carry together (a source found keeps a value's needs)."""
+    reaches = list(found)
+    source = next((r.source for r in reaches if r.source is not None), None)
+    return Reach(source, frozenset(n for r in reaches for n in r.needs))
+
+
+def _differences(found: Reach, by_spec: dict[str, Reach]) -> dict[str, object]:
+    """``clean_for``: the specs under which the value is clean; ``narrowed``: those under
+    which it carries less than ``found`` (a source no more, or fewer needs)."""
+    clean = [spec for spec, own in by_spec.items() if not own]
+    narrowed = {spec: {"source": own.source is not None, "needs": _needs_json(own)}
+                for spec, own in by_spec.items()
+                if own and (own.source is not None, own.needs) !=
+                (found.source is not None, found.needs)}
+    out: dict[str, object] = {"clean_for": clean}
+    if narrowed:
+        out["narrowed"] = narrowed
+    return out
 
 
 def _questions() -> tuple[tuple[Spec, tuple[str, ...]], ...]:

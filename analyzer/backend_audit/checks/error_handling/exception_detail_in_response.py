@@ -15,6 +15,7 @@ from backend_audit.appmodel.collectors.http_errors import (
     is_http_exception,
     status_code,
 )
+from backend_audit.appmodel.dev_scope import debug_branch_holds
 from backend_audit.appmodel.error_handling import (
     exposure,
     handler_key_exposure,
@@ -420,6 +421,12 @@ class ExceptionDetailInResponse(Check):
             self._report(node, level)
 
     def _report(self, node: cst.CSTNode, level: str) -> None:
+        fn = self.ctx.current_function
+        if fn is not None and debug_branch_holds(fn, node):
+            # ``if config.DEBUG: return jsonify(message=str(e), stacktrace=...)``: details
+            # for the developer; debug mode in production is a finding of its own
+            self.report(node, confidence="low")
+            return
         raised = self._http_exception(node)
         self.report(node, confidence=confidence_of(level, self._admin_route(),
                                                    self._server_error(node)),
