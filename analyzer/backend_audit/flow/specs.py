@@ -512,7 +512,11 @@ REDIRECT = HTML.but(name="redirect", sanitisers=SANITISERS - HTML_ESCAPES - {"qu
 REDIRECT_ANY = REDIRECT.but(name="redirect-any", sources=RequestSources(stop_referer=True))
 # Server-side request forgery, LDAP and XPath injection: a check of the value anywhere
 # in the function counts (``if host not in ALLOWED_HOSTS: abort(400)``).
-OUTBOUND = Spec("outbound-url", guards=Guarding.ANYWHERE, across_modules=False)
+# Parsing a URL and putting it back together hands it on whole:
+# ``requests.get(urlparse(url).geturl())`` fetches what the client sent.
+URL_ROUND_TRIPS = frozenset({"urlparse", "urlsplit", "geturl", "urlunparse", "urlunsplit"})
+OUTBOUND = Spec("outbound-url", guards=Guarding.ANYWHERE, across_modules=False,
+                passthrough=PASSTHROUGH | URL_ROUND_TRIPS)
 LDAP = Spec("ldap", guards=Guarding.ANYWHERE,
             sanitiser_pattern=re.compile(r"(?i)escape|filter_format|sanitiz|sanitis|quote"))
 XPATH = Spec("xpath", guards=Guarding.ANYWHERE, stops=(_drops_quotes,),
