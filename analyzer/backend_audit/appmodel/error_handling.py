@@ -9,7 +9,8 @@ import sys
 import libcst as cst
 
 from backend_audit.appmodel.imports import ImportMap
-from backend_audit.appmodel.names import dotted_name, int_value
+from backend_audit.appmodel.names import dotted_name, get_arg, int_value
+from backend_audit.engines.walk import descendants
 
 BROAD_TYPES = frozenset({"Exception", "BaseException"})
 
@@ -171,3 +172,22 @@ def module_family(frameworks: set[str]) -> str:
         if fw in frameworks:
             return FAMILIES[fw]
     return "any"
+
+
+def registrations_by_call(module: cst.Module, registrars: frozenset[str]
+                          ) -> list[tuple[str, cst.BaseExpression]]:
+    """Functions registered as error handlers by a call, in source order: (function
+    name, exception key) for ``app.add_exception_handler(Key, handle)`` (a method named in
+    ``registrars``) and ``FastAPI(exception_handlers={Key: handle})``."""
+    found: list[tuple[str, cst.BaseExpression]] = []
+    for call in descendants(module, cst.Call):
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in registrars and \
+                len(call.args) >= 2 and isinstance(call.args[1].value, cst.Name):
+            found.append((call.args[1].value.value, call.args[0].value))
+        handlers = get_arg(call, "exception_handlers")
+        if handlers is not None and isinstance(handlers.value, cst.Dict):
+            for el in handlers.value.elements:
+                if isinstance(el, cst.DictElement) and isinstance(el.value, cst.Name):
+                    found.append((el.value.value, el.key))
+    return found

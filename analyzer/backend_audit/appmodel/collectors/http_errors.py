@@ -21,6 +21,7 @@ import re
 
 import libcst as cst
 
+from backend_audit.appmodel.error_handling import registrations_by_call
 from backend_audit.engines.walk import descendants
 from backend_audit.flow.calls import positional_names
 from backend_audit.visitor import Collector
@@ -105,24 +106,11 @@ class HttpExceptionHandlerFacts(Collector):
                     key = key_of(d.args[0].value)
                     if key is not None:
                         out.append((fn, key))
-        for call in descendants(module, cst.Call):
-            func = call.func
-            if isinstance(func, cst.Attribute) and func.attr.value in _REGISTRARS and \
-                    len(call.args) >= 2 and isinstance(call.args[1].value, cst.Name):
-                key = key_of(call.args[0].value)
-                fn = functions.get(call.args[1].value.value)
-                if key is not None and fn is not None:
-                    out.append((fn, key))
-            for arg in call.args:
-                if arg.keyword is None or arg.keyword.value != "exception_handlers" or \
-                        not isinstance(arg.value, cst.Dict):
-                    continue
-                for el in arg.value.elements:
-                    if isinstance(el, cst.DictElement) and isinstance(el.value, cst.Name):
-                        key = key_of(el.key)
-                        fn = functions.get(el.value.value)
-                        if key is not None and fn is not None:
-                            out.append((fn, key))
+        for name, key_expr in registrations_by_call(module, _REGISTRARS):
+            key = key_of(key_expr)
+            fn = functions.get(name)
+            if key is not None and fn is not None:
+                out.append((fn, key))
         return out
 
 

@@ -21,6 +21,7 @@ from backend_audit.appmodel.error_handling import (
     handler_key_exposure,
     is_test_path,
     module_family,
+    registrations_by_call,
     type_names,
 )
 from backend_audit.appmodel.imports import ImportMap
@@ -253,25 +254,10 @@ class ExceptionDetailInResponse(Check):
         """Functions registered as error handlers by call: name -> exception key."""
         if self._registered is None:
             found: dict[str, cst.BaseExpression] = {}
-            if not any(w in self.ctx.source for w in (*ERROR_HANDLER_REGISTRARS,
-                                                      "exception_handlers")):
-                self._registered = found
-                return found
-
-            class _Registrations(cst.CSTVisitor):
-                def visit_Call(self, node: cst.Call) -> None:
-                    func = node.func
-                    if isinstance(func, cst.Attribute) and \
-                            func.attr.value in ERROR_HANDLER_REGISTRARS and len(node.args) >= 2 \
-                            and isinstance(node.args[1].value, cst.Name):
-                        found[node.args[1].value.value] = node.args[0].value
-                    handlers = get_arg(node, "exception_handlers")
-                    if handlers is not None and isinstance(handlers.value, cst.Dict):
-                        for el in handlers.value.elements:
-                            if isinstance(el, cst.DictElement) and isinstance(el.value, cst.Name):
-                                found[el.value.value] = el.key
-
-            walk(self.ctx.module, _Registrations())
+            if any(w in self.ctx.source for w in (*ERROR_HANDLER_REGISTRARS,
+                                                  "exception_handlers")):
+                # a later registration of the same function wins
+                found = dict(registrations_by_call(self.ctx.module, ERROR_HANDLER_REGISTRARS))
             self._registered = found
         return self._registered
 
