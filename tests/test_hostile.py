@@ -188,8 +188,8 @@ def test_the_per_file_time_limit_stops_a_slow_file(tmp_path: Path, monkeypatch) 
     path.write_text("x = 1\n", encoding="utf-8")
 
     def endless(*args, **kwargs):
-        while True:
-            time.sleep(0.01)
+        while True:  # busy: the limit counts CPU time
+            pass
 
     monkeypatch.setattr(libcst_engine, "_analyse_file", endless)
     res = analyse_file(FileTask(str(path), "slow.py"), Config(file_timeout=0.2),
@@ -199,7 +199,8 @@ def test_the_per_file_time_limit_stops_a_slow_file(tmp_path: Path, monkeypatch) 
 
 
 def test_a_worker_stuck_in_native_code_is_killed(tmp_path: Path, monkeypatch) -> None:
-    """An alarm cannot interrupt native code: simulate that by blocking SIGALRM."""
+    """A timer signal cannot interrupt native code: simulate that by blocking SIGPROF
+    while the file burns CPU."""
     tasks = []
     for i in range(10):
         path = tmp_path / f"m{i}.py"
@@ -209,8 +210,9 @@ def test_a_worker_stuck_in_native_code_is_killed(tmp_path: Path, monkeypatch) ->
 
     def sometimes_stuck(task, *args):
         if task.rel_path == "m3.py":
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
-            time.sleep(3600)
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGPROF})
+            while True:
+                pass
         return real(task, *args)
 
     monkeypatch.setattr(libcst_engine, "_analyse_file", sometimes_stuck)

@@ -120,15 +120,17 @@ def test_a_huge_operator_chain_is_refused_before_libcst(tmp_path: Path) -> None:
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_file_stuck_in_native_code_is_killed_at_the_deadline(tmp_path: Path, monkeypatch,
                                                                jobs: int) -> None:
-    """An alarm cannot interrupt native code (blocked SIGALRM stands in for it): the
-    parent kills the worker at the per-file limit, and the other files are analysed."""
+    """A timer signal cannot interrupt native code (a busy loop with SIGPROF blocked
+    stands in for it): the parent kills the worker once it has used the per-file limit
+    of CPU time, and the other files are analysed."""
     tasks = _tasks(tmp_path, 4)
     real = libcst_engine._analyse_file
 
     def stuck_on_one(task, *args):
         if task.rel_path == "m1.py":
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
-            time.sleep(3600)
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGPROF})
+            while True:
+                pass
         return real(task, *args)
 
     monkeypatch.setattr(libcst_engine, "_analyse_file", stuck_on_one)
@@ -137,6 +139,48 @@ def test_a_file_stuck_in_native_code_is_killed_at_the_deadline(tmp_path: Path, m
     kinds = {r.path: [n.kind for n in r.notifications] for r in results}
     assert kinds == {"m0.py": [], "m1.py": ["timeout"], "m2.py": [], "m3.py": []}
     assert "0.5 s per-file limit" in results[1].notifications[0].message
+
+
+def test_waiting_is_not_counted_against_the_per_file_limit(tmp_path: Path,
+                                                          monkeypatch) -> None:
+    """The limit is CPU time: a file whose analysis waits (as it does when a loaded
+    machine gives its worker no CPU) for longer than the limit is still analysed, so
+    what a scan reports does not depend on how busy the machine is."""
+    tasks = _tasks(tmp_path, 2)
+    real = libcst_engine._analyse_file
+
+    def waits(task, *args):
+        if task.rel_path == "m0.py":
+            time.sleep(1.0)  # wall time only
+        return real(task, *args)
+
+    monkeypatch.setattr(libcst_engine, "_analyse_file", waits)
+    monkeypatch.setattr(libcst_engine, "HARD_LIMIT_SLACK", 0.1)
+    results = run_libcst(tasks, Config(file_timeout=0.3), frozenset(), {}, 2)
+    assert [(r.path, r.parsed, r.notifications) for r in results] == \
+        [("m0.py", True, []), ("m1.py", True, [])]
+
+
+def test_a_worker_that_never_runs_again_is_killed_at_the_wall_backstop(
+        tmp_path: Path, monkeypatch) -> None:
+    """A worker blocked for good uses no CPU, so it would never reach a CPU deadline:
+    past WALL_BACKSTOP times the deadline in wall time it is killed all the same."""
+    tasks = _tasks(tmp_path, 3)
+    real = libcst_engine._analyse_file
+
+    def blocked(task, *args):
+        if task.rel_path == "m2.py":
+            time.sleep(3600)
+        return real(task, *args)
+
+    monkeypatch.setattr(libcst_engine, "_analyse_file", blocked)
+    monkeypatch.setattr(libcst_engine, "HARD_LIMIT_SLACK", 0.1)
+    monkeypatch.setattr(workers, "WALL_BACKSTOP", 4.0)
+    started = time.monotonic()
+    results = run_libcst(tasks, Config(file_timeout=0.2), frozenset(), {}, 2)
+    kinds = {r.path: [n.kind for n in r.notifications] for r in results}
+    assert kinds == {"m0.py": [], "m1.py": [], "m2.py": ["timeout"]}
+    assert time.monotonic() - started < 60
 
 
 def test_a_file_past_the_memory_budget_costs_that_file_only(tmp_path: Path,

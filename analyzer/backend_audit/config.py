@@ -32,6 +32,8 @@ class Config:
     min_confidence: str = "medium"
     jobs: int = 0
     max_file_bytes: int = 2_000_000
+    #: CPU seconds (not wall time: the same on a loaded machine) one file's analysis
+    #: may take before it is stopped and reported; 0 means no limit.
     file_timeout: float = 30.0
     include_tests: bool = False  # analyse test folders and files too
     output_format: str = "full"  # of text output: full or concise (checked by the CLI)

@@ -362,8 +362,8 @@ def _enclosing_statement(statements: list[tuple[int, int, int]],
     return best
 
 
-#: Seconds granted beyond the per-file limit before the worker itself is killed: the
-#: alarm inside the worker stops Python code at the limit, but not native code (a parse).
+#: CPU seconds granted beyond the per-file limit before the worker itself is killed: the
+#: timer inside the worker stops Python code at the limit, but not native code (a parse).
 HARD_LIMIT_SLACK = 2.0
 #: Address space a worker may grow by: at least this much, else this many times the
 #: largest file it may be given (libcst needs ~400 bytes of memory per byte of source).
@@ -380,10 +380,13 @@ class FileTimeout(BaseException):
 
 @contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
-    """Interrupt the body after ``seconds`` (main thread only; elsewhere no limit).
+    """Interrupt the body once this process has used ``seconds`` of CPU time (main
+    thread only; elsewhere no limit).
 
-    Native code (libcst's parser) is interrupted only once it returns: the worker's
-    parent kills the worker for that (``run_libcst``).
+    CPU time, not wall time: on a loaded machine (a busy CI runner, parallel scans) a
+    file gets the same work before it is stopped, so what is reported does not depend
+    on the load. Native code (libcst's parser) is interrupted only once it returns: the
+    worker's parent kills the worker for that (``run_libcst``).
     """
     if seconds <= 0 or threading.current_thread() is not threading.main_thread() or \
             not hasattr(signal, "setitimer"):
@@ -393,13 +396,13 @@ def time_limit(seconds: float) -> Iterator[None]:
     def expire(signum: int, frame: object) -> None:
         raise FileTimeout
 
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = signal.signal(signal.SIGPROF, expire)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 def _failed(task: FileTask, message: str, kind: str) -> FileResult:
@@ -408,7 +411,8 @@ def _failed(task: FileTask, message: str, kind: str) -> FileResult:
 
 
 def _timed_out(task: FileTask, limit: float, how: str) -> FileResult:
-    return _failed(task, f"analysis took longer than the {limit:g} s per-file limit and "
+    return _failed(task, f"analysis took longer than the {limit:g} s per-file limit (CPU "
+                         f"time) and "
                          f"{how} (raise file-timeout to scan it); other files are "
                          "unaffected", "timeout")
 

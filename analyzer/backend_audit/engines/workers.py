@@ -1,7 +1,7 @@
 """Run each task in a forked worker process, one task per worker at a time.
 
-A task that crashes its process (a native stack overflow in a parser), runs past its
-deadline or outgrows its memory budget costs that task only: the parent kills or
+A task that crashes its process (a native stack overflow in a parser), uses more CPU
+time than its deadline or outgrows its memory budget costs that task only: the parent kills or
 buries the worker, reports the task as failed and forks a fresh worker for the rest.
 Workers never outlive the parent: the kernel kills them when it dies (Linux), they
 leave when their pipe to it closes, and they hold none of its standard streams, so
@@ -47,7 +47,9 @@ class Failure:
 
 @dataclass(frozen=True)
 class Limits:
-    #: Seconds one task may run before its worker is killed (None: no limit).
+    #: CPU seconds one task may use before its worker is killed (None: no limit). CPU
+    #: time, so that the same file fails or passes however loaded the machine is; where
+    #: a worker's CPU time cannot be read, wall time stands in.
     deadline: float | None = None
     #: Bytes of address space a worker may add to what it had when forked (None: no limit).
     memory: int | None = None
@@ -84,6 +86,8 @@ class _Worker:
     conn: Connection
     task: int | None = None
     since: float = 0.0
+    #: The worker's CPU seconds when it was handed its task (None: not readable).
+    cpu_since: float | None = None
 
 
 class _Unsendable:
@@ -276,6 +280,7 @@ def _hand_out(pool: _Pool, queue: deque[int]) -> None:
             continue
         queue.popleft()
         worker.task, worker.since = index, time.monotonic()
+        worker.cpu_since = cpu_seconds(worker.pid)
 
 
 def _collect(pool: _Pool[T, R], results: list[R | None],
@@ -286,7 +291,7 @@ def _collect(pool: _Pool[T, R], results: list[R | None],
         return
     deadline = pool.limits.deadline
     timeout = None if deadline is None else \
-        max(0.0, min(w.since for w in busy.values()) + deadline - time.monotonic())
+        min(_time_left(w, deadline) for w in busy.values())
     for conn in wait(list(busy), timeout):
         worker = busy[conn]  # type: ignore[index]
         index = worker.task
@@ -308,15 +313,52 @@ def _collect(pool: _Pool[T, R], results: list[R | None],
             done(1)
     if deadline is None:
         return
-    now = time.monotonic()
     for worker in [w for w in pool.workers if w.task is not None]:
-        if now - worker.since >= deadline:
+        if _time_left(worker, deadline) <= 0:
             index = worker.task
             assert index is not None
             pool.bury(worker, kill=True)
             results[index] = pool.failed(pool.tasks[index], Failure("timeout", f"{deadline:g}"))
             if done is not None:
                 done(1)
+
+
+#: A worker that uses no CPU (blocked, or stopped) is killed after this many times the
+#: deadline in wall time: it would otherwise never reach a CPU-time deadline.
+WALL_BACKSTOP = 10.0
+#: The shortest wait between two looks at the workers' CPU time.
+_CPU_POLL_FLOOR = 0.05
+
+
+def _time_left(worker: _Worker, deadline: float) -> float:
+    """Seconds of waiting before ``worker`` may have overrun ``deadline``: its unused CPU
+    seconds (a single-threaded worker uses at most one CPU second a second), capped by
+    the wall-time backstop; at most 0 once it has overrun."""
+    wall = time.monotonic() - worker.since
+    backstop = WALL_BACKSTOP * deadline - wall
+    if worker.cpu_since is None:
+        return max(0.0, deadline - wall)
+    used = cpu_seconds(worker.pid)
+    if used is None:
+        return max(0.0, deadline - wall)
+    left = deadline - (used - worker.cpu_since)
+    if left <= 0 or backstop <= 0:
+        return 0.0
+    return min(max(left, _CPU_POLL_FLOOR), backstop)
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU seconds (user + system) process ``pid`` has used, from /proc (Linux); None
+    where that cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _reap(pid: int, within: float | None) -> int | None:

@@ -160,7 +160,8 @@ def class_info(ctx: ModuleContext, func: cst.BaseExpression,
         if _is_model_factory_result(ctx, func.value):
             return ClassInfo("model", f"{ctx.module_name}.{func.value}")
     qual = ctx.imported_callee(func)
-    if name in V.QUERY_EXPRESSIONS and (qual or "").startswith("django"):
+    if name in V.QUERY_EXPRESSIONS and (qual or "").startswith("django") or \
+            (qual or "").startswith(V.QUERY_EXPRESSION_MODULES):
         return ClassInfo("other", qual)
     if qual is None:
         return ClassInfo("other", None)  # builtins and names we cannot place
@@ -945,7 +946,7 @@ class _Walker:
 
     def _helper_sink(self, call: cst.Call, taint: Taint, what: str, name: str) -> None:
         pf = self.pf
-        if name in V.PERSIST_METHODS:
+        if name in V.PERSIST_METHODS and not self._project_method(call.func):
             return  # session.add(obj): the object's construction is the sink
         if helper_runs_sql(call, self.ctx, pf.fn):
             # ``execute_query("UPDATE users SET bio = %s ...", (bio, uid))``: a project
@@ -980,7 +981,9 @@ class _Walker:
         if qual and not is_third_party(qual):
             slots = argument_slots(call)
             requirement = {
-                "type": "stores", "name": qual, "verb": is_verb_name(name) and bool(whole),
+                "type": "stores", "name": qual,
+                # ``NoteService.add(...)`` counts only where its summary stores the value.
+                "verb": is_verb_name(name) and bool(whole) and name not in V.PERSIST_METHODS,
                 "positions": [i for a, i in slots if isinstance(i, int) and self._open(a.value)],
                 "keywords": [k for a, k in slots if isinstance(k, str) and self._open(a.value)],
                 "lookup_positions": [i for a, i in slots if isinstance(i, int)
@@ -1027,6 +1030,18 @@ class _Walker:
         taint = self.pf.taint(expr)
         return any(is_open(k, self.pf.validated)
                    for k, _ in (_without_path(taint) if lookup else taint))
+
+    def _project_method(self, func: cst.BaseExpression) -> bool:
+        """``NoteService.add(text, uid)``, ``repo.save(data)`` with ``repo = NoteRepo()``:
+        a method of a class of the project, which may store its arguments itself, unlike
+        ``db.session.add(obj)`` (a session of an imported library or module object)."""
+        if not isinstance(func, cst.Attribute):
+            return False
+        qual = self.ctx.imported_callee(func) or self._method_name(func)
+        if qual is None or is_third_party(qual):
+            return False
+        owner = qual.rsplit(".", 2)
+        return len(owner) == 3 and owner[1][:1].isupper()
 
     def _method_name(self, func: cst.BaseExpression) -> str | None:
         """``app.repos.OrderRepo.search`` for ``repo.search`` where ``repo = OrderRepo(db)``

@@ -166,6 +166,11 @@ QUERY_EXPRESSIONS = frozenset({
     "Concat", "Coalesce", "Cast", "Trunc", "TruncDate", "TruncMonth", "ExtractYear",
     "RawSQL", "SearchQuery", "SearchVector",
 })
+# Django modules whose classes are query expressions (database functions, aggregates,
+# lookups, full-text search), never models: ``Greatest(TrigramSimilarity("name", q))``.
+QUERY_EXPRESSION_MODULES = ("django.db.models.functions", "django.db.models.expressions",
+                            "django.db.models.aggregates", "django.db.models.lookups",
+                            "django.db.models.query_utils", "django.contrib.postgres.")
 # Module-level factories whose result is the project's model class.
 MODEL_FACTORIES = frozenset({"get_user_model", "get_model"})
 # First word of a helper's name that says it reads rows (``find_user``, ``query``).
