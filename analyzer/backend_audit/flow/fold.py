@@ -204,6 +204,11 @@ class Walk(Generic[V]):
         """A name read at ``use`` (None: wherever the walk ends)."""
         if name in self.locals:
             return self.locals[name]
+        # Each read is a step of the question's work: a chain of ``x += ...`` reads every
+        # earlier step again, and without this charge a spent question went on doing so.
+        if self.budget.exhausted:
+            return self.domain.unknown
+        self.budget.spend()
         defs, entry = self.reaching(name, use)
         if not defs:
             if name in self.flow.params:
