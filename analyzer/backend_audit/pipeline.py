@@ -468,17 +468,26 @@ def _finding(rule: Rule, path: str, region: Region, message: str | None,
 
 
 def _dedupe(findings: list[Finding], defers: dict[str, tuple[str, ...]]) -> list[Finding]:
-    """One finding per rule and place; and none of a rule where a rule it defers to
-    (``defers_to`` in the catalogue) reports the same line: a hard-coded password is one
-    defect, told once by the password rule, not again as a generic secret."""
+    """One finding per rule and place, a place being a column of a line, or the line
+    when the same rule says the same thing twice on it (``return render(..., data)``
+    reported at the return and at the call it returns: one defect, told once); and
+    none of a rule where a rule it defers to (``defers_to`` in the catalogue) reports
+    the same line: a hard-coded password is one defect, told once by the password rule,
+    not again as a generic secret."""
     lines = {(f.rule_id, f.path, f.region.start_line) for f in findings}
+    # The finding kept for a line says it as surely as the surest of its copies.
+    surest: dict[tuple, Confidence] = {}
+    for f in findings:
+        said = (f.rule_id, f.path, f.region.start_line, f.message)
+        surest[said] = max(surest.get(said, f.confidence), f.confidence)
     seen: set[tuple] = set()
     out = []
     for f in sorted(findings, key=Finding.sort_key):
         key = (f.rule_id, f.path, f.region.start_line, f.region.start_column)
-        if key in seen or any((other, f.path, f.region.start_line) in lines
-                              for other in defers.get(f.rule_id, ())):
+        said = (f.rule_id, f.path, f.region.start_line, f.message)
+        if key in seen or said in seen or any((other, f.path, f.region.start_line) in lines
+                                              for other in defers.get(f.rule_id, ())):
             continue
-        seen.add(key)
-        out.append(f)
+        seen.update((key, said))
+        out.append(f if f.confidence == surest[said] else replace(f, confidence=surest[said]))
     return out

@@ -38,6 +38,8 @@ from backend_audit.flow.calls import (
     recorded_param,
 )
 from backend_audit.flow.locals import Flow
+from backend_audit.flow.reaching import Scope
+from backend_audit.flow.taint import module_indexes
 from backend_audit.visitor import Candidate, Check
 
 # Constructors and helpers whose arguments become the response body.
@@ -476,10 +478,25 @@ class ExceptionDetailInResponse(Check):
                 todo.extend(c for c in node.children if isinstance(c, cst.BaseExpression))
                 todo.extend(c.value for c in node.children
                             if isinstance(c, (cst.Arg, cst.Element, cst.DictElement)))
+        scope = self._scope(flow)
         for name in names & stored.keys():
+            # Only what is stored before the response can be in it (a loop brings a
+            # later store back round): ``data["errors"] = [str(e)]`` further down does not
+            # reach an earlier ``return render(..., data)``.
+            known = {id(d.value) for d in scope.definitions(name)} if scope else set()
+            reaching = {id(d.value) for d in scope.reaching_name(name, expr)[0]} \
+                if scope else set()
             for value in stored[name]:
+                if id(value) in known and id(value) not in reaching:
+                    continue
                 leaves.extend(flow.leaves(value, budget))
         return leaves
+
+    def _scope(self, flow: Flow) -> Scope | None:
+        node = flow.scope
+        if not isinstance(node, (cst.FunctionDef, cst.Module)):
+            return None
+        return module_indexes(self.ctx).scope(node, flow)
 
     def _stored_items(self, flow: Flow) -> dict[str, list[cst.BaseExpression]]:
         key = id(flow.scope)
