@@ -53,6 +53,13 @@ _NOT_A_VALUE = re.compile(r"(^|_)(min|max|is|has|ok|valid|matches|match|needs|mu
 _PREDICATES = re.compile(r"(?i)check|verify|validate|len|compare|match|strength|"
                          r"is_|has_|authenticate|login")
 
+# Calls that check a password against the stored credential and answer yes or no
+# (Django's ``authenticate``/``check_password``, werkzeug's ``check_password_hash``,
+# bcrypt's ``checkpw``); ``verify`` counts on a hasher (``pwd_context.verify``).
+_CREDENTIAL_CHECKS = frozenset({"authenticate", "check_password", "check_password_hash",
+                                "verify_password", "checkpw"})
+_VERIFIER_RECEIVER = re.compile(r"(?i)pwd|passw|hash|crypt|context")
+
 
 class Kind(enum.Enum):
     PLAIN = "plain"  # a plaintext password for sure
@@ -85,6 +92,19 @@ def is_hasher_name(name: str | None, ctx: ModuleContext) -> bool:
     if low in ("check_password", "verify", "set_unusable_password", "check_password_hash"):
         return False
     return any(w in low for w in _HASHER_WORDS) or low == "set_password"
+
+
+def is_credential_check(call: cst.Call) -> bool:
+    """``call`` checks a password against the stored credential (``authenticate(...)``,
+    ``user.check_password(pw)``, ``pwd_context.verify(pw, hashed)``): it answers, it
+    keeps nothing."""
+    name = last_name(call.func)
+    if name in _CREDENTIAL_CHECKS:
+        return True
+    if name != "verify" or not isinstance(call.func, cst.Attribute):
+        return False
+    owner = last_name(call.func.value)  # ``PasswordHasher().verify``: the class
+    return bool(owner and _VERIFIER_RECEIVER.search(owner))
 
 
 def hasher_call(call: cst.Call, ctx: ModuleContext) -> bool:

@@ -19,9 +19,9 @@ the function counts for the whole function.
 
 Sinks: model constructors, ORM/collection writes, attribute/``setattr`` writes on
 persisted objects, queries (ORM lookups, raw SQL with the value in the text or bound)
-and calls of helpers/services that store or query with what they are given. Facts
-from other modules that could settle a sink or supply evidence travel as
-*requirements* to ``resolve``.
+and calls of helpers/services that store or query with what they are given; never a
+redirect (its target is the open-redirect question, BA808). Facts from other modules
+that could settle a sink or supply evidence travel as *requirements* to ``resolve``.
 """
 
 from __future__ import annotations
@@ -85,6 +85,7 @@ from backend_audit.flow.payload_values import (
     text_calls,
     whole,
 )
+from backend_audit.flow.sinks import REDIRECTS
 from backend_audit.sql.columns import helper_runs_sql, is_sql_text
 from backend_audit.sql.parse import columns_written
 
@@ -849,6 +850,11 @@ class _Walker:
         if name in V.SQL_RUNNERS and call.args and self._sql_sink(call, taint, what, name):
             return
         if not taint:
+            return
+        if self.ctx.imported_callee(func) in REDIRECTS:
+            # A redirect is the open-redirect question (BA808, with its host checks),
+            # not a schema's: its target is the client's URL or a route name whose
+            # arguments (``redirect("profile", year)``) the route's converters match.
             return
         if self._dangerous(call):
             self._add(call, taint, what, True, danger=taint)

@@ -178,17 +178,16 @@ LOOKUP_VERBS = frozenset({"query", "find", "get", "fetch", "load", "lookup", "se
                           "select", "read", "list", "filter"})
 
 # Calls where raw client input is used in a way no store or query is needed to make it
-# harmful: run as code or a command, deserialised, opened as a path, or followed as a
-# redirect. Qualified names (builtins by their bare name, when not shadowed).
+# harmful: run as code or a command, deserialised or opened as a path. Qualified names
+# (builtins by their bare name, when not shadowed). Redirects are no sink at all
+# (flow/sinks.REDIRECTS: the open-redirect question).
 DANGEROUS_CALLS = frozenset({
     "exec", "eval", "compile", "open", "execfile",
     "os.system", "os.popen", "os.remove", "os.unlink", "io.open",
     "subprocess.run", "subprocess.call", "subprocess.Popen", "subprocess.check_output",
     "subprocess.check_call", "subprocess.getoutput", "subprocess.getstatusoutput",
     "pickle.loads", "pickle.load", "marshal.loads", "shelve.open", "yaml.load",
-    "yaml.unsafe_load", "flask.redirect", "django.shortcuts.redirect",
-    "django.http.HttpResponseRedirect", "django.http.HttpResponsePermanentRedirect",
-    "starlette.responses.RedirectResponse", "fastapi.responses.RedirectResponse",
+    "yaml.unsafe_load",
 })
 DANGEROUS_BUILTINS = frozenset({"exec", "eval", "compile", "open", "execfile"})
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from backend_audit.appmodel.names import dotted_name, get_arg, last_name
-from backend_audit.engines.walk import own_returns, walk
+from backend_audit.engines.walk import descendants, own_returns, walk
+from backend_audit.flow.passwords import is_credential_check
 from backend_audit.flow.payload import class_info
 from backend_audit.flow.payload_shapes import function_body
 from backend_audit.visitor import Check
@@ -45,6 +46,12 @@ class SerializerOrFormUnvalidated(Check):
             return
         bound: dict[str, _Bound] = {}
         walk(node.body, _Finder(self, bound))
+        if any(state.uses or state.bypass or state.late_bypass for state in bound.values()):
+            checks = _PasswordChecks(node.body)
+            for state in bound.values():
+                state.uses = [u for u in state.uses if not checks.only_checked(u)]
+                state.bypass = [b for b in state.bypass if not checks.only_checked(b)]
+                state.late_bypass = [b for b in state.late_bypass if not checks.only_checked(b)]
         returned = {r.value.value for r in own_returns(node.body)
                     if isinstance(r.value, cst.Name)}
         for name, state in bound.items():
@@ -159,3 +166,83 @@ class _Finder(cst.CSTVisitor):
             (state.late_bypass if state.checked else state.bypass).append(node)
         else:
             state.uses.append(node)
+
+
+class _PasswordChecks:
+    """The password checks of a function body (``authenticate(...)``,
+    ``user.check_password(pw)``) and what they are handed.
+
+    A raw field read whose value goes nowhere else is compared with the stored
+    credential and kept nowhere: a wrong or malformed one fails the check, which is
+    all validating it would do (a login or "confirm your password" form read before,
+    or without, ``is_valid()``)."""
+
+    def __init__(self, body: cst.BaseSuite) -> None:
+        self.body = body
+        self.checked = {id(arg.value) for call in descendants(body, cst.Call)
+                        if is_credential_check(call) for arg in call.args}
+        self._tested: set[int] | None = None
+
+    def only_checked(self, read: cst.CSTNode) -> bool:
+        """The value read at ``read`` (``form.data.get("password")``, ``form.password.data``)
+        goes only into password checks: directly, or through one local name that is
+        otherwise only tested for being there (``if not password``)."""
+        if not self.checked:
+            return False
+        value = self._value_at(read)
+        if id(value) in self.checked:
+            return True
+        name = self._assigned_name(value)
+        if name is None:
+            return False
+        loads = self._loads(name)
+        if self._tested is None:
+            self._tested = set()
+            for test in descendants(self.body, cst.If, cst.While, cst.IfExp):
+                _bare_names(test.test, self._tested)
+        return any(id(n) in self.checked for n in loads) and \
+            all(id(n) in self.checked or id(n) in self._tested for n in loads)
+
+    def _value_at(self, read: cst.CSTNode) -> cst.CSTNode:
+        """``form.data["password"]`` or ``form.data.get("password")`` for ``form.data``;
+        the read itself otherwise."""
+        for sub in descendants(self.body, cst.Subscript):
+            if sub.value is read:
+                return sub
+        for call in descendants(self.body, cst.Call):
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.value is read and func.attr.value == "get":
+                return call
+        return read
+
+    def _assigned_name(self, value: cst.CSTNode) -> str | None:
+        for assign in descendants(self.body, cst.Assign):
+            if assign.value is value and len(assign.targets) == 1 and \
+                    isinstance(assign.targets[0].target, cst.Name):
+                return assign.targets[0].target.value
+        return None
+
+    def _loads(self, name: str) -> list[cst.Name]:
+        """Where ``name`` is read: not an attribute's or keyword's own name, not a target
+        of an assignment (an augmented one counts: it reads the value)."""
+        not_reads: set[int] = set()
+        for attr in descendants(self.body, cst.Attribute):
+            not_reads.add(id(attr.attr))
+        for arg in descendants(self.body, cst.Arg):
+            if arg.keyword is not None:
+                not_reads.add(id(arg.keyword))
+        for target in descendants(self.body, cst.AssignTarget):
+            not_reads.add(id(target.target))
+        return [n for n in descendants(self.body, cst.Name)
+                if n.value == name and id(n) not in not_reads]
+
+
+def _bare_names(test: cst.BaseExpression, out: set[int]) -> None:
+    """The names a condition only tests for being there: ``x``, ``not x``, ``a and not b``."""
+    if isinstance(test, cst.Name):
+        out.add(id(test))
+    elif isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        _bare_names(test.expression, out)
+    elif isinstance(test, cst.BooleanOperation):
+        _bare_names(test.left, out)
+        _bare_names(test.right, out)
