@@ -158,3 +158,68 @@ def _deletes(small: cst.CSTNode) -> bool:
 def deletes_only(block: cst.BaseSuite) -> bool:
     """The block only deletes rows or files (``if`` branches included)."""
     return _each_small(block, _deletes)
+
+
+# Conversions of a value in hand that fail on malformed text (a scraped count, a date).
+_CONVERSIONS = frozenset({"int", "float", "complex", "Decimal", "strptime", "fromisoformat",
+                          "fromtimestamp", "utcfromtimestamp", "isoparse", "parse_date",
+                          "parse_datetime", "literal_eval", "loads", "b64decode"})
+# Lookups in a parsed document or a match that fail when the part is absent.
+_LOOKUPS = frozenset({"xpath", "find", "findtext", "select_one", "cssselect", "group"})
+
+
+def _extracts(expr: cst.BaseExpression) -> bool:
+    """``items[0]``, ``data["title"]``, ``tree.xpath(path)[0].text``, ``int(count)``,
+    ``datetime.strptime(text, fmt)``, ``match.group(1).strip()``: one part of data in
+    hand, read or converted."""
+    if isinstance(expr, cst.Subscript):
+        return len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index) and \
+            isinstance(expr.slice[0].slice.value, (cst.Integer, cst.SimpleString,
+                                                    cst.UnaryOperation))
+    if isinstance(expr, cst.Attribute):
+        return _extracts(expr.value)
+    if isinstance(expr, cst.Call):
+        func = expr.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else \
+            func.value if isinstance(func, cst.Name) else ""
+        return name in _CONVERSIONS or name in _LOOKUPS or \
+            isinstance(func, cst.Attribute) and _extracts(func.value)
+    return False
+
+
+def _assignments(block: cst.BaseSuite) -> list[cst.Assign | cst.AnnAssign] | None:
+    """The block's assignments when it holds nothing else (``pass`` aside)."""
+    statements = block.body if isinstance(block, cst.IndentedBlock) else [block]
+    out: list[cst.Assign | cst.AnnAssign] = []
+    for stmt in statements:
+        if not isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            return None
+        for small in stmt.body:
+            if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
+                out.append(small)
+            elif not isinstance(small, cst.Pass):
+                return None
+    return out
+
+
+def _targets(assign: cst.Assign | cst.AnnAssign, code: Callable[[cst.CSTNode], str]
+             ) -> list[str]:
+    if isinstance(assign, cst.AnnAssign):
+        return [code(assign.target)]
+    return [code(t.target) for t in assign.targets]
+
+
+def defaults_one_field(body: cst.BaseSuite, handler: cst.BaseSuite,
+                       code: Callable[[cst.CSTNode], str]) -> bool:
+    """``files = int(files)`` / ``title = tree.xpath(path)[0].text`` in the try (a few
+    assignments, one of them reading or converting one part of data in hand), and in the
+    handler a default for what the try assigns (``files = None``): one optional field of
+    a record falls back, and the record is built on. The function's own answer
+    (``return ""``) is not a field."""
+    tried = _assignments(body)
+    defaults = _assignments(handler)
+    if not tried or not defaults or len(tried) > 3:
+        return False
+    assigned = {t for a in tried for t in _targets(a, code)}
+    return any(_extracts(a.value) for a in tried if a.value is not None) and \
+        all(set(_targets(a, code)) <= assigned for a in defaults)

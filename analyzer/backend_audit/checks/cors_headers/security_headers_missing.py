@@ -5,15 +5,27 @@ Django apps are reported whenever no header layer is found (the admin and the au
 serve pages). Flask, FastAPI, Starlette and aiohttp apps are reported only when the
 application renders HTML pages (Jinja2 templates, ``render_template``, ``HTMLResponse``,
 aiohttp-jinja2, a view returning an HTML literal): the headers protect what a browser
-renders, and a JSON API's clients do not frame or sniff it."""
+renders, and a JSON API's clients do not frame or sniff it. An application mounted into
+another (``add_subapp``, ``mount``) is the parent's to answer for: reported once, with the
+parent (``appmodel/mounted_apps.py``)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import libcst as cst
 
 from backend_audit.appmodel.dev_scope import is_dev_only
+from backend_audit.appmodel.mounted_apps import (
+    function_name,
+    held_values,
+    maybe_handed_in,
+    mount_receiver,
+    mounted_by_call,
+    mounted_value,
+    record_mount,
+)
 from backend_audit.appmodel.names import dotted_name, get_arg, string_list, string_value
 from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.visitor import Candidate, Check
@@ -60,12 +72,24 @@ class SecurityHeadersMissing(Check):
         self.skip = is_dev_only(ctx.path)
         if _uses_header_library(ctx.imports.top_packages):
             ctx.add_fact(FACT, "library")
+        # Application creations (the function returning each, if any, and whether a
+        # debug-only handler makes it), reported once the module shows which of them it
+        # mounts into another.
+        self._apps: list[tuple[cst.Call, str | None, bool]] = []
+        self._mounted: set[int] = set()
+        self._parents: set[int] = set()  # applications other applications are mounted into
 
     def visit_Call(self, node: cst.Call) -> None:
         qual = self.ctx.imports.qualname(node.func)
         if qual in ASGI_APPS and not self.skip:
-            self.report(node, kind="pages")
+            self._apps.append((node, self._factory(node), self.ctx.in_debug_only_handler()))
             return
+        mounted = mounted_value(node, qual)
+        if mounted is not None and not self.skip:
+            self._mounted |= record_mount(self.ctx, mounted, self._is_app)
+            receiver = mount_receiver(node)
+            if receiver is not None:
+                self._parents.update(id(v) for v in held_values(self.ctx, receiver))
         if not self.skip and (qual in HTML_RENDERERS or any(
                 a.keyword is not None and _html_keyword(a, self.ctx.imports.qualname)
                 for a in node.args)):
@@ -90,6 +114,29 @@ class SecurityHeadersMissing(Check):
                 # ``response.headers.update(app.config.get("CUSTOM_RESPONSE_HEADERS"))``:
                 # every response gets the headers whoever deploys the app configures.
                 self.ctx.add_fact(FACT, "configured")
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        # A mounted application runs behind its parent's middlewares: the parent's
+        # finding covers it (reported once per application, not per mount).
+        for node, factory, debug_only in self._apps:
+            if id(node) not in self._mounted:
+                self.report(node, confidence="low" if debug_only else None, kind="pages",
+                            factory=factory, parent=id(node) in self._parents)
+
+    def _is_app(self, expr: cst.BaseExpression | None) -> bool:
+        return expr is not None and self.ctx.imports.qualname(expr) in ASGI_APPS
+
+    def _factory(self, node: cst.Call) -> str | None:
+        """The function that returns the application ``node`` creates (``def
+        make_api(): api = web.Application(); ...; return api``)."""
+        if not self.ctx.function_stack:
+            return None
+        flow = self.ctx.flow()
+        for value in flow.returns:
+            if value is node or isinstance(value, cst.Name) and any(
+                    v is node for v in flow.values_of(value.value)):
+                return function_name(self.ctx)
+        return None
 
     def visit_Return(self, node: cst.Return) -> None:
         # ``return f"<h1>{title}</h1>"`` from a Flask view: Flask serves a string as
@@ -143,6 +190,14 @@ class SecurityHeadersMissing(Check):
             return None if "django" in layers or "library" in layers else candidate
         if candidate.data.get("kind") == "pages" and not any(project.values(FACT_HTML_PAGES)):
             return None  # a JSON API: no page for a browser to frame or sniff
+        factory = candidate.data.get("factory")
+        if factory and mounted_by_call(factory, project):
+            return None  # mounted into another app: the parent's finding covers it
+        if factory and not candidate.data.get("parent") and not layers and \
+                maybe_handed_in(factory, project):
+            # Likely the application handed to a mount elsewhere; the hand-over is not
+            # followed, so it stays at the audit level.
+            return replace(candidate, confidence="low")
         return None if layers else candidate
 
 

@@ -11,6 +11,7 @@ from backend_audit.appmodel.best_effort import (
     assigned_names,
     calls_something,
     counts_only,
+    defaults_one_field,
     deletes_only,
     is_log_statement,
     logs_only,
@@ -457,10 +458,15 @@ class BroadExceptSwallowed(Check):
             # handler that reported the first one, clean-up while tearing down, or a
             # fallback the code handles by design. A bare ``except:`` that answers with a
             # value also catches KeyboardInterrupt and SystemExit: no convention excuses
-            # it, only a comment that explains it.
+            # it, only a comment that explains it, or a default for one field read from
+            # data in hand (``count = int(text)`` / ``count = None``): nothing there
+            # waits for a signal, and the record is built on (judged deliberate on
+            # scrapers and importers of the real-code corpus).
             deliberate = _documented(handler) or secondary or self._tearing_down() or \
                 is_migration(self.ctx.path, self.ctx.source) or counts_only(node.body) or (
                     kind == "silent" and self._skips_one_part(node)) or (
+                    kind == "default" and not operates and defaults_one_field(
+                        node.body, handler.body, self.ctx.module.code_for_node)) or (
                     not (bare and kind != "silent") and
                     self._by_design(node, handler, after, code, operates))
             what = "A bare except:" if bare else "A broad except"

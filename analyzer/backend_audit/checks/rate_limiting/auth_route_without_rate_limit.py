@@ -11,9 +11,11 @@ from backend_audit.appmodel.auth import (
     AUTH_MIXIN,
     ProtectionFinder,
     decorators_authenticate,
+    dependency_targets,
     does_credential_work,
     effectively_mutating,
     is_serializer_or_helper,
+    parameter_dependencies,
     refuses_strangers,
 )
 from backend_audit.appmodel.collectors.graphql import served_to_signed_in_only
@@ -23,6 +25,7 @@ from backend_audit.appmodel.project import ProjectFacts
 from backend_audit.appmodel.route_tables import FACT_TABLE_ROUTE, served_by_table, table_entry
 from backend_audit.appmodel.routes import DRF_GENERIC_METHODS, MUTATING, Route
 from backend_audit.engines.walk import descendants, own_returns
+from backend_audit.flow.calls import names_match
 from backend_audit.visitor import Candidate, Check
 
 AUTH_ENDPOINT = re.compile(
@@ -33,6 +36,9 @@ AUTH_ENDPOINT = re.compile(
 RESET = re.compile(r"reset", re.IGNORECASE)
 ACCOUNT_WORD = re.compile(r"pass|pwd|forgot|account|auth|credential|login", re.IGNORECASE)
 LIMIT_NAME = re.compile(r"(limit|throttl|ratelimit)", re.IGNORECASE)
+# A FastAPI dependency named for limiting (``Depends(LoginRateLimiter(...))``): stricter
+# than a decorator's name, as a dependency may well be ``page_limit``.
+LIMITER_NAME = re.compile(r"(?i)rate_?limit|throttl|limiter")
 LIMIT_IN_BODY = re.compile(r"(rate_?limit|limiter\.|throttl|is_ratelimited|TooManyRequests|429)")
 # A middleware (or middleware factory) that limits every request: slowapi's, asgi-ratelimit's
 # ``RateLimitMiddleware``, ``rate_limit.get_middleware``, an aiohttp ``throttle_middleware``.
@@ -50,6 +56,12 @@ _TABLE_OR_COUNTER = re.compile(r"\.add_(post|put|patch|delete|route)\(|\.incr(by
                                r"(?i:attem|tries|fail)\w*\s*\+=")
 GLOBAL_FACT = "rate-limiting.global"
 LOCKOUT_FACT = "rate-limiting.lockout"
+# A module-level function or class (its ``__call__``) whose body limits the requests it
+# sees (counts them, answers 429): as a FastAPI dependency it is the route's rate limit.
+# Value: its qualified name.
+LIMITER_DEPENDENCY_FACT = "rate-limiting.limiter-dependency"
+# Cheap test of a module's text before its functions are read one by one.
+_MAY_LIMIT = re.compile(r"(?i)rate_?limit|throttl|limiter|429|TooMany")
 REQUEST_PARAMS = frozenset({"request", "req"})
 
 
@@ -112,6 +124,7 @@ class AuthRouteWithoutRateLimit(Check):
             self.ctx.add_fact(LOCKOUT_FACT, {"counter": target})
 
     def leave_Module(self, original_node: cst.Module) -> None:
+        self._record_limiter_dependencies()
         covered: set[int] = set()
         finder = ProtectionFinder(self.ctx)
         # ``limiter.limit(...)(bp)`` in this module, on the only blueprint it defines:
@@ -138,12 +151,16 @@ class AuthRouteWithoutRateLimit(Check):
                     self._answers_once(route.function, label):
                 continue
             exempt = any(d.endswith("exempt") and "csrf" not in d for d in route.decorators)
+            dependencies = self._dependencies(route, finder)
             if not exempt and (self._limited(route) or whole_module and
                                _receiver(route) in (None, *limited_here) or
-                               self._locks_out(route.function, label)):
+                               self._locks_out(route.function, label) or
+                               any(LIMITER_NAME.search(d.rsplit(".", 1)[-1])
+                                   for d in dependencies)):
                 continue
             self.report(route.function.name, framework=route.framework, exempt=exempt,
                         receiver=_receiver(route), signin=bool(SIGN_IN.search(label)),
+                        dependencies=dependencies,
                         confidence=self._evidence(route.function, route.view_class))
         self._table_handlers()
         for view in self.ctx.routes.view_classes:
@@ -159,6 +176,38 @@ class AuthRouteWithoutRateLimit(Check):
                                                     code):
                 self.report(view.node.name, framework="drf", exempt=False, receiver=None,
                             confidence=self._evidence(None, view.node))
+
+    def _dependencies(self, route: Route, finder: ProtectionFinder) -> list[str]:
+        """Qualified names of the FastAPI dependencies the route runs: its parameters'
+        ``Depends(...)`` (``Annotated`` ones included) and its decorator's
+        ``dependencies=[...]``. ``Depends(SignInThrottle(per_hour=5))`` names the class."""
+        if "fastapi" not in self.ctx.frameworks:
+            return []
+        out = parameter_dependencies(route.function, self.ctx, finder.assignments)
+        for dec in route.function.decorators:
+            _, call = decorator_call(dec)
+            deps = get_arg(call, "dependencies") if call is not None else None
+            if deps is not None:
+                out.extend(dependency_targets(deps.value, self.ctx, finder.assignments))
+        return sorted(set(out))
+
+    def _record_limiter_dependencies(self) -> None:
+        """Fact ``LIMITER_DEPENDENCY_FACT`` for each module-level function, and each
+        module-level class with a ``__call__``, whose body limits requests."""
+        if not _MAY_LIMIT.search(self.ctx.source):
+            return
+        module = self.ctx.module_name
+        for stmt in self.ctx.module.body:
+            body: cst.BaseSuite | None = None
+            if isinstance(stmt, cst.FunctionDef):
+                body = stmt.body
+            elif isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
+                body = next((s.body for s in stmt.body.body if isinstance(s, cst.FunctionDef)
+                             and s.name.value == "__call__"), None)
+            if body is not None and self._limits(body):
+                name = stmt.name.value
+                self.ctx.add_fact(LIMITER_DEPENDENCY_FACT,
+                                  f"{module}.{name}" if module else name)
 
     def _table_handlers(self) -> None:
         """aiohttp / Starlette handlers no route of this module serves: a routing table
@@ -270,6 +319,10 @@ class AuthRouteWithoutRateLimit(Check):
                 return None
         if candidate.data.get("exempt"):
             return candidate
+        limiters = list(project.values(LIMITER_DEPENDENCY_FACT))
+        if any(names_match(limiter, dep) for dep in candidate.data.get("dependencies", ())
+               for limiter in limiters):
+            return None  # a dependency of the route counts requests and answers 429
         if candidate.data.get("signin") and project.has(LOCKOUT_FACT):
             return None  # the application locks an account after repeated failures
         framework = candidate.data.get("framework")
