@@ -22,12 +22,18 @@ import re
 import libcst as cst
 
 from backend_audit.appmodel.context import ModuleContext
-from backend_audit.appmodel.names import get_arg, is_password_name, last_name, string_value
+from backend_audit.appmodel.names import (
+    get_arg,
+    is_password_name,
+    last_name,
+    name_words,
+    string_value,
+)
 from backend_audit.flow.budget import Budget
 from backend_audit.flow.calls import callee_name, local_callee
 from backend_audit.flow.locals import Flow
 from backend_audit.flow.specs import Guarding, Sources, Spec, Verdict
-from backend_audit.flow.taint import Taint
+from backend_audit.flow.taint import Reach, Taint
 
 # A call whose last name contains one of these transforms the password into something
 # that is not the password (a hash, a ciphertext, a derived key).
@@ -61,9 +67,33 @@ _CREDENTIAL_CHECKS = frozenset({"authenticate", "check_password", "check_passwor
 _VERIFIER_RECEIVER = re.compile(r"(?i)pwd|passw|hash|crypt|context")
 
 
+# Last words of an object or mapping that holds the deployment's configuration.
+_CONFIG_HOLDERS = frozenset({"cfg", "conf", "config", "configuration", "settings", "environ"})
+
+
 class Kind(enum.Enum):
     PLAIN = "plain"  # a plaintext password for sure
     WRAPPED = "wrapped"  # a plaintext password passed through an unknown call
+
+
+def read_from_configuration(expr: cst.BaseExpression, flow: Flow | None = None) -> bool:
+    """A value of the deployment's configuration: ``settings.ADMIN_PASSWORD``,
+    ``self.cfg.password``, ``app.config["DB_PASSWORD"]``, ``config.get("password")``,
+    ``os.getenv(...)``, or a local given only such values (``flow``: its function)."""
+    if isinstance(expr, cst.Name) and flow is not None:
+        values = flow.values_of(expr.value)
+        return bool(values) and all(read_from_configuration(v) for v in values)
+    if isinstance(expr, cst.Call):
+        if last_name(expr.func) == "getenv":
+            return True
+        holder = expr.func.value if isinstance(expr.func, cst.Attribute) and \
+            last_name(expr.func) in _LOOKUP_METHODS else None
+    elif isinstance(expr, (cst.Attribute, cst.Subscript)):
+        holder = expr.value
+    else:
+        return False
+    words = name_words(last_name(holder) or "") if holder is not None else []
+    return bool(words) and words[-1] in _CONFIG_HOLDERS
 
 
 def is_password_column(name: str | None) -> bool:
@@ -248,15 +278,24 @@ class PasswordValues:
         """PLAIN / WRAPPED for a value that holds a plaintext password, else None.
         ``flow``: the function (or module body) ``expr`` is read in (default: where the
         traversal is)."""
+        found = self._reach(expr, flow)
+        if found.source is None:
+            return None
+        return Kind.WRAPPED if found.wrapped else Kind.PLAIN
+
+    def origin(self, expr: cst.BaseExpression,
+               flow: Flow | None = None) -> cst.BaseExpression | None:
+        """Where the plaintext password ``expr`` holds is read (a name, an attribute, a
+        lookup), or None."""
+        return self._reach(expr, flow).source
+
+    def _reach(self, expr: cst.BaseExpression, flow: Flow | None) -> Reach:
         scope = flow.scope if flow is not None else self.ctx.current_function
         fn = scope if isinstance(scope, cst.FunctionDef) else None
         taint = self._taints.get(id(fn))
         if taint is None:
             taint = self._taints[id(fn)] = Taint(self.ctx, PLAINTEXT, params=(), scope=fn)
-        found = taint.reach(expr)
-        if found.source is None:
-            return None
-        return Kind.WRAPPED if found.wrapped else Kind.PLAIN
+        return taint.reach(expr)
 
 
 def dict_password_values(node: cst.Dict) -> list[tuple[cst.DictElement, str]]:

@@ -26,6 +26,7 @@ from backend_audit.appmodel.imports import ImportMap
 from backend_audit.appmodel.names import last_name, name_words, string_value
 from backend_audit.appmodel.requests import request_input
 from backend_audit.flow.guards import BAD_FRAGMENTS, PATH_FRAGMENTS, SHELL_FRAGMENTS
+from backend_audit.flow.picks import PICKS, picks_existing_item
 
 if TYPE_CHECKING:
     from backend_audit.flow.taint import Taint
@@ -635,8 +636,19 @@ class PredictableSources(Sources):
                 expr.operator, (cst.Add, cst.Modulo, cst.Divide)):
             # ``random.random() * 10**6``: arithmetic keeps what the generator gave
             return _either_side(expr, taint)
+        # Picks repeated build a value, whatever they pick from (words of a passphrase):
+        # ``" ".join(random.choice(words) for _ in range(5))``, ``code += choice(words)``.
+        if isinstance(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            return Verdict.SOURCE if _predictable_pick(expr.elt, taint) else None
+        if isinstance(expr, cst.Name):
+            augmented = taint.frame.scope.flow.values_of("__aug__" + expr.value)
+            return Verdict.SOURCE if any(_predictable_pick(v, taint) for v in augmented) \
+                else None
         if not isinstance(expr, cst.Call):
             return None
+        if _predictable_pick(expr, taint) and picks_existing_item(
+                expr, lambda name: _values_of(name, taint)):
+            return Verdict.CLEAN  # one of the given items, as secret as it was before
         imports = taint.ctx.imports
         qual = imports.qualname(expr.func)
         if qual in PREDICTABLE_CALLS:
@@ -661,6 +673,22 @@ def _either_side(expr: cst.BinaryOperation, taint: Taint) -> Verdict | None:
         if sources.match(side, taint) is Verdict.SOURCE:
             return Verdict.SOURCE
     return None
+
+
+def _predictable_pick(expr: cst.BaseExpression, taint: Taint) -> bool:
+    """``random.choice(...)`` / ``rng.sample(...)`` of a Mersenne Twister."""
+    if not isinstance(expr, cst.Call) or last_name(expr.func) not in PICKS:
+        return False
+    if taint.ctx.imports.qualname(expr.func) in PREDICTABLE_CALLS:
+        return True
+    return isinstance(expr.func, cst.Attribute) and \
+        _generator_of(expr.func.value, taint) == "random.Random"
+
+
+def _values_of(name: str, taint: Taint) -> list[cst.BaseExpression]:
+    """What ``name`` is given in the function the walk is in, else in the module body."""
+    values = taint.frame.scope.flow.values_of(name)
+    return values or taint.ctx.flow(taint.ctx.module).values_of(name)
 
 
 def _generator_of(receiver: cst.BaseExpression, taint: Taint) -> str | None:

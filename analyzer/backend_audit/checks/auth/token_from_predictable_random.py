@@ -18,6 +18,11 @@ _DATA_MAKERS = re.compile(
     r"(?:^|/)(?:factories|factory|fixtures|seed\w*|populate\w*|fake\w*|dummy\w*|"
     r"sample_data|demo_data|generate_data|mock\w*|faker\w*)(?:\.py$|/)", re.IGNORECASE)
 _DATA_MAKER_FUNCTIONS = ("seed", "populate", "fake", "dummy", "mock", "sample", "demo")
+# A nonce is mostly a value used once: the nonce of a request signed for another party's
+# API, of an OAuth 1.0 call or of an AES-GCM message needs to be unique, not unguessable.
+# Those named for a page's scripts, a form, a login or a session guard something.
+_GUARDING_NONCES = frozenset({"csp", "script", "style", "csrf", "xsrf", "form", "oidc",
+                              "openid", "auth", "login", "session", "state", "reset"})
 
 
 def names_a_secret(name: str) -> bool:
@@ -29,6 +34,12 @@ def names_a_secret(name: str) -> bool:
     if last in SECRET_VALUE_WORDS:
         return True
     return len(words) > 1 and words[-2] in SECRET_QUALIFIERS.get(last, ())
+
+
+def a_nonce_for_uniqueness(name: str) -> bool:
+    """``nonce``, ``request_nonce``, ``generate_nonce``; not ``csp_nonce``."""
+    words = name_words(name)
+    return bool(words) and words[-1] == "nonce" and not _GUARDING_NONCES & set(words)
 
 
 def makes_a_secret(function: str) -> bool:
@@ -61,7 +72,8 @@ class TokenFromPredictableRandom(Check):
                 for b in original_node.bases):
             self.factories -= 1
 
-    def _check(self, value: cst.BaseExpression | None, destination: str) -> None:
+    def _check(self, value: cst.BaseExpression | None, destination: str,
+               name: str = "") -> None:
         if value is None or self.skipped or self.factories:
             return
         fn = self.ctx.current_function
@@ -74,27 +86,28 @@ class TokenFromPredictableRandom(Check):
         code = self.ctx.module.code_for_node(source)
         made = "uuid1()" if "uuid1" in code else "the clock" if "time" in code and \
             "random" not in code else "the random module"
-        self.report(value, message=(
-            f"{destination} is made with {made}, whose values can be predicted; use the "
-            "secrets module (secrets.token_urlsafe, secrets.choice)."))
+        self.report(value, confidence="low" if a_nonce_for_uniqueness(name) else None,
+                    message=(f"{destination} is made with {made}, whose values can be "
+                             "predicted; use the secrets module (secrets.token_urlsafe, "
+                             "secrets.choice)."))
 
     # ------------------------------------------------------------------ destinations
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             name = target_name(target.target)
             if name and names_a_secret(name):
-                self._check(node.value, f"`{name}`")
+                self._check(node.value, f"`{name}`", name)
                 return
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         name = target_name(node.target)
         if name and names_a_secret(name):
-            self._check(node.value, f"`{name}`")
+            self._check(node.value, f"`{name}`", name)
 
     def visit_Call(self, node: cst.Call) -> None:
         for arg in node.args:
             if arg.keyword is not None and names_a_secret(arg.keyword.value):
-                self._check(arg.value, f"`{arg.keyword.value}`")
+                self._check(arg.value, f"`{arg.keyword.value}`", arg.keyword.value)
         if isinstance(node.func, cst.Attribute) and node.func.attr.value in (
                 "set_cookie", "set_signed_cookie"):
             key = get_arg(node, "key", 0)
@@ -108,9 +121,9 @@ class TokenFromPredictableRandom(Check):
     def visit_DictElement(self, node: cst.DictElement) -> None:
         name = string_value(node.key)
         if name and names_a_secret(name):
-            self._check(node.value, f"`{name}`")
+            self._check(node.value, f"`{name}`", name)
 
     def visit_Return(self, node: cst.Return) -> None:
         fn = self.ctx.current_function
         if fn is not None and makes_a_secret(fn.name.value):
-            self._check(node.value, f"The result of `{fn.name.value}()`")
+            self._check(node.value, f"The result of `{fn.name.value}()`", fn.name.value)

@@ -13,8 +13,11 @@ from backend_audit.flow.passwords import (
     Kind,
     PasswordValues,
     is_hasher_name,
+    is_password_column,
+    read_from_configuration,
     setting_strings,
     string_constant,
+    subscript_key,
 )
 from backend_audit.visitor import Candidate, Check
 
@@ -104,8 +107,24 @@ class PasswordFastHash(Check):
         fn = self.ctx.current_function
         if target is not None and fn is not None and _used_only_as_key(fn, target):
             self.keys_only.add((self._scope(), target))
-        self.pending.append((node, target, self._scope(),
-                             "high" if kind is Kind.PLAIN else "low"))
+        confidence = "high" if kind is Kind.PLAIN else "low"
+        origin = self.values.origin(data)
+        if origin is not None and read_from_configuration(origin, self.ctx.flow()) and not (
+                fn is not None and _stored_as_password(fn, node, target)):
+            # A password of the deployment's configuration (a server secret, a service
+            # account), not a user's: its plaintext sits in the configuration, so a digest
+            # kept anywhere but a password field is a fingerprint (is it still the same
+            # key?) or a key derived from it, which a human-chosen one makes weak.
+            if self._hex_text(node):
+                return
+            confidence = "low"
+        self.pending.append((node, target, self._scope(), confidence))
+
+    def _hex_text(self, node: cst.Call) -> bool:
+        """``sha256(secret).hexdigest()``: text to compare or keep, no key material."""
+        outer = self.enclosing[-1] if self.enclosing else None
+        return outer is not None and isinstance(outer.func, cst.Attribute) and \
+            outer.func.attr.value == "hexdigest" and outer.func.value is node
 
     def _weak_scheme(self, node: cst.Call) -> None:
         qual = callee_name(node, self.ctx.imports, self.ctx.path) or ""
@@ -194,6 +213,29 @@ def _names_in(expr: cst.BaseExpression) -> set[str]:
     if dotted_name(expr):
         names.add(dotted_name(expr) or "")
     return names
+
+
+def _stored_as_password(fn: cst.FunctionDef, digest: cst.Call, name: str | None) -> bool:
+    """Is the digest (the call, or the local ``name`` it is given to) written to a password
+    field: ``user.password = ...``, ``row["pwd_hash"] = ...``, ``User(password=...)``,
+    ``{"password": ...}``?"""
+    def holds(expr: cst.BaseExpression) -> bool:
+        return contains(expr, digest) or name is not None and any(
+            n.value == name for n in descendants(expr, cst.Name))
+
+    for assign in descendants(fn, cst.Assign):
+        for target in assign.targets:
+            column = target.target.attr.value if isinstance(target.target, cst.Attribute) \
+                else subscript_key(target.target) if isinstance(target.target, cst.Subscript) \
+                else None
+            if is_password_column(column) and holds(assign.value):
+                return True
+    for call in descendants(fn, cst.Call):
+        if any(a.keyword is not None and is_password_column(a.keyword.value) and holds(a.value)
+               for a in call.args):
+            return True
+    return any(is_password_column(string_value(e.key)) and holds(e.value)
+               for e in descendants(fn, cst.DictElement))
 
 
 def _used_only_as_key(fn: cst.FunctionDef, name: str) -> bool:
