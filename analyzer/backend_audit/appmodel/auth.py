@@ -549,6 +549,20 @@ def parameter_dependencies(fn: cst.FunctionDef, ctx: ModuleContext,
     return sorted(set(out))
 
 
+def route_dependencies(route: Route, ctx: ModuleContext,
+                       aliases: dict[str, cst.BaseExpression]) -> list[str]:
+    """Qualified names of what a FastAPI route's dependencies call: its parameters'
+    ``Depends(...)`` (``Annotated`` ones included) and its decorator's
+    ``dependencies=[...]`` (``Depends(SignInThrottle(per_hour=5))`` names the class)."""
+    out = parameter_dependencies(route.function, ctx, aliases)
+    for dec in route.function.decorators:
+        _, call = decorator_call(dec)
+        deps = get_arg(call, "dependencies") if call is not None else None
+        if deps is not None:
+            out.extend(dependency_targets(deps.value, ctx, aliases))
+    return sorted(set(out))
+
+
 def dependency_facts(ctx: ModuleContext) -> list[dict]:
     """One ``auth.dependency`` fact per module-level function and ``Annotated`` alias."""
     module = ctx.module_name

@@ -1,8 +1,9 @@
 """Run each task in a forked worker process, one task per worker at a time.
 
 A task that crashes its process (a native stack overflow in a parser), uses more CPU
-time than its deadline or outgrows its memory budget costs that task only: the parent kills or
-buries the worker, reports the task as failed and forks a fresh worker for the rest.
+time than its deadline or outgrows its memory budget costs that task only: the parent
+kills or buries the worker, reports the task as failed and forks a fresh worker for the
+rest.
 Workers never outlive the parent: the kernel kills them when it dies (Linux), they
 leave when their pipe to it closes, and they hold none of its standard streams, so
 ``backend-audit ... | tee log`` ends when backend-audit does.

@@ -37,6 +37,7 @@ def single_pick(call: cst.Call) -> bool:
         return name == "choices"
     return isinstance(k.value, cst.Integer) and k.value.value == "1"
 
+
 def picks_existing_item(call: cst.Call,
                         values_of: Callable[[str], list[cst.BaseExpression]]) -> bool:
     """Is ``call`` a single pick out of a collection of existing items (not characters to

@@ -11,10 +11,9 @@ from backend_audit.appmodel.auth import (
     ProtectionFinder,
     dependencies_authenticate,
     dependency_authenticates,
-    dependency_targets,
     effectively_mutating,
     is_serializer_or_helper,
-    parameter_dependencies,
+    route_dependencies,
 )
 from backend_audit.appmodel.class_handlers import inherited_check
 from backend_audit.appmodel.collectors.apps import FACT_AUTH_MIDDLEWARE
@@ -66,7 +65,7 @@ class MutatingRouteWithoutAuth(Check):
                               protection, _label(route)))
             if protection is Protection.INHERITED and route.view_class is not None:
                 inherits[id(route.function.name)] = finder.inherited_bases(route.view_class)
-            deps[id(route.function.name)] = _route_dependencies(route, finder, self.ctx)
+            deps[id(route.function.name)] = route_dependencies(route, self.ctx, finder.assignments)
             frameworks[id(route.function.name)] = route.framework
             public[id(route.function.name)] = _marked_public(
                 (route.function, route.view_class), self.ctx)
@@ -197,17 +196,6 @@ def _marked_public(holders, ctx) -> bool:
     on its class: exempt from LoginRequiredMiddleware."""
     return any("login_not_required" in ctx.module.code_for_node(d)
                for holder in holders if holder is not None for d in holder.decorators)
-
-
-def _route_dependencies(route: Route, finder: ProtectionFinder, ctx) -> list[str]:
-    """What the route's parameters and decorator ``dependencies=`` call, to follow."""
-    out = parameter_dependencies(route.function, ctx, finder.assignments)
-    for dec in route.function.decorators:
-        _, call = decorator_call(dec)
-        deps = get_arg(call, "dependencies") if call is not None else None
-        if deps is not None:
-            out.extend(dependency_targets(deps.value, ctx, finder.assignments))
-    return sorted(set(out))
 
 
 def _same(defined: str, included: str) -> bool:

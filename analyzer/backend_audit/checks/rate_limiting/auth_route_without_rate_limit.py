@@ -11,12 +11,11 @@ from backend_audit.appmodel.auth import (
     AUTH_MIXIN,
     ProtectionFinder,
     decorators_authenticate,
-    dependency_targets,
     does_credential_work,
     effectively_mutating,
     is_serializer_or_helper,
-    parameter_dependencies,
     refuses_strangers,
+    route_dependencies,
 )
 from backend_audit.appmodel.collectors.graphql import served_to_signed_in_only
 from backend_audit.appmodel.graphql import LIBRARIES as GRAPHQL_LIBRARIES
@@ -178,18 +177,10 @@ class AuthRouteWithoutRateLimit(Check):
                             confidence=self._evidence(None, view.node))
 
     def _dependencies(self, route: Route, finder: ProtectionFinder) -> list[str]:
-        """Qualified names of the FastAPI dependencies the route runs: its parameters'
-        ``Depends(...)`` (``Annotated`` ones included) and its decorator's
-        ``dependencies=[...]``. ``Depends(SignInThrottle(per_hour=5))`` names the class."""
+        """What the route's FastAPI dependencies call (``appmodel.auth``)."""
         if "fastapi" not in self.ctx.frameworks:
             return []
-        out = parameter_dependencies(route.function, self.ctx, finder.assignments)
-        for dec in route.function.decorators:
-            _, call = decorator_call(dec)
-            deps = get_arg(call, "dependencies") if call is not None else None
-            if deps is not None:
-                out.extend(dependency_targets(deps.value, self.ctx, finder.assignments))
-        return sorted(set(out))
+        return route_dependencies(route, self.ctx, finder.assignments)
 
     def _record_limiter_dependencies(self) -> None:
         """Fact ``LIMITER_DEPENDENCY_FACT`` for each module-level function, and each

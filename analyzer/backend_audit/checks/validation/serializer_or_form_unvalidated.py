@@ -182,6 +182,7 @@ class _PasswordChecks:
         self.checked = {id(arg.value) for call in descendants(body, cst.Call)
                         if is_credential_check(call) for arg in call.args}
         self._tested: set[int] | None = None
+        self._not_reads: set[int] | None = None
 
     def only_checked(self, read: cst.CSTNode) -> bool:
         """The value read at ``read`` (``form.data.get("password")``, ``form.password.data``)
@@ -225,14 +226,16 @@ class _PasswordChecks:
     def _loads(self, name: str) -> list[cst.Name]:
         """Where ``name`` is read: not an attribute's or keyword's own name, not a target
         of an assignment (an augmented one counts: it reads the value)."""
-        not_reads: set[int] = set()
-        for attr in descendants(self.body, cst.Attribute):
-            not_reads.add(id(attr.attr))
-        for arg in descendants(self.body, cst.Arg):
-            if arg.keyword is not None:
-                not_reads.add(id(arg.keyword))
-        for target in descendants(self.body, cst.AssignTarget):
-            not_reads.add(id(target.target))
+        not_reads = self._not_reads
+        if not_reads is None:  # the same for every read of the body: found once
+            not_reads = self._not_reads = set()
+            for attr in descendants(self.body, cst.Attribute):
+                not_reads.add(id(attr.attr))
+            for arg in descendants(self.body, cst.Arg):
+                if arg.keyword is not None:
+                    not_reads.add(id(arg.keyword))
+            for target in descendants(self.body, cst.AssignTarget):
+                not_reads.add(id(target.target))
         return [n for n in descendants(self.body, cst.Name)
                 if n.value == name and id(n) not in not_reads]
 
